@@ -1,0 +1,52 @@
+/** The node door: every file, process and service side effect of bosun goes through a Host. */
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
+
+export interface ExecOptions {
+  input?: string;
+  env?: Record<string, string>;
+  /** Reject with the command's stderr when the exit code is non-zero (default true). */
+  check?: boolean;
+}
+
+export interface ServiceControl {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  restart(): Promise<void>;
+}
+
+export interface FileStat {
+  mode: number;
+  size: number;
+  isDirectory: boolean;
+}
+
+export interface Host {
+  readonly os: 'linux' | 'windows';
+  /** Where node paths live on this machine: `/` on a real node, the `--rootfs` directory otherwise. */
+  readonly root: string;
+  /** True when node services cannot be managed from here (a rendered rootfs, a dry run). */
+  readonly offline: boolean;
+  /** Maps a node path (`/etc/kubernetes/admin.conf`) to where it is on this machine. */
+  resolve(nodePath: string): string;
+  readFile(nodePath: string): Promise<Buffer | undefined>;
+  /** Temp file in the same directory, fsync, rename; parent directories are created (0755 unless given). */
+  writeFileAtomic(nodePath: string, data: string | Uint8Array, mode: number): Promise<void>;
+  mkdir(nodePath: string, mode?: number): Promise<void>;
+  stat(nodePath: string): Promise<FileStat | undefined>;
+  readdir(nodePath: string): Promise<string[]>;
+  remove(nodePath: string): Promise<void>;
+  exec(cmd: string, args: string[], opts?: ExecOptions): Promise<ExecResult>;
+  service(name: string): ServiceControl;
+}
+
+export async function exists(host: Host, nodePath: string): Promise<boolean> {
+  return (await host.stat(nodePath)) !== undefined;
+}
+
+export async function readText(host: Host, nodePath: string): Promise<string | undefined> {
+  return (await host.readFile(nodePath))?.toString('utf8');
+}

@@ -1,0 +1,80 @@
+import type { ExecOptions, ExecResult, FileStat, Host, ServiceControl } from './host.js';
+
+export interface RecordedAction {
+  kind: 'write' | 'mkdir' | 'remove' | 'exec' | 'service';
+  target: string;
+  mode?: number;
+  data?: Uint8Array;
+}
+
+/**
+ * The dry-run door: reads go to the real host (overlaid with what this run would have written),
+ * every change is recorded instead of made.
+ */
+export class RecordingHost implements Host {
+  readonly actions: RecordedAction[] = [];
+  private readonly overlay = new Map<string, Uint8Array | null>();
+
+  constructor(private readonly inner: Host) {}
+
+  get os() {
+    return this.inner.os;
+  }
+  get root() {
+    return this.inner.root;
+  }
+  get offline() {
+    return true;
+  }
+  resolve(nodePath: string) {
+    return this.inner.resolve(nodePath);
+  }
+
+  async readFile(nodePath: string): Promise<Buffer | undefined> {
+    if (this.overlay.has(nodePath)) {
+      const data = this.overlay.get(nodePath);
+      return data ? Buffer.from(data) : undefined;
+    }
+    return this.inner.readFile(nodePath);
+  }
+
+  async writeFileAtomic(nodePath: string, data: string | Uint8Array, mode: number): Promise<void> {
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    this.overlay.set(nodePath, bytes);
+    this.actions.push({ kind: 'write', target: nodePath, mode, data: bytes });
+  }
+
+  async mkdir(nodePath: string, mode?: number): Promise<void> {
+    this.actions.push({ kind: 'mkdir', target: nodePath, mode });
+  }
+
+  async stat(nodePath: string): Promise<FileStat | undefined> {
+    if (this.overlay.has(nodePath)) {
+      const data = this.overlay.get(nodePath);
+      const write = this.actions.findLast((a) => a.kind === 'write' && a.target === nodePath);
+      return data ? { mode: write?.mode ?? 0o644, size: data.length, isDirectory: false } : undefined;
+    }
+    return this.inner.stat(nodePath);
+  }
+
+  readdir(nodePath: string): Promise<string[]> {
+    return this.inner.readdir(nodePath);
+  }
+
+  async remove(nodePath: string): Promise<void> {
+    this.overlay.set(nodePath, null);
+    this.actions.push({ kind: 'remove', target: nodePath });
+  }
+
+  async exec(cmd: string, args: string[], _opts?: ExecOptions): Promise<ExecResult> {
+    this.actions.push({ kind: 'exec', target: [cmd, ...args].join(' ') });
+    return { stdout: '', stderr: '', code: 0 };
+  }
+
+  service(name: string): ServiceControl {
+    const record = (verb: string) => async () => {
+      this.actions.push({ kind: 'service', target: `${verb} ${name}` });
+    };
+    return { start: record('start'), stop: record('stop'), restart: record('restart') };
+  }
+}

@@ -1,0 +1,23 @@
+import type { InitConfig } from '../config/types.js';
+import type { Cluster } from '../cluster/cluster.js';
+import type { Host } from '../host/host.js';
+
+/** Options of `bosun init` that are not part of kubeadm's configuration documents. */
+export interface InitOptions {
+  dryRun: boolean;
+  ignorePreflightErrors: Set<string>;
+  uploadCerts: boolean;
+  skipTokenPrint: boolean;
+  skipCertificateKeyPrint: boolean;
+  /** Where admin.conf is written relative to (the node); API phases build their client from it. */
+  kubeconfigPath: string;
+}
+
+/** What every init phase reads: the resolved config, the node door and the run's options. */
+export interface InitContext {
+  cfg: InitConfig;
+  host: Host;
+  options: InitOptions;
+  /** The cluster door, built on first use from admin.conf (only API phases call it). */
+  cluster(): Promise<Cluster>;
+}
