@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../errors.js';
 import { registerInit } from '../init/command.js';
+import { registerSandbox } from '../sandbox/command.js';
 import { VERSION } from '../version.js';
 
 function program(): Command {
@@ -8,8 +9,11 @@ function program(): Command {
     .description('Cluster lifecycle for Kubernetes: init, join, upgrade, migrate and addons, kubeadm-compatible.')
     .version(VERSION, '--version', 'print the bosun version')
     .showHelpAfterError()
+    // Root options only before the command: `bosun sandbox up --version v1.37.1` is the sandbox's flag.
+    .enablePositionalOptions()
     .exitOverride();
   registerInit(root);
+  registerSandbox(root);
   return root;
 }
 

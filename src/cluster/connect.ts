@@ -1,7 +1,80 @@
-import type { Host } from '../host/host.js';
+import path from 'node:path';
+import { KUBECONFIG_FILES } from '../constants.js';
+import { UserError } from '../errors.js';
+import { exists, readText, type Host } from '../host/host.js';
+import { AdminCluster } from './admin-binding.js';
 import type { Cluster } from './cluster.js';
+import { KubeCluster } from './kube.js';
+import { RecordingCluster } from './recording.js';
+import { kubeTransport } from './transport.js';
 
-/** Builds the cluster door from a kubeconfig on the node (loaded lazily: the client library is large). */
-export async function connectCluster(_host: Host, _kubeconfigPath: string, _dryRun: boolean): Promise<Cluster> {
-  throw new Error('not implemented yet');
+/** One connection per host, kubeconfig and mode: phases share discovery, keep-alive sockets and a dry run's record. */
+const connections = new WeakMap<Host, Map<string, Promise<Cluster>>>();
+
+/**
+ * Builds the cluster door from a kubeconfig on the node (a node path, read through the Host).
+ * A dry run gets a RecordingCluster: writes recorded, reads through. admin.conf with super-admin.conf beside
+ * it gets kubeadm's cluster-admins binding ensured on first use (see AdminCluster).
+ */
+export function connectCluster(host: Host, kubeconfigPath: string, dryRun: boolean): Promise<Cluster> {
+  let byPath = connections.get(host);
+  if (!byPath) connections.set(host, (byPath = new Map()));
+  const key = `${dryRun ? 'dry-run' : 'live'}|${kubeconfigPath}`;
+  let cluster = byPath.get(key);
+  if (!cluster) {
+    cluster = connect(host, kubeconfigPath, dryRun);
+    byPath.set(key, cluster);
+    cluster.catch(() => byPath.delete(key));
+  }
+  return cluster;
+}
+
+/** The dry-run record of a host's cluster connection (for printing after the run), if one was made. */
+export async function recordedCluster(host: Host, kubeconfigPath: string): Promise<RecordingCluster | undefined> {
+  const cluster = await connections.get(host)?.get(`dry-run|${kubeconfigPath}`)?.catch(() => undefined);
+  return cluster instanceof RecordingCluster ? cluster : undefined;
+}
+
+async function connect(host: Host, kubeconfigPath: string, dryRun: boolean): Promise<Cluster> {
+  const kube = await clusterFromKubeconfigFile(host, kubeconfigPath);
+  if (dryRun) return new RecordingCluster(kube);
+  const superAdminPath = path.posix.join(path.posix.dirname(kubeconfigPath), KUBECONFIG_FILES.superAdmin);
+  if (path.posix.basename(kubeconfigPath) === KUBECONFIG_FILES.admin && (await exists(host, superAdminPath))) {
+    return new AdminCluster(kube, () => clusterFromKubeconfigFile(host, superAdminPath));
+  }
+  return kube;
+}
+
+/** A Cluster from a kubeconfig file on the node; files it names are node paths too (relative to its directory). */
+export async function clusterFromKubeconfigFile(host: Host, nodePath: string): Promise<KubeCluster> {
+  const text = await readText(host, nodePath);
+  if (text === undefined) throw new UserError(`kubeconfig ${nodePath}: file not found (is the kubeconfig phase done?)`);
+  const dir = path.posix.dirname(path.posix.resolve('/', nodePath));
+  return clusterFromKubeconfig(text, { source: nodePath, resolveFile: (file) => host.resolve(path.posix.resolve(dir, file)) });
+}
+
+/** A Cluster from an in-memory kubeconfig (bootstrap-token clients, tests). */
+export async function clusterFromKubeconfig(
+  text: string,
+  opts: { source?: string; resolveFile?: (file: string) => string } = {},
+): Promise<KubeCluster> {
+  const source = opts.source ?? 'kubeconfig';
+  // The client library takes ~0.5 s to load: only API phases pay for it.
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const kc = new KubeConfig();
+  try {
+    kc.loadFromString(text);
+  } catch (err) {
+    // Only the first line: parser messages go on to quote the input, which holds keys.
+    throw new UserError(`${source}: not a valid kubeconfig: ${String((err as Error).message).split('\n')[0]}`);
+  }
+  if (opts.resolveFile) {
+    for (const cluster of kc.clusters) if (cluster.caFile) cluster.caFile = opts.resolveFile(cluster.caFile);
+    for (const user of kc.users) {
+      if (user.certFile) user.certFile = opts.resolveFile(user.certFile);
+      if (user.keyFile) user.keyFile = opts.resolveFile(user.keyFile);
+    }
+  }
+  if (!kc.getCurrentCluster()) throw new UserError(`${source}: current-context names no cluster`);
+  return new KubeCluster(await kubeTransport(kc));
 }

@@ -1,15 +1,24 @@
 import { DEFAULT_CERT_DIR, DEFAULT_ETCD_DATA_DIR, MANIFESTS_DIR } from '../constants.js';
+import { DEFAULT_TOKEN_GROUP, TOKEN_USAGES } from '../tokens/token.js';
 import { DEFAULT_KUBERNETES_VERSION } from '../versions/pinned.js';
+import { formatIP, nthIP, parseCIDRList, parseIP } from './net.js';
+import type { ClusterFile, InitFile, JoinFile } from './schema.js';
 import {
   KUBEADM_V1BETA4,
   KUBELET_V1BETA1,
   KUBEPROXY_V1ALPHA1,
+  type Arg,
+  type BootstrapToken,
   type ClusterConfiguration,
+  type ControlPlaneComponent,
   type InitConfig,
   type InitConfiguration,
   type JoinConfiguration,
   type KubeProxyConfiguration,
   type KubeletConfiguration,
+  type NodeRegistrationOptions,
+  type Taint,
+  type Timeouts,
 } from './types.js';
 
 /** kubeadm's defaults, as `bosun config print init-defaults` shows them. */
@@ -24,8 +33,12 @@ export const DEFAULTS = {
   caCertificateValidityPeriod: '87600h0m0s',
   encryptionAlgorithm: 'RSA-2048',
   tokenTTL: '24h0m0s',
-  tokenGroups: ['system:bootstrappers:kubeadm:default-node-token'],
-  tokenUsages: ['signing', 'authentication'],
+  tokenGroups: [DEFAULT_TOKEN_GROUP],
+  tokenUsages: [...TOKEN_USAGES],
+  caCertPath: `${DEFAULT_CERT_DIR}/ca.crt`,
+  kubeProxyKubeconfig: '/var/lib/kube-proxy/kubeconfig.conf',
+  /** kubeadm 1.37 sets it explicitly so kube-proxy stops warning; nftables is the recommended alternative. */
+  kubeProxyMode: 'iptables',
   timeouts: {
     controlPlaneComponentHealthCheck: '4m0s',
     kubeletHealthCheck: '4m0s',
@@ -37,99 +50,234 @@ export const DEFAULTS = {
   },
 } as const;
 
-export function defaultInitConfiguration(): InitConfiguration {
+export const CONTROL_PLANE_TAINT: Taint = { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' };
+
+/*
+ * `…WithDefaults(file)` fill what a document leaves unset, as kubeadm's SetDefaults_* do: Go's zero values
+ * ("" and 0) count as unset, lists are taken whole. Host-dependent values (node name, advertise address,
+ * a random token) are not defaults; resolve fills them.
+ */
+
+function timeoutsWithDefaults(t: Timeouts = {}): Required<Timeouts> {
+  const d = DEFAULTS.timeouts;
+  return {
+    controlPlaneComponentHealthCheck: t.controlPlaneComponentHealthCheck ?? d.controlPlaneComponentHealthCheck,
+    kubeletHealthCheck: t.kubeletHealthCheck ?? d.kubeletHealthCheck,
+    kubernetesAPICall: t.kubernetesAPICall ?? d.kubernetesAPICall,
+    etcdAPICall: t.etcdAPICall ?? d.etcdAPICall,
+    tlsBootstrap: t.tlsBootstrap ?? d.tlsBootstrap,
+    discovery: t.discovery ?? d.discovery,
+    upgradeManifests: t.upgradeManifests ?? d.upgradeManifests,
+  };
+}
+
+function nodeRegistrationWithDefaults(n: InitFile['nodeRegistration'] = {}, taints?: Taint[]): NodeRegistrationOptions {
+  return {
+    ...(n.name && { name: n.name }),
+    criSocket: n.criSocket || DEFAULTS.criSocket,
+    ...(n.taints ? { taints: n.taints } : taints && { taints }),
+    ...(n.kubeletExtraArgs && { kubeletExtraArgs: n.kubeletExtraArgs }),
+    ...(n.ignorePreflightErrors && { ignorePreflightErrors: n.ignorePreflightErrors }),
+    imagePullPolicy: n.imagePullPolicy || 'IfNotPresent',
+    imagePullSerial: n.imagePullSerial ?? true,
+  };
+}
+
+function tokenWithDefaults(t: NonNullable<InitFile['bootstrapTokens']>[number]): BootstrapToken {
+  return {
+    token: t.token ?? '',
+    ...(t.description && { description: t.description }),
+    ...((t.ttl || !t.expires) && { ttl: t.ttl || DEFAULTS.tokenTTL }),
+    ...(t.expires && { expires: t.expires }),
+    usages: t.usages?.length ? t.usages : [...DEFAULTS.tokenUsages],
+    groups: t.groups?.length ? t.groups : [...DEFAULTS.tokenGroups],
+  };
+}
+
+/** `controlPlaneTimeout`: a v1beta3 ClusterConfiguration's apiServer.timeoutForControlPlane, moved here in v1beta4. */
+export function initWithDefaults(f: InitFile = {}, controlPlaneTimeout?: string): InitConfiguration {
+  const timeouts = { ...f.timeouts };
+  timeouts.controlPlaneComponentHealthCheck ??= controlPlaneTimeout;
   return {
     apiVersion: KUBEADM_V1BETA4,
     kind: 'InitConfiguration',
-    bootstrapTokens: [
-      {
-        token: '',
-        ttl: DEFAULTS.tokenTTL,
-        usages: [...DEFAULTS.tokenUsages],
-        groups: [...DEFAULTS.tokenGroups],
-      },
-    ],
-    nodeRegistration: {
-      criSocket: DEFAULTS.criSocket,
-      imagePullPolicy: 'IfNotPresent',
-      imagePullSerial: true,
-      taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }],
+    bootstrapTokens: (f.bootstrapTokens?.length ? f.bootstrapTokens : [{}]).map((t) => tokenWithDefaults(t)),
+    ...(f.dryRun !== undefined && { dryRun: f.dryRun }),
+    nodeRegistration: nodeRegistrationWithDefaults(f.nodeRegistration, [CONTROL_PLANE_TAINT]),
+    localAPIEndpoint: {
+      advertiseAddress: f.localAPIEndpoint?.advertiseAddress ?? '',
+      bindPort: f.localAPIEndpoint?.bindPort || DEFAULTS.bindPort,
     },
-    localAPIEndpoint: { advertiseAddress: '', bindPort: DEFAULTS.bindPort },
-    timeouts: { ...DEFAULTS.timeouts },
+    ...(f.certificateKey && { certificateKey: f.certificateKey }),
+    ...(f.skipPhases && { skipPhases: f.skipPhases }),
+    ...(f.patches && { patches: f.patches }),
+    timeouts: timeoutsWithDefaults(timeouts),
   };
 }
 
-export function defaultClusterConfiguration(): ClusterConfiguration {
+function component(c: { extraArgs?: Arg[]; extraEnvs?: ControlPlaneComponent['extraEnvs']; extraVolumes?: ControlPlaneComponent['extraVolumes'] } = {}): ControlPlaneComponent {
+  return {
+    ...(c.extraArgs && { extraArgs: c.extraArgs }),
+    ...(c.extraVolumes && { extraVolumes: c.extraVolumes }),
+    ...(c.extraEnvs && { extraEnvs: c.extraEnvs }),
+  };
+}
+
+export function clusterWithDefaults(f: ClusterFile = {}): ClusterConfiguration {
+  const local = f.etcd?.local ?? (f.etcd?.external ? undefined : {});
   return {
     apiVersion: KUBEADM_V1BETA4,
     kind: 'ClusterConfiguration',
-    etcd: { local: { dataDir: DEFAULT_ETCD_DATA_DIR } },
-    networking: { serviceSubnet: DEFAULTS.serviceSubnet, dnsDomain: DEFAULTS.dnsDomain },
-    kubernetesVersion: DEFAULT_KUBERNETES_VERSION,
-    apiServer: {},
-    controllerManager: {},
-    scheduler: {},
-    dns: {},
-    proxy: {},
-    certificatesDir: DEFAULT_CERT_DIR,
-    imageRepository: DEFAULTS.imageRepository,
-    clusterName: DEFAULTS.clusterName,
-    encryptionAlgorithm: DEFAULTS.encryptionAlgorithm,
-    certificateValidityPeriod: DEFAULTS.certificateValidityPeriod,
-    caCertificateValidityPeriod: DEFAULTS.caCertificateValidityPeriod,
+    etcd: {
+      ...(local && { local: { ...local, dataDir: local.dataDir || DEFAULT_ETCD_DATA_DIR } }),
+      ...(f.etcd?.external && {
+        external: {
+          ...f.etcd.external,
+          endpoints: f.etcd.external.endpoints ?? [],
+          httpEndpoints: f.etcd.external.httpEndpoints?.length ? f.etcd.external.httpEndpoints : (f.etcd.external.endpoints ?? []),
+        },
+      }),
+    },
+    networking: {
+      serviceSubnet: f.networking?.serviceSubnet || DEFAULTS.serviceSubnet,
+      ...(f.networking?.podSubnet && { podSubnet: f.networking.podSubnet }),
+      dnsDomain: f.networking?.dnsDomain || DEFAULTS.dnsDomain,
+    },
+    kubernetesVersion: f.kubernetesVersion || DEFAULT_KUBERNETES_VERSION,
+    ...(f.controlPlaneEndpoint && { controlPlaneEndpoint: f.controlPlaneEndpoint }),
+    apiServer: { ...component(f.apiServer), ...(f.apiServer?.certSANs && { certSANs: f.apiServer.certSANs }) },
+    controllerManager: component(f.controllerManager),
+    scheduler: component(f.scheduler),
+    dns: { ...f.dns },
+    proxy: { ...f.proxy },
+    certificatesDir: f.certificatesDir || DEFAULT_CERT_DIR,
+    imageRepository: f.imageRepository || DEFAULTS.imageRepository,
+    ...(f.featureGates && { featureGates: f.featureGates }),
+    clusterName: f.clusterName || DEFAULTS.clusterName,
+    encryptionAlgorithm: f.encryptionAlgorithm || DEFAULTS.encryptionAlgorithm,
+    certificateValidityPeriod: f.certificateValidityPeriod ?? DEFAULTS.certificateValidityPeriod,
+    caCertificateValidityPeriod: f.caCertificateValidityPeriod ?? DEFAULTS.caCertificateValidityPeriod,
   };
 }
 
-export function defaultJoinConfiguration(): JoinConfiguration {
+export function joinWithDefaults(f: JoinFile = {}, controlPlaneTimeout?: string): JoinConfiguration {
+  const d = f.discovery ?? {};
+  const timeouts = { ...f.timeouts };
+  timeouts.controlPlaneComponentHealthCheck ??= controlPlaneTimeout;
+  const kubeConfigPath = d.file?.kubeConfigPath ?? '';
   return {
     apiVersion: KUBEADM_V1BETA4,
     kind: 'JoinConfiguration',
-    caCertPath: `${DEFAULT_CERT_DIR}/ca.crt`,
-    nodeRegistration: { criSocket: DEFAULTS.criSocket, imagePullPolicy: 'IfNotPresent', imagePullSerial: true },
-    discovery: { bootstrapToken: { token: '', apiServerEndpoint: '', caCertHashes: [] }, tlsBootstrapToken: '' },
-    timeouts: { ...DEFAULTS.timeouts },
+    ...(f.dryRun !== undefined && { dryRun: f.dryRun }),
+    nodeRegistration: nodeRegistrationWithDefaults(f.nodeRegistration),
+    caCertPath: f.caCertPath || DEFAULTS.caCertPath,
+    discovery: {
+      ...(d.bootstrapToken && { bootstrapToken: { token: '', ...d.bootstrapToken } }),
+      // A file:// URL is read as the path it names.
+      ...(d.file && { file: { kubeConfigPath: kubeConfigPath.startsWith('file://') ? new URL(kubeConfigPath).pathname : kubeConfigPath } }),
+      ...((d.tlsBootstrapToken || d.bootstrapToken?.token) && { tlsBootstrapToken: d.tlsBootstrapToken || d.bootstrapToken?.token }),
+    },
+    ...(f.controlPlane && {
+      controlPlane: {
+        localAPIEndpoint: {
+          advertiseAddress: f.controlPlane.localAPIEndpoint?.advertiseAddress ?? '',
+          bindPort: f.controlPlane.localAPIEndpoint?.bindPort || DEFAULTS.bindPort,
+        },
+        ...(f.controlPlane.certificateKey && { certificateKey: f.controlPlane.certificateKey }),
+      },
+    }),
+    ...(f.skipPhases && { skipPhases: f.skipPhases }),
+    ...(f.patches && { patches: f.patches }),
+    timeouts: timeoutsWithDefaults(timeouts),
   };
 }
 
-/** The kubelet settings kubeadm sets; the rest keep the kubelet's own defaults. Cluster DNS is filled on resolve. */
-export function defaultKubeletConfiguration(): KubeletConfiguration {
+/** The kubelet's cluster DNS address: the 10th address of the first service subnet (10.96.0.10). */
+export function clusterDNSAddress(serviceSubnet: string): string | undefined {
+  const first = parseCIDRList(serviceSubnet)?.[0];
+  try {
+    return first && formatIP(nthIP(first, 10));
+  } catch {
+    return undefined; // a subnet too small is reported by validation
+  }
+}
+
+/**
+ * The kubelet settings kubeadm sets when the user's KubeletConfiguration leaves them unset; everything
+ * else keeps the kubelet's own defaults. rotateCertificates is always on, as in kubeadm.
+ */
+export function kubeletWithDefaults(user: Partial<KubeletConfiguration> = {}, cluster = clusterWithDefaults()): KubeletConfiguration {
+  const auth = (user.authentication ?? {}) as { x509?: object; webhook?: object; anonymous?: object };
+  const authz = (user.authorization ?? {}) as { mode?: string; webhook?: object };
+  const dns = clusterDNSAddress(cluster.networking.serviceSubnet);
   return {
+    ...user,
     apiVersion: KUBELET_V1BETA1,
     kind: 'KubeletConfiguration',
     authentication: {
-      anonymous: { enabled: false },
-      webhook: { cacheTTL: '0s', enabled: true },
-      x509: { clientCAFile: `${DEFAULT_CERT_DIR}/ca.crt` },
+      anonymous: { enabled: false, ...auth.anonymous },
+      webhook: { cacheTTL: '0s', enabled: true, ...auth.webhook },
+      x509: { clientCAFile: `${cluster.certificatesDir}/ca.crt`, ...auth.x509 },
     },
-    authorization: { mode: 'Webhook', webhook: { cacheAuthorizedTTL: '0s', cacheUnauthorizedTTL: '0s' } },
-    cgroupDriver: 'systemd',
-    clusterDNS: [],
-    clusterDomain: DEFAULTS.dnsDomain,
-    healthzBindAddress: '127.0.0.1',
-    healthzPort: 10248,
+    authorization: {
+      mode: authz.mode || 'Webhook',
+      webhook: { cacheAuthorizedTTL: '0s', cacheUnauthorizedTTL: '0s', ...authz.webhook },
+    },
+    cgroupDriver: user.cgroupDriver || 'systemd',
+    clusterDNS: user.clusterDNS ?? (dns ? [dns] : []),
+    clusterDomain: user.clusterDomain || cluster.networking.dnsDomain,
+    healthzBindAddress: (user.healthzBindAddress as string | undefined) || '127.0.0.1',
+    healthzPort: (user.healthzPort as number | undefined) ?? 10248,
     rotateCertificates: true,
-    staticPodPath: MANIFESTS_DIR,
+    staticPodPath: user.staticPodPath || MANIFESTS_DIR,
   };
 }
 
-export function defaultKubeProxyConfiguration(): KubeProxyConfiguration {
+/** kube-proxy: binds the wildcard of the advertise address's family, pods' CIDR from the pod subnet. */
+export function kubeProxyWithDefaults(
+  user: Partial<KubeProxyConfiguration> = {},
+  cluster = clusterWithDefaults(),
+  advertiseAddress = '',
+): KubeProxyConfiguration {
+  const connection = (user.clientConnection ?? {}) as { kubeconfig?: string };
   return {
+    ...user,
     apiVersion: KUBEPROXY_V1ALPHA1,
     kind: 'KubeProxyConfiguration',
-    bindAddress: '0.0.0.0',
-    clientConnection: { kubeconfig: '/var/lib/kube-proxy/kubeconfig.conf' },
-    clusterCIDR: '',
-    mode: '',
+    bindAddress: (user.bindAddress as string | undefined) || (parseIP(advertiseAddress)?.family === 6 ? '::' : '0.0.0.0'),
+    clientConnection: { ...connection, kubeconfig: connection.kubeconfig || DEFAULTS.kubeProxyKubeconfig },
+    clusterCIDR: user.clusterCIDR || cluster.networking.podSubnet || '',
+    mode: user.mode || DEFAULTS.kubeProxyMode,
   };
+}
+
+export function defaultInitConfiguration(): InitConfiguration {
+  return initWithDefaults();
+}
+
+export function defaultClusterConfiguration(): ClusterConfiguration {
+  return clusterWithDefaults();
+}
+
+export function defaultJoinConfiguration(): JoinConfiguration {
+  return joinWithDefaults();
+}
+
+export function defaultKubeletConfiguration(): KubeletConfiguration {
+  return kubeletWithDefaults();
+}
+
+export function defaultKubeProxyConfiguration(): KubeProxyConfiguration {
+  return kubeProxyWithDefaults();
 }
 
 /** A complete default InitConfig (before flags and files): what tests and `print init-defaults` start from. */
 export function defaultInitConfig(): InitConfig {
+  const cluster = defaultClusterConfiguration();
   return {
     init: defaultInitConfiguration(),
-    cluster: defaultClusterConfiguration(),
-    kubelet: defaultKubeletConfiguration(),
-    kubeProxy: defaultKubeProxyConfiguration(),
+    cluster,
+    kubelet: kubeletWithDefaults({}, cluster),
+    kubeProxy: kubeProxyWithDefaults({}, cluster),
   };
 }

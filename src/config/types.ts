@@ -14,9 +14,11 @@ export interface Arg {
   value: string;
 }
 
+/** corev1.EnvVar: `valueFrom` (field, resource, ConfigMap or Secret reference) is passed through as given. */
 export interface EnvVar {
   name: string;
   value?: string;
+  valueFrom?: Record<string, unknown>;
 }
 
 export interface HostPathMount {
@@ -31,9 +33,11 @@ export interface Taint {
   key: string;
   value?: string;
   effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+  timeAdded?: string;
 }
 
 export interface BootstrapToken {
+  /** `[a-z0-9]{6}.[a-z0-9]{16}`; empty until resolve generates one. A secret: never log it. */
   token: string;
   description?: string;
   ttl?: string;
@@ -45,6 +49,7 @@ export interface BootstrapToken {
 export interface NodeRegistrationOptions {
   name?: string;
   criSocket?: string;
+  /** null/absent: kubeadm's default (the control-plane taint on control-plane nodes); `[]`: no taints. */
   taints?: Taint[] | null;
   kubeletExtraArgs?: Arg[];
   ignorePreflightErrors?: string[];
@@ -106,6 +111,8 @@ export interface LocalEtcd {
 
 export interface ExternalEtcd {
   endpoints: string[];
+  /** Plain-HTTP endpoints for health checks; defaults to `endpoints`. */
+  httpEndpoints?: string[];
   caFile?: string;
   certFile?: string;
   keyFile?: string;

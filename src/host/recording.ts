@@ -14,6 +14,8 @@ export interface RecordedAction {
 export class RecordingHost implements Host {
   readonly actions: RecordedAction[] = [];
   private readonly overlay = new Map<string, Uint8Array | null>();
+  /** Directories this run would have created (mode), so a later stat sees them. */
+  private readonly createdDirs = new Map<string, number>();
 
   constructor(private readonly inner: Host) {}
 
@@ -45,6 +47,7 @@ export class RecordingHost implements Host {
   }
 
   async mkdir(nodePath: string, mode?: number): Promise<void> {
+    this.createdDirs.set(nodePath, mode ?? 0o755);
     this.actions.push({ kind: 'mkdir', target: nodePath, mode });
   }
 
@@ -54,6 +57,8 @@ export class RecordingHost implements Host {
       const write = this.actions.findLast((a) => a.kind === 'write' && a.target === nodePath);
       return data ? { mode: write?.mode ?? 0o644, size: data.length, isDirectory: false } : undefined;
     }
+    const createdDir = this.createdDirs.get(nodePath);
+    if (createdDir !== undefined) return { mode: createdDir, size: 0, isDirectory: true };
     return this.inner.stat(nodePath);
   }
 

@@ -9,6 +9,7 @@ import { printDryRun } from '../cli/dry-run.js';
 import { connectCluster } from '../cluster/connect.js';
 import type { InitContext } from './context.js';
 import { initPhases } from './phases.js';
+import { KeyPool } from '../pki/key-pool.js';
 
 const list = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
 
@@ -69,6 +70,7 @@ async function runInit(cmd: Command, only?: string): Promise<void> {
       skipCertificateKeyPrint: Boolean(opts.skipCertificateKeyPrint),
       kubeconfigPath: opts.kubeconfig,
     },
+    keys: new KeyPool(),
     cluster: () => connectCluster(host, opts.kubeconfig, Boolean(opts.dryRun)),
   };
   await runWorkflow(initPhases, ctx, { skip: [...(opts.skipPhases ?? []), ...(cfg.init.skipPhases ?? [])], only });

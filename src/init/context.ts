@@ -1,6 +1,7 @@
 import type { InitConfig } from '../config/types.js';
 import type { Cluster } from '../cluster/cluster.js';
 import type { Host } from '../host/host.js';
+import type { KeyPool } from '../pki/key-pool.js';
 
 /** Options of `bosun init` that are not part of kubeadm's configuration documents. */
 export interface InitOptions {
@@ -18,6 +19,8 @@ export interface InitContext {
   cfg: InitConfig;
   host: Host;
   options: InitOptions;
+  /** Keys generated ahead, in parallel: `certs` and `kubeconfig` start their children's keys, each child takes its own. */
+  keys: KeyPool;
   /** The cluster door, built on first use from admin.conf (only API phases call it). */
   cluster(): Promise<Cluster>;
 }

@@ -1,0 +1,173 @@
+import semver from 'semver';
+import type { ClusterConfiguration } from '../config/types.js';
+import { formatIP, nthIP, parseCIDRList } from '../config/net.js';
+import { clusterRole, clusterRoleBinding, configMap, rule, serviceAccount, serviceAccountSubject, type ConfigMap, type Role, type RoleBinding, type ServiceAccount } from '../cluster/objects.js';
+import type { Deployment, Service } from './workloads.js';
+
+/** CoreDNS as kubeadm installs it (`kube-system`: ConfigMap, RBAC, ServiceAccount, Deployment, Service `kube-dns`). */
+export const COREDNS = { name: 'coredns', namespace: 'kube-system', service: 'kube-dns', label: { 'k8s-app': 'kube-dns' } } as const;
+export const DEFAULT_COREDNS_REPLICAS = 2;
+const DEFAULT_REPOSITORY = 'registry.k8s.io';
+const CONTROL_PLANE_TAINT = 'node-role.kubernetes.io/control-plane';
+
+/** The CoreDNS release each kubeadm minor installs (`constants.CoreDNSVersion`); other minors take the nearest. */
+export const COREDNS_VERSIONS: Readonly<Record<number, string>> = { 36: 'v1.14.2', 37: 'v1.14.6' };
+
+export function coreDNSVersion(kubernetesVersion: string): string {
+  const minor = semver.parse(kubernetesVersion)?.minor;
+  const known = Object.keys(COREDNS_VERSIONS).map(Number).sort((a, b) => a - b);
+  const nearest = minor === undefined ? known.at(-1)! : known.reduce((best, m) => (Math.abs(m - minor) < Math.abs(best - minor) ? m : best));
+  return COREDNS_VERSIONS[nearest];
+}
+
+/** `dns.imageRepository`/`imageTag` win; the default registry keeps CoreDNS under `coredns/coredns`. */
+export function coreDNSImage(cluster: ClusterConfiguration): string {
+  let repository = cluster.dns.imageRepository || cluster.imageRepository;
+  if (repository === DEFAULT_REPOSITORY) repository = `${repository}/coredns`;
+  return `${repository}/coredns:${cluster.dns.imageTag || coreDNSVersion(cluster.kubernetesVersion)}`;
+}
+
+/** The cluster DNS Service address: the 10th of the first service subnet (the `kubernetes` Service has the 1st). */
+export function dnsServiceIP(serviceSubnet: string): string {
+  const cidr = parseCIDRList(serviceSubnet)?.[0];
+  if (!cidr) throw new Error(`networking.serviceSubnet "${serviceSubnet}" is not a list of CIDRs`);
+  return formatIP(nthIP(cidr, 10));
+}
+
+export function corefile(dnsDomain: string): string {
+  const cache = dnsDomain ? `cache 30 {\n       disable success ${dnsDomain}\n       disable denial ${dnsDomain}\n    }` : 'cache 30';
+  return [
+    '.:53 {',
+    '    errors',
+    '    health {',
+    '       lameduck 5s',
+    '    }',
+    '    ready',
+    `    kubernetes ${dnsDomain} in-addr.arpa ip6.arpa {`,
+    '       pods insecure',
+    '       fallthrough in-addr.arpa ip6.arpa',
+    '       ttl 30',
+    '    }',
+    '    prometheus :9153',
+    '    forward . /etc/resolv.conf {',
+    '       max_concurrent 1000',
+    '    }',
+    `    ${cache}`,
+    '    loop',
+    '    reload',
+    '    loadbalance',
+    '}',
+    '',
+  ].join('\n');
+}
+
+export function coreDNSConfigMap(cluster: ClusterConfiguration): ConfigMap {
+  return configMap(COREDNS.namespace, COREDNS.name, { Corefile: corefile(cluster.networking.dnsDomain) });
+}
+
+export function coreDNSClusterRole(): Role {
+  return clusterRole('system:coredns', [
+    rule([''], ['endpoints', 'services', 'pods', 'namespaces'], ['list', 'watch']),
+    rule(['discovery.k8s.io'], ['endpointslices'], ['list', 'watch']),
+  ]);
+}
+
+export function coreDNSClusterRoleBinding(): RoleBinding {
+  return clusterRoleBinding('system:coredns', 'system:coredns', [serviceAccountSubject(COREDNS.namespace, COREDNS.name)]);
+}
+
+export function coreDNSServiceAccount(): ServiceAccount {
+  return serviceAccount(COREDNS.namespace, COREDNS.name);
+}
+
+export function coreDNSDeployment(cluster: ClusterConfiguration, replicas: number): Deployment {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: COREDNS.name, namespace: COREDNS.namespace, labels: { ...COREDNS.label } },
+    spec: {
+      replicas,
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } },
+      selector: { matchLabels: { ...COREDNS.label } },
+      template: {
+        metadata: { labels: { ...COREDNS.label } },
+        spec: {
+          priorityClassName: 'system-cluster-critical',
+          serviceAccountName: COREDNS.name,
+          affinity: {
+            podAntiAffinity: {
+              preferredDuringSchedulingIgnoredDuringExecution: [
+                {
+                  weight: 100,
+                  podAffinityTerm: {
+                    labelSelector: { matchExpressions: [{ key: 'k8s-app', operator: 'In', values: ['kube-dns'] }] },
+                    topologyKey: 'kubernetes.io/hostname',
+                  },
+                },
+              ],
+            },
+          },
+          tolerations: [
+            { key: 'CriticalAddonsOnly', operator: 'Exists' },
+            { key: CONTROL_PLANE_TAINT, effect: 'NoSchedule' },
+          ],
+          nodeSelector: { 'kubernetes.io/os': 'linux' },
+          containers: [
+            {
+              name: 'coredns',
+              image: coreDNSImage(cluster),
+              imagePullPolicy: 'IfNotPresent',
+              resources: { limits: { memory: '170Mi' }, requests: { cpu: '100m', memory: '70Mi' } },
+              args: ['-conf', '/etc/coredns/Corefile'],
+              volumeMounts: [{ name: 'config-volume', mountPath: '/etc/coredns', readOnly: true }],
+              ports: [
+                { containerPort: 53, name: 'dns', protocol: 'UDP' },
+                { containerPort: 53, name: 'dns-tcp', protocol: 'TCP' },
+                { containerPort: 9153, name: 'metrics', protocol: 'TCP' },
+                { containerPort: 8080, name: 'liveness-probe', protocol: 'TCP' },
+                { containerPort: 8181, name: 'readiness-probe', protocol: 'TCP' },
+              ],
+              livenessProbe: {
+                httpGet: { path: '/health', port: 'liveness-probe', scheme: 'HTTP' },
+                initialDelaySeconds: 60,
+                timeoutSeconds: 5,
+                successThreshold: 1,
+                failureThreshold: 5,
+              },
+              readinessProbe: { httpGet: { path: '/ready', port: 'readiness-probe', scheme: 'HTTP' } },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                capabilities: { add: ['NET_BIND_SERVICE'], drop: ['ALL'] },
+                readOnlyRootFilesystem: true,
+              },
+            },
+          ],
+          dnsPolicy: 'Default',
+          volumes: [{ name: 'config-volume', configMap: { name: COREDNS.name, items: [{ key: 'Corefile', path: 'Corefile' }] } }],
+        },
+      },
+    },
+  };
+}
+
+export function coreDNSService(cluster: ClusterConfiguration): Service {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {
+      name: COREDNS.service,
+      namespace: COREDNS.namespace,
+      labels: { ...COREDNS.label, 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'CoreDNS' },
+      annotations: { 'prometheus.io/port': '9153', 'prometheus.io/scrape': 'true' },
+    },
+    spec: {
+      clusterIP: dnsServiceIP(cluster.networking.serviceSubnet),
+      ports: [
+        { name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 },
+        { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 },
+        { name: 'metrics', port: 9153, protocol: 'TCP', targetPort: 9153 },
+      ],
+      selector: { ...COREDNS.label },
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import { UserError } from '../errors.js';
+import type { ObjectRef } from './cluster.js';
+
+/** `Kind namespace/name` (or `Kind name` when cluster-scoped): how every cluster error names its object. */
+export function describeRef(ref: Pick<ObjectRef, 'kind' | 'namespace' | 'name'>): string {
+  return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
+}
+
+/** Reasons bosun adds to the API's own (`NotFound`, `Conflict`, `Forbidden`, …) for failures before an answer. */
+export const UNREACHABLE = 'Unreachable';
+export const TIMEOUT = 'Timeout';
+
+/** A failed API call: what was done to which object, the HTTP code and the API's reason and message. */
+export class ClusterError extends UserError {
+  constructor(
+    readonly action: string,
+    readonly target: string,
+    readonly reason: string,
+    readonly detail: string,
+    readonly code?: number,
+  ) {
+    super(`${action} ${target}: ${reason}${code ? ` (${code})` : ''}: ${detail}`);
+    this.name = 'ClusterError';
+  }
+}
+
+/** True for failures worth retrying while a control plane comes up: no answer, or the API server not ready yet. */
+export function isTransient(err: unknown): boolean {
+  if (!(err instanceof ClusterError)) return false;
+  return err.reason === UNREACHABLE || err.code === 429 || err.code === 500 || err.code === 503 || err.code === 504;
+}
+
+/** The API's Status object (`reason`, `message`) out of an error body, or the body itself. */
+export function statusOf(body: string, code: number): { reason: string; message: string } {
+  try {
+    const status = JSON.parse(body) as { kind?: string; reason?: string; message?: string };
+    if (status.kind === 'Status') return { reason: status.reason || `HTTP${code}`, message: status.message ?? '' };
+  } catch {
+    // not JSON: a proxy or a component's plain-text answer
+  }
+  return { reason: `HTTP${code}`, message: body.trim().slice(0, 500) };
+}

@@ -1,0 +1,80 @@
+import type { Cluster, KubeObject, ObjectRef } from './cluster.js';
+import { ClusterError, describeRef, UNREACHABLE } from './errors.js';
+
+export interface RecordedClusterAction {
+  verb: 'apply' | 'delete' | 'wait' | 'get';
+  target: string;
+  object?: KubeObject;
+}
+
+const key = (ref: ObjectRef) => `${ref.apiVersion}|${ref.kind}|${ref.namespace ?? ''}|${ref.name}`;
+const refOf = (obj: KubeObject): ObjectRef => ({
+  apiVersion: obj.apiVersion,
+  kind: obj.kind,
+  namespace: obj.metadata.namespace,
+  name: obj.metadata.name,
+});
+
+/** A dry run may target a control plane that does not run yet: no answer reads as nothing there. */
+async function orMissing<T>(read: Promise<T>, missing: T): Promise<T> {
+  try {
+    return await read;
+  } catch (err) {
+    if (err instanceof ClusterError && err.reason === UNREACHABLE) return missing;
+    throw err;
+  }
+}
+
+/**
+ * The dry-run door: writes are recorded (and seen by later reads of this run), reads go to the real
+ * API server when it answers, waits do not wait.
+ */
+export class RecordingCluster implements Cluster {
+  readonly actions: RecordedClusterAction[] = [];
+  private readonly overlay = new Map<string, KubeObject | null>();
+
+  constructor(private readonly inner: Cluster) {}
+
+  async apply<T extends KubeObject>(obj: T): Promise<T> {
+    this.overlay.set(key(refOf(obj)), obj);
+    this.actions.push({ verb: 'apply', target: describeRef(refOf(obj)), object: obj });
+    return obj;
+  }
+
+  async get<T extends KubeObject>(ref: ObjectRef): Promise<T | undefined> {
+    if (this.overlay.has(key(ref))) return (this.overlay.get(key(ref)) ?? undefined) as T | undefined;
+    return orMissing(this.inner.get<T>(ref), undefined);
+  }
+
+  async list<T extends KubeObject>(
+    apiVersion: string,
+    kind: string,
+    opts: { namespace?: string; labelSelector?: string; fieldSelector?: string } = {},
+  ): Promise<T[]> {
+    const listed = await orMissing(this.inner.list<T>(apiVersion, kind, opts), []);
+    const byKey = new Map(listed.map((obj) => [key(refOf(obj)), obj]));
+    // Recorded writes win; selectors are not evaluated on them (a dry run's reads are a best effort).
+    for (const [k, obj] of this.overlay) {
+      const [v, kd, ns] = k.split('|');
+      if (v !== apiVersion || kd !== kind || (opts.namespace !== undefined && ns !== opts.namespace)) continue;
+      if (obj) byKey.set(k, obj as T);
+      else byKey.delete(k);
+    }
+    return [...byKey.values()];
+  }
+
+  async delete(ref: ObjectRef): Promise<void> {
+    this.overlay.set(key(ref), null);
+    this.actions.push({ verb: 'delete', target: describeRef(ref) });
+  }
+
+  async watchUntil<T extends KubeObject>(ref: ObjectRef): Promise<T | undefined> {
+    this.actions.push({ verb: 'wait', target: describeRef(ref) });
+    return this.get<T>(ref);
+  }
+
+  async raw(path: string): Promise<{ status: number; body: string }> {
+    this.actions.push({ verb: 'get', target: path });
+    return orMissing(this.inner.raw(path), { status: 200, body: 'ok (dry run: no API server answered)' });
+  }
+}

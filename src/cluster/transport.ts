@@ -1,0 +1,135 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+
+export interface Request {
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  /** Path and query below the server URL (`/api/v1/namespaces/kube-system/configmaps?limit=500`). */
+  path: string;
+  body?: string;
+  contentType?: string;
+  timeoutMs?: number;
+}
+
+export interface Response {
+  status: number;
+  body: string;
+}
+
+/** HTTP to one API server with the kubeconfig's credentials; failures to get an answer reject with plain Errors. */
+export interface Transport {
+  readonly server: string;
+  request(req: Request): Promise<Response>;
+  /**
+   * GETs a newline-delimited stream (a watch), handing each line to `onLine` until it returns true,
+   * the server ends the stream or `signal` aborts. A non-200 answer resolves with its status and body.
+   */
+  stream(path: string, onLine: (line: string) => boolean, signal: AbortSignal): Promise<Response>;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * Builds the transport from a client-node KubeConfig: it resolves TLS material and credentials (certificates,
+ * tokens, exec plugins); requests go over one keep-alive agent so short-interval health checks stay cheap.
+ */
+export async function kubeTransport(kc: KubeConfig): Promise<Transport> {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error('the kubeconfig has no current cluster');
+  const base = new URL(cluster.server);
+  const prefix = base.pathname.replace(/\/$/, '');
+  const tlsOptions: https.RequestOptions = {};
+  await kc.applyToHTTPSOptions(tlsOptions);
+  const secure = base.protocol === 'https:';
+  const agent = secure
+    ? new https.Agent({
+        keepAlive: true,
+        ca: tlsOptions.ca,
+        cert: tlsOptions.cert,
+        key: tlsOptions.key,
+        servername: tlsOptions.servername,
+        rejectUnauthorized: tlsOptions.rejectUnauthorized ?? true,
+      })
+    : new http.Agent({ keepAlive: true });
+  // Long-lived connections must not keep the process alive once bosun is done.
+  agent.on('free', (socket) => socket.unref());
+  const lib = secure ? https : http;
+
+  async function open(method: string, path: string, headers: Record<string, string>): Promise<http.ClientRequest> {
+    // Credentials are applied per request: exec plugins and token files may rotate.
+    const opts: https.RequestOptions = { headers: {} };
+    await kc.applyToHTTPSOptions(opts);
+    const clientReq = lib.request({
+      protocol: base.protocol,
+      hostname: base.hostname.replace(/^\[|\]$/g, ''),
+      port: base.port || (secure ? 443 : 80),
+      path: prefix + path,
+      method,
+      agent,
+      auth: opts.auth,
+      headers: { ...(opts.headers as Record<string, string>), ...headers },
+    });
+    // A reused socket was unref'd while idle; an open request must keep the process alive.
+    clientReq.on('socket', (socket) => socket.ref());
+    return clientReq;
+  }
+
+  return {
+    server: cluster.server,
+    async request(req) {
+      const headers: Record<string, string> = { Accept: 'application/json, */*' };
+      if (req.body !== undefined) headers['Content-Type'] = req.contentType ?? 'application/json';
+      const clientReq = await open(req.method, req.path, headers);
+      return new Promise((resolve, reject) => {
+        const timeout = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+        clientReq.setTimeout(timeout, () => clientReq.destroy(new Error(`no answer within ${timeout / 1000}s`)));
+        clientReq.on('error', reject);
+        clientReq.on('response', (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('error', reject);
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        });
+        clientReq.end(req.body);
+      });
+    },
+    async stream(path, onLine, signal) {
+      const clientReq = await open('GET', path, { Accept: 'application/json' });
+      return new Promise((resolve, reject) => {
+        let settled = false;
+        const settle = (done: () => void) => {
+          if (settled) return;
+          settled = true;
+          signal.removeEventListener('abort', abort);
+          clientReq.destroy();
+          done();
+        };
+        const abort = () => settle(() => resolve({ status: 0, body: 'aborted' }));
+        if (signal.aborted) return abort();
+        signal.addEventListener('abort', abort);
+        clientReq.on('error', (err) => settle(() => reject(err)));
+        clientReq.on('response', (res) => {
+          let pending = '';
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => {
+            if (res.statusCode !== 200) return void chunks.push(chunk);
+            pending += chunk.toString('utf8');
+            let newline: number;
+            while (!settled && (newline = pending.indexOf('\n')) >= 0) {
+              const line = pending.slice(0, newline).trim();
+              pending = pending.slice(newline + 1);
+              try {
+                if (line && onLine(line)) settle(() => resolve({ status: 200, body: '' }));
+              } catch (err) {
+                settle(() => reject(err));
+              }
+            }
+          });
+          res.on('error', (err) => settle(() => reject(err)));
+          res.on('end', () => settle(() => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') })));
+        });
+        clientReq.end();
+      });
+    },
+  };
+}

@@ -1,0 +1,248 @@
+import { isValidToken, isValidTokenGroup, isValidTokenUsage, BOOTSTRAP_GROUP_FORMAT, TOKEN_FORMAT, TOKEN_USAGES } from '../tokens/token.js';
+import { parseDuration } from './duration.js';
+import { cidrSize, cidrsOverlap, formatCIDR, isDNS1123Subdomain, isValidPort, isWildcardDNS1123Subdomain, parseCIDRList, parseHostPort, parseIP, type CIDR } from './net.js';
+import type { Arg, BootstrapToken, ClusterConfiguration, InitConfig, JoinConfiguration, NodeRegistrationOptions } from './types.js';
+import { kubernetesVersionProblem } from './version.js';
+
+/**
+ * The checks kubeadm makes on a defaulted configuration (cmd/kubeadm/app/apis/kubeadm/validation), plus
+ * service/pod subnet overlap. They run after files, flags and defaults are merged, so they see every value
+ * whichever source it came from; resolve names the flag or the file for each problem.
+ */
+export interface Check {
+  kind: string;
+  field: string;
+  problem: string;
+}
+
+/** kubeadm 1.37's own feature gates (cmd/kubeadm/app/features). */
+export const KNOWN_FEATURE_GATES = ['RootlessControlPlane'];
+
+/** `complete`: host-derived values (node name, advertise address, tokens) have been filled and must be present. */
+export interface ValidateOptions {
+  complete: boolean;
+}
+
+type Fail = (field: string, problem: string) => void;
+
+function collector(kind: string, out: Check[]): Fail {
+  return (field, problem) => out.push({ kind, field, problem });
+}
+
+export function validateInitConfig(cfg: InitConfig, opts: ValidateOptions): Check[] {
+  const out: Check[] = [];
+  const init = collector('InitConfiguration', out);
+  cfg.init.bootstrapTokens?.forEach((t, i) => checkBootstrapToken(t, `bootstrapTokens[${i}]`, init, opts));
+  checkNodeRegistration(cfg.init.nodeRegistration, init, opts);
+  checkAPIEndpoint(cfg.init.localAPIEndpoint, 'localAPIEndpoint', init);
+  checkCertificateKey(cfg.init.certificateKey, 'certificateKey', init);
+  checkCluster(cfg.cluster, collector('ClusterConfiguration', out));
+  const kubelet = collector('KubeletConfiguration', out);
+  cfg.kubelet.clusterDNS?.forEach((ip, i) => {
+    if (!parseIP(ip)) kubelet(`clusterDNS[${i}]`, `"${ip}" is not an IP address`);
+  });
+  const proxy = collector('KubeProxyConfiguration', out);
+  if (cfg.kubeProxy.clusterCIDR) checkSubnets(cfg.kubeProxy.clusterCIDR, 'clusterCIDR', 1n, proxy);
+  const bind = cfg.kubeProxy.bindAddress;
+  if (typeof bind === 'string' && bind && !parseIP(bind)) proxy('bindAddress', `"${bind}" is not an IP address`);
+  return out;
+}
+
+export function validateJoinConfiguration(join: JoinConfiguration, opts: ValidateOptions): Check[] {
+  const out: Check[] = [];
+  const fail = collector('JoinConfiguration', out);
+  const { bootstrapToken, file, tlsBootstrapToken } = join.discovery;
+  if (!bootstrapToken && !file) fail('discovery', 'set bootstrapToken (--token and the API server endpoint) or file (--discovery-file)');
+  if (bootstrapToken && file) fail('discovery', 'bootstrapToken and file are mutually exclusive; set one');
+  if (bootstrapToken) {
+    checkToken(bootstrapToken.token, 'discovery.bootstrapToken.token', fail);
+    const endpoint = bootstrapToken.apiServerEndpoint ?? '';
+    const parsed = parseHostPort(endpoint);
+    if (!endpoint) fail('discovery.bootstrapToken.apiServerEndpoint', 'required; expected the API server as host:port, e.g. 10.0.0.1:6443');
+    else if ('problem' in parsed || parsed.port === undefined) {
+      fail('discovery.bootstrapToken.apiServerEndpoint', `"${endpoint}" is not host:port${'problem' in parsed ? `: ${parsed.problem}` : ''}`);
+    }
+    const hashes = bootstrapToken.caCertHashes ?? [];
+    hashes.forEach((hash, i) => {
+      if (!/^sha256:[0-9a-f]{64}$/i.test(hash)) fail(`discovery.bootstrapToken.caCertHashes[${i}]`, `"${hash}" is not a CA public key pin; expected sha256:<64 hex digits>`);
+    });
+    if (!hashes.length && !bootstrapToken.unsafeSkipCAVerification) {
+      fail('discovery.bootstrapToken.caCertHashes', 'token discovery without a CA pin is unsafe; give caCertHashes (--discovery-token-ca-cert-hash sha256:…) or set unsafeSkipCAVerification (--discovery-token-unsafe-skip-ca-verification)');
+    }
+  }
+  if (file) {
+    const where = file.kubeConfigPath;
+    if (!where) fail('discovery.file.kubeConfigPath', 'required; expected a kubeconfig file path or an https:// URL');
+    else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(where) && !where.startsWith('https://')) fail('discovery.file.kubeConfigPath', `"${where}": a URL must use https`);
+  }
+  if (bootstrapToken || tlsBootstrapToken) checkToken(tlsBootstrapToken ?? '', 'discovery.tlsBootstrapToken', fail);
+  if (!join.caCertPath.startsWith('/') || !join.caCertPath.endsWith('.crt')) fail('caCertPath', `"${join.caCertPath}" must be an absolute path to a .crt file`);
+  checkNodeRegistration(join.nodeRegistration, fail, opts);
+  if (join.controlPlane) {
+    checkAPIEndpoint(join.controlPlane.localAPIEndpoint ?? {}, 'controlPlane.localAPIEndpoint', fail);
+    checkCertificateKey(join.controlPlane.certificateKey, 'controlPlane.certificateKey', fail);
+  }
+  return out;
+}
+
+function checkToken(token: string, field: string, fail: Fail): void {
+  // Never echo a token: it is a credential.
+  if (!isValidToken(token)) fail(field, `the bootstrap token is invalid; expected the form ${TOKEN_FORMAT}`);
+}
+
+function checkBootstrapToken(t: BootstrapToken, at: string, fail: Fail, opts: ValidateOptions): void {
+  if (t.token || opts.complete) checkToken(t.token, `${at}.token`, fail);
+  const usages = t.usages ?? [];
+  for (const usage of usages) {
+    if (!isValidTokenUsage(usage)) fail(`${at}.usages`, `"${usage}" is not a token usage; expected ${TOKEN_USAGES.join(', ')}`);
+  }
+  if (t.groups?.length && !usages.includes('authentication')) fail(`${at}.groups`, 'token groups need the "authentication" usage');
+  for (const group of t.groups ?? []) {
+    if (!isValidTokenGroup(group)) fail(`${at}.groups`, `"${group}" is not a bootstrap group; expected it to match ${BOOTSTRAP_GROUP_FORMAT}`);
+  }
+  if (t.ttl && t.expires) fail(at, 'ttl and expires are mutually exclusive; set one');
+}
+
+function checkNodeRegistration(n: NodeRegistrationOptions, fail: Fail, opts: ValidateOptions): void {
+  if (n.name) {
+    if (!isDNS1123Subdomain(n.name)) fail('nodeRegistration.name', `"${n.name}" is not a valid node name; expected a lower-case RFC 1123 DNS name (a-z, 0-9, "-", ".")`);
+  } else if (opts.complete) {
+    fail('nodeRegistration.name', 'required; the hostname could not be used, set --node-name or nodeRegistration.name');
+  }
+  const socket = n.criSocket ?? '';
+  if (!/^unix:\/\/\/./.test(socket)) fail('nodeRegistration.criSocket', `"${socket}" is not a CRI socket; expected a unix:// URL such as unix:///var/run/containerd/containerd.sock`);
+  checkArgs(n.kubeletExtraArgs, 'nodeRegistration.kubeletExtraArgs', fail);
+  const ignored = (n.ignorePreflightErrors ?? []).map((c) => c.toLowerCase());
+  if (ignored.includes('all') && new Set(ignored).size > 1) fail('nodeRegistration.ignorePreflightErrors', 'don\'t list individual checks together with "all"');
+}
+
+function checkAPIEndpoint(e: { advertiseAddress?: string; bindPort?: number }, at: string, fail: Fail): void {
+  if (e.advertiseAddress && !parseIP(e.advertiseAddress)) fail(`${at}.advertiseAddress`, `"${e.advertiseAddress}" is not an IP address (IPv4 or IPv6)`);
+  if (e.bindPort !== undefined && !isValidPort(e.bindPort)) fail(`${at}.bindPort`, `${e.bindPort} is not a port; expected a number from 1 to 65535`);
+}
+
+function checkCertificateKey(key: string | undefined, field: string, fail: Fail): void {
+  if (key && !/^[0-9a-f]{64}$/i.test(key)) fail(field, 'the certificate key is invalid; expected 64 hex digits (a 32-byte AES key)');
+}
+
+function checkArgs(args: Arg[] | undefined, at: string, fail: Fail): void {
+  args?.forEach((a, i) => {
+    if (!a.name) fail(`${at}[${i}].name`, 'the argument has no name');
+  });
+}
+
+/** kubeadm's limits: at least `minAddresses` per subnet, one subnet or a dual-stack pair. */
+function checkSubnets(text: string, field: string, minAddresses: bigint, fail: Fail): CIDR[] {
+  const cidrs = parseCIDRList(text);
+  if (!cidrs) {
+    fail(field, `"${text}" is not a valid CIDR; expected e.g. 10.96.0.0/12 or fd00::/108, or an IPv4,IPv6 pair for dual-stack`);
+    return [];
+  }
+  if (cidrs.length > 2 || (cidrs.length === 2 && cidrs[0].family === cidrs[1].family)) {
+    fail(field, `"${text}": expected one CIDR, or two (one IPv4 and one IPv6) for dual-stack`);
+  }
+  for (const c of cidrs) {
+    if (cidrSize(c) < minAddresses) fail(field, `${formatCIDR(c)} is too small: ${cidrSize(c)} addresses, at least ${minAddresses} needed`);
+  }
+  return cidrs;
+}
+
+function checkCluster(c: ClusterConfiguration, fail: Fail): void {
+  const net = c.networking;
+  if (!isDNS1123Subdomain(net.dnsDomain)) fail('networking.dnsDomain', `"${net.dnsDomain}" is not a DNS domain; expected e.g. cluster.local`);
+  const services = checkSubnets(net.serviceSubnet, 'networking.serviceSubnet', 10n, fail);
+  for (const s of services) {
+    // The API server stores service allocations as a bitmap; kubeadm caps the subnet at 2^20 addresses.
+    if ((s.family === 4 ? 32 : 128) - s.prefix > 20) fail('networking.serviceSubnet', `${formatCIDR(s)} is too large; expected a prefix of /${s.family === 4 ? 12 : 108} or longer`);
+  }
+  const pods = net.podSubnet ? checkSubnets(net.podSubnet, 'networking.podSubnet', 14n, fail) : [];
+  if (argValue(c.controllerManager.extraArgs, 'allocate-node-cidrs') !== 'false') {
+    for (const p of pods) {
+      const flag = p.family === 4 ? 'node-cidr-mask-size-ipv4' : 'node-cidr-mask-size-ipv6';
+      const nodeMask = Number(argValue(c.controllerManager.extraArgs, flag) ?? (p.family === 4 ? 24 : 64));
+      if (!Number.isInteger(nodeMask)) fail('controllerManager.extraArgs', `${flag} must be an integer`);
+      else if (p.prefix > nodeMask) fail('networking.podSubnet', `${formatCIDR(p)} is smaller than one node's pod range (/${nodeMask}, kube-controller-manager ${flag})`);
+      else if (nodeMask - p.prefix > 16) fail('networking.podSubnet', `${formatCIDR(p)} holds more than 2^16 node ranges of /${nodeMask}; expected a prefix of /${nodeMask - 16} or longer`);
+    }
+  }
+  for (const s of services) {
+    for (const p of pods) {
+      if (cidrsOverlap(s, p)) fail('networking.podSubnet', `${formatCIDR(p)} overlaps the service subnet ${formatCIDR(s)}; expected disjoint subnets`);
+    }
+  }
+  const versionProblem = kubernetesVersionProblem(c.kubernetesVersion);
+  if (versionProblem) fail('kubernetesVersion', versionProblem);
+  if (c.controlPlaneEndpoint) {
+    const parsed = parseHostPort(c.controlPlaneEndpoint);
+    if ('problem' in parsed) fail('controlPlaneEndpoint', `"${c.controlPlaneEndpoint}" is not host[:port]: ${parsed.problem}`);
+  }
+  checkSANs(c.apiServer.certSANs, 'apiServer.certSANs', fail);
+  checkArgs(c.apiServer.extraArgs, 'apiServer.extraArgs', fail);
+  checkArgs(c.controllerManager.extraArgs, 'controllerManager.extraArgs', fail);
+  checkArgs(c.scheduler.extraArgs, 'scheduler.extraArgs', fail);
+  checkAbsolute(c.certificatesDir, 'certificatesDir', fail);
+  checkImageRepository(c.imageRepository, 'imageRepository', fail);
+  if (c.dns.imageRepository) checkImageRepository(c.dns.imageRepository, 'dns.imageRepository', fail);
+  for (const gate of Object.keys(c.featureGates ?? {})) {
+    if (!KNOWN_FEATURE_GATES.includes(gate)) fail(`featureGates.${gate}`, `"${gate}" is not a kubeadm feature gate; expected one of ${KNOWN_FEATURE_GATES.join(', ')}`);
+  }
+  checkEtcd(c, fail);
+  for (const field of ['certificateValidityPeriod', 'caCertificateValidityPeriod'] as const) {
+    if ((parseDuration(c[field]) ?? 0n) <= 0n) fail(field, `${c[field]} must be a positive duration, e.g. 8760h`);
+  }
+}
+
+function checkEtcd(c: ClusterConfiguration, fail: Fail): void {
+  const { local, external } = c.etcd;
+  if (local && external) return fail('etcd', 'local and external are mutually exclusive; set one');
+  if (local) {
+    checkAbsolute(local.dataDir, 'etcd.local.dataDir', fail);
+    checkSANs(local.serverCertSANs, 'etcd.local.serverCertSANs', fail);
+    checkSANs(local.peerCertSANs, 'etcd.local.peerCertSANs', fail);
+    if (local.imageRepository) checkImageRepository(local.imageRepository, 'etcd.local.imageRepository', fail);
+    checkArgs(local.extraArgs, 'etcd.local.extraArgs', fail);
+  }
+  if (external) {
+    const { caFile, certFile, keyFile } = external;
+    if (Boolean(certFile) !== Boolean(keyFile)) fail('etcd.external', 'set both certFile and keyFile, or neither');
+    if (certFile && keyFile && !caFile) fail('etcd.external.caFile', 'required when certFile and keyFile are set');
+    if (!external.endpoints.length) fail('etcd.external.endpoints', 'at least one endpoint is required, e.g. https://10.0.0.10:2379');
+    const https = Boolean(caFile || certFile || keyFile);
+    for (const [field, urls, needHttps] of [['etcd.external.endpoints', external.endpoints, https], ['etcd.external.httpEndpoints', external.httpEndpoints ?? [], false]] as const) {
+      for (const url of urls) {
+        const scheme = /^([a-z][a-z0-9+.-]*):\/\/./i.exec(url)?.[1];
+        if (!scheme) fail(field, `"${url}" is not a URL with a scheme, e.g. https://10.0.0.10:2379`);
+        else if (needHttps && scheme !== 'https') fail(field, `"${url}" must use https when certificates are set`);
+      }
+    }
+    for (const field of ['caFile', 'certFile', 'keyFile'] as const) {
+      if (external[field]) checkAbsolute(external[field], `etcd.external.${field}`, fail);
+    }
+  }
+}
+
+function checkSANs(sans: string[] | undefined, field: string, fail: Fail): void {
+  for (const san of sans ?? []) {
+    if (!parseIP(san) && !isDNS1123Subdomain(san) && !isWildcardDNS1123Subdomain(san)) {
+      fail(field, `"${san}" is not an IP address, a DNS name or a wildcard DNS name (*.example.com)`);
+    }
+  }
+}
+
+function checkAbsolute(path: string | undefined, field: string, fail: Fail): void {
+  if (!path?.startsWith('/')) fail(field, `"${path ?? ''}" is not an absolute path`);
+}
+
+/** A registry (and path) an image name can follow: `registry.k8s.io`, `my.registry:5000/k8s`. */
+function checkImageRepository(repo: string, field: string, fail: Fail): void {
+  const component = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+  const domain = '(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\\[[0-9a-fA-F:]+\\])(?::\\d+)?';
+  if (!new RegExp(`^(?:${domain}/)?${component}(?:/${component})*$`).test(`${repo}/name`)) {
+    fail(field, `"${repo}" is not an image repository; expected e.g. registry.k8s.io or my.registry:5000/k8s`);
+  }
+}
+
+/** The last value of an argument (later entries win, as on a command line). */
+function argValue(args: Arg[] | undefined, name: string): string | undefined {
+  return args?.filter((a) => a.name === name).at(-1)?.value;
+}

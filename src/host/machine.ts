@@ -1,0 +1,70 @@
+import { createServer } from 'node:net';
+import { constants, promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** Whether a TCP port can be bound: `unavailable-address` when the address is not one of this machine's. */
+export type PortState = 'free' | 'in-use' | 'unavailable-address';
+
+/**
+ * The machine bosun runs on: its kernel, network and programs, as opposed to the node's files
+ * (which a Host maps, possibly under `--rootfs`). Preflight asks it what the node will run on.
+ */
+export interface Machine {
+  /** Tries to listen on `address:port` (all addresses when undefined) and closes again. */
+  portState(port: number, address?: string): Promise<PortState>;
+  /** Active swap devices or files (`/proc/swaps` entries). */
+  swapDevices(): Promise<string[]>;
+  isRoot(): boolean;
+  /** Whether an executable of this name is on PATH. */
+  hasExecutable(name: string): Promise<boolean>;
+  hostname(): string;
+  cpuCount(): number;
+  /** Total memory in MiB. */
+  memoryMiB(): number;
+  /** A small kernel setting file such as /proc/sys/net/ipv4/ip_forward, or undefined when absent. */
+  readProcFile(file: string): Promise<string | undefined>;
+}
+
+async function portState(port: number, address?: string): Promise<PortState> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE' || err.code === 'EACCES') resolve('in-use');
+      else if (err.code === 'EADDRNOTAVAIL') resolve('unavailable-address');
+      else reject(err);
+    });
+    server.listen({ port, host: address, exclusive: true }, () => server.close(() => resolve('free')));
+  });
+}
+
+async function readOptional(file: string): Promise<string | undefined> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+async function hasExecutable(name: string): Promise<boolean> {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+    try {
+      await fs.access(path.join(dir, name), constants.X_OK);
+      return true;
+    } catch {
+      // not in this directory
+    }
+  }
+  return false;
+}
+
+export const localMachine: Machine = {
+  portState,
+  swapDevices: async () => ((await readOptional('/proc/swaps')) ?? '').split('\n').slice(1).filter((l) => l.trim()),
+  isRoot: () => process.getuid?.() === 0,
+  hasExecutable,
+  hostname: () => os.hostname(),
+  cpuCount: () => os.availableParallelism(),
+  memoryMiB: () => Math.floor(os.totalmem() / 1024 / 1024),
+  readProcFile: readOptional,
+};

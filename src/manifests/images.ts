@@ -1,0 +1,31 @@
+/** Image names of the control-plane components, as kubeadm chooses them for a Kubernetes version. */
+import semver from 'semver';
+import type { ClusterConfiguration } from '../config/types.js';
+
+/**
+ * The etcd image tag each kubeadm release uses for its own Kubernetes minor (`constants.SupportedEtcdVersion`):
+ * kubeadm v1.36.3 -> 3.6.8-0, kubeadm v1.37.1 -> 3.7.0-0. Other minors get the nearest known one, as kubeadm does.
+ */
+export const ETCD_IMAGE_TAGS: Readonly<Record<number, string>> = { 36: '3.6.8-0', 37: '3.7.0-0' };
+
+/** `v1.37.1+build` -> `v1.37.1_build`: image tags cannot hold `+`. */
+function imageTag(kubernetesVersion: string): string {
+  return kubernetesVersion.replaceAll('+', '_');
+}
+
+export function kubernetesImage(component: string, cluster: ClusterConfiguration): string {
+  return `${cluster.imageRepository}/${component}:${imageTag(cluster.kubernetesVersion)}`;
+}
+
+export function etcdImageTag(kubernetesVersion: string): string {
+  const minor = semver.parse(kubernetesVersion)?.minor;
+  const known = Object.keys(ETCD_IMAGE_TAGS).map(Number).sort((a, b) => a - b);
+  const nearest = minor === undefined ? known.at(-1)! : known.reduce((best, m) => (Math.abs(m - minor) < Math.abs(best - minor) ? m : best));
+  return ETCD_IMAGE_TAGS[nearest];
+}
+
+export function etcdImage(cluster: ClusterConfiguration): string {
+  const local = cluster.etcd.local;
+  const repository = local?.imageRepository || cluster.imageRepository;
+  return `${repository}/etcd:${local?.imageTag || etcdImageTag(cluster.kubernetesVersion)}`;
+}

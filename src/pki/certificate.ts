@@ -1,0 +1,159 @@
+import { randomBytes, webcrypto, type KeyObject } from 'node:crypto';
+import { publicKeyDer, type KeyPair } from './keys.js';
+import { x509 } from './x509.js';
+
+export type Certificate = x509.X509Certificate;
+type CreateParams = x509.X509CertificateCreateWithKeyParams;
+
+/** Who a certificate is for: CN and O, as kubeadm's cert configs name them. */
+export interface Subject {
+  commonName: string;
+  organization?: string[];
+}
+
+/** Subject Alternative Names: DNS names sorted and unique, IPs unique in their given order (kubeadm's rule). */
+export interface AltNames {
+  dnsNames: string[];
+  ips: string[];
+}
+
+export type Usage = 'server' | 'client';
+
+/** What a leaf certificate says: everything but the key, the issuer and the dates. */
+export interface LeafRequest {
+  subject: Subject;
+  usages: Usage[];
+  altNames?: AltNames;
+}
+
+/** A CA able to sign: its certificate and private key. */
+export interface Signer {
+  cert: Certificate;
+  key: KeyPair;
+}
+
+/** When a certificate starts and ends being valid. */
+export interface Validity {
+  now: Date;
+  /** Lifetime from `now`, in milliseconds. */
+  lifetimeMs: number;
+}
+
+/** Certificates start 5 minutes in the past, so a node with a slightly slow clock accepts them (kubeadm's backdate). */
+const BACKDATE_MS = 5 * 60_000;
+
+const USAGE_OIDS: Record<Usage, string> = {
+  server: x509.ExtendedKeyUsage.serverAuth,
+  client: x509.ExtendedKeyUsage.clientAuth,
+};
+
+const LEAF_KEY_USAGE = x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment;
+
+/** A self-signed CA certificate, as kubeadm makes it: SAN DNS = CN, key usage including certSign, a key id. */
+export async function createCaCertificate(commonName: string, key: KeyPair, validity: Validity): Promise<Certificate> {
+  const spki = publicKeyDer(key.publicKey);
+  return x509.X509CertificateGenerator.create({
+    serialNumber: randomSerial(),
+    subject: subjectName({ commonName }),
+    issuer: subjectName({ commonName }),
+    notBefore: new Date(validity.now.getTime() - BACKDATE_MS),
+    notAfter: new Date(validity.now.getTime() + validity.lifetimeMs),
+    publicKey: spki,
+    signingKey: await signingKey(key.privateKey),
+    signingAlgorithm: signingAlgorithm(key.privateKey),
+    extensions: [
+      new x509.KeyUsagesExtension(LEAF_KEY_USAGE | x509.KeyUsageFlags.keyCertSign, true),
+      new x509.BasicConstraintsExtension(true, undefined, true),
+      await x509.SubjectKeyIdentifierExtension.create(spki),
+      new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: commonName }]),
+    ],
+  });
+}
+
+/** A leaf certificate signed by `signer`. */
+export async function createLeafCertificate(
+  request: LeafRequest,
+  key: KeyPair,
+  signer: Signer,
+  validity: Validity,
+): Promise<Certificate> {
+  const extensions: x509.Extension[] = [
+    new x509.KeyUsagesExtension(LEAF_KEY_USAGE, true),
+    new x509.ExtendedKeyUsageExtension(request.usages.map((u) => USAGE_OIDS[u])),
+    new x509.BasicConstraintsExtension(false, undefined, true),
+  ];
+  const caKeyId = signer.cert.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
+  if (caKeyId) extensions.push(new x509.AuthorityKeyIdentifierExtension(caKeyId));
+  const names = request.altNames;
+  if (names && (names.dnsNames.length || names.ips.length)) {
+    extensions.push(
+      new x509.SubjectAlternativeNameExtension([
+        ...names.dnsNames.map((value) => ({ type: 'dns' as const, value })),
+        ...names.ips.map((value) => ({ type: 'ip' as const, value })),
+      ]),
+    );
+  }
+  return x509.X509CertificateGenerator.create({
+    serialNumber: randomSerial(),
+    subject: subjectName(request.subject),
+    issuer: signer.cert.subjectName,
+    notBefore: new Date(validity.now.getTime() - BACKDATE_MS),
+    notAfter: new Date(validity.now.getTime() + validity.lifetimeMs),
+    publicKey: publicKeyDer(key.publicKey),
+    signingKey: await signingKey(signer.key.privateKey),
+    signingAlgorithm: signingAlgorithm(signer.key.privateKey),
+    extensions,
+  });
+}
+
+/** PEM text of a certificate, newline-terminated like Go's encoder. */
+export function encodeCertificate(cert: Certificate): string {
+  return `${cert.toString('pem')}\n`;
+}
+
+/** Reads the first certificate of a PEM text; undefined when there is none. */
+export function parseCertificate(pem: string | Buffer): Certificate | undefined {
+  return parseCertificateChain(pem)?.[0];
+}
+
+/** Every certificate of a PEM text, leaf first (a `.crt` may carry its intermediates); undefined when there is none. */
+export function parseCertificateChain(pem: string | Buffer): Certificate[] | undefined {
+  try {
+    const blocks = x509.PemConverter.decodeWithHeaders(typeof pem === 'string' ? pem : pem.toString('utf8'));
+    const certs = blocks.filter((b) => b.type === 'CERTIFICATE').map((b) => new x509.X509Certificate(b.rawData));
+    return certs.length ? certs : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Go's pkix order puts O before CN; several O values share one RDN. */
+function subjectName(subject: Subject): x509.JsonName {
+  const rdns: x509.JsonName = [];
+  if (subject.organization?.length) rdns.push({ O: subject.organization });
+  rdns.push({ CN: [subject.commonName] });
+  return rdns;
+}
+
+/** A random positive 63-bit serial, like kubeadm's. */
+function randomSerial(): string {
+  const bytes = randomBytes(8);
+  bytes[0] &= 0x7f;
+  bytes[7] |= 0x01;
+  return bytes.toString('hex');
+}
+
+function signingAlgorithm(key: KeyObject): { name: string; hash: string } {
+  if (key.asymmetricKeyType === 'rsa') return { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
+  return { name: 'ECDSA', hash: key.asymmetricKeyDetails?.namedCurve === 'secp384r1' ? 'SHA-384' : 'SHA-256' };
+}
+
+/** The CA key as WebCrypto wants it for signing. */
+async function signingKey(key: KeyObject): Promise<CreateParams['signingKey']> {
+  const der = key.export({ type: 'pkcs8', format: 'der' });
+  const algorithm =
+    key.asymmetricKeyType === 'rsa'
+      ? { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }
+      : { name: 'ECDSA', namedCurve: key.asymmetricKeyDetails?.namedCurve === 'secp384r1' ? 'P-384' : 'P-256' };
+  return (await webcrypto.subtle.importKey('pkcs8', der, algorithm, false, ['sign'])) as CreateParams['signingKey'];
+}

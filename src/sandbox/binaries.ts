@@ -1,0 +1,207 @@
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { Listr } from 'listr2';
+import { DEFAULT_KUBERNETES_VERSION, ETCD_VERSION, KWOK_VERSION, PINNED_KUBERNETES_VERSIONS } from '../versions/pinned.js';
+import { rendererOptions } from '../workflow/progress.js';
+import { run, tryRun } from './exec.js';
+import { cacheRoot, PACKAGE_GO_DIR } from './paths.js';
+import { GO_ENV, KUBERNETES_COMMANDS, kubernetesModule, parseKubernetesVersion } from './wrapper.js';
+
+/** One cache entry: a component at a version, built as a whole and renamed into place at once. */
+export interface Artifact {
+  component: 'kubernetes' | 'etcd' | 'kwok';
+  version: string;
+  binaries: readonly string[];
+}
+
+export const kubernetesArtifact = (version: string): Artifact => ({ component: 'kubernetes', version, binaries: KUBERNETES_COMMANDS });
+export const ETCD: Artifact = { component: 'etcd', version: ETCD_VERSION, binaries: ['etcd'] };
+export const KWOK: Artifact = { component: 'kwok', version: KWOK_VERSION, binaries: ['kwok'] };
+
+/** kwok's stage files copied beside its binary (since v0.8.0 kwok has no built-in stages). */
+export const KWOK_STAGE_FILES = [
+  'node/fast/node-initialize.yaml',
+  'node/heartbeat-with-lease/node-heartbeat-with-lease.yaml',
+  'pod/fast/pod-ready.yaml',
+  'pod/fast/pod-complete.yaml',
+  'pod/fast/pod-delete.yaml',
+];
+
+export function artifactDir(a: Artifact): string {
+  return path.join(cacheRoot(), 'bin', a.component, a.version);
+}
+
+/** The versions `--version` names: one release, or `all` pinned ones. */
+export function kubernetesVersions(flag: string | undefined): string[] {
+  if (flag === undefined) return [DEFAULT_KUBERNETES_VERSION];
+  if (flag === 'all') return [...PINNED_KUBERNETES_VERSIONS];
+  parseKubernetesVersion(flag);
+  return [flag];
+}
+
+/** What a binary prints about its own version, as `v<semver>`, or undefined when it is not that binary. */
+async function reportedVersion(binary: string, name: string): Promise<string | undefined> {
+  const args =
+    name === 'kubeadm' ? ['version', '-o', 'short']
+    : name === 'kubectl' ? ['version', '--client']
+    : ['--version'];
+  const out = await tryRun(binary, args);
+  const m = out && /v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)/.exec(out);
+  return m ? `v${m[1]}` : undefined;
+}
+
+const verified = new Map<string, boolean>();
+
+/** Whether a binary outside the cache (on PATH or in --bin-dir) is the right version; asked once per process. */
+async function isVersion(binary: string, name: string, version: string): Promise<boolean> {
+  const key = `${binary}@${version}`;
+  if (!verified.has(key)) verified.set(key, existsSync(binary) && (await reportedVersion(binary, name)) === version);
+  return verified.get(key)!;
+}
+
+function onPath(name: string): string[] {
+  return (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, name));
+}
+
+/**
+ * Where a binary of a version is: `--bin-dir`, then the cache, then PATH; a binary outside the cache counts
+ * only when it reports that version. Undefined when it has to be built.
+ */
+export async function locateBinary(a: Artifact, name: string, binDir?: string): Promise<string | undefined> {
+  if (binDir && (await isVersion(path.join(binDir, name), name, a.version))) return path.join(binDir, name);
+  const cached = path.join(artifactDir(a), name);
+  if (existsSync(cached)) return cached;
+  for (const candidate of onPath(name)) if (await isVersion(candidate, name, a.version)) return candidate;
+  return undefined;
+}
+
+/** The version flags Kubernetes' own build sets (hack/lib/version.sh), on both version packages. */
+async function kubernetesLdflags(moduleDir: string, version: string): Promise<string> {
+  const { minor } = parseKubernetesVersion(version);
+  const info = JSON.parse(await run('go', ['list', '-m', '-json', 'k8s.io/kubernetes'], { cwd: moduleDir, env: GO_ENV })) as {
+    Time?: string;
+  };
+  const values = { gitVersion: version, gitMajor: '1', gitMinor: String(minor), gitTreeState: 'clean', buildDate: info.Time ?? '1970-01-01T00:00:00Z' };
+  const flags = ['k8s.io/client-go/pkg/version', 'k8s.io/component-base/version'].flatMap((pkg) =>
+    Object.entries(values).map(([key, value]) => `-X '${pkg}.${key}=${value}'`),
+  );
+  return ['-s', '-w', ...flags].join(' ');
+}
+
+const BUILD_FLAGS = ['build', '-trimpath', '-tags', 'selinux,notest,grpcnotrace'];
+
+/** Builds one artifact into `out` with go build from its wrapper module. */
+async function buildInto(a: Artifact, out: string, onLine: (line: string) => void): Promise<void> {
+  const go = (args: string[], cwd: string) => run('go', args, { cwd, env: GO_ENV, onLine });
+  if (a.component === 'kubernetes') {
+    const moduleDir = await kubernetesModule(a.version, onLine);
+    onLine(`go build ${a.binaries.join(' ')} (module ${moduleDir})`);
+    // One invocation for all five: they share most packages, so the compile work is done once.
+    await go([...BUILD_FLAGS, '-ldflags', await kubernetesLdflags(moduleDir, a.version), '-o', `${out}/`,
+      ...a.binaries.map((b) => `k8s.io/kubernetes/cmd/${b}`)], moduleDir);
+  } else if (a.component === 'etcd') {
+    const moduleDir = path.join(PACKAGE_GO_DIR, 'etcd', a.version);
+    onLine(`go build etcd (module ${moduleDir})`);
+    await go(['build', '-trimpath', '-ldflags', '-s -w', '-o', path.join(out, 'etcd'), '.'], moduleDir);
+  } else {
+    const moduleDir = path.join(PACKAGE_GO_DIR, 'kwok', a.version);
+    onLine(`go build kwok (module ${moduleDir})`);
+    await go(['build', '-trimpath', '-ldflags', '-s -w', '-o', path.join(out, 'kwok'), 'sigs.k8s.io/kwok/cmd/kwok'], moduleDir);
+    const source = JSON.parse(await run('go', ['list', '-m', '-json', 'sigs.k8s.io/kwok'], { cwd: moduleDir, env: GO_ENV })) as { Dir: string };
+    for (const file of KWOK_STAGE_FILES) {
+      await fs.mkdir(path.dirname(path.join(out, 'stages', file)), { recursive: true });
+      await fs.copyFile(path.join(source.Dir, 'kustomize', 'stage', file), path.join(out, 'stages', file));
+    }
+  }
+  for (const name of a.binaries) {
+    const reported = await reportedVersion(path.join(out, name), name);
+    if (reported !== a.version) throw new Error(`built ${name} reports version ${reported ?? '(none)'}, expected ${a.version}`);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Removes temp dirs left by builds that were killed (their pid is in the name). */
+async function removeAbandoned(parent: string): Promise<void> {
+  for (const entry of await fs.readdir(parent).catch(() => [])) {
+    const m = /\.tmp-(\d+)$/.exec(entry);
+    if (m && !isAlive(Number(m[1]))) await fs.rm(path.join(parent, entry), { recursive: true, force: true });
+  }
+}
+
+/**
+ * Builds an artifact into the cache: into a temp dir beside the entry, then renamed, so a killed
+ * build never leaves a half binary where a complete one is expected.
+ */
+export async function buildArtifact(a: Artifact, onLine: (line: string) => void): Promise<string> {
+  const target = artifactDir(a);
+  await fs.mkdir(path.dirname(target), { recursive: true });
+  await removeAbandoned(path.dirname(target));
+  const temp = path.join(path.dirname(target), `.${a.version}.tmp-${process.pid}`);
+  await fs.rm(temp, { recursive: true, force: true });
+  await fs.mkdir(temp);
+  try {
+    await buildInto(a, temp, onLine);
+    await fs.rename(temp, target);
+  } catch (err) {
+    await fs.rm(temp, { recursive: true, force: true });
+    // The rename fails when another bosun finished the same entry first: use that one.
+    if (!existsSync(target)) throw err;
+  }
+  return target;
+}
+
+export interface ProvidedArtifact {
+  artifact: Artifact;
+  /** Binary name to its path. */
+  paths: Record<string, string>;
+  how: 'cached' | 'found' | 'built';
+  seconds: number;
+}
+
+async function provide(a: Artifact, binDir: string | undefined, onLine: (line: string) => void): Promise<ProvidedArtifact> {
+  const started = Date.now();
+  const located = await Promise.all(a.binaries.map((name) => locateBinary(a, name, binDir)));
+  let how: ProvidedArtifact['how'] = located.every((p) => p?.startsWith(artifactDir(a))) ? 'cached' : 'found';
+  if (located.some((p) => p === undefined)) {
+    await buildArtifact(a, onLine);
+    how = 'built';
+  }
+  const paths = Object.fromEntries(a.binaries.map((name, i) => [name, located[i] ?? path.join(artifactDir(a), name)]));
+  return { artifact: a, paths, how, seconds: (Date.now() - started) / 1000 };
+}
+
+function formatSeconds(seconds: number): string {
+  return seconds < 60 ? `${seconds.toFixed(1)}s` : `${Math.floor(seconds / 60)}m${String(Math.round(seconds % 60)).padStart(2, '0')}s`;
+}
+
+/**
+ * Makes sure the binaries of these Kubernetes versions, etcd and kwok are on this machine, building
+ * what is missing (go build through the module proxy), with progress.
+ */
+export async function provideBinaries(versions: string[], binDir?: string): Promise<ProvidedArtifact[]> {
+  const artifacts = [...versions.map(kubernetesArtifact), ETCD, KWOK];
+  const results: ProvidedArtifact[] = [];
+  await new Listr(
+    artifacts.map((a) => ({
+      title: `${a.component} ${a.version}`,
+      task: async (_: unknown, task: { output: string; title: string }) => {
+        const result = await provide(a, binDir, (line) => {
+          task.output = line;
+        });
+        results.push(result);
+        const where = result.how === 'built' ? `built in ${formatSeconds(result.seconds)}` : result.how;
+        task.title = `${a.component} ${a.version}: ${where} (${path.dirname(Object.values(result.paths)[0])})`;
+      },
+    })),
+    { concurrent: false, exitOnError: true, ...rendererOptions() },
+  ).run();
+  return results;
+}

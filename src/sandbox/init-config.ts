@@ -1,0 +1,54 @@
+import { parseAllDocuments } from 'yaml';
+import { ConfigError } from '../errors.js';
+import { emitYamlDocuments } from '../util/yaml.js';
+
+type Doc = Record<string, unknown> & { apiVersion?: string; kind?: string };
+
+/** The sandbox's pod network: kwok hands simulated pods addresses from it. */
+export const SANDBOX_POD_SUBNET = '10.244.0.0/16';
+
+/** The configuration `up` uses without --config: a plain kubeadm v1beta4 cluster. */
+function defaultDocuments(version: string): Doc[] {
+  return [
+    { apiVersion: 'kubeadm.k8s.io/v1beta4', kind: 'InitConfiguration' },
+    { apiVersion: 'kubeadm.k8s.io/v1beta4', kind: 'ClusterConfiguration', kubernetesVersion: version, networking: { podSubnet: SANDBOX_POD_SUBNET } },
+  ];
+}
+
+function parseDocuments(file: string, text: string): Doc[] {
+  return parseAllDocuments(text).map((doc, i) => {
+    if (doc.errors.length) throw new ConfigError(file, undefined, `document ${i + 1}`, doc.errors[0].message);
+    const value = doc.toJS() as Doc | null;
+    if (!value || typeof value !== 'object') throw new ConfigError(file, undefined, `document ${i + 1}`, 'expected a mapping');
+    return value;
+  });
+}
+
+const isKubeadm = (d: Doc) => typeof d.apiVersion === 'string' && d.apiVersion.startsWith('kubeadm.k8s.io/');
+
+/** The Kubernetes version a user's config asks for, if any. */
+export function configVersion(file: string, text: string): string | undefined {
+  const cluster = parseDocuments(file, text).find((d) => isKubeadm(d) && d.kind === 'ClusterConfiguration');
+  return cluster?.kubernetesVersion as string | undefined;
+}
+
+/**
+ * The config `bosun init` gets on the sandbox's control-plane node: the user's documents (or the
+ * default) with this node's name and address, and the version whose binaries the sandbox provided.
+ */
+export function sandboxInitConfig(opts: { file?: string; text?: string; version: string; nodeName: string; address: string }): string {
+  const docs = opts.text === undefined ? defaultDocuments(opts.version) : parseDocuments(opts.file!, opts.text);
+  const apiVersion = docs.find(isKubeadm)?.apiVersion ?? 'kubeadm.k8s.io/v1beta4';
+  let init = docs.find((d) => isKubeadm(d) && d.kind === 'InitConfiguration');
+  if (!init) docs.unshift((init = { apiVersion, kind: 'InitConfiguration' }));
+  let cluster = docs.find((d) => isKubeadm(d) && d.kind === 'ClusterConfiguration');
+  if (!cluster) docs.push((cluster = { apiVersion, kind: 'ClusterConfiguration' }));
+  if (cluster.kubernetesVersion !== undefined && cluster.kubernetesVersion !== opts.version) {
+    throw new ConfigError(opts.file, 'ClusterConfiguration', 'kubernetesVersion',
+      `${String(cluster.kubernetesVersion)} differs from --version ${opts.version}; give one of them`);
+  }
+  cluster.kubernetesVersion = opts.version;
+  init.localAPIEndpoint = { ...(init.localAPIEndpoint as object), advertiseAddress: opts.address };
+  init.nodeRegistration = { ...(init.nodeRegistration as object), name: opts.nodeName };
+  return emitYamlDocuments(docs);
+}

@@ -1,0 +1,98 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { run, tryRun } from './exec.js';
+
+/**
+ * A sandbox's network: a host bridge and one network namespace per node, joined by a veth pair.
+ * Each sandbox owns one /24 of 10.251.0.0/16 (its slot), so sandboxes can run side by side:
+ * the bridge is .1 (the host's address there), nodes are .10 and up.
+ */
+export interface NetworkPlan {
+  slot: number;
+  bridge: string;
+  /** Host address on the bridge, the nodes' default route. */
+  gateway: string;
+  prefixLength: 24;
+}
+
+export interface NodeNetwork {
+  netns: string;
+  address: string;
+  /** The host side of the node's veth pair. */
+  hostVeth: string;
+}
+
+const MAX_SLOT = 255;
+
+export function networkPlan(slot: number): NetworkPlan {
+  return { slot, bridge: `bosun${slot}`, gateway: `10.251.${slot}.1`, prefixLength: 24 };
+}
+
+/** The network of node number `index` (0 is the first control-plane node). */
+export function nodeNetwork(plan: NetworkPlan, node: string, index: number): NodeNetwork {
+  return { netns: `bosun${plan.slot}-${node}`, address: `10.251.${plan.slot}.${10 + index}`, hostVeth: `bosun${plan.slot}n${index}` };
+}
+
+function linkExists(name: string): boolean {
+  return existsSync(`/sys/class/net/${name}`);
+}
+
+function netnsExists(name: string): boolean {
+  return existsSync(`/run/netns/${name}`);
+}
+
+/** The first slot no other sandbox uses (its bridge does not exist). */
+export function freeSlot(): number {
+  const used = new Set(readdirSync('/sys/class/net').map((n) => /^bosun(\d+)$/.exec(n)?.[1]).filter(Boolean).map(Number));
+  for (let slot = 0; slot <= MAX_SLOT; slot++) if (!used.has(slot)) return slot;
+  throw new Error('no free sandbox network: 256 bosun bridges exist');
+}
+
+const ip = (...args: string[]) => run('ip', args);
+
+/** Creates the bridge with the host's address; running it again changes nothing. */
+export async function createBridge(plan: NetworkPlan): Promise<void> {
+  if (!linkExists(plan.bridge)) await ip('link', 'add', plan.bridge, 'type', 'bridge');
+  const addrs = await ip('-o', 'addr', 'show', 'dev', plan.bridge);
+  if (!addrs.includes(` ${plan.gateway}/`)) await ip('addr', 'add', `${plan.gateway}/${plan.prefixLength}`, 'dev', plan.bridge);
+  await ip('link', 'set', plan.bridge, 'up');
+}
+
+/** Creates the node's namespace (lo up, eth0 on the bridge, default route via the host); idempotent. */
+export async function createNode(plan: NetworkPlan, node: NodeNetwork): Promise<void> {
+  const inNode = (...args: string[]) => ip('netns', 'exec', node.netns, 'ip', ...args);
+  if (!netnsExists(node.netns)) await ip('netns', 'add', node.netns);
+  await inNode('link', 'set', 'lo', 'up');
+  const hasEth0 = (await inNode('-o', 'link', 'show')).includes(' eth0:');
+  if (!hasEth0) {
+    // A host end without its peer is left from an interrupted run: start that pair again.
+    if (linkExists(node.hostVeth)) await ip('link', 'del', node.hostVeth);
+    await ip('link', 'add', node.hostVeth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', node.netns);
+  }
+  await ip('link', 'set', node.hostVeth, 'master', plan.bridge, 'up');
+  const addrs = await inNode('-o', 'addr', 'show', 'dev', 'eth0');
+  if (!addrs.includes(` ${node.address}/`)) await inNode('addr', 'add', `${node.address}/${plan.prefixLength}`, 'dev', 'eth0');
+  await inNode('link', 'set', 'eth0', 'up');
+  await inNode('route', 'replace', 'default', 'via', plan.gateway);
+}
+
+/** The pids of every process in the node's namespace. */
+export async function netnsPids(netns: string): Promise<number[]> {
+  if (!netnsExists(netns)) return [];
+  const out = (await tryRun('ip', ['netns', 'pids', netns])) ?? '';
+  return out.split('\n').filter(Boolean).map(Number);
+}
+
+/** Deletes the node's namespace (its veth pair goes with it); a missing one is fine. */
+export async function removeNode(node: NodeNetwork): Promise<void> {
+  if (netnsExists(node.netns)) await ip('netns', 'del', node.netns);
+  if (linkExists(node.hostVeth)) await ip('link', 'del', node.hostVeth);
+}
+
+export async function removeBridge(plan: NetworkPlan): Promise<void> {
+  if (linkExists(plan.bridge)) await ip('link', 'del', plan.bridge);
+}
+
+/** The argv prefix that runs a command inside the node's namespace. */
+export function inNetns(netns: string): string[] {
+  return ['ip', 'netns', 'exec', netns];
+}

@@ -1,0 +1,30 @@
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Where bosun keeps what it builds once per machine: `$BOSUN_CACHE`, else `~/.cache/bosun`. */
+export function cacheRoot(): string {
+  return process.env.BOSUN_CACHE || path.join(os.homedir(), '.cache', 'bosun');
+}
+
+/** The wrapper Go modules shipped with bosun (`go/` at the package root, beside `dist/` and `src/`). */
+export const PACKAGE_GO_DIR = fileURLToPath(new URL('../../go/', import.meta.url));
+
+/** The bosun CLI entry point, for the processes the sandbox starts (init, the runner). */
+export const BOSUN_BIN = fileURLToPath(new URL('../../bin/bosun.js', import.meta.url));
+
+/** Files of one sandbox, all under its directory (default `.sandbox/`). */
+export function sandboxPaths(dir: string) {
+  const root = path.resolve(dir);
+  return {
+    root,
+    state: path.join(root, 'state.json'),
+    timings: path.join(root, 'timings.json'),
+    nodeRoot: (node: string) => path.join(root, 'nodes', node),
+    logs: (node: string) => path.join(root, 'logs', node),
+    runDir: (node: string) => path.join(root, 'run', node),
+    kwokDir: path.join(root, 'kwok'),
+  };
+}
+
+export type SandboxPaths = ReturnType<typeof sandboxPaths>;

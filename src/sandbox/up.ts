@@ -1,0 +1,206 @@
+import { spawn } from 'node:child_process';
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { connectCluster } from '../cluster/connect.js';
+import type { Cluster } from '../cluster/cluster.js';
+import { KUBECONFIG_FILES, KUBERNETES_DIR } from '../constants.js';
+import { UserError } from '../errors.js';
+import { LocalHost } from '../host/local.js';
+import { DEFAULT_KUBERNETES_VERSION } from '../versions/pinned.js';
+import { provideBinaries } from './binaries.js';
+import { configVersion, SANDBOX_POD_SUBNET, sandboxInitConfig } from './init-config.js';
+import { assembleStages, kwokArgs, registerSimulatedNodes } from './kwok.js';
+import { createBridge, createNode, freeSlot, inNetns, networkPlan, nodeNetwork } from './network.js';
+import { BOSUN_BIN, sandboxPaths } from './paths.js';
+import { isRunning, startDetached } from './processes.js';
+import { readState, writeJsonAtomic, writeState, type SandboxNode, type SandboxState } from './state.js';
+import { parseKubernetesVersion } from './wrapper.js';
+
+export interface UpOptions {
+  dir: string;
+  version?: string;
+  workers: number;
+  config?: string;
+  binDir?: string;
+}
+
+export const CONTROL_PLANE_NODE = 'control-plane';
+const ADMIN_CONF = `${KUBERNETES_DIR}/${KUBECONFIG_FILES.admin}`;
+const READY_TIMEOUT_MS = 5 * 60_000;
+
+/** Seconds per step, for `--timings` and `npm run bench`. */
+export type Timings = Record<string, number>;
+
+const say = (line: string) => process.stdout.write(`[sandbox] ${line}\n`);
+
+function timer(timings: Timings) {
+  return async <T>(name: string, step: () => Promise<T>): Promise<T> => {
+    const started = Date.now();
+    try {
+      return await step();
+    } finally {
+      timings[name] = (Date.now() - started) / 1000;
+    }
+  };
+}
+
+/** The init phases that write files on the node; the ones after wait-control-plane talk to the API. */
+const OFFLINE_PHASES = ['preflight', 'certs', 'kubeconfig', 'etcd', 'control-plane', 'kubelet-start'];
+
+/**
+ * Runs the real `bosun init` on the control-plane node (inside its network namespace, so its checks
+ * of 127.0.0.1 endpoints reach the node's components), streaming its output and timing its phases
+ * from the plain progress lines (`[STARTED] certs`).
+ */
+async function runInit(netns: string, rootfs: string, configFile: string, timings: Timings): Promise<void> {
+  const argv = [...inNetns(netns), process.execPath, BOSUN_BIN, 'init', '--rootfs', rootfs, '--config', configFile];
+  const started = Date.now();
+  const phaseStart = new Map<string, number>();
+  const phaseEnd = new Map<string, number>();
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BOSUN_PLAIN: '1' } });
+  let partial = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    process.stdout.write(chunk);
+    const lines = (partial + chunk.toString('utf8')).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      const m = /\[(STARTED|COMPLETED|SKIPPED)\]\s+([\w/-]+)/.exec(line);
+      if (m) (m[1] === 'STARTED' ? phaseStart : phaseEnd).set(m[2], Date.now());
+    }
+  });
+  const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
+  const ended = Date.now();
+  timings['init'] = (ended - started) / 1000;
+  const waitStart = phaseStart.get('wait-control-plane');
+  const waitEnd = phaseEnd.get('wait-control-plane');
+  if (waitStart) timings['init/offline-phases'] = (waitStart - started) / 1000;
+  if (waitStart && waitEnd) timings['init/wait-control-plane'] = (waitEnd - waitStart) / 1000;
+  if (waitEnd) timings['init/api-phases'] = (ended - waitEnd) / 1000;
+  if (code !== 0) throw new UserError(`bosun init failed on node ${CONTROL_PLANE_NODE} (exit ${code}); component logs are in the sandbox's logs/ directory`);
+}
+
+/** Polls /readyz until the API server says ok (the control plane answers for real, not just its port). */
+async function waitReady(cluster: Cluster, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const res = await cluster.raw('/readyz');
+      if (res.status === 200) return;
+      last = `HTTP ${res.status}: ${res.body.trim().split('\n').filter((l) => l.includes('failed')).join('; ')}`;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await sleep(250);
+  }
+  throw new UserError(`the API server was not ready within ${timeoutMs / 1000}s: ${last}`);
+}
+
+/** Waits until every Node is Ready (kwok heartbeats them once it runs). */
+async function waitNodesReady(cluster: Cluster, names: string[]): Promise<void> {
+  const ready = (node: unknown) =>
+    ((node as { status?: { conditions?: Array<{ type: string; status: string }> } } | undefined)?.status?.conditions ?? []).some(
+      (c) => c.type === 'Ready' && c.status === 'True',
+    );
+  for (const name of names) await cluster.watchUntil({ apiVersion: 'v1', kind: 'Node', name }, ready, READY_TIMEOUT_MS);
+}
+
+/** Where the run's logs go and which process writes them. */
+function startRunner(state: SandboxState, dir: string, node: SandboxNode) {
+  const paths = sandboxPaths(dir);
+  const argv = [...inNetns(node.network!.netns), process.execPath, BOSUN_BIN, 'sandbox', 'runner', '--dir', paths.root, '--node', node.name];
+  return startDetached(`runner/${node.name}`, argv, path.join(paths.logs(node.name), 'runner.log'));
+}
+
+/**
+ * `bosun sandbox up`: binaries, the node network, the static-pod runner, the real `bosun init`, kwok and
+ * simulated workers. A sandbox that was stopped with `down` (files kept) is started again without init.
+ */
+export async function up(opts: UpOptions): Promise<Timings> {
+  const paths = sandboxPaths(opts.dir);
+  const timings: Timings = {};
+  const time = timer(timings);
+  const started = Date.now();
+  const configText = opts.config ? await fs.readFile(opts.config, 'utf8').catch((err: Error) => {
+    throw new UserError(`--config ${opts.config}: ${err.message}`);
+  }) : undefined;
+  const previous = await readState(opts.dir);
+  const version = opts.version ?? previous?.kubernetesVersion ?? (configText && configVersion(opts.config!, configText)) ?? DEFAULT_KUBERNETES_VERSION;
+  parseKubernetesVersion(version);
+  if (previous?.processes.some(isRunning)) {
+    throw new UserError(`a sandbox is already running in ${paths.root} (bosun sandbox status / bosun sandbox down --dir ${opts.dir})`);
+  }
+  if (previous && previous.kubernetesVersion !== version) {
+    throw new UserError(`--version ${version}: the sandbox in ${paths.root} runs ${previous.kubernetesVersion}; bosun sandbox down --purge first`);
+  }
+
+  const provided = await time('binaries', () => provideBinaries([version], opts.binDir));
+  const binary = (name: string) => provided.flatMap((p) => Object.entries(p.paths)).find(([n]) => n === name)![1];
+
+  const plan = previous?.network ?? networkPlan(freeSlot());
+  const cp: SandboxNode = previous?.nodes.find((n) => n.name === CONTROL_PLANE_NODE) ?? {
+    name: CONTROL_PLANE_NODE,
+    role: 'control-plane',
+    simulated: false,
+    network: nodeNetwork(plan, CONTROL_PLANE_NODE, 0),
+  };
+  const workers: SandboxNode[] = Array.from({ length: opts.workers }, (_, i) => ({ name: `worker-${i + 1}`, role: 'worker', simulated: true }));
+  const state: SandboxState = {
+    kubernetesVersion: version,
+    binDir: opts.binDir && path.resolve(opts.binDir),
+    network: plan,
+    nodes: previous ? previous.nodes : [cp, ...workers],
+    processes: [],
+  };
+  // Written before anything starts, so `down` can clean up after a failed `up`.
+  await writeState(opts.dir, state);
+  const record = async (p: SandboxState['processes'][number]) => {
+    state.processes.push(p);
+    await writeState(opts.dir, state);
+  };
+
+  await time('network', async () => {
+    await createBridge(plan);
+    await createNode(plan, cp.network!);
+  });
+  say(`node ${cp.name}: network namespace ${cp.network!.netns}, address ${cp.network!.address}`);
+
+  const rootfs = paths.nodeRoot(cp.name);
+  await fs.mkdir(rootfs, { recursive: true });
+  await record(startRunner(state, opts.dir, cp));
+  say(`node ${cp.name}: static-pod runner started (logs in ${paths.logs(cp.name)})`);
+
+  const host = new LocalHost(rootfs);
+  const initialized = existsSync(path.join(rootfs, ADMIN_CONF));
+  if (initialized) {
+    say(`node ${cp.name} is already initialized: starting its control plane again`);
+  } else {
+    const configFile = path.join(paths.root, 'init-config.yaml');
+    await writeJsonAtomic(configFile, null);
+    await fs.writeFile(configFile, sandboxInitConfig({ file: opts.config, text: configText, version, nodeName: cp.name, address: cp.network!.address }));
+    say(`running bosun init --rootfs ${rootfs} --config ${configFile}`);
+    await runInit(cp.network!.netns, rootfs, configFile, timings);
+  }
+  const cluster = await connectCluster(host, ADMIN_CONF, false);
+  await time('control-plane-ready', () => waitReady(cluster, READY_TIMEOUT_MS));
+
+  await time('kwok', async () => {
+    await fs.mkdir(paths.kwokDir, { recursive: true });
+    const stagesFile = path.join(paths.kwokDir, 'stages.yaml');
+    await fs.writeFile(stagesFile, await assembleStages());
+    const argv = [...inNetns(cp.network!.netns), ...kwokArgs(binary('kwok'), host.resolve(ADMIN_CONF), stagesFile, SANDBOX_POD_SUBNET)];
+    await record(startDetached('kwok', argv, path.join(paths.kwokDir, 'kwok.log')));
+    const simulated = state.nodes.filter((n) => n.simulated);
+    await registerSimulatedNodes(cluster, simulated.map((n, i) => ({ name: n.name, address: `10.251.${plan.slot}.${100 + i}` })), version);
+    await waitNodesReady(cluster, state.nodes.map((n) => n.name));
+  });
+  timings['total'] = (Date.now() - started) / 1000;
+  await writeJsonAtomic(paths.timings, timings);
+
+  const kubeconfig = host.resolve(ADMIN_CONF);
+  say(`the control plane is ready: ${state.nodes.length} node(s) (${state.nodes.map((n) => n.name).join(', ')})`);
+  process.stdout.write(`\nTo use it:\n\n  export KUBECONFIG=${kubeconfig}\n  ${binary('kubectl')} get nodes\n\n` +
+    `Stop it with "bosun sandbox down${opts.dir === '.sandbox' ? '' : ` --dir ${opts.dir}`}" (add --purge to delete its files).\n`);
+  return timings;
+}

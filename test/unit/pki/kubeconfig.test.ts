@@ -1,0 +1,54 @@
+import { expect, test } from 'vitest';
+import { buildKubeconfig, readKubeconfigTarget } from '../../../src/kubeconfig/kubeconfig.js';
+import { KUBECONFIG_LIST, kubeconfigServer } from '../../../src/kubeconfig/specs.js';
+import { nodePkiFromInit } from '../../../src/pki/input.js';
+import { emitYaml } from '../../../src/util/yaml.js';
+import { testConfig } from './context.js';
+
+const spec = (name: string) => KUBECONFIG_LIST.find((s) => s.name === name)!;
+
+test('servers: the control-plane endpoint for admin, super-admin and kubelet; this node for the others', () => {
+  const plain = nodePkiFromInit(testConfig());
+  const withEndpoint = nodePkiFromInit(testConfig('ECDSA-P256', (c) => (c.cluster.controlPlaneEndpoint = 'cp.example.com')));
+  const v6 = nodePkiFromInit(testConfig('ECDSA-P256', (c) => (c.init.localAPIEndpoint.advertiseAddress = 'fd00::10')));
+  expect(kubeconfigServer(spec('admin'), plain)).toBe('https://192.0.2.10:6443');
+  expect(kubeconfigServer(spec('kubelet'), withEndpoint)).toBe('https://cp.example.com:6443');
+  expect(kubeconfigServer(spec('super-admin'), withEndpoint)).toBe('https://cp.example.com:6443');
+  expect(kubeconfigServer(spec('scheduler'), withEndpoint)).toBe('https://192.0.2.10:6443');
+  expect(kubeconfigServer(spec('controller-manager'), v6)).toBe('https://[fd00::10]:6443');
+});
+
+test('identities are kubeadm’s', () => {
+  const node = nodePkiFromInit(testConfig());
+  expect(KUBECONFIG_LIST.map((s) => [s.file, s.subject(node)])).toEqual([
+    ['admin.conf', { commonName: 'kubernetes-admin', organization: ['kubeadm:cluster-admins'] }],
+    ['super-admin.conf', { commonName: 'kubernetes-super-admin', organization: ['system:masters'] }],
+    ['kubelet.conf', { commonName: 'system:node:cp-1', organization: ['system:nodes'] }],
+    ['controller-manager.conf', { commonName: 'system:kube-controller-manager' }],
+    ['scheduler.conf', { commonName: 'system:kube-scheduler' }],
+  ]);
+});
+
+test('a built kubeconfig renders in clientcmd’s key order and reads back', () => {
+  const text = emitYaml(
+    buildKubeconfig({ clusterName: 'kubernetes', server: 'https://192.0.2.10:6443', caCertPem: 'CA', userName: 'u', clientCertPem: 'C', clientKeyPem: 'K' }),
+  );
+  expect(text.split('\n').filter((l) => /^\S/.test(l)).map((l) => l.split(':')[0])).toEqual([
+    'apiVersion', 'clusters', 'contexts', 'current-context', 'kind', 'preferences', 'users',
+  ]);
+  expect(text).toContain('current-context: u@kubernetes');
+  expect(readKubeconfigTarget(text)).toEqual({ server: 'https://192.0.2.10:6443', caCertPem: 'CA', clientCertPem: 'C', clientKeyPem: 'K' });
+});
+
+test('a kubeconfig whose credentials are files reads without embedded client data', () => {
+  const text = `apiVersion: v1
+kind: Config
+clusters: [{name: kubernetes, cluster: {server: "https://192.0.2.10:6443", certificate-authority-data: Q0E=}}]
+contexts: [{name: a, context: {cluster: kubernetes, user: kubelet}}]
+current-context: a
+users: [{name: kubelet, user: {client-certificate: /var/lib/kubelet/pki/kubelet-client-current.pem}}]
+`;
+  expect(readKubeconfigTarget(text)).toEqual({ server: 'https://192.0.2.10:6443', caCertPem: 'CA', clientCertPem: undefined, clientKeyPem: undefined });
+  expect(() => readKubeconfigTarget('kind: Pod')).toThrow(/not a kubeconfig/);
+  expect(() => readKubeconfigTarget(text.replace('current-context: a', 'current-context: b'))).toThrow(/no context "b"/);
+});
