@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../errors.js';
+import { registerConfig } from './config-command.js';
 import { registerInit } from '../init/command.js';
 import { registerSandbox } from '../sandbox/command.js';
 import { VERSION } from '../version.js';
@@ -13,6 +14,7 @@ function program(): Command {
     .enablePositionalOptions()
     .exitOverride();
   registerInit(root);
+  registerConfig(root);
   registerSandbox(root);
   return root;
 }

@@ -43,6 +43,10 @@ export class AdminCluster implements Cluster {
     await this.ensure();
     return this.admin.apply(obj, opts);
   }
+  async create<T extends KubeObject>(obj: T): Promise<T> {
+    await this.ensure();
+    return this.admin.create(obj);
+  }
   async get<T extends KubeObject>(ref: ObjectRef): Promise<T | undefined> {
     await this.ensure();
     return this.admin.get<T>(ref);

@@ -29,6 +29,8 @@ export interface ObjectRef {
 export interface Cluster {
   /** Server-side apply with field manager `bosun` (force conflicts off unless asked). */
   apply<T extends KubeObject>(obj: T, opts?: { force?: boolean }): Promise<T>;
+  /** Creates the object (POST): for what a client may create but not patch, e.g. a CSR posted with a bootstrap token. */
+  create<T extends KubeObject>(obj: T): Promise<T>;
   /** The object, or undefined on 404. */
   get<T extends KubeObject>(ref: ObjectRef): Promise<T | undefined>;
   list<T extends KubeObject>(

@@ -61,6 +61,18 @@ export class KubeCluster implements Cluster {
     return JSON.parse(res.body) as T;
   }
 
+  async create<T extends KubeObject>(obj: T): Promise<T> {
+    const ref = refOf(obj);
+    const info = await this.resource('create', ref);
+    const res = await this.send('create', describeRef(ref), {
+      method: 'POST',
+      path: `${collectionPath(info, ref.namespace)}?${new URLSearchParams({ fieldManager: FIELD_MANAGER })}`,
+      body: JSON.stringify(obj),
+    });
+    if (res.status >= 300) this.fail('create', describeRef(ref), res);
+    return JSON.parse(res.body) as T;
+  }
+
   async get<T extends KubeObject>(ref: ObjectRef): Promise<T | undefined> {
     const info = await this.resource('get', ref);
     const res = await this.send('get', describeRef(ref), { method: 'GET', path: this.objectPath(info, ref) });

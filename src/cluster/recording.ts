@@ -2,7 +2,7 @@ import type { Cluster, KubeObject, ObjectRef } from './cluster.js';
 import { ClusterError, describeRef, UNREACHABLE } from './errors.js';
 
 export interface RecordedClusterAction {
-  verb: 'apply' | 'delete' | 'wait' | 'get';
+  verb: 'apply' | 'create' | 'delete' | 'wait' | 'get';
   target: string;
   object?: KubeObject;
 }
@@ -38,6 +38,12 @@ export class RecordingCluster implements Cluster {
   async apply<T extends KubeObject>(obj: T): Promise<T> {
     this.overlay.set(key(refOf(obj)), obj);
     this.actions.push({ verb: 'apply', target: describeRef(refOf(obj)), object: obj });
+    return obj;
+  }
+
+  async create<T extends KubeObject>(obj: T): Promise<T> {
+    this.overlay.set(key(refOf(obj)), obj);
+    this.actions.push({ verb: 'create', target: describeRef(refOf(obj)), object: obj });
     return obj;
   }
 

@@ -68,7 +68,11 @@ const KUBELET_FIELDS = fields({
 
 export const kubeletSchema = z.strictObject({
   ...KUBELET_FIELDS,
-  cgroupDriver: z.enum(['systemd', 'cgroupfs', '']).optional(),
+  // "" is Go's zero value: unset, so kubeadm's default (systemd) applies.
+  cgroupDriver: z
+    .enum(['systemd', 'cgroupfs', ''])
+    .transform((v) => v || undefined)
+    .optional(),
   authentication: z
     .strictObject({
       x509: z.strictObject({ clientCAFile: str.optional() }).optional(),

@@ -7,6 +7,7 @@ import {
   KUBEADM_V1BETA4,
   KUBELET_V1BETA1,
   KUBEPROXY_V1ALPHA1,
+  type APIEndpoint,
   type Arg,
   type BootstrapToken,
   type ClusterConfiguration,
@@ -84,14 +85,20 @@ function nodeRegistrationWithDefaults(n: InitFile['nodeRegistration'] = {}, tain
 }
 
 function tokenWithDefaults(t: NonNullable<InitFile['bootstrapTokens']>[number]): BootstrapToken {
+  const usages = t.usages?.length ? t.usages : [...DEFAULTS.tokenUsages];
   return {
     token: t.token ?? '',
     ...(t.description && { description: t.description }),
     ...((t.ttl || !t.expires) && { ttl: t.ttl || DEFAULTS.tokenTTL }),
     ...(t.expires && { expires: t.expires }),
-    usages: t.usages?.length ? t.usages : [...DEFAULTS.tokenUsages],
-    groups: t.groups?.length ? t.groups : [...DEFAULTS.tokenGroups],
+    usages,
+    // Groups only mean something to authentication; kubeadm would add them anyway and then refuse the token.
+    ...((t.groups?.length || usages.includes('authentication')) && { groups: t.groups?.length ? t.groups : [...DEFAULTS.tokenGroups] }),
   };
+}
+
+function apiEndpointWithDefaults(e: APIEndpoint = {}): APIEndpoint {
+  return { ...(e.advertiseAddress && { advertiseAddress: e.advertiseAddress }), bindPort: e.bindPort || DEFAULTS.bindPort };
 }
 
 /** `controlPlaneTimeout`: a v1beta3 ClusterConfiguration's apiServer.timeoutForControlPlane, moved here in v1beta4. */
@@ -104,10 +111,7 @@ export function initWithDefaults(f: InitFile = {}, controlPlaneTimeout?: string)
     bootstrapTokens: (f.bootstrapTokens?.length ? f.bootstrapTokens : [{}]).map((t) => tokenWithDefaults(t)),
     ...(f.dryRun !== undefined && { dryRun: f.dryRun }),
     nodeRegistration: nodeRegistrationWithDefaults(f.nodeRegistration, [CONTROL_PLANE_TAINT]),
-    localAPIEndpoint: {
-      advertiseAddress: f.localAPIEndpoint?.advertiseAddress ?? '',
-      bindPort: f.localAPIEndpoint?.bindPort || DEFAULTS.bindPort,
-    },
+    localAPIEndpoint: apiEndpointWithDefaults(f.localAPIEndpoint),
     ...(f.certificateKey && { certificateKey: f.certificateKey }),
     ...(f.skipPhases && { skipPhases: f.skipPhases }),
     ...(f.patches && { patches: f.patches }),
@@ -179,10 +183,7 @@ export function joinWithDefaults(f: JoinFile = {}, controlPlaneTimeout?: string)
     },
     ...(f.controlPlane && {
       controlPlane: {
-        localAPIEndpoint: {
-          advertiseAddress: f.controlPlane.localAPIEndpoint?.advertiseAddress ?? '',
-          bindPort: f.controlPlane.localAPIEndpoint?.bindPort || DEFAULTS.bindPort,
-        },
+        localAPIEndpoint: apiEndpointWithDefaults(f.controlPlane.localAPIEndpoint),
         ...(f.controlPlane.certificateKey && { certificateKey: f.controlPlane.certificateKey }),
       },
     }),
@@ -193,7 +194,7 @@ export function joinWithDefaults(f: JoinFile = {}, controlPlaneTimeout?: string)
 }
 
 /** The kubelet's cluster DNS address: the 10th address of the first service subnet (10.96.0.10). */
-export function clusterDNSAddress(serviceSubnet: string): string | undefined {
+function clusterDNSAddress(serviceSubnet: string): string | undefined {
   const first = parseCIDRList(serviceSubnet)?.[0];
   try {
     return first && formatIP(nthIP(first, 10));

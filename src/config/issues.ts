@@ -16,7 +16,7 @@ export interface Located extends Problem {
 /** Fields whose values are secrets: messages about them never show the value. */
 const SECRET_FIELDS = new Set(['token', 'tlsBootstrapToken', 'certificateKey']);
 
-export function isSecretField(field: string): boolean {
+function isSecretField(field: string): boolean {
   return SECRET_FIELDS.has(field.split(/[.[]/).at(-1) ?? '');
 }
 
@@ -33,7 +33,7 @@ export function fieldPath(path: readonly PropertyKey[]): string {
 }
 
 /** A value as messages show it: strings quoted and cut short, lists and mappings by their kind. */
-export function describe(value: unknown): string {
+function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
   if (typeof value === 'number') return `the number ${value}`;
   if (Array.isArray(value)) return 'a list';
@@ -51,30 +51,36 @@ const EXPECTED: Record<string, string> = {
   record: 'a mapping',
 };
 
-/** Why the v1beta4 shape differs, for the fields people carry over from v1beta3. */
+/** Where v1beta4 moved the fields people carry over from v1beta3 (by field path). */
 const V1BETA3_HINTS: Record<string, string> = {
-  timeoutForControlPlane: 'v1beta4 moved it to InitConfiguration/JoinConfiguration timeouts.controlPlaneComponentHealthCheck',
-  timeout: 'v1beta4 moved discovery.timeout to timeouts.discovery',
+  'apiServer.timeoutForControlPlane': 'v1beta4 moved it to InitConfiguration/JoinConfiguration timeouts.controlPlaneComponentHealthCheck',
+  'discovery.timeout': 'v1beta4 moved it to timeouts.discovery',
 };
 
 /** zod's issues as problems with field paths and plain-language expectations. */
-export function zodProblems(error: z.ZodError, known: (path: readonly PropertyKey[]) => string[]): Problem[] {
+export function zodProblems(error: z.ZodError, schema: z.ZodType): Problem[] {
   return error.issues.flatMap((issue): Problem[] => {
     const field = fieldPath(issue.path);
     const input = (issue as { input?: unknown }).input;
     const got = (f: string) => (isSecretField(f) ? `got ${typeof input}` : `got ${describe(input)}`);
     switch (issue.code) {
       case 'unrecognized_keys':
-        return issue.keys.map((key) => ({ field: fieldPath([...issue.path, key]), problem: unknownField(key, known(issue.path)) }));
+        return issue.keys.map((key) => {
+          const at = fieldPath([...issue.path, key]);
+          return { field: at, problem: unknownField(key, knownFields(schema, issue.path), V1BETA3_HINTS[at]) };
+        });
       case 'invalid_type': {
-        if (input === undefined) return [{ field, problem: `required field is missing; expected ${EXPECTED[issue.expected] ?? issue.expected}` }];
+        // zod reports "number" for a non-number given to an integer field.
+        const type = issue.expected === 'number' && (schemaAt(schema, issue.path) as { isInt?: boolean } | undefined)?.isInt ? 'int' : issue.expected;
+        const expected = EXPECTED[type] ?? type;
+        if (input === undefined) return [{ field, problem: `required field is missing; expected ${expected}` }];
         const hint =
           issue.expected === 'array' && /(^|\.)(extraArgs|kubeletExtraArgs)$/.test(field) && typeof input === 'object'
             ? ' (in v1beta4 extra args are a list of {name, value}; v1beta3 used a mapping)'
             : issue.expected === 'string' && typeof input !== 'string' && typeof input !== 'object'
               ? ' (quote the value in YAML)'
               : '';
-        return [{ field, problem: `expected ${EXPECTED[issue.expected] ?? issue.expected}, ${got(field)}${hint}` }];
+        return [{ field, problem: `expected ${expected}, ${got(field)}${hint}` }];
       }
       case 'invalid_value': {
         const options = issue.values.filter((v) => v !== '').map((v) => JSON.stringify(v));
@@ -87,9 +93,8 @@ export function zodProblems(error: z.ZodError, known: (path: readonly PropertyKe
   });
 }
 
-function unknownField(key: string, known: string[]): string {
-  const hint = V1BETA3_HINTS[key];
-  if (hint && !known.includes(key)) return `unknown field "${key}" (${hint})`;
+function unknownField(key: string, known: string[], moved?: string): string {
+  if (moved) return `unknown field "${key}" (${moved})`;
   const close = known.filter((name) => editDistance(name.toLowerCase(), key.toLowerCase()) <= Math.max(1, Math.floor(key.length / 4)));
   if (close.length) return `unknown field "${key}"; did you mean ${close.map((c) => `"${c}"`).join(' or ')}?`;
   return known.length && known.length <= 16 ? `unknown field "${key}"; expected one of ${known.join(', ')}` : `unknown field "${key}"`;
@@ -105,26 +110,31 @@ function editDistance(a: string, b: string): number {
   return row[b.length];
 }
 
-/** The field names a (strict) zod schema accepts at `path`, for "did you mean" hints. */
-export function knownFields(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+/** The schema that checks the value at `path`, through optional/default/transform wrappers. */
+function schemaAt(schema: z.ZodType, path: readonly PropertyKey[]): z.ZodType | undefined {
   let node: unknown = schema;
   for (const key of [...path, undefined]) {
-    // Unwrap optional/default/transform wrappers down to the object, array or record that holds `key`.
     for (;;) {
-      const def = (node as { _zod?: { def: Record<string, unknown> } })?._zod?.def;
-      if (!def) return [];
+      const def = (node as { _zod?: { def: Record<string, unknown> } } | undefined)?._zod?.def;
+      if (!def) return undefined;
       if (def.type === 'optional' || def.type === 'default' || def.type === 'nullable') node = def.innerType;
       else if (def.type === 'pipe') node = def.in;
       else break;
     }
+    if (key === undefined) return node as z.ZodType;
     const def = (node as { _zod: { def: Record<string, unknown> } })._zod.def;
-    if (key === undefined) return def.type === 'object' ? Object.keys(def.shape as object) : [];
     if (def.type === 'object') node = (def.shape as Record<string, unknown>)[String(key)];
     else if (def.type === 'array') node = def.element;
     else if (def.type === 'record') node = def.valueType;
-    else return [];
+    else return undefined;
   }
-  return [];
+  return undefined;
+}
+
+/** The field names a strict object schema accepts at `path`, for "did you mean" hints. */
+function knownFields(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  const def = (schemaAt(schema, path) as { _zod?: { def: { type: string; shape?: object } } } | undefined)?._zod?.def;
+  return def?.type === 'object' && def.shape ? Object.keys(def.shape) : [];
 }
 
 /**

@@ -88,10 +88,6 @@ export function cidrSize(cidr: CIDR): bigint {
   return 1n << BigInt(bits(cidr.family) - cidr.prefix);
 }
 
-export function cidrContains(cidr: CIDR, ip: IP): boolean {
-  return cidr.family === ip.family && ip.value >= cidr.base && ip.value < cidr.base + cidrSize(cidr);
-}
-
 export function cidrsOverlap(a: CIDR, b: CIDR): boolean {
   return a.family === b.family && a.base < b.base + cidrSize(b) && b.base < a.base + cidrSize(a);
 }

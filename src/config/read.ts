@@ -3,15 +3,13 @@ import { ConfigError } from '../errors.js';
 import { kubeletSchema, kubeProxySchema } from './component-schema.js';
 import { clusterFromV1beta3, initFromV1beta3, joinFromV1beta3 } from './convert.js';
 import { parseDocuments, type ConfigDocument } from './documents.js';
-import { configError, knownFields, zodProblems } from './issues.js';
+import { configError, zodProblems } from './issues.js';
 import { kubeadmSchemas, type ClusterFile, type InitFile, type JoinFile } from './schema.js';
 import { KUBEADM_V1BETA3, KUBEADM_V1BETA4, KUBELET_V1BETA1, KUBEPROXY_V1ALPHA1, type KubeProxyConfiguration, type KubeletConfiguration } from './types.js';
 
 /** The documents of one config file, shape-checked, v1beta3 converted to v1beta4; defaults not yet applied. */
 export interface ConfigFile {
   file: string;
-  /** The kinds the file holds, so problems in defaulted documents are not blamed on it. */
-  kinds: Set<string>;
   init?: InitFile;
   cluster?: ClusterFile;
   join?: JoinFile;
@@ -19,8 +17,6 @@ export interface ConfigFile {
   kubeProxy?: Partial<KubeProxyConfiguration>;
   /** v1beta3 apiServer.timeoutForControlPlane, which v1beta4 keeps in Init/Join timeouts. */
   controlPlaneTimeout?: string;
-  /** True when any kubeadm document was v1beta3. */
-  converted: boolean;
 }
 
 const KUBEADM_GROUP = 'kubeadm.k8s.io';
@@ -38,7 +34,7 @@ const RETIRED_VERSIONS: Record<string, string> = {
 const SUPPORTED = `${KUBEADM_V1BETA4} (or ${KUBEADM_V1BETA3}, converted on read), ${KUBELET_V1BETA1} KubeletConfiguration or ${KUBEPROXY_V1ALPHA1} KubeProxyConfiguration`;
 
 export function readConfigText(text: string, file: string): ConfigFile {
-  const config: ConfigFile = { file, kinds: new Set(), converted: false };
+  const config: ConfigFile = { file };
   const seen = new Map<string, number>();
   for (const doc of parseDocuments(text, file)) {
     const previous = seen.get(doc.kind);
@@ -66,9 +62,7 @@ function readDocument(config: ConfigFile, doc: ConfigDocument): void {
     if (!kind) {
       throw new ConfigError(file, doc.kind, 'kind', `"${doc.kind}" is not a ${doc.apiVersion} kind; expected one of ${KUBEADM_KINDS.join(', ')}`);
     }
-    config.kinds.add(kind);
     if (version === 'v1beta3') {
-      config.converted = true;
       const schemas = kubeadmSchemas.v1beta3;
       if (kind === 'InitConfiguration') config.init = initFromV1beta3(parse(schemas.InitConfiguration, doc, file));
       if (kind === 'JoinConfiguration') config.join = joinFromV1beta3(parse(schemas.JoinConfiguration, doc, file));
@@ -86,12 +80,10 @@ function readDocument(config: ConfigFile, doc: ConfigDocument): void {
     return;
   }
   if (doc.apiVersion === KUBELET_V1BETA1 && doc.kind === 'KubeletConfiguration') {
-    config.kinds.add(doc.kind);
     config.kubelet = { apiVersion: KUBELET_V1BETA1, kind: 'KubeletConfiguration', ...parse(kubeletSchema, doc, file) };
     return;
   }
   if (doc.apiVersion === KUBEPROXY_V1ALPHA1 && doc.kind === 'KubeProxyConfiguration') {
-    config.kinds.add(doc.kind);
     config.kubeProxy = { apiVersion: KUBEPROXY_V1ALPHA1, kind: 'KubeProxyConfiguration', ...parse(kubeProxySchema, doc, file) };
     return;
   }
@@ -103,5 +95,5 @@ function parse<S extends z.ZodType>(schema: S, doc: ConfigDocument, file: string
   const { apiVersion: _apiVersion, kind: _kind, ...body } = doc.body;
   const result = schema.safeParse(body, { reportInput: true });
   if (result.success) return result.data;
-  throw configError(zodProblems(result.error, (path) => knownFields(schema, path)).map((p) => ({ ...p, file, kind: doc.kind })));
+  throw configError(zodProblems(result.error, schema).map((p) => ({ ...p, file, kind: doc.kind })));
 }

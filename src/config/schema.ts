@@ -13,7 +13,7 @@ const bool = z.boolean();
 const int = z.number().int();
 
 /** A Go duration (`8760h`, `1h30m`), normalized to Go's own form (`8760h0m0s`). */
-export const duration = str
+const duration = str
   .check((ctx) => {
     if (normalizeDuration(ctx.value) === undefined) {
       ctx.issues.push({ code: 'custom', input: ctx.value, message: `"${ctx.value}" is not a duration; expected e.g. ${DURATION_EXAMPLES}` });
@@ -27,7 +27,7 @@ const rfc3339 = str.check((ctx) => {
   if (!ok) ctx.issues.push({ code: 'custom', input: ctx.value, message: `"${ctx.value}" is not an RFC 3339 time; expected e.g. "2030-01-02T15:04:05Z"` });
 });
 
-export const ENCRYPTION_ALGORITHMS = ['ECDSA-P256', 'ECDSA-P384', 'RSA-2048', 'RSA-3072', 'RSA-4096'] as const;
+const ENCRYPTION_ALGORITHMS = ['ECDSA-P256', 'ECDSA-P384', 'RSA-2048', 'RSA-3072', 'RSA-4096'] as const;
 /** Enums accept Go's zero value "" too: it means "use the default". */
 const encryptionAlgorithm = z.enum([...ENCRYPTION_ALGORITHMS, '']);
 const imagePullPolicy = z.enum(['Always', 'IfNotPresent', 'Never', '']);

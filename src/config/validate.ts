@@ -16,7 +16,7 @@ export interface Check {
 }
 
 /** kubeadm 1.37's own feature gates (cmd/kubeadm/app/features). */
-export const KNOWN_FEATURE_GATES = ['RootlessControlPlane'];
+const KNOWN_FEATURE_GATES = ['RootlessControlPlane'];
 
 /** `complete`: host-derived values (node name, advertise address, tokens) have been filled and must be present. */
 export interface ValidateOptions {
@@ -42,7 +42,9 @@ export function validateInitConfig(cfg: InitConfig, opts: ValidateOptions): Chec
     if (!parseIP(ip)) kubelet(`clusterDNS[${i}]`, `"${ip}" is not an IP address`);
   });
   const proxy = collector('KubeProxyConfiguration', out);
-  if (cfg.kubeProxy.clusterCIDR) checkSubnets(cfg.kubeProxy.clusterCIDR, 'clusterCIDR', 1n, proxy);
+  // When it is the pod subnet (the default), the pod subnet's own check speaks for it.
+  const clusterCIDR = cfg.kubeProxy.clusterCIDR;
+  if (clusterCIDR && clusterCIDR !== cfg.cluster.networking.podSubnet) checkSubnets(clusterCIDR, 'clusterCIDR', 1n, proxy);
   const bind = cfg.kubeProxy.bindAddress;
   if (typeof bind === 'string' && bind && !parseIP(bind)) proxy('bindAddress', `"${bind}" is not an IP address`);
   return out;

@@ -6,7 +6,7 @@ import { PINNED_KUBERNETES_VERSIONS } from '../versions/pinned.js';
  * (kubeadm deploys its own minor and the one before it).
  */
 const pinnedMinors = PINNED_KUBERNETES_VERSIONS.map((v) => semver.minor(v));
-export const SUPPORTED_MINORS = { min: Math.min(...pinnedMinors) - 1, max: Math.max(...pinnedMinors) };
+const SUPPORTED_MINORS = { min: Math.min(...pinnedMinors) - 1, max: Math.max(...pinnedMinors) };
 
 /** `1.37.1` -> `v1.37.1`: kubeadm writes versions with the `v`. */
 export function normalizeKubernetesVersion(version: string): string {

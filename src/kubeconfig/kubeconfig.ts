@@ -1,13 +1,12 @@
 import { parseYaml, YAML_LIMITS } from '../util/yaml.js';
 
-/** A kubeconfig (`kind: Config`) as kubeadm writes it; keys in clientcmd's (alphabetical) order. */
+/** A kubeconfig (`kind: Config`) as kubeadm 1.37 writes it: keys in clientcmd's (alphabetical) order, no `preferences`. */
 export interface Kubeconfig {
   apiVersion: 'v1';
   clusters: { cluster: { 'certificate-authority-data': string; server: string }; name: string }[];
   contexts: { context: { cluster: string; user: string }; name: string }[];
   'current-context': string;
   kind: 'Config';
-  preferences: Record<string, never>;
   users: { name: string; user: { 'client-certificate-data': string; 'client-key-data': string } }[];
 }
 
@@ -31,7 +30,6 @@ export function buildKubeconfig(input: KubeconfigInput): Kubeconfig {
     contexts: [{ context: { cluster: input.clusterName, user: input.userName }, name: context }],
     'current-context': context,
     kind: 'Config',
-    preferences: {},
     users: [
       {
         name: input.userName,

@@ -1,9 +1,9 @@
 import { randomBytes, webcrypto, type KeyObject } from 'node:crypto';
 import { publicKeyDer, type KeyPair } from './keys.js';
-import { x509 } from './x509.js';
+import { x509, type X509 } from './x509.js';
 
-export type Certificate = x509.X509Certificate;
-type CreateParams = x509.X509CertificateCreateWithKeyParams;
+export type Certificate = X509.X509Certificate;
+type CreateParams = X509.X509CertificateCreateWithKeyParams;
 
 /** Who a certificate is for: CN and O, as kubeadm's cert configs name them. */
 export interface Subject {
@@ -77,7 +77,7 @@ export async function createLeafCertificate(
   signer: Signer,
   validity: Validity,
 ): Promise<Certificate> {
-  const extensions: x509.Extension[] = [
+  const extensions: X509.Extension[] = [
     new x509.KeyUsagesExtension(LEAF_KEY_USAGE, true),
     new x509.ExtendedKeyUsageExtension(request.usages.map((u) => USAGE_OIDS[u])),
     new x509.BasicConstraintsExtension(false, undefined, true),
@@ -128,8 +128,8 @@ export function parseCertificateChain(pem: string | Buffer): Certificate[] | und
 }
 
 /** Go's pkix order puts O before CN; several O values share one RDN. */
-function subjectName(subject: Subject): x509.JsonName {
-  const rdns: x509.JsonName = [];
+function subjectName(subject: Subject): X509.JsonName {
+  const rdns: X509.JsonName = [];
   if (subject.organization?.length) rdns.push({ O: subject.organization });
   rdns.push({ CN: [subject.commonName] });
   return rdns;

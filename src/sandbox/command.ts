@@ -1,19 +1,57 @@
 import { Command, Option } from 'commander';
+import { UserError } from '../errors.js';
 import { kubernetesVersions, provideBinaries } from './binaries.js';
+import { down } from './down.js';
+import { sandboxPaths } from './paths.js';
+import { StaticPodRunner } from './runner.js';
+import { findNode, requireState } from './state.js';
+import { formatStatus, isHealthy, sandboxStatus } from './status.js';
+import { up, type Timings } from './up.js';
 
-interface BinariesOptions {
-  version?: string;
-  binDir?: string;
-  timings?: boolean;
+const DEFAULT_DIR = '.sandbox';
+
+function printTimings(timings: Timings): void {
+  process.stdout.write(`${JSON.stringify({ sandbox: timings })}\n`);
 }
 
-async function binariesCommand(opts: BinariesOptions): Promise<void> {
+async function binariesCommand(opts: { version?: string; binDir?: string; timings?: boolean }): Promise<void> {
   const provided = await provideBinaries(kubernetesVersions(opts.version), opts.binDir);
-  if (opts.timings) {
-    const timings = Object.fromEntries(provided.map((p) => [`binaries/${p.artifact.component}-${p.artifact.version}`, p.seconds]));
-    process.stdout.write(`${JSON.stringify(timings)}\n`);
-  }
+  if (opts.timings) printTimings(Object.fromEntries(provided.map((p) => [`binaries/${p.artifact.component}-${p.artifact.version}`, p.seconds])));
 }
+
+/** The hidden `runner` command: one node's static-pod runner, until SIGTERM. */
+async function runnerCommand(opts: { dir: string; node: string }): Promise<void> {
+  const state = await requireState(opts.dir);
+  const node = findNode(state, opts.node);
+  if (!node.network) throw new UserError(`--node ${opts.node}: a simulated node has no runner`);
+  const paths = sandboxPaths(opts.dir);
+  const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+  const runner = new StaticPodRunner(
+    {
+      node: node.name,
+      rootfs: paths.nodeRoot(node.name),
+      address: node.network.address,
+      kubeletVersion: state.kubernetesVersion,
+      logDir: paths.logs(node.name),
+      runDir: paths.runDir(node.name),
+      binDir: state.binDir,
+    },
+    log,
+  );
+  await runner.start();
+  log(`runner for node ${node.name} started (pid ${process.pid})`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log(`${signal}: stopping every pod`);
+      void runner.stop().then(resolve);
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  log('runner stopped');
+}
+
+const dirOption = () => new Option('--dir <dir>', 'the sandbox directory').default(DEFAULT_DIR);
 
 /** `bosun sandbox …`: a real control plane on this machine, one network namespace per node. */
 export function registerSandbox(program: Command): void {
@@ -25,6 +63,45 @@ export function registerSandbox(program: Command): void {
     .description('Provide kube-apiserver, kube-controller-manager, kube-scheduler, kubeadm, kubectl, etcd and kwok (built once with go, then cached)')
     .option('--version <version>', 'Kubernetes release (v1.X.Y), or "all" for every pinned release')
     .option('--bin-dir <dir>', 'use binaries from this directory when they report the right version')
-    .addOption(new Option('--timings', 'print how long each step took, as JSON').hideHelp())
-    .action((opts: BinariesOptions) => binariesCommand(opts));
+    .option('--timings', 'print how long each step took, as JSON')
+    .action((opts) => binariesCommand(opts));
+  sandbox
+    .command('up')
+    .description('Start a sandbox cluster: network, static-pod runner, the real "bosun init", kwok and simulated workers')
+    .addOption(dirOption())
+    .option('--version <version>', 'Kubernetes release (v1.X.Y); default: the config\'s kubernetesVersion, else bosun\'s default')
+    .addOption(new Option('--workers <n>', 'simulated worker nodes (kwok)').default(0).argParser((v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) throw new UserError(`--workers: expected a whole number, got "${v}"`);
+      return n;
+    }))
+    .option('--config <file>', 'kubeadm configuration for init (the node name, address and version are the sandbox\'s)')
+    .option('--bin-dir <dir>', 'use binaries from this directory when they report the right version')
+    .option('--timings', 'print how long each step took, as JSON')
+    .action(async (opts) => {
+      const timings = await up(opts);
+      if (opts.timings) printTimings(timings);
+    });
+  sandbox
+    .command('status')
+    .description('Show the sandbox\'s processes, static pods and API server readiness (exit 1 when unhealthy)')
+    .addOption(dirOption())
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (opts: { dir: string; output: string }) => {
+      const status = await sandboxStatus(opts.dir);
+      process.stdout.write(opts.output === 'json' ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
+      if (!isHealthy(status)) throw new UserError('the sandbox is not healthy (see above)');
+    });
+  sandbox
+    .command('down')
+    .description('Stop every process of the sandbox and remove its network; files stay unless --purge')
+    .addOption(dirOption())
+    .option('--purge', 'also delete the sandbox directory')
+    .action((opts: { dir: string; purge?: boolean }) => down(opts.dir, Boolean(opts.purge)));
+  sandbox
+    .command('runner', { hidden: true })
+    .description('Run the static pods of one sandbox node (started by "up")')
+    .addOption(dirOption())
+    .requiredOption('--node <name>', 'the node')
+    .action((opts: { dir: string; node: string }) => runnerCommand(opts));
 }

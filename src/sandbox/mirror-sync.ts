@@ -36,21 +36,26 @@ export class MirrorSync {
     private readonly log: (line: string) => void,
   ) {}
 
-  /** One pass; failures (API still starting, kubelet.conf rewritten) are logged once and retried on the next. */
-  async sync(reports: PodReport[]): Promise<void> {
+  /**
+   * One pass; failures (API still starting, kubelet.conf rewritten) are logged once and retried on the next.
+   * Returns whether the API is in sync.
+   */
+  async sync(reports: PodReport[]): Promise<boolean> {
     try {
       const api = await this.connect();
-      if (!api) return;
+      if (!api) return true;
       this.nodeUid ??= await this.registerNode(api);
       await this.syncPods(api, reports);
       if (this.lastError) this.log(`mirror pods: in sync again with ${api.server}`);
       this.lastError = undefined;
+      return true;
     } catch (err) {
       const message = (err as Error).message;
       if (message !== this.lastError) this.log(`mirror pods: ${message} (retrying)`);
       this.lastError = message;
       // The Node may have been deleted: look it up again next time.
       if (err instanceof NodeApiError) this.nodeUid = undefined;
+      return false;
     }
   }
 

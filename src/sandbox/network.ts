@@ -85,7 +85,10 @@ export async function netnsPids(netns: string): Promise<number[]> {
 /** Deletes the node's namespace (its veth pair goes with it); a missing one is fine. */
 export async function removeNode(node: NodeNetwork): Promise<void> {
   if (netnsExists(node.netns)) await ip('netns', 'del', node.netns);
-  if (linkExists(node.hostVeth)) await ip('link', 'del', node.hostVeth);
+  // The pair goes with the namespace, asynchronously: the host end may vanish while it is being deleted.
+  if (linkExists(node.hostVeth)) await ip('link', 'del', node.hostVeth).catch((err) => {
+    if (linkExists(node.hostVeth)) throw err;
+  });
 }
 
 export async function removeBridge(plan: NetworkPlan): Promise<void> {

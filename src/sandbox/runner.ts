@@ -28,6 +28,7 @@ export interface RunnerConfig {
 const RESCAN_MS = 5_000;
 /** How often mirror Pods are checked against the API even when nothing changed locally. */
 const MIRROR_RESYNC_MS = 10_000;
+const MIRROR_RETRY_MS = 1_000;
 /** The kubelet's healthz endpoint (its config's healthzBindAddress and healthzPort defaults). */
 const KUBELET_HEALTHZ = { host: '127.0.0.1', port: 10248 };
 
@@ -106,6 +107,7 @@ export class StaticPodRunner {
   private health?: http.Server;
   private statusTimer?: NodeJS.Timeout;
   private syncing: Promise<void> = Promise.resolve();
+  private retry?: NodeJS.Timeout;
   private readonly mirrors: MirrorSync;
   private readonly manifestsDir: string;
 
@@ -133,10 +135,15 @@ export class StaticPodRunner {
     this.watcher?.close();
     for (const t of this.timers) clearInterval(t);
     await this.queue;
-    await Promise.all([...this.pods.values()].map((p) => p.stop()));
+    // etcd last: an API server shutting down without its storage waits out its whole grace period.
+    const isStorage = (p: RunningPod) => p.manifest.pod.spec.containers.some((c) => imageComponent(c.image).component === 'etcd');
+    const pods = [...this.pods.values()];
+    await Promise.all(pods.filter((p) => !isStorage(p)).map((p) => p.stop()));
+    await Promise.all(pods.filter(isStorage).map((p) => p.stop()));
     this.pods.clear();
     clearTimeout(this.statusTimer);
     await this.syncing;
+    clearTimeout(this.retry);
     await this.writeStatus();
     await new Promise<void>((resolve) => (this.health ? this.health.close(() => resolve()) : resolve()));
   }
@@ -196,7 +203,10 @@ export class StaticPodRunner {
       // One write and sync at a time, each with the reports of when it starts.
       this.syncing = this.syncing.then(async () => {
         await this.writeStatus();
-        await this.mirrors.sync(this.reports());
+        // A failed sync (the API server still starting) is tried again soon, not at the next resync.
+        if (await this.mirrors.sync(this.reports())) return;
+        clearTimeout(this.retry);
+        this.retry = setTimeout(() => this.changed(), MIRROR_RETRY_MS);
       });
     }, 200);
   }

@@ -45,13 +45,10 @@ function timer(timings: Timings) {
   };
 }
 
-/** The init phases that write files on the node; the ones after wait-control-plane talk to the API. */
-const OFFLINE_PHASES = ['preflight', 'certs', 'kubeconfig', 'etcd', 'control-plane', 'kubelet-start'];
-
 /**
  * Runs the real `bosun init` on the control-plane node (inside its network namespace, so its checks
  * of 127.0.0.1 endpoints reach the node's components), streaming its output and timing its phases
- * from the plain progress lines (`[STARTED] certs`).
+ * from the plain progress lines (`❯ certs` when a phase starts, `✔ certs` when it ends).
  */
 async function runInit(netns: string, rootfs: string, configFile: string, timings: Timings): Promise<void> {
   const argv = [...inNetns(netns), process.execPath, BOSUN_BIN, 'init', '--rootfs', rootfs, '--config', configFile];
@@ -65,8 +62,9 @@ async function runInit(netns: string, rootfs: string, configFile: string, timing
     const lines = (partial + chunk.toString('utf8')).split('\n');
     partial = lines.pop() ?? '';
     for (const line of lines) {
-      const m = /\[(STARTED|COMPLETED|SKIPPED)\]\s+([\w/-]+)/.exec(line);
-      if (m) (m[1] === 'STARTED' ? phaseStart : phaseEnd).set(m[2], Date.now());
+      // The plain renderer marks a phase's start with ❯ and its end with ✔.
+      const m = /^([❯✔])\s+([\w/-]+)$/.exec(line.trim());
+      if (m) (m[1] === '❯' ? phaseStart : phaseEnd).set(m[2], Date.now());
     }
   });
   const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
@@ -177,7 +175,6 @@ export async function up(opts: UpOptions): Promise<Timings> {
     say(`node ${cp.name} is already initialized: starting its control plane again`);
   } else {
     const configFile = path.join(paths.root, 'init-config.yaml');
-    await writeJsonAtomic(configFile, null);
     await fs.writeFile(configFile, sandboxInitConfig({ file: opts.config, text: configText, version, nodeName: cp.name, address: cp.network!.address }));
     say(`running bosun init --rootfs ${rootfs} --config ${configFile}`);
     await runInit(cp.network!.netns, rootfs, configFile, timings);

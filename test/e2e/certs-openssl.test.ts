@@ -1,8 +1,11 @@
 import { execFile } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, test } from 'vitest';
+import { RecordingHost } from '../../src/host/recording.js';
 import type { EncryptionAlgorithm } from '../../src/config/types.js';
 import { readKubeconfigTarget } from '../../src/kubeconfig/kubeconfig.js';
 import { caCertHash } from '../../src/pki/ca-hash.js';
@@ -114,7 +117,7 @@ describe.each(['RSA-2048', 'ECDSA-P256'] as const)('%s', (algorithm) => {
     }
   });
 
-  test('keys and kubeconfigs are 0600, certificates and sa.pub 0644', async () => {
+  test('keys, sa.pub and kubeconfigs are 0600, certificates 0644 (as kubeadm 1.37 writes them)', async () => {
     const { pki, conf } = await made;
     for (const [leaf, ca] of CHAINS) {
       for (const crt of [leaf, ca]) {
@@ -123,7 +126,7 @@ describe.each(['RSA-2048', 'ECDSA-P256'] as const)('%s', (algorithm) => {
       }
     }
     expect((await stat(pki('sa.key'))).mode & 0o777).toBe(0o600);
-    expect((await stat(pki('sa.pub'))).mode & 0o777).toBe(0o644);
+    expect((await stat(pki('sa.pub'))).mode & 0o777).toBe(0o600);
     for (const file of KUBECONFIGS) expect((await stat(conf(file))).mode & 0o777).toBe(0o600);
   });
 
@@ -133,6 +136,7 @@ describe.each(['RSA-2048', 'ECDSA-P256'] as const)('%s', (algorithm) => {
     const der = await openssl(['pkey', '-pubin', '-outform', 'der'], pubPem);
     const { createHash } = await import('node:crypto');
     const expected = createHash('sha256').update(Buffer.from(der, 'hex')).digest('hex');
+    expect(caCertHash(await readFile(pki('ca.crt')))).toBe(`sha256:${expected}`);
     expect(caCertHash(parseCertificate(await readFile(pki('ca.crt')))!)).toBe(`sha256:${expected}`);
   });
 
@@ -168,6 +172,31 @@ test('a CA made by openssl is used to sign the leaves openssl then verifies', as
   expect(await openssl(['x509', '-noout', '-issuer', '-in', n.pki('apiserver-kubelet-client.crt')])).toContain('CN = corporate-root');
 });
 
+test('a leaf signed by an intermediate CA, the intermediate in the same .crt, is accepted', async () => {
+  const n = await node('ECDSA-P256');
+  await runPhase(n.cfg, n.host, 'certs/ca');
+  const work = (file: string) => path.join(n.root, file);
+  const ext = async (name: string, text: string) => {
+    await writeFile(work(name), text);
+    return work(name);
+  };
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+  await openssl(['req', '-new', ...ec, '-keyout', work('int.key'), '-subj', '/CN=intermediate', '-out', work('int.csr')]);
+  await openssl([
+    'x509', '-req', '-in', work('int.csr'), '-CA', n.pki('ca.crt'), '-CAkey', n.pki('ca.key'), '-days', '30', '-out', work('int.crt'),
+    '-extfile', await ext('int.ext', 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,digitalSignature\n'),
+  ]);
+  await openssl(['req', '-new', ...ec, '-keyout', n.pki('apiserver.key'), '-subj', '/CN=kube-apiserver', '-out', work('leaf.csr')]);
+  const sans = 'DNS:cp-1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,DNS:api.example.com,IP:10.96.0.1,IP:192.0.2.10,IP:203.0.113.7';
+  await openssl([
+    'x509', '-req', '-in', work('leaf.csr'), '-CA', work('int.crt'), '-CAkey', work('int.key'), '-days', '30', '-out', work('leaf.crt'),
+    '-extfile', await ext('leaf.ext', `subjectAltName=${sans}\nextendedKeyUsage=serverAuth\n`),
+  ]);
+  await writeFile(n.pki('apiserver.crt'), (await readFile(work('leaf.crt'), 'utf8')) + (await readFile(work('int.crt'), 'utf8')));
+  const lines = await runPhase(n.cfg, n.host, 'certs/apiserver');
+  expect(lines).toEqual(['[certs] Using existing apiserver certificate and key on disk']);
+});
+
 test('external CA mode: ca.crt without ca.key, every signed file present, runs and writes nothing', async () => {
   const n = await node('ECDSA-P256');
   await n.init();
@@ -179,4 +208,67 @@ test('external CA mode: ca.crt without ca.key, every signed file present, runs a
   expect((await stat(n.conf('admin.conf'))).mtimeMs).toBe(before);
   await rm(n.pki('apiserver-kubelet-client.crt'));
   await expect(runPhase(n.cfg, n.host, 'certs')).rejects.toThrow(/apiserver-kubelet-client\.crt is missing and .*\/ca\.key is not there to sign it/);
+});
+
+/** A real kubeadm, when one was built: $KUBEADM, the sandbox cache, or the lead's wrapper build. */
+function findKubeadm(): string | undefined {
+  const versions = path.join(process.env.BOSUN_CACHE || path.join(os.homedir(), '.cache', 'bosun'), 'bin', 'kubernetes');
+  const cached = existsSync(versions) ? readdirSync(versions).sort().reverse().map((v) => path.join(versions, v, 'kubeadm')) : [];
+  return [process.env.KUBEADM, ...cached, '/tmp/wrap137/bin/kubeadm'].find((p): p is string => !!p && existsSync(p));
+}
+
+const kubeadm = findKubeadm();
+
+describe.skipIf(!kubeadm)('interchangeable with kubeadm', () => {
+  /** The same node as testConfig(), as a kubeadm config file inside the rootfs (kubeadm chroots before reading it). */
+  async function kubeadmNode() {
+    const n = await node('ECDSA-P256');
+    const version = (await run(kubeadm!, ['version', '-o', 'short'])).stdout.trim();
+    n.cfg.cluster.kubernetesVersion = version;
+    await writeFile(
+      path.join(n.root, 'kubeadm.yaml'),
+      `apiVersion: kubeadm.k8s.io/v1beta4
+kind: InitConfiguration
+localAPIEndpoint: {advertiseAddress: 192.0.2.10, bindPort: 6443}
+nodeRegistration: {name: cp-1, criSocket: unix:///var/run/containerd/containerd.sock}
+---
+apiVersion: kubeadm.k8s.io/v1beta4
+kind: ClusterConfiguration
+kubernetesVersion: ${version}
+encryptionAlgorithm: ECDSA-P256
+apiServer: {certSANs: [api.example.com, 203.0.113.7]}
+`,
+    );
+    const kubeadmInit = async () => {
+      const flags = ['--config', '/kubeadm.yaml', '--rootfs', n.root];
+      const certs = await run(kubeadm!, ['init', 'phase', 'certs', 'all', ...flags]);
+      const kubeconfig = await run(kubeadm!, ['init', 'phase', 'kubeconfig', 'all', ...flags]);
+      return `${certs.stdout}${kubeconfig.stdout}`;
+    };
+    return { ...n, kubeadmInit };
+  }
+
+  test('kubeadm keeps everything bosun wrote', async () => {
+    const n = await kubeadmNode();
+    await n.init();
+    const files = [n.pki('ca.crt'), n.pki('apiserver.crt'), n.pki('etcd/peer.key'), n.pki('sa.pub'), n.conf('admin.conf'), n.conf('kubelet.conf')];
+    const before = await Promise.all(files.map(async (f) => (await stat(f)).mtimeMs));
+    const out = await n.kubeadmInit();
+    expect(out).toContain('[certs] Using existing ca certificate authority');
+    expect(out).toContain('[certs] Using existing apiserver certificate and key on disk');
+    expect(out).toContain('[certs] Using existing etcd/peer certificate and key on disk');
+    expect(out).toContain('[kubeconfig] Using existing kubeconfig file: "/etc/kubernetes/admin.conf"');
+    expect(out).not.toMatch(/Generating|Writing/);
+    expect(await Promise.all(files.map(async (f) => (await stat(f)).mtimeMs))).toEqual(before);
+  });
+
+  test('bosun keeps everything kubeadm wrote, writing nothing', async () => {
+    const n = await kubeadmNode();
+    await n.kubeadmInit();
+    const recording = new RecordingHost(n.host);
+    const lines = [...(await runPhase(n.cfg, recording, 'certs')), ...(await runPhase(n.cfg, recording, 'kubeconfig'))];
+    expect(recording.actions).toEqual([]);
+    expect(lines.filter((l) => /Generating|Writing|WARNING/.test(l))).toEqual([]);
+    expect(lines).toContain('[kubeconfig] Using existing kubeconfig file: "/etc/kubernetes/scheduler.conf"');
+  });
 });

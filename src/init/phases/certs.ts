@@ -26,6 +26,9 @@ export interface LoadedCa {
   keyPath: string;
 }
 
+/** kubeadm writes sa.pub like a key, 0600 (checked against kubeadm 1.37.1). */
+const SA_PUB_MODE = SECRET_MODE;
+
 const certPath = (dir: string, baseName: string) => posix.join(dir, `${baseName}.crt`);
 const keyPath = (dir: string, baseName: string) => posix.join(dir, `${baseName}.key`);
 
@@ -36,15 +39,15 @@ async function readCertificates(host: Host, path: string): Promise<Certificate[]
   return parseCertificateChain(text) ?? fail(`${path} is not a PEM certificate`);
 }
 
-function warnIfOutOfDate(io: PhaseIO, baseName: string, cert: Certificate, now: Date): void {
-  const warning = validityWarning(cert, now);
-  if (warning) io.log(`[certs] WARNING: could not validate bounds for certificate ${baseName}: ${warning}`);
-}
-
 async function readKey(host: Host, path: string): Promise<KeyPair | undefined> {
   const text = await host.readFile(path);
   if (!text) return undefined;
   return parsePrivateKey(text) ?? fail(`${path} is not a PEM RSA or ECDSA private key`);
+}
+
+function warnIfOutOfDate(io: PhaseIO, baseName: string, cert: Certificate, now: Date): void {
+  const warning = validityWarning(cert, now);
+  if (warning) io.log(`[certs] WARNING: could not validate bounds for certificate ${baseName}: ${warning}`);
 }
 
 function fail(message: string): never {
@@ -129,17 +132,17 @@ async function ensureServiceAccountKey(ctx: InitContext, io: PhaseIO): Promise<v
       if (!samePublicKey(pub, key.publicKey)) fail(`${paths.pub} does not match the private key ${paths.key}`);
     }
     io.log(`[certs] Using the existing "${SERVICE_ACCOUNT_KEY.name}" key`);
-    if (!pubText) await host.writeFileAtomic(paths.pub, encodePublicKey(key.publicKey), PUBLIC_MODE);
+    if (!pubText) await host.writeFileAtomic(paths.pub, encodePublicKey(key.publicKey), SA_PUB_MODE);
     return;
   }
   if (pubText) fail(`${paths.pub} exists without its private key ${paths.key}: provide the key or remove both`);
   const pair = await ctx.keys.take(SERVICE_ACCOUNT_KEY.name, cfg.cluster.encryptionAlgorithm);
   io.log(`[certs] Generating "${SERVICE_ACCOUNT_KEY.name}" key and public key`);
   await host.writeFileAtomic(paths.key, encodePrivateKey(pair.privateKey), SECRET_MODE);
-  await host.writeFileAtomic(paths.pub, encodePublicKey(pair.publicKey), PUBLIC_MODE);
+  await host.writeFileAtomic(paths.pub, encodePublicKey(pair.publicKey), SA_PUB_MODE);
 }
 
-/** The key files a child phase will create: none when its certificate (or key) is already there. */
+/** Whether a child phase will need a new key: not when its certificate or its key is already there. */
 async function needsNewKey(ctx: InitContext, spec: CertSpec | typeof SERVICE_ACCOUNT_KEY): Promise<boolean> {
   const dir = ctx.cfg.cluster.certificatesDir;
   if ('kind' in spec && isEtcdCert(spec) && !ctx.cfg.cluster.etcd.local) return false;

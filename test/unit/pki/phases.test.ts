@@ -5,8 +5,9 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { RecordingHost } from '../../../src/host/recording.js';
 import { readKubeconfigTarget } from '../../../src/kubeconfig/kubeconfig.js';
 import { caCertHash } from '../../../src/pki/ca-hash.js';
-import { parseCertificate } from '../../../src/pki/certificate.js';
-import { x509 } from '../../../src/pki/x509.js';
+import { createLeafCertificate, encodeCertificate, parseCertificate } from '../../../src/pki/certificate.js';
+import { parsePrivateKey } from '../../../src/pki/keys.js';
+import { x509, type X509 } from '../../../src/pki/x509.js';
 import { parseYaml } from '../../../src/util/yaml.js';
 import { runPhase, tempRoot, testConfig } from './context.js';
 
@@ -29,11 +30,11 @@ async function cert(file: string) {
   return parsed;
 }
 
-function sans(c: x509.X509Certificate): string[] {
+function sans(c: X509.X509Certificate): string[] {
   return (c.getExtension(x509.SubjectAlternativeNameExtension)?.names.items ?? []).map((n) => `${n.type}:${n.value}`);
 }
 
-function ekus(c: x509.X509Certificate): string[] {
+function ekus(c: X509.X509Certificate): string[] {
   return (c.getExtension(x509.ExtendedKeyUsageExtension)?.usages ?? []).map(String);
 }
 
@@ -121,7 +122,7 @@ describe('a fresh node', () => {
     }
     expect(await readFile(pki('sa.pub'), 'utf8')).toMatch(/^-----BEGIN PUBLIC KEY-----\n/);
     expect((await stat(pki('sa.key'))).mode & 0o777).toBe(0o600);
-    expect((await stat(pki('sa.pub'))).mode & 0o777).toBe(0o644);
+    expect((await stat(pki('sa.pub'))).mode & 0o777).toBe(0o600);
   });
 
   test('RSA-2048 keys are PKCS#1 "RSA PRIVATE KEY" PEM, certificates signed with SHA-256', async () => {
@@ -260,6 +261,22 @@ describe('an existing node', () => {
     expect(await readFile(pki('front-proxy-client.key'))).toEqual(key);
     const c = new NodeX509(await readFile(pki('front-proxy-client.crt')));
     expect(c.checkPrivateKey((await import('node:crypto')).createPrivateKey(key))).toBe(true);
+  });
+
+  test('an expired certificate is kept with a warning, as kubeadm does', async () => {
+    const { host, pki } = await initialised();
+    const ca = { cert: await cert(pki('ca.crt')), key: parsePrivateKey(await readFile(pki('ca.key')))! };
+    const key = parsePrivateKey(await readFile(pki('apiserver-kubelet-client.key')))!;
+    const old = await createLeafCertificate(
+      { subject: { commonName: 'kube-apiserver-kubelet-client' }, usages: ['client'] },
+      key,
+      ca,
+      { now: new Date(Date.now() - 3 * 86_400_000), lifetimeMs: 86_400_000 },
+    );
+    await writeFile(pki('apiserver-kubelet-client.crt'), encodeCertificate(old));
+    const lines = await runPhase(testConfig(), host, 'certs/apiserver-kubelet-client');
+    expect(lines[0]).toMatch(/^\[certs\] WARNING: could not validate bounds for certificate apiserver-kubelet-client: the certificate has expired: NotBefore: .*, NotAfter: /);
+    expect(lines[1]).toBe('[certs] Using existing apiserver-kubelet-client certificate and key on disk');
   });
 
   test('a leaf signed by another CA is refused, naming the file', async () => {

@@ -1,0 +1,53 @@
+import { promises as fs } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { netnsPids, removeBridge, removeNode } from './network.js';
+import { sandboxPaths } from './paths.js';
+import { stopProcess } from './processes.js';
+import { readState, writeState } from './state.js';
+
+const say = (line: string) => process.stdout.write(`[sandbox] ${line}\n`);
+
+/** A runner gives its pods their grace period (30s by default) before it exits. */
+const RUNNER_GRACE_MS = 45_000;
+
+/**
+ * `bosun sandbox down`: stops every process the sandbox started (by pid, newest first; a runner stops its
+ * node's components), then anything still left in a node's network namespace, then removes the
+ * namespaces and the bridge. Files stay unless `purge`, so `up` can start the same cluster again.
+ */
+export async function down(dir: string, purge: boolean): Promise<void> {
+  const paths = sandboxPaths(dir);
+  const state = await readState(dir);
+  if (!state) {
+    say(`no sandbox in ${paths.root}`);
+    if (purge) await fs.rm(paths.root, { recursive: true, force: true });
+    return;
+  }
+  for (const p of [...state.processes].reverse()) {
+    await stopProcess(p, RUNNER_GRACE_MS);
+    say(`stopped ${p.name} (pid ${p.pid})`);
+  }
+  for (const node of state.nodes) {
+    if (!node.network) continue;
+    // Whatever is left inside a node belongs to the sandbox (a component of a killed runner, say).
+    for (let pids = await netnsPids(node.network.netns); pids.length; pids = await netnsPids(node.network.netns)) {
+      for (const pid of pids) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      await sleep(100);
+    }
+    await removeNode(node.network);
+  }
+  await removeBridge(state.network);
+  say(`removed the network (bridge ${state.network.bridge})`);
+  if (purge) {
+    await fs.rm(paths.root, { recursive: true, force: true });
+    say(`removed ${paths.root}`);
+  } else {
+    await writeState(dir, { ...state, processes: [] });
+  }
+}

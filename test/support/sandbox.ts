@@ -1,0 +1,160 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, promises as fs, watch } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { artifactDir, kubernetesArtifact } from '../../src/sandbox/binaries.js';
+import { createBridge, createNode, freeSlot, inNetns, networkPlan, nodeNetwork } from '../../src/sandbox/network.js';
+import { sandboxPaths } from '../../src/sandbox/paths.js';
+import { startDetached } from '../../src/sandbox/processes.js';
+import { writeState, type SandboxState } from '../../src/sandbox/state.js';
+import type { PodReport } from '../../src/sandbox/mirror.js';
+import { CONTROL_PLANE_NODE } from '../../src/sandbox/up.js';
+import { DEFAULT_KUBERNETES_VERSION } from '../../src/versions/pinned.js';
+
+/** The built CLI (tests run `npm run build` first, as CI does): e2e tests drive bosun as a user would. */
+export const BOSUN = fileURLToPath(new URL('../../bin/bosun.js', import.meta.url));
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `bosun …` (or any command) to completion, capturing its output. */
+export function runCommand(argv: string[], opts: { env?: Record<string, string> } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0], argv.slice(1), { env: { ...process.env, CI: 'true', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+export const bosun = (...args: string[]) => runCommand([process.execPath, BOSUN, ...args]);
+
+/**
+ * Resolves once `check` returns a value, re-checking whenever something in `dir` changes (and every few
+ * seconds in case an event was missed); rejects with the last state at the timeout.
+ */
+export async function waitForFile<T>(dir: string, check: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+  await fs.mkdir(dir, { recursive: true });
+  return new Promise((resolve, reject) => {
+    let done = false;
+    let checking = false;
+    let again = false;
+    const finish = (fn: () => void) => {
+      done = true;
+      watcher.close();
+      clearInterval(poll);
+      clearTimeout(deadline);
+      fn();
+    };
+    const attempt = async () => {
+      if (done) return;
+      if (checking) return void (again = true);
+      checking = true;
+      try {
+        const value = await check();
+        if (value !== undefined && !done) finish(() => resolve(value));
+      } catch (err) {
+        if (!done) finish(() => reject(err));
+      } finally {
+        checking = false;
+        if (again) {
+          again = false;
+          void attempt();
+        }
+      }
+    };
+    const watcher = watch(dir, () => void attempt());
+    const poll = setInterval(() => void attempt(), 2_000);
+    const deadline = setTimeout(() => finish(() => reject(new Error(`timed out waiting for ${what}`))), timeoutMs);
+    void attempt();
+  });
+}
+
+/** A node with only its runner (no init): for testing the runner on hand-written manifests. */
+export interface RunnerNode {
+  dir: string;
+  rootfs: string;
+  manifests: string;
+  logs: string;
+  address: string;
+  /** The runner's view of its pods (pods.json), as `bosun sandbox status` reads it. */
+  pods(): Promise<PodReport[]>;
+  /** Waits until the runner reports pods satisfying `check`. */
+  waitPods<T>(check: (pods: PodReport[]) => T | undefined, what: string, timeoutMs?: number): Promise<T>;
+  /** `bosun sandbox down --purge`. */
+  down(): Promise<CliResult>;
+}
+
+export async function startRunnerNode(): Promise<RunnerNode> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bosun-runner-'));
+  const paths = sandboxPaths(dir);
+  const plan = networkPlan(freeSlot());
+  const network = nodeNetwork(plan, CONTROL_PLANE_NODE, 0);
+  const state: SandboxState = {
+    kubernetesVersion: DEFAULT_KUBERNETES_VERSION,
+    network: plan,
+    nodes: [{ name: CONTROL_PLANE_NODE, role: 'control-plane', simulated: false, network }],
+    processes: [],
+  };
+  await writeState(dir, state);
+  await createBridge(plan);
+  await createNode(plan, network);
+  const argv = [...inNetns(network.netns), process.execPath, BOSUN, 'sandbox', 'runner', '--dir', dir, '--node', CONTROL_PLANE_NODE];
+  state.processes.push(startDetached(`runner/${CONTROL_PLANE_NODE}`, argv, path.join(paths.logs(CONTROL_PLANE_NODE), 'runner.log')));
+  await writeState(dir, state);
+  const runDir = paths.runDir(CONTROL_PLANE_NODE);
+  const pods = async () => {
+    const file = path.join(runDir, 'pods.json');
+    return existsSync(file) ? ((JSON.parse(await fs.readFile(file, 'utf8')) as { pods: PodReport[] }).pods) : [];
+  };
+  return {
+    dir,
+    rootfs: paths.nodeRoot(CONTROL_PLANE_NODE),
+    manifests: path.join(paths.nodeRoot(CONTROL_PLANE_NODE), 'etc/kubernetes/manifests'),
+    logs: paths.logs(CONTROL_PLANE_NODE),
+    address: network.address,
+    pods,
+    waitPods: (check, what, timeoutMs = 120_000) => waitForFile(runDir, async () => check(await pods()), timeoutMs, what),
+    down: () => bosun('sandbox', 'down', '--dir', dir, '--purge'),
+  };
+}
+
+/** A whole sandbox from `bosun sandbox up`, one per test file. */
+export interface Sandbox {
+  dir: string;
+  kubeconfig: string;
+  kubectl: string;
+  up: CliResult;
+  /** `kubectl --kubeconfig admin.conf …` with the sandbox's own kubectl. */
+  kubectlRun(...args: string[]): Promise<CliResult>;
+  down(): Promise<CliResult>;
+}
+
+export async function startSandbox(opts: { workers?: number; version?: string } = {}): Promise<Sandbox> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bosun-sandbox-'));
+  const version = opts.version ?? DEFAULT_KUBERNETES_VERSION;
+  const result = await bosun('sandbox', 'up', '--dir', dir, '--version', version, '--workers', String(opts.workers ?? 0), '--timings');
+  const kubeconfig = path.join(sandboxPaths(dir).nodeRoot(CONTROL_PLANE_NODE), 'etc/kubernetes/admin.conf');
+  const kubectl = path.join(artifactDir(kubernetesArtifact(version)), 'kubectl');
+  const sandbox: Sandbox = {
+    dir,
+    kubeconfig,
+    kubectl,
+    up: result,
+    kubectlRun: (...args) => runCommand([kubectl, '--kubeconfig', kubeconfig, ...args]),
+    down: () => bosun('sandbox', 'down', '--dir', dir, '--purge'),
+  };
+  if (result.code !== 0) {
+    const logs = await bosun('sandbox', 'status', '--dir', dir);
+    await sandbox.down();
+    throw new Error(`bosun sandbox up failed (exit ${result.code}):\n${result.stdout.slice(-4000)}\n${result.stderr.slice(-4000)}\n${logs.stdout}`);
+  }
+  return sandbox;
+}
