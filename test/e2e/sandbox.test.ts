@@ -107,6 +107,7 @@ spec:
   containers:
     - {name: broken, image: "registry.k8s.io/kube-scheduler:v1.37.1", command: [kube-scheduler, --no-such-flag]}
 `);
+    await ok('-n', 'kube-system', 'wait', 'pod/broken-control-plane', '--for=create', WAIT);
     await ok('-n', 'kube-system', 'wait', 'pod/broken-control-plane', '--for=jsonpath={.status.containerStatuses[0].state.waiting.reason}=CrashLoopBackOff', WAIT);
     const pod = JSON.parse(await ok('-n', 'kube-system', 'get', 'pod', 'broken-control-plane', '-o', 'json'));
     expect(pod.status.containerStatuses[0].lastState.terminated.exitCode).not.toBe(0);
