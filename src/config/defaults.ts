@@ -1,7 +1,8 @@
-import { DEFAULT_CERT_DIR, DEFAULT_ETCD_DATA_DIR, MANIFESTS_DIR } from '../constants.js';
+import { DEFAULT_CERT_DIR, DEFAULT_ETCD_DATA_DIR } from '../constants.js';
 import { DEFAULT_TOKEN_GROUP, TOKEN_USAGES } from '../tokens/token.js';
 import { DEFAULT_KUBERNETES_VERSION } from '../versions/pinned.js';
-import { formatIP, nthIP, parseCIDRList, parseIP } from './net.js';
+import { clusterKubeletConfiguration } from '../kubelet/config.js';
+import { parseIP } from './net.js';
 import type { ClusterFile, InitFile, JoinFile } from './schema.js';
 import {
   KUBEADM_V1BETA4,
@@ -193,45 +194,12 @@ export function joinWithDefaults(f: JoinFile = {}, controlPlaneTimeout?: string)
   };
 }
 
-/** The kubelet's cluster DNS address: the 10th address of the first service subnet (10.96.0.10). */
-function clusterDNSAddress(serviceSubnet: string): string | undefined {
-  const first = parseCIDRList(serviceSubnet)?.[0];
-  try {
-    return first && formatIP(nthIP(first, 10));
-  } catch {
-    return undefined; // a subnet too small is reported by validation
-  }
-}
-
 /**
  * The kubelet settings kubeadm sets when the user's KubeletConfiguration leaves them unset; everything
- * else keeps the kubelet's own defaults. rotateCertificates is always on, as in kubeadm.
+ * else keeps the kubelet's own defaults (one rule set, shared with the kubelet-start phase).
  */
 export function kubeletWithDefaults(user: Partial<KubeletConfiguration> = {}, cluster = clusterWithDefaults()): KubeletConfiguration {
-  const auth = (user.authentication ?? {}) as { x509?: object; webhook?: object; anonymous?: object };
-  const authz = (user.authorization ?? {}) as { mode?: string; webhook?: object };
-  const dns = clusterDNSAddress(cluster.networking.serviceSubnet);
-  return {
-    ...user,
-    apiVersion: KUBELET_V1BETA1,
-    kind: 'KubeletConfiguration',
-    authentication: {
-      anonymous: { enabled: false, ...auth.anonymous },
-      webhook: { cacheTTL: '0s', enabled: true, ...auth.webhook },
-      x509: { clientCAFile: `${cluster.certificatesDir}/ca.crt`, ...auth.x509 },
-    },
-    authorization: {
-      mode: authz.mode || 'Webhook',
-      webhook: { cacheAuthorizedTTL: '0s', cacheUnauthorizedTTL: '0s', ...authz.webhook },
-    },
-    cgroupDriver: user.cgroupDriver || 'systemd',
-    clusterDNS: user.clusterDNS ?? (dns ? [dns] : []),
-    clusterDomain: user.clusterDomain || cluster.networking.dnsDomain,
-    healthzBindAddress: (user.healthzBindAddress as string | undefined) || '127.0.0.1',
-    healthzPort: (user.healthzPort as number | undefined) ?? 10248,
-    rotateCertificates: true,
-    staticPodPath: user.staticPodPath || MANIFESTS_DIR,
-  };
+  return clusterKubeletConfiguration({ ...user, apiVersion: KUBELET_V1BETA1, kind: 'KubeletConfiguration' }, cluster);
 }
 
 /** kube-proxy: binds the wildcard of the advertise address's family, pods' CIDR from the pod subnet. */

@@ -20,6 +20,14 @@ export function clusterDNSIP(serviceSubnet: string): string {
   return formatIP(nthIP(first, 10));
 }
 
+function optionalDNSIP(serviceSubnet: string): string[] {
+  try {
+    return [clusterDNSIP(serviceSubnet)];
+  } catch {
+    return [];
+  }
+}
+
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A copy of `obj` with `value` at `keys` when nothing is there yet (what the user set stays). */
@@ -37,9 +45,12 @@ export function clusterKubeletConfiguration(kubelet: KubeletConfiguration, clust
   let cfg: Obj = { ...kubelet };
   const defaults: [string[], unknown][] = [
     [['authentication', 'anonymous', 'enabled'], false],
+    [['authentication', 'webhook', 'cacheTTL'], '0s'],
     [['authentication', 'webhook', 'enabled'], true],
     [['authentication', 'x509', 'clientCAFile'], path.join(cluster.certificatesDir, 'ca.crt')],
     [['authorization', 'mode'], 'Webhook'],
+    [['authorization', 'webhook', 'cacheAuthorizedTTL'], '0s'],
+    [['authorization', 'webhook', 'cacheUnauthorizedTTL'], '0s'],
     [['cgroupDriver'], 'systemd'],
     [['clusterDomain'], cluster.networking.dnsDomain],
     [['healthzBindAddress'], '127.0.0.1'],
@@ -48,7 +59,8 @@ export function clusterKubeletConfiguration(kubelet: KubeletConfiguration, clust
   ];
   for (const [keys, value] of defaults) cfg = withDefault(cfg, keys, value);
   // An empty list is "unset" too: the config defaults leave clusterDNS empty for this to fill.
-  const clusterDNS = kubelet.clusterDNS?.length ? kubelet.clusterDNS : [clusterDNSIP(cluster.networking.serviceSubnet)];
+  // A service subnet too small for a 10th address is left for validation to report against the file.
+  const clusterDNS = kubelet.clusterDNS?.length ? kubelet.clusterDNS : optionalDNSIP(cluster.networking.serviceSubnet);
   return { ...(cfg as KubeletConfiguration), clusterDNS, rotateCertificates: true };
 }
 

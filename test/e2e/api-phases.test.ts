@@ -58,7 +58,9 @@ async function runPhases(ctx: InitContext, names: string[]): Promise<string[]> {
   const lines: string[] = [];
   const io: PhaseIO = { log: (line) => lines.push(line), selected: () => true };
   const walk = async (phase: Phase<InitContext>) => {
+    const started = Date.now();
     if (phase.run) await phase.run(ctx, io);
+    if (phase.run) console.log(`phase ${phase.name}: ${Date.now() - started} ms`);
     for (const child of phase.phases ?? []) await walk(child);
   };
   for (const name of names) await walk(initPhases.find((p) => p.name === name)!);
@@ -157,7 +159,7 @@ async function startControlPlane(): Promise<ControlPlane> {
     '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
     `--service-account-key-file=${pki('sa.pub')}`, `--service-account-signing-key-file=${pki('sa.key')}`,
     '--service-cluster-ip-range=10.96.0.0/12', '--authorization-mode=Node,RBAC', '--enable-admission-plugins=NodeRestriction',
-    '--enable-bootstrap-token-auth=true',
+    '--enable-bootstrap-token-auth=true', '--allow-privileged=true',
     // A loopback advertise address cannot back the kubernetes Service's endpoints.
     '--endpoint-reconciler-type=none',
   ]);

@@ -56,7 +56,8 @@ ${extraArgs.map((a) => `        - ${a}\n`).join('')}      startupProbe:
 }
 
 const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-const alive = (pid: number) => existsSync(`/proc/${pid}`);
+/** Running, not just not yet reaped (an orphan's zombie waits for its reaper). */
+const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
 const container = (pods: PodReport[], file: string) => pods.find((p) => p.file === file)?.containers[0];
 
 describe('the static-pod runner', () => {

@@ -2,6 +2,7 @@ import { existsSync, promises as fs, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PodReport } from '../../src/sandbox/mirror.js';
+import { isRunning } from '../../src/sandbox/processes.js';
 import { manifestHash } from '../../src/sandbox/static-pod.js';
 import type { SandboxState } from '../../src/sandbox/state.js';
 import { bosun, startSandbox, type Sandbox } from '../support/sandbox.js';
@@ -127,7 +128,7 @@ spec:
     const result = await bosun('sandbox', 'down', '--dir', sandbox.dir);
     expect(result.code, result.stderr).toBe(0);
     expect(processesOf(sandbox.dir)).toEqual([]);
-    for (const p of state.processes) expect(existsSync(`/proc/${p.pid}`)).toBe(false);
+    for (const p of state.processes) expect(isRunning(p), p.name).toBe(false);
     expect(existsSync(`/run/netns/${state.nodes[0].network!.netns}`)).toBe(false);
     expect(existsSync(`/sys/class/net/${state.network.bridge}`)).toBe(false);
     // Files stay without --purge: the cluster's state is still there to start again.

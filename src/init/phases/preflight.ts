@@ -157,7 +157,7 @@ export function initChecks(ctx: InitContext, machine: Machine): Check[] {
       [families.some((a) => isIPv4(a)), '/proc/sys/net/ipv4/ip_forward'],
       [families.some((a) => isIPv6(a)), '/proc/sys/net/ipv6/conf/default/forwarding'],
     ];
-    for (const [needed, file] of forwarding.filter(([needed]) => needed)) {
+    for (const [, file] of forwarding.filter(([needed]) => needed)) {
       checks.push(
         simple(`FileContent-${pathLabel(file)}`, async () => {
           const content = await machine.readProcFile(file);
