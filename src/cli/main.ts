@@ -1,11 +1,28 @@
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../errors.js';
-import { registerConfig } from './config-command.js';
-import { registerInit } from '../init/command.js';
-import { registerSandbox } from '../sandbox/command.js';
 import { VERSION } from '../version.js';
 
-function program(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Every top-level command and the module that defines it. A run loads only the module of the command it
+ * names (a CLI started many times a minute should not load the sandbox to run `init phase certs`);
+ * help and unknown words load them all.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  init: async () => (await import('../init/command.js')).registerInit,
+  config: async () => (await import('./config-command.js')).registerConfig,
+  sandbox: async () => (await import('../sandbox/command.js')).registerSandbox,
+};
+
+function chosenCommands(argv: string[]): string[] {
+  const words = argv.filter((a) => !a.startsWith('-'));
+  const name = words[0] === 'help' ? words[1] : words[0];
+  if (name === undefined && argv.includes('--version')) return [];
+  return name !== undefined && name in COMMANDS ? [name] : Object.keys(COMMANDS);
+}
+
+async function program(argv: string[]): Promise<Command> {
   const root = new Command('bosun')
     .description('Cluster lifecycle for Kubernetes: init, join, upgrade, migrate and addons, kubeadm-compatible.')
     .version(VERSION, '--version', 'print the bosun version')
@@ -13,16 +30,15 @@ function program(): Command {
     // Root options only before the command: `bosun sandbox up --version v1.37.1` is the sandbox's flag.
     .enablePositionalOptions()
     .exitOverride();
-  registerInit(root);
-  registerConfig(root);
-  registerSandbox(root);
+  const registers = await Promise.all(chosenCommands(argv).map((name) => COMMANDS[name]()));
+  for (const register of registers) register(root);
   return root;
 }
 
 /** Runs the CLI and returns the exit code; errors the user can fix are printed without a stack. */
 export async function main(argv: string[]): Promise<number> {
   try {
-    await program().parseAsync(argv, { from: 'user' });
+    await (await program(argv)).parseAsync(argv, { from: 'user' });
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;

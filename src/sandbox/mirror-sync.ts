@@ -5,7 +5,7 @@ import { KUBECONFIG_FILES, KUBELET_CLIENT_CERT, KUBERNETES_DIR, SECRET_MODE } fr
 import type { KubeObject } from '../cluster/cluster.js';
 import { LocalHost } from '../host/local.js';
 import { parseYaml } from '../util/yaml.js';
-import { mirrorPod, mirrorPodName, mirrorPodStatus, registeredNode, type NodeFacts, type PodReport } from './mirror.js';
+import { mirrorPod, mirrorPodStatus, registeredNode, type NodeFacts, type PodReport } from './mirror.js';
 import { nodeApi, NodeApiError, type NodeApi } from './node-api.js';
 
 const KUBELET_CONF = `${KUBERNETES_DIR}/${KUBECONFIG_FILES.kubelet}`;

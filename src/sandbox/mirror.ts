@@ -65,7 +65,7 @@ export function registeredNode(node: NodeFacts): KubeObject {
   };
 }
 
-export function mirrorPodName(report: Pick<PodReport, 'pod'>, node: string): string {
+function mirrorPodName(report: Pick<PodReport, 'pod'>, node: string): string {
   return `${report.pod!.metadata.name}-${node}`;
 }
 

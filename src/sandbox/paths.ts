@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../package-root.js';
 
 /** Where bosun keeps what it builds once per machine: `$BOSUN_CACHE`, else `~/.cache/bosun`. */
 export function cacheRoot(): string {
@@ -8,10 +8,10 @@ export function cacheRoot(): string {
 }
 
 /** The wrapper Go modules shipped with bosun (`go/` at the package root, beside `dist/` and `src/`). */
-export const PACKAGE_GO_DIR = fileURLToPath(new URL('../../go/', import.meta.url));
+export const PACKAGE_GO_DIR = path.join(PACKAGE_ROOT, 'go');
 
 /** The bosun CLI entry point, for the processes the sandbox starts (init, the runner). */
-export const BOSUN_BIN = fileURLToPath(new URL('../../bin/bosun.js', import.meta.url));
+export const BOSUN_BIN = path.join(PACKAGE_ROOT, 'bin', 'bosun.js');
 
 /** Files of one sandbox, all under its directory (default `.sandbox/`). */
 export function sandboxPaths(dir: string) {

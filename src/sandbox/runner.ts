@@ -1,4 +1,5 @@
-import { watch, promises as fs, type FSWatcher } from 'node:fs';
+import { readFileSync, statSync, watch, promises as fs, type FSWatcher } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { MANIFESTS_DIR } from '../constants.js';
@@ -9,6 +10,20 @@ import { MirrorSync } from './mirror-sync.js';
 import { writeJsonAtomic } from './state.js';
 import { imageComponent, isManifestFile, mapArgs, parseStaticPod, pathMappings, pathsToCreate, type PodManifest, type StaticPod } from './static-pod.js';
 import { KUBERNETES_COMMANDS } from './wrapper.js';
+
+/*
+ * The runner plays the kubelet's part for static pods on one sandbox node. It runs inside the node's
+ * network namespace (so do the processes it starts, its probes and its kubelet /healthz), and runs
+ * each container as a plain host process of the binary its image names.
+ *
+ * Host paths: a container sees a volume's hostPath at its mountPath. Rather than a private mount
+ * namespace with bind mounts, which needs the mount points to exist on the real host (/etc/kubernetes,
+ * /var/lib/etcd: created there, or shadowing a real node's), the runner rewrites the command line:
+ * every path under a mountPath becomes <rootfs>/<hostPath>/…. The host stays untouched, processes show
+ * their real files (`ps`, logs), and several nodes share one machine. The cost: paths inside files that
+ * a flag names (a kubeconfig's certificate-authority, a --config file) are not rewritten; kubeadm's
+ * manifests and kubeconfigs embed their certificates, so none are needed.
+ */
 
 /** What one node's runner needs to know; `up` passes it through the sandbox state. */
 export interface RunnerConfig {
@@ -32,7 +47,10 @@ const MIRROR_RETRY_MS = 1_000;
 /** The kubelet's healthz endpoint (its config's healthzBindAddress and healthzPort defaults). */
 const KUBELET_HEALTHZ = { host: '127.0.0.1', port: 10248 };
 
-/** The binary that plays an image: a Kubernetes component at the image's tag, or the sandbox's etcd. */
+/**
+ * The binary that plays an image: a Kubernetes component at the image's tag, or the sandbox's one etcd
+ * whatever the etcd image's tag (kubeadm's etcd versions are not all released; the sandbox pins one).
+ */
 async function binaryFor(image: string, binDir?: string): Promise<{ path?: string; missing?: string }> {
   const { component, tag } = imageComponent(image);
   let artifact: Artifact | undefined;
@@ -88,6 +106,13 @@ class RunningPod {
     await Promise.all(this.containers.map((c) => c.stop()));
   }
 
+  /** Waiting for a binary that was not built when the pod started (the kubelet retries image pulls too). */
+  async binaryArrived(binDir?: string): Promise<boolean> {
+    const waiting = this.containers.filter((c) => c.status.reason === 'ErrImagePull');
+    if (waiting.length === 0) return false;
+    return (await Promise.all(waiting.map((c) => binaryFor(c.status.image, binDir)))).every((b) => b.path);
+  }
+
   report(): PodReport {
     const { file, hash, pod } = this.manifest;
     return { file, hash, seen: this.seen, pod, containers: this.containers.map((c) => ({ ...c.status })) };
@@ -121,6 +146,7 @@ export class StaticPodRunner {
 
   async start(): Promise<void> {
     await fs.mkdir(this.manifestsDir, { recursive: true });
+    await this.stopLeftovers();
     await this.serveHealthz();
     // Files are written by rename: an event names a file, and a rescan reads them all.
     this.watcher = watch(this.manifestsDir, () => this.reconcile());
@@ -148,6 +174,27 @@ export class StaticPodRunner {
     await new Promise<void>((resolve) => (this.health ? this.health.close(() => resolve()) : resolve()));
   }
 
+  /**
+   * Containers of a runner that died without stopping them still hold their ports: stop them (the ones
+   * its pods.json names that still run in this node's network namespace) before starting anew.
+   */
+  private async stopLeftovers(): Promise<void> {
+    const file = path.join(this.cfg.runDir, 'pods.json');
+    const previous = await fs.readFile(file, 'utf8').then((t) => JSON.parse(t) as { pods: PodReport[] }, () => undefined);
+    const ownNetns = statSync('/proc/self/ns/net').ino;
+    for (const pid of previous?.pods.flatMap((p) => p.containers.map((c) => c.pid)) ?? []) {
+      try {
+        if (!pid || statSync(`/proc/${pid}/ns/net`).ino !== ownNetns) continue;
+        process.kill(-pid, 'SIGKILL');
+        this.log(`stopped pid ${pid}, left by an earlier runner`);
+        // Its ports are free once it has exited (an orphan stays a zombie until init reaps it).
+        while (/^\d+ \(.*\) [^Z] /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) await sleep(20);
+      } catch {
+        // gone already
+      }
+    }
+  }
+
   /** Queues a full rescan; rescans never overlap. */
   reconcile(): Promise<void> {
     this.queue = this.queue.then(() => this.rescan()).catch((err) => this.log(`rescan failed: ${(err as Error).message}`));
@@ -164,8 +211,10 @@ export class StaticPodRunner {
     let changed = false;
     for (const [file, running] of this.pods) {
       const next = found.get(file);
-      if (next?.hash === running.manifest.hash) continue;
-      this.log(next ? `${file}: manifest changed, restarting its pod` : `${file}: manifest removed, stopping its pod`);
+      const arrived = next?.hash === running.manifest.hash && (await running.binaryArrived(this.cfg.binDir));
+      if (next?.hash === running.manifest.hash && !arrived) continue;
+      this.log(arrived ? `${file}: its image's binary is there now, starting its pod`
+        : next ? `${file}: manifest changed, restarting its pod` : `${file}: manifest removed, stopping its pod`);
       this.pods.delete(file);
       await running.stop();
       changed = true;

@@ -110,6 +110,16 @@ describe('the static-pod runner', () => {
     etcdPid = etcd.pid!;
   });
 
+  it('takes over from a runner that died: what it left running is stopped and started again', async () => {
+    await node.crashRunner();
+    const etcd = await node.waitPods((pods) => {
+      const c = container(pods, 'etcd.yaml');
+      return c?.state === 'running' && c.ready && c.pid !== etcdPid ? c : undefined;
+    }, 'etcd started by the new runner');
+    expect(alive(etcdPid)).toBe(false);
+    etcdPid = etcd.pid!;
+  });
+
   it('stops the pod when its manifest is removed', async () => {
     await fs.rm(path.join(node.manifests, 'etcd.yaml'));
     await node.waitPods((pods) => (pods.some((p) => p.file === 'etcd.yaml') ? undefined : true), 'etcd stopped');

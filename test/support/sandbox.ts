@@ -2,11 +2,12 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, promises as fs, watch } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { artifactDir, kubernetesArtifact } from '../../src/sandbox/binaries.js';
 import { createBridge, createNode, freeSlot, inNetns, networkPlan, nodeNetwork } from '../../src/sandbox/network.js';
 import { sandboxPaths } from '../../src/sandbox/paths.js';
-import { startDetached } from '../../src/sandbox/processes.js';
+import { isRunning, startDetached } from '../../src/sandbox/processes.js';
 import { writeState, type SandboxState } from '../../src/sandbox/state.js';
 import type { PodReport } from '../../src/sandbox/mirror.js';
 import { CONTROL_PLANE_NODE } from '../../src/sandbox/up.js';
@@ -88,6 +89,8 @@ export interface RunnerNode {
   pods(): Promise<PodReport[]>;
   /** Waits until the runner reports pods satisfying `check`. */
   waitPods<T>(check: (pods: PodReport[]) => T | undefined, what: string, timeoutMs?: number): Promise<T>;
+  /** Kills the runner (SIGKILL: it cannot stop its containers) and starts a new one. */
+  crashRunner(): Promise<void>;
   /** `bosun sandbox down --purge`. */
   down(): Promise<CliResult>;
 }
@@ -107,8 +110,11 @@ export async function startRunnerNode(): Promise<RunnerNode> {
   await createBridge(plan);
   await createNode(plan, network);
   const argv = [...inNetns(network.netns), process.execPath, BOSUN, 'sandbox', 'runner', '--dir', dir, '--node', CONTROL_PLANE_NODE];
-  state.processes.push(startDetached(`runner/${CONTROL_PLANE_NODE}`, argv, path.join(paths.logs(CONTROL_PLANE_NODE), 'runner.log')));
-  await writeState(dir, state);
+  const startRunner = async () => {
+    state.processes = [startDetached(`runner/${CONTROL_PLANE_NODE}`, argv, path.join(paths.logs(CONTROL_PLANE_NODE), 'runner.log'))];
+    await writeState(dir, state);
+  };
+  await startRunner();
   const runDir = paths.runDir(CONTROL_PLANE_NODE);
   const pods = async () => {
     const file = path.join(runDir, 'pods.json');
@@ -122,6 +128,11 @@ export async function startRunnerNode(): Promise<RunnerNode> {
     address: network.address,
     pods,
     waitPods: (check, what, timeoutMs = 120_000) => waitForFile(runDir, async () => check(await pods()), timeoutMs, what),
+    crashRunner: async () => {
+      process.kill(state.processes[0].pid, 'SIGKILL');
+      while (isRunning(state.processes[0])) await sleep(20);
+      await startRunner();
+    },
     down: () => bosun('sandbox', 'down', '--dir', dir, '--purge'),
   };
 }
