@@ -1,4 +1,4 @@
-import type { Cluster, KubeObject, ObjectRef } from './cluster.js';
+import type { Cluster, CollectionEvent, EvictionAnswer, KubeObject, ListOptions, ObjectRef } from './cluster.js';
 import { ClusterError } from './errors.js';
 import { clusterRoleBinding, group } from './objects.js';
 
@@ -55,9 +55,21 @@ export class AdminCluster implements Cluster {
     await this.ensure();
     return this.admin.list<T>(apiVersion, kind, opts);
   }
-  async delete(ref: ObjectRef): Promise<void> {
+  async delete(ref: ObjectRef, opts?: { gracePeriodSeconds?: number; uid?: string }): Promise<void> {
     await this.ensure();
-    return this.admin.delete(ref);
+    return this.admin.delete(ref, opts);
+  }
+  async patch<T extends KubeObject>(ref: ObjectRef, patch: unknown, opts?: { subresource?: 'status' }): Promise<T> {
+    await this.ensure();
+    return this.admin.patch<T>(ref, patch, opts);
+  }
+  async evict(pod: ObjectRef & { uid?: string }, opts?: { gracePeriodSeconds?: number }): Promise<EvictionAnswer> {
+    await this.ensure();
+    return this.admin.evict(pod, opts);
+  }
+  async watch<T extends KubeObject>(apiVersion: string, kind: string, opts: ListOptions, onEvent: (event: CollectionEvent<T>) => void, signal: AbortSignal): Promise<void> {
+    await this.ensure();
+    return this.admin.watch(apiVersion, kind, opts, onEvent, signal);
   }
   async watchUntil<T extends KubeObject>(ref: ObjectRef, predicate: (obj: T | undefined) => boolean, timeoutMs: number): Promise<T | undefined> {
     await this.ensure();

@@ -15,6 +15,28 @@ export interface KubeObject {
   [field: string]: unknown;
 }
 
+/** One change seen by `Cluster.watch`: a full (re-)list, then additions, updates and deletions. */
+export type CollectionEvent<T> =
+  | { type: 'LISTED'; items: T[] }
+  | { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: T };
+
+export interface ListOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+/** The API's answer to a pod eviction (201 evicted, 404 gone, 429 budget or rate limit, …), as data. */
+export interface EvictionAnswer {
+  code: number;
+  reason: string;
+  message: string;
+  /** From the answer's Status details (the Retry-After the API server sets), when it gave one. */
+  retryAfterSeconds?: number;
+  /** Status causes (`DisruptionBudget`, `NamespaceTerminating`) with their messages. */
+  causes: Array<{ reason?: string; message?: string }>;
+}
+
 export interface ObjectRef {
   apiVersion: string;
   kind: string;
@@ -38,8 +60,26 @@ export interface Cluster {
     kind: string,
     opts?: { namespace?: string; labelSelector?: string; fieldSelector?: string },
   ): Promise<T[]>;
-  /** Deletes; a missing object is not an error. */
-  delete(ref: ObjectRef): Promise<void>;
+  /** Deletes; a missing object is not an error. A uid precondition spares a same-name successor. */
+  delete(ref: ObjectRef, opts?: { gracePeriodSeconds?: number; uid?: string }): Promise<void>;
+  /**
+   * JSON merge patch, on the object or its status. A `metadata.resourceVersion` in the patch makes it
+   * conditional: a stale write fails with Conflict (409), which is how journals do optimistic concurrency.
+   */
+  patch<T extends KubeObject>(ref: ObjectRef, patch: unknown, opts?: { subresource?: 'status' }): Promise<T>;
+  /** Evicts a pod through policy/v1 (PodDisruptionBudgets apply); every answer is returned, none thrown. */
+  evict(pod: ObjectRef & { uid?: string }, opts?: { gracePeriodSeconds?: number }): Promise<EvictionAnswer>;
+  /**
+   * Lists, then follows the collection until `signal` aborts: `LISTED` with every item first (again after the
+   * watch expired), then each change. Resumes after the server ends a watch and while the API is unreachable.
+   */
+  watch<T extends KubeObject>(
+    apiVersion: string,
+    kind: string,
+    opts: ListOptions,
+    onEvent: (event: CollectionEvent<T>) => void,
+    signal: AbortSignal,
+  ): Promise<void>;
   /** Watches until the predicate holds for the object (or the list), or rejects at the timeout. */
   watchUntil<T extends KubeObject>(
     ref: ObjectRef,

@@ -22,7 +22,32 @@ export function collectionPath(info: ResourceInfo, namespace?: string): string {
 }
 
 /**
- * Resolves kinds through the API's discovery documents, one request per group/version, cached for the
+ * The built-in kinds bosun uses, known without asking: clients with few rights (a bootstrap token, anonymous
+ * reading cluster-info) may not read discovery documents, and the first call saves a round trip.
+ */
+const BUILT_IN: Record<string, Record<string, [plural: string, namespaced: boolean]>> = {
+  v1: {
+    ConfigMap: ['configmaps', true],
+    Secret: ['secrets', true],
+    ServiceAccount: ['serviceaccounts', true],
+    Service: ['services', true],
+    Pod: ['pods', true],
+    Endpoints: ['endpoints', true],
+    Event: ['events', true],
+    Node: ['nodes', false],
+    Namespace: ['namespaces', false],
+  },
+  'apps/v1': { Deployment: ['deployments', true], DaemonSet: ['daemonsets', true], StatefulSet: ['statefulsets', true], ReplicaSet: ['replicasets', true] },
+  'rbac.authorization.k8s.io/v1': { Role: ['roles', true], RoleBinding: ['rolebindings', true], ClusterRole: ['clusterroles', false], ClusterRoleBinding: ['clusterrolebindings', false] },
+  'coordination.k8s.io/v1': { Lease: ['leases', true] },
+  'certificates.k8s.io/v1': { CertificateSigningRequest: ['certificatesigningrequests', false] },
+  'policy/v1': { PodDisruptionBudget: ['poddisruptionbudgets', true] },
+  'batch/v1': { Job: ['jobs', true] },
+  'apiextensions.k8s.io/v1': { CustomResourceDefinition: ['customresourcedefinitions', false] },
+};
+
+/**
+ * Resolves built-in kinds from the table above and any other kind through the API's discovery documents, one request per group/version, cached for the
  * life of the client. Misses are not cached: a CRD or an aggregated API may be served a moment later.
  */
 export class Discovery {
@@ -32,6 +57,8 @@ export class Discovery {
 
   /** The resource of a kind, or undefined when the API server does not serve it. */
   async resolve(apiVersion: string, kind: string): Promise<ResourceInfo | undefined> {
+    const known = BUILT_IN[apiVersion]?.[kind];
+    if (known) return { apiVersion, kind, plural: known[0], namespaced: known[1] };
     let list = this.cache.get(apiVersion);
     if (!list) {
       list = this.fetchList(groupVersionPath(apiVersion));

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FIELD_MANAGER } from '../constants.js';
-import type { Cluster, KubeObject, ObjectRef } from './cluster.js';
+import type { Cluster, CollectionEvent, EvictionAnswer, KubeObject, ListOptions, ObjectRef } from './cluster.js';
 import { collectionPath, Discovery, type ResourceInfo } from './discovery.js';
 import { ClusterError, describeRef, isTransient, statusOf, TIMEOUT, UNREACHABLE } from './errors.js';
 import type { Request, Response, Transport } from './transport.js';
@@ -8,6 +8,19 @@ import type { Request, Response, Transport } from './transport.js';
 /** How soon a wait tries again after a transient failure (an API server still starting answers in microseconds). */
 const RETRY_MS = 50;
 const PAGE_SIZE = '500';
+/** A collection watch is renewed this often (the server ends it) and backs off to this while the API is away. */
+const WATCH_SECONDS = 300;
+const MAX_RETRY_MS = 2_000;
+
+/** DeleteOptions: a grace period (only when given, as kubectl sends it) and a uid precondition. */
+function deleteOptions(opts: { gracePeriodSeconds?: number; uid?: string }) {
+  return {
+    apiVersion: 'v1',
+    kind: 'DeleteOptions',
+    ...(opts.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: opts.gracePeriodSeconds } : {}),
+    ...(opts.uid ? { preconditions: { uid: opts.uid } } : {}),
+  };
+}
 
 interface ListBody<T> {
   metadata?: { resourceVersion?: string; continue?: string };
@@ -102,10 +115,112 @@ export class KubeCluster implements Cluster {
     return items;
   }
 
-  async delete(ref: ObjectRef): Promise<void> {
+  async delete(ref: ObjectRef, opts: { gracePeriodSeconds?: number; uid?: string } = {}): Promise<void> {
     const info = await this.resource('delete', ref);
-    const res = await this.send('delete', describeRef(ref), { method: 'DELETE', path: this.objectPath(info, ref) });
+    const res = await this.send('delete', describeRef(ref), {
+      method: 'DELETE',
+      path: this.objectPath(info, ref),
+      body: opts.gracePeriodSeconds !== undefined || opts.uid ? JSON.stringify(deleteOptions(opts)) : undefined,
+    });
     if (res.status >= 300 && res.status !== 404) this.fail('delete', describeRef(ref), res);
+  }
+
+  async patch<T extends KubeObject>(ref: ObjectRef, patch: unknown, opts: { subresource?: 'status' } = {}): Promise<T> {
+    const info = await this.resource('patch', ref);
+    const sub = opts.subresource ? `/${opts.subresource}` : '';
+    const res = await this.send('patch', describeRef(ref), {
+      method: 'PATCH',
+      path: `${this.objectPath(info, ref)}${sub}?${new URLSearchParams({ fieldManager: FIELD_MANAGER })}`,
+      body: JSON.stringify(patch),
+      contentType: 'application/merge-patch+json',
+    });
+    if (res.status >= 300) this.fail('patch', describeRef(ref), res);
+    return typed(JSON.parse(res.body) as T, ref.apiVersion, ref.kind);
+  }
+
+  async evict(pod: ObjectRef & { uid?: string }, opts: { gracePeriodSeconds?: number } = {}): Promise<EvictionAnswer> {
+    const info = await this.resource('evict', pod);
+    const eviction = {
+      apiVersion: 'policy/v1',
+      kind: 'Eviction',
+      metadata: { name: pod.name, namespace: pod.namespace },
+      deleteOptions: deleteOptions(opts.gracePeriodSeconds !== undefined ? { ...opts, uid: pod.uid } : { uid: pod.uid }),
+    };
+    const res = await this.send('evict', describeRef(pod), {
+      method: 'POST',
+      path: `${this.objectPath(info, pod)}/eviction`,
+      body: JSON.stringify(eviction),
+    });
+    if (res.status < 300) return { code: res.status, reason: 'Evicted', message: '', causes: [] };
+    const status = statusOf(res.body, res.status);
+    let details: { retryAfterSeconds?: number; causes?: Array<{ reason?: string; message?: string }> } = {};
+    try {
+      details = (JSON.parse(res.body) as { details?: typeof details }).details ?? {};
+    } catch {
+      // a plain-text answer (API priority and fairness rejections) has no details
+    }
+    return {
+      code: res.status,
+      reason: status.reason,
+      message: status.message,
+      retryAfterSeconds: details.retryAfterSeconds || undefined,
+      causes: details.causes ?? [],
+    };
+  }
+
+  async watch<T extends KubeObject>(
+    apiVersion: string,
+    kind: string,
+    opts: ListOptions,
+    onEvent: (event: CollectionEvent<T>) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const target = `${kind} ${opts.namespace ? `${opts.namespace}/*` : '*'}`;
+    const selectors = (query: URLSearchParams) => {
+      if (opts.labelSelector) query.set('labelSelector', opts.labelSelector);
+      if (opts.fieldSelector) query.set('fieldSelector', opts.fieldSelector);
+      return query;
+    };
+    let backoff = RETRY_MS;
+    while (!signal.aborted) {
+      try {
+        const info = await this.resource('watch', { apiVersion, kind, namespace: opts.namespace, name: '*' }, false);
+        const collection = collectionPath(info, opts.namespace);
+        const items: T[] = [];
+        let version = '';
+        let next: string | undefined;
+        do {
+          const query = selectors(new URLSearchParams({ limit: PAGE_SIZE }));
+          if (next) query.set('continue', next);
+          const page = await this.listPage<T>('watch', target, `${collection}?${query}`);
+          items.push(...(page.items ?? []).map((item) => typed(item, apiVersion, kind)));
+          version = page.metadata?.resourceVersion ?? version;
+          next = page.metadata?.continue || undefined;
+        } while (next);
+        onEvent({ type: 'LISTED', items });
+        backoff = RETRY_MS;
+        for (;;) {
+          if (signal.aborted) return;
+          const query = selectors(new URLSearchParams({ watch: 'true', resourceVersion: version, allowWatchBookmarks: 'true', timeoutSeconds: String(WATCH_SECONDS) }));
+          let expired = false;
+          const res = await this.stream('watch', target, `${collection}?${query}`, (WATCH_SECONDS + 30) * 1000, (event: WatchEvent) => {
+            if (event.type === 'ERROR') return (expired = true);
+            version = event.object.metadata?.resourceVersion ?? version;
+            if (event.type !== 'BOOKMARK') onEvent({ type: event.type, object: typed(event.object as T, apiVersion, kind) });
+            return false;
+          }, signal);
+          if (res.status === 410 || expired) break;
+          if (res.status !== 200 && res.status !== 0) this.fail('watch', target, res);
+        }
+      } catch (err) {
+        if (!isTransient(err) || signal.aborted) {
+          if (signal.aborted) return;
+          throw err;
+        }
+        await sleep(backoff, undefined, { signal }).catch(() => undefined);
+        backoff = Math.min(backoff * 2, MAX_RETRY_MS);
+      }
+    }
   }
 
   /**
@@ -217,11 +332,13 @@ export class KubeCluster implements Cluster {
     path: string,
     timeoutMs: number,
     onEvent: (event: WatchEvent) => boolean,
+    stop?: AbortSignal,
   ): Promise<Response> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
+    const signal = stop ? AbortSignal.any([controller.signal, stop]) : controller.signal;
     try {
-      return await this.transport.stream(path, (line) => onEvent(JSON.parse(line) as WatchEvent), controller.signal);
+      return await this.transport.stream(path, (line) => onEvent(JSON.parse(line) as WatchEvent), signal);
     } catch (err) {
       throw new ClusterError(action, target, UNREACHABLE, `${this.transport.server}: ${(err as Error).message}`);
     } finally {

@@ -1,8 +1,8 @@
-import type { Cluster, KubeObject, ObjectRef } from './cluster.js';
+import type { Cluster, CollectionEvent, EvictionAnswer, KubeObject, ListOptions, ObjectRef } from './cluster.js';
 import { ClusterError, describeRef, UNREACHABLE } from './errors.js';
 
 export interface RecordedClusterAction {
-  verb: 'apply' | 'create' | 'delete' | 'wait' | 'get';
+  verb: 'apply' | 'create' | 'delete' | 'wait' | 'get' | 'patch' | 'evict';
   target: string;
   object?: KubeObject;
 }
@@ -72,6 +72,23 @@ export class RecordingCluster implements Cluster {
   async delete(ref: ObjectRef): Promise<void> {
     this.overlay.set(key(ref), null);
     this.actions.push({ verb: 'delete', target: describeRef(ref) });
+  }
+
+  async patch<T extends KubeObject>(ref: ObjectRef, patch: unknown, opts: { subresource?: 'status' } = {}): Promise<T> {
+    this.actions.push({ verb: 'patch', target: `${describeRef(ref)}${opts.subresource ? `/${opts.subresource}` : ''}` });
+    // Not merged: a dry run reports the patch, later reads see the object as it was.
+    return ((await this.get<T>(ref)) ?? { ...ref, metadata: { name: ref.name, namespace: ref.namespace } }) as T;
+  }
+
+  async evict(pod: ObjectRef): Promise<EvictionAnswer> {
+    this.actions.push({ verb: 'evict', target: describeRef(pod) });
+    return { code: 201, reason: 'Evicted', message: 'dry run', causes: [] };
+  }
+
+  /** The list as it is now; no changes follow in a dry run. */
+  async watch<T extends KubeObject>(apiVersion: string, kind: string, opts: ListOptions, onEvent: (event: CollectionEvent<T>) => void, signal: AbortSignal): Promise<void> {
+    onEvent({ type: 'LISTED', items: await this.list<T>(apiVersion, kind, opts) });
+    if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
   }
 
   async watchUntil<T extends KubeObject>(ref: ObjectRef): Promise<T | undefined> {

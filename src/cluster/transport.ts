@@ -29,6 +29,18 @@ export interface Transport {
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
+/** TLS and credentials of a transport that needs no kubeconfig machinery (bootstrap tokens, discovery, the sandbox). */
+export interface StaticCredentials {
+  /** PEM CA bundle to trust; absent with `insecure` (discovery's first, unauthenticated look). */
+  ca?: string | Buffer;
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  /** Bearer token (a bootstrap token). */
+  token?: string;
+  /** Skip server verification: only for reading what is checked by other means (signed cluster-info). */
+  insecure?: boolean;
+}
+
 /**
  * Builds the transport from a client-node KubeConfig: it resolves TLS material and credentials (certificates,
  * tokens, exec plugins); requests go over one keep-alive agent so short-interval health checks stay cheap.
@@ -36,19 +48,38 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 export async function kubeTransport(kc: KubeConfig): Promise<Transport> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('the kubeconfig has no current cluster');
-  const base = new URL(cluster.server);
-  const prefix = base.pathname.replace(/\/$/, '');
   const tlsOptions: https.RequestOptions = {};
   await kc.applyToHTTPSOptions(tlsOptions);
+  const { ca, cert, key, servername, rejectUnauthorized } = tlsOptions;
+  return httpTransport(cluster.server, { ca, cert, key, servername, rejectUnauthorized }, async () => {
+    // Credentials are applied per request: exec plugins and token files may rotate.
+    const opts: https.RequestOptions = { headers: {} };
+    await kc.applyToHTTPSOptions(opts);
+    return { auth: opts.auth ?? undefined, headers: opts.headers as Record<string, string> };
+  });
+}
+
+/** A transport with fixed credentials; it does not load the Kubernetes client library (a joining node starts fast). */
+export function staticTransport(server: string, creds: StaticCredentials): Transport {
+  const headers: Record<string, string> = creds.token ? { Authorization: `Bearer ${creds.token}` } : {};
+  const tls = { ca: creds.ca, cert: creds.cert, key: creds.key, rejectUnauthorized: !creds.insecure };
+  return httpTransport(server, tls, async () => ({ headers }));
+}
+
+type Credentials = () => Promise<{ auth?: string; headers: Record<string, string> }>;
+
+function httpTransport(server: string, tls: Pick<https.AgentOptions, 'ca' | 'cert' | 'key' | 'servername' | 'rejectUnauthorized'>, credentials: Credentials): Transport {
+  const base = new URL(server);
+  const prefix = base.pathname.replace(/\/$/, '');
   const secure = base.protocol === 'https:';
   const agent = secure
     ? new https.Agent({
         keepAlive: true,
-        ca: tlsOptions.ca,
-        cert: tlsOptions.cert,
-        key: tlsOptions.key,
-        servername: tlsOptions.servername,
-        rejectUnauthorized: tlsOptions.rejectUnauthorized ?? true,
+        ca: tls.ca,
+        cert: tls.cert,
+        key: tls.key,
+        servername: tls.servername,
+        rejectUnauthorized: tls.rejectUnauthorized ?? true,
       })
     : new http.Agent({ keepAlive: true });
   // Long-lived connections must not keep the process alive once bosun is done.
@@ -56,9 +87,7 @@ export async function kubeTransport(kc: KubeConfig): Promise<Transport> {
   const lib = secure ? https : http;
 
   async function open(method: string, path: string, headers: Record<string, string>): Promise<http.ClientRequest> {
-    // Credentials are applied per request: exec plugins and token files may rotate.
-    const opts: https.RequestOptions = { headers: {} };
-    await kc.applyToHTTPSOptions(opts);
+    const creds = await credentials();
     const clientReq = lib.request({
       protocol: base.protocol,
       hostname: base.hostname.replace(/^\[|\]$/g, ''),
@@ -66,8 +95,8 @@ export async function kubeTransport(kc: KubeConfig): Promise<Transport> {
       path: prefix + path,
       method,
       agent,
-      auth: opts.auth,
-      headers: { ...(opts.headers as Record<string, string>), ...headers },
+      auth: creds.auth,
+      headers: { ...creds.headers, ...headers },
     });
     // A reused socket was unref'd while idle; an open request must keep the process alive.
     clientReq.on('socket', (socket) => socket.ref());
@@ -75,7 +104,7 @@ export async function kubeTransport(kc: KubeConfig): Promise<Transport> {
   }
 
   return {
-    server: cluster.server,
+    server,
     async request(req) {
       const headers: Record<string, string> = { Accept: 'application/json, */*' };
       if (req.body !== undefined) headers['Content-Type'] = req.contentType ?? 'application/json';

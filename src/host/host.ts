@@ -39,6 +39,8 @@ export interface Host {
   stat(nodePath: string): Promise<FileStat | undefined>;
   readdir(nodePath: string): Promise<string[]>;
   remove(nodePath: string): Promise<void>;
+  /** Bytes free for new files on the filesystem holding `nodePath` (or its nearest existing parent); undefined if unknown. */
+  freeSpace(nodePath: string): Promise<number | undefined>;
   exec(cmd: string, args: string[], opts?: ExecOptions): Promise<ExecResult>;
   service(name: string): ServiceControl;
 }

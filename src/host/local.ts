@@ -72,6 +72,17 @@ export class LocalHost implements Host {
     await fs.rm(this.resolve(nodePath), { recursive: true, force: true });
   }
 
+  async freeSpace(nodePath: string): Promise<number | undefined> {
+    for (let dir = this.resolve(nodePath); ; dir = path.dirname(dir)) {
+      try {
+        const fsStats = await fs.statfs(dir);
+        return fsStats.bavail * fsStats.bsize;
+      } catch (err) {
+        if (!isNotFound(err) || dir === path.dirname(dir)) return undefined;
+      }
+    }
+  }
+
   exec(cmd: string, args: string[], opts: ExecOptions = {}): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
       const child = spawn(cmd, args, { env: { ...process.env, ...opts.env }, stdio: 'pipe' });

@@ -71,6 +71,10 @@ export class RecordingHost implements Host {
     this.actions.push({ kind: 'remove', target: nodePath });
   }
 
+  freeSpace(nodePath: string): Promise<number | undefined> {
+    return this.inner.freeSpace(nodePath);
+  }
+
   async exec(cmd: string, args: string[], _opts?: ExecOptions): Promise<ExecResult> {
     this.actions.push({ kind: 'exec', target: [cmd, ...args].join(' ') });
     return { stdout: '', stderr: '', code: 0 };

@@ -152,8 +152,12 @@ export class Container {
     const { startup, readiness, liveness } = this.plan.probes;
     const afterStarted = () => {
       this.set({ started: true, ready: !readiness });
-      if (readiness) this.loop(readiness, (ok) => this.status.ready !== ok && this.set({ ready: ok }));
-      if (liveness) this.loop(liveness, (ok, message) => !ok && this.restart(`liveness probe failed: ${message}`));
+      if (readiness) this.loop(readiness, (ok) => this.set({ ready: ok }));
+      if (liveness) {
+        this.loop(liveness, (ok, message) => {
+          if (!ok) this.restart(`liveness probe failed: ${message}`);
+        });
+      }
     };
     if (!startup) return afterStarted();
     this.loop(startup, (ok, message) => {

@@ -1,4 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
+import { UserError } from '../errors.js';
 import { run, tryRun } from './exec.js';
 
 /**
@@ -40,14 +41,31 @@ function netnsExists(name: string): boolean {
   return existsSync(`/run/netns/${name}`);
 }
 
-/** The first slot no other sandbox uses (its bridge does not exist). */
-export function freeSlot(): number {
-  const used = new Set(readdirSync('/sys/class/net').map((n) => /^bosun(\d+)$/.exec(n)?.[1]).filter(Boolean).map(Number));
-  for (let slot = 0; slot <= MAX_SLOT; slot++) if (!used.has(slot)) return slot;
-  throw new Error('no free sandbox network: 256 bosun bridges exist');
-}
-
 const ip = (...args: string[]) => run('ip', args);
+
+/**
+ * Takes a slot by creating its bridge: creating a link that exists fails, so two sandboxes starting at
+ * once never get the same slot. `wanted` is a stopped sandbox's own slot (its certificates name its
+ * addresses); without it, the first free one.
+ */
+export async function claimNetwork(wanted?: number): Promise<NetworkPlan> {
+  const used = new Set(readdirSync('/sys/class/net').map((n) => /^bosun(\d+)$/.exec(n)?.[1]).filter(Boolean).map(Number));
+  for (let slot = wanted ?? 0; slot <= (wanted ?? MAX_SLOT); slot++) {
+    if (used.has(slot)) continue;
+    const plan = networkPlan(slot);
+    try {
+      await ip('link', 'add', plan.bridge, 'type', 'bridge');
+      return plan;
+    } catch (err) {
+      if (!linkExists(plan.bridge)) throw err;
+    }
+  }
+  if (wanted !== undefined) {
+    throw new UserError(`the sandbox's network ${networkPlan(wanted).gateway}/24 (bridge ${networkPlan(wanted).bridge}) is in use: ` +
+      'another sandbox has it, or this one was not stopped cleanly ("bosun sandbox down" removes it)');
+  }
+  throw new UserError('no free sandbox network: 256 bosun bridges exist');
+}
 
 /** Creates the bridge with the host's address; running it again changes nothing. */
 export async function createBridge(plan: NetworkPlan): Promise<void> {

@@ -11,7 +11,7 @@ import { DEFAULT_KUBERNETES_VERSION } from '../versions/pinned.js';
 import { provideBinaries } from './binaries.js';
 import { configVersion, SANDBOX_POD_SUBNET, sandboxInitConfig } from './init-config.js';
 import { assembleStages, kwokArgs, registerSimulatedNodes } from './kwok.js';
-import { createBridge, createNode, freeSlot, inNetns, networkPlan, nodeNetwork } from './network.js';
+import { claimNetwork, createBridge, createNode, inNetns, nodeNetwork } from './network.js';
 import { BOSUN_BIN, sandboxPaths } from './paths.js';
 import { isRunning, startDetached } from './processes.js';
 import { readState, writeJsonAtomic, writeState, type SandboxNode, type SandboxState } from './state.js';
@@ -104,8 +104,8 @@ async function waitNodesReady(cluster: Cluster, names: string[]): Promise<void> 
   for (const name of names) await cluster.watchUntil({ apiVersion: 'v1', kind: 'Node', name }, ready, READY_TIMEOUT_MS);
 }
 
-/** Where the run's logs go and which process writes them. */
-function startRunner(state: SandboxState, dir: string, node: SandboxNode) {
+/** Starts the node's static-pod runner inside its network namespace, logging to logs/<node>/runner.log. */
+function startRunner(dir: string, node: SandboxNode) {
   const paths = sandboxPaths(dir);
   const argv = [...inNetns(node.network!.netns), process.execPath, BOSUN_BIN, 'sandbox', 'runner', '--dir', paths.root, '--node', node.name];
   return startDetached(`runner/${node.name}`, argv, path.join(paths.logs(node.name), 'runner.log'));
@@ -116,6 +116,7 @@ function startRunner(state: SandboxState, dir: string, node: SandboxNode) {
  * simulated workers. A sandbox that was stopped with `down` (files kept) is started again without init.
  */
 export async function up(opts: UpOptions): Promise<Timings> {
+  if (process.getuid?.() !== 0) throw new UserError('bosun sandbox up needs root: it creates network namespaces and a bridge');
   const paths = sandboxPaths(opts.dir);
   const timings: Timings = {};
   const time = timer(timings);
@@ -136,7 +137,7 @@ export async function up(opts: UpOptions): Promise<Timings> {
   const provided = await time('binaries', () => provideBinaries([version], opts.binDir));
   const binary = (name: string) => provided.flatMap((p) => Object.entries(p.paths)).find(([n]) => n === name)![1];
 
-  const plan = previous?.network ?? networkPlan(freeSlot());
+  const plan = await claimNetwork(previous?.network.slot);
   const cp: SandboxNode = previous?.nodes.find((n) => n.name === CONTROL_PLANE_NODE) ?? {
     name: CONTROL_PLANE_NODE,
     role: 'control-plane',
@@ -166,7 +167,7 @@ export async function up(opts: UpOptions): Promise<Timings> {
 
   const rootfs = paths.nodeRoot(cp.name);
   await fs.mkdir(rootfs, { recursive: true });
-  await record(startRunner(state, opts.dir, cp));
+  await record(startRunner(opts.dir, cp));
   say(`node ${cp.name}: static-pod runner started (logs in ${paths.logs(cp.name)})`);
 
   const host = new LocalHost(rootfs);

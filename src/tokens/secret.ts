@@ -58,10 +58,12 @@ export function expirationFor(token: BootstrapToken, existing: Secret | undefine
   if (existing && !token.expires) {
     const current = tokenFromSecret(existing);
     const same = current.token === token.token && current.description === token.description &&
-      sameList(current.usages, token.usages) && sameList(current.groups, token.groups);
+      sameSet(current.usages, token.usages) && sameList(current.groups, token.groups);
     if (same && (current.expires !== undefined) === (tokenExpiration(token, now) !== undefined)) return current.expires;
   }
   return tokenExpiration(token, now);
 }
 
 const sameList = (a: string[] | undefined, b: string[] | undefined) => (a ?? []).join(',') === (b ?? []).join(',');
+/** Usages come back in the API's key order: their order does not matter. */
+const sameSet = (a: string[] | undefined, b: string[] | undefined) => sameList([...(a ?? [])].sort(), [...(b ?? [])].sort());

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { artifactDir, kubernetesArtifact } from '../../src/sandbox/binaries.js';
-import { createBridge, createNode, freeSlot, inNetns, networkPlan, nodeNetwork } from '../../src/sandbox/network.js';
+import { claimNetwork, createBridge, createNode, inNetns, nodeNetwork } from '../../src/sandbox/network.js';
 import { sandboxPaths } from '../../src/sandbox/paths.js';
 import { isRunning, startDetached } from '../../src/sandbox/processes.js';
 import { writeState, type SandboxState } from '../../src/sandbox/state.js';
@@ -98,7 +98,7 @@ export interface RunnerNode {
 export async function startRunnerNode(): Promise<RunnerNode> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bosun-runner-'));
   const paths = sandboxPaths(dir);
-  const plan = networkPlan(freeSlot());
+  const plan = await claimNetwork();
   const network = nodeNetwork(plan, CONTROL_PLANE_NODE, 0);
   const state: SandboxState = {
     kubernetesVersion: DEFAULT_KUBERNETES_VERSION,

@@ -4,6 +4,7 @@ import { KubeCluster } from '../../../src/cluster/kube.js';
 import { RecordingCluster } from '../../../src/cluster/recording.js';
 import type { Request, Response, Transport } from '../../../src/cluster/transport.js';
 
+const WIDGETS = JSON.stringify({ resources: [{ name: 'widgets', kind: 'Widget', namespaced: false }] });
 const CORE = JSON.stringify({
   resources: [
     { name: 'configmaps', kind: 'ConfigMap', namespaced: true },
@@ -21,6 +22,7 @@ function fakeTransport(answer: (req: Request) => Response | Error, streams: Arra
     async request(req) {
       requests.push(req);
       if (req.path === '/api/v1') return { status: 200, body: CORE };
+      if (req.path === '/apis/example.com/v1') return { status: 200, body: WIDGETS };
       const res = answer(req);
       if (res instanceof Error) throw res;
       return res;
@@ -41,18 +43,23 @@ const cm = (data: Record<string, string>, rv = '1') => ({ apiVersion: 'v1', kind
 const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'kube-system', name: 'x' };
 
 describe('KubeCluster', () => {
-  it('applies by server-side apply as bosun, discovering each group version once', async () => {
+  it('applies by server-side apply as bosun, discovering other than built-in kinds once', async () => {
     const { transport, requests } = fakeTransport((req) => ({ status: 200, body: req.body! }));
     const cluster = new KubeCluster(transport);
     await cluster.apply(cm({ a: '1' }));
     await cluster.apply(cm({ a: '2' }), { force: true });
+    const widget = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } };
+    await cluster.apply(widget);
+    await cluster.apply(widget);
     const patches = requests.filter((r) => r.method === 'PATCH');
     expect(patches.map((r) => r.path)).toEqual([
       '/api/v1/namespaces/kube-system/configmaps/x?fieldManager=bosun&force=false',
       '/api/v1/namespaces/kube-system/configmaps/x?fieldManager=bosun&force=true',
+      '/apis/example.com/v1/widgets/w?fieldManager=bosun&force=false',
+      '/apis/example.com/v1/widgets/w?fieldManager=bosun&force=false',
     ]);
     expect(patches[0].contentType).toBe('application/apply-patch+yaml');
-    expect(requests.filter((r) => r.path === '/api/v1')).toHaveLength(1);
+    expect(requests.filter((r) => r.method === 'GET').map((r) => r.path)).toEqual(['/apis/example.com/v1']);
   });
 
   it('reads a missing object as undefined, deletes it without error and names the object in errors', async () => {

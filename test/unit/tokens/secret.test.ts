@@ -35,6 +35,8 @@ describe('bootstrap token Secrets', () => {
   it('keeps the expiration of an unchanged token, renews a changed one', () => {
     const existing = tokenSecret(token, '2026-01-02T10:00:00Z');
     expect(expirationFor(token, existing, now)).toBe('2026-01-02T10:00:00Z');
+    // The API returns data keys sorted: usages come back in another order.
+    expect(expirationFor({ ...token, usages: ['authentication', 'signing'] }, existing, now)).toBe('2026-01-02T10:00:00Z');
     expect(expirationFor({ ...token, groups: [] }, existing, now)).toBe('2026-01-03T03:04:05Z');
     expect(expirationFor(token, undefined, now)).toBe('2026-01-03T03:04:05Z');
   });

@@ -1,0 +1,87 @@
+/**
+ * The few fields of Pods, PodDisruptionBudgets, Nodes and DaemonSets that drain planning reads, as the API
+ * returns them. Pure types: the drain domain works on these values, the executor fetches them.
+ */
+import type { KubeObject } from '../cluster/cluster.js';
+
+export interface OwnerRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid?: string;
+  controller?: boolean;
+}
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: Array<{ key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }>;
+}
+
+type Quantities = Record<string, string>;
+
+export interface Pod extends KubeObject {
+  metadata: KubeObject['metadata'] & {
+    namespace: string;
+    uid: string;
+    labels?: Record<string, string>;
+    deletionTimestamp?: string;
+    ownerReferences?: OwnerRef[];
+  };
+  spec: {
+    nodeName?: string;
+    volumes?: Array<{ name: string; emptyDir?: unknown; [source: string]: unknown }>;
+    containers: Array<{ name: string; resources?: { requests?: Quantities } }>;
+    initContainers?: Array<{ name: string; restartPolicy?: string; resources?: { requests?: Quantities } }>;
+    overhead?: Quantities;
+    terminationGracePeriodSeconds?: number;
+  };
+  status?: {
+    phase?: string;
+    conditions?: Array<{ type: string; status: string; reason?: string }>;
+    containerStatuses?: Array<{ name: string; ready?: boolean; restartCount?: number; state?: { waiting?: { reason?: string } } }>;
+  };
+}
+
+export interface PodDisruptionBudget extends KubeObject {
+  metadata: KubeObject['metadata'] & { namespace: string; generation?: number };
+  spec: {
+    selector?: LabelSelector | null;
+    minAvailable?: number | string;
+    maxUnavailable?: number | string;
+    unhealthyPodEvictionPolicy?: 'IfHealthyBudget' | 'AlwaysAllow';
+  };
+  status?: {
+    disruptionsAllowed?: number;
+    currentHealthy?: number;
+    desiredHealthy?: number;
+    expectedPods?: number;
+    observedGeneration?: number;
+  };
+}
+
+export interface Node extends KubeObject {
+  spec?: { unschedulable?: boolean; taints?: Array<{ key: string; effect: string; value?: string }> };
+  status?: {
+    allocatable?: Quantities;
+    conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>;
+    nodeInfo?: { kubeletVersion?: string; operatingSystem?: string };
+  };
+}
+
+/** `namespace/name`, how kubectl names pods in its messages. */
+export const podName = (pod: Pick<Pod, 'metadata'>): string => `${pod.metadata.namespace}/${pod.metadata.name}`;
+
+/** The managing controller, as metav1.GetControllerOf finds it. */
+export function controllerOf(obj: Pick<KubeObject, 'metadata'>): OwnerRef | undefined {
+  return (obj.metadata.ownerReferences as OwnerRef[] | undefined)?.find((ref) => ref.controller === true);
+}
+
+export const isFinished = (pod: Pod): boolean => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+
+export function isNodeReady(node: Node): boolean {
+  return (node.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+export function isPodReady(pod: Pod): boolean {
+  return (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+}
