@@ -70,7 +70,7 @@ export function registerSandbox(program: Command): void {
     .description('Start a sandbox cluster: network, static-pod runner, the real "bosun init", kwok and simulated workers')
     .addOption(dirOption())
     .option('--version <version>', 'Kubernetes release (v1.X.Y); default: the config\'s kubernetesVersion, else bosun\'s default')
-    .addOption(new Option('--workers <n>', 'simulated worker nodes (kwok)').default(0).argParser((v) => {
+    .addOption(new Option('--workers <n>', 'simulated worker nodes (kwok)').default(2).argParser((v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 0) throw new UserError(`--workers: expected a whole number, got "${v}"`);
       return n;

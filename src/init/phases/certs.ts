@@ -88,7 +88,10 @@ async function ensureCa(ctx: InitContext, io: PhaseIO, spec: CaSpec): Promise<vo
   await writePair(host, dir, spec.baseName, created, key ? undefined : pair);
 }
 
-async function ensureLeaf(ctx: InitContext, io: PhaseIO, spec: LeafSpec): Promise<void> {
+/** What the certificate steps read: also a joining control-plane node's view of the cluster's configuration. */
+export type PkiContext = Pick<InitContext, 'host' | 'cfg' | 'keys'>;
+
+export async function ensureLeaf(ctx: PkiContext, io: PhaseIO, spec: LeafSpec): Promise<void> {
   const { host, cfg } = ctx;
   const dir = cfg.cluster.certificatesDir;
   const node = nodePkiFromInit(cfg);
@@ -143,7 +146,7 @@ async function ensureServiceAccountKey(ctx: InitContext, io: PhaseIO): Promise<v
 }
 
 /** Whether a child phase will need a new key: not when its certificate or its key is already there. */
-async function needsNewKey(ctx: InitContext, spec: CertSpec | typeof SERVICE_ACCOUNT_KEY): Promise<boolean> {
+export async function needsNewKey(ctx: Pick<InitContext, 'host' | 'cfg'>, spec: CertSpec | typeof SERVICE_ACCOUNT_KEY): Promise<boolean> {
   const dir = ctx.cfg.cluster.certificatesDir;
   if ('kind' in spec && isEtcdCert(spec) && !ctx.cfg.cluster.etcd.local) return false;
   const probe = 'kind' in spec ? certPath(dir, spec.baseName) : posix.join(dir, `${spec.baseName}.pub`);

@@ -14,7 +14,7 @@ import type { Phase, PhaseIO } from '../../workflow/phase.js';
 import type { InitContext } from '../context.js';
 import { loadCa, type LoadedCa } from './certs.js';
 
-const keyName = (spec: KubeconfigSpec) => `kubeconfig/${spec.name}`;
+export const keyName = (spec: KubeconfigSpec) => `kubeconfig/${spec.name}`;
 
 /**
  * An existing kubeconfig is kept when it trusts the cluster CA and its embedded client certificate (if any) holds;
@@ -32,7 +32,7 @@ async function existingProblem(target: KubeconfigTarget, caPem: string | undefin
   return problem && `its client certificate ${problem}`;
 }
 
-async function ensureKubeconfig(ctx: InitContext, io: PhaseIO, spec: KubeconfigSpec): Promise<void> {
+export async function ensureKubeconfig(ctx: Pick<InitContext, 'host' | 'cfg' | 'keys'>, io: PhaseIO, spec: KubeconfigSpec): Promise<void> {
   const { host, cfg } = ctx;
   const node = nodePkiFromInit(cfg);
   const path = posix.join(KUBERNETES_DIR, spec.file);

@@ -29,7 +29,8 @@ async function systemdResolvedActive(host: Host): Promise<boolean> {
 }
 
 /** Writes the kubelet's flags, instance and configuration files; (re)starts the kubelet. */
-export async function runKubeletStart(ctx: InitContext, io: PhaseIO, machine: Machine = localMachine): Promise<void> {
+/** `registerTaints`: a joining worker registers with its taints (a control-plane node gets them from mark-control-plane). */
+export async function runKubeletStart(ctx: Pick<InitContext, 'host' | 'cfg'>, io: PhaseIO, machine: Machine = localMachine, registerTaints = false): Promise<void> {
   const { host, cfg } = ctx;
   const nodeReg = cfg.init.nodeRegistration;
   const criSocket = nodeReg.criSocket || DEFAULTS.criSocket;
@@ -38,7 +39,7 @@ export async function runKubeletStart(ctx: InitContext, io: PhaseIO, machine: Ma
     systemdResolved: await systemdResolvedActive(host),
   });
   const files: [string, string, string][] = [
-    [KUBELET_FLAGS_FILE, renderKubeletFlagsEnv(nodeReg, machine.hostname()), 'Writing kubelet environment file with flags to file'],
+    [KUBELET_FLAGS_FILE, renderKubeletFlagsEnv(nodeReg, machine.hostname(), registerTaints), 'Writing kubelet environment file with flags to file'],
     [KUBELET_INSTANCE_CONFIG_FILE, renderInstanceConfiguration(criSocket), 'Writing kubelet configuration to file'],
     [KUBELET_CONFIG_FILE, renderKubeletConfiguration(kubeletConfig), 'Writing kubelet configuration to file'],
   ];

@@ -23,7 +23,7 @@ export function mergeTaints(ours: Taint[], existing: Taint[]): Taint[] {
   return [...ours, ...existing.filter((t) => !ours.some((o) => sameTaint(o, t)))];
 }
 
-async function markControlPlane(ctx: InitContext, io: PhaseIO): Promise<void> {
+export async function markControlPlane(ctx: Pick<InitContext, 'cfg' | 'cluster'>, io: PhaseIO): Promise<void> {
   const name = ctx.cfg.init.nodeRegistration.name ?? '';
   const taints = ctx.cfg.init.nodeRegistration.taints ?? DEFAULT_TAINTS;
   io.log(`[mark-control-plane] Marking the node ${name} as control-plane by adding the labels: [${CONTROL_PLANE_LABELS.join(' ')}]`);

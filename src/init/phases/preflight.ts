@@ -20,13 +20,13 @@ import type { Phase, PhaseIO } from '../../workflow/phase.js';
 import type { InitContext } from '../context.js';
 
 /** What a check found: warnings are printed, errors fail the run unless the check is ignored. */
-interface Findings {
+export interface Findings {
   warnings?: string[];
   errors?: string[];
 }
 
 /** One preflight check, named as kubeadm names it (the name `--ignore-preflight-errors` takes). */
-interface Check {
+export interface Check {
   name: string;
   run(): Promise<Findings>;
 }
@@ -43,7 +43,7 @@ const pathLabel = (nodePath: string) => nodePath.replaceAll('/', '-');
  * With --rootfs an address this machine does not have belongs to where the node will run (a network
  * namespace, another machine), so the port cannot be judged here: a warning. On the node itself it is an error.
  */
-function portCheck(machine: Machine, rendered: boolean, port: number, address?: string): Check {
+export function portCheck(machine: Machine, rendered: boolean, port: number, address?: string): Check {
   const where = address ? `${address}:${port}` : `port ${port}`;
   return {
     name: `Port-${port}`,
@@ -60,7 +60,7 @@ function portCheck(machine: Machine, rendered: boolean, port: number, address?: 
 }
 
 /** A file bosun is about to create must not exist yet: a second init on the same node (or rootfs) stops here. */
-function fileAvailableCheck(host: Host, nodePath: string): Check {
+export function fileAvailableCheck(host: Host, nodePath: string): Check {
   return {
     name: `FileAvailable-${pathLabel(nodePath)}`,
     run: async () => ((await host.stat(nodePath)) ? { errors: [`${host.resolve(nodePath)} already exists`] } : {}),
@@ -97,7 +97,7 @@ function kubernetesVersionCheck(version: string): Check {
   };
 }
 
-const simple = (name: string, run: () => Promise<Findings> | Findings): Check => ({ name, run: async () => run() });
+export const simple = (name: string, run: () => Promise<Findings> | Findings): Check => ({ name, run: async () => run() });
 
 /**
  * kubeadm's init checks, minus those that need a container runtime or a kubelet binary (CRI,
@@ -109,7 +109,7 @@ const simple = (name: string, run: () => Promise<Findings> | Findings): Check =>
  * needed (nothing outside the directory is touched); IP forwarding is per network namespace, so the
  * node's cannot be read from here and is not checked.
  */
-export function initChecks(ctx: InitContext, machine: Machine): Check[] {
+export function initChecks(ctx: Pick<InitContext, 'cfg' | 'host'>, machine: Machine): Check[] {
   const { cfg, host } = ctx;
   const { cluster, init } = cfg;
   const rendered = path.resolve(host.root) !== '/';
@@ -192,9 +192,13 @@ export function initChecks(ctx: InitContext, machine: Machine): Check[] {
  */
 export async function runPreflight(ctx: InitContext, io: PhaseIO, machine: Machine = localMachine): Promise<void> {
   io.log('[preflight] Running pre-flight checks');
-  const ignored = ctx.options.ignorePreflightErrors;
+  await runChecks(initChecks(ctx, machine), ctx.options.ignorePreflightErrors, io);
+}
+
+/** Runs the checks in order and fails once with every error that is not ignored (lower-case names, or `all`). */
+export async function runChecks(checks: Check[], ignored: Set<string>, io: PhaseIO): Promise<void> {
   const fatal: string[] = [];
-  for (const check of initChecks(ctx, machine)) {
+  for (const check of checks) {
     const { warnings = [], errors = [] } = await check.run();
     const ignore = ignored.has('all') || ignored.has(check.name.toLowerCase());
     for (const warning of [...warnings, ...(ignore ? errors : [])]) io.log(`\t[WARNING ${check.name}]: ${warning}`);
