@@ -1,12 +1,12 @@
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { readConfigText } from '../../../src/config/read.js';
+import { tempDir } from '../../support/temp.js';
 import { dataPath, dataText, runCli } from './support.js';
 
-const tmp = () => mkdtempSync(path.join(tmpdir(), 'bosun-config-cli-'));
+const tmp = () => tempDir('bosun-config-cli-');
 
 describe('bosun config print', () => {
   it('init-defaults: v1beta4 with kubeadm placeholders, that validates', async () => {

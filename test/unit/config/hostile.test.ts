@@ -1,11 +1,11 @@
-import { writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../../src/config/load.js';
 import { readConfigText } from '../../../src/config/read.js';
 import { ConfigError } from '../../../src/errors.js';
 import { YAML_LIMITS } from '../../../src/util/yaml.js';
+import { tempDir } from '../../support/temp.js';
 import { configErrorOf } from './support.js';
 
 /** Hostile YAML is refused before it can cost time or memory (speed is measured by the bench, not here). */
@@ -41,7 +41,7 @@ describe('hostile YAML', () => {
   });
 
   it('refuses files over the size limit without reading them', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'bosun-config-'));
+    const dir = tempDir('bosun-config-');
     const big = path.join(dir, 'big.yaml');
     writeFileSync(big, `# ${'x'.repeat(YAML_LIMITS.maxBytes)}\n`);
     await expect(loadConfigFile(big)).rejects.toThrow(`${big}: the file is ${YAML_LIMITS.maxBytes + 3} bytes; a config file may have at most ${YAML_LIMITS.maxBytes} bytes`);
