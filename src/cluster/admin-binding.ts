@@ -63,7 +63,7 @@ export class AdminCluster implements Cluster {
     await this.ensure();
     return this.admin.patch<T>(ref, patch, opts);
   }
-  async evict(pod: ObjectRef & { uid?: string }, opts?: { gracePeriodSeconds?: number }): Promise<EvictionAnswer> {
+  async evict(pod: ObjectRef, opts?: { gracePeriodSeconds?: number }): Promise<EvictionAnswer> {
     await this.ensure();
     return this.admin.evict(pod, opts);
   }

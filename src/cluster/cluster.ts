@@ -68,7 +68,7 @@ export interface Cluster {
    */
   patch<T extends KubeObject>(ref: ObjectRef, patch: unknown, opts?: { subresource?: 'status' }): Promise<T>;
   /** Evicts a pod through policy/v1 (PodDisruptionBudgets apply); every answer is returned, none thrown. */
-  evict(pod: ObjectRef & { uid?: string }, opts?: { gracePeriodSeconds?: number }): Promise<EvictionAnswer>;
+  evict(pod: ObjectRef, opts?: { gracePeriodSeconds?: number }): Promise<EvictionAnswer>;
   /**
    * Lists, then follows the collection until `signal` aborts: `LISTED` with every item first (again after the
    * watch expired), then each change. Resumes after the server ends a watch and while the API is unreachable.

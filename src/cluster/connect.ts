@@ -13,7 +13,8 @@ const connections = new WeakMap<Host, Map<string, Promise<Cluster>>>();
 
 /**
  * Builds the cluster door from a kubeconfig on the node (a node path, read through the Host).
- * A dry run gets a RecordingCluster: writes recorded, reads through. admin.conf with super-admin.conf beside
+ * A dry run gets a RecordingCluster: writes recorded (its `actions`), reads through; being shared, the caller
+ * finds the record by calling again after the run. admin.conf with super-admin.conf beside
  * it gets kubeadm's cluster-admins binding ensured on first use (see AdminCluster).
  */
 export function connectCluster(host: Host, kubeconfigPath: string, dryRun: boolean): Promise<Cluster> {
@@ -27,12 +28,6 @@ export function connectCluster(host: Host, kubeconfigPath: string, dryRun: boole
     cluster.catch(() => byPath.delete(key));
   }
   return cluster;
-}
-
-/** The dry-run record of a host's cluster connection (for printing after the run), if one was made. */
-export async function recordedCluster(host: Host, kubeconfigPath: string): Promise<RecordingCluster | undefined> {
-  const cluster = await connections.get(host)?.get(`dry-run|${kubeconfigPath}`)?.catch(() => undefined);
-  return cluster instanceof RecordingCluster ? cluster : undefined;
 }
 
 async function connect(host: Host, kubeconfigPath: string, dryRun: boolean): Promise<Cluster> {

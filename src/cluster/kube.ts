@@ -138,13 +138,15 @@ export class KubeCluster implements Cluster {
     return typed(JSON.parse(res.body) as T, ref.apiVersion, ref.kind);
   }
 
-  async evict(pod: ObjectRef & { uid?: string }, opts: { gracePeriodSeconds?: number } = {}): Promise<EvictionAnswer> {
+  async evict(pod: ObjectRef, opts: { gracePeriodSeconds?: number } = {}): Promise<EvictionAnswer> {
     const info = await this.resource('evict', pod);
     const eviction = {
       apiVersion: 'policy/v1',
       kind: 'Eviction',
       metadata: { name: pod.name, namespace: pod.namespace },
-      deleteOptions: deleteOptions(opts.gracePeriodSeconds !== undefined ? { ...opts, uid: pod.uid } : { uid: pod.uid }),
+      // No uid precondition: the API charges the budget before it deletes, so a failed precondition would
+      // spend a disruption without one (for two minutes). Callers compare uids themselves.
+      deleteOptions: deleteOptions(opts),
     };
     const res = await this.send('evict', describeRef(pod), {
       method: 'POST',

@@ -29,6 +29,9 @@ export interface Transport {
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
+/** Requests this process sent (a watch counts once per stream): `bosun upgrade nodes` reports it, the bench reads it. */
+export const apiRequests = { count: 0 };
+
 /** TLS and credentials of a transport that needs no kubeconfig machinery (bootstrap tokens, discovery, the sandbox). */
 export interface StaticCredentials {
   /** PEM CA bundle to trust; absent with `insecure` (discovery's first, unauthenticated look). */
@@ -106,6 +109,7 @@ function httpTransport(server: string, tls: Pick<https.AgentOptions, 'ca' | 'cer
   return {
     server,
     async request(req) {
+      apiRequests.count++;
       const headers: Record<string, string> = { Accept: 'application/json, */*' };
       if (req.body !== undefined) headers['Content-Type'] = req.contentType ?? 'application/json';
       const clientReq = await open(req.method, req.path, headers);
@@ -123,6 +127,7 @@ function httpTransport(server: string, tls: Pick<https.AgentOptions, 'ca' | 'cer
       });
     },
     async stream(path, onLine, signal) {
+      apiRequests.count++;
       const clientReq = await open('GET', path, { Accept: 'application/json' });
       return new Promise((resolve, reject) => {
         let settled = false;
@@ -134,9 +139,10 @@ function httpTransport(server: string, tls: Pick<https.AgentOptions, 'ca' | 'cer
           done();
         };
         const abort = () => settle(() => resolve({ status: 0, body: 'aborted' }));
+        // Listening first: destroying a request nobody listens to for errors crashes the process.
+        clientReq.on('error', (err) => settle(() => reject(err)));
         if (signal.aborted) return abort();
         signal.addEventListener('abort', abort);
-        clientReq.on('error', (err) => settle(() => reject(err)));
         clientReq.on('response', (res) => {
           let pending = '';
           const chunks: Buffer[] = [];

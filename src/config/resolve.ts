@@ -3,7 +3,6 @@ import { generateToken } from '../tokens/token.js';
 import { clusterWithDefaults, initWithDefaults, kubeletWithDefaults, kubeProxyWithDefaults } from './defaults.js';
 import { DURATION_EXAMPLES, normalizeDuration } from './duration.js';
 import { configError, type Located } from './issues.js';
-import { loadConfigFile } from './load.js';
 import { parseHostPort, parseIP } from './net.js';
 import { localNodeFacts, type NodeFacts } from './node-facts.js';
 import type { ConfigFile } from './read.js';
@@ -53,7 +52,8 @@ export type FlagOrigins = Map<string, string>;
 
 /** Reads `--config` (v1beta4 or v1beta3 + component configs), applies flags and defaults, validates. */
 export async function resolveInitConfig(input: { configFile?: string; flags: InitFlags; facts?: NodeFacts }): Promise<InitConfig> {
-  const file = input.configFile ? await loadConfigFile(input.configFile) : undefined;
+  // The file reader (and its schemas) is loaded only when there is a file.
+  const file = input.configFile ? await (await import('./load.js')).loadConfigFile(input.configFile) : undefined;
   return buildInitConfig(file, input.flags, input.facts ?? localNodeFacts);
 }
 

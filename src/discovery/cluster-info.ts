@@ -1,7 +1,6 @@
 import { UserError } from '../errors.js';
 import { readKubeconfigTarget } from '../kubeconfig/kubeconfig.js';
-import { caCertHash } from '../pki/ca-hash.js';
-import { parseCertificateChain } from '../pki/certificate.js';
+import { caCertHashes } from '../pki/ca-hash.js';
 import { CLUSTER_INFO } from '../tokens/cluster-info.js';
 import { verifyDetachedJWS } from '../tokens/jws.js';
 import { splitToken } from '../tokens/token.js';
@@ -60,15 +59,19 @@ export function trustFromKubeconfig(text: string, source = WHERE): ClusterTrust 
   } catch (err) {
     throw new UserError(`the kubeconfig in ${source} ${(err as Error).message}`);
   }
-  if (!target.caCertPem || !parseCertificateChain(target.caCertPem)) {
+  if (!target.caCertPem || !caPins(target.caCertPem).length) {
     throw new UserError(`the kubeconfig in ${source} has no certificate-authority-data with a PEM certificate`);
   }
   return { server: target.server, caCertPem: target.caCertPem };
 }
 
-/** The pins of every CA certificate in a bundle (kubeadm pins each one). */
+/** The pins of every CA certificate in a bundle (kubeadm pins each one); none when the text holds no valid certificate. */
 export function caPins(caCertPem: string): string[] {
-  return (parseCertificateChain(caCertPem) ?? []).map((cert) => caCertHash(cert));
+  try {
+    return caCertHashes(caCertPem);
+  } catch {
+    return [];
+  }
 }
 
 /** Passes when one CA certificate of the bundle has one of the given public-key pins (`sha256:<hex>`, any case). */

@@ -4,9 +4,8 @@ import { parseHostPort } from '../config/net.js';
 import type { Discovery } from '../config/types.js';
 import { UserError } from '../errors.js';
 import { httpsURL } from '../kubeconfig/specs.js';
-import { parseCertificateChain } from '../pki/certificate.js';
 import { parseYaml, YAML_LIMITS } from '../util/yaml.js';
-import { checkCaPins, signedKubeconfig, trustFromKubeconfig, type ClusterTrust } from './cluster-info.js';
+import { caPins, checkCaPins, signedKubeconfig, trustFromKubeconfig, type ClusterTrust } from './cluster-info.js';
 import { fetchHttps, getClusterInfo, RetryableError } from './fetch.js';
 import { retryUntil } from './retry.js';
 
@@ -131,7 +130,7 @@ async function readDiscoveryFile(text: string, source: string, dir: string): Pro
   const cert = user['client-certificate-data'] ? decode(user['client-certificate-data']) : user['client-certificate'] && (await file(user['client-certificate'], 'client-certificate'));
   const key = user['client-key-data'] ? decode(user['client-key-data']) : user['client-key'] && (await file(user['client-key'], 'client-key'));
   if (cert && key) Object.assign(credentials, { clientCertPem: cert, clientKeyPem: key });
-  if (!parseCertificateChain(caCertPem)) throw new UserError(`discovery file ${source}: its certificate authority is not a PEM certificate`);
+  if (!caPins(caCertPem).length) throw new UserError(`discovery file ${source}: its certificate authority is not a PEM certificate`);
   return { trust: { server: cluster.server, caCertPem }, credentials };
 }
 

@@ -98,6 +98,27 @@ export function registerSandbox(program: Command): void {
     .addOption(dirOption())
     .option('--purge', 'also delete the sandbox directory')
     .action((opts: { dir: string; purge?: boolean }) => down(opts.dir, Boolean(opts.purge)));
+  const count = (flag: string) => (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new UserError(`${flag}: expected a whole number, got "${v}"`);
+    return n;
+  };
+  sandbox
+    .command('join')
+    .description('Join nodes with the real "bosun join": simulated workers, or control-plane nodes with their own network namespace')
+    .addOption(dirOption())
+    .addOption(new Option('--workers <n>', 'simulated workers to join, in parallel').default(0).argParser(count('--workers')))
+    .addOption(new Option('--control-planes <n>', 'control-plane nodes to join, one after the other').default(0).argParser(count('--control-planes')))
+    .option('--timings', 'print how long the joins took, as JSON')
+    .action(async (opts: { dir: string; workers: number; controlPlanes: number; timings?: boolean }) => {
+      const timings = await (await import('./join.js')).sandboxJoin(opts);
+      if (opts.timings) printTimings(timings);
+    });
+  sandbox
+    .command('agent', { hidden: true })
+    .description("Play the kubelet's TLS bootstrap for the sandbox's joining nodes (started by \"up\" and \"join\")")
+    .addOption(dirOption())
+    .action(async (opts: { dir: string }) => (await import('./node-agent.js')).runAgent(opts.dir));
   sandbox
     .command('runner', { hidden: true })
     .description('Run the static pods of one sandbox node (started by "up")')

@@ -48,6 +48,8 @@ export function sandboxInitConfig(opts: { file?: string; text?: string; version:
       `${String(cluster.kubernetesVersion)} differs from --version ${opts.version}; give one of them`);
   }
   cluster.kubernetesVersion = opts.version;
+  // A stable endpoint lets control-plane nodes join (bosun sandbox join --control-planes): the first node's address.
+  cluster.controlPlaneEndpoint ??= `${opts.address}:6443`;
   init.localAPIEndpoint = { ...(init.localAPIEndpoint as object), advertiseAddress: opts.address };
   init.nodeRegistration = { ...(init.nodeRegistration as object), name: opts.nodeName };
   return emitYamlDocuments(docs);

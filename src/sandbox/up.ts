@@ -12,6 +12,7 @@ import { provideBinaries } from './binaries.js';
 import { configVersion, SANDBOX_POD_SUBNET, sandboxInitConfig } from './init-config.js';
 import { assembleStages, kwokArgs, registerSimulatedNodes } from './kwok.js';
 import { claimNetwork, createBridge, createNode, inNetns, nodeNetwork } from './network.js';
+import { ensureAgent } from './node-agent.js';
 import { BOSUN_BIN, sandboxPaths } from './paths.js';
 import { isRunning, startDetached } from './processes.js';
 import { readState, writeJsonAtomic, writeState, type SandboxNode, type SandboxState } from './state.js';
@@ -105,7 +106,7 @@ async function waitNodesReady(cluster: Cluster, names: string[]): Promise<void> 
 }
 
 /** Starts the node's static-pod runner inside its network namespace, logging to logs/<node>/runner.log. */
-function startRunner(dir: string, node: SandboxNode) {
+export function startRunner(dir: string, node: SandboxNode) {
   const paths = sandboxPaths(dir);
   const argv = [...inNetns(node.network!.netns), process.execPath, BOSUN_BIN, 'sandbox', 'runner', '--dir', paths.root, '--node', node.name];
   return startDetached(`runner/${node.name}`, argv, path.join(paths.logs(node.name), 'runner.log'));
@@ -193,6 +194,8 @@ export async function up(opts: UpOptions): Promise<Timings> {
     await registerSimulatedNodes(cluster, simulated.map((n, i) => ({ name: n.name, address: `10.251.${plan.slot}.${100 + i}` })), version);
     await waitNodesReady(cluster, state.nodes.map((n) => n.name));
   });
+  // Joining nodes (bosun sandbox join, or bosun join --rootfs into the sandbox) need a kubelet's TLS bootstrap.
+  await ensureAgent(opts.dir, state);
   timings['total'] = (Date.now() - started) / 1000;
   await writeJsonAtomic(paths.timings, timings);
 

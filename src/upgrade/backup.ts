@@ -1,7 +1,11 @@
 /** Backups an upgrade takes before it changes a component, under /etc/kubernetes/tmp as kubeadm names them. */
 import path from 'node:path/posix';
 import { TEMP_DIR } from '../constants.js';
+import { ensureDir } from '../host/ensure-file.js';
 import type { Host } from '../host/host.js';
+
+/** Backups hold what the manifests hold (paths to keys) and etcd's data: owner-only directories. */
+const BACKUP_DIR_MODE = 0o700;
 
 /** kubeadm's backup timestamp: `2006-01-02-15-04-05` (local time). */
 export function backupStamp(now: Date): string {
@@ -15,6 +19,12 @@ export function backupDirs(stamp: string): { manifests: string; etcd: string; ku
     etcd: path.join(TEMP_DIR, `kubeadm-backup-etcd-${stamp}`),
     kubelet: path.join(TEMP_DIR, `kubeadm-kubelet-config-${stamp}`),
   };
+}
+
+/** Creates /etc/kubernetes/tmp and a backup directory in it, owner-only. */
+export async function ensureBackupDir(host: Host, dir: string): Promise<void> {
+  await ensureDir(host, TEMP_DIR, BACKUP_DIR_MODE);
+  await ensureDir(host, dir, BACKUP_DIR_MODE);
 }
 
 /** Bytes under a directory (0 when it does not exist). */

@@ -2,10 +2,11 @@
  * The configuration an upgrade acts on, as kubeadm rebuilds it: the cluster's ConfigMaps (ClusterConfiguration,
  * kubelet and kube-proxy component configs) with this node's identity, at the target version.
  */
-import type { ConfigFile } from '../config/read.js';
-import { readConfigText } from '../config/read.js';
+import { clusterWithDefaults } from '../config/defaults.js';
+import { readConfigText, type ConfigFile } from '../config/read.js';
 import { buildInitConfig } from '../config/resolve.js';
-import type { InitConfig } from '../config/types.js';
+import type { ClusterFile } from '../config/schema.js';
+import type { ClusterConfiguration, InitConfig } from '../config/types.js';
 import { normalizeKubernetesVersion } from '../config/version.js';
 import { UserError } from '../errors.js';
 import type { ClusterState } from './cluster-state.js';
@@ -27,12 +28,17 @@ const SOURCES = {
   kubeProxy: 'ConfigMap kube-system/kube-proxy',
 } as const;
 
-/** The cluster's ClusterConfiguration as stored (its kubernetesVersion is what was last uploaded). */
-export function storedClusterVersion(texts: ClusterState['configTexts']): string {
+function clusterDocument(texts: ClusterState['configTexts']): ClusterFile {
   const cluster = readConfigText(texts.cluster, SOURCES.cluster).cluster;
   if (!cluster) throw new UserError(`${SOURCES.cluster}: key ClusterConfiguration holds no ClusterConfiguration document`);
   if (!cluster.kubernetesVersion) throw new UserError(`${SOURCES.cluster}: ClusterConfiguration: kubernetesVersion is not set`);
-  return normalizeKubernetesVersion(cluster.kubernetesVersion);
+  return cluster;
+}
+
+/** The cluster's ClusterConfiguration as stored, with defaults (its kubernetesVersion is what was last uploaded). */
+export function storedClusterConfiguration(texts: ClusterState['configTexts']): ClusterConfiguration {
+  const cluster = clusterWithDefaults(clusterDocument(texts));
+  return { ...cluster, kubernetesVersion: normalizeKubernetesVersion(cluster.kubernetesVersion) };
 }
 
 /**
@@ -40,8 +46,7 @@ export function storedClusterVersion(texts: ClusterState['configTexts']): string
  * and CRI socket. Defaults fill what the documents leave out; problems name the ConfigMap they came from.
  */
 export function upgradeConfig(texts: ClusterState['configTexts'], node: NodeIdentity, target: string): InitConfig {
-  const cluster = readConfigText(texts.cluster, SOURCES.cluster).cluster;
-  if (!cluster) throw new UserError(`${SOURCES.cluster}: key ClusterConfiguration holds no ClusterConfiguration document`);
+  const cluster = clusterDocument(texts);
   const kubelet = texts.kubelet === undefined ? undefined : readConfigText(texts.kubelet, SOURCES.kubelet).kubelet;
   const kubeProxy = texts.kubeProxy === undefined ? undefined : readConfigText(texts.kubeProxy, SOURCES.kubeProxy).kubeProxy;
   const file: ConfigFile = {

@@ -134,6 +134,8 @@ export function controlPlaneUpgradeViolations(input: UpgradeCheckInput): SkewVio
   }
   const preRelease = preReleaseViolation(target, targetText);
   if (preRelease) violations.push(preRelease);
+  // Skew follows from a target that may be taken at all; for one that may not, it only adds noise.
+  if (violations.some((v) => !v.override)) return violations;
 
   const badKubelets = input.kubelets.flatMap((k) => {
     const problem = kubeletSkewProblem(targetText, k.version);
@@ -146,9 +148,10 @@ export function controlPlaneUpgradeViolations(input: UpgradeCheckInput): SkewVio
       message: `kubelets must not be newer than the API server nor more than ${KUBELET_MAX_MINOR_LAG} minors older; after this upgrade they would be on: ${badKubelets.join(', ')}`,
     });
   }
+  // Components at the cluster's minor move with this upgrade (here or by `upgrade node`); one already behind it stays.
   const behind = input.controlPlane.filter((c) => {
     const v = parseKubernetesVersion(c.version);
-    return v && minorIndex(target) - minorIndex(v) > 1;
+    return v && minorIndex(v) < minorIndex(current) && minorIndex(target) - minorIndex(v) > 1;
   });
   if (behind.length) {
     violations.push({

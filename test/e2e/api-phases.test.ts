@@ -58,9 +58,7 @@ async function runPhases(ctx: InitContext, names: string[]): Promise<string[]> {
   const lines: string[] = [];
   const io: PhaseIO = { log: (line) => lines.push(line), selected: () => true };
   const walk = async (phase: Phase<InitContext>) => {
-    const started = Date.now();
     if (phase.run) await phase.run(ctx, io);
-    if (phase.run) console.log(`phase ${phase.name}: ${Date.now() - started} ms`);
     for (const child of phase.phases ?? []) await walk(child);
   };
   for (const name of names) await walk(initPhases.find((p) => p.name === name)!);
@@ -108,7 +106,7 @@ async function startControlPlane(): Promise<ControlPlane> {
   cfg.init.nodeRegistration.name = NODE;
   cfg.init.localAPIEndpoint = { advertiseAddress: '127.0.0.1', bindPort: apiPort };
   cfg.init.bootstrapTokens![0].token = generateToken();
-  cfg.init.timeouts!.controlPlaneComponentHealthCheck = '40s';
+  cfg.init.timeouts!.controlPlaneComponentHealthCheck = '2m0s';
   cfg.cluster.kubernetesVersion = VERSION;
   cfg.cluster.encryptionAlgorithm = 'ECDSA-P256';
   cfg.cluster.networking.podSubnet = '10.244.0.0/16';
@@ -188,11 +186,15 @@ async function startControlPlane(): Promise<ControlPlane> {
       return tails.join('\n');
     },
     stop: async () => {
-      await Promise.all(processes.map((p) => new Promise<void>((resolve) => {
-        if (p.exitCode !== null) return resolve();
-        p.once('exit', () => resolve());
+      // Clients first, etcd last; what does not stop within 5 s is killed (a test cluster has nothing to save).
+      for (const p of [...processes].reverse()) {
+        if (p.exitCode !== null || p.signalCode !== null) continue;
+        const exited = new Promise<void>((resolve) => p.once('exit', () => resolve()));
         p.kill('SIGTERM');
-      })));
+        const timer = setTimeout(() => p.kill('SIGKILL'), 5_000);
+        await exited;
+        clearTimeout(timer);
+      }
       await rm(root, { recursive: true, force: true });
     },
   };

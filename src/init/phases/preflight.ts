@@ -2,7 +2,6 @@ import { isIPv4, isIPv6 } from 'node:net';
 import path from 'node:path';
 import semver from 'semver';
 import { MANIFESTS_DIR } from '../../constants.js';
-import { UserError } from '../../errors.js';
 import type { Host } from '../../host/host.js';
 import { localMachine, type Machine } from '../../host/machine.js';
 import { argValue } from '../../manifests/args.js';
@@ -16,20 +15,11 @@ import {
 } from '../../manifests/ports.js';
 import { manifestPath } from '../../manifests/static-pods.js';
 import { PINNED_KUBERNETES_VERSIONS } from '../../versions/pinned.js';
+import { runChecks, type Check, type Findings } from '../../workflow/checks.js';
 import type { Phase, PhaseIO } from '../../workflow/phase.js';
 import type { InitContext } from '../context.js';
 
-/** What a check found: warnings are printed, errors fail the run unless the check is ignored. */
-export interface Findings {
-  warnings?: string[];
-  errors?: string[];
-}
-
-/** One preflight check, named as kubeadm names it (the name `--ignore-preflight-errors` takes). */
-export interface Check {
-  name: string;
-  run(): Promise<Findings>;
-}
+export type { Check, Findings } from '../../workflow/checks.js';
 
 const CONTROL_PLANE_MIN_CPUS = 2;
 const CONTROL_PLANE_MIN_MEMORY_MIB = 1700;
@@ -193,23 +183,6 @@ export function initChecks(ctx: Pick<InitContext, 'cfg' | 'host'>, machine: Mach
 export async function runPreflight(ctx: InitContext, io: PhaseIO, machine: Machine = localMachine): Promise<void> {
   io.log('[preflight] Running pre-flight checks');
   await runChecks(initChecks(ctx, machine), ctx.options.ignorePreflightErrors, io);
-}
-
-/** Runs the checks in order and fails once with every error that is not ignored (lower-case names, or `all`). */
-export async function runChecks(checks: Check[], ignored: Set<string>, io: PhaseIO): Promise<void> {
-  const fatal: string[] = [];
-  for (const check of checks) {
-    const { warnings = [], errors = [] } = await check.run();
-    const ignore = ignored.has('all') || ignored.has(check.name.toLowerCase());
-    for (const warning of [...warnings, ...(ignore ? errors : [])]) io.log(`\t[WARNING ${check.name}]: ${warning}`);
-    if (!ignore) fatal.push(...errors.map((e) => `\t[ERROR ${check.name}]: ${e}`));
-  }
-  if (fatal.length) {
-    throw new UserError(
-      `[preflight] Some fatal errors occurred:\n${fatal.join('\n')}\n` +
-        '[preflight] If you know what you are doing, you can make a check non-fatal with `--ignore-preflight-errors=...`',
-    );
-  }
 }
 
 export const preflightPhase: Phase<InitContext> = {

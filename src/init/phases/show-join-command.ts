@@ -1,18 +1,12 @@
 import { UserError } from '../../errors.js';
 import { parseCertificateChain } from '../../pki/certificate.js';
 import { caCertHash } from '../../pki/ca-hash.js';
+import { joinCommands } from '../../tokens/join-command.js';
 import type { Phase, PhaseIO } from '../../workflow/phase.js';
 import type { InitContext } from '../context.js';
 import { adminTarget } from './bootstrap-token.js';
 
 const WITHHELD = '<value withheld>';
-
-/** `bosun join` for a worker and for a control-plane node, as kubeadm words it (one CA pin per CA certificate). */
-export function joinCommands(input: { endpoint: string; token: string; caHashes: string[]; certificateKey?: string }): { worker: string; controlPlane: string } {
-  const worker = `bosun join ${input.endpoint} --token ${input.token} \\\n\t${input.caHashes.map((h) => `--discovery-token-ca-cert-hash ${h}`).join(' ')}`;
-  const key = input.certificateKey ? ` --certificate-key ${input.certificateKey}` : '';
-  return { worker, controlPlane: `${worker} \\\n\t--control-plane${key}` };
-}
 
 async function showJoinCommand(ctx: InitContext, io: PhaseIO): Promise<void> {
   const { server, caCertPem } = await adminTarget(ctx);

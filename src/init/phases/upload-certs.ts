@@ -25,10 +25,7 @@ async function uploadCerts(ctx: InitContext, io: PhaseIO): Promise<void> {
   }
   // The key is shared with show-join-command through the config, as kubeadm keeps it in its init data.
   const init = ctx.cfg.init;
-  if (!init.certificateKey) {
-    init.certificateKey = generateCertificateKey();
-    if (!ctx.options.skipCertificateKeyPrint) io.log(`[upload-certs] Using certificate key:\n${init.certificateKey}`);
-  }
+  init.certificateKey ||= generateCertificateKey();
   let key: Buffer;
   try {
     key = decodeCertificateKey(init.certificateKey);
@@ -49,6 +46,7 @@ async function uploadCerts(ctx: InitContext, io: PhaseIO): Promise<void> {
     ...readAccess(NAMESPACE, `kubeadm:${CERTS_SECRET_NAME}`, 'secrets', CERTS_SECRET_NAME, [group(DEFAULT_TOKEN_GROUP)]),
   ];
   for (const obj of objects) await cluster.apply(obj);
+  if (!ctx.options.skipCertificateKeyPrint) io.log(`[upload-certs] Using certificate key:\n${init.certificateKey}`);
 }
 
 export const uploadCertsPhase: Phase<InitContext> = {

@@ -18,12 +18,12 @@ interface Lease extends KubeObject {
 }
 
 /** The outcome of one component's wait: healthy, or the last thing it said. */
-export type Outcome = { healthy: true } | { healthy: false; last: string };
+type Outcome = { healthy: true } | { healthy: false; last: string };
 
 const elapsed = (started: number) => formatDuration(BigInt(Date.now() - started) * 1_000_000n);
 
 /** /livez then /readyz; `last` says which failed and why (the failing checks of /readyz). */
-export async function apiServerHealthy(cluster: Cluster, deadline: number): Promise<Outcome> {
+async function apiServerHealthy(cluster: Cluster, deadline: number): Promise<Outcome> {
   let last = 'no answer yet';
   while (Date.now() < deadline) {
     try {
@@ -75,7 +75,7 @@ async function leaseHealthy(cluster: Cluster, name: string, deadline: number): P
 }
 
 /** Without leader election there is no Lease: the component's health endpoint is asked on the node itself. */
-export async function endpointHealthy(host: Host, url: string, deadline: number): Promise<Outcome> {
+async function endpointHealthy(host: Host, url: string, deadline: number): Promise<Outcome> {
   let last = 'no answer yet';
   while (Date.now() < deadline) {
     const probe = await host.exec('curl', ['-sk', '--max-time', '2', '-o', '/dev/null', '-w', '%{http_code}', url], { check: false });

@@ -60,7 +60,7 @@ describe('the init config of a sandbox', () => {
     const docs = parseAllDocuments(sandboxInitConfig({ file: 'c.yaml', text, version: 'v1.36.3', nodeName: 'cp', address: '10.251.0.10' })).map((d) => d.toJS());
     expect(docs).toEqual([
       { apiVersion: 'kubeadm.k8s.io/v1beta4', kind: 'InitConfiguration', localAPIEndpoint: { advertiseAddress: '10.251.0.10' }, nodeRegistration: { name: 'cp' } },
-      { apiVersion: 'kubeadm.k8s.io/v1beta4', kind: 'ClusterConfiguration', networking: { serviceSubnet: '10.97.0.0/16' }, kubernetesVersion: 'v1.36.3' },
+      { apiVersion: 'kubeadm.k8s.io/v1beta4', kind: 'ClusterConfiguration', networking: { serviceSubnet: '10.97.0.0/16' }, kubernetesVersion: 'v1.36.3', controlPlaneEndpoint: '10.251.0.10:6443' },
     ]);
   });
 

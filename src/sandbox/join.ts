@@ -1,0 +1,162 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { connectCluster } from '../cluster/connect.js';
+import { KUBECONFIG_FILES, KUBERNETES_DIR } from '../constants.js';
+import { UserError } from '../errors.js';
+import { LocalHost } from '../host/local.js';
+import { generateCertificateKey } from '../tokens/certs-secret.js';
+import { emitYamlDocuments } from '../util/yaml.js';
+import { createNode, inNetns, nodeNetwork } from './network.js';
+import { ensureAgent } from './node-agent.js';
+import { BOSUN_BIN, sandboxPaths } from './paths.js';
+import { requireState, writeState, type SandboxNode, type SandboxState } from './state.js';
+import { CONTROL_PLANE_NODE, startRunner, type Timings } from './up.js';
+
+export interface JoinOptions {
+  dir: string;
+  workers: number;
+  controlPlanes: number;
+}
+
+const ADMIN_CONF = `${KUBERNETES_DIR}/${KUBECONFIG_FILES.admin}`;
+const READY_TIMEOUT_MS = 5 * 60_000;
+/** Simulated workers have no kubelet on this machine: port 10250 is not theirs to check (and 50 joins checking it at once would race). */
+const SIMULATED_IGNORED_CHECKS = 'Port-10250';
+
+const say = (line: string) => process.stdout.write(`[sandbox] ${line}\n`);
+
+/** CPU seconds of this process's children that have ended (cutime + cstime of /proc/self/stat). */
+export function childrenCpuSeconds(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 16 and 17 of stat (cutime, cstime), counted here from field 3; clock ticks are 100 per second on Linux.
+  return (Number(fields[13]) + Number(fields[14])) / 100;
+}
+
+/** Runs a bosun command to completion, its output to a log file; a failure carries the log's tail. */
+function runBosun(argv: string[], logFile: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, BOSUN_PLAIN: '1' } });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (out += c));
+    child.on('error', reject);
+    child.on('close', async (code) => {
+      await mkdir(path.dirname(logFile), { recursive: true });
+      await writeFile(logFile, out);
+      if (code === 0) resolve(out);
+      else reject(new UserError(`${argv.slice(argv.indexOf(BOSUN_BIN) + 1, argv.indexOf(BOSUN_BIN) + 3).join(' ')} failed (exit ${code}); log ${logFile}:\n${out.trimEnd().split('\n').slice(-15).join('\n')}`));
+    });
+  });
+}
+
+const bosun = (args: string[]) => [process.execPath, BOSUN_BIN, ...args];
+
+/** init's configuration documents with InitConfiguration.certificateKey set. */
+function withCertificateKey(text: string, key: string): string {
+  const docs = parseAllDocuments(text).map((d) => d.toJS() as Record<string, unknown>);
+  for (const doc of docs) if (doc.kind === 'InitConfiguration') doc.certificateKey = key;
+  return emitYamlDocuments(docs);
+}
+
+/** The arguments of the printed `bosun join …` line (after `bosun`). */
+function joinArgs(line: string): string[] {
+  const words = line.trim().split(/\s+/);
+  if (words[0] !== 'bosun' || words[1] !== 'join') throw new UserError(`token create printed no join command: "${line.trim()}"`);
+  return words.slice(1);
+}
+
+function nextName(state: SandboxState, prefix: string): string {
+  const taken = new Set(state.nodes.map((n) => n.name));
+  for (let i = 1; ; i++) if (!taken.has(`${prefix}-${i}`)) return `${prefix}-${i}`;
+}
+
+/** The next free network index: .10 + index is the node's address, so indices never repeat. */
+function nextNetworkIndex(state: SandboxState): number {
+  const used = state.nodes.flatMap((n) => (n.network ? [Number(/n(\d+)$/.exec(n.network.hostVeth)?.[1] ?? 0)] : []));
+  return Math.max(-1, ...used) + 1;
+}
+
+async function waitNodesReady(dir: string, names: string[]): Promise<void> {
+  const host = new LocalHost(sandboxPaths(dir).nodeRoot(CONTROL_PLANE_NODE));
+  const cluster = await connectCluster(host, ADMIN_CONF, false);
+  const ready = (node: unknown) =>
+    ((node as { status?: { conditions?: Array<{ type: string; status: string }> } } | undefined)?.status?.conditions ?? []).some(
+      (c) => c.type === 'Ready' && c.status === 'True',
+    );
+  await Promise.all(names.map((name) => cluster.watchUntil({ apiVersion: 'v1', kind: 'Node', name }, ready, READY_TIMEOUT_MS)));
+}
+
+/**
+ * `bosun sandbox join`: joins nodes with the real `bosun join`, using the line `bosun token create
+ * --print-join-command` prints. Workers are simulated (their own rootfs, no network namespace; the node agent plays
+ * their kubelet's TLS bootstrap and kwok keeps their Node Ready); a control-plane node gets a network namespace, a
+ * static-pod runner and the shared certificates through the kubeadm-certs Secret (uploaded here with a new key).
+ */
+export async function sandboxJoin(opts: JoinOptions): Promise<Timings> {
+  const paths = sandboxPaths(opts.dir);
+  const state = await requireState(opts.dir);
+  const cpRoot = paths.nodeRoot(CONTROL_PLANE_NODE);
+  const admin = path.join(cpRoot, ADMIN_CONF);
+  if (!existsSync(admin)) throw new UserError(`${admin} is missing: the sandbox's control plane was not initialized (bosun sandbox up)`);
+  await ensureAgent(opts.dir, state);
+  const timings: Timings = {};
+  const joined: string[] = [];
+
+  for (let i = 0; i < opts.controlPlanes; i++) {
+    const key = generateCertificateKey();
+    // kubeadm takes the certificate key beside --config only in the file: a copy of init's config with the key.
+    const initConfig = path.join(paths.root, 'upload-certs-config.yaml');
+    await writeFile(initConfig, withCertificateKey(await readFile(path.join(paths.root, 'init-config.yaml'), 'utf8'), key), { mode: 0o600 });
+    await runBosun(
+      bosun(['init', 'phase', 'upload-certs', '--upload-certs', '--config', initConfig, '--rootfs', cpRoot]),
+      path.join(paths.logs(CONTROL_PLANE_NODE), 'upload-certs.log'),
+    );
+    const line = await runBosun(bosun(['token', 'create', '--print-join-command', '--certificate-key', key, '--kubeconfig', admin]), path.join(paths.logs(CONTROL_PLANE_NODE), 'token-create.log'));
+    const name = nextName(state, CONTROL_PLANE_NODE);
+    const node: SandboxNode = { name, role: 'control-plane', simulated: false, network: nodeNetwork(state.network, name, nextNetworkIndex(state)) };
+    state.nodes.push(node);
+    await writeState(opts.dir, state);
+    await createNode(state.network, node.network!);
+    state.processes.push(startRunner(opts.dir, node));
+    await writeState(opts.dir, state);
+    say(`node ${name}: network namespace ${node.network!.netns}, address ${node.network!.address}; joining as a control-plane node`);
+    const started = Date.now();
+    await runBosun(
+      [...inNetns(node.network!.netns), ...bosun([...joinArgs(line), '--rootfs', paths.nodeRoot(name), '--node-name', name, '--apiserver-advertise-address', node.network!.address])],
+      path.join(paths.logs(name), 'join.log'),
+    );
+    timings[`join/${name}`] = (Date.now() - started) / 1000;
+    joined.push(name);
+  }
+
+  if (opts.workers > 0) {
+    const line = await runBosun(bosun(['token', 'create', '--print-join-command', '--kubeconfig', admin]), path.join(paths.logs(CONTROL_PLANE_NODE), 'token-create.log'));
+    const names: string[] = [];
+    for (let i = 0; i < opts.workers; i++) {
+      const name = nextName(state, 'worker');
+      state.nodes.push({ name, role: 'worker', simulated: true });
+      names.push(name);
+    }
+    await writeState(opts.dir, state);
+    say(`joining ${names.length} simulated worker(s) in parallel: ${names.join(', ')}`);
+    const cpuBefore = childrenCpuSeconds();
+    const started = Date.now();
+    await Promise.all(
+      names.map((name) =>
+        runBosun(bosun([...joinArgs(line), '--rootfs', paths.nodeRoot(name), '--node-name', name, '--ignore-preflight-errors', SIMULATED_IGNORED_CHECKS]), path.join(paths.logs(name), 'join.log')),
+      ),
+    );
+    timings['join/workers-joined'] = (Date.now() - started) / 1000;
+    timings['join/cpu-per-worker-join'] = (childrenCpuSeconds() - cpuBefore) / names.length;
+    await waitNodesReady(opts.dir, names);
+    timings['join/workers-ready'] = (Date.now() - started) / 1000;
+    joined.push(...names);
+  }
+  await waitNodesReady(opts.dir, joined);
+  say(`joined ${joined.length} node(s): ${joined.join(', ')}`);
+  return timings;
+}

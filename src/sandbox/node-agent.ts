@@ -1,0 +1,195 @@
+import { randomBytes, webcrypto, KeyObject } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { KubeObject } from '../cluster/cluster.js';
+import { ClusterError } from '../cluster/errors.js';
+import { KubeCluster } from '../cluster/kube.js';
+import { staticTransport } from '../cluster/transport.js';
+import { KUBECONFIG_FILES, KUBELET_CLIENT_CERT, KUBELET_FLAGS_FILE, KUBERNETES_DIR, SECRET_MODE } from '../constants.js';
+import { LocalHost } from '../host/local.js';
+import { readKubeconfigTarget } from '../kubeconfig/kubeconfig.js';
+import { x509 } from '../pki/x509.js';
+import { emitYaml, parseYaml } from '../util/yaml.js';
+import { registeredNode } from './mirror.js';
+import { BOSUN_BIN, sandboxPaths } from './paths.js';
+import { isRunning, startDetached } from './processes.js';
+import { readState, writeState, type SandboxState } from './state.js';
+
+/**
+ * The kubelet's part of the TLS bootstrap for every node of a sandbox: when `bosun join` has written a node's
+ * bootstrap-kubelet.conf, the agent posts the node's client CSR with those credentials, waits for the real
+ * controller-manager to approve and sign it, and writes the certificate and kubelet.conf as the kubelet does. A node
+ * without a runner (a simulated worker) then gets its Node registered under that identity, for kwok to keep Ready;
+ * a node with a runner registers itself.
+ */
+const BOOTSTRAP_CONF = `${KUBERNETES_DIR}/${KUBECONFIG_FILES.bootstrapKubelet}`;
+const KUBELET_CONF = `${KUBERNETES_DIR}/${KUBECONFIG_FILES.kubelet}`;
+const SIGNER = 'kubernetes.io/kube-apiserver-client-kubelet';
+/** How often node directories are looked at: a join waits for this agent, so it should notice quickly. */
+const SCAN_MS = 100;
+const SIGNING_TIMEOUT_MS = 5 * 60_000;
+const RETRY_MS = 2_000;
+
+interface CertificateSigningRequest extends KubeObject {
+  status?: { certificate?: string; conditions?: Array<{ type: string; message?: string }> };
+}
+
+/** The node name the kubelet will use: kubeadm-flags.env's --hostname-override, else the node's directory name. */
+async function kubeletNodeName(host: LocalHost, fallback: string): Promise<string> {
+  const flags = (await host.readFile(KUBELET_FLAGS_FILE))?.toString('utf8') ?? '';
+  return /--hostname-override=([^\s"]+)/.exec(flags)?.[1] ?? fallback;
+}
+
+/** An ECDSA P-256 key (what the kubelet makes) and a CSR for `system:node:<name>` in `system:nodes`. */
+async function nodeClientRequest(nodeName: string): Promise<{ csrPem: string; keyPem: string }> {
+  const algorithm = { name: 'ECDSA', namedCurve: 'P-256' };
+  const keys = (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: [{ O: ['system:nodes'] }, { CN: [`system:node:${nodeName}`] }],
+    keys: keys as never,
+    signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
+  });
+  const keyPem = KeyObject.from(keys.privateKey).export({ type: 'sec1', format: 'pem' }).toString();
+  return { csrPem: csr.toString('pem'), keyPem };
+}
+
+/** kubelet.conf as the kubelet writes it after its bootstrap: the bootstrap's cluster, the rotated certificate file. */
+function kubeletKubeconfig(server: string, caCertPem: string): string {
+  return emitYaml({
+    apiVersion: 'v1',
+    clusters: [{ cluster: { 'certificate-authority-data': Buffer.from(caCertPem).toString('base64'), server }, name: 'default-cluster' }],
+    contexts: [{ context: { cluster: 'default-cluster', namespace: 'default', user: 'default-auth' }, name: 'default-context' }],
+    'current-context': 'default-context',
+    kind: 'Config',
+    preferences: {},
+    users: [{ name: 'default-auth', user: { 'client-certificate': KUBELET_CLIENT_CERT, 'client-key': KUBELET_CLIENT_CERT } }],
+  });
+}
+
+export class NodeAgent {
+  private readonly busy = new Set<string>();
+  /** When a node whose bootstrap failed may be tried again. */
+  private readonly retryAt = new Map<string, number>();
+  /** Addresses of nodes the state does not list (joined by hand), by node. */
+  private readonly extra = new Map<string, number>();
+  private timer?: NodeJS.Timeout;
+  private scanning = false;
+
+  constructor(
+    private readonly dir: string,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.scan(), SCAN_MS);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private async scan(): Promise<void> {
+    if (this.scanning) return;
+    this.scanning = true;
+    try {
+      const nodesDir = path.join(sandboxPaths(this.dir).root, 'nodes');
+      const names = await fs.readdir(nodesDir).catch(() => [] as string[]);
+      let state: SandboxState | undefined;
+      for (const name of names) {
+        if (this.busy.has(name) || (this.retryAt.get(name) ?? 0) > Date.now()) continue;
+        const host = new LocalHost(path.join(nodesDir, name));
+        const [bootstrap, kubelet] = await Promise.all([host.stat(BOOTSTRAP_CONF), host.stat(KUBELET_CONF)]);
+        if (!bootstrap || kubelet) continue;
+        state ??= await readState(this.dir);
+        if (!state) return;
+        this.busy.add(name);
+        void this.bootstrap(host, name, state)
+          .then(() => this.retryAt.delete(name))
+          .catch((err) => {
+            this.retryAt.set(name, Date.now() + RETRY_MS);
+            this.log(`node ${name}: TLS bootstrap failed: ${(err as Error).message} (trying again in ${RETRY_MS / 1000}s)`);
+          })
+          .finally(() => this.busy.delete(name));
+      }
+    } finally {
+      this.scanning = false;
+    }
+  }
+
+  private async bootstrap(host: LocalHost, dirName: string, state: SandboxState): Promise<void> {
+    const text = (await host.readFile(BOOTSTRAP_CONF))?.toString('utf8');
+    if (!text) return;
+    const target = readKubeconfigTarget(text);
+    const token = (parseYaml(text) as { users?: Array<{ user?: { token?: string } }> }).users?.[0]?.user?.token;
+    if (!target.caCertPem) throw new Error(`${BOOTSTRAP_CONF} has no certificate-authority-data`);
+    const ca = target.caCertPem;
+    const creds = token ? { ca, token } : { ca, cert: target.clientCertPem, key: target.clientKeyPem };
+    const nodeName = await kubeletNodeName(host, dirName);
+    const { csrPem, keyPem } = await nodeClientRequest(nodeName);
+    const bootstrap = new KubeCluster(staticTransport(target.server, creds));
+    const name = `node-csr-${nodeName}-${randomBytes(4).toString('hex')}`;
+    const ref = { apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', name };
+    await bootstrap.create<CertificateSigningRequest>({
+      ...ref,
+      metadata: { name },
+      spec: { request: Buffer.from(csrPem).toString('base64'), signerName: SIGNER, usages: ['digital signature', 'client auth'] },
+    });
+    const signed = await bootstrap.watchUntil<CertificateSigningRequest>(
+      ref,
+      (csr) => Boolean(csr?.status?.certificate) || Boolean(csr?.status?.conditions?.some((c) => c.type === 'Denied' || c.type === 'Failed')),
+      SIGNING_TIMEOUT_MS,
+    );
+    const refused = signed?.status?.conditions?.find((c) => c.type === 'Denied' || c.type === 'Failed');
+    if (!signed?.status?.certificate) throw new Error(`CSR ${name} was ${refused?.type ?? 'not signed'}: ${refused?.message ?? ''}`);
+    const certPem = Buffer.from(signed.status.certificate, 'base64').toString('utf8');
+
+    // The kubelet's files: a dated PEM (certificate, then key), the -current link to it, then kubelet.conf.
+    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+    const pemFile = path.posix.join(path.posix.dirname(KUBELET_CLIENT_CERT), `kubelet-client-${stamp}.pem`);
+    await host.writeFileAtomic(pemFile, `${certPem.trimEnd()}\n${keyPem}`, SECRET_MODE);
+    const link = host.resolve(KUBELET_CLIENT_CERT);
+    await fs.rm(link, { force: true });
+    await fs.symlink(path.basename(pemFile), link);
+    await host.writeFileAtomic(KUBELET_CONF, kubeletKubeconfig(target.server, ca), SECRET_MODE);
+    this.log(`node ${nodeName}: TLS bootstrap done with CSR ${name}`);
+
+    const node = state.nodes.find((n) => n.name === dirName);
+    if (node?.network) return;
+    const simulated = state.nodes.filter((n) => n.simulated);
+    if (!node && !this.extra.has(dirName)) this.extra.set(dirName, simulated.length + this.extra.size);
+    const index = node ? simulated.indexOf(node) : this.extra.get(dirName)!;
+    const address = `10.251.${state.network.slot}.${100 + index}`;
+    const asNode = new KubeCluster(staticTransport(target.server, { ca, cert: certPem, key: keyPem }));
+    try {
+      await asNode.create(registeredNode({ name: nodeName, address, kubeletVersion: state.kubernetesVersion }));
+      this.log(`node ${nodeName}: registered its Node (${address}) for kwok`);
+    } catch (err) {
+      if (!(err instanceof ClusterError && err.code === 409)) throw err;
+    }
+  }
+}
+
+/** The hidden `sandbox agent` command: runs until SIGTERM. */
+export async function runAgent(dir: string): Promise<void> {
+  const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+  const agent = new NodeAgent(dir, log);
+  agent.start();
+  log(`node agent for ${sandboxPaths(dir).root} started (pid ${process.pid})`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  agent.stop();
+  log('node agent stopped');
+}
+
+export const AGENT_PROCESS = 'agent';
+
+/** Starts the sandbox's node agent unless one runs; records it in the state so `down` stops it. */
+export async function ensureAgent(dir: string, state: SandboxState): Promise<void> {
+  if (state.processes.some((p) => p.name === AGENT_PROCESS && isRunning(p))) return;
+  const paths = sandboxPaths(dir);
+  const argv = [process.execPath, BOSUN_BIN, 'sandbox', 'agent', '--dir', paths.root];
+  state.processes = [...state.processes.filter((p) => p.name !== AGENT_PROCESS), startDetached(AGENT_PROCESS, argv, path.join(paths.logs(AGENT_PROCESS), 'agent.log'))];
+  await writeState(dir, state);
+}

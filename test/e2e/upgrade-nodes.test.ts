@@ -1,0 +1,284 @@
+/**
+ * `bosun upgrade nodes` on a sandbox (real API server and controller-manager, kwok workers): 20 workers with
+ * Deployments, a StatefulSet, DaemonSets and PodDisruptionBudgets rolled to the new kubelet while a watcher
+ * records every budget; then the ways a roll stops: a drain that cannot start, one that cannot finish, --abort.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Cluster, KubeObject } from '../../src/cluster/cluster.js';
+import { clusterFromKubeconfig } from '../../src/cluster/connect.js';
+import type { Node, Pod, PodDisruptionBudget } from '../../src/drain/types.js';
+import type { RollJournal } from '../../src/upgrade/journal/journal.js';
+import { bosun, runCommand, BOSUN, type Sandbox, startSandbox } from '../support/sandbox.js';
+
+const WORKERS = 20;
+const OLD = 'v1.36.3';
+const NEW = 'v1.37.1';
+const WAIT = '--timeout=180s';
+const PAUSE = 'registry.k8s.io/pause:3.10';
+
+let sandbox: Sandbox;
+let cluster: Cluster;
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'bosun-upgrade-nodes-'));
+const journalDir = path.join(scratch, 'journal');
+
+async function kubectl(...args: string[]): Promise<string> {
+  const r = await sandbox.kubectlRun(...args);
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+async function apply(yaml: string): Promise<void> {
+  const file = path.join(scratch, `${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(file, yaml);
+  await kubectl('apply', '-f', file);
+}
+
+const app = (kind: 'Deployment' | 'StatefulSet', name: string, replicas: number, extra = '') => `
+apiVersion: apps/v1
+kind: ${kind}
+metadata: {name: ${name}, namespace: default}
+spec:
+  replicas: ${replicas}
+  ${kind === 'StatefulSet' ? `serviceName: ${name}\n  podManagementPolicy: Parallel` : ''}
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec: {${extra}containers: [{name: c, image: ${PAUSE}}]}
+---`;
+const budget = (name: string, spec: string) => `
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: ${name}, namespace: default}
+spec: {${spec}, selector: {matchLabels: {app: ${name}}}}
+---`;
+const daemonSet = (name: string) => `
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: ${name}, namespace: default}
+spec:
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec: {containers: [{name: c, image: ${PAUSE}}]}
+---`;
+
+/** Makes nodes report an older kubelet, as after `upgrade apply` and before the nodes follow. */
+async function setKubelet(version: string, nodes: string[]): Promise<void> {
+  await Promise.all(nodes.map((name) =>
+    cluster.patch({ apiVersion: 'v1', kind: 'Node', name }, { status: { nodeInfo: { kubeletVersion: version } } }, { subresource: 'status' })));
+}
+
+const roll = (...args: string[]) => bosun('upgrade', 'nodes', '--kubeconfig', sandbox.kubeconfig, '--journal-dir', journalDir, ...args);
+
+async function journal(): Promise<RollJournal | undefined> {
+  const cm = await cluster.get<KubeObject & { data?: Record<string, string> }>({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'kube-system', name: 'bosun-node-roll' });
+  return cm?.data?.['journal.json'] ? (JSON.parse(cm.data['journal.json']) as RollJournal) : undefined;
+}
+
+/** Resolves with the journal once `check` holds, watching its ConfigMap. */
+function waitJournal(check: (j: RollJournal) => boolean, timeoutMs = 120_000): Promise<RollJournal> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  return new Promise((resolve, reject) => {
+    const see = (obj: KubeObject & { data?: Record<string, string> }) => {
+      const text = obj.data?.['journal.json'];
+      const j = text ? (JSON.parse(text) as RollJournal) : undefined;
+      if (j && check(j) && !controller.signal.aborted) {
+        clearTimeout(timer);
+        controller.abort();
+        resolve(j);
+      }
+    };
+    cluster
+      .watch<KubeObject & { data?: Record<string, string> }>('v1', 'ConfigMap', { namespace: 'kube-system', fieldSelector: 'metadata.name=bosun-node-roll' }, (e) => {
+        for (const obj of e.type === 'LISTED' ? e.items : e.type === 'DELETED' ? [] : [e.object]) see(obj);
+      }, controller.signal)
+      .then(() => reject(new Error('timed out waiting for the journal')), reject);
+  });
+}
+
+async function nodes(): Promise<Node[]> {
+  return cluster.list<Node>('v1', 'Node');
+}
+
+/**
+ * Records, from one watch of the apps' pods and one of the budgets, the fewest healthy pods each protected app
+ * had (Ready and not being deleted, as the disruption controller counts them), the pods deleted per app and the
+ * lowest disruptionsAllowed each budget ever showed.
+ */
+function budgetWatcher(apps: string[]) {
+  const controller = new AbortController();
+  const pods = new Map<string, Pod>();
+  const minHealthy: Record<string, number> = {};
+  const deleted: Record<string, number> = Object.fromEntries(apps.map((a) => [a, 0]));
+  const minAllowed: Record<string, number> = {};
+  const healthy = (a: string) => [...pods.values()].filter((p) => p.metadata.labels?.app === a && !p.metadata.deletionTimestamp &&
+    p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+  const observe = () => {
+    for (const a of apps) minHealthy[a] = Math.min(minHealthy[a] ?? Infinity, healthy(a));
+  };
+  const watching = Promise.all([
+    cluster.watch<Pod>('v1', 'Pod', { namespace: 'default' }, (e) => {
+      if (e.type === 'LISTED') {
+        pods.clear();
+        for (const p of e.items) pods.set(p.metadata.name + p.metadata.uid, p);
+      } else {
+        const key = e.object.metadata.name + e.object.metadata.uid;
+        const before = pods.get(key);
+        if (e.object.metadata.deletionTimestamp && !before?.metadata.deletionTimestamp && e.type !== 'DELETED') deleted[e.object.metadata.labels?.app ?? ''] = (deleted[e.object.metadata.labels?.app ?? ''] ?? 0) + 1;
+        if (e.type === 'DELETED') pods.delete(key);
+        else pods.set(key, e.object);
+      }
+      observe();
+    }, controller.signal),
+    cluster.watch<PodDisruptionBudget>('policy/v1', 'PodDisruptionBudget', { namespace: 'default' }, (e) => {
+      for (const p of e.type === 'LISTED' ? e.items : [e.object]) {
+        minAllowed[p.metadata.name] = Math.min(minAllowed[p.metadata.name] ?? Infinity, p.status?.disruptionsAllowed ?? 0);
+      }
+    }, controller.signal),
+  ]);
+  return {
+    minHealthy,
+    deleted,
+    minAllowed,
+    async stop() {
+      controller.abort();
+      await watching;
+    },
+  };
+}
+
+describe('bosun upgrade nodes', () => {
+  beforeAll(async () => {
+    sandbox = await startSandbox({ workers: WORKERS });
+    cluster = await clusterFromKubeconfig(readFileSync(sandbox.kubeconfig, 'utf8'), { source: sandbox.kubeconfig });
+    await apply(
+      app('Deployment', 'web', 30) + budget('web', 'maxUnavailable: 2') +
+      app('Deployment', 'api', 10) + budget('api', 'minAvailable: 8') +
+      app('Deployment', 'plain', 20) +
+      app('StatefulSet', 'db', 3) + budget('db', 'maxUnavailable: 1') +
+      daemonSet('agent') + daemonSet('logs'),
+    );
+    await kubectl('rollout', 'status', 'deployment/web', 'deployment/api', 'deployment/plain', 'statefulset/db', 'daemonset/agent', 'daemonset/logs', WAIT);
+    await kubectl('wait', 'pdb', '--all', '--for=jsonpath={.status.observedGeneration}=1', WAIT);
+    await setKubelet(OLD, (await nodes()).map((n) => n.metadata.name));
+  });
+
+  afterAll(async () => {
+    if (sandbox && existsSync(sandbox.dir)) await sandbox.down();
+  });
+
+  it('prints the plan and the drain forecast with --dry-run, changing nothing', async () => {
+    const r = await roll('--dry-run', '--max-unavailable', '25%');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`[upgrade/nodes] Rolling ${WORKERS + 1} node(s) to kubelet ${NEW} in 6 batch(es):`);
+    expect(r.stdout).toContain('  batch 1: control-plane\n  batch 2: worker-1, worker-2, worker-3, worker-4, worker-5\n');
+    expect(r.stdout).toContain('steps per node: cordon → drain → upgrade-node → kubelet-restart → wait-ready → uncordon');
+    expect(r.stdout).toMatch(/batch 2: evicts \d+ pod\(s\)/);
+    expect(await journal()).toBeUndefined();
+    expect((await nodes()).every((n) => !n.spec?.unschedulable)).toBe(true);
+  });
+
+  it(`rolls ${WORKERS} workers and the control plane to the new kubelet without going past any budget`, async () => {
+    const watcher = budgetWatcher(['web', 'api', 'db', 'plain']);
+    const r = await roll('--yes', '--max-unavailable', '25%');
+    await watcher.stop();
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toMatch(/\[upgrade\/nodes\] done: 21 of 21 node\(s\) done; \d+ pod\(s\) evicted/);
+
+    const after = await nodes();
+    expect(after.map((n) => n.status?.nodeInfo?.kubeletVersion)).toEqual(after.map(() => NEW));
+    expect(after.filter((n) => n.spec?.unschedulable).map((n) => n.metadata.name)).toEqual([]);
+    expect(after.filter((n) => n.metadata.annotations?.['upgrade.bosun.io/cordoned-by-roll'])).toEqual([]);
+    // The apps were disrupted (the roll evicted them) but never beyond their budgets.
+    expect(watcher.deleted.web).toBeGreaterThan(0);
+    expect(watcher.deleted.db).toBeGreaterThan(0);
+    expect(watcher.minHealthy.web).toBeGreaterThanOrEqual(28);
+    expect(watcher.minHealthy.api).toBeGreaterThanOrEqual(8);
+    expect(watcher.minHealthy.db).toBeGreaterThanOrEqual(2);
+    expect(Math.min(...Object.values(watcher.minAllowed))).toBeGreaterThanOrEqual(0);
+    // Both copies of the journal say done.
+    const j = (await journal())!;
+    expect(j).toMatchObject({ state: 'done', target: NEW });
+    expect(Object.values(j.nodes).every((n) => n.steps.every((s) => s.state === 'done'))).toBe(true);
+    expect(j.batches.every((b) => b.gate.state === 'done')).toBe(true);
+    const [local] = readdirSync(journalDir);
+    expect(JSON.parse(readFileSync(path.join(journalDir, local), 'utf8'))).toMatchObject({ id: j.id, state: 'done', revision: j.revision });
+    // The sandbox executor wrote each node's kubelet configuration into its rootfs.
+    const kubeletConfig = await kubectl('get', 'configmap', '-n', 'kube-system', 'kubelet-config', '-o', 'jsonpath={.data.kubelet}');
+    expect(readFileSync(path.join(sandbox.dir, 'nodes/worker-7/var/lib/kubelet/config.yaml'), 'utf8')).toBe(kubeletConfig);
+    // Nothing left to do.
+    const again = await roll('--yes');
+    expect(again.stdout).toContain(`Nothing to do: every node's kubelet runs ${NEW}`);
+  });
+
+  it('stops before a batch whose drains cannot finish, cordoning nothing of it; --abort ends the roll', async () => {
+    await apply(app('Deployment', 'pinned', 1, 'nodeSelector: {kubernetes.io/hostname: worker-3}, ') + budget('pinned', 'minAvailable: 1'));
+    await kubectl('rollout', 'status', 'deployment/pinned', WAIT);
+    await kubectl('wait', 'pdb', 'pinned', '--for=jsonpath={.status.expectedPods}=1', WAIT);
+    await setKubelet(OLD, ['worker-1', 'worker-2', 'worker-3', 'worker-4']);
+    const r = await roll('--yes', '--max-unavailable', '2');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('the node roll stopped before batch 2/2 (nothing of it was cordoned): its drains cannot finish:');
+    expect(r.stderr).toMatch(/PodDisruptionBudget default\/pinned allows 0 disruption\(s\) .*: default\/pinned-/);
+    expect(r.stderr).toContain('"bosun upgrade nodes --resume" continues the roll once fixed');
+    const state = await nodes();
+    expect(state.filter((n) => n.spec?.unschedulable)).toEqual([]);
+    expect(state.filter((n) => n.status?.nodeInfo?.kubeletVersion === OLD).map((n) => n.metadata.name).sort()).toEqual(['worker-3', 'worker-4']);
+    expect(await journal()).toMatchObject({ state: 'failed' });
+
+    const fresh = await roll('--yes');
+    expect(fresh.code).toBe(1);
+    expect(fresh.stderr).toMatch(/a node roll \(.*\) is unfinished \(2 of 4 node\(s\) done\): "bosun upgrade nodes --resume" continues it/);
+    const aborted = await roll('--abort');
+    expect(aborted.code, aborted.stderr).toBe(0);
+    expect(aborted.stdout).toContain('(nobody runs it)');
+    expect(await journal()).toMatchObject({ state: 'aborted' });
+    await kubectl('delete', 'deployment/pinned', 'pdb/pinned');
+  });
+
+  it('leaves a node whose drain does not finish cordoned and says so; --abort uncordons it', async () => {
+    // Evicting one of these is allowed; its replacement cannot be placed (pinned to the cordoned node), so the other waits.
+    await apply(app('Deployment', 'stuck', 2, 'nodeSelector: {kubernetes.io/hostname: worker-5}, ') + budget('stuck', 'maxUnavailable: 1'));
+    await kubectl('rollout', 'status', 'deployment/stuck', WAIT);
+    await kubectl('wait', 'pdb', 'stuck', '--for=jsonpath={.status.disruptionsAllowed}=1', WAIT);
+    await setKubelet(OLD, ['worker-5', 'worker-6']);
+    const r = await roll('--yes', '--max-unavailable', '2', '--timeout', '3s');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/worker-5: drain failed: error when evicting pods\/"stuck-[\w-]+" -n "default": global timeout reached: 3s \(the node stays cordoned\)/);
+    expect(r.stdout).toMatch(/pod default\/stuck-[\w-]+ on node worker-5 waits: PodDisruptionBudget default\/stuck allows 0 disruption/);
+    const byName = new Map((await nodes()).map((n) => [n.metadata.name, n]));
+    expect(byName.get('worker-5')!.spec?.unschedulable).toBe(true);
+    expect(byName.get('worker-5')!.metadata.annotations?.['upgrade.bosun.io/cordoned-by-roll']).toBe((await journal())!.id);
+    // Its batch mate finished.
+    expect(byName.get('worker-6')!.spec?.unschedulable).toBeFalsy();
+    expect(byName.get('worker-6')!.status?.nodeInfo?.kubeletVersion).toBe(NEW);
+
+    const aborted = await roll('--abort');
+    expect(aborted.code, aborted.stderr).toBe(0);
+    expect(aborted.stdout).toMatch(/aborted at .*; uncordoned worker-5/);
+    expect((await nodes()).find((n) => n.metadata.name === 'worker-5')!.spec?.unschedulable).toBeFalsy();
+    await kubectl('delete', 'deployment/stuck', 'pdb/stuck');
+  });
+
+  it('stops a running roll after its current node when --abort comes from another process', async () => {
+    const targets = ['worker-8', 'worker-9', 'worker-10'];
+    await setKubelet(OLD, targets);
+    const running = runCommand([process.execPath, BOSUN, 'upgrade', 'nodes', '--kubeconfig', sandbox.kubeconfig, '--journal-dir', journalDir,
+      '--yes', '--max-unavailable', '1', '--pause-between', '2s']);
+    // Once the first node is done, ask to abort (from here, as another operator would).
+    await waitJournal((j) => j.state === 'running' && j.batches[0].gate.state === 'done');
+    const abort = await roll('--abort');
+    expect(abort.stdout).toMatch(/Abort requested: the roll run by .* stops after its current node\(s\)/);
+    const r = await running;
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/aborted at .*: 1 of 3 node\(s\) done/);
+    const after = (await nodes()).filter((n) => targets.includes(n.metadata.name));
+    expect(after.map((n) => n.status?.nodeInfo?.kubeletVersion)).toEqual([NEW, OLD, OLD]);
+    expect(after.filter((n) => n.spec?.unschedulable)).toEqual([]);
+    expect(await journal()).toMatchObject({ state: 'aborted' });
+  });
+});

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_DRAIN_OPTIONS } from '../../../../src/drain/filters.js';
+import { absorbRemote, cordonedNotReleased, finishStep, newJournal, nodeDone, progress, startStep } from '../../../../src/upgrade/journal/journal.js';
+import { isDeadLocalHolder, processIdentity } from '../../../../src/upgrade/journal/lock.js';
+import { planRoll } from '../../../../src/upgrade/nodes/plan.js';
+import { node } from '../../drain/fixtures.js';
+
+function journal() {
+  const plan = planRoll({ nodes: [node('w1'), node('w2'), node('w3', { unschedulable: true })], target: 'v1.37.1', maxUnavailable: { count: 2 }, order: 'name', executorFor: () => 'sandbox' });
+  return newJournal({
+    id: 'r1', plan, target: 'v1.37.1',
+    settings: { maxUnavailable: { count: 2 }, order: 'name', pauseBetweenSeconds: 0, healthTimeoutSeconds: 60, drain: DEFAULT_DRAIN_OPTIONS },
+    baseline: { notReadyNodes: [], failingPods: [] },
+  });
+}
+
+describe('roll journal', () => {
+  it('starts with every step pending, batch by batch', () => {
+    const j = journal();
+    expect(j.batches.map((b) => b.nodes)).toEqual([['w1', 'w2'], ['w3']]);
+    expect(j.nodes.w1.steps.map((s) => `${s.name}:${s.state}`)).toEqual(['cordon:pending', 'drain:pending', 'upgrade-node:pending', 'kubelet-restart:pending', 'wait-ready:pending', 'uncordon:pending']);
+    expect(progress(j)).toBe('0 of 3 node(s) done');
+  });
+
+  it('gives back only what the roll cordoned and did not uncordon', () => {
+    const j = journal();
+    const [w1, w2, w3] = [j.nodes.w1, j.nodes.w2, j.nodes.w3];
+    w1.cordonedByRoll = true;
+    for (const s of w1.steps) {
+      startStep(s);
+      finishStep(s);
+    }
+    w2.cordonedByRoll = true;
+    startStep(w2.steps[0]);
+    w3.cordonedByRoll = false;
+    startStep(w3.steps[0]);
+    finishStep(w3.steps[0]);
+    startStep(w3.steps[1]);
+    finishStep(w3.steps[1], 'global timeout reached: 5s');
+    expect(nodeDone(w1)).toBe(true);
+    expect(cordonedNotReleased(j).map((n) => n.name)).toEqual(['w2']);
+    expect(progress(j)).toBe('1 of 3 node(s) done; failed: w3 (drain: global timeout reached: 5s)');
+  });
+
+  it('takes an abort request from the cluster copy and moves past its revision', () => {
+    const mine = journal();
+    mine.revision = 7;
+    const remote = { ...journal(), revision: 9, abortRequestedAt: '2026-01-01T00:00:00Z' };
+    absorbRemote(mine, remote);
+    expect(mine).toMatchObject({ revision: 9, abortRequestedAt: '2026-01-01T00:00:00Z' });
+  });
+
+  it('tells a dead lock holder on this machine from a live one', () => {
+    expect(isDeadLocalHolder(processIdentity())).toBe(false);
+    const [host, pid] = processIdentity().split('/');
+    expect(isDeadLocalHolder(`${host}/${pid}/1`)).toBe(true);
+    expect(isDeadLocalHolder(`${host}/999999999/1`)).toBe(true);
+    expect(isDeadLocalHolder(`elsewhere/${pid}/1`)).toBe(false);
+  });
+});

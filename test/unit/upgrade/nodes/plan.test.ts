@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { batchSize, parseMaxUnavailable, planRoll, type ExecutorKind } from '../../../../src/upgrade/nodes/plan.js';
+import { nodeSteps, NODE_SIDE_STEPS } from '../../../../src/upgrade/nodes/steps.js';
+import { node } from '../../drain/fixtures.js';
+
+const cp = (name: string) => node(name, { labels: { 'node-role.kubernetes.io/control-plane': '' } });
+const sandbox = (): ExecutorKind => 'sandbox';
+
+describe('roll plan', () => {
+  it('reads --max-unavailable as a count or a share of the workers (rounded down, at least one)', () => {
+    expect(parseMaxUnavailable('3')).toEqual({ count: 3 });
+    expect(parseMaxUnavailable('10%')).toEqual({ percent: 10 });
+    for (const bad of ['0', '0%', '101%', 'x', '-1']) expect(() => parseMaxUnavailable(bad)).toThrow(/--max-unavailable/);
+    expect(batchSize({ percent: 10 }, 200)).toBe(20);
+    expect(batchSize({ percent: 10 }, 5)).toBe(1);
+    expect(batchSize({ count: 4 }, 2)).toBe(4);
+  });
+
+  it('puts control-plane nodes first one at a time, then workers in name order (numbers as numbers), skipping upgraded ones', () => {
+    const nodes = [node('worker-10'), node('worker-2'), cp('cp-2'), node('worker-1'), cp('cp-1'), node('worker-3', { kubelet: 'v1.37.1' })];
+    const plan = planRoll({ nodes, target: 'v1.37.1', maxUnavailable: { count: 2 }, order: 'name', executorFor: sandbox });
+    expect(plan.batches).toEqual([['cp-1'], ['cp-2'], ['worker-1', 'worker-2'], ['worker-10']]);
+    expect(plan.skipped).toEqual([{ node: 'worker-3', reason: 'its kubelet already runs v1.37.1' }]);
+    expect(plan.nodes.find((n) => n.name === 'cp-1')).toMatchObject({ role: 'control-plane', os: 'linux', from: 'v1.36.3', steps: nodeSteps('linux') });
+  });
+
+  it('orders by zone without mixing zones in a batch', () => {
+    const z = (name: string, zone?: string) => node(name, { labels: zone ? { 'topology.kubernetes.io/zone': zone } : {} });
+    const nodes = [z('a1', 'b'), z('a2', 'a'), z('a3', 'b'), z('a4', 'a'), z('a5', 'a'), z('a6')];
+    const plan = planRoll({ nodes, target: 'v1.37.1', maxUnavailable: { count: 2 }, order: 'zone', executorFor: sandbox });
+    expect(plan.batches).toEqual([['a2', 'a4'], ['a5'], ['a1', 'a3'], ['a6']]);
+  });
+
+  it('refuses nodes no executor can reach, naming each', () => {
+    const nodes = [node('here'), node('far'), node('odd', { os: 'plan9' })];
+    expect(() => planRoll({
+      nodes, target: 'v1.37.1', maxUnavailable: { count: 1 }, order: 'name',
+      executorFor: (n) => (n.metadata.name === 'here' ? 'local' : { missing: 'no executor' }),
+    })).toThrow(/node far: no executor\n {2}node odd: operating system "plan9"/);
+  });
+
+  it('keeps one step plan per operating system', () => {
+    expect(nodeSteps('linux')).toEqual(['cordon', 'drain', 'upgrade-node', 'kubelet-restart', 'wait-ready', 'uncordon']);
+    expect(nodeSteps('windows')).toEqual(['cordon', 'drain', ...NODE_SIDE_STEPS.windows, 'wait-ready', 'uncordon']);
+    expect(NODE_SIDE_STEPS.windows).toEqual(['kubeadm-binary', 'upgrade-node', 'kubelet-stop', 'kubelet-binary', 'kubelet-start']);
+  });
+});
