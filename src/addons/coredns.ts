@@ -1,8 +1,8 @@
-import semver from 'semver';
 import type { ClusterConfiguration } from '../config/types.js';
 import { formatIP, nthIP, parseCIDRList } from '../config/net.js';
 import { clusterRole, clusterRoleBinding, configMap, rule, serviceAccount, serviceAccountSubject, type ConfigMap, type Role, type RoleBinding, type ServiceAccount } from '../cluster/objects.js';
 import type { Deployment, Service } from './workloads.js';
+import { forMinor } from '../versions/by-minor.js';
 
 /** CoreDNS as kubeadm installs it (`kube-system`: ConfigMap, RBAC, ServiceAccount, Deployment, Service `kube-dns`). */
 export const COREDNS = { name: 'coredns', namespace: 'kube-system', service: 'kube-dns', label: { 'k8s-app': 'kube-dns' } } as const;
@@ -14,10 +14,7 @@ const CONTROL_PLANE_TAINT = 'node-role.kubernetes.io/control-plane';
 export const COREDNS_VERSIONS: Readonly<Record<number, string>> = { 36: 'v1.14.2', 37: 'v1.14.6' };
 
 export function coreDNSVersion(kubernetesVersion: string): string {
-  const minor = semver.parse(kubernetesVersion)?.minor;
-  const known = Object.keys(COREDNS_VERSIONS).map(Number).sort((a, b) => a - b);
-  const nearest = minor === undefined ? known.at(-1)! : known.reduce((best, m) => (Math.abs(m - minor) < Math.abs(best - minor) ? m : best));
-  return COREDNS_VERSIONS[nearest];
+  return forMinor(COREDNS_VERSIONS, kubernetesVersion);
 }
 
 /** `dns.imageRepository`/`imageTag` win; the default registry keeps CoreDNS under `coredns/coredns`. */

@@ -1,6 +1,6 @@
 /** Image names of the control-plane components, as kubeadm chooses them for a Kubernetes version. */
-import semver from 'semver';
 import type { ClusterConfiguration } from '../config/types.js';
+import { forMinor } from '../versions/by-minor.js';
 
 /**
  * The etcd image tag each kubeadm release uses for its own Kubernetes minor (`constants.SupportedEtcdVersion`):
@@ -18,10 +18,7 @@ export function kubernetesImage(component: string, cluster: ClusterConfiguration
 }
 
 export function etcdImageTag(kubernetesVersion: string): string {
-  const minor = semver.parse(kubernetesVersion)?.minor;
-  const known = Object.keys(ETCD_IMAGE_TAGS).map(Number).sort((a, b) => a - b);
-  const nearest = minor === undefined ? known.at(-1)! : known.reduce((best, m) => (Math.abs(m - minor) < Math.abs(best - minor) ? m : best));
-  return ETCD_IMAGE_TAGS[nearest];
+  return forMinor(ETCD_IMAGE_TAGS, kubernetesVersion);
 }
 
 export function etcdImage(cluster: ClusterConfiguration): string {
