@@ -97,8 +97,18 @@ describe('bosun sandbox up: a real control plane from the real bosun init', () =
     await fs.writeFile(`${file}.tmp`, changed);
     await fs.rename(`${file}.tmp`, file);
     const hash = manifestHash(changed);
-    await ok('-n', 'kube-system', 'wait', 'pod/kube-scheduler-control-plane', `--for=jsonpath={.metadata.annotations.kubernetes\\.io/config\\.mirror}=${hash}`, WAIT);
-    await ok('-n', 'kube-system', 'wait', 'pod/kube-scheduler-control-plane', '--for=condition=Ready', WAIT);
+    // As a kubelet does, the runner replaces the mirror Pod: between delete and create it is NotFound, and
+    // kubectl wait gives up on a missing object, so a NotFound waits for the new Pod and looks again.
+    const waitScheduler = async (condition: string) => {
+      for (;;) {
+        const result = await sandbox.kubectlRun('-n', 'kube-system', 'wait', 'pod/kube-scheduler-control-plane', condition, WAIT);
+        if (result.code === 0) return;
+        expect(result.stderr, `kubectl wait ${condition}`).toMatch(/NotFound|not found/i);
+        await ok('-n', 'kube-system', 'wait', 'pod/kube-scheduler-control-plane', '--for=create', WAIT);
+      }
+    };
+    await waitScheduler(`--for=jsonpath={.metadata.annotations.kubernetes\\.io/config\\.mirror}=${hash}`);
+    await waitScheduler('--for=condition=Ready');
 
     await fs.writeFile(path.join(manifests(), 'broken.yaml'), `apiVersion: v1
 kind: Pod
