@@ -5,9 +5,11 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { machineLine, REPO } from './lib.mjs';
+import { joinSection } from './sections/join.mjs';
 import { pkiSection } from './sections/pki.mjs';
+import { drainSection } from './sections/drain.mjs';
 
-const SECTIONS = [pkiSection];
+const SECTIONS = [pkiSection, joinSection, drainSection];
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((name) => !SECTIONS.some((s) => s.name === name));

@@ -109,8 +109,9 @@ export function registerSandbox(program: Command): void {
     .addOption(dirOption())
     .addOption(new Option('--workers <n>', 'simulated workers to join, in parallel').default(0).argParser(count('--workers')))
     .addOption(new Option('--control-planes <n>', 'control-plane nodes to join, one after the other').default(0).argParser(count('--control-planes')))
+    .addOption(new Option('--parallel <n>', 'how many workers join at once (default: all)').argParser(count('--parallel')))
     .option('--timings', 'print how long the joins took, as JSON')
-    .action(async (opts: { dir: string; workers: number; controlPlanes: number; timings?: boolean }) => {
+    .action(async (opts: { dir: string; workers: number; controlPlanes: number; parallel?: number; timings?: boolean }) => {
       const timings = await (await import('./join.js')).sandboxJoin(opts);
       if (opts.timings) printTimings(timings);
     });

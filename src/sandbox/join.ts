@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import pLimit from 'p-limit';
 import { parseAllDocuments } from 'yaml';
 import { connectCluster } from '../cluster/connect.js';
 import { KUBECONFIG_FILES, KUBERNETES_DIR } from '../constants.js';
@@ -19,6 +20,8 @@ export interface JoinOptions {
   dir: string;
   workers: number;
   controlPlanes: number;
+  /** How many workers join at once (all by default). */
+  parallel?: number;
 }
 
 const ADMIN_CONF = `${KUBERNETES_DIR}/${KUBECONFIG_FILES.admin}`;
@@ -69,9 +72,10 @@ function joinArgs(line: string): string[] {
   return words.slice(1);
 }
 
-function nextName(state: SandboxState, prefix: string): string {
+/** `worker-1`, `worker-2`, …; control-plane nodes count on from the first one, `control-plane`: `control-plane-2`, … */
+function nextName(state: SandboxState, prefix: string, first = 1): string {
   const taken = new Set(state.nodes.map((n) => n.name));
-  for (let i = 1; ; i++) if (!taken.has(`${prefix}-${i}`)) return `${prefix}-${i}`;
+  for (let i = first; ; i++) if (!taken.has(`${prefix}-${i}`)) return `${prefix}-${i}`;
 }
 
 /** The next free network index: .10 + index is the node's address, so indices never repeat. */
@@ -116,7 +120,7 @@ export async function sandboxJoin(opts: JoinOptions): Promise<Timings> {
       path.join(paths.logs(CONTROL_PLANE_NODE), 'upload-certs.log'),
     );
     const line = await runBosun(bosun(['token', 'create', '--print-join-command', '--certificate-key', key, '--kubeconfig', admin]), path.join(paths.logs(CONTROL_PLANE_NODE), 'token-create.log'));
-    const name = nextName(state, CONTROL_PLANE_NODE);
+    const name = nextName(state, CONTROL_PLANE_NODE, 2);
     const node: SandboxNode = { name, role: 'control-plane', simulated: false, network: nodeNetwork(state.network, name, nextNetworkIndex(state)) };
     state.nodes.push(node);
     await writeState(opts.dir, state);
@@ -142,12 +146,15 @@ export async function sandboxJoin(opts: JoinOptions): Promise<Timings> {
       names.push(name);
     }
     await writeState(opts.dir, state);
-    say(`joining ${names.length} simulated worker(s) in parallel: ${names.join(', ')}`);
+    say(`joining ${names.length} simulated worker(s), ${opts.parallel ?? names.length} at a time: ${names.join(', ')}`);
     const cpuBefore = childrenCpuSeconds();
     const started = Date.now();
+    const limit = pLimit(opts.parallel ?? names.length);
     await Promise.all(
       names.map((name) =>
-        runBosun(bosun([...joinArgs(line), '--rootfs', paths.nodeRoot(name), '--node-name', name, '--ignore-preflight-errors', SIMULATED_IGNORED_CHECKS]), path.join(paths.logs(name), 'join.log')),
+        limit(() =>
+          runBosun(bosun([...joinArgs(line), '--rootfs', paths.nodeRoot(name), '--node-name', name, '--ignore-preflight-errors', SIMULATED_IGNORED_CHECKS]), path.join(paths.logs(name), 'join.log')),
+        ),
       ),
     );
     timings['join/workers-joined'] = (Date.now() - started) / 1000;

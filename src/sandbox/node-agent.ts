@@ -70,7 +70,7 @@ export class NodeAgent {
   private readonly busy = new Set<string>();
   /** When a node whose bootstrap failed may be tried again. */
   private readonly retryAt = new Map<string, number>();
-  /** Addresses of nodes the state does not list (joined by hand), by node. */
+  /** The last byte of the address of each node the state does not list (joined by hand). */
   private readonly extra = new Map<string, number>();
   private timer?: NodeJS.Timeout;
   private scanning = false;
@@ -155,10 +155,10 @@ export class NodeAgent {
 
     const node = state.nodes.find((n) => n.name === dirName);
     if (node?.network) return;
-    const simulated = state.nodes.filter((n) => n.simulated);
-    if (!node && !this.extra.has(dirName)) this.extra.set(dirName, simulated.length + this.extra.size);
-    const index = node ? simulated.indexOf(node) : this.extra.get(dirName)!;
-    const address = `10.251.${state.network.slot}.${100 + index}`;
+    // Simulated nodes have .100 up, in the order of the state (as `up` numbers them); nodes joined by hand .254 down.
+    if (!node && !this.extra.has(dirName)) this.extra.set(dirName, 254 - this.extra.size);
+    const last = node ? 100 + state.nodes.filter((n) => n.simulated).indexOf(node) : this.extra.get(dirName)!;
+    const address = `10.251.${state.network.slot}.${last}`;
     const asNode = new KubeCluster(staticTransport(target.server, { ca, cert: certPem, key: keyPem }));
     try {
       await asNode.create(registeredNode({ name: nodeName, address, kubeletVersion: state.kubernetesVersion }));

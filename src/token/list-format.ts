@@ -66,5 +66,7 @@ function outputObject(token: BootstrapToken) {
 export function formatTokens(tokens: BootstrapToken[], format: OutputFormat, now = new Date()): string {
   if (format === 'text') return formatTokenTable(tokens, now);
   if (format === 'json') return tokens.map((t) => `${JSON.stringify(outputObject(t), null, 4)}\n`).join('');
-  return tokens.map((t, i) => `${i ? '---\n' : ''}${emitYaml(outputObject(t))}`).join('');
+  // kubeadm's YAML goes through JSON into a map: keys in alphabetical order.
+  const sorted = (t: BootstrapToken) => Object.fromEntries(Object.entries(outputObject(t)).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return tokens.map((t, i) => `${i ? '---\n' : ''}${emitYaml(sorted(t))}`).join('');
 }

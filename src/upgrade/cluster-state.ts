@@ -87,7 +87,7 @@ export function staticPodStatus(pod: PodObject): StaticPodStatus | undefined {
   };
 }
 
-export function nodeStatus(node: NodeObject): NodeStatus {
+function nodeStatus(node: NodeObject): NodeStatus {
   return {
     name: node.metadata.name,
     controlPlane: node.metadata.labels?.[CONTROL_PLANE_LABEL] !== undefined,

@@ -6,13 +6,14 @@ import { DEFAULTS } from '../config/defaults.js';
 import type { Node, Pod, PodDisruptionBudget } from '../drain/types.js';
 import { KUBECONFIG_FILES, KUBERNETES_DIR } from '../constants.js';
 import { UserError } from '../errors.js';
-import { readText } from '../host/host.js';
+import { readText, type Host } from '../host/host.js';
 import { LocalHost } from '../host/local.js';
 import { RecordingHost } from '../host/recording.js';
 import { manifestPath } from '../manifests/static-pods.js';
 import { VERSION } from '../version.js';
 import { describeViolations, upgradeTargets, type SkewOverride } from '../versions/skew.js';
 import { addPhaseCommands } from '../workflow/cli.js';
+import type { Phase } from '../workflow/phase.js';
 import { runWorkflow } from '../workflow/run.js';
 import { readClusterState } from './cluster-state.js';
 import { confirm } from './confirm.js';
@@ -22,13 +23,12 @@ import { printUpgradeDryRun } from './dry-run.js';
 import { forecastDrains } from './forecast.js';
 import { KUBELET_INSTALLERS } from './kubelet.js';
 import { upgradeContext } from './make-context.js';
-import { desiredManifests } from './manifests.js';
-import { readManifest, readManifestFacts } from './node.js';
 import { parseMaxUnavailable } from './nodes/plan.js';
 import { applyPhases, nodePhases } from './phases.js';
 import { checkVersionPolicy } from './phases/preflight.js';
 import { formatPlan, type PlanFormat } from './plan-output.js';
 import { nodeTarget, planUpgrade, RefusedUpgrade } from './plan.js';
+import { desiredStaticPods } from './static-pod.js';
 import { registerUpgradeNodes } from './nodes/command.js';
 
 const list = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
@@ -114,41 +114,52 @@ function upgradeOptions(opts: CliOptions): UpgradeOptions {
   };
 }
 
-/** Runs one of the phase trees on this node; a dry run ends with what it would have changed. */
-async function runUpgrade(cmd: Command, make: (opts: CliOptions, ctx: UpgradeContext['host']) => UpgradeContext, tree: typeof applyPhases, only?: string, before?: (ctx: UpgradeContext, opts: CliOptions) => Promise<void>): Promise<void> {
+/** One of the phase trees, how its context is made, and what runs before it (apply asks for confirmation). */
+interface UpgradeRunner {
+  tree: Phase<UpgradeContext>[];
+  context(opts: CliOptions, host: Host): UpgradeContext;
+  before?(ctx: UpgradeContext, opts: CliOptions): Promise<void>;
+}
+
+/** Runs a phase tree on this node; a dry run ends with what it would have changed. */
+async function runUpgrade(cmd: Command, runner: UpgradeRunner, only?: string): Promise<void> {
   const opts = cmd.optsWithGlobals<CliOptions>();
   const local = new LocalHost(opts.rootfs ?? '/');
   const host = opts.dryRun ? new RecordingHost(local) : local;
-  const ctx = make(opts, host);
-  if (before) await before(ctx, opts);
-  await runWorkflow(tree, ctx, { skip: opts.skipPhases ?? [], only });
+  const ctx = runner.context(opts, host);
+  await runner.before?.(ctx, opts);
+  await runWorkflow(runner.tree, ctx, { skip: opts.skipPhases ?? [], only });
   if (host instanceof RecordingHost) {
     const cluster = await ctx.cluster();
     await printUpgradeDryRun(host, local, cluster instanceof RecordingCluster ? cluster : undefined);
   }
 }
 
-/** Like kubeadm: the version rules first, then a question, unless --yes or --dry-run. */
-async function confirmApply(ctx: UpgradeContext, opts: CliOptions): Promise<void> {
-  if (opts.dryRun || opts.yes) return;
-  const [state, node, target] = await Promise.all([ctx.state(), ctx.node(), ctx.target()]);
-  checkVersionPolicy(state, target, ctx.options.overrides);
-  await confirm(`[upgrade] Upgrading the control plane of node ${node.name} from ${state.apiServerVersion} to ${target}. Are you sure you want to proceed?`);
-}
-
-function applyContext(version: string | undefined) {
-  return (opts: CliOptions, host: UpgradeContext['host']) => {
+/** `upgrade apply <version>`: like kubeadm, the version rules first, then a question, unless --yes or --dry-run. */
+const applyRunner = (version: string | undefined): UpgradeRunner => ({
+  tree: applyPhases,
+  context: (opts, host) => {
     if (!version) throw new UserError('upgrade apply needs the version to upgrade to, e.g. "bosun upgrade apply v1.37.1" (see "bosun upgrade plan")');
     return upgradeContext({ host, options: upgradeOptions(opts), target: version });
-  };
-}
+  },
+  before: async (ctx, opts) => {
+    if (opts.dryRun || opts.yes) return;
+    const [state, node, target] = await Promise.all([ctx.state(), ctx.node(), ctx.target()]);
+    checkVersionPolicy(state, target, ctx.options.overrides);
+    await confirm(`[upgrade] Upgrading the control plane of node ${node.name} from ${state.apiServerVersion} to ${target}. Are you sure you want to proceed?`);
+  },
+});
 
-function nodeContext(opts: CliOptions, host: UpgradeContext['host']): UpgradeContext {
-  const how = opts.kubeletInstall ?? (host.root === '/' ? 'package' : 'none');
-  const kubelet = KUBELET_INSTALLERS[how];
-  if (!kubelet) throw new UserError(`--kubelet-install: expected one of ${Object.keys(KUBELET_INSTALLERS).join(', ')}, got "${how}"`);
-  return upgradeContext({ host, options: upgradeOptions(opts), kubelet });
-}
+/** `upgrade node`: the kubelet is swapped by the chosen Host step (package on a real node, none with --rootfs). */
+const nodeRunner: UpgradeRunner = {
+  tree: nodePhases,
+  context: (opts, host) => {
+    const how = opts.kubeletInstall ?? (host.root === '/' ? 'package' : 'none');
+    const kubelet = KUBELET_INSTALLERS[how];
+    if (!kubelet) throw new UserError(`--kubelet-install: expected one of ${Object.keys(KUBELET_INSTALLERS).join(', ')}, got "${how}"`);
+    return upgradeContext({ host, options: upgradeOptions(opts), kubelet });
+  },
+};
 
 async function runPlan(version: string | undefined, opts: CliOptions): Promise<void> {
   const cluster = await connectCluster(new LocalHost(opts.rootfs ?? '/'), opts.kubeconfig, false);
@@ -190,9 +201,7 @@ async function runDiff(version: string | undefined, opts: CliOptions): Promise<v
   const target = version ?? next.minor ?? next.patch ?? state.apiServerVersion;
   const ctx = upgradeContext({ host, options: { ...upgradeOptions(opts), dryRun: true }, target, cluster });
   checkVersionPolicy(state, await ctx.target(), ctx.options.overrides);
-  const cfg = await ctx.config();
-  const facts = await readManifestFacts(host, cfg.cluster.certificatesDir);
-  const desired = desiredManifests(cfg, facts, { currentEtcd: (await readManifest(host, 'etcd'))?.pod, etcdUpgrade: opts.etcdUpgrade });
+  const desired = await desiredStaticPods(ctx);
   let changed = 0;
   for (const d of desired) {
     const file = manifestPath(d.component);
@@ -218,22 +227,22 @@ export function registerUpgrade(program: Command): Command {
     .description('Upgrade your Kubernetes cluster to the specified version')
     .argument('[version]', 'the version to upgrade to, e.g. v1.37.1')
     .option('-y, --yes', 'perform the upgrade and do not prompt for confirmation (non-interactive mode)')
-    .action((version: string | undefined, _opts, cmd: Command) => runUpgrade(cmd, applyContext(version), applyPhases, undefined, confirmApply));
+    .action((version: string | undefined, _opts, cmd: Command) => runUpgrade(cmd, applyRunner(version)));
   const applyPhase = apply.command('phase').description('Use this command to invoke single phase of the "apply" workflow');
   addPhaseCommands(
     applyPhase,
     applyPhases,
     (cmd) => changeFlags(cmd).argument('<version>', 'the version to upgrade to').option('-y, --yes', 'do not prompt for confirmation'),
-    (path, cmd) => runUpgrade(cmd, applyContext(cmd.processedArgs[0] as string), applyPhases, path, confirmApply),
+    (path, cmd) => runUpgrade(cmd, applyRunner(cmd.processedArgs[0] as string), path),
   );
 
   const nodeFlags = (cmd: Command) =>
     changeFlags(cmd).option('--kubelet-install <how>', 'how the kubelet binary is replaced: package (apt, dnf or yum on the node) or none (default: package on /, none with --rootfs)');
   const node = nodeFlags(upgrade.command('node'))
     .description('Upgrade commands for a node in the cluster')
-    .action((_opts, cmd: Command) => runUpgrade(cmd, nodeContext, nodePhases));
+    .action((_opts, cmd: Command) => runUpgrade(cmd, nodeRunner));
   addPhaseCommands(node.command('phase').description('Use this command to invoke single phase of the "node" workflow'), nodePhases, nodeFlags, (path, cmd) =>
-    runUpgrade(cmd, nodeContext, nodePhases, path),
+    runUpgrade(cmd, nodeRunner, path),
   );
 
   versionFlags(clusterFlags(upgrade.command('diff')))

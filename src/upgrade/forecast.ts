@@ -13,7 +13,7 @@ import { controllerOf, podName, type Node, type Pod, type PodDisruptionBudget } 
 import { planRoll, type MaxUnavailable } from './nodes/plan.js';
 
 /** A roll leaves DaemonSet pods in place (`kubectl drain --ignore-daemonsets`, as the upgrade guides do). */
-export const FORECAST_DRAIN_OPTIONS: DrainOptions = { ...DEFAULT_DRAIN_OPTIONS, ignoreDaemonSets: true };
+const FORECAST_DRAIN_OPTIONS: DrainOptions = { ...DEFAULT_DRAIN_OPTIONS, ignoreDaemonSets: true };
 
 export interface BudgetOutlook {
   pdb: string;

@@ -10,7 +10,7 @@ import { formatDuration } from '../config/duration.js';
 import { CONFIG_HASH_ANNOTATION, isPodReady, NAMESPACE, type StaticPodComponent } from './cluster-state.js';
 
 /** A restarted component that exited this often has failed, whatever the timeout says. */
-export const CRASH_RESTARTS = 5;
+const CRASH_RESTARTS = 5;
 const READYZ_POLL_MS = 250;
 /** How soon a watch refused by a just-started API server is tried again. */
 const RETRY_MS = 250;
@@ -32,14 +32,14 @@ export class ComponentNotHealthy extends Error {
   }
 }
 
-export const mirrorPodRef = (component: StaticPodComponent, node: string): ObjectRef => ({
+const mirrorPodRef = (component: StaticPodComponent, node: string): ObjectRef => ({
   apiVersion: 'v1',
   kind: 'Pod',
   namespace: NAMESPACE,
   name: `${component}-${node}`,
 });
 
-export const configHash = (pod: KubeObject | undefined) => pod?.metadata.annotations?.[CONFIG_HASH_ANNOTATION];
+const configHash = (pod: KubeObject | undefined) => pod?.metadata.annotations?.[CONFIG_HASH_ANNOTATION];
 
 /** The mirror Pod's config hash now, if there is one (the API server may be the one restarting: no answer is no hash). */
 export async function currentHash(cluster: Cluster, component: StaticPodComponent, node: string): Promise<string | undefined> {

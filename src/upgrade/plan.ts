@@ -84,7 +84,7 @@ export class RefusedUpgrade {
 }
 
 /** The components an upgrade to `target` changes, with their versions before and after. */
-export function componentChanges(state: ClusterState, cluster: ClusterConfiguration, target: string): ComponentUpgradePlan[] {
+function componentChanges(state: ClusterState, cluster: ClusterConfiguration, target: string): ComponentUpgradePlan[] {
   const at: ClusterConfiguration = { ...cluster, kubernetesVersion: target };
   const changes: ComponentUpgradePlan[] = [];
   for (const pod of state.staticPods) {
@@ -106,7 +106,7 @@ export function componentChanges(state: ClusterState, cluster: ClusterConfigurat
 }
 
 /** The kubelets, one row per node: `bosun upgrade node` (or `nodes`) moves them after the control plane. */
-export function kubeletChanges(state: ClusterState, target: string): ComponentUpgradePlan[] {
+function kubeletChanges(state: ClusterState, target: string): ComponentUpgradePlan[] {
   return state.nodes.map((n) => ({ name: 'kubelet', currentVersion: n.kubeletVersion, newVersion: target, nodeName: n.name }));
 }
 

@@ -1,7 +1,8 @@
 /**
  * Upgrading one static Pod, kubeadm's way: skip it when its manifest would not change; back up the manifest
  * (and etcd's data); renew its certificates; write the new manifest; wait for the kubelet to run it and for the
- * component to be healthy; on failure put back every manifest this run changed, and fail naming the component.
+ * component to be healthy; on failure put back the manifests this run changed (an etcd upgraded successfully stays)
+ * and fail naming the component.
  */
 import path from 'node:path/posix';
 import { formatDuration } from '../config/duration.js';
@@ -17,8 +18,8 @@ import { backupDirs, copyTree, ensureBackupDir, restoreTree } from './backup.js'
 import { imageTag } from './cluster-state.js';
 import type { UpgradeContext, UpgradedComponent } from './context.js';
 import { ComponentNotHealthy, currentHash, waitHealthy } from './health.js';
-import type { DesiredManifest } from './manifests.js';
-import { readManifest } from './node.js';
+import { desiredManifests, type DesiredManifest } from './manifests.js';
+import { readManifest, readManifestFacts } from './node.js';
 import { renewForComponent } from './renew.js';
 
 const timeoutText = (ms: number) => formatDuration(BigInt(ms) * 1_000_000n);
@@ -85,6 +86,14 @@ async function rollBack(ctx: UpgradeContext, io: PhaseIO, failed: UpgradedCompon
   }
   ctx.run.upgraded = ctx.run.upgraded.filter((e) => !restored.includes(e));
   return restored.map((e) => e.component);
+}
+
+/** The static Pods this node should run at the target version (etcd left out when its upgrade is off). */
+export async function desiredStaticPods(ctx: UpgradeContext): Promise<DesiredManifest[]> {
+  const cfg = await ctx.config();
+  const facts = await readManifestFacts(ctx.host, cfg.cluster.certificatesDir);
+  const currentEtcd = (await readManifest(ctx.host, 'etcd'))?.pod;
+  return desiredManifests(cfg, facts, { currentEtcd, etcdUpgrade: ctx.options.etcdUpgrade });
 }
 
 /** Upgrades one component to its desired manifest (see the file comment). */

@@ -62,7 +62,7 @@ export function minorLine(version: semver.SemVer): string {
 const minorIndex = (v: semver.SemVer) => v.major * 1000 + v.minor;
 
 /** The newest release bosun knows in a minor line, if any. */
-export function newestKnownPatch(line: semver.SemVer, known: readonly string[] = PINNED_KUBERNETES_VERSIONS): string | undefined {
+function newestKnownPatch(line: semver.SemVer, known: readonly string[] = PINNED_KUBERNETES_VERSIONS): string | undefined {
   return known
     .map((k) => parseKubernetesVersion(k)!)
     .filter((k) => k.major === line.major && k.minor === line.minor)

@@ -127,6 +127,9 @@ spec:
     spec: {containers: [{name: c, image: ${PAUSE}}]}
 `);
     await kubectl('rollout', 'status', 'ds/agent', WAIT);
+    // Nodes must hold only what a scenario puts there: CoreDNS would land on some and not others.
+    await kubectl('-n', 'kube-system', 'scale', 'deployment/coredns', '--replicas=0');
+    await kubectl('-n', 'kube-system', 'wait', 'pods', '-l', 'k8s-app=kube-dns', '--for=delete', WAIT);
   });
 
   afterAll(async () => {

@@ -2,18 +2,14 @@ import { MANIFESTS_DIR } from '../../constants.js';
 import type { Phase, PhaseIO } from '../../workflow/phase.js';
 import type { StaticPodComponent } from '../cluster-state.js';
 import type { UpgradeContext } from '../context.js';
-import { desiredManifests } from '../manifests.js';
-import { readManifest, readManifestFacts } from '../node.js';
-import { upgradeStaticPod } from '../static-pod.js';
+import { desiredStaticPods, upgradeStaticPod } from '../static-pod.js';
 
 async function upgradeComponent(ctx: UpgradeContext, io: PhaseIO, component: StaticPodComponent): Promise<void> {
   if (!(await ctx.node()).controlPlane) return;
   const cfg = await ctx.config();
   if (component === 'etcd' && !cfg.cluster.etcd.local) return io.log('[upgrade/etcd] External etcd: nothing to upgrade on this node');
   if (component === 'etcd' && !ctx.options.etcdUpgrade) return io.log('[upgrade/etcd] Skipping the etcd upgrade (--etcd-upgrade=false)');
-  const facts = await readManifestFacts(ctx.host, cfg.cluster.certificatesDir);
-  const currentEtcd = component === 'etcd' ? (await readManifest(ctx.host, 'etcd'))?.pod : undefined;
-  const desired = desiredManifests(cfg, facts, { currentEtcd, etcdUpgrade: ctx.options.etcdUpgrade }).find((d) => d.component === component)!;
+  const desired = (await desiredStaticPods(ctx)).find((d) => d.component === component)!;
   await upgradeStaticPod(ctx, io, desired);
 }
 

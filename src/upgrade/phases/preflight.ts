@@ -11,7 +11,11 @@ import type { UpgradeContext } from '../context.js';
 /** Backups must fit with room to spare: a full disk under /etc/kubernetes would stop the control plane. */
 const DISK_MARGIN = 1.1;
 
-const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+/** 5 KiB, 12.3 MiB, 1.5 GiB. */
+function size(bytes: number): string {
+  if (bytes < 2 ** 20) return `${Math.ceil(bytes / 2 ** 10)} KiB`;
+  return bytes < 2 ** 30 ? `${(bytes / 2 ** 20).toFixed(1)} MiB` : `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+}
 
 /**
  * The version rules for moving the control plane from the cluster's version to `target`: throws naming every
@@ -73,8 +77,8 @@ function diskSpace(ctx: UpgradeContext): Check {
       if (dataDir && components.includes('etcd')) needed += await treeSize(ctx.host, dataDir);
       needed = Math.ceil(needed * DISK_MARGIN);
       const free = await ctx.host.freeSpace(TEMP_DIR);
-      if (free === undefined) return { warnings: [`cannot tell the free space under ${TEMP_DIR}; the backups need ${mib(needed)}`] };
-      return free < needed ? { errors: [`${TEMP_DIR} has ${mib(free)} free; the backups need ${mib(needed)}`] } : {};
+      if (free === undefined) return { warnings: [`cannot tell the free space under ${TEMP_DIR}; the backups need ${size(needed)}`] };
+      return free < needed ? { errors: [`${TEMP_DIR} has ${size(free)} free; the backups need ${size(needed)}`] } : {};
     },
   };
 }

@@ -1,0 +1,97 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Host } from '../../../src/host/host.js';
+import { LocalHost } from '../../../src/host/local.js';
+import { manifestPath } from '../../../src/manifests/static-pods.js';
+import { backupStamp } from '../../../src/upgrade/backup.js';
+import type { ClusterState } from '../../../src/upgrade/cluster-state.js';
+import { upgradeConfig, type NodeIdentity } from '../../../src/upgrade/config.js';
+import type { UpgradeContext } from '../../../src/upgrade/context.js';
+import { manualInstaller } from '../../../src/upgrade/kubelet.js';
+import { applyPhases, nodePhases } from '../../../src/upgrade/phases.js';
+import { runWorkflow } from '../../../src/workflow/run.js';
+import { ADVERTISE, FakeKubelet, initConfig, NODE, options, removeTempHosts, stateOf, tempHost } from './support.js';
+
+process.env.CI = 'true';
+afterAll(removeTempHosts);
+
+const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'];
+
+function context(host: Host, state: ClusterState, target: string, identity: NodeIdentity, edit: Partial<UpgradeContext['options']> = {}): UpgradeContext {
+  return {
+    host,
+    options: options(edit),
+    target: async () => target,
+    cluster: async () => new FakeKubelet(host).asCluster(),
+    state: async () => state,
+    node: async () => identity,
+    config: async () => upgradeConfig(state.configTexts, identity, target),
+    kubelet: manualInstaller,
+    run: { stamp: backupStamp(new Date()), upgraded: [] },
+  };
+}
+
+const controlPlane: NodeIdentity = { name: NODE, controlPlane: true, advertiseAddress: ADVERTISE, bindPort: 6443 };
+
+async function nodeWithManifests(components = COMPONENTS): Promise<Host> {
+  const host = await tempHost();
+  for (const c of components) await host.writeFileAtomic(manifestPath(c), `kind: Pod # ${c}\n`, 0o600);
+  return host;
+}
+
+describe('upgrade apply preflight', () => {
+  it('passes on a healthy single control-plane cluster', async () => {
+    const host = await nodeWithManifests();
+    await runWorkflow(applyPhases, context(host, stateOf(initConfig('v1.36.3')), 'v1.37.1', controlPlane), { only: 'preflight' });
+  });
+
+  it('refuses version-rule violations before any check, naming each rule', async () => {
+    const host = await nodeWithManifests();
+    await expect(runWorkflow(applyPhases, context(host, stateOf(initConfig('v1.36.3')), 'v1.35.0', controlPlane), { only: 'preflight' }))
+      .rejects.toThrow(/cannot upgrade the control plane from v1.36.3 to v1.35.0:\n  \[no-downgrade\]/);
+  });
+
+  it('lets overridable rules through with their flag, as warnings', async () => {
+    const host = await nodeWithManifests();
+    const ctx = context(host, stateOf(initConfig('v1.36.3')), 'v1.37.9', controlPlane, { overrides: new Set(['--force']) });
+    await runWorkflow(applyPhases, ctx, { only: 'preflight' });
+  });
+
+  it('fails on NotReady control-plane nodes and missing manifests, each check named; ignored ones warn', async () => {
+    const host = await nodeWithManifests(['etcd', 'kube-apiserver']);
+    const state = stateOf(initConfig('v1.36.3'));
+    state.nodes[0].ready = false;
+    const run = (ignored: string[]) =>
+      runWorkflow(applyPhases, context(host, state, 'v1.37.1', controlPlane, { ignorePreflightErrors: new Set(ignored) }), { only: 'preflight' });
+    await expect(run([])).rejects.toThrow(
+      /\[ERROR ControlPlaneNodesReady\]: there are NotReady control-planes in the cluster: \[cp-1\][\s\S]*\[ERROR StaticPodManifest\]: the manifest for component kube-controller-manager is missing/,
+    );
+    await run(['controlplanenodesready', 'staticpodmanifest']);
+  });
+
+  it('fails when the backups would not fit on the disk', async () => {
+    const roomy = await nodeWithManifests();
+    await roomy.writeFileAtomic('/var/lib/etcd/member/snap/db', Buffer.alloc(4096), 0o600);
+    const cramped = new (class extends LocalHost {
+      override async freeSpace(): Promise<number> {
+        return 1024;
+      }
+    })(roomy.root);
+    await expect(runWorkflow(applyPhases, context(cramped, stateOf(initConfig('v1.36.3')), 'v1.37.1', controlPlane), { only: 'preflight' }))
+      .rejects.toThrow(/\[ERROR DiskSpace\]: \/etc\/kubernetes\/tmp has 1 KiB free; the backups need 5 KiB/);
+  });
+
+  it('refuses to run on a node without a control plane', async () => {
+    const host = await tempHost();
+    await expect(runWorkflow(applyPhases, context(host, stateOf(initConfig('v1.36.3')), 'v1.37.1', { name: 'w-1', controlPlane: false }), { only: 'preflight' }))
+      .rejects.toThrow(/node w-1 runs no control plane .* use "bosun upgrade node" here/);
+  });
+});
+
+describe('upgrade node preflight', () => {
+  it('will not make a kubelet newer than the API server', async () => {
+    const host = await tempHost();
+    const state = stateOf(initConfig('v1.37.1'), { apiServer: 'v1.36.3' });
+    await expect(runWorkflow(nodePhases, context(host, state, 'v1.37.1', { name: 'w-1', controlPlane: false }), { only: 'preflight' }))
+      .rejects.toThrow(/\[kubelet-skew\] kubelet v1.37.1 is newer than the API server v1.36.3; upgrade the control plane first/);
+  });
+});
