@@ -1,27 +1,5 @@
-import { signConfigMap } from '../../addons/component-config.js';
-import {
-  COREDNS,
-  coreDNSClusterRole,
-  coreDNSClusterRoleBinding,
-  coreDNSConfigMap,
-  coreDNSDeployment,
-  coreDNSService,
-  coreDNSServiceAccount,
-  DEFAULT_COREDNS_REPLICAS,
-} from '../../addons/coredns.js';
-import {
-  kubeProxyClusterRoleBinding,
-  kubeProxyConfigMap,
-  kubeProxyConfigRbac,
-  kubeProxyDaemonSet,
-  kubeProxyServiceAccount,
-} from '../../addons/kube-proxy.js';
-import type { Deployment } from '../../addons/workloads.js';
-import type { ConfigMap } from '../../cluster/objects.js';
-import { controlPlaneURL } from '../../kubeconfig/specs.js';
-import { proxyEnv } from '../../manifests/args.js';
-import { kubernetesImage } from '../../manifests/images.js';
-import { nodePkiFromInit } from '../../pki/input.js';
+import { COREDNS } from '../../addons/coredns.js';
+import { coreDNSAddon, kubeProxyAddon } from '../../addons/essential.js';
 import type { Phase, PhaseIO } from '../../workflow/phase.js';
 import { readStaticPods } from '../cluster-state.js';
 import type { UpgradeContext } from '../context.js';
@@ -47,21 +25,9 @@ async function upgradeCoreDNS(ctx: UpgradeContext, io: PhaseIO): Promise<void> {
   const cfg = (await ctx.config()).cluster;
   if (cfg.dns.disabled) return io.log('[upgrade/addon] Skipping CoreDNS: dns.disabled is set');
   if (await notYet(ctx, io, 'coredns')) return;
-  const cluster = await ctx.cluster();
-  const [deployment, corefile] = await Promise.all([
-    cluster.get<Deployment>({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: COREDNS.namespace, name: COREDNS.name }),
-    cluster.get<ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', namespace: COREDNS.namespace, name: COREDNS.name }),
-  ]);
-  // The Corefile is the operator's once it exists: kept as it is.
-  if (corefile) io.log(`[upgrade/addon] Keeping the Corefile of ConfigMap ${COREDNS.namespace}/${COREDNS.name}`);
-  await applyAll(ctx, [
-    ...(corefile ? [] : [coreDNSConfigMap(cfg)]),
-    coreDNSClusterRole(),
-    coreDNSClusterRoleBinding(),
-    coreDNSServiceAccount(),
-    coreDNSDeployment(cfg, deployment?.spec?.replicas ?? DEFAULT_COREDNS_REPLICAS),
-    coreDNSService(cfg),
-  ]);
+  const { objects, keptCorefile } = await coreDNSAddon(await ctx.cluster(), cfg);
+  if (keptCorefile) io.log(`[upgrade/addon] Keeping the Corefile of ConfigMap ${COREDNS.namespace}/${COREDNS.name}`);
+  await applyAll(ctx, objects);
   io.log('[addons] Applied essential addon: CoreDNS');
 }
 
@@ -69,13 +35,7 @@ async function upgradeKubeProxy(ctx: UpgradeContext, io: PhaseIO): Promise<void>
   const cfg = await ctx.config();
   if (cfg.cluster.proxy.disabled) return io.log('[upgrade/addon] Skipping kube-proxy: proxy.disabled is set');
   if (await notYet(ctx, io, 'kube-proxy')) return;
-  await applyAll(ctx, [
-    signConfigMap(kubeProxyConfigMap(cfg.kubeProxy, controlPlaneURL(nodePkiFromInit(cfg)))),
-    kubeProxyDaemonSet(kubernetesImage('kube-proxy', cfg.cluster), proxyEnv(process.env)),
-    kubeProxyServiceAccount(),
-    kubeProxyClusterRoleBinding(),
-    ...kubeProxyConfigRbac(),
-  ]);
+  await applyAll(ctx, kubeProxyAddon(cfg));
   io.log('[addons] Applied essential addon: kube-proxy');
 }
 

@@ -1,9 +1,5 @@
-import { signConfigMap } from '../../addons/component-config.js';
+import { kubeadmConfigObjects, kubeletConfigObjects } from '../../config/uploaded.js';
 import type { KubeObject } from '../../cluster/cluster.js';
-import { configMap, group } from '../../cluster/objects.js';
-import { NODES_GROUP, readAccess } from '../../tokens/rbac.js';
-import { DEFAULT_TOKEN_GROUP } from '../../tokens/token.js';
-import { emitYaml } from '../../util/yaml.js';
 import type { Phase } from '../../workflow/phase.js';
 import { NAMESPACE } from '../cluster-state.js';
 import type { UpgradeContext } from '../context.js';
@@ -28,10 +24,7 @@ export const uploadConfigPhase: Phase<UpgradeContext> = {
       run: async (ctx, io) => {
         io.log(`[upload-config] Storing the configuration used in ConfigMap "kubeadm-config" in the "${NAMESPACE}" Namespace`);
         const cfg = await ctx.config();
-        await applyAll(ctx, [
-          configMap(NAMESPACE, 'kubeadm-config', { ClusterConfiguration: emitYaml(cfg.cluster) }),
-          ...readAccess(NAMESPACE, 'kubeadm:nodes-kubeadm-config', 'configmaps', 'kubeadm-config', [group(DEFAULT_TOKEN_GROUP), group(NODES_GROUP)]),
-        ]);
+        await applyAll(ctx, kubeadmConfigObjects(cfg.cluster));
       },
     },
     {
@@ -41,10 +34,7 @@ export const uploadConfigPhase: Phase<UpgradeContext> = {
       run: async (ctx, io) => {
         io.log(`[upload-config] Storing the kubelet configuration in ConfigMap "kubelet-config" in the "${NAMESPACE}" Namespace`);
         const cfg = await ctx.config();
-        await applyAll(ctx, [
-          signConfigMap(configMap(NAMESPACE, 'kubelet-config', { kubelet: emitYaml(cfg.kubelet) })),
-          ...readAccess(NAMESPACE, 'kubeadm:kubelet-config', 'configmaps', 'kubelet-config', [group(NODES_GROUP), group(DEFAULT_TOKEN_GROUP)]),
-        ]);
+        await applyAll(ctx, kubeletConfigObjects(cfg.kubelet));
       },
     },
   ],
