@@ -2,7 +2,7 @@
 // times a minute pays for every file it loads, and a bundle loads a fraction of what node_modules holds.
 // Type checking is tsc's job (`npm run typecheck`); this only emits.
 import { build } from 'esbuild';
-import { rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 /** bosun speaks English: zod's other 40 message locales would be a third of the bundle. */
@@ -16,11 +16,13 @@ const zodEnglishOnly = {
   },
 };
 
-await rm('dist', { recursive: true, force: true });
+// Built beside dist/ and swapped in, so a CLI or test running meanwhile never finds dist/ half-written.
+const next = `dist.next-${process.pid}`;
+const old = `dist.old-${process.pid}`;
 await build({
   entryPoints: ['src/cli/main.ts'],
   outbase: 'src',
-  outdir: 'dist',
+  outdir: next,
   entryNames: '[dir]/[name]',
   chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
@@ -37,3 +39,6 @@ await build({
   plugins: [zodEnglishOnly],
   logLevel: 'warning',
 });
+await rename('dist', old).catch(() => {});
+await rename(next, 'dist');
+await rm(old, { recursive: true, force: true });

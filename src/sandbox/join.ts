@@ -146,10 +146,10 @@ export async function sandboxJoin(opts: JoinOptions): Promise<Timings> {
       names.push(name);
     }
     await writeState(opts.dir, state);
-    say(`joining ${names.length} simulated worker(s), ${opts.parallel ?? names.length} at a time: ${names.join(', ')}`);
+    say(`joining ${names.length} simulated worker(s), ${opts.parallel || names.length} at a time: ${names.join(', ')}`);
     const cpuBefore = childrenCpuSeconds();
     const started = Date.now();
-    const limit = pLimit(opts.parallel ?? names.length);
+    const limit = pLimit(opts.parallel || names.length);
     await Promise.all(
       names.map((name) =>
         limit(() =>

@@ -27,6 +27,8 @@ function filesUnder(dir: string): string[] {
 describe('bosun join in a sandbox', () => {
   let sandbox: Sandbox;
   let joinLine: string[];
+  /** The certificate key kubeadm-certs was last uploaded with. */
+  let uploadedKey = '';
   const root = (node: string) => sandboxPaths(sandbox.dir).nodeRoot(node);
   const ok = async (...args: string[]) => {
     const result = await sandbox.kubectlRun(...args);
@@ -185,7 +187,8 @@ describe('bosun join in a sandbox', () => {
     const key = randomBytes(32).toString('hex');
     // Certificates uploaded with one key, the join given another.
     const config = path.join(sandbox.dir, 'upload-certs-test.yaml');
-    const initConfig = readFileSync(path.join(sandbox.dir, 'init-config.yaml'), 'utf8').replace('kind: InitConfiguration\n', `kind: InitConfiguration\ncertificateKey: ${randomBytes(32).toString('hex')}\n`);
+    uploadedKey = randomBytes(32).toString('hex');
+    const initConfig = readFileSync(path.join(sandbox.dir, 'init-config.yaml'), 'utf8').replace('kind: InitConfiguration\n', `kind: InitConfiguration\ncertificateKey: ${uploadedKey}\n`);
     writeFileSync(config, initConfig, { mode: 0o600 });
     const uploaded = await bosun('init', 'phase', 'upload-certs', '--upload-certs', '--config', config, '--rootfs', root('control-plane'));
     expect(uploaded.code, uploaded.stderr).toBe(0);
@@ -196,6 +199,19 @@ describe('bosun join in a sandbox', () => {
     expect(result.stderr).toMatch(/--certificate-key does not decrypt Secret kube-system\/kubeadm-certs/);
     expect(result.stderr).not.toContain(key);
     expect(filesUnder(root('wrong-key'))).toEqual([]);
+  });
+
+  it('dry-runs a control-plane join with the right key: every file and the etcd member only recorded', async () => {
+    const result = await bosun(...joinLine, '--rootfs', root('cp-dry'), '--node-name', 'cp-dry', '--control-plane', '--certificate-key', uploadedKey,
+      '--apiserver-advertise-address', '10.0.0.98', '--ignore-preflight-errors', 'all', '--dry-run');
+    expect(result.code, result.stderr).toBe(0);
+    for (const file of ['/etc/kubernetes/pki/ca.key', '/etc/kubernetes/pki/apiserver.crt', '/etc/kubernetes/admin.conf', '/etc/kubernetes/manifests/etcd.yaml', '/etc/kubernetes/manifests/kube-apiserver.yaml']) {
+      expect(result.stdout).toContain(`[dryrun] would write ${file}`);
+    }
+    expect(result.stdout).toContain('Adding etcd member https://10.0.0.98:2380 as a learner');
+    expect(result.stdout).not.toContain('BEGIN RSA PRIVATE KEY');
+    expect(filesUnder(root('cp-dry'))).toEqual([]);
+    // etcd is left alone too: the next test finds exactly its two members.
   });
 
   it('joins a second control-plane node: two API servers and a two-member etcd, all running', async () => {
