@@ -7,10 +7,10 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { webcrypto } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from '../support/etcd.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster, KubeObject, ObjectRef } from '../../src/cluster/cluster.js';
 import { clusterFromKubeconfig, connectCluster } from '../../src/cluster/connect.js';
@@ -35,17 +35,6 @@ const run = promisify(execFile);
 const VERSION = 'v1.37.1';
 const NODE = 'cp1';
 const API_PHASES = ['wait-control-plane', 'upload-config', 'upload-certs', 'mark-control-plane', 'bootstrap-token', 'kubelet-finalize', 'addon', 'show-join-command'];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function binary(name: string, artifact = kubernetesArtifact(VERSION)): Promise<string> {
   const found = await locateBinary(artifact, name);
