@@ -3,7 +3,7 @@ import type { Cluster } from '../cluster/cluster.js';
 import { UserError } from '../errors.js';
 import { connectKubeconfig, resolveKubeconfig } from './connect.js';
 import { cordonVerb, setUnschedulable } from './cordon.js';
-import { DrainError, Drainer, type DrainIO } from './evict.js';
+import { DEFAULT_EVICTION_CONCURRENCY, DrainError, Drainer, type DrainIO } from './evict.js';
 import { addDrainFlags, drainOptions, type DrainFlags } from './flags.js';
 import type { Node } from './types.js';
 
@@ -104,6 +104,14 @@ export function registerDrain(program: Command): void {
   addDrainFlags(nodeFlags(program.command('drain').argument('[nodes...]', 'nodes to drain')))
     .description('Cordon nodes and evict their pods (kubectl drain\'s semantics; faster, and says what each pod waits for)')
     .option('--ignore-daemonsets', 'ignore DaemonSet-managed pods')
+    .addHelpText('after', `
+kubectl drain's filters, messages and exit status, with these differences:
+  - nodes are drained at once, their evictions sharing one limit of ${DEFAULT_EVICTION_CONCURRENCY} requests in flight (kubectl: one node after another, every pod at once)
+  - pods are watched until gone or replaced (kubectl: a GET per pod every second)
+  - a pod held back by a PodDisruptionBudget is evicted as soon as the budget allows, and says which budget it
+    waits for; other 429 answers are retried after their Retry-After (kubectl: every 5 s)
+  - pods under a budget are evicted first: they wait for replacements, the others do not
+  - a node that could not be drained stays cordoned, and the output says so`)
     .action((names: string[], flags: DrainFlags & NodeFlags) => drainCommand(names, flags));
 }
 

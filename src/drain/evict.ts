@@ -4,6 +4,7 @@
  * waits for a PodDisruptionBudget to allow a disruption instead of retrying every 5 s, honours Retry-After,
  * bounds the eviction requests in flight across every node it drains, and says per pod what it waits for.
  */
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import type { Cluster, EvictionAnswer } from '../cluster/cluster.js';
@@ -82,6 +83,8 @@ class NodeRun {
       signals.push(timer.signal);
     }
     this.signal = signals.length ? AbortSignal.any(signals) : new AbortController().signal;
+    // Every pod of the node waits on this signal: hundreds of listeners are expected.
+    setMaxListeners(0, this.signal);
   }
 
   wait(pod: Pod, wait: PodWait): void {
@@ -145,6 +148,7 @@ export class Drainer {
    */
   async drain(node: string, signal?: AbortSignal): Promise<void> {
     const pods = new Informer<Pod>(this.cluster, 'v1', 'Pod', this.podListOptions(node));
+    const run = new NodeRun(node, pods, this.io, this.options.timeoutSeconds, signal);
     let reported = '';
     let quiet = 0;
     const reporter = setInterval(() => {
@@ -153,13 +157,16 @@ export class Drainer {
       if (summary && (quiet === 0 || quiet % REPEAT_EVERY === 0)) this.io.err(`node ${node}: ${run.waits.size} pod(s) not gone yet: ${summary}`);
       reported = summary;
     }, REPORT_MS).unref();
-    const run = new NodeRun(node, pods, this.io, this.options.timeoutSeconds, signal);
     try {
       await Promise.all([pods.synced, this.options.disableEviction ? undefined : this.budgets.synced]);
       const plan = planNode(node, pods.values(), { daemonSets: await this.knownDaemonSets(pods.values()), options: this.options, now: Date.now() });
       if (plan.errors.length) throw new DrainError(node, plan.errors, true);
       if (plan.warnings) this.io.err(`Warning: ${plan.warnings}`);
-      const doomed = plan.decisions.filter((d) => d.delete).map((d) => d.pod);
+      // Pods under a budget first: their evictions come in rounds, each waiting for replacements, so they are
+      // the drain's critical path; the others can go while those wait.
+      const budgets = this.budgets.values();
+      const underBudget = (pod: Pod) => (!this.options.disableEviction && budgetVerdict(pod, budgets).kind === 'budget' ? 0 : 1);
+      const doomed = plan.decisions.filter((d) => d.delete).map((d) => d.pod).sort((a, b) => underBudget(a) - underBudget(b));
       for (const pod of doomed) run.wait(pod, { kind: 'queued' });
       const results = await Promise.allSettled(doomed.map((pod) => this.remove(pod, run)));
       const errors = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));
@@ -228,12 +235,20 @@ export class Drainer {
   private async evictUntilAccepted(pod: Pod, run: NodeRun): Promise<'accepted' | 'gone'> {
     const grace = this.options.gracePeriodSeconds >= 0 ? this.options.gracePeriodSeconds : undefined;
     let announced = false;
+    // An eviction names the pod, not its uid: a same-name successor (a StatefulSet's) must not be evicted instead.
+    const current = () => {
+      const seen = run.pods.get(pod.metadata.namespace, pod.metadata.name);
+      return seen?.metadata.uid === pod.metadata.uid ? seen : undefined;
+    };
     for (;;) {
       run.signal.throwIfAborted();
-      const current = run.pods.get(pod.metadata.namespace, pod.metadata.name);
-      if (!current || current.metadata.uid !== pod.metadata.uid) return 'gone';
-      const verdict = current.metadata.deletionTimestamp ? { kind: 'free' as const } : budgetVerdict(current, this.budgets.values());
-      if (verdict.kind === 'budget') await this.takeDisruption(pod, verdict.pdb, run);
+      const seen = current();
+      if (!seen) return 'gone';
+      const verdict = seen.metadata.deletionTimestamp ? { kind: 'free' as const } : budgetVerdict(seen, this.budgets.values());
+      if (verdict.kind === 'budget') {
+        await this.takeDisruption(pod, verdict.pdb, run);
+        if (!current()) return 'gone';
+      }
       run.wait(pod, { kind: 'evicting' });
       if (!announced) this.io.out(`evicting pod ${podName(pod)}`);
       announced = true;
@@ -245,7 +260,7 @@ export class Drainer {
         continue;
       }
       if (answer.code === 429 || (answer.code === 403 && hasCause(answer, 'NamespaceTerminating'))) {
-        if (answer.code === 403 && current.metadata.deletionTimestamp) return 'accepted';
+        if (answer.code === 403 && seen.metadata.deletionTimestamp) return 'accepted';
         const seconds = answer.retryAfterSeconds ?? RETRY_MS / 1000;
         const why = [answer.message || answer.reason, ...answer.causes.map((c) => c.message).filter(Boolean)].join(' ');
         run.wait(pod, { kind: 'retry', detail: `${why} (retrying after ${seconds}s)` });

@@ -23,9 +23,7 @@ export async function assembleStages(kwokDir = artifactDir(KWOK)): Promise<strin
     }
     stages.push(stage);
   }
-  // kwok plays pod stages 4 at a time by default; every kubelet works its own pods in parallel.
-  const options = { apiVersion: 'config.kwok.x-k8s.io/v1alpha1', kind: 'KwokConfiguration', options: { podPlayStageParallelism: 64 } };
-  return emitYamlDocuments([options, ...stages]);
+  return emitYamlDocuments(stages);
 }
 
 /** kwok's command line: it manages only nodes annotated `kwok.x-k8s.io/node=fake` and renews their Leases. */

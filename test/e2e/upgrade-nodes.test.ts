@@ -282,9 +282,13 @@ describe('bosun upgrade nodes', () => {
     const targets = ['worker-8', 'worker-9', 'worker-10'];
     await setKubelet(OLD, targets);
     const running = runCommand([process.execPath, BOSUN, 'upgrade', 'nodes', '--kubeconfig', sandbox.kubeconfig, '--journal-dir', journalDir,
-      '--yes', '--max-unavailable', '1', '--pause-between', '2s']);
-    // Once the first node is done, ask to abort (from here, as another operator would).
+      '--yes', '--max-unavailable', '1', '--pause-between', '10m']);
+    // Once the first node is done (the roll then pauses, until an abort ends the pause), ask to abort.
     await waitJournal((j) => j.state === 'running' && j.batches[0].gate.state === 'done');
+    // A second bosun cannot run the same roll meanwhile.
+    const second = await roll('--resume');
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/another bosun \(.*\) is running the node roll/);
     const abort = await roll('--abort');
     expect(abort.stdout).toMatch(/Abort requested: the roll run by .* stops after its current node\(s\)/);
     const r = await running;

@@ -132,6 +132,18 @@ export class JournalStore {
     if (remote) absorbRemote(this.journal, remote);
   }
 
+  /** Waits `ms` (a pause between batches), or less when an abort is requested meanwhile. */
+  async pause(ms: number, signal: AbortSignal): Promise<void> {
+    const requested = new AbortController();
+    const until = AbortSignal.any([signal, requested.signal, AbortSignal.timeout(ms)]);
+    await this.cluster.watch<ConfigMap>('v1', 'ConfigMap', { namespace: JOURNAL_NAMESPACE, fieldSelector: `metadata.name=${JOURNAL_NAME}` }, (e) => {
+      for (const cm of e.type === 'LISTED' ? e.items : e.type === 'DELETED' ? [] : [e.object]) {
+        if (parseJournal(cm.data?.[KEY], `ConfigMap ${JOURNAL_NAMESPACE}/${JOURNAL_NAME}`)?.abortRequestedAt) requested.abort();
+      }
+    }, until);
+    signal.throwIfAborted();
+  }
+
   /** `--abort` from any process: sets the request on the cluster's copy, whoever runs the roll. */
   async requestAbort(): Promise<RollJournal> {
     for (;;) {

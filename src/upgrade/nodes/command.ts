@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
@@ -105,6 +106,8 @@ async function runLocked(
   prepare?: (holder: string) => Promise<void>,
 ): Promise<void> {
   const lost = new AbortController();
+  // Every node's drain and wait listens to it.
+  setMaxListeners(0, lost.signal);
   const lock = await RollLock.acquire(cluster, processIdentity(), (why) => lost.abort(new UserError(why)));
   try {
     if (prepare) await prepare(lock.identity);
@@ -195,7 +198,7 @@ export function registerUpgradeNodes(upgrade: Command): void {
     .option('--max-unavailable <n|p%>', 'workers upgraded at once: a count or a percentage of the workers', '1')
     .option('--node-selector <selector>', 'only the nodes matching this label selector')
     .addOption(new Option('--order <order>', 'worker order: by name, or by zone (a batch never spans two zones)').choices(['name', 'zone']).default('name'))
-    .addOption(new Option('--pause-between <duration>', 'wait this long between batches').default(0).argParser(durationSeconds('--pause-between')))
+    .addOption(new Option('--pause-between <duration>', 'wait this long between batches (--abort ends the wait)').default(0).argParser(durationSeconds('--pause-between')))
     .addOption(new Option('--health-timeout <duration>', 'how long a node may take to be Ready again, and the cluster to be healthy between batches')
       .default(300).argParser(durationSeconds('--health-timeout')))
     .option('--inventory <file>', 'which executor runs each node\'s steps (nodes: [{name, executor: local|sandbox, rootfs, kubeletInstall}])')

@@ -3,7 +3,6 @@
  * new kubelet → uncordon, every step journaled before and after it runs; a health gate between batches. It can
  * be stopped anywhere (kill -9) and resumed: done steps are skipped, the step that was running runs again.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cluster } from '../../cluster/cluster.js';
 import { setUnschedulable } from '../../drain/cordon.js';
 import { Drainer } from '../../drain/evict.js';
@@ -102,7 +101,7 @@ class Roll {
       await this.gate(index, label);
       if (j.settings.pauseBetweenSeconds > 0 && index < j.batches.length - 1) {
         ctx.log(`[upgrade/nodes] pausing ${j.settings.pauseBetweenSeconds}s before the next batch`);
-        await sleep(j.settings.pauseBetweenSeconds * 1000, undefined, { signal: ctx.signal });
+        await ctx.store.pause(j.settings.pauseBetweenSeconds * 1000, ctx.signal);
       }
     }
     j.state = 'done';
