@@ -165,13 +165,16 @@ spec:
       const seen = transitions();
       await seen.listed;
       const revision = Math.floor(next() * revisions);
+      const started = Date.now();
       const run = await rollAndKill(revision);
+      const killedAfter = Date.now() - started;
       if (!run.killed) {
         // It finished before the kill landed: a complete roll, not a crash.
         expect(run.code, run.output).toBe(0);
       } else {
         killedAt.push(revision);
         const resumed = await bosun(...rollArgs(), '--resume');
+        console.info(`kill ${killedAt.length}: at revision ${revision}/${revisions} after ${killedAfter} ms; resumed in ${Date.now() - started - killedAfter} ms`);
         expect(resumed.code, `killed at revision ${revision} (seed ${SEED}):\n${run.output}\n--- resume:\n${resumed.stdout}${resumed.stderr}`).toBe(0);
       }
       await seen.stop();
@@ -185,5 +188,5 @@ spec:
       expect(j.state, context).toBe('done');
     }
     expect(killedAt.length).toBe(KILLS);
-  });
+  }, 900_000);
 });
