@@ -32,8 +32,12 @@ export function evictableWhileUnhealthy(pod: Pod, pdb: PodDisruptionBudget): boo
 export function describeBudget(pdb: PodDisruptionBudget): string {
   const s = pdb.status ?? {};
   if (!isObserved(pdb)) return `PodDisruptionBudget ${budgetName(pdb)} is not yet observed by the disruption controller`;
+  // The controller counts a pod it saw evicted as unavailable for up to two minutes (by name: a StatefulSet's new
+  // pod of the same name too), so name them.
+  const disrupted = Object.entries(s.disruptedPods ?? {}).map(([pod, at]) => `${pod} since ${at}`);
   return `PodDisruptionBudget ${budgetName(pdb)} allows ${s.disruptionsAllowed ?? 0} disruption(s) ` +
-    `(needs ${s.desiredHealthy ?? 0} healthy, has ${s.currentHealthy ?? 0} of ${s.expectedPods ?? 0})`;
+    `(needs ${s.desiredHealthy ?? 0} healthy, has ${s.currentHealthy ?? 0} of ${s.expectedPods ?? 0}` +
+    `${disrupted.length ? `; counted as evicted: ${disrupted.join(', ')}` : ''})`;
 }
 
 /** What stands between a pod and its eviction. */

@@ -56,6 +56,8 @@ export interface PodDisruptionBudget extends KubeObject {
     desiredHealthy?: number;
     expectedPods?: number;
     observedGeneration?: number;
+    /** Pods evicted and not yet seen deleted, by name, with the eviction time. */
+    disruptedPods?: Record<string, string>;
   };
 }
 

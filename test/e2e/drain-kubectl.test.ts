@@ -2,9 +2,7 @@
  * `bosun drain` against the real `kubectl drain` on identical nodes of one sandbox (same pods, same budgets):
  * the same pods evicted, the same refusals, the same exit status, the node left cordoned alike.
  */
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bosun, startSandbox, type CliResult, type Sandbox } from '../support/sandbox.js';
 
@@ -14,19 +12,9 @@ const PAUSE = 'registry.k8s.io/pause:3.10';
 
 let sandbox: Sandbox;
 let spare: string[] = [];
-const scratch = mkdtempSync(path.join(os.tmpdir(), 'bosun-drain-kubectl-'));
 
-async function kubectl(...args: string[]): Promise<string> {
-  const r = await sandbox.kubectlRun(...args);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
-async function apply(yaml: string): Promise<void> {
-  const file = path.join(scratch, `${Math.random().toString(36).slice(2)}.yaml`);
-  writeFileSync(file, yaml);
-  await kubectl('apply', '-f', file);
-}
+const kubectl = (...args: string[]) => sandbox.kubectlOk(...args);
+const apply = (yaml: string) => sandbox.apply(yaml);
 
 const deployment = (name: string, replicas: number, opts: { node?: string; emptyDir?: boolean; labels?: Record<string, string> } = {}) => `
 apiVersion: apps/v1

@@ -3,7 +3,7 @@
  * Deployments, a StatefulSet, DaemonSets and PodDisruptionBudgets rolled to the new kubelet while a watcher
  * records every budget; then the ways a roll stops: a drain that cannot start, one that cannot finish, --abort.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,17 +24,8 @@ let cluster: Cluster;
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'bosun-upgrade-nodes-'));
 const journalDir = path.join(scratch, 'journal');
 
-async function kubectl(...args: string[]): Promise<string> {
-  const r = await sandbox.kubectlRun(...args);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
-async function apply(yaml: string): Promise<void> {
-  const file = path.join(scratch, `${Math.random().toString(36).slice(2)}.yaml`);
-  writeFileSync(file, yaml);
-  await kubectl('apply', '-f', file);
-}
+const kubectl = (...args: string[]) => sandbox.kubectlOk(...args);
+const apply = (yaml: string) => sandbox.apply(yaml);
 
 const app = (kind: 'Deployment' | 'StatefulSet', name: string, replicas: number, extra = '') => `
 apiVersion: apps/v1

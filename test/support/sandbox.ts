@@ -23,13 +23,15 @@ export interface CliResult {
 }
 
 /** Runs `bosun …` (or any command) to completion, capturing its output. */
-export function runCommand(argv: string[], opts: { env?: Record<string, string> } = {}): Promise<CliResult> {
+export function runCommand(argv: string[], opts: { env?: Record<string, string>; input?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0], argv.slice(1), { env: { ...process.env, CI: 'true', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const stdin = opts.input === undefined ? 'ignore' : 'pipe';
+    const child = spawn(argv[0], argv.slice(1), { env: { ...process.env, CI: 'true', ...opts.env }, stdio: [stdin, 'pipe', 'pipe'] });
+    child.stdin?.end(opts.input);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
+    child.stdout!.on('data', (c) => (stdout += c));
+    child.stderr!.on('data', (c) => (stderr += c));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
   });
@@ -145,6 +147,10 @@ export interface Sandbox {
   up: CliResult;
   /** `kubectl --kubeconfig admin.conf …` with the sandbox's own kubectl. */
   kubectlRun(...args: string[]): Promise<CliResult>;
+  /** The same, failing with kubectl's stderr unless it succeeds; resolves to its stdout. */
+  kubectlOk(...args: string[]): Promise<string>;
+  /** `kubectl apply -f -` of a YAML stream. */
+  apply(yaml: string): Promise<void>;
   down(): Promise<CliResult>;
 }
 
@@ -160,6 +166,15 @@ export async function startSandbox(opts: { workers?: number; version?: string } 
     kubectl,
     up: result,
     kubectlRun: (...args) => runCommand([kubectl, '--kubeconfig', kubeconfig, ...args]),
+    kubectlOk: async (...args) => {
+      const r = await runCommand([kubectl, '--kubeconfig', kubeconfig, ...args]);
+      if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
+      return r.stdout;
+    },
+    apply: async (yaml) => {
+      const r = await runCommand([kubectl, '--kubeconfig', kubeconfig, 'apply', '-f', '-'], { input: yaml });
+      if (r.code !== 0) throw new Error(`kubectl apply: ${r.stderr}`);
+    },
     down: () => bosun('sandbox', 'down', '--dir', dir, '--purge'),
   };
   if (result.code !== 0) {

@@ -200,7 +200,7 @@ export function registerUpgradeNodes(upgrade: Command): void {
     .addOption(new Option('--order <order>', 'worker order: by name, or by zone (a batch never spans two zones)').choices(['name', 'zone']).default('name'))
     .addOption(new Option('--pause-between <duration>', 'wait this long between batches (--abort ends the wait)').default(0).argParser(durationSeconds('--pause-between')))
     .addOption(new Option('--health-timeout <duration>', 'how long a node may take to be Ready again, and the cluster to be healthy between batches')
-      .default(300).argParser(durationSeconds('--health-timeout')))
+      .default(300, '5m').argParser(durationSeconds('--health-timeout')))
     .option('--inventory <file>', 'which executor runs each node\'s steps (nodes: [{name, executor: local|sandbox, rootfs, kubeletInstall}])')
     .option('--executor <node=kind>', 'executor for one node (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--journal-dir <dir>', 'where the local copy of the journal is kept', defaultJournalDir())

@@ -47,7 +47,10 @@ export function evaluateHealth(nodes: Node[], pods: Pod[], baseline: HealthBasel
   return problems;
 }
 
-/** Re-checks (1 s, then backing off to 5 s) until healthy; throws the last problems once `timeoutMs` is over. */
+/**
+ * Re-checks (1 s, then backing off to 5 s) until healthy, returning the pods it last listed; throws the last
+ * problems once `timeoutMs` is over.
+ */
 export async function waitHealthy(
   cluster: Cluster,
   nodes: Informer<Node>,
@@ -55,13 +58,14 @@ export async function waitHealthy(
   timeoutMs: number,
   log: (line: string) => void,
   signal: AbortSignal,
-): Promise<void> {
+): Promise<Pod[]> {
   const deadline = Date.now() + timeoutMs;
   let delay = 1000;
   let reported = '';
   for (;;) {
-    const problems = evaluateHealth(nodes.values(), await cluster.list<Pod>('v1', 'Pod'), baseline);
-    if (!problems.length) return;
+    const pods = await cluster.list<Pod>('v1', 'Pod');
+    const problems = evaluateHealth(nodes.values(), pods, baseline);
+    if (!problems.length) return pods;
     const text = problems.slice(0, 10).join('; ') + (problems.length > 10 ? `; and ${problems.length - 10} more` : '');
     if (Date.now() >= deadline) throw new Error(`not healthy after ${timeoutMs / 1000}s: ${text}`);
     if (text !== reported) log(`[upgrade/nodes] health gate waiting: ${text}`);

@@ -54,6 +54,8 @@ class Roll {
   private readonly nodes: Informer<Node>;
   private readonly drainer: Drainer;
   private evicted = 0;
+  /** The pods the last health gate listed: the next batch's preflight starts from them. */
+  private gatePods?: Pod[];
 
   constructor(private readonly ctx: RollContext) {
     this.j = ctx.store.journal;
@@ -102,6 +104,7 @@ class Roll {
       if (j.settings.pauseBetweenSeconds > 0 && index < j.batches.length - 1) {
         ctx.log(`[upgrade/nodes] pausing ${j.settings.pauseBetweenSeconds}s before the next batch`);
         await ctx.store.pause(j.settings.pauseBetweenSeconds * 1000, ctx.signal);
+        this.gatePods = undefined;
       }
     }
     j.state = 'done';
@@ -126,8 +129,10 @@ class Roll {
     const fresh = pending.filter((name) => this.j.nodes[name].steps[0].state === 'pending');
     if (!fresh.length) return;
     const { cluster } = this.ctx;
+    const listed = this.j.settings.drain.podSelector ? undefined : this.gatePods;
+    this.gatePods = undefined;
     const [pods, pdbs, daemonSets] = await Promise.all([
-      cluster.list<Pod>('v1', 'Pod', { labelSelector: this.j.settings.drain.podSelector }),
+      listed ?? cluster.list<Pod>('v1', 'Pod', { labelSelector: this.j.settings.drain.podSelector }),
       this.j.settings.drain.disableEviction ? Promise.resolve([]) : cluster.list<PodDisruptionBudget>('policy/v1', 'PodDisruptionBudget'),
       cluster.list('apps/v1', 'DaemonSet'),
     ]);
@@ -223,7 +228,7 @@ class Roll {
     startStep(gate);
     await ctx.store.commit();
     try {
-      await waitHealthy(ctx.cluster, this.nodes, j.baseline, j.settings.healthTimeoutSeconds * 1000, ctx.log, ctx.signal);
+      this.gatePods = await waitHealthy(ctx.cluster, this.nodes, j.baseline, j.settings.healthTimeoutSeconds * 1000, ctx.log, ctx.signal);
     } catch (err) {
       finishStep(gate, errorText(err));
       return stopFailed(ctx, `the health gate after ${label} failed: ${errorText(err)}`);
