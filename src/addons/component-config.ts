@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ConfigMap } from '../cluster/objects.js';
+import type { ConfigMap } from '../kube/objects.js';
 
 /**
  * kubeadm marks the component-config ConfigMaps it generated (kubelet-config, kube-proxy) with a hash of their

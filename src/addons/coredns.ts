@@ -1,6 +1,6 @@
 import type { ClusterConfiguration } from '../config/types.js';
 import { formatIP, nthIP, parseCIDRList } from '../config/net.js';
-import { clusterRole, clusterRoleBinding, configMap, rule, serviceAccount, serviceAccountSubject, type ConfigMap, type Role, type RoleBinding, type ServiceAccount } from '../cluster/objects.js';
+import { clusterRole, clusterRoleBinding, configMap, rule, serviceAccount, serviceAccountSubject, type ConfigMap, type Role, type RoleBinding, type ServiceAccount } from '../kube/objects.js';
 import type { Deployment, Service } from './workloads.js';
 import { forMinor } from '../versions/by-minor.js';
 

@@ -1,5 +1,5 @@
 import type { Cluster, KubeObject } from '../cluster/cluster.js';
-import type { ConfigMap } from '../cluster/objects.js';
+import type { ConfigMap } from '../kube/objects.js';
 import type { ClusterConfiguration, InitConfig } from '../config/types.js';
 import { UserError } from '../errors.js';
 import { controlPlaneURL } from '../kubeconfig/specs.js';

@@ -1,7 +1,7 @@
 /** The apps/v1 and core/v1 shapes the essential addons use, as typed values (field names as the API has them). */
 import type { KubeObject } from '../cluster/cluster.js';
 import type { EnvVar } from '../config/types.js';
-import type { Metadata } from '../cluster/objects.js';
+import type { Metadata } from '../kube/objects.js';
 
 export interface Toleration {
   key?: string;

@@ -10,15 +10,15 @@ type Register = (program: Command) => void;
  * help and unknown words load them all.
  */
 const COMMANDS: Record<string, () => Promise<Register>> = {
-  init: async () => (await import('../init/command.js')).registerInit,
-  join: async () => (await import('../join/command.js')).registerJoin,
-  token: async () => (await import('../token/command.js')).registerToken,
-  config: async () => (await import('./config-command.js')).registerConfig,
+  init: async () => (await import('../commands/init/command.js')).registerInit,
+  join: async () => (await import('../commands/join/command.js')).registerJoin,
+  token: async () => (await import('../commands/token/command.js')).registerToken,
+  config: async () => (await import('../commands/config/command.js')).registerConfig,
   sandbox: async () => (await import('../sandbox/command.js')).registerSandbox,
-  upgrade: async () => (await import('../upgrade/command.js')).registerUpgrade,
-  drain: async () => (await import('../drain/command.js')).registerDrain,
-  cordon: async () => (await import('../drain/command.js')).registerCordon,
-  uncordon: async () => (await import('../drain/command.js')).registerUncordon,
+  upgrade: async () => (await import('../commands/upgrade/command.js')).registerUpgrade,
+  drain: async () => (await import('../commands/drain/command.js')).registerDrain,
+  cordon: async () => (await import('../commands/drain/command.js')).registerCordon,
+  uncordon: async () => (await import('../commands/drain/command.js')).registerUncordon,
 };
 
 function chosenCommands(argv: string[]): string[] {

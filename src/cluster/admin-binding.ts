@@ -1,6 +1,6 @@
 import type { Cluster, CollectionEvent, EvictionAnswer, KubeObject, ListOptions, ObjectRef } from './cluster.js';
 import { ClusterError } from './errors.js';
-import { clusterRoleBinding, group } from './objects.js';
+import { clusterRoleBinding, group } from '../kube/objects.js';
 
 /** kubeadm's group for admin.conf, and the binding that gives it cluster-admin. */
 export const CLUSTER_ADMINS_GROUP = 'kubeadm:cluster-admins';

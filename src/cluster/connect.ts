@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { KUBECONFIG_FILES } from '../constants.js';
+import { KUBECONFIG_FILES } from '../kube/paths.js';
 import { UserError } from '../errors.js';
 import { exists, readText, type Host } from '../host/host.js';
 import { AdminCluster } from './admin-binding.js';

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FIELD_MANAGER } from '../constants.js';
+import { FIELD_MANAGER } from '../kube/paths.js';
 import type { Cluster, CollectionEvent, EvictionAnswer, KubeObject, ListOptions, ObjectRef } from './cluster.js';
 import { collectionPath, Discovery, type ResourceInfo } from './discovery.js';
 import { ClusterError, describeRef, isTransient, statusOf, TIMEOUT, UNREACHABLE } from './errors.js';

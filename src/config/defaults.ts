@@ -1,4 +1,4 @@
-import { DEFAULT_CERT_DIR, DEFAULT_ETCD_DATA_DIR } from '../constants.js';
+import { DEFAULT_CERT_DIR, DEFAULT_ETCD_DATA_DIR } from '../kube/paths.js';
 import { DEFAULT_TOKEN_GROUP, TOKEN_USAGES } from '../tokens/token.js';
 import { DEFAULT_KUBERNETES_VERSION } from '../versions/pinned.js';
 import { clusterKubeletConfiguration } from '../kubelet/config.js';

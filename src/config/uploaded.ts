@@ -1,6 +1,6 @@
 import { signConfigMap } from '../addons/component-config.js';
 import type { KubeObject } from '../cluster/cluster.js';
-import { configMap, group } from '../cluster/objects.js';
+import { configMap, group } from '../kube/objects.js';
 import { NODES_GROUP, readAccess } from '../tokens/rbac.js';
 import { DEFAULT_TOKEN_GROUP } from '../tokens/token.js';
 import { emitYaml } from '../util/yaml.js';

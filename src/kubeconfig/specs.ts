@@ -1,6 +1,6 @@
 import { isIPv6 } from 'node:net';
 import { parseHostPort } from '../config/net.js';
-import { KUBECONFIG_FILES } from '../constants.js';
+import { KUBECONFIG_FILES } from '../kube/paths.js';
 import type { Subject } from '../pki/certificate.js';
 import type { NodePki } from '../pki/input.js';
 

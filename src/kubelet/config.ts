@@ -2,7 +2,7 @@
 import path from 'node:path/posix';
 import { formatIP, nthIP, parseCIDRList } from '../config/net.js';
 import type { ClusterConfiguration, KubeletConfiguration } from '../config/types.js';
-import { MANIFESTS_DIR } from '../constants.js';
+import { MANIFESTS_DIR } from '../kube/paths.js';
 import { UserError } from '../errors.js';
 import { emitYaml } from '../util/yaml.js';
 

@@ -1,6 +1,6 @@
 /** The static Pods of kube-apiserver, kube-controller-manager and kube-scheduler, as kubeadm writes them. */
 import path from 'node:path/posix';
-import { KUBECONFIG_FILES, KUBERNETES_DIR } from '../constants.js';
+import { KUBECONFIG_FILES, KUBERNETES_DIR } from '../kube/paths.js';
 import type { APIEndpoint, Arg, ClusterConfiguration, EnvVar } from '../config/types.js';
 import { joinHostPort, loopbackFor, probeHost } from './address.js';
 import { argValue, argsToCommand, mergeEnv, setArg } from './args.js';

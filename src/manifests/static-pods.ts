@@ -3,7 +3,7 @@ import path from 'node:path/posix';
 import { DEFAULTS } from '../config/defaults.js';
 import { parseDuration } from '../config/duration.js';
 import type { APIEndpoint, EnvVar, InitConfig, LocalEtcd } from '../config/types.js';
-import { MANIFESTS_DIR } from '../constants.js';
+import { MANIFESTS_DIR } from '../kube/paths.js';
 import { UserError } from '../errors.js';
 import { emitYaml } from '../util/yaml.js';
 import type { ControlPlaneInput } from './control-plane.js';

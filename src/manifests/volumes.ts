@@ -1,6 +1,6 @@
 /** The host paths each control-plane component mounts, as kubeadm chooses them. */
 import path from 'node:path/posix';
-import { KUBECONFIG_FILES, KUBERNETES_DIR } from '../constants.js';
+import { KUBECONFIG_FILES, KUBERNETES_DIR } from '../kube/paths.js';
 import type { ClusterConfiguration, ExternalEtcd } from '../config/types.js';
 import type { HostMount } from './pod.js';
 

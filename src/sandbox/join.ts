@@ -5,7 +5,7 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import { parseAllDocuments } from 'yaml';
 import { connectCluster } from '../cluster/connect.js';
-import { KUBECONFIG_FILES, KUBERNETES_DIR } from '../constants.js';
+import { KUBECONFIG_FILES, KUBERNETES_DIR } from '../kube/paths.js';
 import { UserError } from '../errors.js';
 import { LocalHost } from '../host/local.js';
 import { generateCertificateKey } from '../tokens/certs-secret.js';

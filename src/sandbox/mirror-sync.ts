@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { KUBECONFIG_FILES, KUBELET_CLIENT_CERT, KUBERNETES_DIR, SECRET_MODE } from '../constants.js';
+import { KUBECONFIG_FILES, KUBELET_CLIENT_CERT, KUBERNETES_DIR, SECRET_MODE } from '../kube/paths.js';
 import type { KubeObject } from '../cluster/cluster.js';
 import { LocalHost } from '../host/local.js';
 import { parseYaml } from '../util/yaml.js';

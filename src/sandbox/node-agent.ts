@@ -5,7 +5,7 @@ import type { KubeObject } from '../cluster/cluster.js';
 import { ClusterError } from '../cluster/errors.js';
 import { KubeCluster } from '../cluster/kube.js';
 import { staticTransport } from '../cluster/transport.js';
-import { KUBECONFIG_FILES, KUBELET_CLIENT_CERT, KUBELET_FLAGS_FILE, KUBERNETES_DIR, SECRET_MODE } from '../constants.js';
+import { KUBECONFIG_FILES, KUBELET_CLIENT_CERT, KUBELET_FLAGS_FILE, KUBERNETES_DIR, SECRET_MODE } from '../kube/paths.js';
 import { LocalHost } from '../host/local.js';
 import { readKubeconfigTarget } from '../kubeconfig/kubeconfig.js';
 import { x509 } from '../pki/x509.js';

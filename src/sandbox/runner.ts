@@ -2,7 +2,7 @@ import { readFileSync, statSync, watch, promises as fs, type FSWatcher } from 'n
 import { setTimeout as sleep } from 'node:timers/promises';
 import http from 'node:http';
 import path from 'node:path';
-import { MANIFESTS_DIR } from '../constants.js';
+import { MANIFESTS_DIR } from '../kube/paths.js';
 import { ETCD, kubernetesArtifact, locateBinary, type Artifact } from './binaries.js';
 import { Container, type ContainerPlan } from './container.js';
 import type { PodReport } from './mirror.js';

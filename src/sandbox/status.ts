@@ -1,7 +1,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { connectCluster } from '../cluster/connect.js';
-import { KUBECONFIG_FILES, KUBERNETES_DIR } from '../constants.js';
+import { KUBECONFIG_FILES, KUBERNETES_DIR } from '../kube/paths.js';
 import { LocalHost } from '../host/local.js';
 import type { PodReport } from './mirror.js';
 import { sandboxPaths } from './paths.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectCluster } from '../cluster/connect.js';
 import type { Cluster } from '../cluster/cluster.js';
-import { KUBECONFIG_FILES, KUBERNETES_DIR } from '../constants.js';
+import { KUBECONFIG_FILES, KUBERNETES_DIR } from '../kube/paths.js';
 import { UserError } from '../errors.js';
 import { LocalHost } from '../host/local.js';
 import { DEFAULT_KUBERNETES_VERSION } from '../versions/pinned.js';

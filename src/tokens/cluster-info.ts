@@ -1,4 +1,4 @@
-import { configMap, user, type ConfigMap, type Role, type RoleBinding } from '../cluster/objects.js';
+import { configMap, user, type ConfigMap, type Role, type RoleBinding } from '../kube/objects.js';
 import { emitYaml } from '../util/yaml.js';
 import { readAccess } from './rbac.js';
 

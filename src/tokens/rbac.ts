@@ -1,4 +1,4 @@
-import { clusterRole, clusterRoleBinding, group, role, roleBinding, rule, user, type Role, type RoleBinding } from '../cluster/objects.js';
+import { clusterRole, clusterRoleBinding, group, role, roleBinding, rule, user, type Role, type RoleBinding } from '../kube/objects.js';
 import { DEFAULT_TOKEN_GROUP } from './token.js';
 
 /** The RBAC kubeadm sets up for bootstrap tokens and node TLS bootstrap, in kubeadm's order (with its log line). */

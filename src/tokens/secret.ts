@@ -1,6 +1,6 @@
 import type { BootstrapToken } from '../config/types.js';
 import { durationMs } from '../config/duration.js';
-import { secret, secretValues, type Secret } from '../cluster/objects.js';
+import { secret, secretValues, type Secret } from '../kube/objects.js';
 import { splitToken } from './token.js';
 
 /** Bootstrap token Secrets (`kube-system/bootstrap-token-<id>`) as cluster-bootstrap defines them. */

@@ -8,9 +8,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LocalHost } from '../../src/host/local.js';
 import { localMachine } from '../../src/host/machine.js';
-import { controlPlanePhase } from '../../src/init/phases/control-plane.js';
-import { etcdPhase } from '../../src/init/phases/etcd.js';
-import { runKubeletStart } from '../../src/init/phases/kubelet-start.js';
+import { controlPlanePhase } from '../../src/commands/init/phases/control-plane.js';
+import { etcdPhase } from '../../src/commands/init/phases/etcd.js';
+import { runKubeletStart } from '../../src/commands/init/phases/kubelet-start.js';
 import { emitYaml, parseYaml } from '../../src/util/yaml.js';
 import { collectingIO, configFromFile, runPhase, testContext } from '../unit/manifests/support.js';
 

@@ -9,8 +9,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster, KubeObject } from '../../src/cluster/cluster.js';
 import { clusterFromKubeconfig } from '../../src/cluster/connect.js';
-import type { Node, Pod, PodDisruptionBudget } from '../../src/drain/types.js';
-import type { RollJournal } from '../../src/upgrade/journal/journal.js';
+import type { Node, Pod, PodDisruptionBudget } from '../../src/kube/workloads.js';
+import type { RollJournal } from '../../src/roll/journal/journal.js';
 import { bosun, runCommand, BOSUN, type Sandbox, startSandbox } from '../support/sandbox.js';
 
 const WORKERS = 20;

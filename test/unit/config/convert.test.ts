@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { argsFromMap } from '../../../src/config/convert.js';
-import { migratedYaml } from '../../../src/config/config-commands.js';
+import { migratedYaml } from '../../../src/commands/config/documents.js';
 import { readConfigText } from '../../../src/config/read.js';
 import { dataText, resolveText } from './support.js';
 

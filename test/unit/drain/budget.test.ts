@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { budgetVerdict, describeBudget, forecastBudgets } from '../../../src/drain/budget.js';
-import { selectorMatches } from '../../../src/drain/selector.js';
+import { budgetVerdict, describeBudget, forecastBudgets } from '../../../src/drain/planner/budget.js';
+import { selectorMatches } from '../../../src/drain/planner/selector.js';
 import { pdb, pod } from './fixtures.js';
 
 describe('label selectors', () => {

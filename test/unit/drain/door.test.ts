@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KubeCluster } from '../../../src/cluster/kube.js';
 import type { Request, Transport } from '../../../src/cluster/transport.js';
-import { Informer } from '../../../src/drain/informer.js';
+import { Informer } from '../../../src/drain/executor/informer.js';
 
 const CORE = JSON.stringify({ resources: [{ name: 'pods', kind: 'Pod', namespaced: true }, { name: 'pods/eviction', kind: 'Eviction', namespaced: true }, { name: 'nodes', kind: 'Node', namespaced: false }] });
 

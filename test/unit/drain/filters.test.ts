@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_DRAIN_OPTIONS, drainErrors, drainWarnings, filterPods, podsToDelete, type DrainOptions } from '../../../src/drain/filters.js';
+import { DEFAULT_DRAIN_OPTIONS, drainErrors, drainWarnings, filterPods, podsToDelete, type DrainOptions } from '../../../src/drain/planner/filters.js';
 import { pod } from './fixtures.js';
 
 const facts = (daemonSets: string[] = ['default/agent']) => ({

@@ -1,4 +1,4 @@
-import type { Node, Pod, PodDisruptionBudget } from '../../../src/drain/types.js';
+import type { Node, Pod, PodDisruptionBudget } from '../../../src/kube/workloads.js';
 
 let uid = 0;
 

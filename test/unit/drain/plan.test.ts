@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { checkCapacity, parseQuantity, podRequests } from '../../../src/drain/capacity.js';
-import { goDuration } from '../../../src/drain/evict.js';
-import { DEFAULT_DRAIN_OPTIONS } from '../../../src/drain/filters.js';
-import { planDrain } from '../../../src/drain/plan.js';
+import { checkCapacity, parseQuantity, podRequests } from '../../../src/drain/planner/capacity.js';
+import { goDuration } from '../../../src/drain/executor/evict.js';
+import { DEFAULT_DRAIN_OPTIONS } from '../../../src/drain/planner/filters.js';
+import { planDrain } from '../../../src/drain/planner/plan.js';
 import { node, pdb, pod } from './fixtures.js';
 
 describe('capacity', () => {

@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { clusterWithDefaults } from '../../../src/config/defaults.js';
 import { bootstrapKubeconfig } from '../../../src/discovery/bootstrap-kubeconfig.js';
 import { LocalHost } from '../../../src/host/local.js';
-import { kubeletConfReady, sharedCertFiles } from '../../../src/join/node-files.js';
-import { joinPhases } from '../../../src/join/phases.js';
-import { storedClusterConfiguration, storedKubeletConfiguration } from '../../../src/join/stored-config.js';
+import { kubeletConfReady, sharedCertFiles } from '../../../src/commands/join/node-files.js';
+import { joinPhases } from '../../../src/commands/join/phases.js';
+import { storedClusterConfiguration, storedKubeletConfiguration } from '../../../src/commands/join/stored-config.js';
 import { flatten } from '../../../src/workflow/phase.js';
 
 describe('the join workflow', () => {

@@ -5,9 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LocalHost } from '../../../src/host/local.js';
 import { localMachine } from '../../../src/host/machine.js';
 import { RecordingHost } from '../../../src/host/recording.js';
-import { controlPlanePhase } from '../../../src/init/phases/control-plane.js';
-import { etcdPhase } from '../../../src/init/phases/etcd.js';
-import { runKubeletStart } from '../../../src/init/phases/kubelet-start.js';
+import { controlPlanePhase } from '../../../src/commands/init/phases/control-plane.js';
+import { etcdPhase } from '../../../src/commands/init/phases/etcd.js';
+import { runKubeletStart } from '../../../src/commands/init/phases/kubelet-start.js';
 import { parseYaml } from '../../../src/util/yaml.js';
 import { collectingIO, runPhase, testConfig, testContext } from './support.js';
 

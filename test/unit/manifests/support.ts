@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { defaultInitConfig } from '../../../src/config/defaults.js';
 import type { InitConfig } from '../../../src/config/types.js';
 import type { Host } from '../../../src/host/host.js';
-import type { InitContext } from '../../../src/init/context.js';
+import type { InitContext } from '../../../src/commands/init/context.js';
 import { KeyPool } from '../../../src/pki/key-pool.js';
 import { parseAllDocuments } from '../../../src/util/yaml.js';
 import type { Phase, PhaseIO } from '../../../src/workflow/phase.js';

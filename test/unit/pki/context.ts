@@ -5,8 +5,8 @@ import { defaultInitConfig } from '../../../src/config/defaults.js';
 import type { EncryptionAlgorithm, InitConfig } from '../../../src/config/types.js';
 import type { Host } from '../../../src/host/host.js';
 import { LocalHost } from '../../../src/host/local.js';
-import type { InitContext } from '../../../src/init/context.js';
-import { initPhases } from '../../../src/init/phases.js';
+import type { InitContext } from '../../../src/commands/init/context.js';
+import { initPhases } from '../../../src/commands/init/phases.js';
 import { KeyPool } from '../../../src/pki/key-pool.js';
 import { runWorkflow } from '../../../src/workflow/run.js';
 

@@ -7,9 +7,9 @@ import type { InitConfig } from '../../../src/config/types.js';
 import type { Host } from '../../../src/host/host.js';
 import { LocalHost } from '../../../src/host/local.js';
 import { localMachine, type Machine, type PortState } from '../../../src/host/machine.js';
-import { controlPlanePhase } from '../../../src/init/phases/control-plane.js';
-import { etcdPhase } from '../../../src/init/phases/etcd.js';
-import { initChecks, runPreflight } from '../../../src/init/phases/preflight.js';
+import { controlPlanePhase } from '../../../src/commands/init/phases/control-plane.js';
+import { etcdPhase } from '../../../src/commands/init/phases/etcd.js';
+import { initChecks, runPreflight } from '../../../src/commands/init/phases/preflight.js';
 import { collectingIO, runPhase, testConfig, testContext } from '../manifests/support.js';
 
 const roots: string[] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatTokens, shortHumanDuration } from '../../../src/token/list-format.js';
-import { kubeconfigPath } from '../../../src/token/command.js';
+import { formatTokens, shortHumanDuration } from '../../../src/commands/token/list-format.js';
+import { kubeconfigPath } from '../../../src/commands/token/command.js';
 
 const now = new Date('2026-11-22T05:00:00Z');
 const tokens = [

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.js';
-import { tokenToCreate } from '../../../src/token/options.js';
+import { tokenToCreate } from '../../../src/commands/token/options.js';
 import { generateToken, isValidToken, isValidTokenGroup, isValidTokenUsage, splitToken } from '../../../src/tokens/token.js';
 
 /** cluster-bootstrap's published cases (token/util/helpers_test.go, v0.37.1). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { secretValues } from '../../../src/cluster/objects.js';
+import { secretValues } from '../../../src/kube/objects.js';
 import { expirationFor, tokenExpiration, tokenFromSecret, tokenSecret } from '../../../src/tokens/secret.js';
 
 const now = new Date('2026-01-02T03:04:05.678Z');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeFacts } from '../../../src/manifests/static-pods.js';
-import { storedClusterConfiguration, upgradeConfig } from '../../../src/upgrade/config.js';
-import { desiredManifests, etcdMembersOf } from '../../../src/upgrade/manifests.js';
+import { storedClusterConfiguration, upgradeConfig } from '../../../src/commands/upgrade/config.js';
+import { desiredManifests, etcdMembersOf } from '../../../src/commands/upgrade/manifests.js';
 import { ADVERTISE, initConfig, NODE, stateOf } from './support.js';
 
 const FACTS: NodeFacts = { presentCADirs: ['/etc/ca-certificates'], proxyEnv: [], externalCA: false };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Node, Pod, PodDisruptionBudget } from '../../../src/drain/types.js';
-import { forecastDrains } from '../../../src/upgrade/forecast.js';
+import type { Node, Pod, PodDisruptionBudget } from '../../../src/kube/workloads.js';
+import { forecastDrains } from '../../../src/commands/upgrade/forecast.js';
 
 const node = (name: string, opts: { controlPlane?: boolean; kubelet?: string; cpu?: string } = {}): Node => ({
   apiVersion: 'v1',

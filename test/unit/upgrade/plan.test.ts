@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatPlan } from '../../../src/upgrade/plan-output.js';
-import { nodeTarget, planUpgrade, RefusedUpgrade } from '../../../src/upgrade/plan.js';
+import { formatPlan } from '../../../src/commands/upgrade/plan-output.js';
+import { nodeTarget, planUpgrade, RefusedUpgrade } from '../../../src/commands/upgrade/plan.js';
 import { initConfig, stateOf } from './support.js';
 
 const KNOWN = ['v1.36.3', 'v1.37.1'];

@@ -2,12 +2,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Host } from '../../../src/host/host.js';
 import { LocalHost } from '../../../src/host/local.js';
 import { manifestPath } from '../../../src/manifests/static-pods.js';
-import { backupStamp } from '../../../src/upgrade/backup.js';
-import type { ClusterState } from '../../../src/upgrade/cluster-state.js';
-import { upgradeConfig, type NodeIdentity } from '../../../src/upgrade/config.js';
-import type { UpgradeContext } from '../../../src/upgrade/context.js';
-import { manualInstaller } from '../../../src/upgrade/kubelet.js';
-import { applyPhases, nodePhases } from '../../../src/upgrade/phases.js';
+import { backupStamp } from '../../../src/commands/upgrade/backup.js';
+import type { ClusterState } from '../../../src/commands/upgrade/cluster-state.js';
+import { upgradeConfig, type NodeIdentity } from '../../../src/commands/upgrade/config.js';
+import type { UpgradeContext } from '../../../src/commands/upgrade/context.js';
+import { manualInstaller } from '../../../src/commands/upgrade/kubelet.js';
+import { applyPhases, nodePhases } from '../../../src/commands/upgrade/phases.js';
 import { runWorkflow } from '../../../src/workflow/run.js';
 import { ADVERTISE, FakeKubelet, initConfig, NODE, options, removeTempHosts, stateOf, tempHost } from './support.js';
 

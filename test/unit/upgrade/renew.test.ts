@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { KUBERNETES_DIR } from '../../../src/constants.js';
+import { KUBERNETES_DIR } from '../../../src/kube/paths.js';
 import type { LocalHost } from '../../../src/host/local.js';
 import { buildKubeconfig, readKubeconfigTarget } from '../../../src/kubeconfig/kubeconfig.js';
 import { createCaCertificate, createLeafCertificate, encodeCertificate, parseCertificate, type Certificate } from '../../../src/pki/certificate.js';
@@ -7,7 +7,7 @@ import { keyMatchesCertificate } from '../../../src/pki/check.js';
 import { encodePrivateKey, generateKey, parsePrivateKey } from '../../../src/pki/keys.js';
 import { x509 } from '../../../src/pki/x509.js';
 import { emitYaml } from '../../../src/util/yaml.js';
-import { renewalRequest, renewForComponent } from '../../../src/upgrade/renew.js';
+import { renewalRequest, renewForComponent } from '../../../src/commands/upgrade/renew.js';
 import { initConfig, removeTempHosts, tempHost } from './support.js';
 
 afterAll(removeTempHosts);

@@ -12,8 +12,8 @@ import type { Host } from '../../../src/host/host.js';
 import { LocalHost } from '../../../src/host/local.js';
 import { ADVERTISE_ADDRESS_ANNOTATION } from '../../../src/manifests/control-plane.js';
 import { emitYaml } from '../../../src/util/yaml.js';
-import type { ClusterState } from '../../../src/upgrade/cluster-state.js';
-import type { UpgradeOptions } from '../../../src/upgrade/context.js';
+import type { ClusterState } from '../../../src/commands/upgrade/cluster-state.js';
+import type { UpgradeOptions } from '../../../src/commands/upgrade/context.js';
 
 export const NODE = 'cp-1';
 export const ADVERTISE = '192.0.2.10';

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Cluster } from '../../../../src/cluster/cluster.js';
 import { LocalHost } from '../../../../src/host/local.js';
 import { RecordingHost } from '../../../../src/host/recording.js';
-import { executorChooser, LocalExecutor, readInventory, sandboxDirOf } from '../../../../src/upgrade/nodes/executors.js';
+import { executorChooser, LocalExecutor, readInventory, sandboxDirOf } from '../../../../src/roll/executors.js';
 import { node } from '../../drain/fixtures.js';
 
 describe('executors', () => {

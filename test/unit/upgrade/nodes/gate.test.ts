@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateHealth, failingReason, healthBaseline } from '../../../../src/upgrade/nodes/gate.js';
+import { evaluateHealth, failingReason, healthBaseline } from '../../../../src/roll/gate.js';
 import { node, pod } from '../../drain/fixtures.js';
 
 describe('health gate', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_DRAIN_OPTIONS } from '../../../../src/drain/filters.js';
-import { absorbRemote, cordonedNotReleased, finishStep, newJournal, nodeDone, progress, startStep } from '../../../../src/upgrade/journal/journal.js';
-import { isDeadLocalHolder, processIdentity } from '../../../../src/upgrade/journal/lock.js';
-import { planRoll } from '../../../../src/upgrade/nodes/plan.js';
+import { DEFAULT_DRAIN_OPTIONS } from '../../../../src/drain/planner/filters.js';
+import { absorbRemote, cordonedNotReleased, finishStep, newJournal, nodeDone, progress, startStep } from '../../../../src/roll/journal/journal.js';
+import { isDeadLocalHolder, processIdentity } from '../../../../src/roll/journal/lock.js';
+import { planRoll } from '../../../../src/roll/plan.js';
 import { node } from '../../drain/fixtures.js';
 
 function journal() {

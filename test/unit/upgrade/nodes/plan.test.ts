@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { batchSize, parseMaxUnavailable, planRoll, type ExecutorKind } from '../../../../src/upgrade/nodes/plan.js';
-import { nodeSteps, NODE_SIDE_STEPS } from '../../../../src/upgrade/nodes/steps.js';
+import { batchSize, parseMaxUnavailable, planRoll, type ExecutorKind } from '../../../../src/roll/plan.js';
+import { nodeSteps, NODE_SIDE_STEPS } from '../../../../src/roll/steps.js';
 import { node } from '../../drain/fixtures.js';
 
 const cp = (name: string) => node(name, { labels: { 'node-role.kubernetes.io/control-plane': '' } });

@@ -1,0 +1,45 @@
+import type { Cluster } from '../../cluster/cluster.js';
+import type { InitConfig, JoinConfig } from '../../config/types.js';
+import type { Discovered } from '../../discovery/discover.js';
+import type { Host } from '../../host/host.js';
+import type { KeyPool } from '../../pki/key-pool.js';
+import type { PhaseIO } from '../../workflow/phase.js';
+
+/** Options of `bosun join` that are not part of the JoinConfiguration. */
+export interface JoinOptions {
+  dryRun: boolean;
+  ignorePreflightErrors: Set<string>;
+}
+
+/**
+ * Waits until `check` says done (true); otherwise it says what it sees, which a timeout reports. The dry-run waiter
+ * does not wait.
+ */
+export interface Waiter {
+  until(what: string, timeoutMs: number, check: () => Promise<true | string>): Promise<void>;
+}
+
+/**
+ * What every join phase reads. The cluster-facing parts are computed once, on first use, by whichever phase needs
+ * them first (so `bosun join phase <name>` works alone): discovery, the cluster's configuration, the doors.
+ */
+export interface JoinContext {
+  cfg: JoinConfig;
+  host: Host;
+  options: JoinOptions;
+  keys: KeyPool;
+  waiter: Waiter;
+  /** Token or file discovery: the API server and CA this node trusts, and its TLS bootstrap credentials. */
+  discovered(io: PhaseIO): Promise<Discovered>;
+  /**
+   * The cluster's configuration (kube-system/kubeadm-config and kubelet-config, read with the bootstrap credentials)
+   * with this node's registration and API endpoint: what kubeadm calls the InitConfiguration of a joining node.
+   */
+  clusterConfig(io: PhaseIO): Promise<InitConfig>;
+  /** The cluster door with the bootstrap credentials. */
+  bootstrapCluster(io: PhaseIO): Promise<Cluster>;
+  /** The cluster door with this node's admin.conf (control-plane nodes, once control-plane-prepare wrote it). */
+  adminCluster(): Promise<Cluster>;
+}
+
+export const isControlPlane = (ctx: JoinContext): boolean => ctx.cfg.join.controlPlane !== undefined;

@@ -1,0 +1,148 @@
+/** What an upgrade reads from the cluster before it decides anything: versions, nodes, configuration. */
+import type { Cluster, KubeObject } from '../../cluster/cluster.js';
+import type { ConfigMap } from '../../kube/objects.js';
+import { COREDNS } from '../../addons/coredns.js';
+import { KUBE_PROXY } from '../../addons/kube-proxy.js';
+import { UserError } from '../../errors.js';
+
+export const NAMESPACE = 'kube-system';
+export const CONTROL_PLANE_LABEL = 'node-role.kubernetes.io/control-plane';
+export const CONFIG_HASH_ANNOTATION = 'kubernetes.io/config.hash';
+/** The static Pods kubeadm (and bosun) run, in upgrade order. */
+export const STATIC_POD_COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'] as const;
+export type StaticPodComponent = (typeof STATIC_POD_COMPONENTS)[number];
+
+/** One control-plane static Pod as its mirror Pod shows it. */
+export interface StaticPodStatus {
+  component: StaticPodComponent;
+  node: string;
+  image: string;
+  /** The image tag: `v1.37.1` for Kubernetes components, `3.6.8-0` for etcd. */
+  version: string;
+  hash?: string;
+  ready: boolean;
+}
+
+export interface NodeStatus {
+  name: string;
+  controlPlane: boolean;
+  kubeletVersion: string;
+  ready: boolean;
+  unschedulable: boolean;
+}
+
+export interface AddonStatus {
+  image: string;
+  version: string;
+}
+
+export interface ClusterState {
+  /** What the API server reports (`/version`): the cluster's version. */
+  apiServerVersion: string;
+  /** `kubeadm-config` ClusterConfiguration, `kubelet-config` kubelet and `kube-proxy` config.conf, as stored. */
+  configTexts: { cluster: string; kubelet?: string; kubeProxy?: string };
+  staticPods: StaticPodStatus[];
+  nodes: NodeStatus[];
+  coreDNS?: AddonStatus;
+  kubeProxy?: AddonStatus;
+}
+
+interface PodObject extends KubeObject {
+  spec?: { nodeName?: string; containers?: Array<{ image: string }> };
+  status?: { conditions?: Array<{ type: string; status: string }> };
+}
+
+interface NodeObject extends KubeObject {
+  spec?: { unschedulable?: boolean };
+  status?: { nodeInfo?: { kubeletVersion?: string }; conditions?: Array<{ type: string; status: string }> };
+}
+
+interface WorkloadObject extends KubeObject {
+  spec?: { template?: { spec?: { containers?: Array<{ name: string; image: string }> } } };
+}
+
+/** `registry.k8s.io/kube-apiserver:v1.37.1` -> `v1.37.1` (a digest is ignored; no tag reads as `latest`). */
+export function imageTag(image: string): string {
+  const name = image.split('@')[0];
+  const colon = name.lastIndexOf(':');
+  return colon > name.lastIndexOf('/') ? name.slice(colon + 1) : 'latest';
+}
+
+const conditionTrue = (obj: { status?: { conditions?: Array<{ type: string; status: string }> } } | undefined, type: string) =>
+  obj?.status?.conditions?.some((c) => c.type === type && c.status === 'True') ?? false;
+
+export const isPodReady = (pod: PodObject | undefined) => conditionTrue(pod, 'Ready');
+
+export function staticPodStatus(pod: PodObject): StaticPodStatus | undefined {
+  const component = STATIC_POD_COMPONENTS.find((c) => c === pod.metadata.labels?.component);
+  const image = pod.spec?.containers?.[0]?.image;
+  if (!component || !image || !pod.spec?.nodeName) return undefined;
+  return {
+    component,
+    node: pod.spec.nodeName,
+    image,
+    version: imageTag(image),
+    hash: pod.metadata.annotations?.[CONFIG_HASH_ANNOTATION],
+    ready: isPodReady(pod),
+  };
+}
+
+function nodeStatus(node: NodeObject): NodeStatus {
+  return {
+    name: node.metadata.name,
+    controlPlane: node.metadata.labels?.[CONTROL_PLANE_LABEL] !== undefined,
+    kubeletVersion: node.status?.nodeInfo?.kubeletVersion ?? '',
+    ready: conditionTrue(node, 'Ready'),
+    unschedulable: node.spec?.unschedulable ?? false,
+  };
+}
+
+function addonStatus(obj: WorkloadObject | undefined, container: string): AddonStatus | undefined {
+  const image = obj?.spec?.template?.spec?.containers?.find((c) => c.name === container)?.image;
+  return image ? { image, version: imageTag(image) } : undefined;
+}
+
+/** The control-plane mirror Pods (label tier=control-plane in kube-system). */
+export async function readStaticPods(cluster: Cluster): Promise<StaticPodStatus[]> {
+  const pods = await cluster.list<PodObject>('v1', 'Pod', { namespace: NAMESPACE, labelSelector: 'tier=control-plane' });
+  return pods.flatMap((p) => staticPodStatus(p) ?? []).sort((a, b) => a.node.localeCompare(b.node) || a.component.localeCompare(b.component));
+}
+
+async function configText(cluster: Cluster, name: string, key: string): Promise<string | undefined> {
+  const cm = await cluster.get<ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', namespace: NAMESPACE, name });
+  return cm?.data?.[key];
+}
+
+/** Reads everything the plan and the preflight checks look at, in parallel. */
+export async function readClusterState(cluster: Cluster): Promise<ClusterState> {
+  const [version, clusterText, kubeletText, kubeProxyText, staticPods, nodes, coreDNS, kubeProxy] = await Promise.all([
+    cluster.raw('/version'),
+    configText(cluster, 'kubeadm-config', 'ClusterConfiguration'),
+    configText(cluster, 'kubelet-config', 'kubelet'),
+    configText(cluster, KUBE_PROXY.name, 'config.conf'),
+    readStaticPods(cluster),
+    cluster.list<NodeObject>('v1', 'Node'),
+    cluster.get<WorkloadObject>({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: COREDNS.namespace, name: COREDNS.name }),
+    cluster.get<WorkloadObject>({ apiVersion: 'apps/v1', kind: 'DaemonSet', namespace: KUBE_PROXY.namespace, name: KUBE_PROXY.name }),
+  ]);
+  if (clusterText === undefined) {
+    throw new UserError(`ConfigMap ${NAMESPACE}/kubeadm-config has no ClusterConfiguration: is this a cluster made by bosun init or kubeadm init?`);
+  }
+  let apiServerVersion: string | undefined;
+  try {
+    apiServerVersion = (JSON.parse(version.body) as { gitVersion?: string }).gitVersion;
+  } catch {
+    // reported below
+  }
+  if (version.status !== 200 || !apiServerVersion) {
+    throw new UserError(`the API server did not report its version (GET /version answered ${version.status}: ${version.body.slice(0, 200)})`);
+  }
+  return {
+    apiServerVersion,
+    configTexts: { cluster: clusterText, kubelet: kubeletText, kubeProxy: kubeProxyText },
+    staticPods,
+    nodes: nodes.map(nodeStatus).sort((a, b) => Number(b.controlPlane) - Number(a.controlPlane) || a.name.localeCompare(b.name)),
+    coreDNS: addonStatus(coreDNS, 'coredns'),
+    kubeProxy: addonStatus(kubeProxy, KUBE_PROXY.name),
+  };
+}

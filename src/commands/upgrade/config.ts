@@ -1,0 +1,66 @@
+/**
+ * The configuration an upgrade acts on, as kubeadm rebuilds it: the cluster's ConfigMaps (ClusterConfiguration,
+ * kubelet and kube-proxy component configs) with this node's identity, at the target version.
+ */
+import { clusterWithDefaults } from '../../config/defaults.js';
+import { readConfigText, type ConfigFile } from '../../config/read.js';
+import { buildInitConfig } from '../../config/resolve.js';
+import type { ClusterFile } from '../../config/schema.js';
+import type { ClusterConfiguration, InitConfig } from '../../config/types.js';
+import { normalizeKubernetesVersion } from '../../config/version.js';
+import { UserError } from '../../errors.js';
+import type { ClusterState } from './cluster-state.js';
+
+/** Who this node is, as found on it (kubelet.conf, the API server's manifest, the kubelet's instance config). */
+export interface NodeIdentity {
+  name: string;
+  /** Whether it runs the control plane (it has a kube-apiserver manifest). */
+  controlPlane: boolean;
+  advertiseAddress?: string;
+  bindPort?: number;
+  criSocket?: string;
+}
+
+/** Where each text came from, for messages. */
+const SOURCES = {
+  cluster: 'ConfigMap kube-system/kubeadm-config',
+  kubelet: 'ConfigMap kube-system/kubelet-config',
+  kubeProxy: 'ConfigMap kube-system/kube-proxy',
+} as const;
+
+function clusterDocument(texts: ClusterState['configTexts']): ClusterFile {
+  const cluster = readConfigText(texts.cluster, SOURCES.cluster).cluster;
+  if (!cluster) throw new UserError(`${SOURCES.cluster}: key ClusterConfiguration holds no ClusterConfiguration document`);
+  if (!cluster.kubernetesVersion) throw new UserError(`${SOURCES.cluster}: ClusterConfiguration: kubernetesVersion is not set`);
+  return cluster;
+}
+
+/** The cluster's ClusterConfiguration as stored, with defaults (its kubernetesVersion is what was last uploaded). */
+export function storedClusterConfiguration(texts: ClusterState['configTexts']): ClusterConfiguration {
+  const cluster = clusterWithDefaults(clusterDocument(texts));
+  return { ...cluster, kubernetesVersion: normalizeKubernetesVersion(cluster.kubernetesVersion) };
+}
+
+/**
+ * The full configuration after the upgrade: the stored documents at `target`, with this node's name, API endpoint
+ * and CRI socket. Defaults fill what the documents leave out; problems name the ConfigMap they came from.
+ */
+export function upgradeConfig(texts: ClusterState['configTexts'], node: NodeIdentity, target: string): InitConfig {
+  const cluster = clusterDocument(texts);
+  const kubelet = texts.kubelet === undefined ? undefined : readConfigText(texts.kubelet, SOURCES.kubelet).kubelet;
+  const kubeProxy = texts.kubeProxy === undefined ? undefined : readConfigText(texts.kubeProxy, SOURCES.kubeProxy).kubeProxy;
+  const file: ConfigFile = {
+    file: SOURCES.cluster,
+    init: {
+      nodeRegistration: { name: node.name, ...(node.criSocket && { criSocket: node.criSocket }) },
+      localAPIEndpoint: {
+        ...(node.advertiseAddress && { advertiseAddress: node.advertiseAddress }),
+        ...(node.bindPort && { bindPort: node.bindPort }),
+      },
+    },
+    cluster: { ...cluster, kubernetesVersion: normalizeKubernetesVersion(target) },
+    kubelet,
+    kubeProxy,
+  };
+  return buildInitConfig(file, {});
+}

@@ -1,0 +1,128 @@
+/**
+ * How an upgrade knows a restarted component is back: its mirror Pod shows a new config hash (the kubelet runs
+ * the new manifest) and is Ready; the API server also answers /readyz. Everything is read through the API, so
+ * it works the same wherever bosun runs.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Cluster, KubeObject, ObjectRef } from '../../cluster/cluster.js';
+import { ClusterError } from '../../cluster/errors.js';
+import { formatDuration } from '../../config/duration.js';
+import { CONFIG_HASH_ANNOTATION, isPodReady, NAMESPACE, type StaticPodComponent } from './cluster-state.js';
+
+/** A restarted component that exited this often has failed, whatever the timeout says. */
+const CRASH_RESTARTS = 5;
+const READYZ_POLL_MS = 250;
+/** How soon a watch refused by a just-started API server is tried again. */
+const RETRY_MS = 250;
+
+interface MirrorPod extends KubeObject {
+  status?: {
+    conditions?: Array<{ type: string; status: string }>;
+    containerStatuses?: Array<{ restartCount?: number; lastState?: { terminated?: { exitCode?: number; reason?: string } } }>;
+  };
+}
+
+/** A component did not come back; `detail` says what was last seen. */
+export class ComponentNotHealthy extends Error {
+  constructor(
+    readonly component: StaticPodComponent,
+    readonly detail: string,
+  ) {
+    super(`${component} ${detail}`);
+  }
+}
+
+const mirrorPodRef = (component: StaticPodComponent, node: string): ObjectRef => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  namespace: NAMESPACE,
+  name: `${component}-${node}`,
+});
+
+const configHash = (pod: KubeObject | undefined) => pod?.metadata.annotations?.[CONFIG_HASH_ANNOTATION];
+
+/** The mirror Pod's config hash now, if there is one (the API server may be the one restarting: no answer is no hash). */
+export async function currentHash(cluster: Cluster, component: StaticPodComponent, node: string): Promise<string | undefined> {
+  try {
+    return configHash(await cluster.get(mirrorPodRef(component, node)));
+  } catch (err) {
+    if (err instanceof ClusterError) return undefined;
+    throw err;
+  }
+}
+
+function crashes(pod: MirrorPod): string | undefined {
+  const status = pod.status?.containerStatuses?.[0];
+  if (!status || (status.restartCount ?? 0) < CRASH_RESTARTS) return undefined;
+  const last = status.lastState?.terminated;
+  return `keeps exiting: ${status.restartCount} restarts${last ? `, last exit code ${last.exitCode}${last.reason ? ` (${last.reason})` : ''}` : ''}`;
+}
+
+async function apiServerReady(cluster: Cluster, deadline: number): Promise<string | undefined> {
+  let last = 'no answer';
+  while (Date.now() < deadline) {
+    try {
+      const res = await cluster.raw('/readyz');
+      if (res.status === 200) return undefined;
+      last = `/readyz answered ${res.status}: ${res.body.split('\n').filter((l) => l.startsWith('[-]')).join('; ')}`;
+    } catch (err) {
+      if (!(err instanceof ClusterError)) throw err;
+      last = err.message;
+    }
+    await sleep(Math.min(READYZ_POLL_MS, Math.max(0, deadline - Date.now())));
+  }
+  return last;
+}
+
+/**
+ * Waits until the component's mirror Pod runs a manifest other than `previousHash` (or, with `expectHash`, exactly
+ * that one) and is Ready, then (API server) until /readyz says ok. Throws ComponentNotHealthy at the deadline or
+ * when the new Pod keeps crashing.
+ */
+export async function waitHealthy(
+  cluster: Cluster,
+  component: StaticPodComponent,
+  node: string,
+  want: { previousHash?: string; expectHash?: string },
+  deadline: number,
+): Promise<void> {
+  const started = Date.now();
+  let seen: MirrorPod | undefined;
+  const isNew = (pod: MirrorPod | undefined) => {
+    const hash = configHash(pod);
+    return hash !== undefined && (want.expectHash !== undefined ? hash === want.expectHash : hash !== want.previousHash);
+  };
+  for (;;) {
+    try {
+      await cluster.watchUntil<MirrorPod>(
+        mirrorPodRef(component, node),
+        (pod) => {
+          seen = pod;
+          if (!isNew(pod)) return false;
+          const crash = crashes(pod!);
+          if (crash) throw new ComponentNotHealthy(component, crash);
+          return isPodReady(pod);
+        },
+        Math.max(0, deadline - Date.now()),
+      );
+      break;
+    } catch (err) {
+      if (!(err instanceof ClusterError)) throw err;
+      // An API server that has just started serves before its authorization caches are filled: 401 and 403 pass.
+      if ((err.code === 401 || err.code === 403) && Date.now() < deadline) {
+        await sleep(Math.min(RETRY_MS, Math.max(0, deadline - Date.now())));
+        continue;
+      }
+      if (err.reason !== 'Timeout' && Date.now() < deadline) throw new ComponentNotHealthy(component, `could not be watched: ${err.message}`);
+      const waited = formatDuration(BigInt(Math.round((Date.now() - started) / 1000)) * 1_000_000_000n);
+      const detail = !isNew(seen)
+        ? `was not restarted by the kubelet within ${waited}: its mirror Pod's ${CONFIG_HASH_ANNOTATION} is still ${configHash(seen) ?? '(none)'}`
+        : `was restarted but did not become Ready within ${waited}`;
+      throw new ComponentNotHealthy(component, detail);
+    }
+  }
+  if (component === 'kube-apiserver') {
+    const problem = await apiServerReady(cluster, deadline);
+    if (problem) throw new ComponentNotHealthy(component, `is not ready: ${problem}`);
+  }
+}

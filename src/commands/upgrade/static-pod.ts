@@ -1,0 +1,148 @@
+/**
+ * Upgrading one static Pod, kubeadm's way: skip it when its manifest would not change; back up the manifest
+ * (and etcd's data); renew its certificates; write the new manifest; wait for the kubelet to run it and for the
+ * component to be healthy; on failure put back the manifests this run changed (an etcd upgraded successfully stays)
+ * and fail naming the component.
+ */
+import path from 'node:path/posix';
+import { formatDuration } from '../../config/duration.js';
+import { MANIFESTS_DIR } from '../../kube/paths.js';
+import { UserError } from '../../errors.js';
+import { ensureDir } from '../../host/ensure-file.js';
+import type { Host } from '../../host/host.js';
+import { argValue } from '../../manifests/args.js';
+import { MANIFEST_MODE, MANIFESTS_DIR_MODE, manifestPath } from '../../manifests/static-pods.js';
+import { etcdDowngradeProblem } from '../../versions/skew.js';
+import type { PhaseIO } from '../../workflow/phase.js';
+import { backupDirs, copyTree, ensureBackupDir, restoreTree } from './backup.js';
+import { imageTag } from './cluster-state.js';
+import type { UpgradeContext, UpgradedComponent } from './context.js';
+import { ComponentNotHealthy, currentHash, waitHealthy } from './health.js';
+import { desiredManifests, type DesiredManifest } from './manifests.js';
+import { readManifest, readManifestFacts } from './node.js';
+import { renewForComponent } from './renew.js';
+
+const timeoutText = (ms: number) => formatDuration(BigInt(ms) * 1_000_000n);
+
+/** `--data-dir` of an etcd manifest's command. */
+function etcdDataDir(command: string[] | undefined): string | undefined {
+  const args = (command ?? []).flatMap((a) => {
+    const m = /^--([^=]+)=(.*)$/.exec(a);
+    return m ? [{ name: m[1], value: m[2] }] : [];
+  });
+  return argValue(args, 'data-dir');
+}
+
+/** Backs up etcd's data directory next to the manifests' backups, before etcd is touched. */
+async function backUpEtcdData(host: Host, io: PhaseIO, dataDir: string, stamp: string): Promise<UpgradedComponent['etcdData']> {
+  const dir = backupDirs(stamp).etcd;
+  const backup = path.join(dir, 'etcd');
+  await ensureBackupDir(host, dir);
+  io.log(`[upgrade/staticpods] Backing up etcd data to "${backup}"`);
+  const bytes = await copyTree(host, dataDir, backup);
+  io.log(`[upgrade/staticpods] Backed up ${bytes} bytes of etcd data`);
+  return { dir: dataDir, backup };
+}
+
+/**
+ * Puts back the manifests this run changed, newest first. etcd goes back only when it is what failed (with its
+ * data: its manifest is taken away so the kubelet stops it, the data directory is replaced, then the old manifest
+ * returns); an etcd that was upgraded successfully stays, as it serves both versions of the API server and an
+ * older etcd may not read what the newer one wrote. Then waits (within the timeout) for the restored components to
+ * run their old manifests again.
+ */
+async function rollBack(ctx: UpgradeContext, io: PhaseIO, failed: UpgradedComponent): Promise<string[]> {
+  const { host } = ctx;
+  const toRestore = [...ctx.run.upgraded].reverse().filter((e) => e.component !== 'etcd' || e === failed);
+  const kept = ctx.run.upgraded.find((e) => e.component === 'etcd' && e !== failed);
+  if (kept) io.log(`[upgrade/rollback] etcd keeps its new manifest: it was upgraded successfully (its backup is ${kept.manifestBackup})`);
+  const restored: UpgradedComponent[] = [];
+  for (const entry of toRestore) {
+    const file = manifestPath(entry.component);
+    const old = await host.readFile(entry.manifestBackup);
+    if (!old) {
+      io.log(`[upgrade/rollback] WARNING: the backup ${entry.manifestBackup} is gone; ${file} is left as it is`);
+      continue;
+    }
+    if (entry.etcdData) {
+      io.log(`[upgrade/rollback] Stopping etcd and restoring its data from "${entry.etcdData.backup}"`);
+      await host.remove(file);
+      await restoreTree(host, entry.etcdData.backup, entry.etcdData.dir);
+    }
+    io.log(`[upgrade/rollback] Restoring "${file}" from "${entry.manifestBackup}"`);
+    await host.writeFileAtomic(file, old, MANIFEST_MODE);
+    restored.push(entry);
+  }
+  const cluster = await ctx.cluster();
+  const node = (await ctx.node()).name;
+  const deadline = Date.now() + ctx.options.timeoutMs;
+  for (const entry of restored) {
+    try {
+      await waitHealthy(cluster, entry.component, node, { expectHash: entry.previousHash }, deadline);
+      io.log(`[upgrade/rollback] ${entry.component} runs its previous manifest again`);
+    } catch (err) {
+      io.log(`[upgrade/rollback] WARNING: ${entry.component} is not healthy after the rollback: ${err instanceof ComponentNotHealthy ? err.detail : (err as Error).message}`);
+    }
+  }
+  ctx.run.upgraded = ctx.run.upgraded.filter((e) => !restored.includes(e));
+  return restored.map((e) => e.component);
+}
+
+/** The static Pods this node should run at the target version (etcd left out when its upgrade is off). */
+export async function desiredStaticPods(ctx: UpgradeContext): Promise<DesiredManifest[]> {
+  const cfg = await ctx.config();
+  const facts = await readManifestFacts(ctx.host, cfg.cluster.certificatesDir);
+  const currentEtcd = (await readManifest(ctx.host, 'etcd'))?.pod;
+  return desiredManifests(cfg, facts, { currentEtcd, etcdUpgrade: ctx.options.etcdUpgrade });
+}
+
+/** Upgrades one component to its desired manifest (see the file comment). */
+export async function upgradeStaticPod(ctx: UpgradeContext, io: PhaseIO, desired: DesiredManifest): Promise<void> {
+  const { host, options } = ctx;
+  const { component } = desired;
+  const file = manifestPath(component);
+  const current = await readManifest(host, component);
+  if (!current) throw new UserError(`${file} is missing: this node does not run ${component} as a static Pod`);
+  if (current.text === desired.text) {
+    io.log(`[upgrade/staticpods] Current and new manifests of ${component} are equal, skipping upgrade`);
+    return;
+  }
+  if (component === 'etcd') {
+    const problem = etcdDowngradeProblem(imageTag(current.pod.spec.containers[0].image), imageTag(desired.pod.spec.containers[0].image));
+    if (problem) {
+      io.log(`[upgrade/etcd] WARNING: ${problem}; skipping the etcd upgrade`);
+      return;
+    }
+  }
+  const cluster = await ctx.cluster();
+  const node = (await ctx.node()).name;
+  const previousHash = await currentHash(cluster, component, node);
+  const dirs = backupDirs(ctx.run.stamp);
+  await ensureBackupDir(host, dirs.manifests);
+  const manifestBackup = path.join(dirs.manifests, `${component}.yaml`);
+  await host.writeFileAtomic(manifestBackup, current.text, MANIFEST_MODE);
+  const dataDir = component === 'etcd' ? etcdDataDir(current.pod.spec.containers[0].command) : undefined;
+  const etcdData = dataDir ? await backUpEtcdData(host, io, dataDir, ctx.run.stamp) : undefined;
+  if (options.certificateRenewal) await renewForComponent(host, (await ctx.config()).cluster, component, io.log);
+  io.log(`[upgrade/staticpods] Moving new manifest to "${file}" and backing up old manifest to "${manifestBackup}"`);
+  await ensureDir(host, MANIFESTS_DIR, MANIFESTS_DIR_MODE);
+  await host.writeFileAtomic(file, desired.text, MANIFEST_MODE);
+  const entry: UpgradedComponent = { component, manifestBackup, previousHash, ...(etcdData && { etcdData }) };
+  ctx.run.upgraded.push(entry);
+
+  io.log(`[upgrade/staticpods] Waiting for the kubelet to restart the component`);
+  io.log(`[upgrade/staticpods] This can take up to ${timeoutText(options.timeoutMs)}`);
+  try {
+    await waitHealthy(cluster, component, node, { previousHash }, Date.now() + options.timeoutMs);
+  } catch (err) {
+    // Whatever stopped the wait, the node goes back to what it ran before this run.
+    const detail = err instanceof ComponentNotHealthy ? err.detail : `its health could not be checked: ${(err as Error).message}`;
+    io.log(`[upgrade/staticpods] ${component} ${detail}; rolling back`);
+    const restored = await rollBack(ctx, io, entry);
+    throw new UserError(
+      `${component} failed on its new manifest: ${detail}. ` +
+        `Rolled back ${restored.join(', ')} to the backups in ${dirs.manifests}${etcdData ? ` (etcd data from ${etcdData.backup})` : ''}.`,
+    );
+  }
+  io.log(`[upgrade/staticpods] Component "${component}" upgraded successfully!`);
+}

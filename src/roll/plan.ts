@@ -1,0 +1,113 @@
+/**
+ * The roll's plan, pure: which nodes, in which batches, with which steps. Control-plane nodes go first, one at
+ * a time; workers follow in batches of `--max-unavailable` (a count or a share of the workers), ordered by name
+ * or by zone (a batch never spans two zones). Nodes whose kubelet already runs the target are left out.
+ */
+import { UserError } from '../errors.js';
+import type { Node } from '../kube/workloads.js';
+import { nodeSteps, type NodeOS, type StepName } from './steps.js';
+
+export const CONTROL_PLANE_LABEL = 'node-role.kubernetes.io/control-plane';
+export const ZONE_LABEL = 'topology.kubernetes.io/zone';
+
+export type ExecutorKind = 'local' | 'sandbox';
+export type Order = 'name' | 'zone';
+
+/** `--max-unavailable`: a node count or a percentage of the workers. */
+export type MaxUnavailable = { count: number } | { percent: number };
+
+export function parseMaxUnavailable(text: string): MaxUnavailable {
+  const percent = /^(\d+)%$/.exec(text);
+  if (percent && Number(percent[1]) > 0 && Number(percent[1]) <= 100) return { percent: Number(percent[1]) };
+  if (/^\d+$/.test(text) && Number(text) > 0) return { count: Number(text) };
+  throw new UserError(`--max-unavailable: expected a node count (1, 5) or a percentage of the workers (10%), got "${text}"`);
+}
+
+/** Workers per batch: the count, or the share of the workers rounded down, at least one. */
+export function batchSize(max: MaxUnavailable, workers: number): number {
+  return 'count' in max ? max.count : Math.max(1, Math.floor((workers * max.percent) / 100));
+}
+
+export interface PlannedNode {
+  name: string;
+  role: 'control-plane' | 'worker';
+  os: NodeOS;
+  zone?: string;
+  executor: ExecutorKind;
+  /** The kubelet version it reports now. */
+  from: string;
+  steps: StepName[];
+}
+
+export interface RollPlan {
+  nodes: PlannedNode[];
+  /** Node names per batch, in order. */
+  batches: string[][];
+  /** Nodes left out and why. */
+  skipped: Array<{ node: string; reason: string }>;
+}
+
+export interface PlanInput {
+  nodes: Node[];
+  target: string;
+  maxUnavailable: MaxUnavailable;
+  order: Order;
+  /** The executor that runs a node's node-side steps, or why there is none. */
+  executorFor(node: Node): ExecutorKind | { missing: string };
+}
+
+const byName = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
+
+export const sameVersion = (a: string | undefined, b: string) => a !== undefined && a.replace(/^v/, '') === b.replace(/^v/, '');
+
+export function planRoll(input: PlanInput): RollPlan {
+  const skipped: RollPlan['skipped'] = [];
+  const problems: string[] = [];
+  const planned: PlannedNode[] = [];
+  for (const node of [...input.nodes].sort((a, b) => byName(a.metadata.name, b.metadata.name))) {
+    const name = node.metadata.name;
+    const from = node.status?.nodeInfo?.kubeletVersion ?? 'unknown';
+    if (sameVersion(from, input.target)) {
+      skipped.push({ node: name, reason: `its kubelet already runs ${input.target}` });
+      continue;
+    }
+    const os = (node.status?.nodeInfo?.operatingSystem ?? node.metadata.labels?.['kubernetes.io/os'] ?? 'linux') as NodeOS;
+    if (os !== 'linux' && os !== 'windows') {
+      problems.push(`node ${name}: operating system "${os}" is not one bosun upgrades`);
+      continue;
+    }
+    const executor = input.executorFor(node);
+    if (typeof executor !== 'string') {
+      problems.push(`node ${name}: ${executor.missing}`);
+      continue;
+    }
+    const role = node.metadata.labels?.[CONTROL_PLANE_LABEL] !== undefined ? 'control-plane' : 'worker';
+    planned.push({ name, role, os, zone: node.metadata.labels?.[ZONE_LABEL], executor, from, steps: nodeSteps(os) });
+  }
+  if (problems.length) throw new UserError(`cannot plan the roll:\n  ${problems.join('\n  ')}`);
+
+  const controlPlane = planned.filter((n) => n.role === 'control-plane');
+  const workers = planned.filter((n) => n.role === 'worker');
+  const size = batchSize(input.maxUnavailable, workers.length);
+  const groups = input.order === 'zone' ? zones(workers) : [workers];
+  const batches = [
+    ...controlPlane.map((n) => [n.name]),
+    ...groups.flatMap((group) => chunk(group.map((n) => n.name), size)),
+  ];
+  return { nodes: [...controlPlane, ...workers], batches, skipped };
+}
+
+/** Workers grouped by zone (zones by name, nodes without one last), each group by name. */
+function zones(workers: PlannedNode[]): PlannedNode[][] {
+  const groups = new Map<string, PlannedNode[]>();
+  for (const n of workers) groups.set(n.zone ?? '', [...(groups.get(n.zone ?? '') ?? []), n]);
+  return [...groups.keys()]
+    .sort((a, b) => (a === '' ? 1 : b === '' ? -1 : byName(a, b)))
+    .map((zone) => groups.get(zone)!);
+}
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

@@ -1,0 +1,279 @@
+/**
+ * Runs a roll from its journal: batch after batch, each node cordon → drain → node-side steps → Ready with the
+ * new kubelet → uncordon, every step journaled before and after it runs; a health gate between batches. It can
+ * be stopped anywhere (kill -9) and resumed: done steps are skipped, the step that was running runs again.
+ */
+import type { Cluster } from '../cluster/cluster.js';
+import { setUnschedulable } from '../drain/executor/cordon.js';
+import { Drainer } from '../drain/executor/evict.js';
+import { Informer } from '../drain/executor/informer.js';
+import { planDrain } from '../drain/planner/plan.js';
+import { isNodeReady, type Node, type Pod, type PodDisruptionBudget } from '../kube/workloads.js';
+import { UserError } from '../errors.js';
+import {
+  cordonedNotReleased,
+  finishStep,
+  nodeDone,
+  progress,
+  startStep,
+  type NodeRecord,
+  type RollJournal,
+} from './journal/journal.js';
+import type { JournalStore } from './journal/store.js';
+import type { NodeExecutor } from './executors.js';
+import { waitHealthy } from './gate.js';
+import { sameVersion } from './plan.js';
+import { isNodeSideStep, type StepName } from './steps.js';
+
+/** Set on a Node with its cordon, so anyone can see which roll cordoned it (and `--abort` can give it back). */
+export const CORDONED_BY_ANNOTATION = 'upgrade.bosun.io/cordoned-by-roll';
+
+export interface RollContext {
+  cluster: Cluster;
+  store: JournalStore;
+  executor(node: NodeRecord): NodeExecutor;
+  log(line: string): void;
+  /** Aborts the run (the lock was lost). */
+  signal: AbortSignal;
+  evictionConcurrency?: number;
+}
+
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** Stops the roll as failed, journaled, with a message that says what to do next. */
+async function stopFailed(ctx: RollContext, message: string): Promise<never> {
+  const j = ctx.store.journal;
+  j.state = 'failed';
+  j.message = message;
+  await ctx.store.commit();
+  throw new UserError(`${message}\n"bosun upgrade nodes --resume" continues the roll once fixed; "bosun upgrade nodes --abort" ends it and uncordons what it cordoned`);
+}
+
+class Roll {
+  private readonly j: RollJournal;
+  private readonly nodes: Informer<Node>;
+  private readonly drainer: Drainer;
+  private evicted = 0;
+  /** The pods the last health gate listed: the next batch's preflight starts from them. */
+  private gatePods?: Pod[];
+
+  constructor(private readonly ctx: RollContext) {
+    this.j = ctx.store.journal;
+    this.nodes = new Informer<Node>(ctx.cluster, 'v1', 'Node');
+    this.drainer = new Drainer(ctx.cluster, this.j.settings.drain, {
+      out: (line) => {
+        if (line.startsWith('pod/')) this.evicted++;
+      },
+      err: (line) => ctx.log(`[upgrade/nodes] ${line}`),
+    }, ctx.evictionConcurrency);
+  }
+
+  close(): void {
+    this.nodes.close();
+    this.drainer.close();
+  }
+
+  async run(): Promise<void> {
+    const { j, ctx } = this;
+    await this.nodes.synced;
+    if (j.state !== 'running') {
+      j.state = 'running';
+      delete j.message;
+      await ctx.store.commit();
+    }
+    for (const [index, batch] of j.batches.entries()) {
+      if (batch.gate.state === 'done') continue;
+      await ctx.store.sync();
+      if (j.abortRequestedAt) return this.abort();
+      const pending = batch.nodes.filter((name) => !nodeDone(j.nodes[name]));
+      const label = `batch ${index + 1}/${j.batches.length}`;
+      if (pending.length) {
+        ctx.log(`[upgrade/nodes] ${label}: ${pending.join(', ')}`);
+        await this.preflight(pending, label);
+        // Every node of the batch is cordoned before any is drained, so no evicted pod lands on a batch mate.
+        const cordoned = await Promise.allSettled(pending.map((name) => this.runNode(j.nodes[name], 'cordon')));
+        const results = await Promise.allSettled(pending.map((name, i) => {
+          const cordon = cordoned[i];
+          return cordon.status === 'rejected' ? Promise.reject(cordon.reason) : this.runNode(j.nodes[name]);
+        }));
+        const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [this.describeFailure(pending[i], r.reason)] : []));
+        if (failed.length) return stopFailed(ctx, `the node roll stopped in ${label}:\n  ${failed.join('\n  ')}`);
+      }
+      if (j.abortRequestedAt) return this.abort();
+      await this.gate(index, label);
+      if (j.settings.pauseBetweenSeconds > 0 && index < j.batches.length - 1) {
+        ctx.log(`[upgrade/nodes] pausing ${j.settings.pauseBetweenSeconds}s before the next batch`);
+        await ctx.store.pause(j.settings.pauseBetweenSeconds * 1000, ctx.signal);
+        this.gatePods = undefined;
+      }
+    }
+    j.state = 'done';
+    j.message = `${Object.keys(j.nodes).length} node(s) run kubelet ${j.target}`;
+    await ctx.store.commit();
+    ctx.log(`[upgrade/nodes] done: ${progress(j)}; ${this.evicted} pod(s) evicted`);
+  }
+
+  /** A node whose drain did not finish stays cordoned: say so. */
+  private describeFailure(name: string, err: unknown): string {
+    const step = this.j.nodes[name].steps.find((s) => s.state === 'failed');
+    const cordoned = this.j.nodes[name].steps.find((s) => s.name === 'cordon')!.state === 'done';
+    const stays = cordoned && step?.name !== 'uncordon' ? ' (the node stays cordoned)' : '';
+    return `${name}: ${step?.name ?? 'step'} failed: ${errorText(err)}${stays}`;
+  }
+
+  /**
+   * Before cordoning anything of a batch: what its drains would refuse (kubectl's refusals, pods under several
+   * budgets, budgets that never allow an eviction) stops the roll with nothing changed; capacity is a warning.
+   */
+  private async preflight(pending: string[], label: string): Promise<void> {
+    const fresh = pending.filter((name) => this.j.nodes[name].steps[0].state === 'pending');
+    if (!fresh.length) return;
+    const { cluster } = this.ctx;
+    const listed = this.j.settings.drain.podSelector ? undefined : this.gatePods;
+    this.gatePods = undefined;
+    const [pods, pdbs, daemonSets] = await Promise.all([
+      listed ?? cluster.list<Pod>('v1', 'Pod', { labelSelector: this.j.settings.drain.podSelector }),
+      this.j.settings.drain.disableEviction ? Promise.resolve([]) : cluster.list<PodDisruptionBudget>('policy/v1', 'PodDisruptionBudget'),
+      cluster.list('apps/v1', 'DaemonSet'),
+    ]);
+    const plan = planDrain({
+      nodes: fresh,
+      pods,
+      pdbs,
+      daemonSets: new Set(daemonSets.map((d) => `${d.metadata.namespace}/${d.metadata.name}`)),
+      clusterNodes: this.nodes.values(),
+      options: this.j.settings.drain,
+      now: Date.now(),
+    });
+    if (!plan.capacity.fits) this.ctx.log(`[upgrade/nodes] warning: ${label}: ${plan.capacity.summary}`);
+    if (plan.blockers.length) {
+      await stopFailed(this.ctx, `the node roll stopped before ${label} (nothing of it was cordoned): its drains cannot finish:\n  ${plan.blockers.join('\n  ')}`);
+    }
+  }
+
+  /** Runs the node's steps that are not done, in order (up to `last`, when given). */
+  private async runNode(record: NodeRecord, last?: StepName): Promise<void> {
+    for (const step of record.steps) {
+      if (step.state === 'done') {
+        if (step.name === last) return;
+        continue;
+      }
+      if (step.name === 'cordon' && record.cordonedByRoll === undefined) {
+        const node = this.node(record.name);
+        record.cordonedByRoll = !node.spec?.unschedulable;
+      }
+      startStep(step);
+      await this.ctx.store.commit();
+      try {
+        await this.runStep(step.name, record);
+      } catch (err) {
+        finishStep(step, errorText(err));
+        await this.ctx.store.commit();
+        throw err;
+      }
+      finishStep(step);
+      await this.ctx.store.commit();
+      if (step.name === last) return;
+    }
+    this.ctx.log(`[upgrade/nodes] ${record.name}: upgraded to kubelet ${this.j.target}`);
+  }
+
+  private node(name: string): Node {
+    const node = this.nodes.get(undefined, name);
+    if (!node) throw new UserError(`node ${name} no longer exists`);
+    return node;
+  }
+
+  private async runStep(step: StepName, record: NodeRecord): Promise<void> {
+    const { ctx, j } = this;
+    const name = record.name;
+    if (step === 'cordon' || step === 'uncordon') {
+      const cordon = step === 'cordon';
+      if (!record.cordonedByRoll) {
+        if (cordon) ctx.log(`[upgrade/nodes] ${name}: was cordoned before the roll; it stays cordoned afterwards`);
+        return;
+      }
+      await setUnschedulable(ctx.cluster, this.node(name), cordon, { [CORDONED_BY_ANNOTATION]: cordon ? j.id : null });
+      return;
+    }
+    if (step === 'drain') {
+      await this.drainer.drain(name, ctx.signal);
+      return ctx.log(`[upgrade/nodes] ${name}: drained`);
+    }
+    if (step === 'wait-ready') return this.waitReady(name);
+    if (isNodeSideStep(step)) {
+      return ctx.executor(record).run(step, { node: name, target: j.target, cluster: ctx.cluster, log: ctx.log });
+    }
+  }
+
+  private async waitReady(name: string): Promise<void> {
+    const seconds = this.j.settings.healthTimeoutSeconds;
+    const upgraded = () => {
+      const node = this.nodes.get(undefined, name);
+      return node && isNodeReady(node) && sameVersion(node.status?.nodeInfo?.kubeletVersion, this.j.target);
+    };
+    try {
+      await this.nodes.until(upgraded, AbortSignal.any([this.ctx.signal, AbortSignal.timeout(seconds * 1000)]));
+    } catch (err) {
+      if (this.ctx.signal.aborted) throw err;
+      const node = this.nodes.get(undefined, name);
+      throw new Error(`node ${name} did not report Ready with kubelet ${this.j.target} within ${seconds}s ` +
+        `(it reports ${node?.status?.nodeInfo?.kubeletVersion ?? 'nothing'}, ${node && isNodeReady(node) ? 'Ready' : 'not Ready'})`);
+    }
+  }
+
+  private async gate(index: number, label: string): Promise<void> {
+    const { ctx, j } = this;
+    const gate = j.batches[index].gate;
+    startStep(gate);
+    await ctx.store.commit();
+    try {
+      this.gatePods = await waitHealthy(ctx.cluster, this.nodes, j.baseline, j.settings.healthTimeoutSeconds * 1000, ctx.log, ctx.signal);
+    } catch (err) {
+      finishStep(gate, errorText(err));
+      return stopFailed(ctx, `the health gate after ${label} failed: ${errorText(err)}`);
+    }
+    finishStep(gate);
+    await ctx.store.commit();
+    ctx.log(`[upgrade/nodes] ${label} done, cluster healthy: ${progress(j)}`);
+  }
+
+  /** `--abort`: no new nodes; what the roll cordoned and did not release is uncordoned. */
+  async abort(): Promise<void> {
+    const { ctx, j } = this;
+    await this.nodes.synced;
+    const released: string[] = [];
+    for (const record of cordonedNotReleased(j)) {
+      const node = this.nodes.get(undefined, record.name);
+      if (node) await setUnschedulable(ctx.cluster, node, false, { [CORDONED_BY_ANNOTATION]: null });
+      const uncordon = record.steps.find((s) => s.name === 'uncordon')!;
+      startStep(uncordon);
+      finishStep(uncordon);
+      released.push(record.name);
+    }
+    j.state = 'aborted';
+    j.message = `aborted at ${j.abortRequestedAt}: ${progress(j)}${released.length ? `; uncordoned ${released.join(', ')}` : ''}`;
+    await ctx.store.commit();
+    ctx.log(`[upgrade/nodes] ${j.message}`);
+  }
+}
+
+/** Runs (or resumes) the journal's roll to its end, a failure, or an abort. */
+export async function runRoll(ctx: RollContext): Promise<void> {
+  const roll = new Roll(ctx);
+  try {
+    await roll.run();
+  } finally {
+    roll.close();
+  }
+}
+
+/** Ends a roll nobody runs: uncordons what it cordoned and marks it aborted. */
+export async function abortRoll(ctx: RollContext): Promise<void> {
+  const roll = new Roll(ctx);
+  try {
+    await roll.abort();
+  } finally {
+    roll.close();
+  }
+}
