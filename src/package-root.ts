@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * bosun's package directory (where package.json, go/ and manifests/ live), found from this file whether it
+ * bosun's package directory (where package.json and go/ live), found from this file whether it
  * runs from src/ (tests), or bundled in dist/.
  */
 export const PACKAGE_ROOT: string = (() => {
