@@ -9,7 +9,8 @@ import { LocalHost } from '../../../src/host/local.js';
 import { localMachine, type Machine, type PortState } from '../../../src/host/machine.js';
 import { controlPlanePhase } from '../../../src/commands/init/phases/control-plane.js';
 import { etcdPhase } from '../../../src/commands/init/phases/etcd.js';
-import { initChecks, runPreflight } from '../../../src/commands/init/phases/preflight.js';
+import { runPreflight } from '../../../src/commands/init/phases/preflight.js';
+import { controlPlaneChecks } from '../../../src/node/control-plane-checks.js';
 import { collectingIO, runPhase, testConfig, testContext } from '../manifests/support.js';
 
 const roots: string[] = [];
@@ -60,7 +61,7 @@ describe('preflight', () => {
   });
 
   it("runs kubeadm's checks, named as kubeadm names them", () => {
-    const names = initChecks(testContext(testConfig(), new LocalHost('/')), fakeMachine()).map((c) => c.name);
+    const names = controlPlaneChecks(testContext(testConfig(), new LocalHost('/')), fakeMachine()).map((c) => c.name);
     expect(names).toEqual([
       'IsPrivilegedUser',
       'NumCPU',
@@ -164,7 +165,7 @@ describe('preflight', () => {
       },
     });
     cfg.cluster.scheduler.extraArgs = [{ name: 'bind-address', value: '::1' }];
-    const checks = initChecks(testContext(cfg, new LocalHost('/')), machine);
+    const checks = controlPlaneChecks(testContext(cfg, new LocalHost('/')), machine);
     expect(checks.map((c) => c.name)).toContain('FileContent--proc-sys-net-ipv6-conf-default-forwarding');
     expect(checks.map((c) => c.name)).not.toContain('FileContent--proc-sys-net-ipv4-ip_forward');
     return Promise.all(checks.map((c) => c.run())).then(() =>
@@ -196,7 +197,7 @@ describe('preflight', () => {
     const cfg = testConfig();
     cfg.init.localAPIEndpoint.bindPort = port;
     const ctx = testContext(cfg, new LocalHost(tempRoot()));
-    const apiPort = initChecks(ctx, localMachine).find((c) => c.name === `Port-${port}`)!;
+    const apiPort = controlPlaneChecks(ctx, localMachine).find((c) => c.name === `Port-${port}`)!;
     expect(await apiPort.run()).toEqual({ errors: [`Port ${port} is in use`] });
     await new Promise((resolve) => server.close(resolve));
     servers.pop();

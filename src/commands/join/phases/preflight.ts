@@ -1,18 +1,25 @@
 import { isIPv4, isIPv6 } from 'node:net';
-import path from 'node:path';
 import { parseHostPort } from '../../../config/net.js';
 import { UserError } from '../../../errors.js';
 import { localMachine, type Machine } from '../../../host/machine.js';
-import { fileAvailableCheck, initChecks, portCheck, simple } from '../../init/phases/preflight.js';
-import { runChecks, type Check } from '../../../workflow/checks.js';
 import { KUBELET_PORT } from '../../../manifests/ports.js';
+import { controlPlaneChecks } from '../../../node/control-plane-checks.js';
+import {
+  IPV4_FORWARDING,
+  IPV6_FORWARDING,
+  fileAvailableCheck,
+  forwardingCheck,
+  isRendered,
+  portCheck,
+  privilegedUserCheck,
+  requiredExecutableChecks,
+  swapCheck,
+} from '../../../node/preflight-checks.js';
+import { runChecks, type Check } from '../../../workflow/checks.js';
 import type { Phase, PhaseIO } from '../../../workflow/phase.js';
 import { isControlPlane, type JoinContext } from '../context.js';
 import { BOOTSTRAP_KUBELET_CONF, KUBELET_CONF, requireSharedCerts } from '../node-files.js';
 import { refuseRegisteredNode } from '../registered-node.js';
-
-/** Programs the kubelet needs on the node (kubeadm's list). */
-const REQUIRED_EXECUTABLES = ['losetup', 'mount', 'cp'];
 
 /**
  * kubeadm's join node checks, minus those that need a container runtime or a kubelet binary. With --rootfs the
@@ -20,36 +27,22 @@ const REQUIRED_EXECUTABLES = ['losetup', 'mount', 'cp'];
  */
 export function joinNodeChecks(ctx: JoinContext, machine: Machine): Check[] {
   const { host, cfg } = ctx;
-  const rendered = path.resolve(host.root) !== '/';
-  const checks: Check[] = [];
-  if (!rendered) checks.push(simple('IsPrivilegedUser', () => (machine.isRoot() ? {} : { errors: ['user is not running as root'] })));
-  checks.push(fileAvailableCheck(host, KUBELET_CONF), fileAvailableCheck(host, BOOTSTRAP_KUBELET_CONF));
-  checks.push(
-    simple('Swap', async () =>
-      (await machine.swapDevices()).length
-        ? { warnings: ['swap is supported for cgroup v2 only. The kubelet must be properly configured to use swap, or disable swap on the node'] }
-        : {},
-    ),
-    ...REQUIRED_EXECUTABLES.map((tool) =>
-      simple(`FileExisting-${tool}`, async () => ((await machine.hasExecutable(tool)) ? {} : { errors: [`${tool} not found in system path`] })),
-    ),
+  const rendered = isRendered(host);
+  const checks: Check[] = [
+    ...(rendered ? [] : [privilegedUserCheck(machine)]),
+    fileAvailableCheck(host, KUBELET_CONF),
+    fileAvailableCheck(host, BOOTSTRAP_KUBELET_CONF),
+    swapCheck(machine),
+    ...requiredExecutableChecks(machine),
     portCheck(machine, rendered, KUBELET_PORT),
-  );
+  ];
   // A worker must not have a cluster CA yet; a control-plane node may have been given the shared ones.
   if (!isControlPlane(ctx)) checks.push(fileAvailableCheck(host, cfg.join.caCertPath));
   const endpoint = cfg.join.discovery.bootstrapToken?.apiServerEndpoint;
   const parsed = endpoint ? parseHostPort(endpoint) : undefined;
   if (!rendered && parsed && !('problem' in parsed)) {
-    const file = isIPv6(parsed.host) ? '/proc/sys/net/ipv6/conf/default/forwarding' : isIPv4(parsed.host) ? '/proc/sys/net/ipv4/ip_forward' : undefined;
-    if (file) {
-      checks.push(
-        simple(`FileContent-${file.replaceAll('/', '-')}`, async () => {
-          const content = await machine.readProcFile(file);
-          if (content === undefined) return { errors: [`${file} does not exist`] };
-          return content.startsWith('1') ? {} : { errors: [`${file} contents are not set to 1`] };
-        }),
-      );
-    }
+    const file = isIPv6(parsed.host) ? IPV6_FORWARDING : isIPv4(parsed.host) ? IPV4_FORWARDING : undefined;
+    if (file) checks.push(forwardingCheck(machine, file));
   }
   return checks;
 }
@@ -76,7 +69,7 @@ export async function runJoinPreflight(ctx: JoinContext, io: PhaseIO, machine: M
   if (!ctx.cfg.join.controlPlane?.certificateKey) await requireSharedCerts(ctx.host, cfg.cluster);
   io.log('[preflight] Running pre-flight checks before initializing the new control plane instance');
   const done = new Set(nodeChecks.map((c) => c.name));
-  await runChecks(initChecks({ cfg, host: ctx.host }, machine).filter((c) => !done.has(c.name)), ignored, io);
+  await runChecks(controlPlaneChecks({ cfg, host: ctx.host }, machine).filter((c) => !done.has(c.name)), ignored, io);
 }
 
 export const preflightPhase: Phase<JoinContext> = {
