@@ -1,7 +1,7 @@
 /** Backups an upgrade takes before it changes a component, under /etc/kubernetes/tmp as kubeadm names them. */
 import path from 'node:path/posix';
 import { TEMP_DIR } from '../../kube/paths.js';
-import { ensureDir } from '../../host/ensure-file.js';
+import { ensureDir } from '../../node/files.js';
 import type { Host } from '../../host/host.js';
 
 /** Backups hold what the manifests hold (paths to keys) and etcd's data: owner-only directories. */

@@ -4,13 +4,13 @@ import type { ConfigMap } from '../../kube/objects.js';
 import { COREDNS } from '../../addons/coredns.js';
 import { KUBE_PROXY } from '../../addons/kube-proxy.js';
 import { UserError } from '../../errors.js';
+import { STATIC_POD_COMPONENTS, type StaticPodComponent } from '../../node/static-pods.js';
+
+export type { StaticPodComponent } from '../../node/static-pods.js';
 
 export const NAMESPACE = 'kube-system';
 export const CONTROL_PLANE_LABEL = 'node-role.kubernetes.io/control-plane';
 export const CONFIG_HASH_ANNOTATION = 'kubernetes.io/config.hash';
-/** The static Pods kubeadm (and bosun) run, in upgrade order. */
-export const STATIC_POD_COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'] as const;
-export type StaticPodComponent = (typeof STATIC_POD_COMPONENTS)[number];
 
 /** One control-plane static Pod as its mirror Pod shows it. */
 export interface StaticPodStatus {

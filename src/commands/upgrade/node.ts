@@ -1,37 +1,34 @@
-/** What an upgrade reads from the node it runs on: who the node is and what its static Pods depend on. */
+/**
+ * What an upgrade reads from the node it runs on (who the node is, what its static Pods depend on), and the
+ * node-side upgrade of one node run in this process through its Host.
+ */
 import path from 'node:path/posix';
+import type { Cluster } from '../../cluster/cluster.js';
 import { parseHostPort } from '../../config/net.js';
-import { KUBECONFIG_FILES, KUBELET_DIR, KUBERNETES_DIR } from '../../kube/paths.js';
+import { normalizeKubernetesVersion } from '../../config/version.js';
 import { UserError } from '../../errors.js';
 import { readText, type Host } from '../../host/host.js';
+import { KUBECONFIG_FILES, KUBELET_DIR, KUBERNETES_DIR } from '../../kube/paths.js';
 import { KUBELET_INSTANCE_CONFIG_FILE } from '../../kubelet/config.js';
 import { readKubeconfigTarget } from '../../kubeconfig/kubeconfig.js';
-import { proxyEnv } from '../../manifests/args.js';
 import { ADVERTISE_ADDRESS_ANNOTATION } from '../../manifests/control-plane.js';
-import type { Pod } from '../../manifests/pod.js';
 import { manifestPath, type NodeFacts } from '../../manifests/static-pods.js';
-import { OPTIONAL_CA_DIRS } from '../../manifests/volumes.js';
+import type { Log } from '../../node/log.js';
+import { readManifest } from '../../node/static-pod-files.js';
+import { readStaticPodFacts } from '../../node/static-pods.js';
 import { parseCertificate } from '../../pki/certificate.js';
 import { parseYaml } from '../../util/yaml.js';
-import type { NodeIdentity } from './config.js';
+import { backupStamp } from './backup.js';
+import { readClusterState } from './cluster-state.js';
+import { storedClusterConfiguration, upgradeConfig, type NodeIdentity } from './config.js';
+import type { KubeletInstaller } from './kubelet.js';
+import { upgradeKubeletConfig } from './phases/kubelet-config.js';
+import { installKubelet, restartKubelet } from './phases/kubelet.js';
+
+export { readManifest };
 
 const KUBELET_CONF = path.join(KUBERNETES_DIR, KUBECONFIG_FILES.kubelet);
 const NODE_CN_PREFIX = 'system:node:';
-
-/** A static Pod manifest on the node, parsed; undefined when the file is not there. */
-export async function readManifest(host: Host, component: string): Promise<{ text: string; pod: Pod } | undefined> {
-  const file = manifestPath(component);
-  const text = await readText(host, file);
-  if (text === undefined) return undefined;
-  let pod: Pod;
-  try {
-    pod = parseYaml(text) as Pod;
-  } catch (err) {
-    throw new UserError(`${file}: not a YAML Pod manifest: ${(err as Error).message.split('\n')[0]}`);
-  }
-  if (pod?.kind !== 'Pod' || !Array.isArray(pod.spec?.containers)) throw new UserError(`${file}: expected a Pod with spec.containers`);
-  return { text, pod };
-}
 
 /** The node name in the kubelet's client certificate (`system:node:<name>`), embedded in kubelet.conf or a file it names. */
 async function nodeNameFromKubeletConf(host: Host): Promise<string | undefined> {
@@ -82,8 +79,36 @@ export async function readNodeIdentity(host: Host, nodeName?: string): Promise<N
 }
 
 /** What the control-plane Pods depend on besides the config: CA bundles and CA key on the node, proxies in our environment. */
-export async function readManifestFacts(host: Host, certificatesDir: string): Promise<NodeFacts> {
-  const present = await Promise.all(OPTIONAL_CA_DIRS.map(async (dir) => ((await host.stat(dir)) ? [dir] : [])));
-  const [caCert, caKey] = await Promise.all(['ca.crt', 'ca.key'].map((f) => host.stat(path.join(certificatesDir, f))));
-  return { presentCADirs: present.flat(), proxyEnv: proxyEnv(process.env), externalCA: Boolean(caCert) && !caKey };
+export function readManifestFacts(host: Host, certificatesDir: string): Promise<NodeFacts> {
+  return readStaticPodFacts(host, certificatesDir, process.env);
+}
+
+/** What the node-side upgrade of one node works with. */
+export interface NodeUpgrade {
+  /** The node's files, processes and services. */
+  host: Host;
+  /** The cluster, for its stored configuration (kubeadm-config, kubelet-config). */
+  cluster: Cluster;
+  /** The version to go to; default: the one the cluster's ClusterConfiguration names (as `bosun upgrade node`). */
+  target?: string;
+  /** The node's name when its kubelet.conf cannot tell it. */
+  nodeName?: string;
+  /** How the kubelet binary is replaced on this node. */
+  kubelet: KubeletInstaller;
+  log: Log;
+}
+
+/**
+ * The kubelet part of `bosun upgrade node` on one node, in this process through the node's Host (for executors
+ * that reach a node through a Host, as the fleet roll does): config.yaml from the cluster's kubelet-config (the old
+ * one backed up), the kubelet of the target version, a restart. A control-plane node's static Pods are not touched.
+ */
+export async function upgradeNodeKubelet(input: NodeUpgrade): Promise<void> {
+  const { host, log } = input;
+  const state = await readClusterState(input.cluster);
+  const target = input.target !== undefined ? normalizeKubernetesVersion(input.target.trim()) : storedClusterConfiguration(state.configTexts).kubernetesVersion;
+  const node = await readNodeIdentity(host, input.nodeName);
+  await upgradeKubeletConfig(host, log, upgradeConfig(state.configTexts, node, target), node, backupStamp(new Date()));
+  await installKubelet(host, input.kubelet, target, log);
+  await restartKubelet(host, log);
 }

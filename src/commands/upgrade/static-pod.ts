@@ -8,30 +8,21 @@ import path from 'node:path/posix';
 import { formatDuration } from '../../config/duration.js';
 import { MANIFESTS_DIR } from '../../kube/paths.js';
 import { UserError } from '../../errors.js';
-import { ensureDir } from '../../host/ensure-file.js';
 import type { Host } from '../../host/host.js';
-import { argValue } from '../../manifests/args.js';
 import { MANIFEST_MODE, MANIFESTS_DIR_MODE, manifestPath } from '../../manifests/static-pods.js';
+import { ensureDir } from '../../node/files.js';
+import { renewForComponent } from '../../node/renew-certificates.js';
+import { readManifest } from '../../node/static-pod-files.js';
+import { commandArg, desiredManifests, type DesiredManifest } from '../../node/static-pods.js';
 import { etcdDowngradeProblem } from '../../versions/skew.js';
 import type { PhaseIO } from '../../workflow/phase.js';
 import { backupDirs, copyTree, ensureBackupDir, restoreTree } from './backup.js';
 import { imageTag } from './cluster-state.js';
 import type { UpgradeContext, UpgradedComponent } from './context.js';
 import { ComponentNotHealthy, currentHash, waitHealthy } from './health.js';
-import { desiredManifests, type DesiredManifest } from './manifests.js';
-import { readManifest, readManifestFacts } from './node.js';
-import { renewForComponent } from './renew.js';
+import { readManifestFacts } from './node.js';
 
 const timeoutText = (ms: number) => formatDuration(BigInt(ms) * 1_000_000n);
-
-/** `--data-dir` of an etcd manifest's command. */
-function etcdDataDir(command: string[] | undefined): string | undefined {
-  const args = (command ?? []).flatMap((a) => {
-    const m = /^--([^=]+)=(.*)$/.exec(a);
-    return m ? [{ name: m[1], value: m[2] }] : [];
-  });
-  return argValue(args, 'data-dir');
-}
 
 /** Backs up etcd's data directory next to the manifests' backups, before etcd is touched. */
 async function backUpEtcdData(host: Host, io: PhaseIO, dataDir: string, stamp: string): Promise<UpgradedComponent['etcdData']> {
@@ -93,7 +84,7 @@ export async function desiredStaticPods(ctx: UpgradeContext): Promise<DesiredMan
   const cfg = await ctx.config();
   const facts = await readManifestFacts(ctx.host, cfg.cluster.certificatesDir);
   const currentEtcd = (await readManifest(ctx.host, 'etcd'))?.pod;
-  return desiredManifests(cfg, facts, { currentEtcd, etcdUpgrade: ctx.options.etcdUpgrade });
+  return desiredManifests(cfg, facts, { currentEtcd, etcd: ctx.options.etcdUpgrade });
 }
 
 /** Upgrades one component to its desired manifest (see the file comment). */
@@ -121,7 +112,7 @@ export async function upgradeStaticPod(ctx: UpgradeContext, io: PhaseIO, desired
   await ensureBackupDir(host, dirs.manifests);
   const manifestBackup = path.join(dirs.manifests, `${component}.yaml`);
   await host.writeFileAtomic(manifestBackup, current.text, MANIFEST_MODE);
-  const dataDir = component === 'etcd' ? etcdDataDir(current.pod.spec.containers[0].command) : undefined;
+  const dataDir = component === 'etcd' ? commandArg(current.pod, 'data-dir') : undefined;
   const etcdData = dataDir ? await backUpEtcdData(host, io, dataDir, ctx.run.stamp) : undefined;
   if (options.certificateRenewal) await renewForComponent(host, (await ctx.config()).cluster, component, io.log);
   io.log(`[upgrade/staticpods] Moving new manifest to "${file}" and backing up old manifest to "${manifestBackup}"`);

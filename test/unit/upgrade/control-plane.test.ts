@@ -9,7 +9,7 @@ import type { ClusterState } from '../../../src/commands/upgrade/cluster-state.j
 import { upgradeConfig, type NodeIdentity } from '../../../src/commands/upgrade/config.js';
 import type { UpgradeContext } from '../../../src/commands/upgrade/context.js';
 import { manualInstaller } from '../../../src/commands/upgrade/kubelet.js';
-import { desiredManifests } from '../../../src/commands/upgrade/manifests.js';
+import { desiredManifests } from '../../../src/node/static-pods.js';
 import { readManifestFacts } from '../../../src/commands/upgrade/node.js';
 import { applyPhases } from '../../../src/commands/upgrade/phases.js';
 import { runWorkflow } from '../../../src/workflow/run.js';
@@ -25,7 +25,7 @@ const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-s
 async function initializedNode(cfg: InitConfig): Promise<{ host: Host; facts: NodeFacts }> {
   const host = await tempHost();
   const facts = await readManifestFacts(host, cfg.cluster.certificatesDir);
-  for (const m of desiredManifests(cfg, facts, { etcdUpgrade: true })) await host.writeFileAtomic(manifestPath(m.component), m.text, 0o600);
+  for (const m of desiredManifests(cfg, facts, { etcd: true })) await host.writeFileAtomic(manifestPath(m.component), m.text, 0o600);
   await host.writeFileAtomic('/var/lib/etcd/member/snap/db', 'etcd data', 0o600);
   return { host, facts };
 }

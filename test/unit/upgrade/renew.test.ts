@@ -7,7 +7,7 @@ import { keyMatchesCertificate } from '../../../src/pki/check.js';
 import { encodePrivateKey, generateKey, parsePrivateKey } from '../../../src/pki/keys.js';
 import { x509 } from '../../../src/pki/x509.js';
 import { emitYaml } from '../../../src/util/yaml.js';
-import { renewalRequest, renewForComponent } from '../../../src/commands/upgrade/renew.js';
+import { renewalRequest, renewForComponent } from '../../../src/node/renew-certificates.js';
 import { initConfig, removeTempHosts, tempHost } from './support.js';
 
 afterAll(removeTempHosts);

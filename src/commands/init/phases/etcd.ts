@@ -1,13 +1,9 @@
 import { MANIFESTS_DIR } from '../../../kube/paths.js';
-import { ensureDir } from '../../../host/ensure-file.js';
 import { localEtcdPod } from '../../../manifests/etcd.js';
 import { localEtcdInput } from '../../../manifests/static-pods.js';
+import { ensureEtcdDataDir, writeStaticPod } from '../../../node/static-pod-files.js';
 import type { Phase } from '../../../workflow/phase.js';
 import type { InitContext } from '../context.js';
-import { writeStaticPod } from './control-plane.js';
-
-/** etcd keeps its data owner-only, as kubeadm creates the directory. */
-const ETCD_DATA_DIR_MODE = 0o700;
 
 const localPhase: Phase<InitContext> = {
   name: 'local',
@@ -18,9 +14,9 @@ const localPhase: Phase<InitContext> = {
       io.log('[etcd] External etcd mode: no local etcd static Pod manifest is needed');
       return;
     }
-    await ensureDir(ctx.host, input.cluster.etcd.local.dataDir, ETCD_DATA_DIR_MODE);
+    await ensureEtcdDataDir(ctx.host, input.cluster.etcd.local.dataDir);
     const creating = `Creating static Pod manifest for local etcd in "${MANIFESTS_DIR}"`;
-    await writeStaticPod(ctx.host, io, 'etcd', localEtcdPod(input), creating);
+    await writeStaticPod(ctx.host, io.log, 'etcd', localEtcdPod(input), creating);
   },
 };
 

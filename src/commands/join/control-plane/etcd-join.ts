@@ -5,15 +5,12 @@ import type { KubeObject } from '../../../cluster/cluster.js';
 import { UserError } from '../../../errors.js';
 import { EtcdClient, EtcdError, hexId, type Etcd, type EtcdMember } from '../../../etcd/etcd.js';
 import { RecordingEtcd } from '../../../etcd/recording.js';
-import { ensureDir } from '../../../host/ensure-file.js';
-import { writeStaticPod } from '../../init/phases/control-plane.js';
 import { ETCD_ADVERTISE_CLIENT_URLS_ANNOTATION, etcdClientURL, etcdPeerURL, localEtcdPod, type EtcdMember as ManifestMember } from '../../../manifests/etcd.js';
 import { localEtcdInput } from '../../../manifests/static-pods.js';
+import { ensureEtcdDataDir, writeStaticPod } from '../../../node/static-pod-files.js';
 import type { PhaseIO } from '../../../workflow/phase.js';
 import type { JoinContext } from '../context.js';
 
-/** etcd keeps its data owner-only, as kubeadm creates the directory. */
-const ETCD_DATA_DIR_MODE = 0o700;
 /** Learners (non-voting members that catch up before they count for quorum) came with etcd 3.4. */
 const LEARNER_VERSION = '3.4.0';
 
@@ -80,13 +77,13 @@ export async function etcdJoin(ctx: JoinContext, io: PhaseIO): Promise<void> {
     return;
   }
   const timeout = cfg.init.timeouts?.etcdAPICall ?? DEFAULTS.timeouts.etcdAPICall;
-  await ensureDir(ctx.host, input.cluster.etcd.local.dataDir, ETCD_DATA_DIR_MODE);
+  await ensureEtcdDataDir(ctx.host, input.cluster.etcd.local.dataDir);
   const etcd = await connectEtcd(ctx, io, cfg.cluster.certificatesDir);
   const peerURL = etcdPeerURL(input.endpoint);
   // Announced right before its Pod starts: from 1 to 2 members, etcd has no quorum until the new one runs.
   const { members, self } = await announce(etcd, input.nodeName, peerURL, io);
   const creating = `Creating static Pod manifest for "etcd" with --initial-cluster ${members.map((m) => `${m.name}=${m.peerURL}`).join(',')}`;
-  await writeStaticPod(ctx.host, io, 'etcd', localEtcdPod({ ...input, members }), creating);
+  await writeStaticPod(ctx.host, io.log, 'etcd', localEtcdPod({ ...input, members }), creating);
 
   const id = self.id;
   let member: EtcdMember | undefined = self;

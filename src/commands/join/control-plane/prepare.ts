@@ -2,13 +2,13 @@
 import { secretValues, type Secret } from '../../../kube/objects.js';
 import { KUBERNETES_DIR, MANIFESTS_DIR, PUBLIC_MODE, SECRET_MODE } from '../../../kube/paths.js';
 import { ConfigError, UserError } from '../../../errors.js';
-import { writeFileIfChanged } from '../../../host/ensure-file.js';
-import { ensureLeaf, needsNewKey } from '../../init/phases/certs.js';
-import { readNodeFacts, writeStaticPod } from '../../init/phases/control-plane.js';
-import { ensureKubeconfig, keyName } from '../../init/phases/kubeconfig.js';
 import { KUBECONFIG_LIST } from '../../../kubeconfig/specs.js';
-import { CONTROL_PLANE_COMPONENTS, CONTROL_PLANE_PODS } from '../../../manifests/control-plane.js';
-import { controlPlaneInput } from '../../../manifests/static-pods.js';
+import { CONTROL_PLANE_COMPONENTS } from '../../../manifests/control-plane.js';
+import { ensureLeaf, startCertificateKeys } from '../../../node/certificates.js';
+import { writeFileIfChanged } from '../../../node/files.js';
+import { ensureKubeconfig, startKubeconfigKeys } from '../../../node/kubeconfig-files.js';
+import { writeStaticPod } from '../../../node/static-pod-files.js';
+import { controlPlanePod, readStaticPodFacts } from '../../../node/static-pods.js';
 import { CERT_LIST, isEtcdCert, type LeafSpec } from '../../../pki/certlist.js';
 import { CERTS_SECRET_NAME, certsSecretEntries, decodeCertificateKey, decryptCertsSecretData } from '../../../tokens/certs-secret.js';
 import type { PhaseIO } from '../../../workflow/phase.js';
@@ -66,9 +66,8 @@ export async function certs(ctx: JoinContext, io: PhaseIO): Promise<void> {
   io.log(`[certs] Using certificateDir folder "${cfg.cluster.certificatesDir}"`);
   await requireSharedCerts(ctx.host, cfg.cluster);
   const leaves = CERT_LIST.filter((spec): spec is LeafSpec => spec.kind === 'leaf' && !(isEtcdCert(spec) && !cfg.cluster.etcd.local));
-  const needed = await Promise.all(leaves.map((spec) => needsNewKey(view, spec)));
-  leaves.filter((_, i) => needed[i]).forEach((spec) => ctx.keys.start(spec.name, cfg.cluster.encryptionAlgorithm));
-  for (const spec of leaves) await ensureLeaf(view, io, spec);
+  await startCertificateKeys(view, leaves);
+  for (const spec of leaves) await ensureLeaf(view, io.log, spec);
 }
 
 export async function kubeconfigs(ctx: JoinContext, io: PhaseIO): Promise<void> {
@@ -77,18 +76,16 @@ export async function kubeconfigs(ctx: JoinContext, io: PhaseIO): Promise<void> 
   io.log('[kubeconfig] Generating kubeconfig files');
   io.log(`[kubeconfig] Using kubeconfig folder "${KUBERNETES_DIR}"`);
   const specs = KUBECONFIG_LIST.filter((spec) => JOIN_KUBECONFIGS.includes(spec.name));
-  const present = await Promise.all(specs.map((spec) => ctx.host.stat(`${KUBERNETES_DIR}/${spec.file}`)));
-  specs.filter((_, i) => !present[i]).forEach((spec) => ctx.keys.start(keyName(spec), cfg.cluster.encryptionAlgorithm));
-  for (const spec of specs) await ensureKubeconfig(view, io, spec);
+  await startKubeconfigKeys(view, specs);
+  for (const spec of specs) await ensureKubeconfig(view, io.log, spec);
 }
 
 export async function manifests(ctx: JoinContext, io: PhaseIO): Promise<void> {
   const cfg = await ctx.clusterConfig(io);
   io.log(`[control-plane] Using manifest folder "${MANIFESTS_DIR}"`);
-  const facts = await readNodeFacts(ctx.host, cfg.cluster.certificatesDir);
+  const facts = await readStaticPodFacts(ctx.host, cfg.cluster.certificatesDir, process.env);
   for (const component of CONTROL_PLANE_COMPONENTS) {
-    const pod = CONTROL_PLANE_PODS[component](controlPlaneInput(cfg, facts));
-    await writeStaticPod(ctx.host, io, 'control-plane', pod, `Creating static Pod manifest for "${component}"`);
+    await writeStaticPod(ctx.host, io.log, 'control-plane', controlPlanePod(cfg, facts, component), `Creating static Pod manifest for "${component}"`);
   }
 }
 

@@ -1,7 +1,8 @@
 import { PUBLIC_MODE, SECRET_MODE } from '../../../kube/paths.js';
 import { bootstrapKubeconfig } from '../../../discovery/bootstrap-kubeconfig.js';
-import { writeFileIfChanged } from '../../../host/ensure-file.js';
-import { runKubeletStart } from '../../init/phases/kubelet-start.js';
+import { localMachine } from '../../../host/machine.js';
+import { writeFileIfChanged } from '../../../node/files.js';
+import { kubeletStart } from '../../../node/kubelet-files.js';
 import { emitYaml } from '../../../util/yaml.js';
 import type { Phase, PhaseIO } from '../../../workflow/phase.js';
 import { isControlPlane, type JoinContext } from '../context.js';
@@ -14,7 +15,7 @@ import { refuseRegisteredNode } from '../registered-node.js';
  * where the kubelet config expects it, the kubelet's files from the cluster's kubelet-config; then the kubelet is
  * (re)started through the Host.
  */
-async function kubeletStart(ctx: JoinContext, io: PhaseIO): Promise<void> {
+async function startBootstrappingKubelet(ctx: JoinContext, io: PhaseIO): Promise<void> {
   const cfg = await ctx.clusterConfig(io);
   const { trust, credentials } = await ctx.discovered(io);
   await refuseRegisteredNode(ctx, io);
@@ -28,7 +29,7 @@ async function kubeletStart(ctx: JoinContext, io: PhaseIO): Promise<void> {
     await ctx.host.writeFileAtomic(caPath, trust.caCertPem, PUBLIC_MODE);
   }
   // A worker registers with its taints; a control-plane node gets them from mark-control-plane.
-  await runKubeletStart({ host: ctx.host, cfg }, io, undefined, !isControlPlane(ctx));
+  await kubeletStart(ctx.host, io.log, cfg, { hostname: localMachine.hostname(), registerTaints: !isControlPlane(ctx) });
 }
 
 export const kubeletStartPhase: Phase<JoinContext> = {
@@ -37,5 +38,5 @@ export const kubeletStartPhase: Phase<JoinContext> = {
   help:
     'Writes /etc/kubernetes/bootstrap-kubelet.conf (0600; the bootstrap token and the discovered CA), the CA at caCertPath if absent, ' +
     '/var/lib/kubelet/config.yaml from the kubelet-config ConfigMap, kubeadm-flags.env and instance-config.yaml; starts the kubelet.',
-  run: kubeletStart,
+  run: startBootstrappingKubelet,
 };

@@ -1,5 +1,20 @@
+import type { Host } from '../../../host/host.js';
+import type { Log } from '../../../node/log.js';
 import type { Phase } from '../../../workflow/phase.js';
 import type { UpgradeContext } from '../context.js';
+import type { KubeletInstaller } from '../kubelet.js';
+
+/** The installer's Host step: the kubelet of `version` on the node. */
+export async function installKubelet(host: Host, installer: KubeletInstaller, version: string, log: Log): Promise<void> {
+  log(`[upgrade/kubelet] ${installer.name}: ${installer.describe(version)}`);
+  await installer.install(host, version, log);
+}
+
+/** A restart, so the kubelet runs the new binary and configuration. */
+export async function restartKubelet(host: Host, log: Log): Promise<void> {
+  log('[upgrade/kubelet] Restarting the kubelet');
+  await host.service('kubelet').restart();
+}
 
 /** The node-side kubelet swap: the installer's Host step, then a restart so the kubelet runs the new binary and config. */
 export const kubeletPhase: Phase<UpgradeContext> = {
@@ -12,19 +27,12 @@ export const kubeletPhase: Phase<UpgradeContext> = {
     {
       name: 'install',
       description: 'Install the kubelet of the target version',
-      run: async (ctx, io) => {
-        const version = await ctx.target();
-        io.log(`[upgrade/kubelet] ${ctx.kubelet.name}: ${ctx.kubelet.describe(version)}`);
-        await ctx.kubelet.install(ctx.host, version, io.log);
-      },
+      run: async (ctx, io) => installKubelet(ctx.host, ctx.kubelet, await ctx.target(), io.log),
     },
     {
       name: 'restart',
       description: 'Restart the kubelet',
-      run: async (ctx, io) => {
-        io.log('[upgrade/kubelet] Restarting the kubelet');
-        await ctx.host.service('kubelet').restart();
-      },
+      run: (ctx, io) => restartKubelet(ctx.host, io.log),
     },
   ],
 };

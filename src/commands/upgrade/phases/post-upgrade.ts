@@ -1,7 +1,7 @@
 import { KUBECONFIG_FILES } from '../../../kube/paths.js';
 import type { Phase } from '../../../workflow/phase.js';
 import type { UpgradeContext } from '../context.js';
-import { renewKubeconfig } from '../renew.js';
+import { renewKubeconfig } from '../../../node/renew-certificates.js';
 
 export const applyPostUpgradePhase: Phase<UpgradeContext> = {
   name: 'post-upgrade',

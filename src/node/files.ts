@@ -1,4 +1,4 @@
-import type { Host } from './host.js';
+import type { Host } from '../host/host.js';
 
 /**
  * Writes a file only when its content or mode differs from what the node has, so phases are idempotent

@@ -4,10 +4,10 @@
  * on the node (external CA) is left alone.
  */
 import path from 'node:path/posix';
-import type { ClusterConfiguration } from '../../config/types.js';
-import { KUBERNETES_DIR, PUBLIC_MODE, SECRET_MODE } from '../../kube/paths.js';
-import { UserError } from '../../errors.js';
-import { readText, type Host } from '../../host/host.js';
+import type { ClusterConfiguration } from '../config/types.js';
+import { KUBERNETES_DIR, PUBLIC_MODE, SECRET_MODE } from '../kube/paths.js';
+import { UserError } from '../errors.js';
+import type { Host } from '../host/host.js';
 import {
   createLeafCertificate,
   encodeCertificate,
@@ -16,13 +16,14 @@ import {
   type LeafRequest,
   type Signer,
   type Usage,
-} from '../../pki/certificate.js';
-import { CERT_LIST, CLUSTER_CA, isEtcdCert, type CaSpec, type LeafSpec } from '../../pki/certlist.js';
-import { encodePrivateKey, generateKey, parsePrivateKey } from '../../pki/keys.js';
-import { validities } from '../../pki/validity.js';
-import { x509 } from '../../pki/x509.js';
-import { emitYaml, parseYaml } from '../../util/yaml.js';
-import type { StaticPodComponent } from './cluster-state.js';
+} from '../pki/certificate.js';
+import { CERT_LIST, CLUSTER_CA, isEtcdCert, type CaSpec, type LeafSpec } from '../pki/certlist.js';
+import { encodePrivateKey, generateKey, parsePrivateKey } from '../pki/keys.js';
+import { validities } from '../pki/validity.js';
+import { x509 } from '../pki/x509.js';
+import { emitYaml, parseYaml } from '../util/yaml.js';
+import type { Log } from './log.js';
+import type { StaticPodComponent } from './static-pods.js';
 
 /** What kubeadm renews before it restarts each component. */
 const RENEWALS: Record<StaticPodComponent, { certs: string[]; kubeconfigs: string[] }> = {
@@ -69,7 +70,7 @@ async function renewed(cert: Certificate, signer: Signer, cluster: ClusterConfig
   return { cert: next, keyPem: encodePrivateKey(key.privateKey) };
 }
 
-async function renewCertificate(host: Host, cluster: ClusterConfiguration, spec: LeafSpec, log: (line: string) => void): Promise<void> {
+async function renewCertificate(host: Host, cluster: ClusterConfiguration, spec: LeafSpec, log: Log): Promise<void> {
   const dir = cluster.certificatesDir;
   const certPath = path.join(dir, `${spec.baseName}.crt`);
   const text = await host.readFile(certPath);
@@ -92,9 +93,9 @@ interface KubeconfigDoc {
 }
 
 /** Renews the client certificate embedded in a kubeconfig (its current context's user); file references are left alone. */
-export async function renewKubeconfig(host: Host, cluster: ClusterConfiguration, file: string, log: (line: string) => void): Promise<void> {
+export async function renewKubeconfig(host: Host, cluster: ClusterConfiguration, file: string, log: Log): Promise<void> {
   const nodePath = path.join(KUBERNETES_DIR, file);
-  const text = await readText(host, nodePath);
+  const text = (await host.readFile(nodePath))?.toString('utf8');
   if (text === undefined) return log(`[upgrade/staticpods] ${nodePath} not found: it is not renewed`);
   const doc = parseYaml(text) as KubeconfigDoc;
   const userName = doc.contexts?.find((c) => c.name === doc['current-context'])?.context?.user ?? doc.users?.[0]?.name;
@@ -112,7 +113,7 @@ export async function renewKubeconfig(host: Host, cluster: ClusterConfiguration,
 }
 
 /** Renews what `component` uses (its certificates or its kubeconfig), as kubeadm does before restarting it. */
-export async function renewForComponent(host: Host, cluster: ClusterConfiguration, component: StaticPodComponent, log: (line: string) => void): Promise<void> {
+export async function renewForComponent(host: Host, cluster: ClusterConfiguration, component: StaticPodComponent, log: Log): Promise<void> {
   const { certs, kubeconfigs } = RENEWALS[component];
   for (const name of certs) {
     const spec = CERT_LIST.find((s): s is LeafSpec => s.kind === 'leaf' && s.name === name)!;
