@@ -4,13 +4,12 @@ import type { ConfigMap } from '../../kube/objects.js';
 import { COREDNS } from '../../addons/coredns.js';
 import { KUBE_PROXY } from '../../addons/kube-proxy.js';
 import { UserError } from '../../errors.js';
+import { CONFIG_HASH_ANNOTATION, CONTROL_PLANE_LABEL } from '../../kube/labels.js';
 import { STATIC_POD_COMPONENTS, type StaticPodComponent } from '../../node/static-pods.js';
 
 export type { StaticPodComponent } from '../../node/static-pods.js';
 
 export const NAMESPACE = 'kube-system';
-export const CONTROL_PLANE_LABEL = 'node-role.kubernetes.io/control-plane';
-export const CONFIG_HASH_ANNOTATION = 'kubernetes.io/config.hash';
 
 /** One control-plane static Pod as its mirror Pod shows it. */
 export interface StaticPodStatus {
@@ -71,7 +70,7 @@ export function imageTag(image: string): string {
 const conditionTrue = (obj: { status?: { conditions?: Array<{ type: string; status: string }> } } | undefined, type: string) =>
   obj?.status?.conditions?.some((c) => c.type === type && c.status === 'True') ?? false;
 
-export const isPodReady = (pod: PodObject | undefined) => conditionTrue(pod, 'Ready');
+const isPodReady = (pod: PodObject | undefined) => conditionTrue(pod, 'Ready');
 
 export function staticPodStatus(pod: PodObject): StaticPodStatus | undefined {
   const component = STATIC_POD_COMPONENTS.find((c) => c === pod.metadata.labels?.component);

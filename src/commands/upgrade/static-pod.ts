@@ -12,6 +12,7 @@ import type { Host } from '../../host/host.js';
 import { MANIFEST_MODE, MANIFESTS_DIR_MODE, manifestPath } from '../../manifests/static-pods.js';
 import { ensureDir } from '../../node/files.js';
 import { renewForComponent } from '../../node/renew-certificates.js';
+import { ComponentNotHealthy, currentHash, waitHealthy } from '../../node/static-pod-health.js';
 import { readManifest } from '../../node/static-pod-files.js';
 import { commandArg, desiredManifests, type DesiredManifest } from '../../node/static-pods.js';
 import { etcdDowngradeProblem } from '../../versions/skew.js';
@@ -19,7 +20,6 @@ import type { PhaseIO } from '../../workflow/phase.js';
 import { backupDirs, copyTree, ensureBackupDir, restoreTree } from './backup.js';
 import { imageTag } from './cluster-state.js';
 import type { UpgradeContext, UpgradedComponent } from './context.js';
-import { ComponentNotHealthy, currentHash, waitHealthy } from './health.js';
 import { readManifestFacts } from './node.js';
 
 const timeoutText = (ms: number) => formatDuration(BigInt(ms) * 1_000_000n);

@@ -1,92 +1,28 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { Cluster, KubeObject } from '../../../cluster/cluster.js';
-import { ClusterError } from '../../../cluster/errors.js';
+import type { Cluster } from '../../../cluster/cluster.js';
 import { DEFAULTS } from '../../../config/defaults.js';
 import { durationMs, formatDuration } from '../../../config/duration.js';
 import type { Arg } from '../../../config/types.js';
-import { MANIFESTS_DIR } from '../../../kube/paths.js';
 import { UserError } from '../../../errors.js';
 import type { Host } from '../../../host/host.js';
+import { MANIFESTS_DIR } from '../../../kube/paths.js';
+import { argValue } from '../../../manifests/args.js';
+import { KUBE_CONTROLLER_MANAGER_PORT, KUBE_SCHEDULER_PORT } from '../../../manifests/ports.js';
+import {
+  apiServerProbe,
+  componentHealthURL,
+  endpointProbe,
+  leaseHealthy,
+  pollUntil,
+  type Outcome,
+} from '../../../node/control-plane-health.js';
 import type { Phase, PhaseIO } from '../../../workflow/phase.js';
 import type { InitContext } from '../context.js';
 
 /** How often the API server's health is asked: connection refusals and 500s are cheap, and readiness is noticed fast. */
-const POLL_MS = 25;
-
-interface Lease extends KubeObject {
-  spec?: { holderIdentity?: string; renewTime?: string; leaseDurationSeconds?: number };
-}
-
-/** The outcome of one component's wait: healthy, or the last thing it said. */
-type Outcome = { healthy: true } | { healthy: false; last: string };
+const API_SERVER_POLL_MS = 25;
+const ENDPOINT_POLL_MS = 200;
 
 const elapsed = (started: number) => formatDuration(BigInt(Date.now() - started) * 1_000_000n);
-
-/** /livez then /readyz; `last` says which failed and why (the failing checks of /readyz). */
-async function apiServerHealthy(cluster: Cluster, deadline: number): Promise<Outcome> {
-  let last = 'no answer yet';
-  while (Date.now() < deadline) {
-    try {
-      const live = await cluster.raw('/livez');
-      const ready = live.status === 200 ? await cluster.raw('/readyz') : live;
-      if (ready.status === 200) return { healthy: true };
-      const which = live.status === 200 ? '/readyz' : '/livez';
-      const failing = ready.body.split('\n').filter((line) => line.startsWith('[-]')).join('; ');
-      last = `${which} answered ${ready.status}${failing ? `: ${failing}` : ready.body ? `: ${ready.body.trim().slice(0, 300)}` : ''}`;
-    } catch (err) {
-      if (!(err instanceof ClusterError)) throw err;
-      last = err.message;
-    }
-    await sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
-  }
-  return { healthy: false, last };
-}
-
-/** A leader Lease is live when held and renewed within its duration. */
-export function leaseIsLive(lease: Lease | undefined, now: number): boolean {
-  const spec = lease?.spec;
-  if (!spec?.holderIdentity || !spec.renewTime) return false;
-  return Date.parse(spec.renewTime) + (spec.leaseDurationSeconds ?? 15) * 1000 > now;
-}
-
-function describeLease(lease: Lease | undefined): string {
-  if (!lease?.spec?.holderIdentity) return 'its leader Lease is not held yet';
-  const age = lease.spec.renewTime ? `${Math.round((Date.now() - Date.parse(lease.spec.renewTime)) / 1000)}s ago` : 'never';
-  return `its leader Lease is held by ${lease.spec.holderIdentity}, last renewed ${age}`;
-}
-
-/** A component with leader election reports itself through its Lease: watched, so a renewal is seen at once. */
-async function leaseHealthy(cluster: Cluster, name: string, deadline: number): Promise<Outcome> {
-  let seen: Lease | undefined;
-  try {
-    await cluster.watchUntil<Lease>(
-      { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: 'kube-system', name },
-      (lease) => {
-        seen = lease;
-        return leaseIsLive(lease, Date.now());
-      },
-      Math.max(0, deadline - Date.now()),
-    );
-    return { healthy: true };
-  } catch (err) {
-    if (!(err instanceof ClusterError)) throw err;
-    return { healthy: false, last: err.reason === 'Timeout' ? describeLease(seen) : err.message };
-  }
-}
-
-/** Without leader election there is no Lease: the component's health endpoint is asked on the node itself. */
-async function endpointHealthy(host: Host, url: string, deadline: number): Promise<Outcome> {
-  let last = 'no answer yet';
-  while (Date.now() < deadline) {
-    const probe = await host.exec('curl', ['-sk', '--max-time', '2', '-o', '/dev/null', '-w', '%{http_code}', url], { check: false });
-    if (probe.code === 0 && probe.stdout.trim() === '200') return { healthy: true };
-    last = probe.code === 0 ? `${url} answered ${probe.stdout.trim()}` : `${url}: ${probe.stderr.trim() || `curl exited ${probe.code}`}`;
-    await sleep(Math.min(200, Math.max(0, deadline - Date.now())));
-  }
-  return { healthy: false, last };
-}
-
-const argValue = (args: Arg[] | undefined, name: string) => args?.filter((a) => a.name === name).at(-1)?.value;
 
 interface ComponentCheck {
   name: string;
@@ -100,13 +36,12 @@ interface ComponentCheck {
  * is read where every client sees it: a live leader Lease in kube-system. With leader election turned off there is no
  * Lease, and their /healthz (/livez) endpoint is probed on the node through the Host door, as kubeadm probes it.
  */
-function componentCheck(ctx: InitContext, cluster: Cluster, name: string, args: Arg[] | undefined, port: number, path: string): ComponentCheck {
+function componentCheck(host: Host, cluster: Cluster, name: string, args: Arg[] | undefined, port: number, path: string): ComponentCheck {
   if (argValue(args, 'leader-elect') !== 'false') {
     return { name, how: `its leader Lease kube-system/${name}`, run: (deadline) => leaseHealthy(cluster, name, deadline) };
   }
-  const address = argValue(args, 'bind-address') || '127.0.0.1';
-  const url = `https://${address.includes(':') ? `[${address}]` : address}:${argValue(args, 'secure-port') || port}${path}`;
-  return { name, how: url, run: (deadline) => endpointHealthy(ctx.host, url, deadline) };
+  const url = componentHealthURL(args, port, path);
+  return { name, how: url, run: (deadline) => pollUntil(endpointProbe(host, url), deadline, ENDPOINT_POLL_MS) };
 }
 
 async function waitControlPlane(ctx: InitContext, io: PhaseIO): Promise<void> {
@@ -117,8 +52,8 @@ async function waitControlPlane(ctx: InitContext, io: PhaseIO): Promise<void> {
   io.log(`[wait-control-plane] Waiting for the kubelet to boot up the control plane as static Pods from directory "${MANIFESTS_DIR}"`);
   io.log(`[control-plane-check] Waiting for healthy control plane components. This can take up to ${timeout}`);
   const components = [
-    componentCheck(ctx, cluster, 'kube-controller-manager', cfg.controllerManager.extraArgs, 10257, '/healthz'),
-    componentCheck(ctx, cluster, 'kube-scheduler', cfg.scheduler.extraArgs, 10259, '/livez'),
+    componentCheck(ctx.host, cluster, 'kube-controller-manager', cfg.controllerManager.extraArgs, KUBE_CONTROLLER_MANAGER_PORT, '/healthz'),
+    componentCheck(ctx.host, cluster, 'kube-scheduler', cfg.scheduler.extraArgs, KUBE_SCHEDULER_PORT, '/livez'),
   ];
   io.log(`[control-plane-check] Checking kube-apiserver at /livez and /readyz`);
   for (const c of components) io.log(`[control-plane-check] Checking ${c.name} by ${c.how}`);
@@ -128,7 +63,7 @@ async function waitControlPlane(ctx: InitContext, io: PhaseIO): Promise<void> {
     io.log(`[control-plane-check] ${name} is ${outcome.healthy ? 'healthy' : 'not healthy'} after ${elapsed(started)}`);
     return { name, outcome };
   };
-  const apiServer = report('kube-apiserver', await apiServerHealthy(cluster, deadline));
+  const apiServer = report('kube-apiserver', await pollUntil(apiServerProbe(async () => cluster), deadline, API_SERVER_POLL_MS));
   // Leases are read through the API server: once it is up, both are watched at the same time.
   const others = apiServer.outcome.healthy
     ? await Promise.all(components.map(async (c) => report(c.name, await c.run(deadline))))

@@ -1,21 +1,17 @@
 import type { Cluster } from '../../../cluster/cluster.js';
 import { clusterFromKubeconfig } from '../../../cluster/connect.js';
-import { ClusterError } from '../../../cluster/errors.js';
 import { DEFAULTS } from '../../../config/defaults.js';
 import { durationMs } from '../../../config/duration.js';
-import type { Arg, InitConfig } from '../../../config/types.js';
+import type { InitConfig } from '../../../config/types.js';
 import { UserError } from '../../../errors.js';
 import { readText, type Host } from '../../../host/host.js';
-import { httpsURL } from '../../../kubeconfig/specs.js';
-import { argValue } from '../../../manifests/args.js';
 import { KUBE_CONTROLLER_MANAGER_PORT, KUBE_SCHEDULER_PORT } from '../../../manifests/ports.js';
+import { apiServerProbe, componentHealthURL, endpointProbe, type Probe } from '../../../node/control-plane-health.js';
 import { emitYaml, parseYaml, YAML_LIMITS } from '../../../util/yaml.js';
 import type { PhaseIO } from '../../../workflow/phase.js';
 import type { JoinContext } from '../context.js';
 import { localAPIServerURL } from '../local-endpoint.js';
 import { ADMIN_CONF } from '../session.js';
-
-type Probe = () => Promise<true | string>;
 
 /** admin.conf pointed at this node's API server (kubeadm's WaitControlPlaneClient). */
 async function localCluster(host: Host, server: string): Promise<Cluster> {
@@ -24,35 +20,6 @@ async function localCluster(host: Host, server: string): Promise<Cluster> {
   const doc = parseYaml(text, { maxAliasCount: YAML_LIMITS.maxAliasCount }) as { clusters?: Array<{ cluster?: { server?: string } }> };
   for (const entry of doc.clusters ?? []) if (entry.cluster) entry.cluster.server = server;
   return clusterFromKubeconfig(emitYaml(doc), { source: `${ADMIN_CONF} (for ${server})` });
-}
-
-function apiServerProbe(cluster: Promise<Cluster>): Probe {
-  return async () => {
-    try {
-      const c = await cluster;
-      const live = await c.raw('/livez');
-      const ready = live.status === 200 ? await c.raw('/readyz') : live;
-      if (ready.status === 200) return true;
-      const failing = ready.body.split('\n').filter((line) => line.startsWith('[-]')).join('; ');
-      return `${live.status === 200 ? '/readyz' : '/livez'} answered ${ready.status}${failing ? `: ${failing}` : ''}`;
-    } catch (err) {
-      if (err instanceof ClusterError) return err.message;
-      throw err;
-    }
-  };
-}
-
-/** A component's health endpoint on this node, asked through the Host (bosun runs on the node, or in its network). */
-function endpointProbe(host: Host, url: string): Probe {
-  return async () => {
-    const probe = await host.exec('curl', ['-sk', '--max-time', '2', '-o', '/dev/null', '-w', '%{http_code}', url], { check: false });
-    if (probe.code === 0 && probe.stdout.trim() === '200') return true;
-    return probe.code === 0 ? `${url} answered ${probe.stdout.trim()}` : `${url}: ${probe.stderr.trim() || `curl exited ${probe.code}`}`;
-  };
-}
-
-function componentURL(args: Arg[] | undefined, port: number, path: string): string {
-  return `${httpsURL(argValue(args, 'bind-address') || '127.0.0.1', Number(argValue(args, 'secure-port') || port))}${path}`;
 }
 
 /**
@@ -66,9 +33,9 @@ export async function waitControlPlane(ctx: JoinContext, io: PhaseIO): Promise<v
   const local = localCluster(ctx.host, server);
   local.catch(() => undefined);
   const components: Array<[string, Probe]> = [
-    ['kube-apiserver', apiServerProbe(local)],
-    ['kube-controller-manager', endpointProbe(ctx.host, componentURL(cfg.cluster.controllerManager.extraArgs, KUBE_CONTROLLER_MANAGER_PORT, '/healthz'))],
-    ['kube-scheduler', endpointProbe(ctx.host, componentURL(cfg.cluster.scheduler.extraArgs, KUBE_SCHEDULER_PORT, '/livez'))],
+    ['kube-apiserver', apiServerProbe(() => local)],
+    ['kube-controller-manager', endpointProbe(ctx.host, componentHealthURL(cfg.cluster.controllerManager.extraArgs, KUBE_CONTROLLER_MANAGER_PORT, '/healthz'))],
+    ['kube-scheduler', endpointProbe(ctx.host, componentHealthURL(cfg.cluster.scheduler.extraArgs, KUBE_SCHEDULER_PORT, '/livez'))],
   ];
   io.log(`[control-plane-check] Waiting for healthy control plane components on this node. This can take up to ${timeout}`);
   const started = Date.now();

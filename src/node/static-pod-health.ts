@@ -4,16 +4,20 @@
  * it works the same wherever bosun runs.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Cluster, KubeObject, ObjectRef } from '../../cluster/cluster.js';
-import { ClusterError } from '../../cluster/errors.js';
-import { formatDuration } from '../../config/duration.js';
-import { CONFIG_HASH_ANNOTATION, isPodReady, NAMESPACE, type StaticPodComponent } from './cluster-state.js';
+import type { Cluster, KubeObject, ObjectRef } from '../cluster/cluster.js';
+import { ClusterError } from '../cluster/errors.js';
+import { formatDuration } from '../config/duration.js';
+import { CONFIG_HASH_ANNOTATION } from '../kube/labels.js';
+import { apiServerProbe, pollUntil } from './control-plane-health.js';
+import type { StaticPodComponent } from './static-pods.js';
 
 /** A restarted component that exited this often has failed, whatever the timeout says. */
 const CRASH_RESTARTS = 5;
 const READYZ_POLL_MS = 250;
 /** How soon a watch refused by a just-started API server is tried again. */
 const RETRY_MS = 250;
+
+const NAMESPACE = 'kube-system';
 
 interface MirrorPod extends KubeObject {
   status?: {
@@ -58,22 +62,6 @@ function crashes(pod: MirrorPod): string | undefined {
   return `keeps exiting: ${status.restartCount} restarts${last ? `, last exit code ${last.exitCode}${last.reason ? ` (${last.reason})` : ''}` : ''}`;
 }
 
-async function apiServerReady(cluster: Cluster, deadline: number): Promise<string | undefined> {
-  let last = 'no answer';
-  while (Date.now() < deadline) {
-    try {
-      const res = await cluster.raw('/readyz');
-      if (res.status === 200) return undefined;
-      last = `/readyz answered ${res.status}: ${res.body.split('\n').filter((l) => l.startsWith('[-]')).join('; ')}`;
-    } catch (err) {
-      if (!(err instanceof ClusterError)) throw err;
-      last = err.message;
-    }
-    await sleep(Math.min(READYZ_POLL_MS, Math.max(0, deadline - Date.now())));
-  }
-  return last;
-}
-
 /**
  * Waits until the component's mirror Pod runs a manifest other than `previousHash` (or, with `expectHash`, exactly
  * that one) and is Ready, then (API server) until /readyz says ok. Throws ComponentNotHealthy at the deadline or
@@ -101,7 +89,7 @@ export async function waitHealthy(
           if (!isNew(pod)) return false;
           const crash = crashes(pod!);
           if (crash) throw new ComponentNotHealthy(component, crash);
-          return isPodReady(pod);
+          return pod!.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
         },
         Math.max(0, deadline - Date.now()),
       );
@@ -122,7 +110,7 @@ export async function waitHealthy(
     }
   }
   if (component === 'kube-apiserver') {
-    const problem = await apiServerReady(cluster, deadline);
-    if (problem) throw new ComponentNotHealthy(component, `is not ready: ${problem}`);
+    const ready = await pollUntil(apiServerProbe(async () => cluster, ['/readyz']), deadline, READYZ_POLL_MS);
+    if (!ready.healthy) throw new ComponentNotHealthy(component, `is not ready: ${ready.last}`);
   }
 }
