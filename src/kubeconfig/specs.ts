@@ -33,7 +33,9 @@ export const KUBECONFIG_LIST: KubeconfigSpec[] = [
     name: 'kubelet',
     file: KUBECONFIG_FILES.kubelet,
     subject: (node) => ({ commonName: `system:node:${node.nodeName}`, organization: ['system:nodes'] }),
-    server: 'endpoint',
+    // kubeadm's init phase clears controlPlaneEndpoint for this one file (1.36 and 1.37, ControlPlaneKubeletLocalMode):
+    // the init node's kubelet talks to its own API server, which runs before any load balancer has a backend.
+    server: 'local',
   },
   {
     name: 'controller-manager',

@@ -7,12 +7,12 @@ import { testConfig } from './context.js';
 
 const spec = (name: string) => KUBECONFIG_LIST.find((s) => s.name === name)!;
 
-test('servers: the control-plane endpoint for admin, super-admin and kubelet; this node for the others', () => {
+test('servers: the control-plane endpoint for admin and super-admin; this node for the others (kubelet.conf too, as kubeadm 1.36 and 1.37 write it)', () => {
   const plain = nodePkiFromInit(testConfig());
   const withEndpoint = nodePkiFromInit(testConfig('ECDSA-P256', (c) => (c.cluster.controlPlaneEndpoint = 'cp.example.com')));
   const v6 = nodePkiFromInit(testConfig('ECDSA-P256', (c) => (c.init.localAPIEndpoint.advertiseAddress = 'fd00::10')));
   expect(kubeconfigServer(spec('admin'), plain)).toBe('https://192.0.2.10:6443');
-  expect(kubeconfigServer(spec('kubelet'), withEndpoint)).toBe('https://cp.example.com:6443');
+  expect(kubeconfigServer(spec('kubelet'), withEndpoint)).toBe('https://192.0.2.10:6443');
   expect(kubeconfigServer(spec('super-admin'), withEndpoint)).toBe('https://cp.example.com:6443');
   expect(kubeconfigServer(spec('scheduler'), withEndpoint)).toBe('https://192.0.2.10:6443');
   expect(kubeconfigServer(spec('controller-manager'), v6)).toBe('https://[fd00::10]:6443');
