@@ -49,6 +49,15 @@ const USAGE_OIDS: Record<Usage, string> = {
 
 const LEAF_KEY_USAGE = x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment;
 
+/**
+ * The subject key identifier Go's x509.CreateCertificate derives (Go 1.25 on, which builds kubeadm 1.36 and
+ * 1.37): the first 160 bits of the SHA-256 of the subject public key, RFC 7093 method 1 (was SHA-1).
+ */
+async function subjectKeyIdentifier(spki: Buffer): Promise<X509.SubjectKeyIdentifierExtension> {
+  const digest = await new x509.PublicKey(spki).getKeyIdentifier('SHA-256');
+  return new x509.SubjectKeyIdentifierExtension(Buffer.from(digest).subarray(0, 20).toString('hex'));
+}
+
 /** A self-signed CA certificate, as kubeadm makes it: SAN DNS = CN, key usage including certSign, a key id. */
 export async function createCaCertificate(commonName: string, key: KeyPair, validity: Validity): Promise<Certificate> {
   const spki = publicKeyDer(key.publicKey);
@@ -64,7 +73,7 @@ export async function createCaCertificate(commonName: string, key: KeyPair, vali
     extensions: [
       new x509.KeyUsagesExtension(LEAF_KEY_USAGE | x509.KeyUsageFlags.keyCertSign, true),
       new x509.BasicConstraintsExtension(true, undefined, true),
-      await x509.SubjectKeyIdentifierExtension.create(spki),
+      await subjectKeyIdentifier(spki),
       new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: commonName }]),
     ],
   });
