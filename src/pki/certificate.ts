@@ -37,6 +37,8 @@ export interface Validity {
   now: Date;
   /** Lifetime from `now`, in milliseconds. */
   lifetimeMs: number;
+  /** Valid from; `now` less kubeadm's 5-minute backdate when absent. */
+  notBefore?: Date;
 }
 
 /** Certificates start 5 minutes in the past, so a node with a slightly slow clock accepts them (kubeadm's backdate). */
@@ -48,6 +50,8 @@ const USAGE_OIDS: Record<Usage, string> = {
 };
 
 const LEAF_KEY_USAGE = x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment;
+
+const notBefore = (validity: Validity) => validity.notBefore ?? new Date(validity.now.getTime() - BACKDATE_MS);
 
 /**
  * The subject key identifier Go's x509.CreateCertificate derives (Go 1.25 on, which builds kubeadm 1.36 and
@@ -65,7 +69,7 @@ export async function createCaCertificate(commonName: string, key: KeyPair, vali
     serialNumber: randomSerial(),
     subject: subjectName({ commonName }),
     issuer: subjectName({ commonName }),
-    notBefore: new Date(validity.now.getTime() - BACKDATE_MS),
+    notBefore: notBefore(validity),
     notAfter: new Date(validity.now.getTime() + validity.lifetimeMs),
     publicKey: spki,
     signingKey: await signingKey(key.privateKey),
@@ -106,7 +110,7 @@ export async function createLeafCertificate(
     serialNumber: randomSerial(),
     subject: subjectName(request.subject),
     issuer: signer.cert.subjectName,
-    notBefore: new Date(validity.now.getTime() - BACKDATE_MS),
+    notBefore: notBefore(validity),
     notAfter: new Date(validity.now.getTime() + validity.lifetimeMs),
     publicKey: publicKeyDer(key.publicKey),
     signingKey: await signingKey(signer.key.privateKey),
