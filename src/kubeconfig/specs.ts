@@ -1,8 +1,10 @@
 import { isIPv6 } from 'node:net';
 import { parseHostPort } from '../config/net.js';
+import type { ClusterConfiguration } from '../config/types.js';
 import { KUBECONFIG_FILES } from '../kube/paths.js';
-import type { Subject } from '../pki/certificate.js';
+import type { Certificate, Subject, Validity } from '../pki/certificate.js';
 import type { NodePki } from '../pki/input.js';
+import { validities } from '../pki/validity.js';
 
 /** A kubeconfig kubeadm writes for a control-plane node: its file, the client identity and which server it talks to. */
 export interface KubeconfigSpec {
@@ -33,7 +35,9 @@ export const KUBECONFIG_LIST: KubeconfigSpec[] = [
     name: 'kubelet',
     file: KUBECONFIG_FILES.kubelet,
     subject: (node) => ({ commonName: `system:node:${node.nodeName}`, organization: ['system:nodes'] }),
-    server: 'endpoint',
+    // kubeadm's init phase clears controlPlaneEndpoint for this one file (1.36 and 1.37, ControlPlaneKubeletLocalMode):
+    // the init node's kubelet talks to its own API server, which runs before any load balancer has a backend.
+    server: 'local',
   },
   {
     name: 'controller-manager',
@@ -66,4 +70,12 @@ export function controlPlaneURL(node: NodePki): string {
 /** `https://host:port`, IPv6 hosts in brackets. */
 export function httpsURL(host: string, port: number): string {
   return `https://${isIPv6(host) ? `[${host}]` : host}:${port}`;
+}
+
+/**
+ * A kubeconfig's client certificate as kubeadm signs it: valid from its CA's notBefore (kubeadm sets no start
+ * of its own there, unlike for the `certs` phase's certificates), for `certificateValidityPeriod` from now.
+ */
+export function kubeconfigClientValidity(ca: Certificate, cluster: ClusterConfiguration, now: Date): Validity {
+  return { ...validities(cluster, now).leaf, notBefore: ca.notBefore };
 }

@@ -5,6 +5,7 @@ import type { ClusterConfiguration, KubeletConfiguration } from '../config/types
 import { MANIFESTS_DIR } from '../kube/paths.js';
 import { UserError } from '../errors.js';
 import { emitYaml } from '../util/yaml.js';
+import { goEncodedKubeletConfiguration } from './encoding.js';
 
 export const KUBELET_INSTANCE_CONFIG_FILE = '/var/lib/kubelet/instance-config.yaml';
 /** The kubelet's files are readable by all (no secrets in them), as kubeadm writes them. */
@@ -83,8 +84,9 @@ export function nodeKubeletConfiguration(
   return cfg as KubeletConfiguration;
 }
 
+/** `/var/lib/kubelet/config.yaml` as kubeadm writes it (see encoding.ts). */
 export function renderKubeletConfiguration(cfg: KubeletConfiguration): string {
-  return emitYaml(cfg);
+  return emitYaml(goEncodedKubeletConfiguration(cfg));
 }
 
 export function renderInstanceConfiguration(criSocket: string): string {

@@ -37,6 +37,8 @@ export interface Validity {
   now: Date;
   /** Lifetime from `now`, in milliseconds. */
   lifetimeMs: number;
+  /** Valid from; `now` less kubeadm's 5-minute backdate when absent. */
+  notBefore?: Date;
 }
 
 /** Certificates start 5 minutes in the past, so a node with a slightly slow clock accepts them (kubeadm's backdate). */
@@ -49,6 +51,17 @@ const USAGE_OIDS: Record<Usage, string> = {
 
 const LEAF_KEY_USAGE = x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment;
 
+const notBefore = (validity: Validity) => validity.notBefore ?? new Date(validity.now.getTime() - BACKDATE_MS);
+
+/**
+ * The subject key identifier Go's x509.CreateCertificate derives (Go 1.25 on, which builds kubeadm 1.36 and
+ * 1.37): the first 160 bits of the SHA-256 of the subject public key, RFC 7093 method 1 (was SHA-1).
+ */
+async function subjectKeyIdentifier(spki: Buffer): Promise<X509.SubjectKeyIdentifierExtension> {
+  const digest = await new x509.PublicKey(spki).getKeyIdentifier('SHA-256');
+  return new x509.SubjectKeyIdentifierExtension(Buffer.from(digest).subarray(0, 20).toString('hex'));
+}
+
 /** A self-signed CA certificate, as kubeadm makes it: SAN DNS = CN, key usage including certSign, a key id. */
 export async function createCaCertificate(commonName: string, key: KeyPair, validity: Validity): Promise<Certificate> {
   const spki = publicKeyDer(key.publicKey);
@@ -56,7 +69,7 @@ export async function createCaCertificate(commonName: string, key: KeyPair, vali
     serialNumber: randomSerial(),
     subject: subjectName({ commonName }),
     issuer: subjectName({ commonName }),
-    notBefore: new Date(validity.now.getTime() - BACKDATE_MS),
+    notBefore: notBefore(validity),
     notAfter: new Date(validity.now.getTime() + validity.lifetimeMs),
     publicKey: spki,
     signingKey: await signingKey(key.privateKey),
@@ -64,7 +77,7 @@ export async function createCaCertificate(commonName: string, key: KeyPair, vali
     extensions: [
       new x509.KeyUsagesExtension(LEAF_KEY_USAGE | x509.KeyUsageFlags.keyCertSign, true),
       new x509.BasicConstraintsExtension(true, undefined, true),
-      await x509.SubjectKeyIdentifierExtension.create(spki),
+      await subjectKeyIdentifier(spki),
       new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: commonName }]),
     ],
   });
@@ -97,7 +110,7 @@ export async function createLeafCertificate(
     serialNumber: randomSerial(),
     subject: subjectName(request.subject),
     issuer: signer.cert.subjectName,
-    notBefore: new Date(validity.now.getTime() - BACKDATE_MS),
+    notBefore: notBefore(validity),
     notAfter: new Date(validity.now.getTime() + validity.lifetimeMs),
     publicKey: publicKeyDer(key.publicKey),
     signingKey: await signingKey(signer.key.privateKey),

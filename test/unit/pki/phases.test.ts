@@ -149,7 +149,8 @@ describe('a fresh node', () => {
     const want: Record<string, [string, string]> = {
       'admin.conf': ['O=kubeadm:cluster-admins, CN=kubernetes-admin', 'https://cp.example.com:7443'],
       'super-admin.conf': ['O=system:masters, CN=kubernetes-super-admin', 'https://cp.example.com:7443'],
-      'kubelet.conf': ['O=system:nodes, CN=system:node:cp-1', 'https://cp.example.com:7443'],
+      // kubeadm's init node kubelet talks to its own API server, not the endpoint (kubeadm 1.36.3 and 1.37.1).
+      'kubelet.conf': ['O=system:nodes, CN=system:node:cp-1', 'https://192.0.2.10:6443'],
       'controller-manager.conf': ['CN=system:kube-controller-manager', 'https://192.0.2.10:6443'],
       'scheduler.conf': ['CN=system:kube-scheduler', 'https://192.0.2.10:6443'],
     };
