@@ -6,13 +6,12 @@ import { posix } from 'node:path';
 import { UserError } from '../errors.js';
 import { KUBERNETES_DIR, SECRET_MODE } from '../kube/paths.js';
 import { buildKubeconfig, readKubeconfigTarget, type KubeconfigTarget } from '../kubeconfig/kubeconfig.js';
-import { kubeconfigServer, type KubeconfigSpec } from '../kubeconfig/specs.js';
+import { kubeconfigClientValidity, kubeconfigServer, type KubeconfigSpec } from '../kubeconfig/specs.js';
 import { createLeafCertificate, encodeCertificate, parseCertificate } from '../pki/certificate.js';
 import { CLUSTER_CA } from '../pki/certlist.js';
 import { leafProblem } from '../pki/check.js';
 import { nodePkiFromInit } from '../pki/input.js';
 import { encodePrivateKey, parsePrivateKey } from '../pki/keys.js';
-import { validities } from '../pki/validity.js';
 import { emitYaml } from '../util/yaml.js';
 import { loadCa, type LoadedCa, type PkiInput } from './certificates.js';
 import type { Log } from './log.js';
@@ -66,7 +65,7 @@ export async function ensureKubeconfig(pki: PkiInput, log: Log, spec: Kubeconfig
   }
   const key = await pki.keys.take(keyName(spec), cfg.cluster.encryptionAlgorithm);
   const subject = spec.subject(node);
-  const cert = await createLeafCertificate({ subject, usages: ['client'] }, key, { cert: ca.cert, key: ca.key }, validities(cfg.cluster, new Date()).leaf);
+  const cert = await createLeafCertificate({ subject, usages: ['client'] }, key, { cert: ca.cert, key: ca.key }, kubeconfigClientValidity(ca.cert, cfg.cluster, new Date()));
   log(`[kubeconfig] Writing "${spec.file}" kubeconfig file`);
   const kubeconfig = buildKubeconfig({
     clusterName: cfg.cluster.clusterName,
