@@ -8,6 +8,7 @@ import { upgradeConfig, type NodeIdentity } from '../../../src/commands/upgrade/
 import type { UpgradeContext } from '../../../src/commands/upgrade/context.js';
 import { manualInstaller } from '../../../src/commands/upgrade/kubelet.js';
 import { applyPhases, nodePhases } from '../../../src/commands/upgrade/phases.js';
+import type { Phase } from '../../../src/workflow/phase.js';
 import { runWorkflow } from '../../../src/workflow/run.js';
 import { ADVERTISE, FakeKubelet, initConfig, NODE, options, removeTempHosts, stateOf, tempHost } from './support.js';
 
@@ -30,6 +31,34 @@ function context(host: Host, state: ClusterState, target: string, identity: Node
   };
 }
 
+/**
+ * `tree` with every phase's progress lines also appended to `lines`: the run still goes through the real engine,
+ * and the tap sits on the phase IO it hands each phase.
+ */
+function tapped<C>(tree: Phase<C>[], lines: string[]): Phase<C>[] {
+  return tree.map((phase) => ({
+    ...phase,
+    ...(phase.run && {
+      run: (ctx: C, io) =>
+        phase.run!(ctx, {
+          ...io,
+          log: (line) => {
+            lines.push(line);
+            io.log(line);
+          },
+        }),
+    }),
+    ...(phase.phases && { phases: tapped(phase.phases, lines) }),
+  }));
+}
+
+/** Runs `tree`'s preflight phase alone; resolves to the lines it printed. */
+async function preflight(tree: Phase<UpgradeContext>[], ctx: UpgradeContext): Promise<string[]> {
+  const lines: string[] = [];
+  await runWorkflow(tapped(tree, lines), ctx, { only: 'preflight' });
+  return lines;
+}
+
 const controlPlane: NodeIdentity = { name: NODE, controlPlane: true, advertiseAddress: ADVERTISE, bindPort: 6443 };
 
 async function nodeWithManifests(components = COMPONENTS): Promise<Host> {
@@ -41,7 +70,9 @@ async function nodeWithManifests(components = COMPONENTS): Promise<Host> {
 describe('upgrade apply preflight', () => {
   it('passes on a healthy single control-plane cluster', async () => {
     const host = await nodeWithManifests();
-    await runWorkflow(applyPhases, context(host, stateOf(initConfig('v1.36.3')), 'v1.37.1', controlPlane), { only: 'preflight' });
+    const lines = await preflight(applyPhases, context(host, stateOf(initConfig('v1.36.3')), 'v1.37.1', controlPlane));
+    expect(lines).toContain('[upgrade/versions] Target version: v1.37.1');
+    expect(lines.filter((l) => l.includes('WARNING'))).toEqual([]);
   });
 
   it('refuses version-rule violations before any check, naming each rule', async () => {
@@ -53,19 +84,27 @@ describe('upgrade apply preflight', () => {
   it('lets overridable rules through with their flag, as warnings', async () => {
     const host = await nodeWithManifests();
     const ctx = context(host, stateOf(initConfig('v1.36.3')), 'v1.37.9', controlPlane, { overrides: new Set(['--force']) });
-    await runWorkflow(applyPhases, ctx, { only: 'preflight' });
+    const lines = await preflight(applyPhases, ctx);
+    expect(lines).toContain(
+      '[upgrade/versions] WARNING: [known-version] v1.37.9 is newer than the newest v1.37 release bosun knows (v1.37.1); its images may not exist (allowed by --force)',
+    );
+    expect(lines.filter((l) => l.includes('WARNING'))).toHaveLength(1);
   });
 
   it('fails on NotReady control-plane nodes and missing manifests, each check named; ignored ones warn', async () => {
     const host = await nodeWithManifests(['etcd', 'kube-apiserver']);
     const state = stateOf(initConfig('v1.36.3'));
     state.nodes[0].ready = false;
-    const run = (ignored: string[]) =>
-      runWorkflow(applyPhases, context(host, state, 'v1.37.1', controlPlane, { ignorePreflightErrors: new Set(ignored) }), { only: 'preflight' });
+    const run = (ignored: string[]) => preflight(applyPhases, context(host, state, 'v1.37.1', controlPlane, { ignorePreflightErrors: new Set(ignored) }));
     await expect(run([])).rejects.toThrow(
       /\[ERROR ControlPlaneNodesReady\]: there are NotReady control-planes in the cluster: \[cp-1\][\s\S]*\[ERROR StaticPodManifest\]: the manifest for component kube-controller-manager is missing/,
     );
-    await run(['controlplanenodesready', 'staticpodmanifest']);
+    const lines = await run(['controlplanenodesready', 'staticpodmanifest']);
+    expect(lines.filter((l) => l.includes('[WARNING'))).toEqual([
+      '\t[WARNING ControlPlaneNodesReady]: there are NotReady control-planes in the cluster: [cp-1]',
+      '\t[WARNING StaticPodManifest]: the manifest for component kube-controller-manager is missing: /etc/kubernetes/manifests/kube-controller-manager.yaml',
+      '\t[WARNING StaticPodManifest]: the manifest for component kube-scheduler is missing: /etc/kubernetes/manifests/kube-scheduler.yaml',
+    ]);
   });
 
   it('fails when the backups would not fit on the disk', async () => {
@@ -78,6 +117,16 @@ describe('upgrade apply preflight', () => {
     })(roomy.root);
     await expect(runWorkflow(applyPhases, context(cramped, stateOf(initConfig('v1.36.3')), 'v1.37.1', controlPlane), { only: 'preflight' }))
       .rejects.toThrow(/\[ERROR DiskSpace\]: \/etc\/kubernetes\/tmp has 1 KiB free; the backups need 5 KiB/);
+  });
+
+  it('warns, and goes on, when the free space cannot be told', async () => {
+    const unknown = new (class extends LocalHost {
+      override async freeSpace(): Promise<number | undefined> {
+        return undefined;
+      }
+    })((await nodeWithManifests()).root);
+    const lines = await preflight(applyPhases, context(unknown, stateOf(initConfig('v1.36.3')), 'v1.37.1', controlPlane));
+    expect(lines).toContainEqual(expect.stringMatching(/^\t\[WARNING DiskSpace\]: cannot tell the free space under \/etc\/kubernetes\/tmp; the backups need \d+ KiB$/));
   });
 
   it('refuses to run on a node without a control plane', async () => {
