@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../errors.js';
 import { VERSION } from '../version.js';
+import { engineRunSupport } from './engine-run.js';
 
 type Register = (program: Command) => void;
 
@@ -28,14 +29,15 @@ function chosenCommands(argv: string[]): string[] {
   return name !== undefined && name in COMMANDS ? [name] : Object.keys(COMMANDS);
 }
 
-async function program(argv: string[]): Promise<Command> {
+async function program(argv: string[], engineRun: ReturnType<typeof engineRunSupport>): Promise<Command> {
   const root = new Command('bosun')
     .description('Cluster lifecycle for Kubernetes: init, join, upgrade, migrate and addons, kubeadm-compatible.')
     .version(VERSION, '--version', 'print the bosun version')
     .showHelpAfterError()
     // Root options only before the command: `bosun sandbox up --version v1.37.1` is the sandbox's flag.
     .enablePositionalOptions()
-    .exitOverride();
+    .exitOverride()
+    .hook('preAction', (_root, action) => engineRun.prepare(action));
   const registers = await Promise.all(chosenCommands(argv).map((name) => COMMANDS[name]()));
   for (const register of registers) register(root);
   return root;
@@ -43,8 +45,9 @@ async function program(argv: string[]): Promise<Command> {
 
 /** Runs the CLI and returns the exit code; errors the user can fix are printed without a stack. */
 export async function main(argv: string[]): Promise<number> {
+  const engineRun = engineRunSupport();
   try {
-    await (await program(argv)).parseAsync(argv, { from: 'user' });
+    await (await program(argv, engineRun)).parseAsync(argv, { from: 'user' });
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
@@ -54,5 +57,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     process.stderr.write(`error: ${err instanceof Error ? (process.env.BOSUN_DEBUG ? err.stack : err.message) : String(err)}\n`);
     return 1;
+  } finally {
+    engineRun.dispose();
   }
 }

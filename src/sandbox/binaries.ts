@@ -2,7 +2,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Listr } from 'listr2';
 import { DEFAULT_KUBERNETES_VERSION, ETCD_VERSION, KWOK_VERSION, PINNED_KUBERNETES_VERSIONS } from '../versions/pinned.js';
-import { rendererOptions } from '../workflow/progress.js';
+import { listrOptions, terminalOf } from '../workflow/progress.js';
 import { run, tryRun } from './exec.js';
 import { cacheRoot, PACKAGE_GO_DIR } from './paths.js';
 import { GO_ENV, KUBERNETES_COMMANDS, kubernetesModule, parseKubernetesVersion } from './wrapper.js';
@@ -201,7 +201,7 @@ export async function provideBinaries(versions: string[], binDir?: string): Prom
         task.title = `${a.component} ${a.version}: ${where} (${path.dirname(Object.values(result.paths)[0])})`;
       },
     })),
-    { concurrent: false, exitOnError: true, ...rendererOptions() },
+    { concurrent: false, exitOnError: true, ...listrOptions(terminalOf(process.env, process.stdout.isTTY)) },
   ).run();
   return results;
 }

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectCluster } from '../cluster/connect.js';
 import type { Cluster } from '../cluster/cluster.js';
@@ -8,6 +9,8 @@ import { KUBECONFIG_FILES, KUBERNETES_DIR } from '../kube/paths.js';
 import { UserError } from '../errors.js';
 import { LocalHost } from '../host/local.js';
 import { DEFAULT_KUBERNETES_VERSION } from '../versions/pinned.js';
+import { parseEventLine } from '../workflow/renderers/json.js';
+import { plainRenderer } from '../workflow/renderers/plain.js';
 import { provideBinaries } from './binaries.js';
 import { configVersion, SANDBOX_POD_SUBNET, sandboxInitConfig } from './init-config.js';
 import { assembleStages, kwokArgs, registerSimulatedNodes } from './kwok.js';
@@ -48,25 +51,22 @@ function timer(timings: Timings) {
 
 /**
  * Runs the real `bosun init` on the control-plane node (inside its network namespace, so its checks
- * of 127.0.0.1 endpoints reach the node's components), streaming its output and timing its phases
- * from the plain progress lines (`❯ certs` when a phase starts, `✔ certs` when it ends).
+ * of 127.0.0.1 endpoints reach the node's components). Its progress comes as JSON events on its stderr: shown
+ * here as plain lines, and the phases' start and end times give the init timings.
  */
 async function runInit(netns: string, rootfs: string, configFile: string, timings: Timings): Promise<void> {
-  const argv = [...inNetns(netns), process.execPath, BOSUN_BIN, 'init', '--rootfs', rootfs, '--config', configFile];
+  const argv = [...inNetns(netns), process.execPath, BOSUN_BIN, 'init', '--rootfs', rootfs, '--config', configFile, '--progress=json'];
   const started = Date.now();
   const phaseStart = new Map<string, number>();
   const phaseEnd = new Map<string, number>();
-  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BOSUN_PLAIN: '1' } });
-  let partial = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    process.stdout.write(chunk);
-    const lines = (partial + chunk.toString('utf8')).split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) {
-      // The plain renderer marks a phase's start with ❯ and its end with ✔.
-      const m = /^([❯✔])\s+([\w/-]+)$/.exec(line.trim());
-      if (m) (m[1] === '❯' ? phaseStart : phaseEnd).set(m[2], Date.now());
-    }
+  const show = plainRenderer(process.stdout, process.stderr);
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'inherit', 'pipe'] });
+  createInterface({ input: child.stderr }).on('line', (line) => {
+    const event = parseEventLine(line);
+    if (!event) return void process.stderr.write(`${line}\n`);
+    show(event);
+    if (event.type === 'started') phaseStart.set(event.path, event.at);
+    if (event.type === 'finished') phaseEnd.set(event.path, event.at);
   });
   const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
   const ended = Date.now();

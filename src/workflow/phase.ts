@@ -1,9 +1,16 @@
-/** What a running phase may tell the engine. */
+/** What a running phase may tell the engine, and ask of it. */
 export interface PhaseIO {
   /** One progress line (kubeadm style: `[certs] Generating "ca" certificate and key`). */
   log(line: string): void;
   /** Whether the phase at this path takes part in the run (a parent uses it to start its children's work early). */
   selected(path: string): boolean;
+  /**
+   * Waits for something outside bosun (`what`: "the API server to answer /readyz"), reported as a `wait` event.
+   * `until` gets the run's signal; an interrupt ends the wait at once, even if `until` does not listen.
+   */
+  wait<T>(what: string, until: (signal: AbortSignal) => Promise<T>): Promise<T>;
+  /** Aborted when the run is interrupted (SIGINT/SIGTERM): long steps pass it on (fetch, timers) to stop early. */
+  readonly signal: AbortSignal;
 }
 
 /**
@@ -17,6 +24,16 @@ export interface Phase<C> {
   phases?: Phase<C>[];
   /** A longer text for `help`, e.g. what the phase writes. */
   help?: string;
+  /**
+   * Whether the phase applies to this run (asked where its `run` would start); false skips it and its children,
+   * reported as `skipped`. Like kubeadm's RunIf.
+   */
+  runIf?: (ctx: C) => boolean | Promise<boolean>;
+  /**
+   * Undoes what `run` did, when a later phase fails: the cleanups of the phases whose `run` completed are called
+   * newest first. The failing phase's own cleanup is not called: it leaves no half-work behind itself.
+   */
+  cleanup?: (ctx: C, io: PhaseIO) => Promise<void>;
 }
 
 export interface PlannedPhase<C> {

@@ -28,8 +28,8 @@ import { CERTS_SECRET_NAME, decodeCertificateKey, decryptCertsSecretData } from 
 import { verifyDetachedJWS } from '../../src/tokens/jws.js';
 import { generateToken, splitToken } from '../../src/tokens/token.js';
 import { parseYaml } from '../../src/util/yaml.js';
-import type { Phase, PhaseIO } from '../../src/workflow/phase.js';
 import { runWorkflow } from '../../src/workflow/run.js';
+import { recorder } from '../support/workflow.js';
 
 const run = promisify(execFile);
 const VERSION = 'v1.37.1';
@@ -42,16 +42,11 @@ async function binary(name: string, artifact = kubernetesArtifact(VERSION)): Pro
   return found;
 }
 
-/** Runs each selected phase's `run` in tree order, collecting the lines it logs. */
+/** Runs each named phase (`bosun init phase <name>`) through the engine, collecting the lines it logs. */
 async function runPhases(ctx: InitContext, names: string[]): Promise<string[]> {
-  const lines: string[] = [];
-  const io: PhaseIO = { log: (line) => lines.push(line), selected: () => true };
-  const walk = async (phase: Phase<InitContext>) => {
-    if (phase.run) await phase.run(ctx, io);
-    for (const child of phase.phases ?? []) await walk(child);
-  };
-  for (const name of names) await walk(initPhases.find((p) => p.name === name)!);
-  return lines;
+  const progress = recorder();
+  for (const name of names) await runWorkflow(initPhases, ctx, { only: name, sink: progress });
+  return progress.lines();
 }
 
 /** Remembers what bosun applied, to check later that a second run changed none of it. */

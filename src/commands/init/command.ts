@@ -3,7 +3,7 @@ import { resolveInitConfig, type InitFlags } from '../../config/resolve.js';
 import { KUBECONFIG_FILES, KUBERNETES_DIR } from '../../kube/paths.js';
 import { LocalHost } from '../../host/local.js';
 import { RecordingHost } from '../../host/recording.js';
-import { addPhaseCommands } from '../../workflow/cli.js';
+import { addPhaseCommands, engineOptions, withProgressOption } from '../../workflow/cli.js';
 import { runWorkflow } from '../../workflow/run.js';
 import { printDryRun } from '../../cli/dry-run.js';
 import { connectCluster } from '../../cluster/connect.js';
@@ -73,12 +73,12 @@ async function runInit(cmd: Command, only?: string): Promise<void> {
     keys: new KeyPool(),
     cluster: () => connectCluster(host, opts.kubeconfig, Boolean(opts.dryRun)),
   };
-  await runWorkflow(initPhases, ctx, { skip: [...(opts.skipPhases ?? []), ...(cfg.init.skipPhases ?? [])], only });
+  await runWorkflow(initPhases, ctx, { skip: [...(opts.skipPhases ?? []), ...(cfg.init.skipPhases ?? [])], only, ...engineOptions(cmd) });
   if (host instanceof RecordingHost) printDryRun(host);
 }
 
 export function registerInit(program: Command): void {
-  const init = initFlags(program.command('init').description('Run this command in order to set up the Kubernetes control plane'))
+  const init = withProgressOption(initFlags(program.command('init').description('Run this command in order to set up the Kubernetes control plane')))
     .action((_opts, cmd: Command) => runInit(cmd));
   const phase = init.command('phase').description('Use this command to invoke single phase of the init workflow');
   addPhaseCommands(phase, initPhases, initFlags, (path, cmd) => runInit(cmd, path));

@@ -5,7 +5,7 @@ import { ConfigError, UserError } from '../../errors.js';
 import { LocalHost } from '../../host/local.js';
 import { RecordingHost } from '../../host/recording.js';
 import { printDryRun } from '../../cli/dry-run.js';
-import { addPhaseCommands } from '../../workflow/cli.js';
+import { addPhaseCommands, engineOptions, withProgressOption } from '../../workflow/cli.js';
 import { runWorkflow } from '../../workflow/run.js';
 import { joinPhases } from './phases.js';
 import { createJoinContext } from './session.js';
@@ -56,7 +56,7 @@ async function runJoin(cmd: Command, only?: string): Promise<void> {
     dryRun: Boolean(dryRun),
     ignorePreflightErrors: new Set((cfg.join.nodeRegistration.ignorePreflightErrors ?? []).map((s) => s.toLowerCase())),
   });
-  await runWorkflow(joinPhases, ctx, { skip: cfg.join.skipPhases ?? [], only });
+  await runWorkflow(joinPhases, ctx, { skip: cfg.join.skipPhases ?? [], only, ...engineOptions(cmd) });
   if (host instanceof RecordingHost) printDryRun(host);
   if (only === undefined && !dryRun) process.stdout.write(joinedMessage(Boolean(cfg.join.controlPlane)));
 }
@@ -91,7 +91,7 @@ function joinedMessage(controlPlane: boolean): string {
 }
 
 export function registerJoin(program: Command): void {
-  const join = joinFlags(program.command('join').description('Run this on any machine you wish to join an existing cluster'))
+  const join = withProgressOption(joinFlags(program.command('join').description('Run this on any machine you wish to join an existing cluster')))
     .action((_opts, cmd: Command) => runJoin(cmd));
   const phase = join.command('phase').description('Use this command to invoke single phase of the join workflow');
   addPhaseCommands(phase, joinPhases, joinFlags, (path, cmd) => runJoin(cmd, path));

@@ -12,7 +12,7 @@ import { RecordingHost } from '../../host/recording.js';
 import { manifestPath } from '../../manifests/static-pods.js';
 import { VERSION } from '../../version.js';
 import { describeViolations, upgradeTargets, type SkewOverride } from '../../versions/skew.js';
-import { addPhaseCommands } from '../../workflow/cli.js';
+import { addPhaseCommands, engineOptions, withProgressOption } from '../../workflow/cli.js';
 import type { Phase } from '../../workflow/phase.js';
 import { runWorkflow } from '../../workflow/run.js';
 import { readClusterState } from './cluster-state.js';
@@ -82,7 +82,7 @@ const versionFlags = (cmd: Command) =>
     .option('--allow-release-candidate-upgrades', 'allow upgrades to release-candidate versions');
 
 function changeFlags(cmd: Command): Command {
-  return versionFlags(clusterFlags(cmd))
+  return withProgressOption(versionFlags(clusterFlags(cmd)))
     .option('--dry-run', 'change nothing; print the new manifests as diffs and every other change')
     .addOption(new Option('--certificate-renewal [bool]', 'renew each component\'s certificates before restarting it').default(true).argParser(bool('--certificate-renewal')))
     .addOption(new Option('--etcd-upgrade [bool]', 'upgrade the local etcd').default(true).argParser(bool('--etcd-upgrade')))
@@ -128,7 +128,7 @@ async function runUpgrade(cmd: Command, runner: UpgradeRunner, only?: string): P
   const host = opts.dryRun ? new RecordingHost(local) : local;
   const ctx = runner.context(opts, host);
   await runner.before?.(ctx, opts);
-  await runWorkflow(runner.tree, ctx, { skip: opts.skipPhases ?? [], only });
+  await runWorkflow(runner.tree, ctx, { skip: opts.skipPhases ?? [], only, ...engineOptions(cmd) });
   if (host instanceof RecordingHost) {
     const cluster = await ctx.cluster();
     await printUpgradeDryRun(host, local, cluster instanceof RecordingCluster ? cluster : undefined);

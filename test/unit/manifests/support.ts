@@ -6,7 +6,10 @@ import type { Host } from '../../../src/host/host.js';
 import type { InitContext } from '../../../src/commands/init/context.js';
 import { KeyPool } from '../../../src/pki/key-pool.js';
 import { parseAllDocuments } from '../../../src/util/yaml.js';
-import type { Phase, PhaseIO } from '../../../src/workflow/phase.js';
+import type { EventSink } from '../../../src/workflow/events.js';
+import type { Phase } from '../../../src/workflow/phase.js';
+import { runWorkflow } from '../../../src/workflow/run.js';
+export { collectingIO } from '../../support/workflow.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -69,13 +72,7 @@ export function testContext(cfg: InitConfig, host: Host, ignorePreflightErrors: 
   };
 }
 
-export function collectingIO(): PhaseIO & { lines: string[] } {
-  const lines: string[] = [];
-  return { lines, log: (line) => lines.push(line), selected: () => true };
-}
-
-/** Runs a phase and its children in order, as `bosun init phase <name>` would. */
-export async function runPhase<C>(phase: Phase<C>, ctx: C, io: PhaseIO): Promise<void> {
-  await phase.run?.(ctx, io);
-  for (const child of phase.phases ?? []) await runPhase(child, ctx, io);
+/** Runs a phase and its children through the engine, as `bosun init phase <name>` would; progress goes to `io`. */
+export async function runPhase<C>(phase: Phase<C>, ctx: C, io: { sink: EventSink }): Promise<void> {
+  await runWorkflow([phase], ctx, { sink: io.sink });
 }

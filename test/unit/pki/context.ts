@@ -9,9 +9,7 @@ import type { InitContext } from '../../../src/commands/init/context.js';
 import { initPhases } from '../../../src/commands/init/phases.js';
 import { KeyPool } from '../../../src/pki/key-pool.js';
 import { runWorkflow } from '../../../src/workflow/run.js';
-
-// Plain progress lines: no TTY spinner in test output.
-process.env.CI = 'true';
+import { recorder } from '../../support/workflow.js';
 
 export const NODE_NAME = 'cp-1';
 export const ADVERTISE = '192.0.2.10';
@@ -45,18 +43,12 @@ export function testContext(cfg: InitConfig, host: Host): InitContext {
 
 /** Runs `bosun init phase <only>` on `host` and returns the progress lines the phases logged. */
 export async function runPhase(cfg: InitConfig, host: Host, only: string): Promise<string[]> {
-  const lines: string[] = [];
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
-    lines.push(...String(chunk).split('\n'));
-    return write(chunk, ...rest);
-  }) as typeof process.stdout.write;
-  try {
-    await runWorkflow(initPhases, testContext(cfg, host), { only });
-  } finally {
-    process.stdout.write = write;
-  }
-  return lines.map((l) => /(\[(certs|kubeconfig)\] .*)$/.exec(l)?.[1]).filter((l): l is string => l !== undefined);
+  const progress = recorder();
+  await runWorkflow(initPhases, testContext(cfg, host), { only, sink: progress });
+  return progress
+    .lines()
+    .flatMap((line) => line.split('\n'))
+    .map((l) => /(\[(certs|kubeconfig)\] .*)$/.exec(l)?.[1]).filter((l): l is string => l !== undefined);
 }
 
 /** A fresh rootfs in the temp dir, removed by the returned cleanup. */
