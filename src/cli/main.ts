@@ -1,9 +1,11 @@
+import os from 'node:os';
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { engineRunSupport } from './engine-run.js';
+import type { CommandEnvironment } from '../workflow/flags.js';
 
-type Register = (program: Command) => void;
+type Register = (program: Command, env: CommandEnvironment) => void;
 
 /**
  * Every top-level command and the module that defines it. A run loads only the module of the command it
@@ -29,6 +31,11 @@ function chosenCommands(argv: string[]): string[] {
   return name !== undefined && name in COMMANDS ? [name] : Object.keys(COMMANDS);
 }
 
+/** The environment, read here once: commands get it as an input. */
+function environment(): CommandEnvironment {
+  return { kubeconfig: process.env.KUBECONFIG, home: os.homedir(), stateHome: process.env.XDG_STATE_HOME || undefined };
+}
+
 async function program(argv: string[], engineRun: ReturnType<typeof engineRunSupport>): Promise<Command> {
   const root = new Command('bosun')
     .description('Cluster lifecycle for Kubernetes: init, join, upgrade, migrate and addons, kubeadm-compatible.')
@@ -39,7 +46,8 @@ async function program(argv: string[], engineRun: ReturnType<typeof engineRunSup
     .exitOverride()
     .hook('preAction', (_root, action) => engineRun.prepare(action));
   const registers = await Promise.all(chosenCommands(argv).map((name) => COMMANDS[name]()));
-  for (const register of registers) register(root);
+  const env = environment();
+  for (const register of registers) register(root, env);
   return root;
 }
 

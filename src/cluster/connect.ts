@@ -5,39 +5,40 @@ import { exists, readText, type Host } from '../host/host.js';
 import { AdminCluster } from './admin-binding.js';
 import type { Cluster } from './cluster.js';
 import { KubeCluster } from './kube.js';
-import { RecordingCluster } from './recording.js';
 import { kubeTransport } from './transport.js';
 
-/** One connection per host, kubeconfig and mode: phases share discovery, keep-alive sockets and a dry run's record. */
+/** One connection per host and kubeconfig: phases share discovery and keep-alive sockets. */
 const connections = new WeakMap<Host, Map<string, Promise<Cluster>>>();
 
-/**
- * Builds the cluster door from a kubeconfig on the node (a node path, read through the Host).
- * A dry run gets a RecordingCluster: writes recorded (its `actions`), reads through; being shared, the caller
- * finds the record by calling again after the run. admin.conf with super-admin.conf beside
- * it gets kubeadm's cluster-admins binding ensured on first use (see AdminCluster).
- */
-export function connectCluster(host: Host, kubeconfigPath: string, dryRun: boolean): Promise<Cluster> {
+/** Builds the cluster door from a kubeconfig on the node (a node path, read through the Host); see openKubeconfig. */
+export function connectCluster(host: Host, kubeconfigPath: string): Promise<Cluster> {
   let byPath = connections.get(host);
   if (!byPath) connections.set(host, (byPath = new Map()));
-  const key = `${dryRun ? 'dry-run' : 'live'}|${kubeconfigPath}`;
-  let cluster = byPath.get(key);
+  let cluster = byPath.get(kubeconfigPath);
   if (!cluster) {
-    cluster = connect(host, kubeconfigPath, dryRun);
-    byPath.set(key, cluster);
-    cluster.catch(() => byPath.delete(key));
+    cluster = openKubeconfig(host, kubeconfigPath);
+    byPath.set(kubeconfigPath, cluster);
+    cluster.catch(() => byPath.delete(kubeconfigPath));
   }
   return cluster;
 }
 
-async function connect(host: Host, kubeconfigPath: string, dryRun: boolean): Promise<Cluster> {
-  const kube = await clusterFromKubeconfigFile(host, kubeconfigPath);
-  if (dryRun) return new RecordingCluster(kube);
+/**
+ * The cluster door of a kubeconfig on the node, each connection made by `open` (a dry run records over the plain
+ * one). admin.conf with super-admin.conf beside it gets kubeadm's cluster-admins binding ensured on first use
+ * (see AdminCluster).
+ */
+export async function openKubeconfig(
+  host: Host,
+  kubeconfigPath: string,
+  open: (nodePath: string) => Promise<Cluster> = (nodePath) => clusterFromKubeconfigFile(host, nodePath),
+): Promise<Cluster> {
+  const cluster = await open(kubeconfigPath);
   const superAdminPath = path.posix.join(path.posix.dirname(kubeconfigPath), KUBECONFIG_FILES.superAdmin);
   if (path.posix.basename(kubeconfigPath) === KUBECONFIG_FILES.admin && (await exists(host, superAdminPath))) {
-    return new AdminCluster(kube, () => clusterFromKubeconfigFile(host, superAdminPath));
+    return new AdminCluster(cluster, () => open(superAdminPath));
   }
-  return kube;
+  return cluster;
 }
 
 /** A Cluster from a kubeconfig file on the node; files it names are node paths too (relative to its directory). */

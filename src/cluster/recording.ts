@@ -4,6 +4,10 @@ import { ClusterError, describeRef, UNREACHABLE } from './errors.js';
 export interface RecordedClusterAction {
   verb: 'apply' | 'create' | 'delete' | 'wait' | 'get' | 'patch' | 'evict';
   target: string;
+  /** The object acted on (every verb but a raw `get`). */
+  ref?: ObjectRef;
+  /** `patch` of a subresource (`status`). */
+  subresource?: string;
   object?: KubeObject;
 }
 
@@ -27,23 +31,25 @@ async function orMissing<T>(read: Promise<T>, missing: T): Promise<T> {
 
 /**
  * The dry-run door: writes are recorded (and seen by later reads of this run), reads go to the real
- * API server when it answers, waits do not wait.
+ * API server when it answers, waits do not wait. Doors of one run may share one record (`actions`), in order.
  */
 export class RecordingCluster implements Cluster {
-  readonly actions: RecordedClusterAction[] = [];
   private readonly overlay = new Map<string, KubeObject | null>();
 
-  constructor(private readonly inner: Cluster) {}
+  constructor(
+    private readonly inner: Cluster,
+    readonly actions: RecordedClusterAction[] = [],
+  ) {}
 
   async apply<T extends KubeObject>(obj: T): Promise<T> {
     this.overlay.set(key(refOf(obj)), obj);
-    this.actions.push({ verb: 'apply', target: describeRef(refOf(obj)), object: obj });
+    this.actions.push({ verb: 'apply', target: describeRef(refOf(obj)), ref: refOf(obj), object: obj });
     return obj;
   }
 
   async create<T extends KubeObject>(obj: T): Promise<T> {
     this.overlay.set(key(refOf(obj)), obj);
-    this.actions.push({ verb: 'create', target: describeRef(refOf(obj)), object: obj });
+    this.actions.push({ verb: 'create', target: describeRef(refOf(obj)), ref: refOf(obj), object: obj });
     return obj;
   }
 
@@ -71,17 +77,17 @@ export class RecordingCluster implements Cluster {
 
   async delete(ref: ObjectRef): Promise<void> {
     this.overlay.set(key(ref), null);
-    this.actions.push({ verb: 'delete', target: describeRef(ref) });
+    this.actions.push({ verb: 'delete', target: describeRef(ref), ref });
   }
 
   async patch<T extends KubeObject>(ref: ObjectRef, patch: unknown, opts: { subresource?: 'status' } = {}): Promise<T> {
-    this.actions.push({ verb: 'patch', target: `${describeRef(ref)}${opts.subresource ? `/${opts.subresource}` : ''}` });
+    this.actions.push({ verb: 'patch', target: `${describeRef(ref)}${opts.subresource ? `/${opts.subresource}` : ''}`, ref, subresource: opts.subresource });
     // Not merged: a dry run reports the patch, later reads see the object as it was.
     return ((await this.get<T>(ref)) ?? { ...ref, metadata: { name: ref.name, namespace: ref.namespace } }) as T;
   }
 
   async evict(pod: ObjectRef): Promise<EvictionAnswer> {
-    this.actions.push({ verb: 'evict', target: describeRef(pod) });
+    this.actions.push({ verb: 'evict', target: describeRef(pod), ref: pod });
     return { code: 201, reason: 'Evicted', message: 'dry run', causes: [] };
   }
 
@@ -92,7 +98,7 @@ export class RecordingCluster implements Cluster {
   }
 
   async watchUntil<T extends KubeObject>(ref: ObjectRef): Promise<T | undefined> {
-    this.actions.push({ verb: 'wait', target: describeRef(ref) });
+    this.actions.push({ verb: 'wait', target: describeRef(ref), ref });
     return this.get<T>(ref);
   }
 

@@ -5,6 +5,8 @@ export interface RecordedAction {
   target: string;
   mode?: number;
   data?: Uint8Array;
+  /** What the path held before this change, as this run saw it (undefined: nothing); the dry-run report's new/changed. */
+  before?: { mode: number; isDirectory: boolean; data?: Uint8Array };
 }
 
 /**
@@ -42,13 +44,21 @@ export class RecordingHost implements Host {
 
   async writeFileAtomic(nodePath: string, data: string | Uint8Array, mode: number): Promise<void> {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    const before = await this.before(nodePath);
     this.overlay.set(nodePath, bytes);
-    this.actions.push({ kind: 'write', target: nodePath, mode, data: bytes });
+    this.actions.push({ kind: 'write', target: nodePath, mode, data: bytes, before });
   }
 
   async mkdir(nodePath: string, mode?: number): Promise<void> {
+    const before = await this.before(nodePath);
     this.createdDirs.set(nodePath, mode ?? 0o755);
-    this.actions.push({ kind: 'mkdir', target: nodePath, mode });
+    this.actions.push({ kind: 'mkdir', target: nodePath, mode, before });
+  }
+
+  private async before(nodePath: string): Promise<RecordedAction['before']> {
+    const stat = await this.stat(nodePath);
+    if (!stat) return undefined;
+    return { mode: stat.mode, isDirectory: stat.isDirectory, data: stat.isDirectory ? undefined : await this.readFile(nodePath) };
   }
 
   async stat(nodePath: string): Promise<FileStat | undefined> {
@@ -67,8 +77,9 @@ export class RecordingHost implements Host {
   }
 
   async remove(nodePath: string): Promise<void> {
+    const before = await this.before(nodePath);
     this.overlay.set(nodePath, null);
-    this.actions.push({ kind: 'remove', target: nodePath });
+    this.actions.push({ kind: 'remove', target: nodePath, before });
   }
 
   freeSpace(nodePath: string): Promise<number | undefined> {

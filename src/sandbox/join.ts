@@ -86,7 +86,7 @@ function nextNetworkIndex(state: SandboxState): number {
 
 async function waitNodesReady(dir: string, names: string[]): Promise<void> {
   const host = new LocalHost(sandboxPaths(dir).nodeRoot(CONTROL_PLANE_NODE));
-  const cluster = await connectCluster(host, ADMIN_CONF, false);
+  const cluster = await connectCluster(host, ADMIN_CONF);
   const ready = (node: unknown) =>
     ((node as { status?: { conditions?: Array<{ type: string; status: string }> } } | undefined)?.status?.conditions ?? []).some(
       (c) => c.type === 'Ready' && c.status === 'True',

@@ -31,7 +31,7 @@ export async function sandboxStatus(dir: string): Promise<SandboxStatus> {
   const admin = `${KUBERNETES_DIR}/${KUBECONFIG_FILES.admin}`;
   if (cp && existsSync(path.join(paths.nodeRoot(cp.name), admin))) {
     try {
-      const cluster = await connectCluster(new LocalHost(paths.nodeRoot(cp.name)), admin, false);
+      const cluster = await connectCluster(new LocalHost(paths.nodeRoot(cp.name)), admin);
       const res = await cluster.raw('/readyz');
       readyz = { ok: res.status === 200, detail: res.status === 200 ? 'ok' : `HTTP ${res.status}` };
     } catch (err) {

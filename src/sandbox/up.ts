@@ -181,7 +181,7 @@ export async function up(opts: UpOptions): Promise<Timings> {
     say(`running bosun init --rootfs ${rootfs} --config ${configFile}`);
     await runInit(cp.network!.netns, rootfs, configFile, timings);
   }
-  const cluster = await connectCluster(host, ADMIN_CONF, false);
+  const cluster = await connectCluster(host, ADMIN_CONF);
   await time('control-plane-ready', () => waitReady(cluster, READY_TIMEOUT_MS));
 
   await time('kwok', async () => {

@@ -102,7 +102,6 @@ async function startControlPlane(): Promise<ControlPlane> {
     cfg,
     host,
     options: {
-      dryRun: false,
       ignorePreflightErrors: new Set(),
       uploadCerts: true,
       skipTokenPrint: false,
@@ -110,7 +109,7 @@ async function startControlPlane(): Promise<ControlPlane> {
       kubeconfigPath: '/etc/kubernetes/admin.conf',
     },
     keys: new KeyPool(),
-    cluster: async () => recordApplies(await connectCluster(host, '/etc/kubernetes/admin.conf', false), applied),
+    cluster: async () => recordApplies(await connectCluster(host, '/etc/kubernetes/admin.conf'), applied),
   };
   // PKI and kubeconfigs by bosun's own phases.
   await runWorkflow(initPhases, ctx, { only: 'certs' });
@@ -159,7 +158,7 @@ async function startControlPlane(): Promise<ControlPlane> {
   await mkdir(path.join(root, 'var/lib/kubelet/pki'), { recursive: true });
   await writeFile(path.join(root, 'var/lib/kubelet/pki/kubelet-client-current.pem'), 'rotated by the kubelet\n');
 
-  const admin = await connectCluster(host, '/etc/kubernetes/admin.conf', false);
+  const admin = await connectCluster(host, '/etc/kubernetes/admin.conf');
   return {
     root, host, cfg, ctx, admin, applied,
     logTails: async () => {

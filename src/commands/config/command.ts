@@ -3,8 +3,7 @@ import { Command } from 'commander';
 import { initDefaultsYaml, joinDefaultsYaml, migratedYaml, validateConfig } from './documents.js';
 import { loadConfigFile } from '../../config/load.js';
 import { LocalHost } from '../../host/local.js';
-
-const list = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+import { commaList as list } from '../../workflow/flags.js';
 
 /** `bosun config print|migrate|validate`: kubeadm's `config` commands for kubeadm's file format. */
 export function registerConfig(program: Command): void {

@@ -1,9 +1,12 @@
 import type { Command } from 'commander';
 import type { Cluster } from '../../cluster/cluster.js';
 import { UserError } from '../../errors.js';
-import { connectKubeconfig, resolveKubeconfig } from './connect.js';
 import { cordonVerb, setUnschedulable } from '../../drain/executor/cordon.js';
 import { DEFAULT_EVICTION_CONCURRENCY, DrainError, Drainer, type DrainIO } from '../../drain/executor/evict.js';
+import type { DrainOptions } from '../../drain/planner/filters.js';
+import { openDoors, type Doors } from '../../workflow/doors.js';
+import { checkReportOutput, printDryRunReport, reportOutputOption, type ReportFormat } from '../../workflow/dry-run-output.js';
+import { kubeconfigOption, kubeconfigSearch, type CommandEnvironment } from '../../workflow/flags.js';
 import { addDrainFlags, drainOptions, type DrainFlags } from './flags.js';
 import type { Node } from '../../kube/workloads.js';
 
@@ -11,6 +14,7 @@ interface NodeFlags {
   selector?: string;
   kubeconfig?: string;
   dryRun?: boolean;
+  output: ReportFormat;
 }
 
 const stdio: DrainIO = {
@@ -30,19 +34,30 @@ async function selectNodes(cluster: Cluster, names: string[], selector: string |
   }));
 }
 
-async function setNodes(names: string[], flags: NodeFlags, unschedulable: boolean, usage: string): Promise<{ cluster: Cluster; nodes: Node[] }> {
-  const cluster = await connectKubeconfig(resolveKubeconfig(flags.kubeconfig));
+/** kubectl's mark of what a dry run only says it would do. */
+const dryRunNote = (doors: Doors) => (doors.recorded ? ' (dry run)' : '');
+
+/** The doors of a node command: the cluster of the kubeconfig found (see resolveKubeconfig); a dry run's record. */
+function nodeDoors(flags: NodeFlags, env: CommandEnvironment): Doors {
+  checkReportOutput(flags);
+  return openDoors({ dryRun: flags.dryRun, kubeconfig: kubeconfigSearch(flags.kubeconfig, env) });
+}
+
+async function setNodes(doors: Doors, names: string[], flags: NodeFlags, unschedulable: boolean, usage: string): Promise<{ cluster: Cluster; nodes: Node[] }> {
+  const cluster = await doors.cluster();
   const nodes = await selectNodes(cluster, names, flags.selector, usage);
   for (const node of nodes) {
-    const changed = Boolean(node.spec?.unschedulable) !== unschedulable;
-    if (!flags.dryRun) await setUnschedulable(cluster, node, unschedulable);
-    stdio.out(`node/${node.metadata.name} ${cordonVerb(unschedulable, changed)}${flags.dryRun ? ' (dry run)' : ''}`);
+    const { changed } = await setUnschedulable(cluster, node, unschedulable);
+    stdio.out(`node/${node.metadata.name} ${cordonVerb(unschedulable, changed)}${dryRunNote(doors)}`);
   }
   return { cluster, nodes };
 }
 
-/** Prints what the drain would do, node by node, as kubectl's client dry run does, plus the budgets it would wait on. */
-async function dryRunDrain(drainer: Drainer, nodes: Node[]): Promise<string[]> {
+/**
+ * A recorded drain: nothing would go, so there is nothing to wait for. Each eviction (or deletion) the filters allow
+ * is made through the recording doors, node by node, and said as kubectl's client dry run says it.
+ */
+async function recordDrain(drainer: Drainer, cluster: Cluster, nodes: Node[], options: DrainOptions): Promise<string[]> {
   const failed: string[] = [];
   for (const node of nodes) {
     const plan = await drainer.inspect(node.metadata.name);
@@ -52,7 +67,11 @@ async function dryRunDrain(drainer: Drainer, nodes: Node[]): Promise<string[]> {
       continue;
     }
     if (plan.warnings) stdio.err(`Warning: ${plan.warnings}`);
-    for (const d of plan.decisions.filter((d) => d.delete)) stdio.out(`evicting pod ${d.pod.metadata.namespace}/${d.pod.metadata.name} (dry run)`);
+    for (const { pod } of plan.decisions.filter((d) => d.delete)) {
+      const ref = { apiVersion: 'v1', kind: 'Pod', namespace: pod.metadata.namespace, name: pod.metadata.name };
+      await (options.disableEviction ? cluster.delete(ref) : cluster.evict(ref));
+      stdio.out(`evicting pod ${pod.metadata.namespace}/${pod.metadata.name} (dry run)`);
+    }
     stdio.out(`node/${node.metadata.name} drained (dry run)`);
   }
   return failed;
@@ -79,11 +98,12 @@ async function drainAll(drainer: Drainer, nodes: Node[]): Promise<string[]> {
  * `bosun drain`: cordon every node, then drain them (at once: evictions share one bounded limit), with kubectl's
  * filters, messages and exit status. A node that could not be drained stays cordoned, and the output says so.
  */
-async function drainCommand(names: string[], flags: DrainFlags & NodeFlags): Promise<void> {
-  const { cluster, nodes } = await setNodes(names, flags, true, 'drain NODE');
-  const drainer = new Drainer(cluster, drainOptions(flags), stdio);
+async function drainCommand(doors: Doors, names: string[], flags: DrainFlags & NodeFlags): Promise<void> {
+  const { cluster, nodes } = await setNodes(doors, names, flags, true, 'drain NODE');
+  const options = drainOptions(flags);
+  const drainer = new Drainer(cluster, options, stdio);
   try {
-    const failed = flags.dryRun ? await dryRunDrain(drainer, nodes) : await drainAll(drainer, nodes);
+    const failed = doors.recorded ? await recordDrain(drainer, cluster, nodes, options) : await drainAll(drainer, nodes);
     if (failed.length) {
       stdio.err(`There are pending nodes to be drained:\n${failed.map((n) => ` ${n}`).join('\n')}`);
       throw new UserError(`${failed.length} node(s) not drained: ${failed.join(', ')}`);
@@ -96,11 +116,19 @@ async function drainCommand(names: string[], flags: DrainFlags & NodeFlags): Pro
 const nodeFlags = (cmd: Command) =>
   cmd
     .option('-l, --selector <selector>', 'label selector for the nodes')
-    .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG, /etc/kubernetes/admin.conf, ~/.kube/config)')
-    .option('--dry-run', 'only print what would be done');
+    .addOption(kubeconfigOption())
+    .option('--dry-run', 'only print what would be done, and the report of the API objects it would change')
+    .addOption(reportOutputOption());
+
+/** Runs a node command over its doors; a dry run ends with the report of what it would have changed. */
+async function runNodeCommand(flags: NodeFlags, env: CommandEnvironment, action: (doors: Doors) => Promise<unknown>): Promise<void> {
+  const doors = nodeDoors(flags, env);
+  await action(doors);
+  printDryRunReport(doors, flags.output);
+}
 
 /** `bosun drain`: kubectl drain's command, with bosun's drain. */
-export function registerDrain(program: Command): void {
+export function registerDrain(program: Command, env: CommandEnvironment): void {
   addDrainFlags(nodeFlags(program.command('drain').argument('[nodes...]', 'nodes to drain')))
     .description('Cordon nodes and evict their pods (kubectl drain\'s semantics; faster, and says what each pod waits for)')
     .option('--ignore-daemonsets', 'ignore DaemonSet-managed pods')
@@ -112,17 +140,17 @@ kubectl drain's filters, messages and exit status, with these differences:
     waits for; other 429 answers are retried after their Retry-After (kubectl: every 5 s)
   - pods under a budget are evicted first: they wait for replacements, the others do not
   - a node that could not be drained stays cordoned, and the output says so`)
-    .action((names: string[], flags: DrainFlags & NodeFlags) => drainCommand(names, flags));
+    .action((names: string[], flags: DrainFlags & NodeFlags) => runNodeCommand(flags, env, (doors) => drainCommand(doors, names, flags)));
 }
 
-export function registerCordon(program: Command): void {
+export function registerCordon(program: Command, env: CommandEnvironment): void {
   nodeFlags(program.command('cordon').argument('[nodes...]', 'nodes to cordon'))
     .description('Mark nodes unschedulable')
-    .action(async (names: string[], flags: NodeFlags) => void (await setNodes(names, flags, true, 'cordon NODE')));
+    .action((names: string[], flags: NodeFlags) => runNodeCommand(flags, env, (doors) => setNodes(doors, names, flags, true, 'cordon NODE')));
 }
 
-export function registerUncordon(program: Command): void {
+export function registerUncordon(program: Command, env: CommandEnvironment): void {
   nodeFlags(program.command('uncordon').argument('[nodes...]', 'nodes to uncordon'))
     .description('Mark nodes schedulable again')
-    .action(async (names: string[], flags: NodeFlags) => void (await setNodes(names, flags, false, 'uncordon NODE')));
+    .action((names: string[], flags: NodeFlags) => runNodeCommand(flags, env, (doors) => setNodes(doors, names, flags, false, 'uncordon NODE')));
 }

@@ -1,24 +1,22 @@
 import { Command, Option } from 'commander';
 import { resolveInitConfig, type InitFlags } from '../../config/resolve.js';
 import { KUBECONFIG_FILES, KUBERNETES_DIR } from '../../kube/paths.js';
-import { LocalHost } from '../../host/local.js';
-import { RecordingHost } from '../../host/recording.js';
 import { addPhaseCommands, engineOptions, withProgressOption } from '../../workflow/cli.js';
+import { openDoors } from '../../workflow/doors.js';
+import { checkReportOutput, printDryRunReport, reportOutputOption, type ReportFormat } from '../../workflow/dry-run-output.js';
+import { commaList as list } from '../../workflow/flags.js';
 import { runWorkflow } from '../../workflow/run.js';
-import { printDryRun } from '../../cli/dry-run.js';
-import { connectCluster } from '../../cluster/connect.js';
 import type { InitContext } from './context.js';
 import { initPhases } from './phases.js';
 import { KeyPool } from '../../pki/key-pool.js';
-
-const list = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
 
 /** The flags of `bosun init` and of every `bosun init phase …`, as kubeadm names them. */
 function initFlags(cmd: Command): Command {
   return cmd
     .option('--config <file>', 'path to a kubeadm configuration file (v1beta4 or v1beta3)')
     .option('--rootfs <dir>', 'render the node under this directory instead of /')
-    .option('--dry-run', 'do not change anything; print what would be done')
+    .option('--dry-run', 'do not change anything; print what would be done (files, API objects, etcd members)')
+    .addOption(reportOutputOption())
     .option('--apiserver-advertise-address <ip>', 'the IP address the API server advertises it is listening on')
     .addOption(new Option('--apiserver-bind-port <port>', 'port for the API server to bind to').argParser(Number))
     .option('--apiserver-cert-extra-sans <sans>', 'extra Subject Alternative Names for the API server certificate', list)
@@ -47,6 +45,7 @@ type InitCliOptions = InitFlags & {
   config?: string;
   rootfs?: string;
   dryRun?: boolean;
+  output: ReportFormat;
   uploadCerts?: boolean;
   skipCertificateKeyPrint?: boolean;
   skipTokenPrint?: boolean;
@@ -55,15 +54,15 @@ type InitCliOptions = InitFlags & {
 
 async function runInit(cmd: Command, only?: string): Promise<void> {
   const opts = cmd.optsWithGlobals<InitCliOptions>();
+  checkReportOutput(opts);
   const cfg = await resolveInitConfig({ configFile: opts.config, flags: opts });
-  const local = new LocalHost(opts.rootfs ?? '/');
-  const host = opts.dryRun ? new RecordingHost(local) : local;
+  // The API phases' kubeconfig is the admin.conf this run writes (read through the same doors).
+  const doors = openDoors({ rootfs: opts.rootfs, dryRun: opts.dryRun, kubeconfig: opts.kubeconfig });
   const ignore = new Set([...(opts.ignorePreflightErrors ?? []), ...(cfg.init.nodeRegistration.ignorePreflightErrors ?? [])].map((s) => s.toLowerCase()));
   const ctx: InitContext = {
     cfg,
-    host,
+    host: doors.host,
     options: {
-      dryRun: Boolean(opts.dryRun),
       ignorePreflightErrors: ignore,
       uploadCerts: Boolean(opts.uploadCerts),
       skipTokenPrint: Boolean(opts.skipTokenPrint),
@@ -71,10 +70,10 @@ async function runInit(cmd: Command, only?: string): Promise<void> {
       kubeconfigPath: opts.kubeconfig,
     },
     keys: new KeyPool(),
-    cluster: () => connectCluster(host, opts.kubeconfig, Boolean(opts.dryRun)),
+    cluster: doors.cluster,
   };
   await runWorkflow(initPhases, ctx, { skip: [...(opts.skipPhases ?? []), ...(cfg.init.skipPhases ?? [])], only, ...engineOptions(cmd) });
-  if (host instanceof RecordingHost) printDryRun(host);
+  printDryRunReport(doors, opts.output);
 }
 
 export function registerInit(program: Command): void {

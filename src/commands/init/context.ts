@@ -5,7 +5,6 @@ import type { KeyPool } from '../../pki/key-pool.js';
 
 /** Options of `bosun init` that are not part of kubeadm's configuration documents. */
 export interface InitOptions {
-  dryRun: boolean;
   ignorePreflightErrors: Set<string>;
   uploadCerts: boolean;
   skipTokenPrint: boolean;

@@ -2,15 +2,13 @@ import { Command, Option } from 'commander';
 import { resolveJoinConfig, type JoinFlags } from '../../config/join.js';
 import { normalizeDuration } from '../../config/duration.js';
 import { ConfigError, UserError } from '../../errors.js';
-import { LocalHost } from '../../host/local.js';
-import { RecordingHost } from '../../host/recording.js';
-import { printDryRun } from '../../cli/dry-run.js';
 import { addPhaseCommands, engineOptions, withProgressOption } from '../../workflow/cli.js';
+import { openDoors } from '../../workflow/doors.js';
+import { checkReportOutput, printDryRunReport, reportOutputOption, type ReportFormat } from '../../workflow/dry-run-output.js';
+import { commaList as list } from '../../workflow/flags.js';
 import { runWorkflow } from '../../workflow/run.js';
 import { joinPhases } from './phases.js';
-import { createJoinContext } from './session.js';
-
-const list = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+import { ADMIN_CONF, createJoinContext } from './session.js';
 
 /** The flags of `bosun join` and of every `bosun join phase …`, as kubeadm names them. */
 function joinFlags(cmd: Command): Command {
@@ -20,7 +18,8 @@ function joinFlags(cmd: Command): Command {
     .allowExcessArguments(true)
     .option('--config <file>', 'path to a kubeadm configuration file with a JoinConfiguration (v1beta4 or v1beta3)')
     .option('--rootfs <dir>', 'render the node under this directory instead of /')
-    .option('--dry-run', 'do not change anything; print what would be done')
+    .option('--dry-run', 'do not change anything; print what would be done (files, API objects, etcd members)')
+    .addOption(reportOutputOption())
     .option('--token <token>', 'the token for both discovery and the TLS bootstrap, unless given on their own')
     .option('--discovery-token <token>', 'the token to validate cluster-info with')
     .option('--discovery-token-ca-cert-hash <sha256:hex>', 'a public key pin of the cluster CA (sha256:<hex>); repeatable', list)
@@ -38,11 +37,18 @@ function joinFlags(cmd: Command): Command {
     .option('--skip-phases <phases>', 'phases to skip', list);
 }
 
-type JoinCliOptions = Omit<JoinFlags, 'apiServerEndpoint'> & { config?: string; rootfs?: string; dryRun?: boolean; discoveryTimeout?: string };
+type JoinCliOptions = Omit<JoinFlags, 'apiServerEndpoint'> & {
+  config?: string;
+  rootfs?: string;
+  dryRun?: boolean;
+  output: ReportFormat;
+  discoveryTimeout?: string;
+};
 
 async function runJoin(cmd: Command, only?: string): Promise<void> {
   const opts = cmd.optsWithGlobals<JoinCliOptions>();
-  const { config, rootfs, dryRun, discoveryTimeout, ...flags } = opts;
+  checkReportOutput(opts);
+  const { config, rootfs, dryRun, output, discoveryTimeout, ...flags } = opts;
   if (cmd.args.length > 1) throw new UserError(`expected at most one argument, the API server endpoint (host:port); got ${cmd.args.length}: ${cmd.args.join(' ')}`);
   const cfg = await resolveJoinConfig({ configFile: config, flags: { ...flags, apiServerEndpoint: cmd.args[0] } });
   if (discoveryTimeout !== undefined) {
@@ -50,14 +56,12 @@ async function runJoin(cmd: Command, only?: string): Promise<void> {
     if (timeout === undefined) throw new ConfigError(undefined, undefined, '--discovery-timeout', `"${discoveryTimeout}" is not a duration such as 30s or 5m0s`);
     cfg.join.timeouts = { ...cfg.join.timeouts, discovery: timeout };
   }
-  const local = new LocalHost(rootfs ?? '/');
-  const host = dryRun ? new RecordingHost(local) : local;
-  const ctx = createJoinContext(cfg, host, {
-    dryRun: Boolean(dryRun),
+  const doors = openDoors({ rootfs, dryRun, kubeconfig: ADMIN_CONF });
+  const ctx = createJoinContext(cfg, doors, {
     ignorePreflightErrors: new Set((cfg.join.nodeRegistration.ignorePreflightErrors ?? []).map((s) => s.toLowerCase())),
   });
   await runWorkflow(joinPhases, ctx, { skip: cfg.join.skipPhases ?? [], only, ...engineOptions(cmd) });
-  if (host instanceof RecordingHost) printDryRun(host);
+  printDryRunReport(doors, output);
   if (only === undefined && !dryRun) process.stdout.write(joinedMessage(Boolean(cfg.join.controlPlane)));
 }
 

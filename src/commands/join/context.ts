@@ -1,22 +1,15 @@
 import type { Cluster } from '../../cluster/cluster.js';
 import type { InitConfig, JoinConfig } from '../../config/types.js';
 import type { Discovered } from '../../discovery/discover.js';
+import type { Etcd, EtcdTLS } from '../../etcd/etcd.js';
 import type { Host } from '../../host/host.js';
 import type { KeyPool } from '../../pki/key-pool.js';
+import type { Waiter } from '../../workflow/doors.js';
 import type { PhaseIO } from '../../workflow/phase.js';
 
 /** Options of `bosun join` that are not part of the JoinConfiguration. */
 export interface JoinOptions {
-  dryRun: boolean;
   ignorePreflightErrors: Set<string>;
-}
-
-/**
- * Waits until `check` says done (true); otherwise it says what it sees, which a timeout reports. The dry-run waiter
- * does not wait.
- */
-export interface Waiter {
-  until(what: string, timeoutMs: number, check: () => Promise<true | string>): Promise<void>;
 }
 
 /**
@@ -40,6 +33,8 @@ export interface JoinContext {
   bootstrapCluster(io: PhaseIO): Promise<Cluster>;
   /** The cluster door with this node's admin.conf (control-plane nodes, once control-plane-prepare wrote it). */
   adminCluster(): Promise<Cluster>;
+  /** The etcd door to the cluster's members (control-plane nodes). */
+  etcd(endpoints: string[], tls: EtcdTLS): Etcd;
 }
 
 export const isControlPlane = (ctx: JoinContext): boolean => ctx.cfg.join.controlPlane !== undefined;

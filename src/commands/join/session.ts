@@ -1,52 +1,22 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cluster } from '../../cluster/cluster.js';
-import { connectCluster } from '../../cluster/connect.js';
-import { KubeCluster } from '../../cluster/kube.js';
 import type { ConfigMap } from '../../kube/objects.js';
-import { RecordingCluster } from '../../cluster/recording.js';
 import { staticTransport } from '../../cluster/transport.js';
 import { clusterWithDefaults, DEFAULTS, initWithDefaults, kubeletWithDefaults, kubeProxyWithDefaults } from '../../config/defaults.js';
-import { durationMs, formatDuration } from '../../config/duration.js';
+import { durationMs } from '../../config/duration.js';
 import type { InitConfig, JoinConfig } from '../../config/types.js';
 import { KUBECONFIG_FILES, KUBERNETES_DIR } from '../../kube/paths.js';
 import { discover, type Discovered } from '../../discovery/discover.js';
 import { UserError } from '../../errors.js';
-import type { Host } from '../../host/host.js';
 import { KeyPool } from '../../pki/key-pool.js';
+import { once } from '../../util/once.js';
+import type { Doors } from '../../workflow/doors.js';
 import type { PhaseIO } from '../../workflow/phase.js';
-import type { JoinContext, JoinOptions, Waiter } from './context.js';
+import type { JoinContext, JoinOptions } from './context.js';
 import { storedClusterConfiguration, storedKubeletConfiguration } from './stored-config.js';
 
+/** A joining control-plane node's admin kubeconfig, written by control-plane-prepare: the doors' kubeconfig. */
 export const ADMIN_CONF = `${KUBERNETES_DIR}/${KUBECONFIG_FILES.admin}`;
 const NAMESPACE = 'kube-system';
-/** How often a wait looks again: reading a file or asking an API is cheap, and a join should end soon after. */
-const POLL_MS = 100;
-
-const pollingWaiter: Waiter = {
-  async until(what, timeoutMs, check) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const seen = await check();
-      if (seen === true) return;
-      if (Date.now() >= deadline) throw new UserError(`timed out after ${formatDuration(BigInt(timeoutMs) * 1_000_000n)} waiting for ${what}: ${seen}`);
-      await sleep(POLL_MS);
-    }
-  },
-};
-
-const dryRunWaiter: Waiter = { until: async () => undefined };
-
-/** Memoises an async step; a failed step is tried again on the next call. */
-function once<A extends unknown[], T>(step: (...args: A) => Promise<T>): (...args: A) => Promise<T> {
-  let result: Promise<T> | undefined;
-  return (...args) => {
-    result ??= step(...args).catch((err) => {
-      result = undefined;
-      throw err;
-    });
-    return result;
-  };
-}
 
 async function readConfigMap(cluster: Cluster, name: string, key: string): Promise<string> {
   const cm = await cluster.get<ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', namespace: NAMESPACE, name });
@@ -57,8 +27,8 @@ async function readConfigMap(cluster: Cluster, name: string, key: string): Promi
   return text;
 }
 
-/** The context of one `bosun join` run. */
-export function createJoinContext(cfg: JoinConfig, host: Host, options: JoinOptions): JoinContext {
+/** The context of one `bosun join` run, over doors whose kubeconfig is ADMIN_CONF. */
+export function createJoinContext(cfg: JoinConfig, doors: Doors, options: JoinOptions): JoinContext {
   const { join } = cfg;
   const discovered = once(
     (io: PhaseIO): Promise<Discovered> =>
@@ -73,8 +43,7 @@ export function createJoinContext(cfg: JoinConfig, host: Host, options: JoinOpti
       cert: credentials.clientCertPem,
       key: credentials.clientKeyPem,
     });
-    const cluster = new KubeCluster(transport);
-    return options.dryRun ? new RecordingCluster(cluster) : cluster;
+    return doors.clusterOver(transport);
   });
 
   const clusterConfig = once(async (io: PhaseIO): Promise<InitConfig> => {
@@ -95,17 +64,16 @@ export function createJoinContext(cfg: JoinConfig, host: Host, options: JoinOpti
     return { init, cluster: clusterCfg, kubelet, kubeProxy: kubeProxyWithDefaults({}, clusterCfg, init.localAPIEndpoint.advertiseAddress) };
   });
 
-  const adminCluster = once(() => connectCluster(host, ADMIN_CONF, options.dryRun));
-
   return {
     cfg,
-    host,
+    host: doors.host,
     options,
     keys: new KeyPool(),
-    waiter: options.dryRun ? dryRunWaiter : pollingWaiter,
+    waiter: doors.waiter,
     discovered,
     clusterConfig,
     bootstrapCluster,
-    adminCluster,
+    adminCluster: doors.cluster,
+    etcd: doors.etcd,
   };
 }

@@ -1,53 +1,36 @@
-import { existsSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import type { Cluster } from '../../cluster/cluster.js';
-import { clusterFromKubeconfigFile } from '../../cluster/connect.js';
 import type { Secret } from '../../kube/objects.js';
-import { RecordingCluster } from '../../cluster/recording.js';
-import { KUBECONFIG_FILES, KUBERNETES_DIR } from '../../kube/paths.js';
 import { ConfigError, UserError } from '../../errors.js';
 import { readText } from '../../host/host.js';
-import { LocalHost } from '../../host/local.js';
 import { readKubeconfigTarget } from '../../kubeconfig/kubeconfig.js';
 import { caCertHashes } from '../../pki/ca-hash.js';
 import { decodeCertificateKey } from '../../tokens/certs-secret.js';
 import { joinCommands, oneLine } from '../../tokens/join-command.js';
 import { TOKEN_NAMESPACE, TOKEN_SECRET_TYPE, tokenExpiration, tokenFromSecret, tokenSecret, tokenSecretName } from '../../tokens/secret.js';
 import { generateToken, isValidToken, splitToken, TOKEN_FORMAT } from '../../tokens/token.js';
+import { openDoors, type Doors } from '../../workflow/doors.js';
+import { checkReportOutput, printDryRunReport, reportOutputOption, type ReportFormat } from '../../workflow/dry-run-output.js';
+import { commaList as list, kubeconfigOption, kubeconfigSearch, type CommandEnvironment } from '../../workflow/flags.js';
 import { formatTokens, OUTPUT_FORMATS, type OutputFormat } from './list-format.js';
 import { tokenToCreate, type CreateFlags } from './options.js';
 
-const list = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
 const ID_PATTERN = /^[a-z0-9]{6}$/;
 
 interface TokenOptions {
   kubeconfig?: string;
   dryRun?: boolean;
+  output?: string;
 }
 
-/**
- * The kubeconfig to use, as kubeadm finds it: --kubeconfig, else the first file of $KUBECONFIG that exists,
- * else ~/.kube/config when present, else /etc/kubernetes/admin.conf.
- */
-export function kubeconfigPath(flag: string | undefined, env = process.env.KUBECONFIG, home = os.homedir()): string {
-  if (flag) return flag;
-  const fromEnv = (env ?? '').split(path.delimiter).filter(Boolean).find((f) => existsSync(f));
-  if (fromEnv) return fromEnv;
-  const user = path.join(home, '.kube', 'config');
-  return existsSync(user) ? user : `${KUBERNETES_DIR}/${KUBECONFIG_FILES.admin}`;
-}
-
-async function connect(opts: TokenOptions): Promise<{ cluster: Cluster; file: string }> {
-  const file = path.resolve(kubeconfigPath(opts.kubeconfig));
-  const kube = await clusterFromKubeconfigFile(new LocalHost('/'), file);
-  return { cluster: opts.dryRun ? new RecordingCluster(kube) : kube, file };
-}
+/** The doors of a token command: this machine, the cluster of the kubeconfig found (see resolveKubeconfig). */
+const tokenDoors = (opts: TokenOptions, env: CommandEnvironment): Doors =>
+  openDoors({ dryRun: opts.dryRun, kubeconfig: kubeconfigSearch(opts.kubeconfig, env) });
 
 /** The join line for a token: the kubeconfig's server and the pins of its CA certificates. */
-async function joinCommandFor(file: string, token: string, certificateKey: string | undefined): Promise<string> {
-  const text = await readText(new LocalHost('/'), file);
+async function joinCommandFor(doors: Doors, token: string, certificateKey: string | undefined): Promise<string> {
+  const file = await doors.kubeconfig();
+  const text = await readText(doors.host, file);
   if (text === undefined) throw new UserError(`kubeconfig ${file}: file not found`);
   let target;
   try {
@@ -55,7 +38,7 @@ async function joinCommandFor(file: string, token: string, certificateKey: strin
   } catch (err) {
     throw new UserError(`kubeconfig ${file}: ${(err as Error).message}`);
   }
-  const caPem = target.caCertPem ?? (target.caFile ? await readText(new LocalHost('/'), path.resolve(path.dirname(file), target.caFile)) : undefined);
+  const caPem = target.caCertPem ?? (target.caFile ? await readText(doors.host, path.resolve(path.dirname(file), target.caFile)) : undefined);
   let pins: string[] = [];
   try {
     pins = caPem ? caCertHashes(caPem) : [];
@@ -67,7 +50,7 @@ async function joinCommandFor(file: string, token: string, certificateKey: strin
   return oneLine(certificateKey ? commands.controlPlane : commands.worker);
 }
 
-async function create(arg: string | undefined, flags: CreateFlags & { printJoinCommand?: boolean; certificateKey?: string }, opts: TokenOptions): Promise<void> {
+async function create(arg: string | undefined, flags: CreateFlags & { printJoinCommand?: boolean; certificateKey?: string }, doors: Doors): Promise<void> {
   // Everything is checked before the cluster is asked: a refused token creates nothing.
   const token = tokenToCreate(arg, flags);
   if (flags.certificateKey !== undefined) {
@@ -78,15 +61,14 @@ async function create(arg: string | undefined, flags: CreateFlags & { printJoinC
       throw new ConfigError(undefined, undefined, '--certificate-key', (err as Error).message);
     }
   }
-  const { cluster, file } = await connect(opts);
-  const joinLine = flags.printJoinCommand ? await joinCommandFor(file, token.token, flags.certificateKey) : undefined;
-  await cluster.apply(tokenSecret(token, tokenExpiration(token, new Date())));
-  if (opts.dryRun) process.stdout.write(`[dryrun] Would create Secret ${TOKEN_NAMESPACE}/${tokenSecretName(splitToken(token.token).id)}\n`);
+  const cluster = await doors.cluster();
+  const joinLine = flags.printJoinCommand ? await joinCommandFor(doors, token.token, flags.certificateKey) : undefined;
+  await cluster.apply(tokenSecret(token, tokenExpiration(token, doors.clock.now())));
   process.stdout.write(`${joinLine ?? token.token}\n`);
 }
 
-async function listTokens(output: OutputFormat, opts: TokenOptions): Promise<void> {
-  const { cluster } = await connect(opts);
+async function listTokens(output: OutputFormat, doors: Doors): Promise<void> {
+  const cluster = await doors.cluster();
   const secrets = await cluster.list<Secret>('v1', 'Secret', { namespace: TOKEN_NAMESPACE, fieldSelector: `type=${TOKEN_SECRET_TYPE}` });
   const tokens = secrets.flatMap((secret) => {
     try {
@@ -99,32 +81,37 @@ async function listTokens(output: OutputFormat, opts: TokenOptions): Promise<voi
   process.stdout.write(formatTokens(tokens, output));
 }
 
-async function deleteTokens(args: string[], opts: TokenOptions): Promise<void> {
+async function deleteTokens(args: string[], doors: Doors): Promise<void> {
   if (!args.length) throw new UserError(`missing argument; "token delete" takes tokens (${TOKEN_FORMAT}) or token ids ([a-z0-9]{6})`);
   const ids = args.map((arg, i) => {
     if (ID_PATTERN.test(arg)) return arg;
     if (isValidToken(arg)) return splitToken(arg).id;
     throw new UserError(`argument ${i + 1} is neither a token (${TOKEN_FORMAT}) nor a token id ([a-z0-9]{6})`);
   });
-  const { cluster } = await connect(opts);
+  const cluster = await doors.cluster();
   for (const id of ids) {
     const ref = { apiVersion: 'v1', kind: 'Secret', namespace: TOKEN_NAMESPACE, name: tokenSecretName(id) };
     if (!(await cluster.get(ref))) throw new UserError(`failed to delete bootstrap token "${id}": Secret ${TOKEN_NAMESPACE}/${ref.name} not found`);
     await cluster.delete(ref);
-    process.stdout.write(`bootstrap token "${id}" ${opts.dryRun ? 'would be ' : ''}deleted\n`);
+    process.stdout.write(`bootstrap token "${id}" deleted\n`);
   }
 }
 
 /** `bosun token create|list|delete|generate`, kubeadm's bootstrap token commands. */
-export function registerToken(program: Command): void {
+export function registerToken(program: Command, env: CommandEnvironment): void {
   const token = program.command('token').description('Manage bootstrap tokens');
   // On each subcommand: options of `token` itself would have to come before the subcommand's name.
-  const withCluster = (cmd: Command) =>
-    cmd
-      .option('--kubeconfig <file>', 'the kubeconfig to talk to the cluster with (default: $KUBECONFIG, ~/.kube/config, /etc/kubernetes/admin.conf)')
-      .option('--dry-run', 'do not change anything; say what would be done');
-  const opts = (cmd: Command) => cmd.opts<TokenOptions>();
-  withCluster(token.command('create [token]'))
+  const withCluster = (cmd: Command) => cmd.addOption(kubeconfigOption()).option('--dry-run', 'do not change anything; print the report of what would change');
+  const changing = (cmd: Command) => withCluster(cmd).addOption(reportOutputOption());
+  /** Runs a subcommand that changes the cluster; a dry run ends with the report of what it would have changed. */
+  const run = async (cmd: Command, action: (doors: Doors) => Promise<void>) => {
+    const opts = cmd.opts<TokenOptions>();
+    checkReportOutput(opts);
+    const doors = tokenDoors(opts, env);
+    await action(doors);
+    printDryRunReport(doors, opts.output as ReportFormat);
+  };
+  changing(token.command('create [token]'))
     .description('Create a bootstrap token on the server (a random one unless [token] is given)')
     .option('--ttl <duration>', 'how long the token is valid (0: never expires)', '24h0m0s')
     .option('--usages <usages>', 'what the token may be used for: signing, authentication', list)
@@ -132,15 +119,15 @@ export function registerToken(program: Command): void {
     .option('--description <text>', 'a human friendly description of the token')
     .option('--print-join-command', "print the whole 'bosun join' command for the token instead of the token")
     .option('--certificate-key <key>', 'with --print-join-command: print the control-plane join command with this key')
-    .action((arg: string | undefined, flags, cmd: Command) => create(arg, flags, opts(cmd)));
+    .action((arg: string | undefined, flags, cmd: Command) => run(cmd, (doors) => create(arg, flags, doors)));
   withCluster(token.command('list'))
     .description('List bootstrap tokens on the server')
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('text'))
-    .action((flags: { output: OutputFormat }, cmd: Command) => listTokens(flags.output, opts(cmd)));
-  withCluster(token.command('delete'))
+    .action((flags: TokenOptions & { output: OutputFormat }) => listTokens(flags.output, tokenDoors(flags, env)));
+  changing(token.command('delete'))
     .argument('[token-value...]', 'tokens or token ids to delete')
     .description('Delete bootstrap tokens on the server')
-    .action((args: string[], _flags, cmd: Command) => deleteTokens(args, opts(cmd)));
+    .action((args: string[], _flags, cmd: Command) => run(cmd, (doors) => deleteTokens(args, doors)));
   token
     .command('generate')
     .description('Generate and print a bootstrap token, but do not create it on the server')

@@ -1,25 +1,22 @@
 import { Command, Option } from 'commander';
-import { connectCluster } from '../../cluster/connect.js';
-import { RecordingCluster } from '../../cluster/recording.js';
 import { parseDuration } from '../../config/duration.js';
 import { DEFAULTS } from '../../config/defaults.js';
 import type { Node, Pod, PodDisruptionBudget } from '../../kube/workloads.js';
-import { KUBECONFIG_FILES, KUBERNETES_DIR } from '../../kube/paths.js';
 import { UserError } from '../../errors.js';
-import { readText, type Host } from '../../host/host.js';
-import { LocalHost } from '../../host/local.js';
-import { RecordingHost } from '../../host/recording.js';
+import { readText } from '../../host/host.js';
 import { manifestPath } from '../../manifests/static-pods.js';
+import { DEFAULT_CONTEXT_LINES, fileDiff } from '../../util/file-diff.js';
 import { VERSION } from '../../version.js';
 import { describeViolations, upgradeTargets, type SkewOverride } from '../../versions/skew.js';
 import { addPhaseCommands, engineOptions, withProgressOption } from '../../workflow/cli.js';
+import { openDoors, type Doors } from '../../workflow/doors.js';
+import { checkReportOutput, printDryRunReport, reportOutputOption } from '../../workflow/dry-run-output.js';
+import { commaList as list, kubeconfigOption, kubeconfigSearch, type CommandEnvironment } from '../../workflow/flags.js';
 import type { Phase } from '../../workflow/phase.js';
 import { runWorkflow } from '../../workflow/run.js';
 import { readClusterState } from './cluster-state.js';
 import { confirm } from './confirm.js';
 import type { UpgradeContext, UpgradeOptions } from './context.js';
-import { DEFAULT_CONTEXT_LINES, fileDiff } from './diff.js';
-import { printUpgradeDryRun } from './dry-run.js';
 import { forecastDrains } from './forecast.js';
 import { KUBELET_INSTALLERS } from './kubelet.js';
 import { upgradeContext } from './make-context.js';
@@ -30,8 +27,6 @@ import { formatPlan, type PlanFormat } from './plan-output.js';
 import { nodeTarget, planUpgrade, RefusedUpgrade } from './plan.js';
 import { desiredStaticPods } from './static-pod.js';
 import { registerUpgradeNodes } from './nodes/command.js';
-
-const list = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
 
 /** `--flag`, `--flag=true`, `--flag=false`, as kubeadm's boolean flags take them. */
 function bool(flag: string) {
@@ -51,7 +46,7 @@ function duration(flag: string) {
 }
 
 interface CliOptions {
-  kubeconfig: string;
+  kubeconfig?: string;
   rootfs?: string;
   dryRun?: boolean;
   yes?: boolean;
@@ -72,8 +67,8 @@ interface CliOptions {
 
 const clusterFlags = (cmd: Command) =>
   cmd
-    .option('--kubeconfig <file>', 'the admin kubeconfig (a node path)', `${KUBERNETES_DIR}/${KUBECONFIG_FILES.admin}`)
-    .option('--rootfs <dir>', 'the node\'s root directory, when it is not /');
+    .addOption(kubeconfigOption())
+    .option('--rootfs <dir>', 'the node\'s root directory, when it is not / (the kubeconfig is looked for there too)');
 
 const versionFlags = (cmd: Command) =>
   cmd
@@ -84,6 +79,7 @@ const versionFlags = (cmd: Command) =>
 function changeFlags(cmd: Command): Command {
   return withProgressOption(versionFlags(clusterFlags(cmd)))
     .option('--dry-run', 'change nothing; print the new manifests as diffs and every other change')
+    .addOption(reportOutputOption())
     .addOption(new Option('--certificate-renewal [bool]', 'renew each component\'s certificates before restarting it').default(true).argParser(bool('--certificate-renewal')))
     .addOption(new Option('--etcd-upgrade [bool]', 'upgrade the local etcd').default(true).argParser(bool('--etcd-upgrade')))
     .option('--ignore-preflight-errors <checks>', 'preflight checks whose errors become warnings (all ignores all)', list)
@@ -101,15 +97,14 @@ function overridesOf(opts: CliOptions): Set<SkewOverride> {
   return overrides;
 }
 
-function upgradeOptions(opts: CliOptions): UpgradeOptions {
+function upgradeOptions(opts: CliOptions, kubeconfigPath: string): UpgradeOptions {
   return {
-    dryRun: Boolean(opts.dryRun),
     overrides: overridesOf(opts),
     ignorePreflightErrors: new Set((opts.ignorePreflightErrors ?? []).map((s) => s.toLowerCase())),
     certificateRenewal: opts.certificateRenewal,
     etcdUpgrade: opts.etcdUpgrade,
     timeoutMs: opts.timeout,
-    kubeconfigPath: opts.kubeconfig,
+    kubeconfigPath,
     nodeName: opts.nodeName,
   };
 }
@@ -117,30 +112,31 @@ function upgradeOptions(opts: CliOptions): UpgradeOptions {
 /** One of the phase trees, how its context is made, and what runs before it (apply asks for confirmation). */
 interface UpgradeRunner {
   tree: Phase<UpgradeContext>[];
-  context(opts: CliOptions, host: Host): UpgradeContext;
+  context(opts: CliOptions, doors: Doors, kubeconfig: string): UpgradeContext;
   before?(ctx: UpgradeContext, opts: CliOptions): Promise<void>;
 }
 
-/** Runs a phase tree on this node; a dry run ends with what it would have changed. */
-async function runUpgrade(cmd: Command, runner: UpgradeRunner, only?: string): Promise<void> {
+/** The doors of a command on this node: the node under --rootfs, the cluster of the kubeconfig found there. */
+const nodeDoors = (opts: CliOptions, env: CommandEnvironment) =>
+  openDoors({ rootfs: opts.rootfs, dryRun: opts.dryRun, kubeconfig: kubeconfigSearch(opts.kubeconfig, env) });
+
+/** Runs a phase tree on this node; a dry run ends with the report of what it would have changed. */
+async function runUpgrade(cmd: Command, env: CommandEnvironment, runner: UpgradeRunner, only?: string): Promise<void> {
   const opts = cmd.optsWithGlobals<CliOptions>();
-  const local = new LocalHost(opts.rootfs ?? '/');
-  const host = opts.dryRun ? new RecordingHost(local) : local;
-  const ctx = runner.context(opts, host);
+  checkReportOutput(opts);
+  const doors = nodeDoors(opts, env);
+  const ctx = runner.context(opts, doors, await doors.kubeconfig());
   await runner.before?.(ctx, opts);
   await runWorkflow(runner.tree, ctx, { skip: opts.skipPhases ?? [], only, ...engineOptions(cmd) });
-  if (host instanceof RecordingHost) {
-    const cluster = await ctx.cluster();
-    await printUpgradeDryRun(host, local, cluster instanceof RecordingCluster ? cluster : undefined);
-  }
+  printDryRunReport(doors, opts.output);
 }
 
 /** `upgrade apply <version>`: like kubeadm, the version rules first, then a question, unless --yes or --dry-run. */
 const applyRunner = (version: string | undefined): UpgradeRunner => ({
   tree: applyPhases,
-  context: (opts, host) => {
+  context: (opts, doors, kubeconfig) => {
     if (!version) throw new UserError('upgrade apply needs the version to upgrade to, e.g. "bosun upgrade apply v1.37.1" (see "bosun upgrade plan")');
-    return upgradeContext({ host, options: upgradeOptions(opts), target: version });
+    return upgradeContext({ doors, options: upgradeOptions(opts, kubeconfig), target: version });
   },
   before: async (ctx, opts) => {
     if (opts.dryRun || opts.yes) return;
@@ -153,16 +149,16 @@ const applyRunner = (version: string | undefined): UpgradeRunner => ({
 /** `upgrade node`: the kubelet is swapped by the chosen Host step (package on a real node, none with --rootfs). */
 const nodeRunner: UpgradeRunner = {
   tree: nodePhases,
-  context: (opts, host) => {
-    const how = opts.kubeletInstall ?? (host.root === '/' ? 'package' : 'none');
+  context: (opts, doors, kubeconfig) => {
+    const how = opts.kubeletInstall ?? (doors.host.root === '/' ? 'package' : 'none');
     const kubelet = KUBELET_INSTALLERS[how];
     if (!kubelet) throw new UserError(`--kubelet-install: expected one of ${Object.keys(KUBELET_INSTALLERS).join(', ')}, got "${how}"`);
-    return upgradeContext({ host, options: upgradeOptions(opts), kubelet });
+    return upgradeContext({ doors, options: upgradeOptions(opts, kubeconfig), kubelet });
   },
 };
 
-async function runPlan(version: string | undefined, opts: CliOptions): Promise<void> {
-  const cluster = await connectCluster(new LocalHost(opts.rootfs ?? '/'), opts.kubeconfig, false);
+async function runPlan(version: string | undefined, opts: CliOptions, env: CommandEnvironment): Promise<void> {
+  const cluster = await nodeDoors(opts, env).cluster();
   const state = await readClusterState(cluster);
   let plan;
   try {
@@ -193,13 +189,13 @@ async function runPlan(version: string | undefined, opts: CliOptions): Promise<v
 }
 
 /** The manifests `upgrade apply` would write on this node, as diffs against the current ones. */
-async function runDiff(version: string | undefined, opts: CliOptions): Promise<void> {
-  const host = new LocalHost(opts.rootfs ?? '/');
-  const cluster = () => connectCluster(host, opts.kubeconfig, false);
-  const state = await readClusterState(await cluster());
+async function runDiff(version: string | undefined, opts: CliOptions, env: CommandEnvironment): Promise<void> {
+  const doors = nodeDoors(opts, env);
+  const { host } = doors;
+  const state = await readClusterState(await doors.cluster());
   const next = upgradeTargets(state.apiServerVersion);
   const target = version ?? next.minor ?? next.patch ?? state.apiServerVersion;
-  const ctx = upgradeContext({ host, options: { ...upgradeOptions(opts), dryRun: true }, target, cluster });
+  const ctx = upgradeContext({ doors, options: upgradeOptions(opts, await doors.kubeconfig()), target });
   checkVersionPolicy(state, await ctx.target(), ctx.options.overrides);
   const desired = await desiredStaticPods(ctx);
   let changed = 0;
@@ -213,7 +209,7 @@ async function runDiff(version: string | undefined, opts: CliOptions): Promise<v
 }
 
 /** `bosun upgrade`: the command, for other modules to add subcommands to (see registerUpgrade). */
-export function registerUpgrade(program: Command): Command {
+export function registerUpgrade(program: Command, env: CommandEnvironment): Command {
   const upgrade = program.command('upgrade').description('Upgrade your cluster smoothly to a newer version with this command');
 
   versionFlags(clusterFlags(upgrade.command('plan')))
@@ -221,28 +217,28 @@ export function registerUpgrade(program: Command): Command {
     .argument('[version]', 'a version to plan for (default: the newest patch and the next minor bosun knows)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'yaml']).default('text'))
     .option('--max-unavailable <n|p%>', 'workers per batch in the drain forecast, as "bosun upgrade nodes" takes it', '1')
-    .action((version: string | undefined, _opts, cmd: Command) => runPlan(version, cmd.optsWithGlobals<CliOptions>()));
+    .action((version: string | undefined, _opts, cmd: Command) => runPlan(version, cmd.optsWithGlobals<CliOptions>(), env));
 
   const apply = changeFlags(upgrade.command('apply'))
     .description('Upgrade your Kubernetes cluster to the specified version')
     .argument('[version]', 'the version to upgrade to, e.g. v1.37.1')
     .option('-y, --yes', 'perform the upgrade and do not prompt for confirmation (non-interactive mode)')
-    .action((version: string | undefined, _opts, cmd: Command) => runUpgrade(cmd, applyRunner(version)));
+    .action((version: string | undefined, _opts, cmd: Command) => runUpgrade(cmd, env, applyRunner(version)));
   const applyPhase = apply.command('phase').description('Use this command to invoke single phase of the "apply" workflow');
   addPhaseCommands(
     applyPhase,
     applyPhases,
     (cmd) => changeFlags(cmd).argument('<version>', 'the version to upgrade to').option('-y, --yes', 'do not prompt for confirmation'),
-    (path, cmd) => runUpgrade(cmd, applyRunner(cmd.processedArgs[0] as string), path),
+    (path, cmd) => runUpgrade(cmd, env, applyRunner(cmd.processedArgs[0] as string), path),
   );
 
   const nodeFlags = (cmd: Command) =>
     changeFlags(cmd).option('--kubelet-install <how>', 'how the kubelet binary is replaced: package (apt, dnf or yum on the node) or none (default: package on /, none with --rootfs)');
   const node = nodeFlags(upgrade.command('node'))
     .description('Upgrade commands for a node in the cluster')
-    .action((_opts, cmd: Command) => runUpgrade(cmd, nodeRunner));
+    .action((_opts, cmd: Command) => runUpgrade(cmd, env, nodeRunner));
   addPhaseCommands(node.command('phase').description('Use this command to invoke single phase of the "node" workflow'), nodePhases, nodeFlags, (path, cmd) =>
-    runUpgrade(cmd, nodeRunner, path),
+    runUpgrade(cmd, env, nodeRunner, path),
   );
 
   versionFlags(clusterFlags(upgrade.command('diff')))
@@ -251,9 +247,9 @@ export function registerUpgrade(program: Command): Command {
     .addOption(new Option('-c, --context-lines <n>', 'how many lines of context in the diff').default(DEFAULT_CONTEXT_LINES).argParser(Number))
     .addOption(new Option('--etcd-upgrade [bool]', 'include the local etcd').default(true).argParser(bool('--etcd-upgrade')))
     .option('--node-name <name>', 'this node\'s name, when kubelet.conf does not tell it')
-    .action((version: string | undefined, _opts, cmd: Command) => runDiff(version, cmd.optsWithGlobals<CliOptions>()));
+    .action((version: string | undefined, _opts, cmd: Command) => runDiff(version, cmd.optsWithGlobals<CliOptions>(), env));
 
   // Subcommands of other modules are added here (`bosun upgrade nodes`: the fleet roll).
-  registerUpgradeNodes(upgrade);
+  registerUpgradeNodes(upgrade, env);
   return upgrade;
 }

@@ -8,7 +8,6 @@ import type { KubeletInstaller } from './kubelet.js';
 
 /** Options of `bosun upgrade apply` and `bosun upgrade node`. */
 export interface UpgradeOptions {
-  dryRun: boolean;
   /** Flags that let the upgrade through overridable version rules (`--force`, `--allow-*-upgrades`). */
   overrides: Set<SkewOverride>;
   ignorePreflightErrors: Set<string>;
@@ -18,6 +17,7 @@ export interface UpgradeOptions {
   etcdUpgrade: boolean;
   /** How long one component may take to restart and become healthy before it is rolled back. */
   timeoutMs: number;
+  /** The admin kubeconfig (a node path) the cluster door was built from. */
   kubeconfigPath: string;
   /** This node's name when kubelet.conf cannot tell it. */
   nodeName?: string;

@@ -60,7 +60,6 @@ export function testContext(cfg: InitConfig, host: Host, ignorePreflightErrors: 
     cfg,
     host,
     options: {
-      dryRun: false,
       ignorePreflightErrors: new Set(ignorePreflightErrors.map((s) => s.toLowerCase())),
       uploadCerts: false,
       skipTokenPrint: false,

@@ -29,7 +29,6 @@ export function testContext(cfg: InitConfig, host: Host): InitContext {
     cfg,
     host,
     options: {
-      dryRun: false,
       ignorePreflightErrors: new Set(),
       uploadCerts: false,
       skipTokenPrint: true,

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { formatTokens, shortHumanDuration } from '../../../src/commands/token/list-format.js';
-import { kubeconfigPath } from '../../../src/commands/token/command.js';
 
 const now = new Date('2026-11-22T05:00:00Z');
 const tokens = [
@@ -52,13 +51,5 @@ describe('token list output', () => {
     expect([-5000, -1000, 0, 59_999, 60_000, 3_599_999, 86_399_999, 86_400_000, 400 * 86_400_000].map(shortHumanDuration)).toEqual([
       '<invalid>', '0s', '0s', '59s', '1m', '59m', '23h', '1d', '1y',
     ]);
-  });
-});
-
-describe('the kubeconfig token commands use', () => {
-  it('is the flag, else $KUBECONFIG, else ~/.kube/config, else admin.conf', () => {
-    expect(kubeconfigPath('/x.conf', '/y.conf', '/nohome')).toBe('/x.conf');
-    expect(kubeconfigPath(undefined, '/missing:/etc/hostname', '/nohome')).toBe('/etc/hostname');
-    expect(kubeconfigPath(undefined, undefined, '/nohome')).toBe('/etc/kubernetes/admin.conf');
   });
 });

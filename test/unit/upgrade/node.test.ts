@@ -10,7 +10,7 @@ import { imageTag, staticPodStatus } from '../../../src/commands/upgrade/cluster
 import { upgradeConfig, type NodeIdentity } from '../../../src/commands/upgrade/config.js';
 import { confirm } from '../../../src/commands/upgrade/confirm.js';
 import type { UpgradeContext } from '../../../src/commands/upgrade/context.js';
-import { fileDiff } from '../../../src/commands/upgrade/diff.js';
+import { fileDiff } from '../../../src/util/file-diff.js';
 import { kubeletPackageCommands, type KubeletInstaller } from '../../../src/commands/upgrade/kubelet.js';
 import { readNodeIdentity } from '../../../src/commands/upgrade/node.js';
 import { nodePhases } from '../../../src/commands/upgrade/phases.js';

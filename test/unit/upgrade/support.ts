@@ -73,7 +73,6 @@ export async function removeTempHosts(): Promise<void> {
 
 export function options(edit: Partial<UpgradeOptions> = {}): UpgradeOptions {
   return {
-    dryRun: false,
     overrides: new Set(),
     ignorePreflightErrors: new Set(),
     certificateRenewal: false,

@@ -3,8 +3,7 @@ import { DEFAULTS } from '../../../config/defaults.js';
 import { durationMs } from '../../../config/duration.js';
 import type { KubeObject } from '../../../cluster/cluster.js';
 import { UserError } from '../../../errors.js';
-import { EtcdClient, EtcdError, hexId, type Etcd, type EtcdMember } from '../../../etcd/etcd.js';
-import { RecordingEtcd } from '../../../etcd/recording.js';
+import { EtcdError, hexId, type Etcd, type EtcdMember } from '../../../etcd/etcd.js';
 import { ETCD_ADVERTISE_CLIENT_URLS_ANNOTATION, etcdClientURL, etcdPeerURL, localEtcdPod, type EtcdMember as ManifestMember } from '../../../manifests/etcd.js';
 import { localEtcdInput } from '../../../manifests/static-pods.js';
 import { ensureEtcdDataDir, writeStaticPod } from '../../../node/static-pod-files.js';
@@ -18,7 +17,7 @@ const reason = (err: unknown) => (err instanceof Error ? err.message : String(er
 
 /**
  * The etcd door to the cluster's members, found as kubeadm finds them (the advertise-client-urls annotation of the
- * etcd Pods), with this node's etcd health-check client certificate; a dry run's records membership changes.
+ * etcd Pods), with this node's etcd health-check client certificate.
  */
 async function connectEtcd(ctx: JoinContext, io: PhaseIO, certificatesDir: string): Promise<Etcd> {
   const admin = await ctx.adminCluster();
@@ -37,8 +36,7 @@ async function connectEtcd(ctx: JoinContext, io: PhaseIO, certificatesDir: strin
     return data;
   };
   const [ca, cert, key] = await Promise.all([read('etcd/ca.crt'), read('etcd/healthcheck-client.crt'), read('etcd/healthcheck-client.key')]);
-  const client = new EtcdClient(endpoints, { ca, cert, key });
-  return ctx.options.dryRun ? new RecordingEtcd(client) : client;
+  return ctx.etcd(endpoints, { ca, cert, key });
 }
 
 /** Whether the cluster's etcd knows learners; an etcd that does not say is assumed recent. */
@@ -98,7 +96,7 @@ export async function etcdJoin(ctx: JoinContext, io: PhaseIO): Promise<void> {
   });
   if (member?.isLearner) {
     io.log(`[etcd] Promoting the learner ${hexId(id)} to a voting member once it has caught up with the leader`);
-    await ctx.waiter.until(`etcd learner ${hexId(id)} to be promoted`, durationMs(timeout), async () => {
+    await ctx.waiter.retry(`etcd learner ${hexId(id)} to be promoted`, durationMs(timeout), async () => {
       try {
         await etcd.memberPromote(id);
         return true;

@@ -1,11 +1,12 @@
 import { setMaxListeners } from 'node:events';
-import os from 'node:os';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import type { Cluster } from '../../../cluster/cluster.js';
 import type { ConfigMap } from '../../../kube/objects.js';
 import { apiRequests } from '../../../cluster/transport.js';
-import { connectKubeconfig, resolveKubeconfig } from '../../drain/connect.js';
+import { openDoors } from '../../../workflow/doors.js';
+import { printDryRunReport } from '../../../workflow/dry-run-output.js';
+import { kubeconfigOption, kubeconfigSearch, type CommandEnvironment } from '../../../workflow/flags.js';
 import { addDrainFlags, drainOptions, durationSeconds, type DrainFlags } from '../../drain/flags.js';
 import { planDrain } from '../../../drain/planner/plan.js';
 import type { Node, Pod, PodDisruptionBudget } from '../../../kube/workloads.js';
@@ -87,10 +88,10 @@ async function forecast(cluster: Cluster, plan: RollPlan, settings: RollSettings
   return `[upgrade/nodes] Drain forecast (from the pods as they are now):\n${lines.join('\n')}`;
 }
 
-async function connect(flags: NodesFlags) {
-  const kubeconfig = resolveKubeconfig(flags.kubeconfig);
-  const cluster = await connectKubeconfig(kubeconfig);
-  return { cluster, kubeconfig, store: new JournalStore(cluster, localJournalFile(flags.journalDir, kubeconfig)) };
+async function connect(flags: NodesFlags, env: CommandEnvironment) {
+  const doors = openDoors({ dryRun: flags.dryRun, kubeconfig: kubeconfigSearch(flags.kubeconfig, env) });
+  const [cluster, kubeconfig] = await Promise.all([doors.cluster(), doors.kubeconfig()]);
+  return { doors, cluster, kubeconfig, store: new JournalStore(cluster, localJournalFile(flags.journalDir, kubeconfig)) };
 }
 
 /**
@@ -131,8 +132,8 @@ async function runLocked(
   }
 }
 
-async function startRoll(flags: NodesFlags): Promise<void> {
-  const { cluster, kubeconfig, store } = await connect(flags);
+async function startRoll(flags: NodesFlags, env: CommandEnvironment): Promise<void> {
+  const { doors, cluster, kubeconfig, store } = await connect(flags, env);
   const existing = await store.load();
   if (existing && isActive(existing)) {
     throw new UserError(`a node roll (${existing.id}) is unfinished (${progress(existing)}): "bosun upgrade nodes --resume" continues it, "--abort" ends it`);
@@ -155,7 +156,11 @@ async function startRoll(flags: NodesFlags): Promise<void> {
   const plan = planRoll({ nodes, target, maxUnavailable: settings.maxUnavailable, order: settings.order, executorFor: chooser.kindOf });
   log(describePlan(plan, target));
   if (!plan.nodes.length) return log(`[upgrade/nodes] Nothing to do: every node's kubelet runs ${target}`);
-  if (flags.dryRun) return log(await forecast(cluster, plan, settings, (await cluster.list<Node>('v1', 'Node'))));
+  if (flags.dryRun) {
+    log(await forecast(cluster, plan, settings, await cluster.list<Node>('v1', 'Node')));
+    // The plan and the forecast only read; should a dry run ever record a change, it is reported.
+    return printDryRunReport(doors, 'text', { whenEmpty: false });
+  }
   if (!flags.yes) await confirm(`[upgrade/nodes] Cordon, drain and upgrade these ${plan.nodes.length} node(s)?`);
   const allNodes = flags.nodeSelector ? await cluster.list<Node>('v1', 'Node') : nodes;
   const id = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${target}`;
@@ -167,16 +172,16 @@ async function startRoll(flags: NodesFlags): Promise<void> {
   });
 }
 
-async function resumeRoll(flags: NodesFlags): Promise<void> {
-  const { cluster, kubeconfig, store } = await connect(flags);
+async function resumeRoll(flags: NodesFlags, env: CommandEnvironment): Promise<void> {
+  const { cluster, kubeconfig, store } = await connect(flags, env);
   const journal = await store.load();
   if (!journal || !isActive(journal)) throw new UserError(`no node roll to resume${journal ? ` (the last one, ${journal.id}, is ${journal.state})` : ''}`);
   log(`[upgrade/nodes] Resuming roll ${journal.id} to kubelet ${journal.target}: ${progress(journal)}`);
   await runLocked(cluster, store, kubeconfig, flags, runRoll);
 }
 
-async function abortCommand(flags: NodesFlags): Promise<void> {
-  const { cluster, kubeconfig, store } = await connect(flags);
+async function abortCommand(flags: NodesFlags, env: CommandEnvironment): Promise<void> {
+  const { cluster, kubeconfig, store } = await connect(flags, env);
   const journal = await store.requestAbort();
   const holder = await RollLock.holder(cluster);
   if (holder?.live) {
@@ -186,14 +191,14 @@ async function abortCommand(flags: NodesFlags): Promise<void> {
   await runLocked(cluster, store, kubeconfig, flags, abortRoll);
 }
 
-const defaultJournalDir = () => path.join(process.env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state'), 'bosun');
+const defaultJournalDir = (env: CommandEnvironment) => path.join(env.stateHome ?? path.join(env.home, '.local', 'state'), 'bosun');
 
 /** `bosun upgrade nodes`: the rolling upgrade of every node's kubelet, from one place. */
-export function registerUpgradeNodes(upgrade: Command): void {
+export function registerUpgradeNodes(upgrade: Command, env: CommandEnvironment): void {
   const cmd = upgrade
     .command('nodes')
     .description('Roll every node to the new kubelet: control-plane nodes one at a time, then workers in batches; cordon, drain, upgrade, wait Ready, uncordon')
-    .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG, /etc/kubernetes/admin.conf, ~/.kube/config)')
+    .addOption(kubeconfigOption())
     .option('--version <version>', 'kubelet version to roll to (default: the ClusterConfiguration\'s kubernetesVersion)')
     .option('--max-unavailable <n|p%>', 'workers upgraded at once: a count or a percentage of the workers', '1')
     .option('--node-selector <selector>', 'only the nodes matching this label selector')
@@ -203,13 +208,13 @@ export function registerUpgradeNodes(upgrade: Command): void {
       .default(300, '5m').argParser(durationSeconds('--health-timeout')))
     .option('--inventory <file>', 'which executor runs each node\'s steps (nodes: [{name, executor: local|sandbox, rootfs, kubeletInstall}])')
     .option('--executor <node=kind>', 'executor for one node (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
-    .option('--journal-dir <dir>', 'where the local copy of the journal is kept', defaultJournalDir())
+    .option('--journal-dir <dir>', 'where the local copy of the journal is kept', defaultJournalDir(env))
     .option('-y, --yes', 'do not prompt for confirmation')
     .option('--resume', 'continue the unfinished roll from its journal')
     .option('--abort', 'stop the roll after its current node(s) and uncordon what it cordoned')
     .option('--dry-run', 'print the plan and the drain forecast; change nothing');
   addDrainFlags(cmd).action((flags: NodesFlags) => {
     if (flags.resume && flags.abort) throw new UserError('--resume and --abort exclude each other');
-    return flags.abort ? abortCommand(flags) : flags.resume ? resumeRoll(flags) : startRoll(flags);
+    return flags.abort ? abortCommand(flags, env) : flags.resume ? resumeRoll(flags, env) : startRoll(flags, env);
   });
 }

@@ -1,0 +1,35 @@
+/** What commands share in reading their flags and environment. */
+import { Option } from 'commander';
+import type { KubeconfigSearch } from '../cluster/kubeconfig-path.js';
+
+/**
+ * A comma-separated, repeatable flag (`--skip-phases a,b --skip-phases c`) as commander's option parser: the values
+ * of every occurrence, trimmed, empty ones dropped.
+ */
+export const commaList = (value: string, previous: string[] = []): string[] => [
+  ...previous,
+  ...value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean),
+];
+
+/**
+ * What bosun reads of its environment, read once at the CLI entry (the only place, with the doors, that reads
+ * `process.env` and the home directory) and handed to the commands.
+ */
+export interface CommandEnvironment {
+  /** `$KUBECONFIG`, a path list. */
+  kubeconfig?: string;
+  /** The user's home directory. */
+  home: string;
+  /** `$XDG_STATE_HOME`. */
+  stateHome?: string;
+}
+
+/** `--kubeconfig` of a command that talks to an existing cluster (found as resolveKubeconfig says without it). */
+export const kubeconfigOption = () =>
+  new Option('--kubeconfig <file>', 'the kubeconfig to reach the cluster with (default: the first of $KUBECONFIG, /etc/kubernetes/admin.conf, ~/.kube/config that exists)');
+
+/** Where to look for the kubeconfig: the flag, then the environment the CLI entry read. */
+export const kubeconfigSearch = (flag: string | undefined, env: CommandEnvironment): KubeconfigSearch => ({ flag, env: env.kubeconfig, home: env.home });
