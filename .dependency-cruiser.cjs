@@ -22,8 +22,6 @@ const LAYOUT = {
   /** The one module the CLI's command registry loads, lazily, to reach the sandbox. */
   sandboxEntry: ['^src/sandbox/command[.]ts$'],
   engine: ['^src/workflow/', '^src/roll/'],
-  /** The engine's event vocabulary, which shared steps may name (type-only) to report progress. */
-  engineEvents: ['^src/workflow/events[.]ts$'],
   steps: ['^src/node/', '^src/drain/executor/'],
   domain: [
     '^src/(config|pki|kubeconfig|manifests|tokens|versions|kube|kubelet|discovery|addons|util)/',
@@ -115,15 +113,9 @@ function lowerRules(L) {
     ),
     forbid(
       'steps-below-engine',
-      'Shared steps are called by phases; they do not run phases (they may name the event types).',
+      'Shared steps are called by phases and never run the engine; they may name its types (a check, an event sink).',
       { path: L.steps },
-      { path: L.engine, pathNot: L.engineEvents },
-    ),
-    forbid(
-      'steps-name-engine-events-only',
-      'Shared steps report through an event sink they are given, so they import the event types only.',
-      { path: L.steps },
-      { path: L.engineEvents, dependencyTypesNot: ['type-only'] },
+      { path: L.engine, dependencyTypesNot: ['type-only'] },
     ),
     forbid(
       'domain-is-the-bottom',
