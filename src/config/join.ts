@@ -1,5 +1,6 @@
 import { ConfigError, UserError } from '../errors.js';
-import { CONTROL_PLANE_TAINT, joinWithDefaults } from './defaults.js';
+import { CONTROL_PLANE_TAINT } from '../kube/labels.js';
+import { joinWithDefaults } from './defaults.js';
 import { localNodeFacts, type NodeFacts } from './node-facts.js';
 import type { ConfigFile } from './read.js';
 import { advertiseAddress, attribute, fillNodeName, flagName, normalizeNodeRegistration, refuseFlagsBesideConfig, throwChecks, unionLowerCase, type FlagOrigins } from './resolve.js';
