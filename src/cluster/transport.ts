@@ -34,7 +34,7 @@ export const apiRequests = { count: 0 };
 
 /** TLS and credentials of a transport that needs no kubeconfig machinery (bootstrap tokens, discovery, the sandbox). */
 export interface StaticCredentials {
-  /** PEM CA bundle to trust; absent with `insecure` (discovery's first, unauthenticated look). */
+  /** PEM CA bundle to trust; absent: this machine's trusted roots, or none with `insecure` (discovery's first, unauthenticated look). */
   ca?: string | Buffer;
   cert?: string | Buffer;
   key?: string | Buffer;

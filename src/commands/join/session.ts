@@ -62,7 +62,7 @@ export function createJoinContext(cfg: JoinConfig, host: Host, options: JoinOpti
   const { join } = cfg;
   const discovered = once(
     (io: PhaseIO): Promise<Discovered> =>
-      discover(join.discovery, { timeoutMs: durationMs(join.timeouts?.discovery ?? DEFAULTS.timeouts.discovery), log: io.log }),
+      discover(join.discovery, { host, transportTo: staticTransport, timeoutMs: durationMs(join.timeouts?.discovery ?? DEFAULTS.timeouts.discovery), log: io.log }),
   );
 
   const bootstrapCluster = once(async (io: PhaseIO): Promise<Cluster> => {

@@ -44,11 +44,7 @@ async function nodeNameFromKubeletConf(host: Host): Promise<string | undefined> 
     throw new UserError(`${KUBELET_CONF}: ${(err as Error).message}`);
   }
   let pem = target.clientCertPem;
-  if (pem === undefined) {
-    const user = (parseYaml(text) as { users?: Array<{ user?: { 'client-certificate'?: string } }> }).users?.[0]?.user;
-    const file = user?.['client-certificate'];
-    if (file) pem = await readText(host, path.resolve(KUBERNETES_DIR, file));
-  }
+  if (pem === undefined && target.clientCertFile) pem = await readText(host, path.resolve(KUBERNETES_DIR, target.clientCertFile));
   const cn = pem ? parseCertificate(pem)?.subjectName.getField('CN')[0] : undefined;
   return cn?.startsWith(NODE_CN_PREFIX) ? cn.slice(NODE_CN_PREFIX.length) : undefined;
 }

@@ -6,10 +6,11 @@ import { durationMs } from '../../../config/duration.js';
 import type { Arg, InitConfig } from '../../../config/types.js';
 import { UserError } from '../../../errors.js';
 import { readText, type Host } from '../../../host/host.js';
+import { parseKubeconfig } from '../../../kubeconfig/kubeconfig.js';
 import { httpsURL } from '../../../kubeconfig/specs.js';
 import { argValue } from '../../../manifests/args.js';
 import { KUBE_CONTROLLER_MANAGER_PORT, KUBE_SCHEDULER_PORT } from '../../../manifests/ports.js';
-import { emitYaml, parseYaml, YAML_LIMITS } from '../../../util/yaml.js';
+import { emitYaml } from '../../../util/yaml.js';
 import type { PhaseIO } from '../../../workflow/phase.js';
 import type { JoinContext } from '../context.js';
 import { localAPIServerURL } from '../local-endpoint.js';
@@ -21,7 +22,7 @@ type Probe = () => Promise<true | string>;
 async function localCluster(host: Host, server: string): Promise<Cluster> {
   const text = await readText(host, ADMIN_CONF);
   if (text === undefined) throw new UserError(`${ADMIN_CONF}: file not found (the control-plane-prepare phase writes it)`);
-  const doc = parseYaml(text, { maxAliasCount: YAML_LIMITS.maxAliasCount }) as { clusters?: Array<{ cluster?: { server?: string } }> };
+  const doc = parseKubeconfig(text);
   for (const entry of doc.clusters ?? []) if (entry.cluster) entry.cluster.server = server;
   return clusterFromKubeconfig(emitYaml(doc), { source: `${ADMIN_CONF} (for ${server})` });
 }
