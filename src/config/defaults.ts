@@ -247,5 +247,6 @@ export function defaultInitConfig(): InitConfig {
     cluster,
     kubelet: kubeletWithDefaults({}, cluster),
     kubeProxy: kubeProxyWithDefaults({}, cluster),
+    proxyEnv: [],
   };
 }

@@ -193,10 +193,14 @@ export interface InitConfig {
   cluster: ClusterConfiguration;
   kubelet: KubeletConfiguration;
   kubeProxy: KubeProxyConfiguration;
+  /** The `*_proxy` variables of the environment bosun runs in: kubeadm gives them to the control plane and kube-proxy. */
+  proxyEnv: EnvVar[];
 }
 
 /** Everything `bosun join` acts on, defaults applied and validated. */
 export interface JoinConfig {
   join: JoinConfiguration;
   kubelet?: KubeletConfiguration;
+  /** As InitConfig's: what the control plane of a joining control-plane node gets. */
+  proxyEnv: EnvVar[];
 }

@@ -1,7 +1,9 @@
 import { Command, Option } from 'commander';
+import { nodeFacts } from '../../config/node-facts.js';
 import { resolveInitConfig, type InitFlags } from '../../config/resolve.js';
 import { KUBECONFIG_FILES, KUBERNETES_DIR } from '../../kube/paths.js';
 import { LocalHost } from '../../host/local.js';
+import { localMachineFacts } from '../../host/machine.js';
 import { RecordingHost } from '../../host/recording.js';
 import { addPhaseCommands } from '../../workflow/cli.js';
 import { runWorkflow } from '../../workflow/run.js';
@@ -55,7 +57,7 @@ type InitCliOptions = InitFlags & {
 
 async function runInit(cmd: Command, only?: string): Promise<void> {
   const opts = cmd.optsWithGlobals<InitCliOptions>();
-  const cfg = await resolveInitConfig({ configFile: opts.config, flags: opts });
+  const cfg = await resolveInitConfig({ configFile: opts.config, local: new LocalHost('/'), flags: opts, facts: nodeFacts(localMachineFacts) });
   const local = new LocalHost(opts.rootfs ?? '/');
   const host = opts.dryRun ? new RecordingHost(local) : local;
   const ignore = new Set([...(opts.ignorePreflightErrors ?? []), ...(cfg.init.nodeRegistration.ignorePreflightErrors ?? [])].map((s) => s.toLowerCase()));

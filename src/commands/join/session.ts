@@ -92,7 +92,7 @@ export function createJoinContext(cfg: JoinConfig, host: Host, options: JoinOpti
     init.localAPIEndpoint = join.controlPlane?.localAPIEndpoint ?? {};
     if (join.controlPlane?.certificateKey) init.certificateKey = join.controlPlane.certificateKey;
     init.timeouts = { ...init.timeouts, ...join.timeouts };
-    return { init, cluster: clusterCfg, kubelet, kubeProxy: kubeProxyWithDefaults({}, clusterCfg, init.localAPIEndpoint.advertiseAddress) };
+    return { init, cluster: clusterCfg, kubelet, kubeProxy: kubeProxyWithDefaults({}, clusterCfg, init.localAPIEndpoint.advertiseAddress), proxyEnv: cfg.proxyEnv };
   });
 
   const adminCluster = once(() => connectCluster(host, ADMIN_CONF, options.dryRun));

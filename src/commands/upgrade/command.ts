@@ -2,12 +2,14 @@ import { Command, Option } from 'commander';
 import { connectCluster } from '../../cluster/connect.js';
 import { RecordingCluster } from '../../cluster/recording.js';
 import { parseDuration } from '../../config/duration.js';
+import { nodeFacts } from '../../config/node-facts.js';
 import { DEFAULTS } from '../../config/defaults.js';
 import type { Node, Pod, PodDisruptionBudget } from '../../kube/workloads.js';
 import { KUBECONFIG_FILES, KUBERNETES_DIR } from '../../kube/paths.js';
 import { UserError } from '../../errors.js';
 import { readText, type Host } from '../../host/host.js';
 import { LocalHost } from '../../host/local.js';
+import { localMachineFacts } from '../../host/machine.js';
 import { RecordingHost } from '../../host/recording.js';
 import { manifestPath } from '../../manifests/static-pods.js';
 import { VERSION } from '../../version.js';
@@ -140,7 +142,7 @@ const applyRunner = (version: string | undefined): UpgradeRunner => ({
   tree: applyPhases,
   context: (opts, host) => {
     if (!version) throw new UserError('upgrade apply needs the version to upgrade to, e.g. "bosun upgrade apply v1.37.1" (see "bosun upgrade plan")');
-    return upgradeContext({ host, options: upgradeOptions(opts), target: version });
+    return upgradeContext({ host, options: upgradeOptions(opts), target: version, proxyEnv: nodeFacts(localMachineFacts).proxyEnv() });
   },
   before: async (ctx, opts) => {
     if (opts.dryRun || opts.yes) return;
@@ -157,7 +159,7 @@ const nodeRunner: UpgradeRunner = {
     const how = opts.kubeletInstall ?? (host.root === '/' ? 'package' : 'none');
     const kubelet = KUBELET_INSTALLERS[how];
     if (!kubelet) throw new UserError(`--kubelet-install: expected one of ${Object.keys(KUBELET_INSTALLERS).join(', ')}, got "${how}"`);
-    return upgradeContext({ host, options: upgradeOptions(opts), kubelet });
+    return upgradeContext({ host, options: upgradeOptions(opts), kubelet, proxyEnv: nodeFacts(localMachineFacts).proxyEnv() });
   },
 };
 
@@ -199,7 +201,7 @@ async function runDiff(version: string | undefined, opts: CliOptions): Promise<v
   const state = await readClusterState(await cluster());
   const next = upgradeTargets(state.apiServerVersion);
   const target = version ?? next.minor ?? next.patch ?? state.apiServerVersion;
-  const ctx = upgradeContext({ host, options: { ...upgradeOptions(opts), dryRun: true }, target, cluster });
+  const ctx = upgradeContext({ host, options: { ...upgradeOptions(opts), dryRun: true }, target, cluster, proxyEnv: nodeFacts(localMachineFacts).proxyEnv() });
   checkVersionPolicy(state, await ctx.target(), ctx.options.overrides);
   const desired = await desiredStaticPods(ctx);
   let changed = 0;

@@ -1,5 +1,6 @@
 import type { Cluster } from '../../cluster/cluster.js';
 import { connectCluster } from '../../cluster/connect.js';
+import type { EnvVar } from '../../config/types.js';
 import { normalizeKubernetesVersion } from '../../config/version.js';
 import type { Host } from '../../host/host.js';
 import { backupStamp } from './backup.js';
@@ -23,6 +24,8 @@ export interface ContextInput {
   kubelet?: KubeletInstaller;
   /** The cluster door; default: built from the kubeconfig option on the node. */
   cluster?: () => Promise<Cluster>;
+  /** The `*_proxy` variables the control-plane Pods get (the node facts' proxyEnv). */
+  proxyEnv: EnvVar[];
 }
 
 /**
@@ -37,7 +40,7 @@ export function upgradeContext(input: ContextInput): UpgradeContext {
     input.target !== undefined ? normalizeKubernetesVersion(input.target.trim()) : storedClusterConfiguration((await state()).configTexts).kubernetesVersion,
   );
   const node = once(() => readNodeIdentity(host, options.nodeName));
-  const config = once(async () => upgradeConfig((await state()).configTexts, await node(), await target()));
+  const config = once(async () => upgradeConfig((await state()).configTexts, await node(), await target(), input.proxyEnv));
   return {
     host,
     options,

@@ -1,12 +1,12 @@
 /** What an upgrade reads from the node it runs on: who the node is and what its static Pods depend on. */
 import path from 'node:path/posix';
+import type { InitConfig } from '../../config/types.js';
 import { parseHostPort } from '../../config/net.js';
 import { KUBECONFIG_FILES, KUBELET_DIR, KUBERNETES_DIR } from '../../kube/paths.js';
 import { UserError } from '../../errors.js';
 import { readText, type Host } from '../../host/host.js';
 import { KUBELET_INSTANCE_CONFIG_FILE } from '../../kubelet/config.js';
 import { readKubeconfigTarget } from '../../kubeconfig/kubeconfig.js';
-import { proxyEnv } from '../../manifests/args.js';
 import { ADVERTISE_ADDRESS_ANNOTATION } from '../../manifests/control-plane.js';
 import type { Pod } from '../../manifests/pod.js';
 import { manifestPath, type NodeFacts } from '../../manifests/static-pods.js';
@@ -77,9 +77,10 @@ export async function readNodeIdentity(host: Host, nodeName?: string): Promise<N
   return identity;
 }
 
-/** What the control-plane Pods depend on besides the config: CA bundles and CA key on the node, proxies in our environment. */
-export async function readManifestFacts(host: Host, certificatesDir: string): Promise<NodeFacts> {
+/** What the control-plane Pods depend on besides the config: CA bundles and CA key on the node, and the proxy environment. */
+export async function readManifestFacts(host: Host, cfg: InitConfig): Promise<NodeFacts> {
+  const { certificatesDir } = cfg.cluster;
   const present = await Promise.all(OPTIONAL_CA_DIRS.map(async (dir) => ((await host.stat(dir)) ? [dir] : [])));
   const [caCert, caKey] = await Promise.all(['ca.crt', 'ca.key'].map((f) => host.stat(path.join(certificatesDir, f))));
-  return { presentCADirs: present.flat(), proxyEnv: proxyEnv(process.env), externalCA: Boolean(caCert) && !caKey };
+  return { presentCADirs: present.flat(), proxyEnv: cfg.proxyEnv, externalCA: Boolean(caCert) && !caKey };
 }

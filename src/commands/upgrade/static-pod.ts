@@ -91,7 +91,7 @@ async function rollBack(ctx: UpgradeContext, io: PhaseIO, failed: UpgradedCompon
 /** The static Pods this node should run at the target version (etcd left out when its upgrade is off). */
 export async function desiredStaticPods(ctx: UpgradeContext): Promise<DesiredManifest[]> {
   const cfg = await ctx.config();
-  const facts = await readManifestFacts(ctx.host, cfg.cluster.certificatesDir);
+  const facts = await readManifestFacts(ctx.host, cfg);
   const currentEtcd = (await readManifest(ctx.host, 'etcd'))?.pod;
   return desiredManifests(cfg, facts, { currentEtcd, etcdUpgrade: ctx.options.etcdUpgrade });
 }

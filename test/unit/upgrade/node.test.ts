@@ -33,7 +33,7 @@ function workerContext(host: Host, kubeletText: string | undefined, installer: K
     cluster: async () => new FakeKubelet(host).asCluster(),
     state: async () => state,
     node: async () => worker,
-    config: async () => upgradeConfig(state.configTexts, worker, 'v1.37.1'),
+    config: async () => upgradeConfig(state.configTexts, worker, 'v1.37.1', []),
     kubelet: installer,
     run: { stamp: backupStamp(new Date()), upgraded: [] },
   };

@@ -1,8 +1,8 @@
 import path from 'node:path/posix';
 import { MANIFESTS_DIR } from '../../../kube/paths.js';
 import { ensureDir, writeFileIfChanged } from '../../../host/ensure-file.js';
+import type { InitConfig } from '../../../config/types.js';
 import type { Host } from '../../../host/host.js';
-import { proxyEnv } from '../../../manifests/args.js';
 import { CONTROL_PLANE_PODS } from '../../../manifests/control-plane.js';
 import type { Pod } from '../../../manifests/pod.js';
 import {
@@ -17,13 +17,14 @@ import { OPTIONAL_CA_DIRS, type ControlPlaneComponent } from '../../../manifests
 import type { Phase, PhaseIO } from '../../../workflow/phase.js';
 import type { InitContext } from '../context.js';
 
-/** What the control-plane Pods depend on besides the config: CA bundles and CA key on the node, proxies in our environment. */
-export async function readNodeFacts(host: Host, certificatesDir: string): Promise<NodeFacts> {
+/** What the control-plane Pods depend on besides the config: CA bundles and CA key on the node, and the proxy environment. */
+export async function readNodeFacts(host: Host, cfg: InitConfig): Promise<NodeFacts> {
+  const { certificatesDir } = cfg.cluster;
   const present = await Promise.all(OPTIONAL_CA_DIRS.map(async (dir): Promise<string | undefined> => ((await host.stat(dir)) ? dir : undefined)));
   const [caCert, caKey] = await Promise.all(['ca.crt', 'ca.key'].map((f) => host.stat(path.join(certificatesDir, f))));
   return {
     presentCADirs: present.filter((dir): dir is string => dir !== undefined),
-    proxyEnv: proxyEnv(process.env),
+    proxyEnv: cfg.proxyEnv,
     externalCA: Boolean(caCert) && !caKey,
   };
 }
@@ -43,7 +44,7 @@ function componentPhase(name: string, component: ControlPlaneComponent): Phase<I
     name,
     description: `Generates the ${component} static Pod manifest`,
     run: async (ctx, io) => {
-      const facts = await readNodeFacts(ctx.host, ctx.cfg.cluster.certificatesDir);
+      const facts = await readNodeFacts(ctx.host, ctx.cfg);
       const pod = CONTROL_PLANE_PODS[component](controlPlaneInput(ctx.cfg, facts));
       await writeStaticPod(ctx.host, io, 'control-plane', pod, `Creating static Pod manifest for "${component}"`);
     },

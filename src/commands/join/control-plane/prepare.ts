@@ -85,7 +85,7 @@ export async function kubeconfigs(ctx: JoinContext, io: PhaseIO): Promise<void> 
 export async function manifests(ctx: JoinContext, io: PhaseIO): Promise<void> {
   const cfg = await ctx.clusterConfig(io);
   io.log(`[control-plane] Using manifest folder "${MANIFESTS_DIR}"`);
-  const facts = await readNodeFacts(ctx.host, cfg.cluster.certificatesDir);
+  const facts = await readNodeFacts(ctx.host, cfg);
   for (const component of CONTROL_PLANE_COMPONENTS) {
     const pod = CONTROL_PLANE_PODS[component](controlPlaneInput(cfg, facts));
     await writeStaticPod(ctx.host, io, 'control-plane', pod, `Creating static Pod manifest for "${component}"`);
