@@ -5,22 +5,17 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cluster, KubeObject, ObjectRef } from '../../cluster/cluster.js';
+import type { Pod } from '../../kube/workloads.js';
 import { ClusterError } from '../../cluster/errors.js';
 import { formatDuration } from '../../config/duration.js';
-import { CONFIG_HASH_ANNOTATION, isPodReady, NAMESPACE, type StaticPodComponent } from './cluster-state.js';
+import { CONFIG_HASH_ANNOTATION } from '../../kube/labels.js';
+import { isPodReady, NAMESPACE, type StaticPodComponent } from './cluster-state.js';
 
 /** A restarted component that exited this often has failed, whatever the timeout says. */
 const CRASH_RESTARTS = 5;
 const READYZ_POLL_MS = 250;
 /** How soon a watch refused by a just-started API server is tried again. */
 const RETRY_MS = 250;
-
-interface MirrorPod extends KubeObject {
-  status?: {
-    conditions?: Array<{ type: string; status: string }>;
-    containerStatuses?: Array<{ restartCount?: number; lastState?: { terminated?: { exitCode?: number; reason?: string } } }>;
-  };
-}
 
 /** A component did not come back; `detail` says what was last seen. */
 export class ComponentNotHealthy extends Error {
@@ -51,7 +46,7 @@ export async function currentHash(cluster: Cluster, component: StaticPodComponen
   }
 }
 
-function crashes(pod: MirrorPod): string | undefined {
+function crashes(pod: Pod): string | undefined {
   const status = pod.status?.containerStatuses?.[0];
   if (!status || (status.restartCount ?? 0) < CRASH_RESTARTS) return undefined;
   const last = status.lastState?.terminated;
@@ -87,14 +82,14 @@ export async function waitHealthy(
   deadline: number,
 ): Promise<void> {
   const started = Date.now();
-  let seen: MirrorPod | undefined;
-  const isNew = (pod: MirrorPod | undefined) => {
+  let seen: Pod | undefined;
+  const isNew = (pod: Pod | undefined) => {
     const hash = configHash(pod);
     return hash !== undefined && (want.expectHash !== undefined ? hash === want.expectHash : hash !== want.previousHash);
   };
   for (;;) {
     try {
-      await cluster.watchUntil<MirrorPod>(
+      await cluster.watchUntil<Pod>(
         mirrorPodRef(component, node),
         (pod) => {
           seen = pod;

@@ -2,12 +2,12 @@
 import path from 'node:path/posix';
 import type { InitConfig } from '../../config/types.js';
 import { parseHostPort } from '../../config/net.js';
+import { APISERVER_ADVERTISE_ADDRESS_ANNOTATION } from '../../kube/labels.js';
 import { KUBECONFIG_FILES, KUBELET_DIR, KUBERNETES_DIR } from '../../kube/paths.js';
 import { UserError } from '../../errors.js';
 import { readText, type Host } from '../../host/host.js';
 import { KUBELET_INSTANCE_CONFIG_FILE } from '../../kubelet/config.js';
 import { readKubeconfigTarget } from '../../kubeconfig/kubeconfig.js';
-import { ADVERTISE_ADDRESS_ANNOTATION } from '../../manifests/control-plane.js';
 import type { Pod } from '../../manifests/pod.js';
 import { manifestPath, type NodeFacts } from '../../manifests/static-pods.js';
 import { OPTIONAL_CA_DIRS } from '../../manifests/volumes.js';
@@ -65,14 +65,14 @@ export async function readNodeIdentity(host: Host, nodeName?: string): Promise<N
   }
   const apiServer = await readManifest(host, 'kube-apiserver');
   const identity: NodeIdentity = { name: name.toLowerCase(), controlPlane: apiServer !== undefined, criSocket: await criSocket(host) };
-  const endpoint = apiServer?.pod.metadata.annotations?.[ADVERTISE_ADDRESS_ANNOTATION];
+  const endpoint = apiServer?.pod.metadata.annotations?.[APISERVER_ADVERTISE_ADDRESS_ANNOTATION];
   if (apiServer && endpoint) {
     const parsed = parseHostPort(endpoint);
-    if ('problem' in parsed) throw new UserError(`${manifestPath('kube-apiserver')}: annotation ${ADVERTISE_ADDRESS_ANNOTATION}: ${parsed.problem}`);
+    if ('problem' in parsed) throw new UserError(`${manifestPath('kube-apiserver')}: annotation ${APISERVER_ADVERTISE_ADDRESS_ANNOTATION}: ${parsed.problem}`);
     identity.advertiseAddress = parsed.host;
     identity.bindPort = parsed.port;
   } else if (apiServer) {
-    throw new UserError(`${manifestPath('kube-apiserver')}: annotation ${ADVERTISE_ADDRESS_ANNOTATION} is missing; it names this node's API endpoint`);
+    throw new UserError(`${manifestPath('kube-apiserver')}: annotation ${APISERVER_ADVERTISE_ADDRESS_ANNOTATION} is missing; it names this node's API endpoint`);
   }
   return identity;
 }

@@ -1,19 +1,16 @@
-import type { KubeObject } from '../../../cluster/cluster.js';
+import type { Node } from '../../../kube/workloads.js';
 import { ClusterError } from '../../../cluster/errors.js';
 import { DEFAULTS } from '../../../config/defaults.js';
 import { durationMs } from '../../../config/duration.js';
 import type { Taint } from '../../../config/types.js';
 import type { Phase, PhaseIO } from '../../../workflow/phase.js';
 import type { InitContext } from '../context.js';
+import { CONTROL_PLANE_LABEL, CONTROL_PLANE_TAINT, EXCLUDE_FROM_EXTERNAL_LB_LABEL } from '../../../kube/labels.js';
 
-const CONTROL_PLANE_LABELS = ['node-role.kubernetes.io/control-plane', 'node.kubernetes.io/exclude-from-external-load-balancers'];
-const DEFAULT_TAINTS: Taint[] = [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }];
+const CONTROL_PLANE_LABELS = [CONTROL_PLANE_LABEL, EXCLUDE_FROM_EXTERNAL_LB_LABEL];
+const DEFAULT_TAINTS: Taint[] = [CONTROL_PLANE_TAINT];
 /** Tries when the Node changed between read and write (its taints are one atomic list, written with a precondition). */
 const ATTEMPTS = 5;
-
-interface Node extends KubeObject {
-  spec?: { taints?: Taint[] };
-}
 
 const taintText = (t: Taint) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`;
 const sameTaint = (a: Taint, b: Taint) => a.key === b.key && (a.value ?? '') === (b.value ?? '') && a.effect === b.effect;
@@ -61,6 +58,6 @@ export async function markControlPlane(ctx: Pick<InitContext, 'cfg' | 'cluster'>
 export const markControlPlanePhase: Phase<InitContext> = {
   name: 'mark-control-plane',
   description: 'Mark a node as a control-plane',
-  help: 'Waits for the Node to be registered, then labels it node-role.kubernetes.io/control-plane and node.kubernetes.io/exclude-from-external-load-balancers and adds nodeRegistration.taints.',
+  help: `Waits for the Node to be registered, then labels it ${CONTROL_PLANE_LABEL} and ${EXCLUDE_FROM_EXTERNAL_LB_LABEL} and adds nodeRegistration.taints.`,
   run: markControlPlane,
 };

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Cluster, KubeObject } from '../../../cluster/cluster.js';
+import type { Cluster } from '../../../cluster/cluster.js';
+import type { Lease } from '../../../kube/objects.js';
 import { ClusterError } from '../../../cluster/errors.js';
 import { DEFAULTS } from '../../../config/defaults.js';
 import { durationMs, formatDuration } from '../../../config/duration.js';
@@ -12,10 +13,6 @@ import type { InitContext } from '../context.js';
 
 /** How often the API server's health is asked: connection refusals and 500s are cheap, and readiness is noticed fast. */
 const POLL_MS = 25;
-
-interface Lease extends KubeObject {
-  spec?: { holderIdentity?: string; renewTime?: string; leaseDurationSeconds?: number };
-}
 
 /** The outcome of one component's wait: healthy, or the last thing it said. */
 type Outcome = { healthy: true } | { healthy: false; last: string };

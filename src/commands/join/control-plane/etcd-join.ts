@@ -7,10 +7,11 @@ import { EtcdClient, EtcdError, hexId, type Etcd, type EtcdMember } from '../../
 import { RecordingEtcd } from '../../../etcd/recording.js';
 import { ensureDir } from '../../../host/ensure-file.js';
 import { writeStaticPod } from '../../init/phases/control-plane.js';
-import { ETCD_ADVERTISE_CLIENT_URLS_ANNOTATION, etcdClientURL, etcdPeerURL, localEtcdPod, type EtcdMember as ManifestMember } from '../../../manifests/etcd.js';
+import { etcdClientURL, etcdPeerURL, localEtcdPod, type EtcdMember as ManifestMember } from '../../../manifests/etcd.js';
 import { localEtcdInput } from '../../../manifests/static-pods.js';
 import type { PhaseIO } from '../../../workflow/phase.js';
 import type { JoinContext } from '../context.js';
+import { ETCD_ADVERTISE_CLIENT_URLS_ANNOTATION } from '../../../kube/labels.js';
 
 /** etcd keeps its data owner-only, as kubeadm creates the directory. */
 const ETCD_DATA_DIR_MODE = 0o700;
