@@ -6,7 +6,7 @@ import type { Host } from '../host/host.js';
 import { readKubeconfigTarget, type KubeconfigTarget } from '../kubeconfig/kubeconfig.js';
 import { httpsURL } from '../kubeconfig/specs.js';
 import { caPins, checkCaPins, signedKubeconfig, trustFromKubeconfig, type ClusterTrust } from './cluster-info.js';
-import { fetchHttps, getClusterInfo, RetryableError, type TransportTo } from './fetch.js';
+import { fetchHttps, getClusterInfo, RetryableError, type HttpsGet } from './fetch.js';
 import { retryUntil } from './retry.js';
 
 /** How the node authenticates for its TLS bootstrap: a bootstrap token, or what a discovery file embeds. */
@@ -26,8 +26,8 @@ export interface Discovered {
 export interface DiscoverOptions {
   /** The joining node: a discovery file, and the files it names, are paths on it. */
   host: Host;
-  /** HTTPS with fixed trust (the Cluster door's static transport): cluster-info, and a discovery file by URL. */
-  transportTo: TransportTo;
+  /** The Cluster door's GET with fixed trust (httpsGet): cluster-info, and a discovery file by URL. */
+  get: HttpsGet;
   timeoutMs: number;
   log: (line: string) => void;
 }
@@ -59,7 +59,7 @@ type TokenDiscovery = NonNullable<Discovery['bootstrapToken']>;
  * cluster-info without credentials over unverified TLS; its JWS for the token id; the CA against the pins; then
  * cluster-info again over TLS verified with that CA, which must say exactly the same.
  */
-async function tokenDiscovery(cfg: TokenDiscovery, deadline: number, { transportTo, log }: DiscoverOptions): Promise<ClusterTrust> {
+async function tokenDiscovery(cfg: TokenDiscovery, deadline: number, { get, log }: DiscoverOptions): Promise<ClusterTrust> {
   const endpoint = cfg.apiServerEndpoint ?? '';
   const parsed = parseHostPort(endpoint);
   if ('problem' in parsed || parsed.port === undefined) throw new UserError(`the API server endpoint "${endpoint}" is not host:port`);
@@ -67,7 +67,7 @@ async function tokenDiscovery(cfg: TokenDiscovery, deadline: number, { transport
   const what = `discovery at ${server}`;
   log(`[discovery] Requesting the "cluster-info" ConfigMap from ${server} (unauthenticated, to be checked against the token)`);
   const kubeconfig = await retryUntil(deadline, what, async (remaining) => {
-    const answer = await getClusterInfo(transportTo, server, { insecure: true }, remaining);
+    const answer = await getClusterInfo(get, server, { insecure: true }, remaining);
     if (answer.status !== 200) throw new RetryableError(`${server}: reading cluster-info anonymously was refused (HTTP ${answer.status})`);
     const signed = signedKubeconfig(answer.data, cfg.token);
     if ('unsigned' in signed) throw new RetryableError(signed.unsigned);
@@ -85,7 +85,7 @@ async function tokenDiscovery(cfg: TokenDiscovery, deadline: number, { transport
   checkCaPins(trust.caCertPem, pins);
   log(`[discovery] cluster-info is signed for the token and its CA matches the pin; reading it again over TLS verified with that CA`);
   const again = await retryUntil(deadline, what, async (remaining) => {
-    const answer = await getClusterInfo(transportTo, server, { ca: trust.caCertPem }, remaining);
+    const answer = await getClusterInfo(get, server, { ca: trust.caCertPem }, remaining);
     if (answer.status !== 200) throw new RetryableError(`${server}: reading cluster-info anonymously was refused (HTTP ${answer.status})`);
     const signed = signedKubeconfig(answer.data, cfg.token);
     if ('unsigned' in signed) throw new RetryableError(signed.unsigned);
@@ -138,17 +138,17 @@ async function readNodeFile(host: Host, nodePath: string, what: string): Promise
  * to prove the TLS connection works (a 403 is fine: the cluster need not publish cluster-info), and warns when
  * cluster-info names another server. A relative path starts from the working directory, as kubeadm's does.
  */
-async function fileDiscovery(where: string, deadline: number, { host, transportTo, log }: DiscoverOptions): Promise<Discovered> {
+async function fileDiscovery(where: string, deadline: number, { host, get, log }: DiscoverOptions): Promise<Discovered> {
   const nodePath = where.startsWith('https://') ? undefined : path.resolve(where);
   const text = nodePath
     ? await readNodeFile(host, nodePath, `discovery file ${where}: cannot read it`)
-    : await retryUntil(deadline, `discovery file ${where}`, (remaining) => fetchHttps(transportTo, where, remaining));
+    : await retryUntil(deadline, `discovery file ${where}`, (remaining) => fetchHttps(get, where, remaining));
   // Files named by a kubeconfig served by URL start from the working directory too.
   const found = await readDiscoveryFile(text, where, host, nodePath ? path.dirname(nodePath) : '');
   const { server, caCertPem } = found.trust;
   log(`[discovery] Using the cluster ${server} and CA of discovery file ${where}; checking the TLS connection`);
   const creds = { ca: caCertPem, token: found.credentials.token, cert: found.credentials.clientCertPem, key: found.credentials.clientKeyPem };
-  const answer = await retryUntil(deadline, `discovery at ${server}`, (remaining) => getClusterInfo(transportTo, server, creds, remaining));
+  const answer = await retryUntil(deadline, `discovery at ${server}`, (remaining) => getClusterInfo(get, server, creds, remaining));
   const published = answer.data?.kubeconfig;
   if (published) {
     const refreshed = trustFromKubeconfig(published);

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cluster } from '../../cluster/cluster.js';
 import { connectCluster } from '../../cluster/connect.js';
+import { httpsGet } from '../../cluster/https-get.js';
 import { KubeCluster } from '../../cluster/kube.js';
 import type { ConfigMap } from '../../kube/objects.js';
 import { RecordingCluster } from '../../cluster/recording.js';
@@ -62,7 +63,7 @@ export function createJoinContext(cfg: JoinConfig, host: Host, options: JoinOpti
   const { join } = cfg;
   const discovered = once(
     (io: PhaseIO): Promise<Discovered> =>
-      discover(join.discovery, { host, transportTo: staticTransport, timeoutMs: durationMs(join.timeouts?.discovery ?? DEFAULTS.timeouts.discovery), log: io.log }),
+      discover(join.discovery, { host, get: httpsGet, timeoutMs: durationMs(join.timeouts?.discovery ?? DEFAULTS.timeouts.discovery), log: io.log }),
   );
 
   const bootstrapCluster = once(async (io: PhaseIO): Promise<Cluster> => {
