@@ -1,6 +1,7 @@
 import type { ClusterConfiguration } from '../config/types.js';
 import { formatIP, nthIP, parseCIDRList } from '../config/net.js';
 import { clusterRole, clusterRoleBinding, configMap, rule, serviceAccount, serviceAccountSubject, type ConfigMap, type Role, type RoleBinding, type ServiceAccount } from '../kube/objects.js';
+import { CONTROL_PLANE_TAINT, HOSTNAME_LABEL, OS_LABEL } from '../kube/labels.js';
 import type { Deployment, Service } from './workloads.js';
 import { forMinor } from '../versions/by-minor.js';
 
@@ -8,7 +9,6 @@ import { forMinor } from '../versions/by-minor.js';
 export const COREDNS = { name: 'coredns', namespace: 'kube-system', service: 'kube-dns', label: { 'k8s-app': 'kube-dns' } } as const;
 export const DEFAULT_COREDNS_REPLICAS = 2;
 const DEFAULT_REPOSITORY = 'registry.k8s.io';
-const CONTROL_PLANE_TAINT = 'node-role.kubernetes.io/control-plane';
 
 /** The CoreDNS release each kubeadm minor installs (`constants.CoreDNSVersion`); other minors take the nearest. */
 export const COREDNS_VERSIONS: Readonly<Record<number, string>> = { 36: 'v1.14.2', 37: 'v1.14.6' };
@@ -98,7 +98,7 @@ export function coreDNSDeployment(cluster: ClusterConfiguration, replicas: numbe
                   weight: 100,
                   podAffinityTerm: {
                     labelSelector: { matchExpressions: [{ key: 'k8s-app', operator: 'In', values: ['kube-dns'] }] },
-                    topologyKey: 'kubernetes.io/hostname',
+                    topologyKey: HOSTNAME_LABEL,
                   },
                 },
               ],
@@ -106,9 +106,9 @@ export function coreDNSDeployment(cluster: ClusterConfiguration, replicas: numbe
           },
           tolerations: [
             { key: 'CriticalAddonsOnly', operator: 'Exists' },
-            { key: CONTROL_PLANE_TAINT, effect: 'NoSchedule' },
+            { key: CONTROL_PLANE_TAINT.key, effect: CONTROL_PLANE_TAINT.effect },
           ],
-          nodeSelector: { 'kubernetes.io/os': 'linux' },
+          nodeSelector: { [OS_LABEL]: 'linux' },
           containers: [
             {
               name: 'coredns',

@@ -3,7 +3,6 @@ import type { ConfigMap } from '../kube/objects.js';
 import type { ClusterConfiguration, InitConfig } from '../config/types.js';
 import { UserError } from '../errors.js';
 import { controlPlaneURL } from '../kubeconfig/specs.js';
-import { proxyEnv } from '../manifests/args.js';
 import { kubernetesImage } from '../manifests/images.js';
 import { nodePkiFromInit } from '../pki/input.js';
 import { signConfigMap } from './component-config.js';
@@ -54,7 +53,7 @@ export async function coreDNSAddon(cluster: Cluster, cfg: ClusterConfiguration):
 export function kubeProxyAddon(cfg: InitConfig): KubeObject[] {
   return [
     signConfigMap(kubeProxyConfigMap(cfg.kubeProxy, controlPlaneURL(nodePkiFromInit(cfg)))),
-    kubeProxyDaemonSet(kubernetesImage('kube-proxy', cfg.cluster), proxyEnv(process.env)),
+    kubeProxyDaemonSet(kubernetesImage('kube-proxy', cfg.cluster), cfg.proxyEnv),
     kubeProxyServiceAccount(),
     kubeProxyClusterRoleBinding(),
     ...kubeProxyConfigRbac(),

@@ -1,6 +1,7 @@
 import type { EnvVar, KubeProxyConfiguration } from '../config/types.js';
 import { clusterRoleBinding, configMap, group, role, roleBinding, rule, serviceAccount, serviceAccountSubject, type ConfigMap, type Role, type RoleBinding, type ServiceAccount } from '../kube/objects.js';
 import { DEFAULT_TOKEN_GROUP } from '../tokens/token.js';
+import { OS_LABEL } from '../kube/labels.js';
 import { emitYaml } from '../util/yaml.js';
 import type { DaemonSet } from './workloads.js';
 
@@ -64,7 +65,7 @@ export function kubeProxyDaemonSet(image: string, extraEnv: EnvVar[] = []): Daem
             { name: 'lib-modules', hostPath: { path: '/lib/modules' } },
           ],
           tolerations: [{ operator: 'Exists' }],
-          nodeSelector: { 'kubernetes.io/os': 'linux' },
+          nodeSelector: { [OS_LABEL]: 'linux' },
         },
       },
     },

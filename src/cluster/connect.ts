@@ -5,7 +5,7 @@ import { exists, readText, type Host } from '../host/host.js';
 import { AdminCluster } from './admin-binding.js';
 import type { Cluster } from './cluster.js';
 import { KubeCluster } from './kube.js';
-import { kubeTransport } from './transport.js';
+import { kubeconfigTransport, type KubeconfigSource } from './transport.js';
 
 /** One connection per host and kubeconfig: phases share discovery and keep-alive sockets. */
 const connections = new WeakMap<Host, Map<string, Promise<Cluster>>>();
@@ -50,27 +50,6 @@ export async function clusterFromKubeconfigFile(host: Host, nodePath: string): P
 }
 
 /** A Cluster from an in-memory kubeconfig (bootstrap-token clients, tests). */
-export async function clusterFromKubeconfig(
-  text: string,
-  opts: { source?: string; resolveFile?: (file: string) => string } = {},
-): Promise<KubeCluster> {
-  const source = opts.source ?? 'kubeconfig';
-  // The client library takes ~0.5 s to load: only API phases pay for it.
-  const { KubeConfig } = await import('@kubernetes/client-node');
-  const kc = new KubeConfig();
-  try {
-    kc.loadFromString(text);
-  } catch (err) {
-    // Only the first line: parser messages go on to quote the input, which holds keys.
-    throw new UserError(`${source}: not a valid kubeconfig: ${String((err as Error).message).split('\n')[0]}`);
-  }
-  if (opts.resolveFile) {
-    for (const cluster of kc.clusters) if (cluster.caFile) cluster.caFile = opts.resolveFile(cluster.caFile);
-    for (const user of kc.users) {
-      if (user.certFile) user.certFile = opts.resolveFile(user.certFile);
-      if (user.keyFile) user.keyFile = opts.resolveFile(user.keyFile);
-    }
-  }
-  if (!kc.getCurrentCluster()) throw new UserError(`${source}: current-context names no cluster`);
-  return new KubeCluster(await kubeTransport(kc));
+export async function clusterFromKubeconfig(text: string, opts: KubeconfigSource = {}): Promise<KubeCluster> {
+  return new KubeCluster(await kubeconfigTransport(text, opts));
 }

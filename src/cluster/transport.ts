@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { UserError } from '../errors.js';
 
 export interface Request {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -34,7 +35,7 @@ export const apiRequests = { count: 0 };
 
 /** TLS and credentials of a transport that needs no kubeconfig machinery (bootstrap tokens, discovery, the sandbox). */
 export interface StaticCredentials {
-  /** PEM CA bundle to trust; absent with `insecure` (discovery's first, unauthenticated look). */
+  /** PEM CA bundle to trust; absent: this machine's trusted roots, or none with `insecure` (discovery's first, unauthenticated look). */
   ca?: string | Buffer;
   cert?: string | Buffer;
   key?: string | Buffer;
@@ -44,11 +45,42 @@ export interface StaticCredentials {
   insecure?: boolean;
 }
 
+/** Where a kubeconfig's text came from (for messages), and where the files it names are on this machine. */
+export interface KubeconfigSource {
+  source?: string;
+  resolveFile?: (file: string) => string;
+}
+
 /**
- * Builds the transport from a client-node KubeConfig: it resolves TLS material and credentials (certificates,
- * tokens, exec plugins); requests go over one keep-alive agent so short-interval health checks stay cheap.
+ * The transport a kubeconfig describes. This is the one place the Kubernetes client library loads kubeconfig text
+ * (it resolves TLS material and credentials: certificates, tokens, exec plugins); every other reader uses
+ * kubeconfig/kubeconfig.ts. File names in it go through `resolveFile`.
  */
-export async function kubeTransport(kc: KubeConfig): Promise<Transport> {
+export async function kubeconfigTransport(text: string, opts: KubeconfigSource = {}): Promise<Transport> {
+  const source = opts.source ?? 'kubeconfig';
+  // The client library takes ~0.5 s to load: only API phases pay for it.
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const kc = new KubeConfig();
+  try {
+    kc.loadFromString(text);
+  } catch (err) {
+    // Only the first line: parser messages go on to quote the input, which holds keys.
+    throw new UserError(`${source}: not a valid kubeconfig: ${String((err as Error).message).split('\n')[0]}`);
+  }
+  const resolveFile = opts.resolveFile;
+  if (resolveFile) {
+    for (const cluster of kc.clusters) if (cluster.caFile) cluster.caFile = resolveFile(cluster.caFile);
+    for (const user of kc.users) {
+      if (user.certFile) user.certFile = resolveFile(user.certFile);
+      if (user.keyFile) user.keyFile = resolveFile(user.keyFile);
+    }
+  }
+  if (!kc.getCurrentCluster()) throw new UserError(`${source}: current-context names no cluster`);
+  return kubeTransport(kc);
+}
+
+/** Requests go over one keep-alive agent so short-interval health checks stay cheap. */
+async function kubeTransport(kc: KubeConfig): Promise<Transport> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('the kubeconfig has no current cluster');
   const tlsOptions: https.RequestOptions = {};

@@ -1,3 +1,4 @@
+import { CONTROL_PLANE_TAINT } from '../kube/labels.js';
 import { DEFAULT_CERT_DIR, DEFAULT_ETCD_DATA_DIR } from '../kube/paths.js';
 import { DEFAULT_TOKEN_GROUP, TOKEN_USAGES } from '../tokens/token.js';
 import { DEFAULT_KUBERNETES_VERSION } from '../versions/pinned.js';
@@ -51,8 +52,6 @@ export const DEFAULTS = {
     upgradeManifests: '5m0s',
   },
 } as const;
-
-export const CONTROL_PLANE_TAINT: Taint = { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' };
 
 /*
  * `…WithDefaults(file)` fill what a document leaves unset, as kubeadm's SetDefaults_* do: Go's zero values
@@ -248,5 +247,6 @@ export function defaultInitConfig(): InitConfig {
     cluster,
     kubelet: kubeletWithDefaults({}, cluster),
     kubeProxy: kubeProxyWithDefaults({}, cluster),
+    proxyEnv: [],
   };
 }

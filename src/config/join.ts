@@ -1,8 +1,9 @@
 import { ConfigError, UserError } from '../errors.js';
-import { CONTROL_PLANE_TAINT, joinWithDefaults } from './defaults.js';
-import { localNodeFacts, type NodeFacts } from './node-facts.js';
+import { CONTROL_PLANE_TAINT } from '../kube/labels.js';
+import { joinWithDefaults } from './defaults.js';
+import type { NodeFacts } from './node-facts.js';
 import type { ConfigFile } from './read.js';
-import { advertiseAddress, attribute, fillNodeName, flagName, normalizeNodeRegistration, refuseFlagsBesideConfig, throwChecks, unionLowerCase, type FlagOrigins } from './resolve.js';
+import { advertiseAddress, attribute, type ResolveInput, fillNodeName, flagName, normalizeNodeRegistration, refuseFlagsBesideConfig, throwChecks, unionLowerCase, type FlagOrigins } from './resolve.js';
 import type { JoinFile } from './schema.js';
 import type { JoinConfig } from './types.js';
 import { validateJoinConfiguration } from './validate.js';
@@ -35,10 +36,10 @@ const JOIN_FLAGS = [
 ] as const satisfies readonly (keyof JoinFlags)[];
 
 /** Reads `--config` (a JoinConfiguration, v1beta4 or v1beta3) or builds one from flags; defaults; validates. */
-export async function resolveJoinConfig(input: { configFile?: string; flags: JoinFlags; facts?: NodeFacts }): Promise<JoinConfig> {
+export async function resolveJoinConfig(input: ResolveInput<JoinFlags>): Promise<JoinConfig> {
   // The file reader (and its schemas) is loaded only when there is a file: a join from flags starts faster.
-  const file = input.configFile ? await (await import('./load.js')).loadConfigFile(input.configFile) : undefined;
-  return buildJoinConfig(file, input.flags, input.facts ?? localNodeFacts);
+  const file = input.configFile ? await (await import('./load.js')).loadConfigFile(input.local, input.configFile) : undefined;
+  return buildJoinConfig(file, input.flags, input.facts);
 }
 
 export function buildJoinConfig(file: ConfigFile | undefined, flags: JoinFlags, host?: NodeFacts): JoinConfig {
@@ -71,7 +72,7 @@ export function buildJoinConfig(file: ConfigFile | undefined, flags: JoinFlags, 
     }
   }
   throwChecks(validateJoinConfiguration(join, { complete: Boolean(host) }), file, origins);
-  return { join, ...(file?.kubelet && { kubelet: file.kubelet as JoinConfig['kubelet'] }) };
+  return { join, ...(file?.kubelet && { kubelet: file.kubelet as JoinConfig['kubelet'] }), proxyEnv: host?.proxyEnv() ?? [] };
 }
 
 /** A JoinConfiguration from kubeadm's join flags, remembering which flag set which field. */

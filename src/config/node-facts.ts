@@ -1,28 +1,28 @@
-import { readFileSync } from 'node:fs';
-import os from 'node:os';
+import type os from 'node:os';
+import type { MachineFacts } from '../host/machine.js';
+import { proxyEnv } from '../manifests/args.js';
+import type { EnvVar } from './types.js';
 
 /**
- * What resolve asks of the machine it runs on, for the values kubeadm derives from the host: the node
- * name (the hostname) and the advertise address (the IPv4 address of the default-route interface).
- * Asked lazily, only when the config leaves them unset; tests pass their own.
+ * What resolve takes from the machine it runs on, for the values kubeadm derives from the host: the node name (the
+ * hostname), the advertise address (the IPv4 address of the default-route interface) and the proxy variables of
+ * the environment, which the control-plane Pods and kube-proxy get. Asked lazily, only when the config needs them;
+ * tests pass their own.
  */
 export interface NodeFacts {
   hostname(): string;
   defaultIPv4(): string | undefined;
+  proxyEnv(): EnvVar[];
 }
 
-export const localNodeFacts: NodeFacts = {
-  hostname: () => os.hostname(),
-  defaultIPv4: () => {
-    let routes = '';
-    try {
-      routes = readFileSync('/proc/net/route', 'utf8');
-    } catch {
-      // no procfs (not Linux, a sandbox): fall back to the interfaces alone
-    }
-    return chooseIPv4(defaultRouteInterfaces(routes), os.networkInterfaces());
-  },
-};
+/** The node facts kubeadm would choose from what the Host door reads of the machine. */
+export function nodeFacts(machine: MachineFacts): NodeFacts {
+  return {
+    hostname: () => machine.hostname(),
+    defaultIPv4: () => chooseIPv4(defaultRouteInterfaces(machine.routeTable()), machine.interfaces()),
+    proxyEnv: () => proxyEnv(machine.environment()),
+  };
+}
 
 /** Interfaces with an IPv4 default route in /proc/net/route, lowest metric first. */
 export function defaultRouteInterfaces(procNetRoute: string): string[] {

@@ -4,7 +4,8 @@ import { clusterWithDefaults, initWithDefaults, kubeletWithDefaults, kubeProxyWi
 import { DURATION_EXAMPLES, normalizeDuration } from './duration.js';
 import { configError, type Located } from './issues.js';
 import { parseHostPort, parseIP } from './net.js';
-import { localNodeFacts, type NodeFacts } from './node-facts.js';
+import type { Host } from '../host/host.js';
+import type { NodeFacts } from './node-facts.js';
 import type { ConfigFile } from './read.js';
 import type { InitConfig, NodeRegistrationOptions } from './types.js';
 import { validateInitConfig, type Check } from './validate.js';
@@ -50,11 +51,20 @@ const MIXABLE_WITH_CONFIG = new Set(['nodeName', 'skipPhases', 'ignorePreflightE
  */
 export type FlagOrigins = Map<string, string>;
 
+/** What resolution reads besides the flags: `--config` on the operator's machine, and this node's facts. */
+export interface ResolveInput<F> {
+  configFile?: string;
+  /** Where `--config` is read: the operator's machine (LocalHost('/'), never under --rootfs). */
+  local: Host;
+  flags: F;
+  facts: NodeFacts;
+}
+
 /** Reads `--config` (v1beta4 or v1beta3 + component configs), applies flags and defaults, validates. */
-export async function resolveInitConfig(input: { configFile?: string; flags: InitFlags; facts?: NodeFacts }): Promise<InitConfig> {
+export async function resolveInitConfig(input: ResolveInput<InitFlags>): Promise<InitConfig> {
   // The file reader (and its schemas) is loaded only when there is a file.
-  const file = input.configFile ? await (await import('./load.js')).loadConfigFile(input.configFile) : undefined;
-  return buildInitConfig(file, input.flags, input.facts ?? localNodeFacts);
+  const file = input.configFile ? await (await import('./load.js')).loadConfigFile(input.local, input.configFile) : undefined;
+  return buildInitConfig(file, input.flags, input.facts);
 }
 
 /**
@@ -122,6 +132,7 @@ export function buildInitConfig(file: ConfigFile | undefined, flags: InitFlags, 
     cluster,
     kubelet: kubeletWithDefaults(file?.kubelet, cluster),
     kubeProxy: kubeProxyWithDefaults(file?.kubeProxy, cluster, init.localAPIEndpoint.advertiseAddress),
+    proxyEnv: host?.proxyEnv() ?? [],
   };
   throwChecks(validateInitConfig(cfg, { complete: Boolean(host) }), file, origins);
   return cfg;

@@ -2,6 +2,7 @@
  * kubeadm's configuration as bosun holds it internally: `kubeadm.k8s.io/v1beta4`
  * (v1beta3 is converted on read). Field names and meanings follow kubeadm exactly.
  */
+import type { Taint } from '../kube/workloads.js';
 
 export const KUBEADM_V1BETA4 = 'kubeadm.k8s.io/v1beta4';
 export const KUBEADM_V1BETA3 = 'kubeadm.k8s.io/v1beta3';
@@ -29,12 +30,8 @@ export interface HostPathMount {
   pathType?: string;
 }
 
-export interface Taint {
-  key: string;
-  value?: string;
-  effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
-  timeAdded?: string;
-}
+/** Taints in nodeRegistration are the API's corev1.Taint. */
+export type { Taint };
 
 export interface BootstrapToken {
   /** `[a-z0-9]{6}.[a-z0-9]{16}`; empty until resolve generates one. A secret: never log it. */
@@ -193,10 +190,14 @@ export interface InitConfig {
   cluster: ClusterConfiguration;
   kubelet: KubeletConfiguration;
   kubeProxy: KubeProxyConfiguration;
+  /** The `*_proxy` variables of the environment bosun runs in: kubeadm gives them to the control plane and kube-proxy. */
+  proxyEnv: EnvVar[];
 }
 
 /** Everything `bosun join` acts on, defaults applied and validated. */
 export interface JoinConfig {
   join: JoinConfiguration;
   kubelet?: KubeletConfiguration;
+  /** As InitConfig's: what the control plane of a joining control-plane node gets. */
+  proxyEnv: EnvVar[];
 }

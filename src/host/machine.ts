@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { constants, promises as fs } from 'node:fs';
+import { constants, promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -67,4 +67,30 @@ export const localMachine: Machine = {
   cpuCount: () => os.availableParallelism(),
   memoryMiB: () => Math.floor(os.totalmem() / 1024 / 1024),
   readProcFile: readOptional,
+};
+
+/**
+ * What kubeadm derives a node's defaults from on the machine it runs on: the hostname, the IPv4 routing table, the
+ * interfaces' addresses, and the environment (kubeadm passes its `*_proxy` variables on to the control plane).
+ * Config resolution takes them as input and chooses from them (config/node-facts.ts); each is read when asked.
+ */
+export interface MachineFacts {
+  hostname(): string;
+  /** `/proc/net/route`, or '' without procfs (not Linux, a sandbox). */
+  routeTable(): string;
+  interfaces(): NodeJS.Dict<os.NetworkInterfaceInfo[]>;
+  environment(): Readonly<Record<string, string | undefined>>;
+}
+
+export const localMachineFacts: MachineFacts = {
+  hostname: () => os.hostname(),
+  routeTable: () => {
+    try {
+      return readFileSync('/proc/net/route', 'utf8');
+    } catch {
+      return '';
+    }
+  },
+  interfaces: () => os.networkInterfaces(),
+  environment: () => process.env,
 };

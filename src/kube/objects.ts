@@ -31,6 +31,17 @@ export interface Secret extends KubeObject {
   data: Record<string, string>;
 }
 
+/** coordination.k8s.io/v1 Lease: the leader election of control-plane components, and the roll's lock. */
+export interface Lease extends KubeObject {
+  spec?: {
+    holderIdentity?: string | null;
+    leaseDurationSeconds?: number;
+    acquireTime?: string;
+    renewTime?: string;
+    leaseTransitions?: number;
+  };
+}
+
 export interface ServiceAccount extends KubeObject {
   apiVersion: 'v1';
   kind: 'ServiceAccount';

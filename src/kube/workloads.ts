@@ -1,6 +1,7 @@
 /**
- * The few fields of Pods, PodDisruptionBudgets, Nodes and DaemonSets that drain planning reads, as the API
- * returns them. Pure types: the drain domain works on these values, the executor fetches them.
+ * Pods, Nodes and PodDisruptionBudgets as the API returns them, with the fields bosun reads (drain planning, the
+ * roll, upgrade's cluster state and health checks, init's and join's node checks): one copy of each type. Pure
+ * types and predicates; the doors fetch the values.
  */
 import type { KubeObject } from '../cluster/cluster.js';
 
@@ -30,7 +31,7 @@ export interface Pod extends KubeObject {
   spec: {
     nodeName?: string;
     volumes?: Array<{ name: string; emptyDir?: unknown; [source: string]: unknown }>;
-    containers: Array<{ name: string; resources?: { requests?: Quantities } }>;
+    containers: Array<{ name: string; image?: string; resources?: { requests?: Quantities } }>;
     initContainers?: Array<{ name: string; restartPolicy?: string; resources?: { requests?: Quantities } }>;
     overhead?: Quantities;
     terminationGracePeriodSeconds?: number;
@@ -38,7 +39,13 @@ export interface Pod extends KubeObject {
   status?: {
     phase?: string;
     conditions?: Array<{ type: string; status: string; reason?: string }>;
-    containerStatuses?: Array<{ name: string; ready?: boolean; restartCount?: number; state?: { waiting?: { reason?: string } } }>;
+    containerStatuses?: Array<{
+      name: string;
+      ready?: boolean;
+      restartCount?: number;
+      state?: { waiting?: { reason?: string } };
+      lastState?: { terminated?: { exitCode?: number; reason?: string } };
+    }>;
   };
 }
 
@@ -61,8 +68,16 @@ export interface PodDisruptionBudget extends KubeObject {
   };
 }
 
+/** corev1.Taint; a node's taints are one list, written whole. */
+export interface Taint {
+  key: string;
+  value?: string;
+  effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+  timeAdded?: string;
+}
+
 export interface Node extends KubeObject {
-  spec?: { unschedulable?: boolean; taints?: Array<{ key: string; effect: string; value?: string }> };
+  spec?: { unschedulable?: boolean; taints?: Taint[] };
   status?: {
     allocatable?: Quantities;
     conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>;

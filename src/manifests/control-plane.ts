@@ -17,14 +17,13 @@ import {
   type Pod,
 } from './pod.js';
 import { controlPlaneMounts, type ControlPlaneComponent } from './volumes.js';
+import { APISERVER_ADVERTISE_ADDRESS_ANNOTATION } from '../kube/labels.js';
 
 export const CONTROL_PLANE_COMPONENTS: readonly ControlPlaneComponent[] = [
   'kube-apiserver',
   'kube-controller-manager',
   'kube-scheduler',
 ];
-
-export const ADVERTISE_ADDRESS_ANNOTATION = 'kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint';
 
 /** What the control-plane Pods are computed from; the phase reads the host facts. */
 export interface ControlPlaneInput {
@@ -162,7 +161,7 @@ export function kubeAPIServerPod(input: ControlPlaneInput): Pod {
       volumeMounts: volumeMountsOf(mounts),
     },
     volumesOf(mounts),
-    { [ADVERTISE_ADDRESS_ANNOTATION]: joinHostPort(endpoint.advertiseAddress, endpoint.bindPort) },
+    { [APISERVER_ADVERTISE_ADDRESS_ANNOTATION]: joinHostPort(endpoint.advertiseAddress, endpoint.bindPort) },
   );
 }
 

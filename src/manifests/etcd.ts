@@ -17,8 +17,7 @@ import {
   type HostMount,
   type Pod,
 } from './pod.js';
-
-export const ETCD_ADVERTISE_CLIENT_URLS_ANNOTATION = 'kubeadm.kubernetes.io/etcd.advertise-client-urls';
+import { ETCD_ADVERTISE_CLIENT_URLS_ANNOTATION } from '../kube/labels.js';
 
 export interface EtcdMember {
   name: string;

@@ -21,7 +21,8 @@ import { CERT_LIST, CLUSTER_CA, isEtcdCert, type CaSpec, type LeafSpec } from '.
 import { encodePrivateKey, generateKey, parsePrivateKey } from '../pki/keys.js';
 import { validities } from '../pki/validity.js';
 import { x509 } from '../pki/x509.js';
-import { emitYaml, parseYaml } from '../util/yaml.js';
+import { currentUser, parseKubeconfig } from '../kubeconfig/kubeconfig.js';
+import { emitYaml } from '../util/yaml.js';
 import type { Log } from './log.js';
 import type { StaticPodComponent } from './static-pods.js';
 
@@ -86,20 +87,13 @@ async function renewCertificate(host: Host, cluster: ClusterConfiguration, spec:
   await host.writeFileAtomic(certPath, encodeCertificate(next.cert), PUBLIC_MODE);
 }
 
-interface KubeconfigDoc {
-  'current-context'?: string;
-  contexts?: Array<{ name: string; context?: { user?: string } }>;
-  users?: Array<{ name: string; user?: Record<string, string> }>;
-}
-
 /** Renews the client certificate embedded in a kubeconfig (its current context's user); file references are left alone. */
 export async function renewKubeconfig(host: Host, cluster: ClusterConfiguration, file: string, log: Log): Promise<void> {
   const nodePath = path.join(KUBERNETES_DIR, file);
   const text = (await host.readFile(nodePath))?.toString('utf8');
   if (text === undefined) return log(`[upgrade/staticpods] ${nodePath} not found: it is not renewed`);
-  const doc = parseYaml(text) as KubeconfigDoc;
-  const userName = doc.contexts?.find((c) => c.name === doc['current-context'])?.context?.user ?? doc.users?.[0]?.name;
-  const user = doc.users?.find((u) => u.name === userName)?.user;
+  const doc = parseKubeconfig(text);
+  const user = (currentUser(doc) ?? doc.users?.[0])?.user as Record<string, string> | undefined;
   const certPem = user?.['client-certificate-data'] && Buffer.from(user['client-certificate-data'], 'base64').toString('utf8');
   const cert = certPem ? parseCertificate(certPem) : undefined;
   if (!user || !cert) return log(`[upgrade/staticpods] ${nodePath} has no embedded client certificate: it is not renewed`);

@@ -5,6 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cluster, KubeObject, ObjectRef } from '../cluster/cluster.js';
+import type { Pod } from '../kube/workloads.js';
 import { ClusterError } from '../cluster/errors.js';
 import { formatDuration } from '../config/duration.js';
 import { CONFIG_HASH_ANNOTATION } from '../kube/labels.js';
@@ -18,13 +19,6 @@ const READYZ_POLL_MS = 250;
 const RETRY_MS = 250;
 
 const NAMESPACE = 'kube-system';
-
-interface MirrorPod extends KubeObject {
-  status?: {
-    conditions?: Array<{ type: string; status: string }>;
-    containerStatuses?: Array<{ restartCount?: number; lastState?: { terminated?: { exitCode?: number; reason?: string } } }>;
-  };
-}
 
 /** A component did not come back; `detail` says what was last seen. */
 export class ComponentNotHealthy extends Error {
@@ -55,7 +49,7 @@ export async function currentHash(cluster: Cluster, component: StaticPodComponen
   }
 }
 
-function crashes(pod: MirrorPod): string | undefined {
+function crashes(pod: Pod): string | undefined {
   const status = pod.status?.containerStatuses?.[0];
   if (!status || (status.restartCount ?? 0) < CRASH_RESTARTS) return undefined;
   const last = status.lastState?.terminated;
@@ -75,14 +69,14 @@ export async function waitHealthy(
   deadline: number,
 ): Promise<void> {
   const started = Date.now();
-  let seen: MirrorPod | undefined;
-  const isNew = (pod: MirrorPod | undefined) => {
+  let seen: Pod | undefined;
+  const isNew = (pod: Pod | undefined) => {
     const hash = configHash(pod);
     return hash !== undefined && (want.expectHash !== undefined ? hash === want.expectHash : hash !== want.previousHash);
   };
   for (;;) {
     try {
-      await cluster.watchUntil<MirrorPod>(
+      await cluster.watchUntil<Pod>(
         mirrorPodRef(component, node),
         (pod) => {
           seen = pod;

@@ -5,7 +5,7 @@
 import path from 'node:path/posix';
 import type { InitConfig } from '../config/types.js';
 import type { Host } from '../host/host.js';
-import { argValue, proxyEnv } from '../manifests/args.js';
+import { argValue } from '../manifests/args.js';
 import { CONTROL_PLANE_COMPONENTS, CONTROL_PLANE_PODS } from '../manifests/control-plane.js';
 import { localEtcdPod, type EtcdMember } from '../manifests/etcd.js';
 import type { Pod } from '../manifests/pod.js';
@@ -24,12 +24,13 @@ export interface DesiredManifest {
 
 /**
  * What the control-plane Pods depend on besides the config: CA bundles and CA key on the node, and the `*_proxy`
- * variables of `environment` (bosun's own), handed on to the components.
+ * variables the resolved config carries (the machine's), handed on to the components.
  */
-export async function readStaticPodFacts(host: Host, certificatesDir: string, environment: Record<string, string | undefined>): Promise<NodeFacts> {
+export async function readStaticPodFacts(host: Host, cfg: InitConfig): Promise<NodeFacts> {
+  const { certificatesDir } = cfg.cluster;
   const present = await Promise.all(OPTIONAL_CA_DIRS.map(async (dir) => ((await host.stat(dir)) ? [dir] : [])));
   const [caCert, caKey] = await Promise.all(['ca.crt', 'ca.key'].map((f) => host.stat(path.join(certificatesDir, f))));
-  return { presentCADirs: present.flat(), proxyEnv: proxyEnv(environment), externalCA: Boolean(caCert) && !caKey };
+  return { presentCADirs: present.flat(), proxyEnv: cfg.proxyEnv, externalCA: Boolean(caCert) && !caKey };
 }
 
 export function controlPlanePod(cfg: InitConfig, facts: NodeFacts, component: ControlPlaneComponent): Pod {

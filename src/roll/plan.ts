@@ -4,11 +4,9 @@
  * or by zone (a batch never spans two zones). Nodes whose kubelet already runs the target are left out.
  */
 import { UserError } from '../errors.js';
+import { CONTROL_PLANE_LABEL, OS_LABEL, ZONE_LABEL } from '../kube/labels.js';
 import type { Node } from '../kube/workloads.js';
 import { nodeSteps, type NodeOS, type StepName } from './steps.js';
-
-export const CONTROL_PLANE_LABEL = 'node-role.kubernetes.io/control-plane';
-export const ZONE_LABEL = 'topology.kubernetes.io/zone';
 
 export type ExecutorKind = 'local' | 'sandbox';
 export type Order = 'name' | 'zone';
@@ -71,7 +69,7 @@ export function planRoll(input: PlanInput): RollPlan {
       skipped.push({ node: name, reason: `its kubelet already runs ${input.target}` });
       continue;
     }
-    const os = (node.status?.nodeInfo?.operatingSystem ?? node.metadata.labels?.['kubernetes.io/os'] ?? 'linux') as NodeOS;
+    const os = (node.status?.nodeInfo?.operatingSystem ?? node.metadata.labels?.[OS_LABEL] ?? 'linux') as NodeOS;
     if (os !== 'linux' && os !== 'windows') {
       problems.push(`node ${name}: operating system "${os}" is not one bosun upgrades`);
       continue;

@@ -1,6 +1,5 @@
-import { parseAllDocuments } from 'yaml';
 import { ConfigError } from '../errors.js';
-import { emitYamlDocuments } from '../util/yaml.js';
+import { emitYamlDocuments, parseYamlDocuments, YamlError } from '../util/yaml.js';
 
 type Doc = Record<string, unknown> & { apiVersion?: string; kind?: string };
 
@@ -16,9 +15,14 @@ function defaultDocuments(version: string): Doc[] {
 }
 
 function parseDocuments(file: string, text: string): Doc[] {
-  return parseAllDocuments(text).map((doc, i) => {
-    if (doc.errors.length) throw new ConfigError(file, undefined, `document ${i + 1}`, doc.errors[0].message);
-    const value = doc.toJS() as Doc | null;
+  let values: unknown[];
+  try {
+    values = parseYamlDocuments(text);
+  } catch (err) {
+    throw err instanceof YamlError ? new ConfigError(file, undefined, `document ${err.where.document ?? 1}`, err.message) : err;
+  }
+  return values.map((v, i) => {
+    const value = v as Doc | null;
     if (!value || typeof value !== 'object') throw new ConfigError(file, undefined, `document ${i + 1}`, 'expected a mapping');
     return value;
   });

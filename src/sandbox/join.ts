@@ -3,13 +3,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
-import { parseAllDocuments } from 'yaml';
 import { connectCluster } from '../cluster/connect.js';
 import { KUBECONFIG_FILES, KUBERNETES_DIR } from '../kube/paths.js';
 import { UserError } from '../errors.js';
 import { LocalHost } from '../host/local.js';
 import { generateCertificateKey } from '../tokens/certs-secret.js';
-import { emitYamlDocuments } from '../util/yaml.js';
+import { emitYamlDocuments, parseYamlDocuments } from '../util/yaml.js';
 import { createNode, inNetns, nodeNetwork } from './network.js';
 import { ensureAgent } from './node-agent.js';
 import { BOSUN_BIN, sandboxPaths } from './paths.js';
@@ -60,7 +59,7 @@ const bosun = (args: string[]) => [process.execPath, BOSUN_BIN, ...args];
 
 /** init's configuration documents with InitConfiguration.certificateKey set. */
 function withCertificateKey(text: string, key: string): string {
-  const docs = parseAllDocuments(text).map((d) => d.toJS() as Record<string, unknown>);
+  const docs = parseYamlDocuments(text) as Array<Record<string, unknown>>;
   for (const doc of docs) if (doc.kind === 'InitConfiguration') doc.certificateKey = key;
   return emitYamlDocuments(docs);
 }

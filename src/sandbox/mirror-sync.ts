@@ -4,16 +4,12 @@ import path from 'node:path';
 import { KUBECONFIG_FILES, KUBELET_CLIENT_CERT, KUBERNETES_DIR, SECRET_MODE } from '../kube/paths.js';
 import type { KubeObject } from '../cluster/cluster.js';
 import { LocalHost } from '../host/local.js';
-import { parseYaml } from '../util/yaml.js';
+import { MIRROR_ANNOTATION } from '../kube/labels.js';
+import { readKubeconfigTarget } from '../kubeconfig/kubeconfig.js';
 import { mirrorPod, mirrorPodStatus, registeredNode, type NodeFacts, type PodReport } from './mirror.js';
 import { nodeApi, NodeApiError, type NodeApi } from './node-api.js';
 
 const KUBELET_CONF = `${KUBERNETES_DIR}/${KUBECONFIG_FILES.kubelet}`;
-const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
-
-interface KubeconfigUsers {
-  users?: Array<{ user?: { 'client-certificate-data'?: string; 'client-key-data'?: string } }>;
-}
 
 /**
  * The kubelet's side of the API for one node: once kubelet.conf exists and the API answers, it registers
@@ -81,13 +77,11 @@ export class MirrorSync {
    * (certificate rotation starts from it); kubeadm's kubelet-finalize phase then points kubelet.conf at it.
    */
   private async storeClientCertificate(host: LocalHost, kubeconfig: string): Promise<void> {
-    const user = (parseYaml(kubeconfig) as KubeconfigUsers).users?.[0]?.user;
-    const cert = user?.['client-certificate-data'];
-    const key = user?.['client-key-data'];
+    const { clientCertPem: cert, clientKeyPem: key } = readKubeconfigTarget(kubeconfig);
     if (!cert || !key || (await host.stat(KUBELET_CLIENT_CERT))) return;
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
     const file = path.posix.join(path.posix.dirname(KUBELET_CLIENT_CERT), `kubelet-client-${stamp}.pem`);
-    const pem = Buffer.concat([Buffer.from(cert, 'base64'), Buffer.from(key, 'base64')]);
+    const pem = Buffer.concat([Buffer.from(cert), Buffer.from(key)]);
     await host.writeFileAtomic(file, pem, SECRET_MODE);
     await fs.symlink(path.basename(file), host.resolve(KUBELET_CLIENT_CERT));
   }

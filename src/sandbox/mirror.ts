@@ -1,4 +1,5 @@
 import type { KubeObject } from '../cluster/cluster.js';
+import { CONFIG_HASH_ANNOTATION, MIRROR_ANNOTATION } from '../kube/labels.js';
 import type { ContainerState } from './container.js';
 import type { PodManifest } from './static-pod.js';
 
@@ -81,8 +82,8 @@ export function mirrorPod(report: PodReport, node: { name: string; uid: string }
       labels: pod.metadata.labels,
       annotations: {
         ...pod.metadata.annotations,
-        'kubernetes.io/config.hash': report.hash,
-        'kubernetes.io/config.mirror': report.hash,
+        [CONFIG_HASH_ANNOTATION]: report.hash,
+        [MIRROR_ANNOTATION]: report.hash,
         'kubernetes.io/config.seen': report.seen,
         'kubernetes.io/config.source': 'file',
       },

@@ -9,7 +9,7 @@ import { KUBECONFIG_FILES, KUBELET_CLIENT_CERT, KUBELET_FLAGS_FILE, KUBERNETES_D
 import { LocalHost } from '../host/local.js';
 import { readKubeconfigTarget } from '../kubeconfig/kubeconfig.js';
 import { x509 } from '../pki/x509.js';
-import { emitYaml, parseYaml } from '../util/yaml.js';
+import { emitYaml } from '../util/yaml.js';
 import { registeredNode } from './mirror.js';
 import { BOSUN_BIN, sandboxPaths } from './paths.js';
 import { isRunning, startDetached } from './processes.js';
@@ -120,7 +120,7 @@ export class NodeAgent {
     const text = (await host.readFile(BOOTSTRAP_CONF))?.toString('utf8');
     if (!text) return;
     const target = readKubeconfigTarget(text);
-    const token = (parseYaml(text) as { users?: Array<{ user?: { token?: string } }> }).users?.[0]?.user?.token;
+    const token = target.token;
     if (!target.caCertPem) throw new Error(`${BOOTSTRAP_CONF} has no certificate-authority-data`);
     const ca = target.caCertPem;
     const creds = token ? { ca, token } : { ca, cert: target.clientCertPem, key: target.clientKeyPem };

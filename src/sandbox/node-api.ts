@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { kubeTransport, type Transport } from '../cluster/transport.js';
+import { kubeconfigTransport, type Transport } from '../cluster/transport.js';
 import { statusOf } from '../cluster/errors.js';
 import type { KubeObject } from '../cluster/cluster.js';
 
@@ -35,17 +35,9 @@ export class NodeApiError extends Error {
  * are node paths, so they are mapped into the node's rootfs before the client reads them.
  */
 export async function nodeApi(rootfs: string, kubeconfigPath: string): Promise<NodeApi> {
-  const { KubeConfig } = await import('@kubernetes/client-node');
-  const kc = new KubeConfig();
-  kc.loadFromString(await fs.readFile(path.join(rootfs, kubeconfigPath), 'utf8'));
-  const onNode = (file?: string) => (file ? path.join(rootfs, path.resolve(path.dirname(kubeconfigPath), file)) : undefined);
-  kc.loadFromOptions({
-    clusters: kc.clusters.map((c) => ({ ...c, caFile: onNode(c.caFile) })),
-    users: kc.users.map((u) => ({ ...u, certFile: onNode(u.certFile), keyFile: onNode(u.keyFile) })),
-    contexts: kc.contexts,
-    currentContext: kc.currentContext,
-  });
-  return new TransportNodeApi(await kubeTransport(kc));
+  const text = await fs.readFile(path.join(rootfs, kubeconfigPath), 'utf8');
+  const onNode = (file: string) => path.join(rootfs, path.resolve(path.dirname(kubeconfigPath), file));
+  return new TransportNodeApi(await kubeconfigTransport(text, { source: kubeconfigPath, resolveFile: onNode }));
 }
 
 class TransportNodeApi implements NodeApi {

@@ -30,7 +30,7 @@ export function registerConfig(program: Command): void {
     .requiredOption('--old-config <file>', 'the config file to convert')
     .option('--new-config <file>', 'where to write the result (atomically, mode 0600: it may hold tokens); default: stdout')
     .action(async (opts: { oldConfig: string; newConfig?: string }) => {
-      const output = migratedYaml(await loadConfigFile(opts.oldConfig));
+      const output = migratedYaml(await loadConfigFile(new LocalHost('/'), opts.oldConfig));
       if (!opts.newConfig) return void process.stdout.write(output);
       await new LocalHost('/').writeFileAtomic(path.resolve(opts.newConfig), output, 0o600);
     });
@@ -40,7 +40,7 @@ export function registerConfig(program: Command): void {
     .description("Check a kubeadm config file as 'bosun init' and 'bosun join' would; prints ok or the problems")
     .requiredOption('--config <file>', 'the config file to check')
     .action(async (opts: { config: string }) => {
-      validateConfig(await loadConfigFile(opts.config));
+      validateConfig(await loadConfigFile(new LocalHost('/'), opts.config));
       process.stdout.write('ok\n');
     });
 }

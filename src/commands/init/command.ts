@@ -1,6 +1,9 @@
 import { Command, Option } from 'commander';
+import { nodeFacts } from '../../config/node-facts.js';
 import { resolveInitConfig, type InitFlags } from '../../config/resolve.js';
 import { KUBECONFIG_FILES, KUBERNETES_DIR } from '../../kube/paths.js';
+import { localMachineFacts } from '../../host/machine.js';
+import { LocalHost } from '../../host/local.js';
 import { addPhaseCommands, engineOptions, withProgressOption } from '../../workflow/cli.js';
 import { openDoors } from '../../workflow/doors.js';
 import { checkReportOutput, printDryRunReport, reportOutputOption, type ReportFormat } from '../../workflow/dry-run-output.js';
@@ -55,7 +58,7 @@ type InitCliOptions = InitFlags & {
 async function runInit(cmd: Command, only?: string): Promise<void> {
   const opts = cmd.optsWithGlobals<InitCliOptions>();
   checkReportOutput(opts);
-  const cfg = await resolveInitConfig({ configFile: opts.config, flags: opts });
+  const cfg = await resolveInitConfig({ configFile: opts.config, local: new LocalHost('/'), flags: opts, facts: nodeFacts(localMachineFacts) });
   // The API phases' kubeconfig is the admin.conf this run writes (read through the same doors).
   const doors = openDoors({ rootfs: opts.rootfs, dryRun: opts.dryRun, kubeconfig: opts.kubeconfig });
   const ignore = new Set([...(opts.ignorePreflightErrors ?? []), ...(cfg.init.nodeRegistration.ignorePreflightErrors ?? [])].map((s) => s.toLowerCase()));

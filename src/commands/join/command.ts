@@ -1,7 +1,10 @@
 import { Command, Option } from 'commander';
 import { resolveJoinConfig, type JoinFlags } from '../../config/join.js';
 import { normalizeDuration } from '../../config/duration.js';
+import { nodeFacts } from '../../config/node-facts.js';
 import { ConfigError, UserError } from '../../errors.js';
+import { LocalHost } from '../../host/local.js';
+import { localMachineFacts } from '../../host/machine.js';
 import { addPhaseCommands, engineOptions, withProgressOption } from '../../workflow/cli.js';
 import { openDoors } from '../../workflow/doors.js';
 import { checkReportOutput, printDryRunReport, reportOutputOption, type ReportFormat } from '../../workflow/dry-run-output.js';
@@ -50,7 +53,7 @@ async function runJoin(cmd: Command, only?: string): Promise<void> {
   checkReportOutput(opts);
   const { config, rootfs, dryRun, output, discoveryTimeout, ...flags } = opts;
   if (cmd.args.length > 1) throw new UserError(`expected at most one argument, the API server endpoint (host:port); got ${cmd.args.length}: ${cmd.args.join(' ')}`);
-  const cfg = await resolveJoinConfig({ configFile: config, flags: { ...flags, apiServerEndpoint: cmd.args[0] } });
+  const cfg = await resolveJoinConfig({ configFile: config, local: new LocalHost('/'), flags: { ...flags, apiServerEndpoint: cmd.args[0] }, facts: nodeFacts(localMachineFacts) });
   if (discoveryTimeout !== undefined) {
     const timeout = normalizeDuration(discoveryTimeout);
     if (timeout === undefined) throw new ConfigError(undefined, undefined, '--discovery-timeout', `"${discoveryTimeout}" is not a duration such as 30s or 5m0s`);

@@ -4,7 +4,7 @@ import { UserError } from '../../errors.js';
 import type { Host } from '../../host/host.js';
 import type { ClusterConfiguration } from '../../config/types.js';
 import { CLUSTER_CA, ETCD_CA, FRONT_PROXY_CA, SERVICE_ACCOUNT_KEY } from '../../pki/certlist.js';
-import { parseYaml, YAML_LIMITS } from '../../util/yaml.js';
+import { currentUser, parseKubeconfig, type KubeconfigDoc } from '../../kubeconfig/kubeconfig.js';
 
 export const KUBELET_CONF = `${KUBERNETES_DIR}/${KUBECONFIG_FILES.kubelet}`;
 export const BOOTSTRAP_KUBELET_CONF = `${KUBERNETES_DIR}/${KUBECONFIG_FILES.bootstrapKubelet}`;
@@ -33,12 +33,6 @@ export async function requireSharedCerts(host: Host, cluster: ClusterConfigurati
   }
 }
 
-interface KubeconfigDoc {
-  'current-context'?: string;
-  contexts?: Array<{ name: string; context?: { user?: string } }>;
-  users?: Array<{ name: string; user?: Record<string, string> }>;
-}
-
 /**
  * Whether the kubelet finished its TLS bootstrap: kubelet.conf exists, is a kubeconfig, and the client certificate
  * it names (embedded or a file, usually kubelet-client-current.pem) is there.
@@ -48,12 +42,11 @@ export async function kubeletConfReady(host: Host): Promise<boolean> {
   if (!text) return false;
   let doc: KubeconfigDoc;
   try {
-    doc = parseYaml(text.toString('utf8'), { maxAliasCount: YAML_LIMITS.maxAliasCount }) as KubeconfigDoc;
+    doc = parseKubeconfig(text.toString('utf8'));
   } catch {
     return false;
   }
-  const userName = doc?.contexts?.find((c) => c.name === doc['current-context'])?.context?.user;
-  const user = doc?.users?.find((u) => u.name === userName)?.user;
+  const user = currentUser(doc)?.user as Record<string, string> | undefined;
   if (!user) return false;
   if (user['client-certificate-data'] && user['client-key-data']) return true;
   const files = [user['client-certificate'], user['client-key']];

@@ -1,11 +1,7 @@
-import type { KubeObject } from '../../cluster/cluster.js';
+import type { Node } from '../../kube/workloads.js';
 import { UserError } from '../../errors.js';
 import type { PhaseIO } from '../../workflow/phase.js';
 import type { JoinContext } from './context.js';
-
-interface Node extends KubeObject {
-  status?: { conditions?: Array<{ type: string; status: string }> };
-}
 
 const checked = new WeakMap<JoinContext, Promise<void>>();
 

@@ -1,4 +1,5 @@
 import type { Cluster } from '../../cluster/cluster.js';
+import { httpsGet } from '../../cluster/https-get.js';
 import type { ConfigMap } from '../../kube/objects.js';
 import { staticTransport } from '../../cluster/transport.js';
 import { clusterWithDefaults, DEFAULTS, initWithDefaults, kubeletWithDefaults, kubeProxyWithDefaults } from '../../config/defaults.js';
@@ -32,7 +33,7 @@ export function createJoinContext(cfg: JoinConfig, doors: Doors, options: JoinOp
   const { join } = cfg;
   const discovered = once(
     (io: PhaseIO): Promise<Discovered> =>
-      discover(join.discovery, { timeoutMs: durationMs(join.timeouts?.discovery ?? DEFAULTS.timeouts.discovery), log: io.log }),
+      discover(join.discovery, { host: doors.host, get: httpsGet, timeoutMs: durationMs(join.timeouts?.discovery ?? DEFAULTS.timeouts.discovery), log: io.log }),
   );
 
   const bootstrapCluster = once(async (io: PhaseIO): Promise<Cluster> => {
@@ -61,7 +62,7 @@ export function createJoinContext(cfg: JoinConfig, doors: Doors, options: JoinOp
     init.localAPIEndpoint = join.controlPlane?.localAPIEndpoint ?? {};
     if (join.controlPlane?.certificateKey) init.certificateKey = join.controlPlane.certificateKey;
     init.timeouts = { ...init.timeouts, ...join.timeouts };
-    return { init, cluster: clusterCfg, kubelet, kubeProxy: kubeProxyWithDefaults({}, clusterCfg, init.localAPIEndpoint.advertiseAddress) };
+    return { init, cluster: clusterCfg, kubelet, kubeProxy: kubeProxyWithDefaults({}, clusterCfg, init.localAPIEndpoint.advertiseAddress), proxyEnv: cfg.proxyEnv };
   });
 
   return {

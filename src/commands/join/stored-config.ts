@@ -1,7 +1,7 @@
 import type { ClusterFile } from '../../config/schema.js';
 import { KUBEADM_V1BETA4, KUBELET_V1BETA1, type KubeletConfiguration } from '../../config/types.js';
 import { UserError } from '../../errors.js';
-import { parseYaml, YAML_LIMITS } from '../../util/yaml.js';
+import { parseYaml } from '../../util/yaml.js';
 
 /**
  * The configuration documents a cluster stores (kube-system/kubeadm-config and kubelet-config), decoded as kubeadm
@@ -11,7 +11,7 @@ import { parseYaml, YAML_LIMITS } from '../../util/yaml.js';
 function document(text: string, source: string, kind: string): Record<string, unknown> {
   let doc: unknown;
   try {
-    doc = parseYaml(text, { maxAliasCount: YAML_LIMITS.maxAliasCount });
+    doc = parseYaml(text);
   } catch (err) {
     throw new UserError(`${source}: not YAML: ${String((err as Error).message).split('\n')[0]}`);
   }

@@ -1,5 +1,6 @@
 /** What an upgrade reads from the cluster before it decides anything: versions, nodes, configuration. */
 import type { Cluster, KubeObject } from '../../cluster/cluster.js';
+import type { Node, Pod } from '../../kube/workloads.js';
 import type { ConfigMap } from '../../kube/objects.js';
 import { COREDNS } from '../../addons/coredns.js';
 import { KUBE_PROXY } from '../../addons/kube-proxy.js';
@@ -46,16 +47,6 @@ export interface ClusterState {
   kubeProxy?: AddonStatus;
 }
 
-interface PodObject extends KubeObject {
-  spec?: { nodeName?: string; containers?: Array<{ image: string }> };
-  status?: { conditions?: Array<{ type: string; status: string }> };
-}
-
-interface NodeObject extends KubeObject {
-  spec?: { unschedulable?: boolean };
-  status?: { nodeInfo?: { kubeletVersion?: string }; conditions?: Array<{ type: string; status: string }> };
-}
-
 interface WorkloadObject extends KubeObject {
   spec?: { template?: { spec?: { containers?: Array<{ name: string; image: string }> } } };
 }
@@ -70,9 +61,9 @@ export function imageTag(image: string): string {
 const conditionTrue = (obj: { status?: { conditions?: Array<{ type: string; status: string }> } } | undefined, type: string) =>
   obj?.status?.conditions?.some((c) => c.type === type && c.status === 'True') ?? false;
 
-const isPodReady = (pod: PodObject | undefined) => conditionTrue(pod, 'Ready');
+const isPodReady = (pod: Pod | undefined) => conditionTrue(pod, 'Ready');
 
-export function staticPodStatus(pod: PodObject): StaticPodStatus | undefined {
+export function staticPodStatus(pod: Pod): StaticPodStatus | undefined {
   const component = STATIC_POD_COMPONENTS.find((c) => c === pod.metadata.labels?.component);
   const image = pod.spec?.containers?.[0]?.image;
   if (!component || !image || !pod.spec?.nodeName) return undefined;
@@ -86,7 +77,7 @@ export function staticPodStatus(pod: PodObject): StaticPodStatus | undefined {
   };
 }
 
-function nodeStatus(node: NodeObject): NodeStatus {
+function nodeStatus(node: Node): NodeStatus {
   return {
     name: node.metadata.name,
     controlPlane: node.metadata.labels?.[CONTROL_PLANE_LABEL] !== undefined,
@@ -103,7 +94,7 @@ function addonStatus(obj: WorkloadObject | undefined, container: string): AddonS
 
 /** The control-plane mirror Pods (label tier=control-plane in kube-system). */
 export async function readStaticPods(cluster: Cluster): Promise<StaticPodStatus[]> {
-  const pods = await cluster.list<PodObject>('v1', 'Pod', { namespace: NAMESPACE, labelSelector: 'tier=control-plane' });
+  const pods = await cluster.list<Pod>('v1', 'Pod', { namespace: NAMESPACE, labelSelector: 'tier=control-plane' });
   return pods.flatMap((p) => staticPodStatus(p) ?? []).sort((a, b) => a.node.localeCompare(b.node) || a.component.localeCompare(b.component));
 }
 
@@ -120,7 +111,7 @@ export async function readClusterState(cluster: Cluster): Promise<ClusterState> 
     configText(cluster, 'kubelet-config', 'kubelet'),
     configText(cluster, KUBE_PROXY.name, 'config.conf'),
     readStaticPods(cluster),
-    cluster.list<NodeObject>('v1', 'Node'),
+    cluster.list<Node>('v1', 'Node'),
     cluster.get<WorkloadObject>({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: COREDNS.namespace, name: COREDNS.name }),
     cluster.get<WorkloadObject>({ apiVersion: 'apps/v1', kind: 'DaemonSet', namespace: KUBE_PROXY.namespace, name: KUBE_PROXY.name }),
   ]);

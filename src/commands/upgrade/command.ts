@@ -1,9 +1,11 @@
 import { Command, Option } from 'commander';
 import { parseDuration } from '../../config/duration.js';
+import { nodeFacts } from '../../config/node-facts.js';
 import { DEFAULTS } from '../../config/defaults.js';
 import type { Node, Pod, PodDisruptionBudget } from '../../kube/workloads.js';
 import { UserError } from '../../errors.js';
 import { readText } from '../../host/host.js';
+import { localMachineFacts } from '../../host/machine.js';
 import { manifestPath } from '../../manifests/static-pods.js';
 import { DEFAULT_CONTEXT_LINES, fileDiff } from '../../util/file-diff.js';
 import { VERSION } from '../../version.js';
@@ -136,7 +138,7 @@ const applyRunner = (version: string | undefined): UpgradeRunner => ({
   tree: applyPhases,
   context: (opts, doors, kubeconfig) => {
     if (!version) throw new UserError('upgrade apply needs the version to upgrade to, e.g. "bosun upgrade apply v1.37.1" (see "bosun upgrade plan")');
-    return upgradeContext({ doors, options: upgradeOptions(opts, kubeconfig), target: version });
+    return upgradeContext({ doors, options: upgradeOptions(opts, kubeconfig), target: version, proxyEnv: nodeFacts(localMachineFacts).proxyEnv() });
   },
   before: async (ctx, opts) => {
     if (opts.dryRun || opts.yes) return;
@@ -153,7 +155,7 @@ const nodeRunner: UpgradeRunner = {
     const how = opts.kubeletInstall ?? (doors.host.root === '/' ? 'package' : 'none');
     const kubelet = KUBELET_INSTALLERS[how];
     if (!kubelet) throw new UserError(`--kubelet-install: expected one of ${Object.keys(KUBELET_INSTALLERS).join(', ')}, got "${how}"`);
-    return upgradeContext({ doors, options: upgradeOptions(opts, kubeconfig), kubelet });
+    return upgradeContext({ doors, options: upgradeOptions(opts, kubeconfig), kubelet, proxyEnv: nodeFacts(localMachineFacts).proxyEnv() });
   },
 };
 
@@ -195,7 +197,7 @@ async function runDiff(version: string | undefined, opts: CliOptions, env: Comma
   const state = await readClusterState(await doors.cluster());
   const next = upgradeTargets(state.apiServerVersion);
   const target = version ?? next.minor ?? next.patch ?? state.apiServerVersion;
-  const ctx = upgradeContext({ doors, options: upgradeOptions(opts, await doors.kubeconfig()), target });
+  const ctx = upgradeContext({ doors, options: upgradeOptions(opts, await doors.kubeconfig()), target, proxyEnv: nodeFacts(localMachineFacts).proxyEnv() });
   checkVersionPolicy(state, await ctx.target(), ctx.options.overrides);
   const desired = await desiredStaticPods(ctx);
   let changed = 0;

@@ -6,7 +6,7 @@ import { clusterWithDefaults } from '../../config/defaults.js';
 import { readConfigText, type ConfigFile } from '../../config/read.js';
 import { buildInitConfig } from '../../config/resolve.js';
 import type { ClusterFile } from '../../config/schema.js';
-import type { ClusterConfiguration, InitConfig } from '../../config/types.js';
+import type { ClusterConfiguration, EnvVar, InitConfig } from '../../config/types.js';
 import { normalizeKubernetesVersion } from '../../config/version.js';
 import { UserError } from '../../errors.js';
 import type { ClusterState } from './cluster-state.js';
@@ -43,9 +43,10 @@ export function storedClusterConfiguration(texts: ClusterState['configTexts']): 
 
 /**
  * The full configuration after the upgrade: the stored documents at `target`, with this node's name, API endpoint
- * and CRI socket. Defaults fill what the documents leave out; problems name the ConfigMap they came from.
+ * and CRI socket, and the proxy environment bosun runs in. Defaults fill what the documents leave out; problems
+ * name the ConfigMap they came from.
  */
-export function upgradeConfig(texts: ClusterState['configTexts'], node: NodeIdentity, target: string): InitConfig {
+export function upgradeConfig(texts: ClusterState['configTexts'], node: NodeIdentity, target: string, proxyEnv: EnvVar[]): InitConfig {
   const cluster = clusterDocument(texts);
   const kubelet = texts.kubelet === undefined ? undefined : readConfigText(texts.kubelet, SOURCES.kubelet).kubelet;
   const kubeProxy = texts.kubeProxy === undefined ? undefined : readConfigText(texts.kubeProxy, SOURCES.kubeProxy).kubeProxy;
@@ -62,5 +63,5 @@ export function upgradeConfig(texts: ClusterState['configTexts'], node: NodeIden
     kubelet,
     kubeProxy,
   };
-  return buildInitConfig(file, {});
+  return { ...buildInitConfig(file, {}), proxyEnv };
 }

@@ -1,3 +1,4 @@
+import type { EnvVar } from '../../config/types.js';
 import { normalizeKubernetesVersion } from '../../config/version.js';
 import { once } from '../../util/once.js';
 import type { Doors } from '../../workflow/doors.js';
@@ -15,6 +16,8 @@ export interface ContextInput {
   /** `upgrade apply`'s version; without it, the version the cluster's ClusterConfiguration names. */
   target?: string;
   kubelet?: KubeletInstaller;
+  /** The `*_proxy` variables the control-plane Pods get (the node facts' proxyEnv). */
+  proxyEnv: EnvVar[];
 }
 
 /**
@@ -29,7 +32,7 @@ export function upgradeContext(input: ContextInput): UpgradeContext {
     input.target !== undefined ? normalizeKubernetesVersion(input.target.trim()) : storedClusterConfiguration((await state()).configTexts).kubernetesVersion,
   );
   const node = once(() => readNodeIdentity(host, options.nodeName));
-  const config = once(async () => upgradeConfig((await state()).configTexts, await node(), await target()));
+  const config = once(async () => upgradeConfig((await state()).configTexts, await node(), await target(), input.proxyEnv));
   return {
     host,
     options,

@@ -6,16 +6,16 @@ import path from 'node:path/posix';
 import type { Cluster } from '../../cluster/cluster.js';
 import { parseHostPort } from '../../config/net.js';
 import { normalizeKubernetesVersion } from '../../config/version.js';
+import type { EnvVar } from '../../config/types.js';
+import { APISERVER_ADVERTISE_ADDRESS_ANNOTATION } from '../../kube/labels.js';
 import { UserError } from '../../errors.js';
 import { readText, type Host } from '../../host/host.js';
 import { KUBECONFIG_FILES, KUBELET_DIR, KUBERNETES_DIR } from '../../kube/paths.js';
 import { KUBELET_INSTANCE_CONFIG_FILE } from '../../kubelet/config.js';
 import { readKubeconfigTarget } from '../../kubeconfig/kubeconfig.js';
-import { ADVERTISE_ADDRESS_ANNOTATION } from '../../manifests/control-plane.js';
-import { manifestPath, type NodeFacts } from '../../manifests/static-pods.js';
+import { manifestPath } from '../../manifests/static-pods.js';
 import type { Log } from '../../node/log.js';
 import { readManifest } from '../../node/static-pod-files.js';
-import { readStaticPodFacts } from '../../node/static-pods.js';
 import { parseCertificate } from '../../pki/certificate.js';
 import { parseYaml } from '../../util/yaml.js';
 import { backupStamp } from './backup.js';
@@ -41,11 +41,7 @@ async function nodeNameFromKubeletConf(host: Host): Promise<string | undefined> 
     throw new UserError(`${KUBELET_CONF}: ${(err as Error).message}`);
   }
   let pem = target.clientCertPem;
-  if (pem === undefined) {
-    const user = (parseYaml(text) as { users?: Array<{ user?: { 'client-certificate'?: string } }> }).users?.[0]?.user;
-    const file = user?.['client-certificate'];
-    if (file) pem = await readText(host, path.resolve(KUBERNETES_DIR, file));
-  }
+  if (pem === undefined && target.clientCertFile) pem = await readText(host, path.resolve(KUBERNETES_DIR, target.clientCertFile));
   const cn = pem ? parseCertificate(pem)?.subjectName.getField('CN')[0] : undefined;
   return cn?.startsWith(NODE_CN_PREFIX) ? cn.slice(NODE_CN_PREFIX.length) : undefined;
 }
@@ -66,21 +62,16 @@ export async function readNodeIdentity(host: Host, nodeName?: string): Promise<N
   }
   const apiServer = await readManifest(host, 'kube-apiserver');
   const identity: NodeIdentity = { name: name.toLowerCase(), controlPlane: apiServer !== undefined, criSocket: await criSocket(host) };
-  const endpoint = apiServer?.pod.metadata.annotations?.[ADVERTISE_ADDRESS_ANNOTATION];
+  const endpoint = apiServer?.pod.metadata.annotations?.[APISERVER_ADVERTISE_ADDRESS_ANNOTATION];
   if (apiServer && endpoint) {
     const parsed = parseHostPort(endpoint);
-    if ('problem' in parsed) throw new UserError(`${manifestPath('kube-apiserver')}: annotation ${ADVERTISE_ADDRESS_ANNOTATION}: ${parsed.problem}`);
+    if ('problem' in parsed) throw new UserError(`${manifestPath('kube-apiserver')}: annotation ${APISERVER_ADVERTISE_ADDRESS_ANNOTATION}: ${parsed.problem}`);
     identity.advertiseAddress = parsed.host;
     identity.bindPort = parsed.port;
   } else if (apiServer) {
-    throw new UserError(`${manifestPath('kube-apiserver')}: annotation ${ADVERTISE_ADDRESS_ANNOTATION} is missing; it names this node's API endpoint`);
+    throw new UserError(`${manifestPath('kube-apiserver')}: annotation ${APISERVER_ADVERTISE_ADDRESS_ANNOTATION} is missing; it names this node's API endpoint`);
   }
   return identity;
-}
-
-/** What the control-plane Pods depend on besides the config: CA bundles and CA key on the node, proxies in our environment. */
-export function readManifestFacts(host: Host, certificatesDir: string): Promise<NodeFacts> {
-  return readStaticPodFacts(host, certificatesDir, process.env);
 }
 
 /** What the node-side upgrade of one node works with. */
@@ -95,6 +86,8 @@ export interface NodeUpgrade {
   nodeName?: string;
   /** How the kubelet binary is replaced on this node. */
   kubelet: KubeletInstaller;
+  /** The `*_proxy` variables of the node's machine, which its control-plane Pods would be given. */
+  proxyEnv: EnvVar[];
   log: Log;
 }
 
@@ -108,7 +101,7 @@ export async function upgradeNodeKubelet(input: NodeUpgrade): Promise<void> {
   const state = await readClusterState(input.cluster);
   const target = input.target !== undefined ? normalizeKubernetesVersion(input.target.trim()) : storedClusterConfiguration(state.configTexts).kubernetesVersion;
   const node = await readNodeIdentity(host, input.nodeName);
-  await upgradeKubeletConfig(host, log, upgradeConfig(state.configTexts, node, target), node, backupStamp(new Date()));
+  await upgradeKubeletConfig(host, log, upgradeConfig(state.configTexts, node, target, input.proxyEnv), node, backupStamp(new Date()));
   await installKubelet(host, input.kubelet, target, log);
   await restartKubelet(host, log);
 }

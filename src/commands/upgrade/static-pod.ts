@@ -20,7 +20,7 @@ import type { PhaseIO } from '../../workflow/phase.js';
 import { backupDirs, copyTree, ensureBackupDir, restoreTree } from './backup.js';
 import { imageTag } from './cluster-state.js';
 import type { UpgradeContext, UpgradedComponent } from './context.js';
-import { readManifestFacts } from './node.js';
+import { readStaticPodFacts } from '../../node/static-pods.js';
 
 const timeoutText = (ms: number) => formatDuration(BigInt(ms) * 1_000_000n);
 
@@ -82,7 +82,7 @@ async function rollBack(ctx: UpgradeContext, io: PhaseIO, failed: UpgradedCompon
 /** The static Pods this node should run at the target version (etcd left out when its upgrade is off). */
 export async function desiredStaticPods(ctx: UpgradeContext): Promise<DesiredManifest[]> {
   const cfg = await ctx.config();
-  const facts = await readManifestFacts(ctx.host, cfg.cluster.certificatesDir);
+  const facts = await readStaticPodFacts(ctx.host, cfg);
   const currentEtcd = (await readManifest(ctx.host, 'etcd'))?.pod;
   return desiredManifests(cfg, facts, { currentEtcd, etcd: ctx.options.etcdUpgrade });
 }

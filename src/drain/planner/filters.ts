@@ -4,6 +4,7 @@
  * The first filter that says "don't delete" ends the chain for that pod.
  */
 import { controllerOf, isFinished, podName, type Pod } from '../../kube/workloads.js';
+import { MIRROR_ANNOTATION } from '../../kube/labels.js';
 
 /** kubectl drain's flags, with kubectl's defaults. */
 export interface DrainOptions {
@@ -57,8 +58,6 @@ export interface FilterFacts {
   /** Milliseconds since the epoch, for the skip-deleted filter. */
   now: number;
 }
-
-const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
 
 type Filter = (pod: Pod, opts: DrainOptions, facts: FilterFacts) => Omit<PodDecision, 'pod'>;
 

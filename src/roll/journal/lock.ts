@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import type { Cluster, KubeObject } from '../../cluster/cluster.js';
+import type { Cluster } from '../../cluster/cluster.js';
+import type { Lease } from '../../kube/objects.js';
 import { ClusterError } from '../../cluster/errors.js';
 import { UserError } from '../../errors.js';
 
@@ -8,16 +9,6 @@ export const LOCK_NAMESPACE = 'kube-system';
 export const LOCK_NAME = 'bosun-node-roll';
 const REF = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: LOCK_NAMESPACE, name: LOCK_NAME };
 export const LOCK_SECONDS = 15;
-
-interface Lease extends KubeObject {
-  spec?: {
-    holderIdentity?: string | null;
-    leaseDurationSeconds?: number;
-    acquireTime?: string;
-    renewTime?: string;
-    leaseTransitions?: number;
-  };
-}
 
 /** A Lease's MicroTime: RFC 3339 with microseconds. */
 const microTime = (ms = Date.now()) => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');

@@ -7,6 +7,7 @@ import { ClusterError, isTransient } from '../../cluster/errors.js';
 import { configMap, type ConfigMap } from '../../kube/objects.js';
 import { UserError } from '../../errors.js';
 import { absorbRemote, isActive, now, type RollJournal } from './journal.js';
+import { MANAGED_BY_LABEL } from '../../kube/labels.js';
 
 export const JOURNAL_NAMESPACE = 'kube-system';
 export const JOURNAL_NAME = 'bosun-node-roll';
@@ -73,7 +74,7 @@ export class JournalStore {
     if (!existing) {
       try {
         const created = await this.cluster.create(configMap(JOURNAL_NAMESPACE, JOURNAL_NAME, { [KEY]: JSON.stringify(journal) }, {
-          labels: { 'app.kubernetes.io/managed-by': 'bosun' },
+          labels: { [MANAGED_BY_LABEL]: 'bosun' },
         }));
         this.resourceVersion = created.metadata.resourceVersion;
         this.written = journal.revision;

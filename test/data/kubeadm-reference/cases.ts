@@ -25,7 +25,7 @@ export const REFERENCE_CASES: ReferenceCase[] = subdirs(REFERENCE_DIR)
 /** The case's config.yaml as `bosun init --config` resolves it on the recording machine. */
 export function resolvedCaseConfig(c: ReferenceCase): InitConfig {
   const file = path.join(c.dir, 'config.yaml');
-  return buildInitConfig(readConfigText(readFileSync(file, 'utf8'), file), {}, { hostname: () => RECORDING_HOSTNAME, defaultIPv4: () => undefined });
+  return buildInitConfig(readConfigText(readFileSync(file, 'utf8'), file), {}, { hostname: () => RECORDING_HOSTNAME, defaultIPv4: () => undefined, proxyEnv: () => [] });
 }
 
 /** Files below `root`, relative to it. */

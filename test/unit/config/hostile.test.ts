@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../../src/config/load.js';
 import { readConfigText } from '../../../src/config/read.js';
 import { ConfigError } from '../../../src/errors.js';
+import { LocalHost } from '../../../src/host/local.js';
 import { YAML_LIMITS } from '../../../src/util/yaml.js';
 import { tempDir } from '../../support/temp.js';
 import { configErrorOf } from './support.js';
@@ -44,8 +45,8 @@ describe('hostile YAML', () => {
     const dir = tempDir('bosun-config-');
     const big = path.join(dir, 'big.yaml');
     writeFileSync(big, `# ${'x'.repeat(YAML_LIMITS.maxBytes)}\n`);
-    await expect(loadConfigFile(big)).rejects.toThrow(`${big}: the file is ${YAML_LIMITS.maxBytes + 3} bytes; a config file may have at most ${YAML_LIMITS.maxBytes} bytes`);
+    await expect(loadConfigFile(new LocalHost('/'), big)).rejects.toThrow(`${big}: the file is ${YAML_LIMITS.maxBytes + 3} bytes; a config file may have at most ${YAML_LIMITS.maxBytes} bytes`);
     expect(() => readConfigText('#'.repeat(YAML_LIMITS.maxBytes + 1), 'big.yaml')).toThrow(ConfigError);
-    await expect(loadConfigFile(path.join(dir, 'missing.yaml'))).rejects.toThrow(/missing\.yaml: cannot read the config file: ENOENT/);
+    await expect(loadConfigFile(new LocalHost('/'), path.join(dir, 'missing.yaml'))).rejects.toThrow(/missing\.yaml: cannot read the config file: ENOENT/);
   });
 });

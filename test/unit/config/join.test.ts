@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildJoinConfig, resolveJoinConfig } from '../../../src/config/join.js';
 import { readConfigText } from '../../../src/config/read.js';
 import { UserError } from '../../../src/errors.js';
+import { LocalHost } from '../../../src/host/local.js';
 import { HOST, configErrorOf, dataPath, dataText } from './support.js';
 
 const HASH = `sha256:${'ab'.repeat(32)}`;
@@ -37,7 +38,7 @@ describe('join configuration', () => {
   });
 
   it('reads a v1beta3 JoinConfiguration from disk', async () => {
-    const { join } = await resolveJoinConfig({ configFile: dataPath('join-v1beta3.yaml'), flags: { nodeName: 'Other' }, facts: HOST });
+    const { join } = await resolveJoinConfig({ configFile: dataPath('join-v1beta3.yaml'), local: new LocalHost('/'), flags: { nodeName: 'Other' }, facts: HOST });
     expect(join.nodeRegistration).toMatchObject({ name: 'other', kubeletExtraArgs: [{ name: 'node-labels', value: 'tier=web' }] });
     expect(join.timeouts?.discovery).toBe('10m0s');
   });

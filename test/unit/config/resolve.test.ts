@@ -3,6 +3,7 @@ import { defaultInitConfig } from '../../../src/config/defaults.js';
 import { resolveInitConfig } from '../../../src/config/resolve.js';
 import { isValidToken } from '../../../src/tokens/token.js';
 import { UserError } from '../../../src/errors.js';
+import { LocalHost } from '../../../src/host/local.js';
 import { HOST, configErrorOf, dataPath, dataText, doc, resolveText } from './support.js';
 
 describe('defaults', () => {
@@ -32,7 +33,7 @@ describe('defaults', () => {
   });
 
   it('ask for an address when the host has none', () => {
-    const err = configErrorOf(() => resolveText(undefined, {}, { hostname: () => 'n', defaultIPv4: () => undefined }));
+    const err = configErrorOf(() => resolveText(undefined, {}, { hostname: () => 'n', defaultIPv4: () => undefined, proxyEnv: () => [] }));
     expect(err.field).toBe('localAPIEndpoint.advertiseAddress');
     expect(err.message).toMatch(/--apiserver-advertise-address/);
   });
@@ -109,7 +110,7 @@ describe('a v1beta4 file', () => {
   });
 
   it('reads through resolveInitConfig from disk', async () => {
-    const fromDisk = await resolveInitConfig({ configFile: dataPath('v1beta4-full.yaml'), flags: {}, facts: HOST });
+    const fromDisk = await resolveInitConfig({ configFile: dataPath('v1beta4-full.yaml'), local: new LocalHost('/'), flags: {}, facts: HOST });
     expect(fromDisk.cluster.networking.podSubnet).toBe('10.244.0.0/16');
   });
 });

@@ -11,7 +11,7 @@ export const dataPath = (name: string) => new URL(name, DATA).pathname;
 export const dataText = (name: string) => readFileSync(new URL(name, DATA), 'utf8');
 
 /** A host with a fixed hostname and address, so resolve is deterministic. */
-export const HOST: NodeFacts = { hostname: () => 'Node-A', defaultIPv4: () => '10.1.2.3' };
+export const HOST: NodeFacts = { hostname: () => 'Node-A', defaultIPv4: () => '10.1.2.3', proxyEnv: () => [] };
 
 /** Resolves YAML text as if it were the file `cfg.yaml` (no text: flags only). */
 export function resolveText(text: string | undefined, flags: InitFlags = {}, host: NodeFacts | undefined = HOST) {

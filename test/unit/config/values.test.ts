@@ -2,7 +2,12 @@ import type { NetworkInterfaceInfo } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { durationMs, formatDuration, normalizeDuration, parseDuration } from '../../../src/config/duration.js';
 import { cidrsOverlap, formatIP, nthIP, parseCIDR, parseCIDRList, parseHostPort, parseIP } from '../../../src/config/net.js';
-import { chooseIPv4, defaultRouteInterfaces } from '../../../src/config/node-facts.js';
+import { kubeProxyAddon } from '../../../src/addons/essential.js';
+import type { DaemonSet } from '../../../src/addons/workloads.js';
+import { buildJoinConfig } from '../../../src/config/join.js';
+import { chooseIPv4, defaultRouteInterfaces, nodeFacts } from '../../../src/config/node-facts.js';
+import { buildInitConfig } from '../../../src/config/resolve.js';
+import type { MachineFacts } from '../../../src/host/machine.js';
 import { generateToken, isValidToken, isValidTokenGroup, splitToken } from '../../../src/tokens/token.js';
 
 describe('Go durations', () => {
@@ -101,5 +106,30 @@ describe('the default-route address', () => {
   it('falls back to the first non-loopback IPv4 address, else nothing', () => {
     expect(chooseIPv4([], { lo: [iface('127.0.0.1', 'IPv4', true)], br0: [iface('169.254.1.1'), iface('172.16.0.1')] })).toBe('172.16.0.1');
     expect(chooseIPv4(['eth0'], { lo: [iface('127.0.0.1', 'IPv4', true)] })).toBeUndefined();
+  });
+});
+
+describe('node facts from the machine', () => {
+  const machine: MachineFacts = {
+    hostname: () => 'Node-B',
+    routeTable: () => 'Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\neth0\t00000000\t0100000A\t0003\t0\t0\t100\t00000000\n',
+    interfaces: () => ({ eth0: [{ address: '10.0.0.7', family: 'IPv4', internal: false, netmask: '', mac: '', cidr: null }] }) as NodeJS.Dict<NetworkInterfaceInfo[]>,
+    environment: () => ({ HTTPS_PROXY: 'http://proxy:3128', no_proxy: '10.0.0.0/8', PATH: '/bin' }),
+  };
+  const proxies = [{ name: 'HTTPS_PROXY', value: 'http://proxy:3128' }, { name: 'no_proxy', value: '10.0.0.0/8' }];
+
+  it('are what the config is resolved with: name, address and the proxy environment as an input', () => {
+    const cfg = buildInitConfig(undefined, {}, nodeFacts(machine));
+    expect(cfg.init.nodeRegistration.name).toBe('node-b');
+    expect(cfg.init.localAPIEndpoint.advertiseAddress).toBe('10.0.0.7');
+    expect(cfg.proxyEnv).toEqual(proxies);
+    const ds = kubeProxyAddon(cfg).find((o): o is DaemonSet => o.kind === 'DaemonSet');
+    expect(ds?.spec.template.spec.containers[0].env?.map((e) => e.name)).toEqual(['NODE_NAME', 'HTTPS_PROXY', 'no_proxy']);
+    const join = buildJoinConfig(undefined, { apiServerEndpoint: '10.0.0.1:6443', token: 'abcdef.0123456789abcdef', discoveryTokenUnsafeSkipCaVerification: true }, nodeFacts(machine));
+    expect(join.proxyEnv).toEqual(proxies);
+  });
+
+  it('leave the proxy environment empty where no machine is asked (validate, migrate)', () => {
+    expect(buildInitConfig(undefined, {}).proxyEnv).toEqual([]);
   });
 });

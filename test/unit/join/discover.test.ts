@@ -4,8 +4,10 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpsGet } from '../../../src/cluster/https-get.js';
 import type { Discovery } from '../../../src/config/types.js';
 import { discover } from '../../../src/discovery/discover.js';
+import { LocalHost } from '../../../src/host/local.js';
 import { caCertHash } from '../../../src/pki/ca-hash.js';
 import { createCaCertificate, createLeafCertificate, encodeCertificate } from '../../../src/pki/certificate.js';
 import { encodePrivateKey, generateKey } from '../../../src/pki/keys.js';
@@ -36,7 +38,7 @@ const tokenDiscovery = (pins: string[], unsafe = false): Discovery => ({
 async function run(discovery: Discovery, timeoutMs = 3000) {
   const lines: string[] = [];
   try {
-    const result = await discover(discovery, { timeoutMs, log: (l) => lines.push(l) });
+    const result = await discover(discovery, { host: new LocalHost('/'), get: httpsGet, timeoutMs, log: (l) => lines.push(l) });
     return { result, lines };
   } catch (err) {
     return { error: err as Error, lines };

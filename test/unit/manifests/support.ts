@@ -5,7 +5,7 @@ import type { InitConfig } from '../../../src/config/types.js';
 import type { Host } from '../../../src/host/host.js';
 import type { InitContext } from '../../../src/commands/init/context.js';
 import { KeyPool } from '../../../src/pki/key-pool.js';
-import { parseAllDocuments } from '../../../src/util/yaml.js';
+import { parseYamlDocuments } from '../../../src/util/yaml.js';
 import type { EventSink } from '../../../src/workflow/events.js';
 import type { Phase } from '../../../src/workflow/phase.js';
 import { runWorkflow } from '../../../src/workflow/run.js';
@@ -30,7 +30,7 @@ function merge(base: unknown, over: unknown): unknown {
 export function configFrom(yamlText: string): InitConfig {
   const cfg = defaultInitConfig();
   cfg.kubelet = { apiVersion: cfg.kubelet.apiVersion, kind: cfg.kubelet.kind };
-  for (const doc of parseAllDocuments(yamlText).map((d) => d.toJS() as Obj)) {
+  for (const doc of parseYamlDocuments(yamlText) as Obj[]) {
     const { apiVersion: _a, kind, ...fields } = doc;
     if (kind === 'InitConfiguration') cfg.init = merge(cfg.init, fields) as InitConfig['init'];
     if (kind === 'ClusterConfiguration') {

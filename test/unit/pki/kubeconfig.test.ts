@@ -50,7 +50,13 @@ contexts: [{name: a, context: {cluster: kubernetes, user: kubelet}}]
 current-context: a
 users: [{name: kubelet, user: {client-certificate: /var/lib/kubelet/pki/kubelet-client-current.pem}}]
 `;
-  expect(readKubeconfigTarget(text)).toEqual({ server: 'https://192.0.2.10:6443', caCertPem: 'CA', clientCertPem: undefined, clientKeyPem: undefined });
+  expect(readKubeconfigTarget(text)).toEqual({
+    server: 'https://192.0.2.10:6443',
+    caCertPem: 'CA',
+    clientCertPem: undefined,
+    clientKeyPem: undefined,
+    clientCertFile: '/var/lib/kubelet/pki/kubelet-client-current.pem',
+  });
   expect(() => readKubeconfigTarget('kind: Pod')).toThrow(/not a kubeconfig/);
   expect(() => readKubeconfigTarget(text.replace('current-context: a', 'current-context: b'))).toThrow(/no context "b"/);
 });

@@ -13,7 +13,7 @@ describe('the configuration an upgrade rebuilds from the cluster', () => {
       c.cluster.apiServer.extraArgs = [{ name: 'audit-log-maxage', value: '7' }];
       c.cluster.networking.podSubnet = '10.244.0.0/16';
     });
-    const rebuilt = upgradeConfig(stateOf(cfg).configTexts, identity, 'v1.36.3');
+    const rebuilt = upgradeConfig(stateOf(cfg).configTexts, identity, 'v1.36.3', []);
     const before = desiredManifests(cfg, FACTS, { etcd: true });
     const after = desiredManifests(rebuilt, FACTS, { etcd: true });
     expect(after.map((m) => m.text)).toEqual(before.map((m) => m.text));
@@ -22,7 +22,7 @@ describe('the configuration an upgrade rebuilds from the cluster', () => {
   it('changes only the images for a new version (etcd to the new minor\'s etcd)', () => {
     const cfg = initConfig('v1.36.3');
     const before = desiredManifests(cfg, FACTS, { etcd: true });
-    const after = desiredManifests(upgradeConfig(stateOf(cfg).configTexts, identity, '1.37.1'), FACTS, { etcd: true });
+    const after = desiredManifests(upgradeConfig(stateOf(cfg).configTexts, identity, '1.37.1', []), FACTS, { etcd: true });
     for (const [i, m] of after.entries()) {
       const changed = m.text.split('\n').filter((line, j) => line !== before[i].text.split('\n')[j]);
       expect(changed, m.component).toEqual([`      image: registry.k8s.io/${m.component}:${m.component === 'etcd' ? '3.7.0-0' : 'v1.37.1'}`]);
@@ -37,7 +37,7 @@ describe('the configuration an upgrade rebuilds from the cluster', () => {
 
   it('names the ConfigMap when the stored configuration is broken', () => {
     const state = stateOf(initConfig());
-    expect(() => upgradeConfig({ ...state.configTexts, cluster: 'apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\nnetworking: 3\n' }, identity, 'v1.37.1'))
+    expect(() => upgradeConfig({ ...state.configTexts, cluster: 'apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\nnetworking: 3\n' }, identity, 'v1.37.1', []))
       .toThrow(/ConfigMap kube-system\/kubeadm-config.*networking/);
   });
 });

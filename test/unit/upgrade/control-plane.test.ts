@@ -10,7 +10,7 @@ import { upgradeConfig, type NodeIdentity } from '../../../src/commands/upgrade/
 import type { UpgradeContext } from '../../../src/commands/upgrade/context.js';
 import { manualInstaller } from '../../../src/commands/upgrade/kubelet.js';
 import { desiredManifests } from '../../../src/node/static-pods.js';
-import { readManifestFacts } from '../../../src/commands/upgrade/node.js';
+import { readStaticPodFacts } from '../../../src/node/static-pods.js';
 import { applyPhases } from '../../../src/commands/upgrade/phases.js';
 import { runWorkflow } from '../../../src/workflow/run.js';
 import { ADVERTISE, FakeKubelet, initConfig, NODE, options, removeTempHosts, stateOf, tempHost } from './support.js';
@@ -24,7 +24,7 @@ const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-s
 /** A control-plane node as `bosun init` left it at `cfg`'s version. */
 async function initializedNode(cfg: InitConfig): Promise<{ host: Host; facts: NodeFacts }> {
   const host = await tempHost();
-  const facts = await readManifestFacts(host, cfg.cluster.certificatesDir);
+  const facts = await readStaticPodFacts(host, cfg);
   for (const m of desiredManifests(cfg, facts, { etcd: true })) await host.writeFileAtomic(manifestPath(m.component), m.text, 0o600);
   await host.writeFileAtomic('/var/lib/etcd/member/snap/db', 'etcd data', 0o600);
   return { host, facts };
@@ -38,7 +38,7 @@ function context(host: Host, state: ClusterState, kubelet: FakeKubelet, target: 
     cluster: async () => kubelet.asCluster(),
     state: async () => state,
     node: async () => identity,
-    config: async () => upgradeConfig(state.configTexts, identity, target),
+    config: async () => upgradeConfig(state.configTexts, identity, target, []),
     kubelet: manualInstaller,
     run: { stamp: backupStamp(new Date()), upgraded: [] },
   };

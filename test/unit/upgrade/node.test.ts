@@ -33,7 +33,7 @@ function workerContext(host: Host, kubeletText: string | undefined, installer: K
     cluster: async () => new FakeKubelet(host).asCluster(),
     state: async () => state,
     node: async () => worker,
-    config: async () => upgradeConfig(state.configTexts, worker, 'v1.37.1'),
+    config: async () => upgradeConfig(state.configTexts, worker, 'v1.37.1', []),
     kubelet: installer,
     run: { stamp: backupStamp(new Date()), upgraded: [] },
   };
@@ -106,8 +106,8 @@ describe('small parts', () => {
     expect(imageTag('registry.k8s.io/etcd:3.6.8-0@sha256:abc')).toBe('3.6.8-0');
     const pod = {
       apiVersion: 'v1', kind: 'Pod',
-      metadata: { name: 'etcd-cp-1', labels: { component: 'etcd' }, annotations: { 'kubernetes.io/config.hash': 'h1' } },
-      spec: { nodeName: 'cp-1', containers: [{ image: 'registry.k8s.io/etcd:3.6.8-0' }] },
+      metadata: { name: 'etcd-cp-1', namespace: 'kube-system', uid: 'u1', labels: { component: 'etcd' }, annotations: { 'kubernetes.io/config.hash': 'h1' } },
+      spec: { nodeName: 'cp-1', containers: [{ name: 'etcd', image: 'registry.k8s.io/etcd:3.6.8-0' }] },
       status: { conditions: [{ type: 'Ready', status: 'True' }] },
     };
     expect(staticPodStatus(pod)).toEqual({ component: 'etcd', node: 'cp-1', image: 'registry.k8s.io/etcd:3.6.8-0', version: '3.6.8-0', hash: 'h1', ready: true });

@@ -25,7 +25,7 @@ function context(host: Host, state: ClusterState, target: string, identity: Node
     cluster: async () => new FakeKubelet(host).asCluster(),
     state: async () => state,
     node: async () => identity,
-    config: async () => upgradeConfig(state.configTexts, identity, target),
+    config: async () => upgradeConfig(state.configTexts, identity, target, []),
     kubelet: manualInstaller,
     run: { stamp: backupStamp(new Date()), upgraded: [] },
   };

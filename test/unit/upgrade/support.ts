@@ -10,7 +10,7 @@ import { defaultInitConfig } from '../../../src/config/defaults.js';
 import type { InitConfig } from '../../../src/config/types.js';
 import type { Host } from '../../../src/host/host.js';
 import { LocalHost } from '../../../src/host/local.js';
-import { ADVERTISE_ADDRESS_ANNOTATION } from '../../../src/manifests/control-plane.js';
+import { APISERVER_ADVERTISE_ADDRESS_ANNOTATION as ADVERTISE_ADDRESS_ANNOTATION } from '../../../src/kube/labels.js';
 import { emitYaml } from '../../../src/util/yaml.js';
 import type { ClusterState } from '../../../src/commands/upgrade/cluster-state.js';
 import type { UpgradeOptions } from '../../../src/commands/upgrade/context.js';

@@ -10,7 +10,7 @@ function componentPhase(name: string, component: ControlPlaneComponent): Phase<I
     name,
     description: `Generates the ${component} static Pod manifest`,
     run: async (ctx, io) => {
-      const facts = await readStaticPodFacts(ctx.host, ctx.cfg.cluster.certificatesDir, process.env);
+      const facts = await readStaticPodFacts(ctx.host, ctx.cfg);
       await writeStaticPod(ctx.host, io.log, 'control-plane', controlPlanePod(ctx.cfg, facts, component), `Creating static Pod manifest for "${component}"`);
     },
   };

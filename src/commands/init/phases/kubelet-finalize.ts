@@ -2,15 +2,10 @@ import path from 'node:path';
 import { KUBECONFIG_FILES, KUBELET_DIR, KUBERNETES_DIR, SECRET_MODE } from '../../../kube/paths.js';
 import { UserError } from '../../../errors.js';
 import { exists, readText } from '../../../host/host.js';
-import { emitYaml, parseYaml, YAML_LIMITS } from '../../../util/yaml.js';
+import { parseKubeconfig, type KubeconfigDoc } from '../../../kubeconfig/kubeconfig.js';
+import { emitYaml } from '../../../util/yaml.js';
 import type { Phase, PhaseIO } from '../../../workflow/phase.js';
 import type { InitContext } from '../context.js';
-
-interface KubeconfigDoc {
-  'current-context'?: string;
-  contexts?: Array<{ name: string; context?: { user?: string } }>;
-  users?: Array<{ name: string; user?: Record<string, unknown> }>;
-}
 
 /**
  * kubelet.conf's user switched from embedded credentials to the file the kubelet rotates; undefined when it already
@@ -39,7 +34,7 @@ async function enableClientCertRotation(ctx: InitContext, io: PhaseIO): Promise<
   if (text === undefined) throw new UserError(`${kubeconfigPath}: file not found`);
   let updated: KubeconfigDoc | undefined;
   try {
-    updated = pointAtRotatedCert(parseYaml(text, { maxAliasCount: YAML_LIMITS.maxAliasCount }) as KubeconfigDoc, pem);
+    updated = pointAtRotatedCert(parseKubeconfig(text), pem);
   } catch (err) {
     throw new UserError(`${kubeconfigPath}: ${(err as Error).message}`);
   }

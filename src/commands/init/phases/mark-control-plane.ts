@@ -1,7 +1,7 @@
-import { CONTROL_PLANE_LABEL, EXCLUDE_FROM_EXTERNAL_LB_LABEL } from '../../../kube/labels.js';
 import { markControlPlane } from '../../../node/mark-control-plane.js';
 import type { Phase } from '../../../workflow/phase.js';
 import type { InitContext } from '../context.js';
+import { CONTROL_PLANE_LABEL, EXCLUDE_FROM_EXTERNAL_LB_LABEL } from '../../../kube/labels.js';
 
 export const markControlPlanePhase: Phase<InitContext> = {
   name: 'mark-control-plane',

@@ -4,11 +4,12 @@ import { durationMs } from '../../../config/duration.js';
 import type { KubeObject } from '../../../cluster/cluster.js';
 import { UserError } from '../../../errors.js';
 import { EtcdError, hexId, type Etcd, type EtcdMember } from '../../../etcd/etcd.js';
-import { ETCD_ADVERTISE_CLIENT_URLS_ANNOTATION, etcdClientURL, etcdPeerURL, localEtcdPod, type EtcdMember as ManifestMember } from '../../../manifests/etcd.js';
+import { etcdClientURL, etcdPeerURL, localEtcdPod, type EtcdMember as ManifestMember } from '../../../manifests/etcd.js';
 import { localEtcdInput } from '../../../manifests/static-pods.js';
 import { ensureEtcdDataDir, writeStaticPod } from '../../../node/static-pod-files.js';
 import type { PhaseIO } from '../../../workflow/phase.js';
 import type { JoinContext } from '../context.js';
+import { ETCD_ADVERTISE_CLIENT_URLS_ANNOTATION } from '../../../kube/labels.js';
 
 /** Learners (non-voting members that catch up before they count for quorum) came with etcd 3.4. */
 const LEARNER_VERSION = '3.4.0';

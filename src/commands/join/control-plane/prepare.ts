@@ -83,7 +83,7 @@ export async function kubeconfigs(ctx: JoinContext, io: PhaseIO): Promise<void> 
 export async function manifests(ctx: JoinContext, io: PhaseIO): Promise<void> {
   const cfg = await ctx.clusterConfig(io);
   io.log(`[control-plane] Using manifest folder "${MANIFESTS_DIR}"`);
-  const facts = await readStaticPodFacts(ctx.host, cfg.cluster.certificatesDir, process.env);
+  const facts = await readStaticPodFacts(ctx.host, cfg);
   for (const component of CONTROL_PLANE_COMPONENTS) {
     await writeStaticPod(ctx.host, io.log, 'control-plane', controlPlanePod(cfg, facts, component), `Creating static Pod manifest for "${component}"`);
   }

@@ -5,9 +5,10 @@ import { durationMs } from '../../../config/duration.js';
 import type { InitConfig } from '../../../config/types.js';
 import { UserError } from '../../../errors.js';
 import { readText, type Host } from '../../../host/host.js';
+import { parseKubeconfig } from '../../../kubeconfig/kubeconfig.js';
 import { KUBE_CONTROLLER_MANAGER_PORT, KUBE_SCHEDULER_PORT } from '../../../manifests/ports.js';
 import { apiServerProbe, componentHealthURL, endpointProbe, type Probe } from '../../../node/control-plane-health.js';
-import { emitYaml, parseYaml, YAML_LIMITS } from '../../../util/yaml.js';
+import { emitYaml } from '../../../util/yaml.js';
 import type { PhaseIO } from '../../../workflow/phase.js';
 import type { JoinContext } from '../context.js';
 import { localAPIServerURL } from '../local-endpoint.js';
@@ -17,7 +18,7 @@ import { ADMIN_CONF } from '../session.js';
 async function localCluster(host: Host, server: string): Promise<Cluster> {
   const text = await readText(host, ADMIN_CONF);
   if (text === undefined) throw new UserError(`${ADMIN_CONF}: file not found (the control-plane-prepare phase writes it)`);
-  const doc = parseYaml(text, { maxAliasCount: YAML_LIMITS.maxAliasCount }) as { clusters?: Array<{ cluster?: { server?: string } }> };
+  const doc = parseKubeconfig(text);
   for (const entry of doc.clusters ?? []) if (entry.cluster) entry.cluster.server = server;
   return clusterFromKubeconfig(emitYaml(doc), { source: `${ADMIN_CONF} (for ${server})` });
 }
