@@ -1,5 +1,5 @@
 import { FIELD_MANAGER } from '../kube/paths.js';
-import type { Cluster, CollectionEvent, EvictionAnswer, KubeObject, ListOptions, ObjectRef } from './cluster.js';
+import type { Cluster, EvictionAnswer, KubeObject, ListOptions, ObjectRef } from './cluster.js';
 import { collectionPath } from './discovery.js';
 import { describeRef, statusOf } from './errors.js';
 import { KubeApi, refOf, typed } from './kube-api.js';
@@ -123,23 +123,13 @@ export class KubeCluster implements Cluster {
     };
   }
 
-  async watch<T extends KubeObject>(
-    apiVersion: string,
-    kind: string,
-    opts: ListOptions,
-    onEvent: (event: CollectionEvent<T>) => void,
-    signal: AbortSignal,
-  ): Promise<void> {
-    return watchCollection(this.api, apiVersion, kind, opts, onEvent, signal);
-  }
+  /** The collection watch of kube-watch.ts over this server. */
+  readonly watch: Cluster['watch'] = (apiVersion, kind, opts, onEvent, signal) =>
+    watchCollection(this.api, apiVersion, kind, opts, onEvent, signal);
 
-  async watchUntil<T extends KubeObject>(
-    ref: ObjectRef,
-    predicate: (obj: T | undefined) => boolean,
-    timeoutMs: number,
-  ): Promise<T | undefined> {
-    return watchObject(this.api, ref, predicate, timeoutMs);
-  }
+  /** The one-object watch of kube-watch.ts over this server. */
+  readonly watchUntil: Cluster['watchUntil'] = (ref, predicate, timeoutMs) =>
+    watchObject(this.api, ref, predicate, timeoutMs);
 
   async raw(path: string): Promise<{ status: number; body: string }> {
     return this.api.send('GET', path, { method: 'GET', path, timeoutMs: 10_000 });
