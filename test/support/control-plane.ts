@@ -27,7 +27,8 @@ import { freePort } from './etcd.js';
 /** A binary of the cache, or an error saying how to build it. */
 export async function binary(name: string, artifact: Artifact): Promise<string> {
   const found = await locateBinary(artifact, name);
-  if (!found) throw new Error(`${name} ${artifact.version} is not in the binaries cache: run \`bosun sandbox binaries\` first`);
+  if (!found)
+    throw new Error(`${name} ${artifact.version} is not in the binaries cache: run \`bosun sandbox binaries\` first`);
   return found;
 }
 
@@ -37,7 +38,12 @@ function recordApplies(cluster: Cluster, applied: Map<string, ObjectRef>): Clust
     get(target, prop, receiver) {
       if (prop !== 'apply') return Reflect.get(target, prop, receiver);
       return async (obj: KubeObject, opts?: { force?: boolean }) => {
-        const ref = { apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name };
+        const ref = {
+          apiVersion: obj.apiVersion,
+          kind: obj.kind,
+          namespace: obj.metadata.namespace,
+          name: obj.metadata.name,
+        };
         applied.set(`${ref.kind} ${ref.namespace ?? ''}/${ref.name}`, ref);
         return target.apply(obj, opts);
       };
@@ -72,7 +78,13 @@ export async function startControlPlane(version: string, node: string): Promise<
   ]);
   const root = await mkdtemp(path.join(tmpdir(), 'bosun-api-phases-'));
   const host = new LocalHost(root);
-  const [etcdPort, peerPort, apiPort, kcmPort, schedulerPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+  const [etcdPort, peerPort, apiPort, kcmPort, schedulerPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
 
   const cfg = defaultInitConfig();
   cfg.init.nodeRegistration.name = node;
@@ -116,31 +128,61 @@ export async function startControlPlane(version: string, node: string): Promise<
     processes.push(child);
   };
   start('etcd', etcdBin, [
-    '--name=default', `--data-dir=${path.join(root, 'etcd')}`, '--unsafe-no-fsync',
-    `--listen-client-urls=http://127.0.0.1:${etcdPort}`, `--advertise-client-urls=http://127.0.0.1:${etcdPort}`,
-    `--listen-peer-urls=http://127.0.0.1:${peerPort}`, `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
+    '--name=default',
+    `--data-dir=${path.join(root, 'etcd')}`,
+    '--unsafe-no-fsync',
+    `--listen-client-urls=http://127.0.0.1:${etcdPort}`,
+    `--advertise-client-urls=http://127.0.0.1:${etcdPort}`,
+    `--listen-peer-urls=http://127.0.0.1:${peerPort}`,
+    `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
     `--initial-cluster=default=http://127.0.0.1:${peerPort}`,
   ]);
   start('kube-apiserver', apiserverBin, [
-    '--advertise-address=127.0.0.1', '--bind-address=127.0.0.1', `--secure-port=${apiPort}`,
-    `--etcd-servers=http://127.0.0.1:${etcdPort}`, `--cert-dir=${path.join(root, 'apiserver-certs')}`,
-    `--tls-cert-file=${pki('apiserver.crt')}`, `--tls-private-key-file=${pki('apiserver.key')}`, `--client-ca-file=${pki('ca.crt')}`,
+    '--advertise-address=127.0.0.1',
+    '--bind-address=127.0.0.1',
+    `--secure-port=${apiPort}`,
+    `--etcd-servers=http://127.0.0.1:${etcdPort}`,
+    `--cert-dir=${path.join(root, 'apiserver-certs')}`,
+    `--tls-cert-file=${pki('apiserver.crt')}`,
+    `--tls-private-key-file=${pki('apiserver.key')}`,
+    `--client-ca-file=${pki('ca.crt')}`,
     '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-    `--service-account-key-file=${pki('sa.pub')}`, `--service-account-signing-key-file=${pki('sa.key')}`,
-    '--service-cluster-ip-range=10.96.0.0/12', '--authorization-mode=Node,RBAC', '--enable-admission-plugins=NodeRestriction',
-    '--enable-bootstrap-token-auth=true', '--allow-privileged=true',
+    `--service-account-key-file=${pki('sa.pub')}`,
+    `--service-account-signing-key-file=${pki('sa.key')}`,
+    '--service-cluster-ip-range=10.96.0.0/12',
+    '--authorization-mode=Node,RBAC',
+    '--enable-admission-plugins=NodeRestriction',
+    '--enable-bootstrap-token-auth=true',
+    '--allow-privileged=true',
     // A loopback advertise address cannot back the kubernetes Service's endpoints.
     '--endpoint-reconciler-type=none',
   ]);
-  const kubeconfigFlags = (file: string) => [`--kubeconfig=${conf(file)}`, `--authentication-kubeconfig=${conf(file)}`, `--authorization-kubeconfig=${conf(file)}`];
+  const kubeconfigFlags = (file: string) => [
+    `--kubeconfig=${conf(file)}`,
+    `--authentication-kubeconfig=${conf(file)}`,
+    `--authorization-kubeconfig=${conf(file)}`,
+  ];
   start('kube-controller-manager', kcmBin, [
-    ...kubeconfigFlags('controller-manager.conf'), '--bind-address=127.0.0.1', `--secure-port=${kcmPort}`, '--leader-elect=true',
-    `--client-ca-file=${pki('ca.crt')}`, `--requestheader-client-ca-file=${pki('front-proxy-ca.crt')}`, `--root-ca-file=${pki('ca.crt')}`,
-    `--service-account-private-key-file=${pki('sa.key')}`, '--use-service-account-credentials=true',
-    `--cluster-signing-cert-file=${pki('ca.crt')}`, `--cluster-signing-key-file=${pki('ca.key')}`,
-    '--controllers=*,bootstrapsigner,tokencleaner', '--cluster-name=kubernetes',
+    ...kubeconfigFlags('controller-manager.conf'),
+    '--bind-address=127.0.0.1',
+    `--secure-port=${kcmPort}`,
+    '--leader-elect=true',
+    `--client-ca-file=${pki('ca.crt')}`,
+    `--requestheader-client-ca-file=${pki('front-proxy-ca.crt')}`,
+    `--root-ca-file=${pki('ca.crt')}`,
+    `--service-account-private-key-file=${pki('sa.key')}`,
+    '--use-service-account-credentials=true',
+    `--cluster-signing-cert-file=${pki('ca.crt')}`,
+    `--cluster-signing-key-file=${pki('ca.key')}`,
+    '--controllers=*,bootstrapsigner,tokencleaner',
+    '--cluster-name=kubernetes',
   ]);
-  start('kube-scheduler', schedulerBin, [...kubeconfigFlags('scheduler.conf'), '--bind-address=127.0.0.1', `--secure-port=${schedulerPort}`, '--leader-elect=true']);
+  start('kube-scheduler', schedulerBin, [
+    ...kubeconfigFlags('scheduler.conf'),
+    '--bind-address=127.0.0.1',
+    `--secure-port=${schedulerPort}`,
+    '--leader-elect=true',
+  ]);
 
   // The kubelet's part: it rotates its client certificate, which kubelet-finalize then points kubelet.conf at.
   await mkdir(path.join(root, 'var/lib/kubelet/pki'), { recursive: true });
@@ -148,12 +190,19 @@ export async function startControlPlane(version: string, node: string): Promise<
 
   const admin = await connectCluster(host, '/etc/kubernetes/admin.conf');
   return {
-    root, host, cfg, ctx, admin, applied,
+    root,
+    host,
+    cfg,
+    ctx,
+    admin,
+    applied,
     logTails: async () => {
-      const tails = await Promise.all(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'].map(async (name) => {
-        const text = await readFile(path.join(logDir, `${name}.log`), 'utf8').catch(() => '');
-        return `--- ${name}\n${text.split('\n').slice(-15).join('\n')}`;
-      }));
+      const tails = await Promise.all(
+        ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'].map(async (name) => {
+          const text = await readFile(path.join(logDir, `${name}.log`), 'utf8').catch(() => '');
+          return `--- ${name}\n${text.split('\n').slice(-15).join('\n')}`;
+        }),
+      );
       return tails.join('\n');
     },
     stop: async () => {
@@ -173,7 +222,9 @@ export async function startControlPlane(version: string, node: string): Promise<
 
 /** A TLS bootstrap as the kubelet does it: with the bootstrap token, a node-client CSR, wait for the signed certificate. */
 export async function tlsBootstrap(cp: ControlPlane, nodeName: string): Promise<string> {
-  const { server, caCertPem } = readKubeconfigTarget((await cp.host.readFile('/etc/kubernetes/admin.conf'))!.toString());
+  const { server, caCertPem } = readKubeconfigTarget(
+    (await cp.host.readFile('/etc/kubernetes/admin.conf'))!.toString(),
+  );
   const bootstrap = await clusterFromKubeconfig(
     [
       'apiVersion: v1',
@@ -184,7 +235,10 @@ export async function tlsBootstrap(cp: ControlPlane, nodeName: string): Promise<
       'current-context: x',
     ].join('\n'),
   );
-  const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+    'sign',
+    'verify',
+  ])) as webcrypto.CryptoKeyPair;
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({
     name: `O=system:nodes, CN=system:node:${nodeName}`,
     keys,

@@ -29,12 +29,26 @@ const EXPECTED: Record<string, { subject: string; issuer: string; ekus: string[]
     issuer: 'CN=kubernetes',
     ekus: [SERVER],
     sans: [
-      'dns:cp-1', 'dns:kubernetes', 'dns:kubernetes.default', 'dns:kubernetes.default.svc',
-      'dns:kubernetes.default.svc.cluster.local', 'ip:10.96.0.1', 'ip:192.0.2.10',
+      'dns:cp-1',
+      'dns:kubernetes',
+      'dns:kubernetes.default',
+      'dns:kubernetes.default.svc',
+      'dns:kubernetes.default.svc.cluster.local',
+      'ip:10.96.0.1',
+      'ip:192.0.2.10',
     ],
   },
-  'apiserver-kubelet-client.crt': { subject: 'CN=kube-apiserver-kubelet-client', issuer: 'CN=kubernetes', ekus: [CLIENT] },
-  'front-proxy-ca.crt': { subject: 'CN=front-proxy-ca', issuer: 'CN=front-proxy-ca', ekus: [], sans: ['dns:front-proxy-ca'] },
+  'apiserver-kubelet-client.crt': {
+    subject: 'CN=kube-apiserver-kubelet-client',
+    issuer: 'CN=kubernetes',
+    ekus: [CLIENT],
+  },
+  'front-proxy-ca.crt': {
+    subject: 'CN=front-proxy-ca',
+    issuer: 'CN=front-proxy-ca',
+    ekus: [],
+    sans: ['dns:front-proxy-ca'],
+  },
   'front-proxy-client.crt': { subject: 'CN=front-proxy-client', issuer: 'CN=front-proxy-ca', ekus: [CLIENT] },
   'etcd/ca.crt': { subject: 'CN=etcd-ca', issuer: 'CN=etcd-ca', ekus: [], sans: ['dns:etcd-ca'] },
   'etcd/server.crt': {
@@ -53,7 +67,11 @@ const EXPECTED: Record<string, { subject: string; issuer: string; ekus: string[]
   'apiserver-etcd-client.crt': { subject: 'CN=kube-apiserver-etcd-client', issuer: 'CN=etcd-ca', ekus: [CLIENT] },
 };
 
-const CA_FILES: Record<string, string> = { 'CN=kubernetes': 'ca.crt', 'CN=front-proxy-ca': 'front-proxy-ca.crt', 'CN=etcd-ca': 'etcd/ca.crt' };
+const CA_FILES: Record<string, string> = {
+  'CN=kubernetes': 'ca.crt',
+  'CN=front-proxy-ca': 'front-proxy-ca.crt',
+  'CN=etcd-ca': 'etcd/ca.crt',
+};
 
 const KUBECONFIGS = ['admin.conf', 'super-admin.conf', 'kubelet.conf', 'controller-manager.conf', 'scheduler.conf'];
 
@@ -83,14 +101,20 @@ describe('a fresh node', () => {
     for (const [file, want] of Object.entries(EXPECTED)) {
       const c = await cert(pki(file));
       const isCA = want.subject === want.issuer;
-      expect({ file, subject: c.subject, issuer: c.issuer, ekus: ekus(c), sans: sans(c) }).toEqual({ file, ...want, sans: want.sans ?? [] });
+      expect({ file, subject: c.subject, issuer: c.issuer, ekus: ekus(c), sans: sans(c) }).toEqual({
+        file,
+        ...want,
+        sans: want.sans ?? [],
+      });
       const issuer = await cert(pki(CA_FILES[want.issuer]));
       expect(await c.verify({ publicKey: issuer.publicKey, signatureOnly: true })).toBe(true);
       expect(c.getExtension(x509.BasicConstraintsExtension)?.ca).toBe(isCA);
       const usage = c.getExtension(x509.KeyUsagesExtension)!;
       expect(usage.critical).toBe(true);
       expect(usage.usages).toBe(
-        x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment | (isCA ? x509.KeyUsageFlags.keyCertSign : 0),
+        x509.KeyUsageFlags.digitalSignature |
+          x509.KeyUsageFlags.keyEncipherment |
+          (isCA ? x509.KeyUsageFlags.keyCertSign : 0),
       );
       // Backdated 5 minutes; leaves live 8760h, CAs 87600h (kubeadm defaults).
       expect(started - c.notBefore.getTime()).toBeGreaterThanOrEqual(5 * 60_000 - 1000);
@@ -113,7 +137,10 @@ describe('a fresh node', () => {
     expect(await readFile(pki('sa.key'), 'utf8')).toMatch(/^-----BEGIN RSA PRIVATE KEY-----\n/);
     const ca = new NodeX509(await readFile(pki('ca.crt')));
     expect(ca.publicKey.asymmetricKeyDetails?.modulusLength).toBe(2048);
-    expect((await cert(pki('ca.crt'))).signatureAlgorithm).toMatchObject({ name: 'RSASSA-PKCS1-v1_5', hash: { name: 'SHA-256' } });
+    expect((await cert(pki('ca.crt'))).signatureAlgorithm).toMatchObject({
+      name: 'RSASSA-PKCS1-v1_5',
+      hash: { name: 'SHA-256' },
+    });
   });
 
   test('kubeconfig all writes the five kubeconfigs with kubeadm’s identities and servers', async () => {
@@ -145,7 +172,10 @@ describe('a fresh node', () => {
       expect(ekus(client)).toEqual([CLIENT]);
       expect(await client.verify({ publicKey: ca.publicKey, signatureOnly: true })).toBe(true);
       const user = client.subjectName.getField('CN')[0];
-      const doc = parseYaml(text) as { contexts: { name: string; context: { user: string; cluster: string } }[]; 'current-context': string };
+      const doc = parseYaml(text) as {
+        contexts: { name: string; context: { user: string; cluster: string } }[];
+        'current-context': string;
+      };
       expect(doc['current-context']).toBe(`${user}@kubernetes`);
       expect(doc.contexts).toEqual([{ name: `${user}@kubernetes`, context: { cluster: 'kubernetes', user } }]);
       expect(target.clientKeyPem).toMatch(/^-----BEGIN EC PRIVATE KEY-----\n/);
@@ -166,7 +196,10 @@ describe('a fresh node', () => {
   });
 
   test('external etcd: no etcd CA, etcd certificates or apiserver-etcd-client', async () => {
-    const cfg = testConfig('ECDSA-P256', (c) => (c.cluster.etcd = { external: { endpoints: ['https://10.0.0.9:2379'] } }));
+    const cfg = testConfig(
+      'ECDSA-P256',
+      (c) => (c.cluster.etcd = { external: { endpoints: ['https://10.0.0.9:2379'] } }),
+    );
     const { host, pki } = await freshRoot();
     const lines = await runPhase(cfg, host, 'certs');
     expect(lines).toContain('[certs] External etcd mode: Skipping etcd/ca certificate authority generation');
@@ -197,6 +230,6 @@ describe('a fresh node', () => {
     await runPhase(testConfig(), host, 'certs/ca');
     const pem = await readFile(pki('ca.crt'));
     const spki = new NodeX509(pem).publicKey.export({ type: 'spki', format: 'der' });
-    expect(caCertHash((await cert(pki('ca.crt'))))).toBe(`sha256:${createHash('sha256').update(spki).digest('hex')}`);
+    expect(caCertHash(await cert(pki('ca.crt')))).toBe(`sha256:${createHash('sha256').update(spki).digest('hex')}`);
   });
 });
