@@ -37,7 +37,7 @@ const LAYOUT = {
     '^src/cluster/errors[.]ts$',
   ],
   /** bosun's own package.json, read at startup: for the CLI and commands, not for code below them. */
-  startup: ['^src/version[.]ts$', '^src/package-root[.]ts$'],
+  startup: ['^src/cli/version[.]ts$', '^src/host/package-root[.]ts$'],
 };
 
 /** Node built-ins with side effects: the doors' business (ESLint's door rule covers the rest of `src`). */

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../errors.js';
-import { VERSION } from '../version.js';
+import { VERSION } from './version.js';
 import { engineRunSupport } from './engine-run.js';
 import type { CommandEnvironment } from '../workflow/flags.js';
 
@@ -33,7 +33,12 @@ function chosenCommands(argv: string[]): string[] {
 
 /** The environment, read here once: commands get it as an input. */
 function environment(): CommandEnvironment {
-  return { kubeconfig: process.env.KUBECONFIG, home: os.homedir(), stateHome: process.env.XDG_STATE_HOME || undefined };
+  return {
+    kubeconfig: process.env.KUBECONFIG,
+    home: os.homedir(),
+    stateHome: process.env.XDG_STATE_HOME || undefined,
+    bosunVersion: VERSION,
+  };
 }
 
 async function program(argv: string[], engineRun: ReturnType<typeof engineRunSupport>): Promise<Command> {

@@ -1,7 +1,13 @@
 /** The static Pods of kube-apiserver, kube-controller-manager and kube-scheduler, as kubeadm writes them. */
 import path from 'node:path/posix';
 import { KUBECONFIG_FILES, KUBERNETES_DIR } from '../kube/paths.js';
-import type { APIEndpoint, Arg, ClusterConfiguration, EnvVar } from '../config/types.js';
+import type {
+  APIEndpoint,
+  Arg,
+  ClusterConfiguration,
+  ControlPlaneComponent as ControlPlaneComponentSettings,
+  EnvVar,
+} from '../config/types.js';
 import { joinHostPort, loopbackFor, probeHost } from './address.js';
 import { argValue, argsToCommand, mergeEnv, setArg } from './args.js';
 import { kubernetesImage } from './images.js';
@@ -92,15 +98,22 @@ function apiServerArgs(input: ControlPlaneInput): Arg[] {
   return args;
 }
 
-function controllerManagerArgs(input: ControlPlaneInput): Arg[] {
-  const { cluster } = input;
-  const kubeconfig = path.join(KUBERNETES_DIR, KUBECONFIG_FILES.controllerManager);
-  let args: Arg[] = [
+/** The flags the controller-manager and the scheduler start with: loopback, leader election, one kubeconfig for all. */
+function leaderElectedArgs(kubeconfigFile: string): Arg[] {
+  const kubeconfig = path.join(KUBERNETES_DIR, kubeconfigFile);
+  return [
     { name: 'bind-address', value: '127.0.0.1' },
     { name: 'leader-elect', value: 'true' },
     { name: 'kubeconfig', value: kubeconfig },
     { name: 'authentication-kubeconfig', value: kubeconfig },
     { name: 'authorization-kubeconfig', value: kubeconfig },
+  ];
+}
+
+function controllerManagerArgs(input: ControlPlaneInput): Arg[] {
+  const { cluster } = input;
+  let args: Arg[] = [
+    ...leaderElectedArgs(KUBECONFIG_FILES.controllerManager),
     { name: 'client-ca-file', value: pki(cluster, 'ca.crt') },
     { name: 'requestheader-client-ca-file', value: pki(cluster, 'front-proxy-ca.crt') },
     { name: 'root-ca-file', value: pki(cluster, 'ca.crt') },
@@ -125,87 +138,92 @@ function controllerManagerArgs(input: ControlPlaneInput): Arg[] {
   return args;
 }
 
-function schedulerArgs(): Arg[] {
-  const kubeconfig = path.join(KUBERNETES_DIR, KUBECONFIG_FILES.scheduler);
-  return [
-    { name: 'bind-address', value: '127.0.0.1' },
-    { name: 'leader-elect', value: 'true' },
-    { name: 'kubeconfig', value: kubeconfig },
-    { name: 'authentication-kubeconfig', value: kubeconfig },
-    { name: 'authorization-kubeconfig', value: kubeconfig },
-  ];
-}
-
 /** Where a component's probes connect: its `bind-address` extra arg, else loopback. */
 function boundProbeHost(extraArgs: Arg[] | undefined): string | undefined {
   const bind = argValue(extraArgs, 'bind-address');
   return bind === undefined ? '127.0.0.1' : probeHost(bind);
 }
 
-export function kubeAPIServerPod(input: ControlPlaneInput): Pod {
-  const { cluster, endpoint } = input;
-  const mounts = controlPlaneMounts(cluster, input.presentCADirs)['kube-apiserver'];
-  const host = endpoint.advertiseAddress ? probeHost(endpoint.advertiseAddress) : '127.0.0.1';
+/** What sets one control-plane component's static Pod apart from the others'. */
+interface ComponentPod {
+  name: ControlPlaneComponent;
+  args: Arg[];
+  /** The component's section of the ClusterConfiguration: extra args and environment. */
+  settings: ControlPlaneComponentSettings;
+  /** Where its probes connect (none: the Pod's IP), and the port they name. */
+  probeHost: string | undefined;
+  port: number;
+  /** The path its liveness and startup probes ask. */
+  healthPath: '/livez' | '/healthz';
+  /** Whether it has a readiness probe (`/readyz`); kubeadm gives the controller-manager none. */
+  ready: boolean;
+  cpu: string;
+  annotations?: Record<string, string>;
+}
+
+/** A control-plane component's static Pod: kubeadm writes the three alike but for what ComponentPod holds. */
+function componentPod(input: ControlPlaneInput, c: ComponentPod): Pod {
+  const mounts = controlPlaneMounts(input.cluster, input.presentCADirs)[c.name];
   return staticPod(
     {
-      command: ['kube-apiserver', ...argsToCommand(apiServerArgs(input), cluster.apiServer.extraArgs)],
-      env: mergeEnv(input.proxyEnv, cluster.apiServer.extraEnvs),
-      image: kubernetesImage('kube-apiserver', cluster),
+      command: [c.name, ...argsToCommand(c.args, c.settings.extraArgs)],
+      env: mergeEnv(input.proxyEnv, c.settings.extraEnvs),
+      image: kubernetesImage(c.name, input.cluster),
       imagePullPolicy: 'IfNotPresent',
-      livenessProbe: livenessProbe(host, '/livez', 'HTTPS'),
-      name: 'kube-apiserver',
-      ports: [probePort(endpoint.bindPort)],
-      readinessProbe: readinessProbe(host, '/readyz', 'HTTPS'),
-      resources: { requests: { cpu: '250m' } },
-      startupProbe: startupProbe(host, '/livez', 'HTTPS', input.healthCheckTimeoutSeconds),
+      livenessProbe: livenessProbe(c.probeHost, c.healthPath, 'HTTPS'),
+      name: c.name,
+      ports: [probePort(c.port)],
+      readinessProbe: c.ready ? readinessProbe(c.probeHost, '/readyz', 'HTTPS') : undefined,
+      resources: { requests: { cpu: c.cpu } },
+      startupProbe: startupProbe(c.probeHost, c.healthPath, 'HTTPS', input.healthCheckTimeoutSeconds),
       volumeMounts: volumeMountsOf(mounts),
     },
     volumesOf(mounts),
-    { [APISERVER_ADVERTISE_ADDRESS_ANNOTATION]: joinHostPort(endpoint.advertiseAddress, endpoint.bindPort) },
+    c.annotations,
   );
+}
+
+export function kubeAPIServerPod(input: ControlPlaneInput): Pod {
+  const { cluster, endpoint } = input;
+  return componentPod(input, {
+    name: 'kube-apiserver',
+    args: apiServerArgs(input),
+    settings: cluster.apiServer,
+    probeHost: endpoint.advertiseAddress ? probeHost(endpoint.advertiseAddress) : '127.0.0.1',
+    port: endpoint.bindPort,
+    healthPath: '/livez',
+    ready: true,
+    cpu: '250m',
+    annotations: { [APISERVER_ADVERTISE_ADDRESS_ANNOTATION]: joinHostPort(endpoint.advertiseAddress, endpoint.bindPort) },
+  });
 }
 
 export function kubeControllerManagerPod(input: ControlPlaneInput): Pod {
-  const { cluster } = input;
-  const mounts = controlPlaneMounts(cluster, input.presentCADirs)['kube-controller-manager'];
-  const host = boundProbeHost(cluster.controllerManager.extraArgs);
-  return staticPod(
-    {
-      command: ['kube-controller-manager', ...argsToCommand(controllerManagerArgs(input), cluster.controllerManager.extraArgs)],
-      env: mergeEnv(input.proxyEnv, cluster.controllerManager.extraEnvs),
-      image: kubernetesImage('kube-controller-manager', cluster),
-      imagePullPolicy: 'IfNotPresent',
-      livenessProbe: livenessProbe(host, '/healthz', 'HTTPS'),
-      name: 'kube-controller-manager',
-      ports: [probePort(KUBE_CONTROLLER_MANAGER_PORT)],
-      resources: { requests: { cpu: '200m' } },
-      startupProbe: startupProbe(host, '/healthz', 'HTTPS', input.healthCheckTimeoutSeconds),
-      volumeMounts: volumeMountsOf(mounts),
-    },
-    volumesOf(mounts),
-  );
+  const settings = input.cluster.controllerManager;
+  return componentPod(input, {
+    name: 'kube-controller-manager',
+    args: controllerManagerArgs(input),
+    settings,
+    probeHost: boundProbeHost(settings.extraArgs),
+    port: KUBE_CONTROLLER_MANAGER_PORT,
+    healthPath: '/healthz',
+    ready: false,
+    cpu: '200m',
+  });
 }
 
 export function kubeSchedulerPod(input: ControlPlaneInput): Pod {
-  const { cluster } = input;
-  const mounts = controlPlaneMounts(cluster, input.presentCADirs)['kube-scheduler'];
-  const host = boundProbeHost(cluster.scheduler.extraArgs);
-  return staticPod(
-    {
-      command: ['kube-scheduler', ...argsToCommand(schedulerArgs(), cluster.scheduler.extraArgs)],
-      env: mergeEnv(input.proxyEnv, cluster.scheduler.extraEnvs),
-      image: kubernetesImage('kube-scheduler', cluster),
-      imagePullPolicy: 'IfNotPresent',
-      livenessProbe: livenessProbe(host, '/livez', 'HTTPS'),
-      name: 'kube-scheduler',
-      ports: [probePort(KUBE_SCHEDULER_PORT)],
-      readinessProbe: readinessProbe(host, '/readyz', 'HTTPS'),
-      resources: { requests: { cpu: '100m' } },
-      startupProbe: startupProbe(host, '/livez', 'HTTPS', input.healthCheckTimeoutSeconds),
-      volumeMounts: volumeMountsOf(mounts),
-    },
-    volumesOf(mounts),
-  );
+  const settings = input.cluster.scheduler;
+  return componentPod(input, {
+    name: 'kube-scheduler',
+    args: leaderElectedArgs(KUBECONFIG_FILES.scheduler),
+    settings,
+    probeHost: boundProbeHost(settings.extraArgs),
+    port: KUBE_SCHEDULER_PORT,
+    healthPath: '/livez',
+    ready: true,
+    cpu: '100m',
+  });
 }
 
 export const CONTROL_PLANE_PODS: Record<ControlPlaneComponent, (input: ControlPlaneInput) => Pod> = {

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import { PACKAGE_ROOT } from '../package-root.js';
+import { PACKAGE_ROOT } from '../host/package-root.js';
 
 /** Where bosun keeps what it builds once per machine: `$BOSUN_CACHE`, else `~/.cache/bosun`. */
 export function cacheRoot(): string {

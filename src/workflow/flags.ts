@@ -16,7 +16,7 @@ export const commaList = (value: string, previous: string[] = []): string[] => [
 
 /**
  * What bosun reads of its environment, read once at the CLI entry (the only place, with the doors, that reads
- * `process.env` and the home directory) and handed to the commands.
+ * `process.env` and the home directory) and handed to the commands, with what bosun knows of itself.
  */
 export interface CommandEnvironment {
   /** `$KUBECONFIG`, a path list. */
@@ -25,6 +25,8 @@ export interface CommandEnvironment {
   home: string;
   /** `$XDG_STATE_HOME`. */
   stateHome?: string;
+  /** bosun's own version (its package.json's). */
+  bosunVersion: string;
 }
 
 /** `--kubeconfig` of a command that talks to an existing cluster (found as resolveKubeconfig says without it). */

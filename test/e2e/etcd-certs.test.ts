@@ -8,7 +8,7 @@ import { startEtcdWithBosunCerts, type RealEtcd } from '../support/etcd.js';
 let etcd: RealEtcd;
 
 /** A request to etcd's JSON gateway (the gRPC API over HTTP), authenticated by a client certificate. */
-async function etcdCall(route: string, body: object, client: { cert: string; key: string }): Promise<any> {
+async function etcdCall<T>(route: string, body: object, client: { cert: string; key: string }): Promise<T> {
   const [ca, cert, key] = await Promise.all([readFile(etcd.pki('etcd/ca.crt')), readFile(etcd.pki(client.cert)), readFile(etcd.pki(client.key))]);
   return new Promise((resolve, reject) => {
     const req = https.request(`${etcd.clientURL}${route}`, { method: 'POST', ca, cert, key, servername: 'localhost' }, (res) => {
@@ -35,12 +35,12 @@ afterAll(async () => {
 describe('a real etcd with bosun certificates', () => {
   test('the API server etcd client writes and reads a key', async () => {
     await etcdCall('/v3/kv/put', { key: b64('/bosun/probe'), value: b64('hello') }, apiserverClient);
-    const got = await etcdCall('/v3/kv/range', { key: b64('/bosun/probe') }, apiserverClient);
+    const got = await etcdCall<{ kvs: Array<{ value: string }> }>('/v3/kv/range', { key: b64('/bosun/probe') }, apiserverClient);
     expect(Buffer.from(got.kvs[0].value, 'base64').toString()).toBe('hello');
   });
 
   test('the health-check client is accepted too', async () => {
-    const status = await etcdCall('/v3/maintenance/status', {}, { cert: 'etcd/healthcheck-client.crt', key: 'etcd/healthcheck-client.key' });
+    const status = await etcdCall<{ version: string }>('/v3/maintenance/status', {}, { cert: 'etcd/healthcheck-client.crt', key: 'etcd/healthcheck-client.key' });
     expect(status.version).toMatch(/^3\.6\./);
   });
 

@@ -8,7 +8,6 @@ import { readText } from '../../host/host.js';
 import { localMachineFacts } from '../../host/machine.js';
 import { manifestPath } from '../../manifests/static-pods.js';
 import { DEFAULT_CONTEXT_LINES, fileDiff } from '../../util/file-diff.js';
-import { VERSION } from '../../version.js';
 import { describeViolations, upgradeTargets, type SkewOverride } from '../../versions/skew.js';
 import { addPhaseCommands, engineOptions, withProgressOption } from '../../workflow/cli.js';
 import { openDoors, type Doors } from '../../workflow/doors.js';
@@ -187,7 +186,7 @@ async function runPlan(version: string | undefined, opts: CliOptions, env: Comma
       now: Date.now(),
     });
   }
-  process.stdout.write(formatPlan(plan, opts.output, VERSION));
+  process.stdout.write(formatPlan(plan, opts.output, env.bosunVersion));
 }
 
 /** The manifests `upgrade apply` would write on this node, as diffs against the current ones. */

@@ -4,122 +4,37 @@
  * waits for a PodDisruptionBudget to allow a disruption instead of retrying every 5 s, honours Retry-After,
  * bounds the eviction requests in flight across every node it drains, and says per pod what it waits for.
  */
-import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import type { Cluster, EvictionAnswer } from '../../cluster/cluster.js';
-import { UserError } from '../../errors.js';
-import { budgetName, budgetVerdict, describeBudget } from '../planner/budget.js';
+import { budgetVerdict } from '../planner/budget.js';
 import type { DrainOptions } from '../planner/filters.js';
-import { Informer } from './informer.js';
 import { planNode, type NodeDrainPlan } from '../planner/plan.js';
-import { controllerOf, podName, type Pod, type PodDisruptionBudget } from '../../kube/workloads.js';
+import { controllerOf, podName, type Pod } from '../../kube/workloads.js';
+import { DisruptionBudgets } from './disruption-budgets.js';
+import { Informer } from './informer.js';
+import { DrainError, NodeRun, type DrainIO } from './node-run.js';
 
 /** Eviction requests in flight at once, across every node being drained (kubectl has no cap). */
 export const DEFAULT_EVICTION_CONCURRENCY = 32;
-/** A budget that has not changed for this long is tried again anyway: the API server has the last word. */
-const BUDGET_RECHECK_MS = 10_000;
 /** Waits after a 429 without Retry-After (API priority and fairness) or a namespace being deleted. */
 const RETRY_MS = 1_000;
-/** How often pods still waiting are listed when that changed, and after how many quiet turns anyway. */
-const REPORT_MS = 5_000;
-const REPEAT_EVERY = 6;
 
-export interface DrainIO {
-  /** kubectl's stdout lines: `evicting pod ns/x`, `pod/x evicted`. */
-  out(line: string): void;
-  /** Warnings, waits and errors. */
-  err(line: string): void;
-}
-
-/** Why a pod is not gone yet. */
-type PodWait = { kind: 'queued' | 'evicting' } | { kind: 'budget' | 'retry' | 'terminating'; detail: string };
-
-/** A node that could not be drained; it stays cordoned. `errors` are kubectl's, one per pod or refusal. */
-export class DrainError extends UserError {
-  constructor(
-    readonly node: string,
-    readonly errors: string[],
-    /** True when the filters refused before any eviction (nothing was evicted). */
-    readonly refused: boolean,
-  ) {
-    // kubectl prints an aggregate of one error as that error, of several as `[a, b]`.
-    super(errors.length === 1 ? errors[0] : `[${errors.join(', ')}]`);
-    this.name = 'DrainError';
-  }
-}
-
-/** Go's time.Duration text (`30s`, `1m30s`, `1h0m0s`), as kubectl prints its timeout. */
-export function goDuration(seconds: number): string {
-  if (seconds < 1) return `${Math.round(seconds * 1000)}ms`;
-  const h = Math.floor(seconds / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  const s = +(seconds % 60).toFixed(3);
-  if (h) return `${h}h${m}m${s}s`;
-  return m ? `${m}m${s}s` : `${s}s`;
-}
-
-const podRef = (pod: Pod) => ({ apiVersion: 'v1', kind: 'Pod', namespace: pod.metadata.namespace, name: pod.metadata.name });
+const podRef = (pod: Pod) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  namespace: pod.metadata.namespace,
+  name: pod.metadata.name,
+});
 const hasCause = (answer: EvictionAnswer, reason: string) => answer.causes.some((c) => c.reason === reason);
-const PDB_API = 'policy/v1';
-
-/** One node's drain in progress: its pods' informer, deadline and what each pod waits for. */
-class NodeRun {
-  readonly waits = new Map<string, PodWait>();
-  readonly signal: AbortSignal;
-  private readonly announced = new Set<string>();
-
-  constructor(
-    readonly node: string,
-    readonly pods: Informer<Pod>,
-    private readonly io: DrainIO,
-    timeoutSeconds: number,
-    outer?: AbortSignal,
-  ) {
-    const signals = outer ? [outer] : [];
-    if (timeoutSeconds > 0) {
-      const timer = new AbortController();
-      setTimeout(() => timer.abort(new Error(`global timeout reached: ${goDuration(timeoutSeconds)}`)), timeoutSeconds * 1000).unref();
-      signals.push(timer.signal);
-    }
-    this.signal = signals.length ? AbortSignal.any(signals) : new AbortController().signal;
-    // Every pod of the node waits on this signal: hundreds of listeners are expected.
-    setMaxListeners(0, this.signal);
-  }
-
-  wait(pod: Pod, wait: PodWait): void {
-    this.waits.set(podName(pod), wait);
-    // The first time a pod waits on a budget, say which, at once; the periodic report covers the rest.
-    if (wait.kind === 'budget' && !this.announced.has(podName(pod))) {
-      this.announced.add(podName(pod));
-      this.io.err(`pod ${podName(pod)} on node ${this.node} waits: ${wait.detail}`);
-    }
-  }
-
-  done(pod: Pod): void {
-    this.waits.delete(podName(pod));
-  }
-
-  /** Pods still waiting, grouped by reason: `2 waiting on PodDisruptionBudget …: ns/a, ns/b; 1 terminating: ns/c`. */
-  summary(): string {
-    const groups = new Map<string, string[]>();
-    for (const [pod, wait] of this.waits) {
-      const reason = 'detail' in wait ? `${wait.kind === 'budget' ? 'waiting on ' : ''}${wait.detail}` : wait.kind;
-      groups.set(reason, [...(groups.get(reason) ?? []), pod]);
-    }
-    return [...groups].map(([reason, pods]) => `${pods.length} ${reason}: ${pods.join(', ')}`).join('; ');
-  }
-}
 
 /**
  * Drains nodes with one PodDisruptionBudget informer and one eviction limit for all of them, so the nodes of a
  * batch share the request budget. `close()` ends its watches.
  */
 export class Drainer {
-  private readonly budgets: Informer<PodDisruptionBudget>;
+  private readonly budgets: DisruptionBudgets;
   private readonly limit: ReturnType<typeof pLimit>;
-  /** Disruptions each budget still allows as last seen, by budget and its resourceVersion. */
-  private readonly tokens = new Map<string, { version?: string; left: number }>();
   private daemonSets?: Promise<Set<string>>;
 
   constructor(
@@ -128,7 +43,7 @@ export class Drainer {
     private readonly io: DrainIO,
     concurrency = DEFAULT_EVICTION_CONCURRENCY,
   ) {
-    this.budgets = new Informer<PodDisruptionBudget>(cluster, PDB_API, 'PodDisruptionBudget');
+    this.budgets = new DisruptionBudgets(cluster);
     this.limit = pLimit(concurrency);
   }
 
@@ -139,7 +54,11 @@ export class Drainer {
   /** What draining `node` would do, from one list of its pods; changes nothing. */
   async inspect(node: string): Promise<NodeDrainPlan> {
     const pods = await this.cluster.list<Pod>('v1', 'Pod', this.podListOptions(node));
-    return planNode(node, pods, { daemonSets: await this.knownDaemonSets(pods), options: this.options, now: Date.now() });
+    return planNode(node, pods, {
+      daemonSets: await this.knownDaemonSets(pods),
+      options: this.options,
+      now: Date.now(),
+    });
   }
 
   /**
@@ -149,24 +68,25 @@ export class Drainer {
   async drain(node: string, signal?: AbortSignal): Promise<void> {
     const pods = new Informer<Pod>(this.cluster, 'v1', 'Pod', this.podListOptions(node));
     const run = new NodeRun(node, pods, this.io, this.options.timeoutSeconds, signal);
-    let reported = '';
-    let quiet = 0;
-    const reporter = setInterval(() => {
-      const summary = run.summary();
-      quiet = summary === reported ? quiet + 1 : 0;
-      if (summary && (quiet === 0 || quiet % REPEAT_EVERY === 0)) this.io.err(`node ${node}: ${run.waits.size} pod(s) not gone yet: ${summary}`);
-      reported = summary;
-    }, REPORT_MS).unref();
+    const stopReports = run.startReports();
     try {
       await Promise.all([pods.synced, this.options.disableEviction ? undefined : this.budgets.synced]);
-      const plan = planNode(node, pods.values(), { daemonSets: await this.knownDaemonSets(pods.values()), options: this.options, now: Date.now() });
+      const plan = planNode(node, pods.values(), {
+        daemonSets: await this.knownDaemonSets(pods.values()),
+        options: this.options,
+        now: Date.now(),
+      });
       if (plan.errors.length) throw new DrainError(node, plan.errors, true);
       if (plan.warnings) this.io.err(`Warning: ${plan.warnings}`);
       // Pods under a budget first: their evictions come in rounds, each waiting for replacements, so they are
       // the drain's critical path; the others can go while those wait.
       const budgets = this.budgets.values();
-      const underBudget = (pod: Pod) => (!this.options.disableEviction && budgetVerdict(pod, budgets).kind === 'budget' ? 0 : 1);
-      const doomed = plan.decisions.filter((d) => d.delete).map((d) => d.pod).sort((a, b) => underBudget(a) - underBudget(b));
+      const underBudget = (pod: Pod) =>
+        !this.options.disableEviction && budgetVerdict(pod, budgets).kind === 'budget' ? 0 : 1;
+      const doomed = plan.decisions
+        .filter((d) => d.delete)
+        .map((d) => d.pod)
+        .sort((a, b) => underBudget(a) - underBudget(b));
       for (const pod of doomed) run.wait(pod, { kind: 'queued' });
       const results = await Promise.allSettled(doomed.map((pod) => this.remove(pod, run)));
       const errors = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));
@@ -176,7 +96,7 @@ export class Drainer {
         throw new DrainError(node, errors, false);
       }
     } finally {
-      clearInterval(reporter);
+      stopReports();
       pods.close();
     }
   }
@@ -187,13 +107,16 @@ export class Drainer {
 
   /** The DaemonSets the pods name that exist: listed once, then looked up for any not seen before. */
   private async knownDaemonSets(pods: Pod[]): Promise<Set<string>> {
-    this.daemonSets ??= this.cluster.list('apps/v1', 'DaemonSet').then((all) => new Set(all.map((d) => `${d.metadata.namespace}/${d.metadata.name}`)));
+    this.daemonSets ??= this.cluster
+      .list('apps/v1', 'DaemonSet')
+      .then((all) => new Set(all.map((d) => `${d.metadata.namespace}/${d.metadata.name}`)));
     const known = await this.daemonSets;
     const unseen = new Map<string, { namespace: string; name: string }>();
     for (const pod of pods) {
       const owner = controllerOf(pod);
       const key = `${pod.metadata.namespace}/${owner?.name}`;
-      if (owner?.kind === 'DaemonSet' && !known.has(key)) unseen.set(key, { namespace: pod.metadata.namespace, name: owner.name });
+      if (owner?.kind === 'DaemonSet' && !known.has(key))
+        unseen.set(key, { namespace: pod.metadata.namespace, name: owner.name });
     }
     for (const [key, ds] of unseen) {
       if (await this.cluster.get({ apiVersion: 'apps/v1', kind: 'DaemonSet', ...ds })) known.add(key);
@@ -205,7 +128,9 @@ export class Drainer {
   private async remove(pod: Pod, run: NodeRun): Promise<void> {
     const { name, namespace } = pod.metadata;
     try {
-      const outcome = this.options.disableEviction ? await this.deleteOnce(pod, run) : await this.evictUntilAccepted(pod, run);
+      const outcome = this.options.disableEviction
+        ? await this.deleteOnce(pod, run)
+        : await this.evictUntilAccepted(pod, run);
       if (outcome === 'accepted') {
         run.wait(pod, { kind: 'terminating', detail: 'terminating' });
         await this.waitGone(pod, run);
@@ -215,9 +140,12 @@ export class Drainer {
     } catch (err) {
       const reason = ((run.signal.aborted ? run.signal.reason : err) as Error).message;
       const waiting = run.waits.get(podName(pod))?.kind === 'terminating';
-      throw new Error(waiting
-        ? `error when waiting for pod "${name}" in namespace "${namespace}" to terminate: ${reason}`
-        : `error when evicting pods/"${name}" -n "${namespace}": ${reason}`);
+      throw new Error(
+        waiting
+          ? `error when waiting for pod "${name}" in namespace "${namespace}" to terminate: ${reason}`
+          : `error when evicting pods/"${name}" -n "${namespace}": ${reason}`,
+        { cause: err },
+      );
     }
   }
 
@@ -244,9 +172,11 @@ export class Drainer {
       run.signal.throwIfAborted();
       const seen = current();
       if (!seen) return 'gone';
-      const verdict = seen.metadata.deletionTimestamp ? { kind: 'free' as const } : budgetVerdict(seen, this.budgets.values());
+      const verdict = seen.metadata.deletionTimestamp
+        ? { kind: 'free' as const }
+        : budgetVerdict(seen, this.budgets.values());
       if (verdict.kind === 'budget') {
-        await this.takeDisruption(pod, verdict.pdb, run);
+        await this.budgets.take(pod, verdict.pdb, run);
         if (!current()) return 'gone';
       }
       run.wait(pod, { kind: 'evicting' });
@@ -256,7 +186,7 @@ export class Drainer {
       if (answer.code < 300) return 'accepted';
       if (answer.code === 404) return 'gone';
       if (answer.code === 429 && hasCause(answer, 'DisruptionBudget') && verdict.kind === 'budget') {
-        this.spend(verdict.pdb);
+        this.budgets.spend(verdict.pdb);
         continue;
       }
       if (answer.code === 429 || (answer.code === 403 && hasCause(answer, 'NamespaceTerminating'))) {
@@ -271,43 +201,6 @@ export class Drainer {
     }
   }
 
-  /**
-   * Waits until the budget, as last seen, has a disruption to spare and takes it. A budget that stays the same
-   * for a while is tried anyway: the informer may lag, and the API server decides.
-   */
-  private async takeDisruption(pod: Pod, pdb: PodDisruptionBudget, run: NodeRun): Promise<void> {
-    const key = budgetName(pdb);
-    const take = () => {
-      const seen = this.budgets.get(pdb.metadata.namespace, pdb.metadata.name);
-      if (!seen) return true;
-      const state = this.tokens.get(key);
-      if (state?.version !== seen.metadata.resourceVersion) {
-        this.tokens.set(key, { version: seen.metadata.resourceVersion, left: seen.status?.disruptionsAllowed ?? 0 });
-      }
-      const tokens = this.tokens.get(key)!;
-      if (tokens.left <= 0) {
-        const spent = (seen.status?.disruptionsAllowed ?? 0) > 0 ? ', all taken by evictions in flight' : '';
-        run.wait(pod, { kind: 'budget', detail: `${describeBudget(seen)}${spent}` });
-        return false;
-      }
-      tokens.left--;
-      return true;
-    };
-    const recheck = AbortSignal.any([run.signal, AbortSignal.timeout(BUDGET_RECHECK_MS)]);
-    try {
-      await this.budgets.until(take, recheck);
-    } catch (err) {
-      if (run.signal.aborted) throw run.signal.reason;
-      if (!recheck.aborted) throw err;
-    }
-  }
-
-  /** After a 429 the budget seen is stale: nothing more to take from it until it changes. */
-  private spend(pdb: PodDisruptionBudget): void {
-    const state = this.tokens.get(budgetName(pdb));
-    if (state) state.left = 0;
-  }
-
   /** Resolves when the pod is gone from the node (deleted, or replaced by another uid) or may be skipped. */
   private async waitGone(pod: Pod, run: NodeRun): Promise<void> {
     const gone = () => {
@@ -316,7 +209,10 @@ export class Drainer {
     };
     const skipAfter = this.options.skipWaitForDeleteTimeoutSeconds;
     if (skipAfter <= 0) return void (await run.pods.until(gone, run.signal));
-    const deleting = await run.pods.until(() => (gone() ? 'gone' : run.pods.get(pod.metadata.namespace, pod.metadata.name)?.metadata.deletionTimestamp), run.signal);
+    const deleting = await run.pods.until(
+      () => (gone() ? 'gone' : run.pods.get(pod.metadata.namespace, pod.metadata.name)?.metadata.deletionTimestamp),
+      run.signal,
+    );
     if (deleting === 'gone') return;
     const remaining = Date.parse(deleting) + (skipAfter + 1) * 1000 - Date.now();
     const skip = AbortSignal.any([run.signal, AbortSignal.timeout(Math.max(0, remaining))]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkCapacity, parseQuantity, podRequests } from '../../../src/drain/planner/capacity.js';
-import { goDuration } from '../../../src/drain/executor/evict.js';
+import { goDuration } from '../../../src/drain/executor/node-run.js';
 import { DEFAULT_DRAIN_OPTIONS } from '../../../src/drain/planner/filters.js';
 import { planDrain } from '../../../src/drain/planner/plan.js';
 import { node, pdb, pod } from './fixtures.js';

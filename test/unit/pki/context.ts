@@ -1,12 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { onTestFinished } from 'vitest';
 import { defaultInitConfig } from '../../../src/config/defaults.js';
 import type { EncryptionAlgorithm, InitConfig } from '../../../src/config/types.js';
 import type { Host } from '../../../src/host/host.js';
 import { LocalHost } from '../../../src/host/local.js';
 import type { InitContext } from '../../../src/commands/init/context.js';
 import { initPhases } from '../../../src/commands/init/phases.js';
+import { parseCertificate } from '../../../src/pki/certificate.js';
 import { KeyPool } from '../../../src/pki/key-pool.js';
 import { runWorkflow } from '../../../src/workflow/run.js';
 import { recorder } from '../../support/workflow.js';
@@ -54,4 +56,20 @@ export async function runPhase(cfg: InitConfig, host: Host, only: string): Promi
 export async function tempRoot(): Promise<{ root: string; host: LocalHost; cleanup: () => Promise<void> }> {
   const root = await mkdtemp(path.join(tmpdir(), 'bosun-pki-'));
   return { root, host: new LocalHost(root), cleanup: () => rm(root, { recursive: true, force: true }) };
+}
+
+/** A fresh rootfs for the running test, removed when it finishes; `pki` and `conf` name files under it. */
+export async function freshRoot() {
+  const t = await tempRoot();
+  onTestFinished(t.cleanup);
+  const pki = (file: string) => path.join(t.root, 'etc/kubernetes/pki', file);
+  const conf = (file: string) => path.join(t.root, 'etc/kubernetes', file);
+  return { ...t, pki, conf };
+}
+
+/** The certificate in a file, which must hold one. */
+export async function cert(file: string) {
+  const parsed = parseCertificate(await readFile(file));
+  if (!parsed) throw new Error(`${file} is no certificate`);
+  return parsed;
 }

@@ -78,7 +78,7 @@ describe('upgrade apply preflight', () => {
   it('refuses version-rule violations before any check, naming each rule', async () => {
     const host = await nodeWithManifests();
     await expect(runWorkflow(applyPhases, context(host, stateOf(initConfig('v1.36.3')), 'v1.35.0', controlPlane), { only: 'preflight' }))
-      .rejects.toThrow(/cannot upgrade the control plane from v1.36.3 to v1.35.0:\n  \[no-downgrade\]/);
+      .rejects.toThrow(/cannot upgrade the control plane from v1.36.3 to v1.35.0:\n {2}\[no-downgrade\]/);
   });
 
   it('lets overridable rules through with their flag, as warnings', async () => {

@@ -19,6 +19,7 @@ async function waitBootstrap(ctx: JoinContext, io: PhaseIO): Promise<void> {
     throw new Error(
       `${(err as Error).message}. Check that the kubelet runs (systemctl status kubelet, journalctl -xeu kubelet) and that its ` +
         'certificate signing request was approved (kubectl get csr)',
+      { cause: err },
     );
   } finally {
     await ctx.host.remove(BOOTSTRAP_KUBELET_CONF);

@@ -1,6 +1,7 @@
 import { kubeadmConfigObjects, kubeletConfigObjects } from '../../../config/uploaded.js';
+import type { InitConfig } from '../../../config/types.js';
 import type { KubeObject } from '../../../cluster/cluster.js';
-import type { Phase } from '../../../workflow/phase.js';
+import type { Phase, PhaseIO } from '../../../workflow/phase.js';
 import { NAMESPACE } from '../cluster-state.js';
 import type { UpgradeContext } from '../context.js';
 
@@ -13,6 +14,14 @@ export async function applyAll(ctx: UpgradeContext, objects: KubeObject[]): Prom
   for (const obj of objects) await cluster.apply(obj, { force: true });
 }
 
+/** A sub-phase's run: say which ConfigMap it stores, as kubeadm does, then apply the objects of the configuration. */
+const storing =
+  (configMap: string, what: string, objects: (cfg: InitConfig) => KubeObject[]) =>
+  async (ctx: UpgradeContext, io: PhaseIO): Promise<void> => {
+    io.log(`[upload-config] Storing ${what} in ConfigMap "${configMap}" in the "${NAMESPACE}" Namespace`);
+    await applyAll(ctx, objects(await ctx.config()));
+  };
+
 export const uploadConfigPhase: Phase<UpgradeContext> = {
   name: 'upload-config',
   description: 'Upload the kubeadm and kubelet configurations to ConfigMaps',
@@ -21,21 +30,13 @@ export const uploadConfigPhase: Phase<UpgradeContext> = {
       name: 'kubeadm',
       description: 'Upload the kubeadm ClusterConfiguration to a ConfigMap',
       help: 'Writes kube-system/kubeadm-config (key ClusterConfiguration, v1beta4) at the new version, and the RBAC that lets nodes read it.',
-      run: async (ctx, io) => {
-        io.log(`[upload-config] Storing the configuration used in ConfigMap "kubeadm-config" in the "${NAMESPACE}" Namespace`);
-        const cfg = await ctx.config();
-        await applyAll(ctx, kubeadmConfigObjects(cfg.cluster));
-      },
+      run: storing('kubeadm-config', 'the configuration used', (cfg) => kubeadmConfigObjects(cfg.cluster)),
     },
     {
       name: 'kubelet',
       description: 'Upload the kubelet configuration to a ConfigMap',
       help: 'Writes kube-system/kubelet-config (key kubelet, with the component-config hash annotation) and the RBAC that lets nodes read it.',
-      run: async (ctx, io) => {
-        io.log(`[upload-config] Storing the kubelet configuration in ConfigMap "kubelet-config" in the "${NAMESPACE}" Namespace`);
-        const cfg = await ctx.config();
-        await applyAll(ctx, kubeletConfigObjects(cfg.kubelet));
-      },
+      run: storing('kubelet-config', 'the kubelet configuration', (cfg) => kubeletConfigObjects(cfg.kubelet)),
     },
   ],
 };
