@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { constants, promises as fs } from 'node:fs';
+import { constants, promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -68,3 +68,22 @@ export const localMachine: Machine = {
   memoryMiB: () => Math.floor(os.totalmem() / 1024 / 1024),
   readProcFile: readOptional,
 };
+
+/**
+ * When a process started (clock ticks since boot, field 22 of /proc/<pid>/stat), or undefined when it does not
+ * run: with the pid it names one process for good, where a pid alone may have been reused.
+ */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    // Fields after the command name (which may hold spaces) start at ") "; starttime is field 22.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(') ') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where this user's programs keep state across runs: `$XDG_STATE_HOME`, else `~/.local/state`. */
+export function stateHome(): string {
+  return process.env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state');
+}

@@ -10,7 +10,8 @@ import { nodeSteps, type NodeOS, type StepName } from './steps.js';
 export const CONTROL_PLANE_LABEL = 'node-role.kubernetes.io/control-plane';
 export const ZONE_LABEL = 'topology.kubernetes.io/zone';
 
-export type ExecutorKind = 'local' | 'sandbox';
+/** How a node is reached: `local` (this machine, or its files under a root directory); SSH comes next. */
+export type ExecutorKind = 'local';
 export type Order = 'name' | 'zone';
 
 /** `--max-unavailable`: a node count or a percentage of the workers. */
