@@ -5,16 +5,17 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import { parseAllDocuments } from 'yaml';
 import { connectCluster } from '../cluster/connect.js';
-import { KUBECONFIG_FILES, KUBERNETES_DIR } from '../kube/paths.js';
 import { UserError } from '../errors.js';
 import { LocalHost } from '../host/local.js';
 import { generateCertificateKey } from '../tokens/certs-secret.js';
 import { emitYamlDocuments } from '../util/yaml.js';
+import { kubernetesArtifact, locateBinary } from './binaries.js';
+import { ensureNodeKubelet, writeInventory } from './inventory.js';
 import { createNode, inNetns, nodeNetwork } from './network.js';
 import { ensureAgent } from './node-agent.js';
-import { BOSUN_BIN, sandboxPaths } from './paths.js';
+import { ADMIN_CONF, BOSUN_BIN, CONTROL_PLANE_NODE, sandboxPaths } from './paths.js';
 import { requireState, writeState, type SandboxNode, type SandboxState } from './state.js';
-import { CONTROL_PLANE_NODE, startRunner, type Timings } from './up.js';
+import { startRunner, type Timings } from './up.js';
 
 export interface JoinOptions {
   dir: string;
@@ -24,7 +25,6 @@ export interface JoinOptions {
   parallel?: number;
 }
 
-const ADMIN_CONF = `${KUBERNETES_DIR}/${KUBECONFIG_FILES.admin}`;
 const READY_TIMEOUT_MS = 5 * 60_000;
 /** Simulated workers have no kubelet on this machine: port 10250 is not theirs to check (and 50 joins checking it at once would race). */
 const SIMULATED_IGNORED_CHECKS = 'Port-10250';
@@ -107,6 +107,8 @@ export async function sandboxJoin(opts: JoinOptions): Promise<Timings> {
   const admin = path.join(cpRoot, ADMIN_CONF);
   if (!existsSync(admin)) throw new UserError(`${admin} is missing: the sandbox's control plane was not initialized (bosun sandbox up)`);
   await ensureAgent(opts.dir, state);
+  const kubelet = await locateBinary(kubernetesArtifact(state.kubernetesVersion), 'kubelet', state.binDir);
+  if (!kubelet) throw new UserError(`kubelet ${state.kubernetesVersion} is not built: run "bosun sandbox binaries --version ${state.kubernetesVersion}"`);
   const timings: Timings = {};
   const joined: string[] = [];
 
@@ -124,6 +126,7 @@ export async function sandboxJoin(opts: JoinOptions): Promise<Timings> {
     const node: SandboxNode = { name, role: 'control-plane', simulated: false, network: nodeNetwork(state.network, name, nextNetworkIndex(state)) };
     state.nodes.push(node);
     await writeState(opts.dir, state);
+    await ensureNodeKubelet(paths.nodeRoot(name), kubelet);
     await createNode(state.network, node.network!);
     state.processes.push(startRunner(opts.dir, node));
     await writeState(opts.dir, state);
@@ -144,6 +147,7 @@ export async function sandboxJoin(opts: JoinOptions): Promise<Timings> {
       const name = nextName(state, 'worker');
       state.nodes.push({ name, role: 'worker', simulated: true });
       names.push(name);
+      await ensureNodeKubelet(paths.nodeRoot(name), kubelet);
     }
     await writeState(opts.dir, state);
     say(`joining ${names.length} simulated worker(s), ${opts.parallel || names.length} at a time: ${names.join(', ')}`);
@@ -165,5 +169,6 @@ export async function sandboxJoin(opts: JoinOptions): Promise<Timings> {
   }
   await waitNodesReady(opts.dir, joined);
   say(`joined ${joined.length} node(s): ${joined.join(', ')}`);
+  say(`its nodes, as bosun reaches them: bosun upgrade nodes --inventory ${await writeInventory(opts.dir, state)}`);
   return timings;
 }

@@ -4,7 +4,6 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectCluster } from '../cluster/connect.js';
 import type { Cluster } from '../cluster/cluster.js';
-import { KUBECONFIG_FILES, KUBERNETES_DIR } from '../kube/paths.js';
 import { UserError } from '../errors.js';
 import { LocalHost } from '../host/local.js';
 import { DEFAULT_KUBERNETES_VERSION } from '../versions/pinned.js';
@@ -12,8 +11,9 @@ import { provideBinaries } from './binaries.js';
 import { configVersion, SANDBOX_POD_SUBNET, sandboxInitConfig } from './init-config.js';
 import { assembleStages, kwokArgs, registerSimulatedNodes } from './kwok.js';
 import { claimNetwork, createBridge, createNode, inNetns, nodeNetwork } from './network.js';
+import { ensureNodeKubelet, writeInventory } from './inventory.js';
 import { ensureAgent } from './node-agent.js';
-import { BOSUN_BIN, sandboxPaths } from './paths.js';
+import { ADMIN_CONF, BOSUN_BIN, CONTROL_PLANE_NODE, sandboxPaths } from './paths.js';
 import { isRunning, startDetached } from './processes.js';
 import { readState, writeJsonAtomic, writeState, type SandboxNode, type SandboxState } from './state.js';
 import { parseKubernetesVersion } from './wrapper.js';
@@ -26,8 +26,6 @@ export interface UpOptions {
   binDir?: string;
 }
 
-export const CONTROL_PLANE_NODE = 'control-plane';
-const ADMIN_CONF = `${KUBERNETES_DIR}/${KUBECONFIG_FILES.admin}`;
 const READY_TIMEOUT_MS = 5 * 60_000;
 
 /** Seconds per step, for `--timings` and `npm run bench`. */
@@ -167,7 +165,9 @@ export async function up(opts: UpOptions): Promise<Timings> {
   say(`node ${cp.name}: network namespace ${cp.network!.netns}, address ${cp.network!.address}`);
 
   const rootfs = paths.nodeRoot(cp.name);
-  await fs.mkdir(rootfs, { recursive: true });
+  // Every node has a kubelet binary on its disk: what its Node reports comes from it.
+  await Promise.all(state.nodes.map((n) => ensureNodeKubelet(paths.nodeRoot(n.name), binary('kubelet'))));
+  const inventory = await writeInventory(opts.dir, state);
   await record(startRunner(opts.dir, cp));
   say(`node ${cp.name}: static-pod runner started (logs in ${paths.logs(cp.name)})`);
 
@@ -201,7 +201,8 @@ export async function up(opts: UpOptions): Promise<Timings> {
 
   const kubeconfig = host.resolve(ADMIN_CONF);
   say(`the control plane is ready: ${state.nodes.length} node(s) (${state.nodes.map((n) => n.name).join(', ')})`);
-  process.stdout.write(`\nTo use it:\n\n  export KUBECONFIG=${kubeconfig}\n  ${binary('kubectl')} get nodes\n\n` +
+  process.stdout.write(`\nTo use it:\n\n  export KUBECONFIG=${kubeconfig}\n  ${binary('kubectl')} get nodes\n` +
+    `  bosun upgrade nodes --inventory ${inventory}    # its nodes, as bosun reaches them\n\n` +
     `Stop it with "bosun sandbox down${opts.dir === '.sandbox' ? '' : ` --dir ${opts.dir}`}" (add --purge to delete its files).\n`);
   return timings;
 }
