@@ -70,5 +70,7 @@ export function nodeReacher(inventory: Inventory, hostname: string) {
     if (!reached.has(name)) reached.set(name, { name, via: 'local', host: new LocalHost(found.local.root), kubelet: found.kubelet });
     return reached.get(name)!;
   };
-  return { kindOf, reach };
+  /** Whether a node can be reached (a roll resumed without its inventory cannot reach the nodes it named). */
+  const knows = (name: string): boolean => entry(name) !== undefined;
+  return { kindOf, reach, knows };
 }

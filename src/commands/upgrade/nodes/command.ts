@@ -11,7 +11,7 @@ import { LocalHost } from '../../../host/local.js';
 import { localMachine, stateHome } from '../../../host/machine.js';
 import { confirm } from '../confirm.js';
 import { readInventory, type Inventory } from '../../../roll/inventory.js';
-import { isActive, newJournal, progress, type RollSettings } from '../../../roll/journal/journal.js';
+import { isActive, newJournal, nodeDone, progress, type RollSettings } from '../../../roll/journal/journal.js';
 import { processIdentity, RollLock } from '../../../roll/journal/lock.js';
 import { JournalStore, localJournalFile } from '../../../roll/journal/store.js';
 import { healthBaseline } from '../../../roll/gate.js';
@@ -132,6 +132,8 @@ async function resumeRoll(flags: NodesFlags): Promise<void> {
   const session = await connect(flags);
   const journal = await session.store.load();
   if (!journal || !isActive(journal)) throw new UserError(`no node roll to resume${journal ? ` (the last one, ${journal.id}, is ${journal.state})` : ''}`);
+  const unreachable = Object.values(journal.nodes).filter((n) => !nodeDone(n) && !session.reacher.knows(n.name)).map((n) => n.name);
+  if (unreachable.length) throw new UserError(`cannot resume: no inventory names ${unreachable.join(', ')}; pass the roll's --inventory again`);
   log(`[upgrade/nodes] Resuming roll ${journal.id} to kubelet ${journal.target}: ${progress(journal)}`);
   await runLocked(session, flags, runRoll);
 }

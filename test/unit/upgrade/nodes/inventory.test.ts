@@ -56,7 +56,7 @@ describe('inventory', () => {
   });
 
   it('reaches the nodes the inventory names and the node bosun runs on, no other', () => {
-    const { kindOf, reach } = nodeReacher(parseInventory(`${HEADER}nodes:\n  - {name: w-1, local: {root: /srv/w-1}}\n`), 'here');
+    const { kindOf, reach, knows } = nodeReacher(parseInventory(`${HEADER}nodes:\n  - {name: w-1, local: {root: /srv/w-1}}\n`), 'here');
     expect(kindOf(node('w-1'))).toBe('local');
     expect(kindOf(node('here'))).toBe('local');
     expect(kindOf(node('elsewhere'))).toEqual({ missing: 'bosun runs on here, not on this node, and no --inventory names it (remote nodes come with SSH)' });
@@ -64,6 +64,7 @@ describe('inventory', () => {
     expect(reach('w-1')).toBe(reach('w-1'));
     expect(reach('here')).toMatchObject({ host: { root: '/', offline: false }, kubelet: { install: 'package' } });
     expect(() => reach('elsewhere')).toThrow('node elsewhere: the inventory does not name it');
+    expect([knows('w-1'), knows('here'), knows('elsewhere')]).toEqual([true, true, false]);
   });
 });
 
