@@ -44,3 +44,9 @@ export async function writeInventory(dir: string, state: SandboxState): Promise<
   await fs.rename(temp, paths.inventory);
   return paths.inventory;
 }
+
+/** Every node of the sandbox with a kubelet on its disk (what its Node reports comes from it), and the inventory. */
+export async function equipNodes(dir: string, state: SandboxState, kubelet: string): Promise<string> {
+  await Promise.all(state.nodes.map((n) => ensureNodeKubelet(sandboxPaths(dir).nodeRoot(n.name), kubelet)));
+  return writeInventory(dir, state);
+}

@@ -10,7 +10,7 @@ import { LocalHost } from '../host/local.js';
 import { generateCertificateKey } from '../tokens/certs-secret.js';
 import { emitYamlDocuments } from '../util/yaml.js';
 import { kubernetesArtifact, locateBinary } from './binaries.js';
-import { ensureNodeKubelet, writeInventory } from './inventory.js';
+import { equipNodes } from './inventory.js';
 import { createNode, inNetns, nodeNetwork } from './network.js';
 import { ensureAgent } from './node-agent.js';
 import { ADMIN_CONF, BOSUN_BIN, CONTROL_PLANE_NODE, sandboxPaths } from './paths.js';
@@ -126,7 +126,7 @@ export async function sandboxJoin(opts: JoinOptions): Promise<Timings> {
     const node: SandboxNode = { name, role: 'control-plane', simulated: false, network: nodeNetwork(state.network, name, nextNetworkIndex(state)) };
     state.nodes.push(node);
     await writeState(opts.dir, state);
-    await ensureNodeKubelet(paths.nodeRoot(name), kubelet);
+    await equipNodes(opts.dir, state, kubelet);
     await createNode(state.network, node.network!);
     state.processes.push(startRunner(opts.dir, node));
     await writeState(opts.dir, state);
@@ -147,9 +147,9 @@ export async function sandboxJoin(opts: JoinOptions): Promise<Timings> {
       const name = nextName(state, 'worker');
       state.nodes.push({ name, role: 'worker', simulated: true });
       names.push(name);
-      await ensureNodeKubelet(paths.nodeRoot(name), kubelet);
     }
     await writeState(opts.dir, state);
+    await equipNodes(opts.dir, state, kubelet);
     say(`joining ${names.length} simulated worker(s), ${opts.parallel || names.length} at a time: ${names.join(', ')}`);
     const cpuBefore = childrenCpuSeconds();
     const started = Date.now();
@@ -169,6 +169,6 @@ export async function sandboxJoin(opts: JoinOptions): Promise<Timings> {
   }
   await waitNodesReady(opts.dir, joined);
   say(`joined ${joined.length} node(s): ${joined.join(', ')}`);
-  say(`its nodes, as bosun reaches them: bosun upgrade nodes --inventory ${await writeInventory(opts.dir, state)}`);
+  say(`its nodes, as bosun reaches them: bosun upgrade nodes --inventory ${paths.inventory}`);
   return timings;
 }
