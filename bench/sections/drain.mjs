@@ -4,9 +4,10 @@
 // 2. a rolling upgrade of 200 workers × 20 pods with --max-unavailable 10% (`bosun upgrade nodes`) vs the same
 //    nodes drained and uncordoned one after another with kubectl: wall time and API requests per node.
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { parse } from 'yaml';
 import { BOSUN, table } from '../lib.mjs';
 
 const PAUSE = 'registry.k8s.io/pause:3.10';
@@ -58,7 +59,10 @@ async function sandbox(workers) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'bosun-bench-drain-'));
   const config = path.join(dir, 'cluster.yaml');
   await writeFile(config, CLUSTER_CONFIG);
-  await run(process.execPath, [BOSUN, 'sandbox', 'up', '--dir', dir, '--workers', String(workers), '--config', config]);
+  const up = await run(process.execPath, [BOSUN, 'sandbox', 'up', '--dir', dir, '--workers', String(workers), '--config', config]);
+  // How bosun reaches the sandbox's nodes: each one's root directory and kubelet binaries, as `up` printed it.
+  const inventory = /bosun upgrade nodes --inventory (\S+)/.exec(up.stdout)?.[1];
+  if (!inventory) throw new Error(`bosun sandbox up printed no inventory:\n${up.stdout.slice(-2000)}`);
   const state = JSON.parse(await readFile(path.join(dir, 'state.json'), 'utf8'));
   const kubeconfig = path.join(dir, 'nodes/control-plane/etc/kubernetes/admin.conf');
   const binDir = state.binDir ?? path.join(process.env.BOSUN_CACHE || path.join(os.homedir(), '.cache', 'bosun'), 'bin', 'kubernetes', state.kubernetesVersion);
@@ -70,6 +74,7 @@ async function sandbox(workers) {
     kubectl,
     kubectlBin,
     kubeconfig,
+    inventory,
     bosun,
     async apply(yaml) {
       const file = path.join(dir, `apply-${Math.random().toString(36).slice(2)}.yaml`);
@@ -153,12 +158,18 @@ async function drainPart() {
   }
 }
 
-/** Every node reports `version` as its kubelet's: the state after `upgrade apply`, before the nodes follow. */
+/**
+ * Every node gets kubelet `version` on its disk, as the sandbox's inventory says its kubelets are installed (a
+ * link to the cached binary), and reports it: the state after `upgrade apply`, before the nodes follow.
+ */
 async function setKubelets(sb, nodes, version) {
-  const patch = JSON.stringify({ status: { nodeInfo: { kubeletVersion: version } } });
-  for (let i = 0; i < nodes.length; i += 25) {
-    await Promise.all(nodes.slice(i, i + 25).map((n) => sb.kubectl('patch', 'node', n, '--subresource=status', '--type=merge', '-p', patch)));
+  const inventory = parse(await readFile(sb.inventory, 'utf8'));
+  for (const node of inventory.nodes.filter((n) => nodes.includes(n.name))) {
+    const link = path.join(node.local.root, 'usr/bin/kubelet');
+    await symlink(node.kubelet.from.replaceAll('{version}', version), `${link}.bench`);
+    await rename(`${link}.bench`, link);
   }
+  await sb.kubectl('wait', 'node', '--all', `--for=jsonpath={.status.nodeInfo.kubeletVersion}=${version}`, '--timeout=300s');
 }
 
 async function rollPart() {
@@ -177,7 +188,7 @@ async function rollPart() {
     await setKubelets(sb, nodes, 'v1.36.3');
     const journal = path.join(sb.dir, 'journal');
     // Through time(1), for bosun's own CPU seconds: on 2 cores, what bosun burns the API server cannot use.
-    const rollArgs = [BOSUN, 'upgrade', 'nodes', '--yes', '--max-unavailable', '10%', '--journal-dir', journal, '--kubeconfig', sb.kubeconfig];
+    const rollArgs = [BOSUN, 'upgrade', 'nodes', '--yes', '--max-unavailable', '10%', '--journal-dir', journal, '--kubeconfig', sb.kubeconfig, '--inventory', sb.inventory];
     const roll = await run('/usr/bin/time', ['-f', 'cpu %U %S', process.execPath, ...rollArgs], { allowFail: true });
     if (roll.code !== 0) throw new Error(`bosun upgrade nodes failed:\n${roll.stdout.slice(-3000)}\n${roll.stderr}`);
     const rollRequests = Number(/(\d+) API request\(s\) by this process/.exec(roll.stdout)?.[1]);

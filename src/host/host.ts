@@ -42,6 +42,11 @@ export interface Host {
   /** Bytes free for new files on the filesystem holding `nodePath` (or its nearest existing parent); undefined if unknown. */
   freeSpace(nodePath: string): Promise<number | undefined>;
   exec(cmd: string, args: string[], opts?: ExecOptions): Promise<ExecResult>;
+  /**
+   * Points `nodePath` at `target`, a path of the machine bosun runs on, replacing what was there at once. Only a
+   * Host whose node files live on this machine can (a local one); others copy instead.
+   */
+  symlink?(target: string, nodePath: string): Promise<void>;
   service(name: string): ServiceControl;
 }
 

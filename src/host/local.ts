@@ -45,6 +45,15 @@ export class LocalHost implements Host {
     await fs.rename(temp, target);
   }
 
+  async symlink(target: string, nodePath: string): Promise<void> {
+    const link = this.resolve(nodePath);
+    await fs.mkdir(path.dirname(link), { recursive: true, mode: 0o755 });
+    const temp = `${link}.${randomBytes(6).toString('hex')}.tmp`;
+    await fs.symlink(target, temp);
+    // rename() replaces the old link or file in one step: a reader sees the old binary or the new one.
+    await fs.rename(temp, link);
+  }
+
   async mkdir(nodePath: string, mode = 0o755): Promise<void> {
     await fs.mkdir(this.resolve(nodePath), { recursive: true, mode });
   }

@@ -94,3 +94,17 @@ export const localMachineFacts: MachineFacts = {
   interfaces: () => os.networkInterfaces(),
   environment: () => process.env,
 };
+
+/**
+ * When a process started (clock ticks since boot, field 22 of /proc/<pid>/stat), or undefined when it does not
+ * run: with the pid it names one process for good, where a pid alone may have been reused.
+ */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    // Fields after the command name (which may hold spaces) start at ") "; starttime is field 22.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(') ') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}

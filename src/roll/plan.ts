@@ -8,7 +8,8 @@ import { CONTROL_PLANE_LABEL, OS_LABEL, ZONE_LABEL } from '../kube/labels.js';
 import type { Node } from '../kube/workloads.js';
 import { nodeSteps, type NodeOS, type StepName } from './steps.js';
 
-export type ExecutorKind = 'local' | 'sandbox';
+/** How a node is reached: `local` (this machine, or its files under a root directory); SSH comes next. */
+export type ExecutorKind = 'local';
 export type Order = 'name' | 'zone';
 
 /** `--max-unavailable`: a node count or a percentage of the workers. */

@@ -20,9 +20,11 @@ import {
   type RollJournal,
 } from './journal/journal.js';
 import type { JournalStore } from './journal/store.js';
-import type { NodeExecutor } from './executors.js';
+import type { EventSink } from '../workflow/events.js';
 import { waitHealthy } from './gate.js';
+import { runNodeSideStep, type NodeSideWork, type ReachedNode } from './nodes.js';
 import { sameVersion } from './plan.js';
+import { batchPath, RollEvents, stepPath } from './progress.js';
 import { isNodeSideStep, type StepName } from './steps.js';
 
 /** Set on a Node with its cordon, so anyone can see which roll cordoned it (and `--abort` can give it back). */
@@ -31,8 +33,12 @@ export const CORDONED_BY_ANNOTATION = 'upgrade.bosun.io/cordoned-by-roll';
 export interface RollContext {
   cluster: Cluster;
   store: JournalStore;
-  executor(node: NodeRecord): NodeExecutor;
-  log(line: string): void;
+  /** How a node of the journal is reached (its Host door, its kubelet install). */
+  reach(node: NodeRecord): ReachedNode;
+  /** What the node-side steps do, given by the command. */
+  work: NodeSideWork;
+  /** Where the roll's progress goes, as typed events. */
+  events: EventSink;
   /** Aborts the run (the lock was lost). */
   signal: AbortSignal;
   evictionConcurrency?: number;
@@ -41,7 +47,7 @@ export interface RollContext {
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** Stops the roll as failed, journaled, with a message that says what to do next. */
-async function stopFailed(ctx: RollContext, message: string): Promise<never> {
+async function stopFailed(ctx: Pick<RollContext, 'store'>, message: string): Promise<never> {
   const j = ctx.store.journal;
   j.state = 'failed';
   j.message = message;
@@ -53,18 +59,20 @@ class Roll {
   private readonly j: RollJournal;
   private readonly nodes: Informer<Node>;
   private readonly drainer: Drainer;
+  private readonly events: RollEvents;
   private evicted = 0;
   /** The pods the last health gate listed: the next batch's preflight starts from them. */
   private gatePods?: Pod[];
 
   constructor(private readonly ctx: RollContext) {
     this.j = ctx.store.journal;
+    this.events = new RollEvents(ctx.events);
     this.nodes = new Informer<Node>(ctx.cluster, 'v1', 'Node');
     this.drainer = new Drainer(ctx.cluster, this.j.settings.drain, {
       out: (line) => {
         if (line.startsWith('pod/')) this.evicted++;
       },
-      err: (line) => ctx.log(`[upgrade/nodes] ${line}`),
+      err: (line) => this.events.log(`[upgrade/nodes] ${line}`),
     }, ctx.evictionConcurrency);
   }
 
@@ -85,24 +93,10 @@ class Roll {
       if (batch.gate.state === 'done') continue;
       await ctx.store.sync();
       if (j.abortRequestedAt) return this.abort();
-      const pending = batch.nodes.filter((name) => !nodeDone(j.nodes[name]));
       const label = `batch ${index + 1}/${j.batches.length}`;
-      if (pending.length) {
-        ctx.log(`[upgrade/nodes] ${label}: ${pending.join(', ')}`);
-        await this.preflight(pending, label);
-        // Every node of the batch is cordoned before any is drained, so no evicted pod lands on a batch mate.
-        const cordoned = await Promise.allSettled(pending.map((name) => this.runNode(j.nodes[name], 'cordon')));
-        const results = await Promise.allSettled(pending.map((name, i) => {
-          const cordon = cordoned[i];
-          return cordon.status === 'rejected' ? Promise.reject(cordon.reason) : this.runNode(j.nodes[name]);
-        }));
-        const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [this.describeFailure(pending[i], r.reason)] : []));
-        if (failed.length) return stopFailed(ctx, `the node roll stopped in ${label}:\n  ${failed.join('\n  ')}`);
-      }
-      if (j.abortRequestedAt) return this.abort();
-      await this.gate(index, label);
+      if (!(await this.events.unit(batchPath(index), () => this.runBatch(index, label), label))) return this.abort();
       if (j.settings.pauseBetweenSeconds > 0 && index < j.batches.length - 1) {
-        ctx.log(`[upgrade/nodes] pausing ${j.settings.pauseBetweenSeconds}s before the next batch`);
+        this.events.log(`[upgrade/nodes] pausing ${j.settings.pauseBetweenSeconds}s before the next batch`);
         await ctx.store.pause(j.settings.pauseBetweenSeconds * 1000, ctx.signal);
         this.gatePods = undefined;
       }
@@ -110,7 +104,28 @@ class Roll {
     j.state = 'done';
     j.message = `${Object.keys(j.nodes).length} node(s) run kubelet ${j.target}`;
     await ctx.store.commit();
-    ctx.log(`[upgrade/nodes] done: ${progress(j)}; ${this.evicted} pod(s) evicted`);
+    this.events.log(`[upgrade/nodes] done: ${progress(j)}; ${this.evicted} pod(s) evicted`);
+  }
+
+  /** A batch's nodes, then the health gate; false when an abort was asked for meanwhile (no gate then). */
+  private async runBatch(index: number, label: string): Promise<boolean> {
+    const { j, ctx } = this;
+    const pending = j.batches[index].nodes.filter((name) => !nodeDone(j.nodes[name]));
+    if (pending.length) {
+      this.events.log(`[upgrade/nodes] ${label}: ${pending.join(', ')}`, batchPath(index));
+      await this.preflight(pending, label);
+      // Every node of the batch is cordoned before any is drained, so no evicted pod lands on a batch mate.
+      const cordoned = await Promise.allSettled(pending.map((name) => this.runNode(j.nodes[name], 'cordon')));
+      const results = await Promise.allSettled(pending.map((name, i) => {
+        const cordon = cordoned[i];
+        return cordon.status === 'rejected' ? Promise.reject(cordon.reason) : this.runNode(j.nodes[name]);
+      }));
+      const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [this.describeFailure(pending[i], r.reason)] : []));
+      if (failed.length) return stopFailed(ctx, `the node roll stopped in ${label}:\n  ${failed.join('\n  ')}`);
+    }
+    if (j.abortRequestedAt) return false;
+    await this.gate(index, label);
+    return true;
   }
 
   /** A node whose drain did not finish stays cordoned: say so. */
@@ -145,7 +160,7 @@ class Roll {
       options: this.j.settings.drain,
       now: Date.now(),
     });
-    if (!plan.capacity.fits) this.ctx.log(`[upgrade/nodes] warning: ${label}: ${plan.capacity.summary}`);
+    if (!plan.capacity.fits) this.events.log(`[upgrade/nodes] warning: ${label}: ${plan.capacity.summary}`);
     if (plan.blockers.length) {
       await stopFailed(this.ctx, `the node roll stopped before ${label} (nothing of it was cordoned): its drains cannot finish:\n  ${plan.blockers.join('\n  ')}`);
     }
@@ -165,7 +180,7 @@ class Roll {
       startStep(step);
       await this.ctx.store.commit();
       try {
-        await this.runStep(step.name, record);
+        await this.events.unit(stepPath(record.name, step.name), () => this.runStep(step.name, record));
       } catch (err) {
         finishStep(step, errorText(err));
         await this.ctx.store.commit();
@@ -175,7 +190,7 @@ class Roll {
       await this.ctx.store.commit();
       if (step.name === last) return;
     }
-    this.ctx.log(`[upgrade/nodes] ${record.name}: upgraded to kubelet ${this.j.target}`);
+    this.events.log(`[upgrade/nodes] ${record.name}: upgraded to kubelet ${this.j.target}`, `node/${record.name}`);
   }
 
   private node(name: string): Node {
@@ -187,10 +202,11 @@ class Roll {
   private async runStep(step: StepName, record: NodeRecord): Promise<void> {
     const { ctx, j } = this;
     const name = record.name;
+    const path = stepPath(name, step);
     if (step === 'cordon' || step === 'uncordon') {
       const cordon = step === 'cordon';
       if (!record.cordonedByRoll) {
-        if (cordon) ctx.log(`[upgrade/nodes] ${name}: was cordoned before the roll; it stays cordoned afterwards`);
+        if (cordon) this.events.log(`[upgrade/nodes] ${name}: was cordoned before the roll; it stays cordoned afterwards`, path);
         return;
       }
       await setUnschedulable(ctx.cluster, this.node(name), cordon, { [CORDONED_BY_ANNOTATION]: cordon ? j.id : null });
@@ -198,11 +214,12 @@ class Roll {
     }
     if (step === 'drain') {
       await this.drainer.drain(name, ctx.signal);
-      return ctx.log(`[upgrade/nodes] ${name}: drained`);
+      return this.events.log(`[upgrade/nodes] ${name}: drained`, path);
     }
-    if (step === 'wait-ready') return this.waitReady(name);
+    if (step === 'wait-ready') return this.events.wait(path, `node ${name} Ready with kubelet ${j.target}`, () => this.waitReady(name));
     if (isNodeSideStep(step)) {
-      return ctx.executor(record).run(step, { node: name, target: j.target, cluster: ctx.cluster, log: ctx.log });
+      const node = ctx.reach(record);
+      await runNodeSideStep(ctx.work, step, { node, target: j.target, cluster: ctx.cluster, path, events: ctx.events, signal: ctx.signal });
     }
   }
 
@@ -227,15 +244,17 @@ class Roll {
     const gate = j.batches[index].gate;
     startStep(gate);
     await ctx.store.commit();
+    const path = `${batchPath(index)}/health-gate`;
     try {
-      this.gatePods = await waitHealthy(ctx.cluster, this.nodes, j.baseline, j.settings.healthTimeoutSeconds * 1000, ctx.log, ctx.signal);
+      this.gatePods = await this.events.wait(path, 'every node Ready and no new failing pod', () =>
+        waitHealthy(ctx.cluster, this.nodes, j.baseline, j.settings.healthTimeoutSeconds * 1000, (line) => this.events.log(line, path), ctx.signal));
     } catch (err) {
       finishStep(gate, errorText(err));
       return stopFailed(ctx, `the health gate after ${label} failed: ${errorText(err)}`);
     }
     finishStep(gate);
     await ctx.store.commit();
-    ctx.log(`[upgrade/nodes] ${label} done, cluster healthy: ${progress(j)}`);
+    this.events.log(`[upgrade/nodes] ${label} done, cluster healthy: ${progress(j)}`, batchPath(index));
   }
 
   /** `--abort`: no new nodes; what the roll cordoned and did not release is uncordoned. */
@@ -254,7 +273,7 @@ class Roll {
     j.state = 'aborted';
     j.message = `aborted at ${j.abortRequestedAt}: ${progress(j)}${released.length ? `; uncordoned ${released.join(', ')}` : ''}`;
     await ctx.store.commit();
-    ctx.log(`[upgrade/nodes] ${j.message}`);
+    this.events.log(`[upgrade/nodes] ${j.message}`);
   }
 }
 

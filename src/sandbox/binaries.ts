@@ -90,15 +90,15 @@ async function kubernetesLdflags(moduleDir: string, version: string): Promise<st
 
 const BUILD_FLAGS = ['build', '-trimpath', '-tags', 'selinux,notest,grpcnotrace'];
 
-/** Builds one artifact into `out` with go build from its wrapper module. */
-async function buildInto(a: Artifact, out: string, onLine: (line: string) => void): Promise<void> {
+/** Builds `names` of one artifact (a Kubernetes release: any of its commands; others: all) into `out`. */
+async function buildInto(a: Artifact, names: readonly string[], out: string, onLine: (line: string) => void): Promise<void> {
   const go = (args: string[], cwd: string) => run('go', args, { cwd, env: GO_ENV, onLine });
   if (a.component === 'kubernetes') {
     const moduleDir = await kubernetesModule(a.version, onLine);
-    onLine(`go build ${a.binaries.join(' ')} (module ${moduleDir})`);
-    // One invocation for all five: they share most packages, so the compile work is done once.
+    onLine(`go build ${names.join(' ')} (module ${moduleDir})`);
+    // One invocation for all of them: they share most packages, so the compile work is done once.
     await go([...BUILD_FLAGS, '-ldflags', await kubernetesLdflags(moduleDir, a.version), '-o', `${out}/`,
-      ...a.binaries.map((b) => `k8s.io/kubernetes/cmd/${b}`)], moduleDir);
+      ...names.map((b) => `k8s.io/kubernetes/cmd/${b}`)], moduleDir);
   } else if (a.component === 'etcd') {
     const moduleDir = path.join(PACKAGE_GO_DIR, 'etcd', a.version);
     onLine(`go build etcd (module ${moduleDir})`);
@@ -113,7 +113,7 @@ async function buildInto(a: Artifact, out: string, onLine: (line: string) => voi
       await fs.copyFile(path.join(source.Dir, 'kustomize', 'stage', file), path.join(out, 'stages', file));
     }
   }
-  for (const name of a.binaries) {
+  for (const name of names) {
     const reported = await reportedVersion(path.join(out, name), name);
     if (reported !== a.version) throw new Error(`built ${name} reports version ${reported ?? '(none)'}, expected ${a.version}`);
   }
@@ -137,10 +137,11 @@ async function removeAbandoned(parent: string): Promise<void> {
 }
 
 /**
- * Builds an artifact into the cache: into a temp dir beside the entry, then renamed, so a killed
- * build never leaves a half binary where a complete one is expected.
+ * Builds an artifact (or the binaries of it a cache entry lacks) into the cache: into a temp dir beside the
+ * entry, then renamed (the whole entry, or each binary into the existing one), so a killed build never leaves a
+ * half binary where a complete one is expected.
  */
-export async function buildArtifact(a: Artifact, onLine: (line: string) => void): Promise<string> {
+export async function buildArtifact(a: Artifact, onLine: (line: string) => void, names: readonly string[] = a.binaries): Promise<string> {
   const target = artifactDir(a);
   await fs.mkdir(path.dirname(target), { recursive: true });
   await removeAbandoned(path.dirname(target));
@@ -148,12 +149,17 @@ export async function buildArtifact(a: Artifact, onLine: (line: string) => void)
   await fs.rm(temp, { recursive: true, force: true });
   await fs.mkdir(temp);
   try {
-    await buildInto(a, temp, onLine);
-    await fs.rename(temp, target);
+    await buildInto(a, names, temp, onLine);
+    if (existsSync(target)) {
+      for (const name of names) await fs.rename(path.join(temp, name), path.join(target, name));
+      await fs.rm(temp, { recursive: true, force: true });
+    } else {
+      await fs.rename(temp, target);
+    }
   } catch (err) {
     await fs.rm(temp, { recursive: true, force: true });
-    // The rename fails when another bosun finished the same entry first: use that one.
-    if (!existsSync(target)) throw err;
+    // The rename fails when another bosun finished the same binaries first: use those.
+    if (!names.every((name) => existsSync(path.join(target, name)))) throw err;
   }
   return target;
 }
@@ -170,8 +176,9 @@ async function provide(a: Artifact, binDir: string | undefined, onLine: (line: s
   const started = Date.now();
   const located = await Promise.all(a.binaries.map((name) => locateBinary(a, name, binDir)));
   let how: ProvidedArtifact['how'] = located.every((p) => p?.startsWith(artifactDir(a))) ? 'cached' : 'found';
-  if (located.some((p) => p === undefined)) {
-    await buildArtifact(a, onLine);
+  const missing = a.binaries.filter((_, i) => located[i] === undefined);
+  if (missing.length) {
+    await buildArtifact(a, onLine, missing);
     how = 'built';
   }
   const paths = Object.fromEntries(a.binaries.map((name, i) => [name, located[i] ?? path.join(artifactDir(a), name)]));

@@ -60,7 +60,7 @@ export function registerSandbox(program: Command): void {
     .description('Run a real control plane on this machine: built binaries, one network namespace per node, simulated workers');
   sandbox
     .command('binaries')
-    .description('Provide kube-apiserver, kube-controller-manager, kube-scheduler, kubeadm, kubectl, etcd and kwok (built once with go, then cached)')
+    .description('Provide kube-apiserver, kube-controller-manager, kube-scheduler, kubeadm, kubectl, kubelet, etcd and kwok (built once with go, then cached)')
     .option('--version <version>', 'Kubernetes release (v1.X.Y), or "all" for every pinned release')
     .option('--bin-dir <dir>', 'use binaries from this directory when they report the right version')
     .option('--timings', 'print how long each step took, as JSON')

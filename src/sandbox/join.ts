@@ -4,16 +4,17 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { connectCluster } from '../cluster/connect.js';
-import { KUBECONFIG_FILES, KUBERNETES_DIR } from '../kube/paths.js';
 import { UserError } from '../errors.js';
 import { LocalHost } from '../host/local.js';
 import { generateCertificateKey } from '../tokens/certs-secret.js';
 import { emitYamlDocuments, parseYamlDocuments } from '../util/yaml.js';
+import { kubernetesArtifact, locateBinary } from './binaries.js';
+import { equipNodes } from './inventory.js';
 import { createNode, inNetns, nodeNetwork } from './network.js';
 import { ensureAgent } from './node-agent.js';
-import { BOSUN_BIN, sandboxPaths } from './paths.js';
+import { ADMIN_CONF, BOSUN_BIN, CONTROL_PLANE_NODE, sandboxPaths } from './paths.js';
 import { requireState, writeState, type SandboxNode, type SandboxState } from './state.js';
-import { CONTROL_PLANE_NODE, startRunner, type Timings } from './up.js';
+import { startRunner, type Timings } from './up.js';
 
 export interface JoinOptions {
   dir: string;
@@ -23,7 +24,6 @@ export interface JoinOptions {
   parallel?: number;
 }
 
-const ADMIN_CONF = `${KUBERNETES_DIR}/${KUBECONFIG_FILES.admin}`;
 const READY_TIMEOUT_MS = 5 * 60_000;
 /** Simulated workers have no kubelet on this machine: port 10250 is not theirs to check (and 50 joins checking it at once would race). */
 const SIMULATED_IGNORED_CHECKS = 'Port-10250';
@@ -106,6 +106,8 @@ export async function sandboxJoin(opts: JoinOptions): Promise<Timings> {
   const admin = path.join(cpRoot, ADMIN_CONF);
   if (!existsSync(admin)) throw new UserError(`${admin} is missing: the sandbox's control plane was not initialized (bosun sandbox up)`);
   await ensureAgent(opts.dir, state);
+  const kubelet = await locateBinary(kubernetesArtifact(state.kubernetesVersion), 'kubelet', state.binDir);
+  if (!kubelet) throw new UserError(`kubelet ${state.kubernetesVersion} is not built: run "bosun sandbox binaries --version ${state.kubernetesVersion}"`);
   const timings: Timings = {};
   const joined: string[] = [];
 
@@ -123,6 +125,7 @@ export async function sandboxJoin(opts: JoinOptions): Promise<Timings> {
     const node: SandboxNode = { name, role: 'control-plane', simulated: false, network: nodeNetwork(state.network, name, nextNetworkIndex(state)) };
     state.nodes.push(node);
     await writeState(opts.dir, state);
+    await equipNodes(opts.dir, state, kubelet);
     await createNode(state.network, node.network!);
     state.processes.push(startRunner(opts.dir, node));
     await writeState(opts.dir, state);
@@ -145,6 +148,7 @@ export async function sandboxJoin(opts: JoinOptions): Promise<Timings> {
       names.push(name);
     }
     await writeState(opts.dir, state);
+    await equipNodes(opts.dir, state, kubelet);
     say(`joining ${names.length} simulated worker(s), ${opts.parallel || names.length} at a time: ${names.join(', ')}`);
     const cpuBefore = childrenCpuSeconds();
     const started = Date.now();
@@ -164,5 +168,6 @@ export async function sandboxJoin(opts: JoinOptions): Promise<Timings> {
   }
   await waitNodesReady(opts.dir, joined);
   say(`joined ${joined.length} node(s): ${joined.join(', ')}`);
+  say(`its nodes, as bosun reaches them: bosun upgrade nodes --inventory ${paths.inventory}`);
   return timings;
 }

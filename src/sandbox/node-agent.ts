@@ -10,14 +10,16 @@ import { LocalHost } from '../host/local.js';
 import { readKubeconfigTarget } from '../kubeconfig/kubeconfig.js';
 import { x509 } from '../pki/x509.js';
 import { emitYaml } from '../util/yaml.js';
+import { KubeletVersionReporter } from './kubelet-version.js';
 import { registeredNode } from './mirror.js';
 import { BOSUN_BIN, sandboxPaths } from './paths.js';
 import { isRunning, startDetached } from './processes.js';
 import { readState, writeState, type SandboxState } from './state.js';
 
 /**
- * The kubelet's part of the TLS bootstrap for every node of a sandbox: when `bosun join` has written a node's
- * bootstrap-kubelet.conf, the agent posts the node's client CSR with those credentials, waits for the real
+ * The sandbox's node agent plays the kubelet's part for what a node reports: its kubelet version (see
+ * KubeletVersionReporter) and, here, the TLS bootstrap for every node of a sandbox: when `bosun join` has written
+ * a node's bootstrap-kubelet.conf, the agent posts the node's client CSR with those credentials, waits for the real
  * controller-manager to approve and sign it, and writes the certificate and kubelet.conf as the kubelet does. A node
  * without a runner (a simulated worker) then gets its Node registered under that identity, for kwok to keep Ready;
  * a node with a runner registers itself.
@@ -173,13 +175,16 @@ export class NodeAgent {
 export async function runAgent(dir: string): Promise<void> {
   const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
   const agent = new NodeAgent(dir, log);
+  const versions = new KubeletVersionReporter(dir, log);
   agent.start();
+  versions.start();
   log(`node agent for ${sandboxPaths(dir).root} started (pid ${process.pid})`);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
   });
   agent.stop();
+  versions.stop();
   log('node agent stopped');
 }
 

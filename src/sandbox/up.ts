@@ -5,7 +5,6 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectCluster } from '../cluster/connect.js';
 import type { Cluster } from '../cluster/cluster.js';
-import { KUBECONFIG_FILES, KUBERNETES_DIR } from '../kube/paths.js';
 import { UserError } from '../errors.js';
 import { LocalHost } from '../host/local.js';
 import { DEFAULT_KUBERNETES_VERSION } from '../versions/pinned.js';
@@ -15,8 +14,9 @@ import { provideBinaries } from './binaries.js';
 import { configVersion, SANDBOX_POD_SUBNET, sandboxInitConfig } from './init-config.js';
 import { assembleStages, kwokArgs, registerSimulatedNodes } from './kwok.js';
 import { claimNetwork, createBridge, createNode, inNetns, nodeNetwork } from './network.js';
+import { equipNodes } from './inventory.js';
 import { ensureAgent } from './node-agent.js';
-import { BOSUN_BIN, sandboxPaths } from './paths.js';
+import { ADMIN_CONF, BOSUN_BIN, CONTROL_PLANE_NODE, sandboxPaths } from './paths.js';
 import { isRunning, startDetached } from './processes.js';
 import { readState, writeJsonAtomic, writeState, type SandboxNode, type SandboxState } from './state.js';
 import { parseKubernetesVersion } from './wrapper.js';
@@ -29,8 +29,6 @@ export interface UpOptions {
   binDir?: string;
 }
 
-export const CONTROL_PLANE_NODE = 'control-plane';
-const ADMIN_CONF = `${KUBERNETES_DIR}/${KUBECONFIG_FILES.admin}`;
 const READY_TIMEOUT_MS = 5 * 60_000;
 
 /** Seconds per step, for `--timings` and `npm run bench`. */
@@ -112,6 +110,24 @@ export function startRunner(dir: string, node: SandboxNode) {
   return startDetached(`runner/${node.name}`, argv, path.join(paths.logs(node.name), 'runner.log'));
 }
 
+/** The --config text, what an earlier `up` left, and the version to run; refuses a running sandbox or another version. */
+async function startingPoint(opts: UpOptions) {
+  const root = sandboxPaths(opts.dir).root;
+  const configText = opts.config ? await fs.readFile(opts.config, 'utf8').catch((err: Error) => {
+    throw new UserError(`--config ${opts.config}: ${err.message}`);
+  }) : undefined;
+  const previous = await readState(opts.dir);
+  const version = opts.version ?? previous?.kubernetesVersion ?? (configText && configVersion(opts.config!, configText)) ?? DEFAULT_KUBERNETES_VERSION;
+  parseKubernetesVersion(version);
+  if (previous?.processes.some(isRunning)) {
+    throw new UserError(`a sandbox is already running in ${root} (bosun sandbox status / bosun sandbox down --dir ${opts.dir})`);
+  }
+  if (previous && previous.kubernetesVersion !== version) {
+    throw new UserError(`--version ${version}: the sandbox in ${root} runs ${previous.kubernetesVersion}; bosun sandbox down --purge first`);
+  }
+  return { configText, previous, version };
+}
+
 /**
  * `bosun sandbox up`: binaries, the node network, the static-pod runner, the real `bosun init`, kwok and
  * simulated workers. A sandbox that was stopped with `down` (files kept) is started again without init.
@@ -122,18 +138,7 @@ export async function up(opts: UpOptions): Promise<Timings> {
   const timings: Timings = {};
   const time = timer(timings);
   const started = Date.now();
-  const configText = opts.config ? await fs.readFile(opts.config, 'utf8').catch((err: Error) => {
-    throw new UserError(`--config ${opts.config}: ${err.message}`);
-  }) : undefined;
-  const previous = await readState(opts.dir);
-  const version = opts.version ?? previous?.kubernetesVersion ?? (configText && configVersion(opts.config!, configText)) ?? DEFAULT_KUBERNETES_VERSION;
-  parseKubernetesVersion(version);
-  if (previous?.processes.some(isRunning)) {
-    throw new UserError(`a sandbox is already running in ${paths.root} (bosun sandbox status / bosun sandbox down --dir ${opts.dir})`);
-  }
-  if (previous && previous.kubernetesVersion !== version) {
-    throw new UserError(`--version ${version}: the sandbox in ${paths.root} runs ${previous.kubernetesVersion}; bosun sandbox down --purge first`);
-  }
+  const { configText, previous, version } = await startingPoint(opts);
 
   const provided = await time('binaries', () => provideBinaries([version], opts.binDir));
   const binary = (name: string) => provided.flatMap((p) => Object.entries(p.paths)).find(([n]) => n === name)![1];
@@ -167,7 +172,7 @@ export async function up(opts: UpOptions): Promise<Timings> {
   say(`node ${cp.name}: network namespace ${cp.network!.netns}, address ${cp.network!.address}`);
 
   const rootfs = paths.nodeRoot(cp.name);
-  await fs.mkdir(rootfs, { recursive: true });
+  const inventory = await equipNodes(opts.dir, state, binary('kubelet'));
   await record(startRunner(opts.dir, cp));
   say(`node ${cp.name}: static-pod runner started (logs in ${paths.logs(cp.name)})`);
 
@@ -201,7 +206,8 @@ export async function up(opts: UpOptions): Promise<Timings> {
 
   const kubeconfig = host.resolve(ADMIN_CONF);
   say(`the control plane is ready: ${state.nodes.length} node(s) (${state.nodes.map((n) => n.name).join(', ')})`);
-  process.stdout.write(`\nTo use it:\n\n  export KUBECONFIG=${kubeconfig}\n  ${binary('kubectl')} get nodes\n\n` +
+  process.stdout.write(`\nTo use it:\n\n  export KUBECONFIG=${kubeconfig}\n  ${binary('kubectl')} get nodes\n` +
+    `  bosun upgrade nodes --inventory ${inventory}    # its nodes, as bosun reaches them\n\n` +
     `Stop it with "bosun sandbox down${opts.dir === '.sandbox' ? '' : ` --dir ${opts.dir}`}" (add --purge to delete its files).\n`);
   return timings;
 }

@@ -8,8 +8,11 @@ import { cacheRoot, PACKAGE_GO_DIR } from './paths.js';
 /** Environment for every go command: never download a toolchain, build static binaries. */
 export const GO_ENV = { GOTOOLCHAIN: 'local', CGO_ENABLED: '0' };
 
-/** The five Kubernetes commands the sandbox needs, as Go packages. */
-export const KUBERNETES_COMMANDS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubeadm', 'kubectl'] as const;
+/**
+ * The Kubernetes commands the sandbox needs, as Go packages: the control plane's, kubeadm and kubectl, and the
+ * kubelet whose binary on a node's disk tells what that node reports.
+ */
+export const KUBERNETES_COMMANDS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubeadm', 'kubectl', 'kubelet'] as const;
 
 const TOOLS_GO = `//go:build tools
 
@@ -35,13 +38,23 @@ interface GoModJson {
   Require?: Array<{ Path: string; Version: string }>;
 }
 
-/** The wrapper module directory for a version: the one shipped in `go/`, or one generated into the cache. */
+/**
+ * The wrapper module directory for a version: the one shipped in `go/`, or one generated into the cache (again
+ * when it was generated for fewer commands than the sandbox now builds).
+ */
 export async function kubernetesModule(version: string, onLine?: (line: string) => void): Promise<string> {
   const shipped = path.join(PACKAGE_GO_DIR, 'kubernetes', version);
   if (existsSync(path.join(shipped, 'go.mod'))) return shipped;
   const generated = path.join(cacheRoot(), 'go', 'kubernetes', version);
-  if (existsSync(path.join(generated, 'go.mod'))) return generated;
-  await generateKubernetesWrapper(version, generated, onLine);
+  const tools = await fs.readFile(path.join(generated, 'tools.go'), 'utf8').catch(() => undefined);
+  if (tools === TOOLS_GO && existsSync(path.join(generated, 'go.mod'))) return generated;
+  const fresh = `${generated}.new-${randomBytes(4).toString('hex')}`;
+  await generateKubernetesWrapper(version, fresh, onLine);
+  // The old module moves aside first: a rename does not replace a directory that has files.
+  const old = `${generated}.old-${randomBytes(4).toString('hex')}`;
+  if (existsSync(generated)) await fs.rename(generated, old);
+  await fs.rename(fresh, generated);
+  await fs.rm(old, { recursive: true, force: true });
   return generated;
 }
 

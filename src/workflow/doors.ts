@@ -75,15 +75,16 @@ export interface DoorFlags {
 /** How often a wait looks again: reading a file or asking an API is cheap, and a run should end soon after. */
 const POLL_MS = 100;
 
-const clock: Clock = { now: () => new Date() };
+/** The machine's own time. */
+export const systemClock: Clock = { now: () => new Date() };
 
 const pollingWaiter: Waiter = {
   async until(what, timeoutMs, check) {
-    const deadline = clock.now().getTime() + timeoutMs;
+    const deadline = systemClock.now().getTime() + timeoutMs;
     for (;;) {
       const seen = await check();
       if (seen === true) return;
-      if (clock.now().getTime() >= deadline) throw new UserError(`timed out after ${formatDuration(BigInt(timeoutMs) * 1_000_000n)} waiting for ${what}: ${seen}`);
+      if (systemClock.now().getTime() >= deadline) throw new UserError(`timed out after ${formatDuration(BigInt(timeoutMs) * 1_000_000n)} waiting for ${what}: ${seen}`);
       await sleep(POLL_MS);
     }
   },
@@ -111,7 +112,7 @@ function liveDoors(host: Host, source: DoorFlags['kubeconfig']): Doors {
     clusterOver: (transport) => new KubeCluster(transport),
     etcd: (endpoints, tls) => new EtcdClient(endpoints, tls),
     waiter: pollingWaiter,
-    clock,
+    clock: systemClock,
   };
 }
 
@@ -129,7 +130,7 @@ function recordingDoors(node: Host, source: DoorFlags['kubeconfig']): Doors {
     clusterOver: (transport) => new RecordingCluster(new KubeCluster(transport), recorded.cluster),
     etcd: (endpoints, tls) => new RecordingEtcd(new EtcdClient(endpoints, tls), recorded.etcd),
     waiter: dryRunWaiter,
-    clock,
+    clock: systemClock,
     recorded,
   };
 }

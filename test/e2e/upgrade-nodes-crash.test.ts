@@ -13,7 +13,7 @@ import type { Cluster, KubeObject } from '../../src/cluster/cluster.js';
 import { clusterFromKubeconfig } from '../../src/cluster/connect.js';
 import type { Node } from '../../src/kube/workloads.js';
 import type { RollJournal } from '../../src/roll/journal/journal.js';
-import { BOSUN, bosun, type Sandbox, startSandbox } from '../support/sandbox.js';
+import { BOSUN, bosun, installKubelet, type Sandbox, startSandbox } from '../support/sandbox.js';
 
 const OLD = 'v1.36.3';
 const NEW = 'v1.37.1';
@@ -26,7 +26,7 @@ let sandbox: Sandbox;
 let cluster: Cluster;
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'bosun-roll-crash-'));
 const journalDir = path.join(scratch, 'journal');
-const rollArgs = () => ['upgrade', 'nodes', '--kubeconfig', sandbox.kubeconfig, '--journal-dir', journalDir, '--max-unavailable', '2'];
+const rollArgs = () => ['upgrade', 'nodes', '--kubeconfig', sandbox.kubeconfig, '--inventory', sandbox.inventory, '--journal-dir', journalDir, '--max-unavailable', '2'];
 
 /** mulberry32: the kill points are random, and reproducible from CRASH_SEED. */
 function random(seed: number): () => number {
@@ -97,10 +97,10 @@ function rollAndKill(revision: number): Promise<{ killed: boolean; code: number 
   return exited.then((code) => ({ killed, code, output }));
 }
 
+/** Puts kubelet `version` on every node's disk; their Nodes then report it. */
 async function setKubelet(version: string): Promise<void> {
   const nodes = await cluster.list<Node>('v1', 'Node');
-  await Promise.all(nodes.map((n) =>
-    cluster.patch({ apiVersion: 'v1', kind: 'Node', name: n.metadata.name }, { status: { nodeInfo: { kubeletVersion: version } } }, { subresource: 'status' })));
+  await installKubelet(sandbox, cluster, version, nodes.map((n) => n.metadata.name));
 }
 
 describe(`bosun upgrade nodes killed at random points (seed ${SEED})`, () => {

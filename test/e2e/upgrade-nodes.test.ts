@@ -3,7 +3,7 @@
  * Deployments, a StatefulSet, DaemonSets and PodDisruptionBudgets rolled to the new kubelet while a watcher
  * records every budget; then the ways a roll stops: a drain that cannot start, one that cannot finish, --abort.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,9 @@ import type { Cluster, KubeObject } from '../../src/cluster/cluster.js';
 import { clusterFromKubeconfig } from '../../src/cluster/connect.js';
 import type { Node, Pod, PodDisruptionBudget } from '../../src/kube/workloads.js';
 import type { RollJournal } from '../../src/roll/journal/journal.js';
-import { bosun, runCommand, BOSUN, type Sandbox, startSandbox } from '../support/sandbox.js';
+import { artifactDir, kubernetesArtifact } from '../../src/sandbox/binaries.js';
+import { parseYaml } from '../../src/util/yaml.js';
+import { bosun, installKubelet, nodeRoot, runCommand, BOSUN, type Sandbox, startSandbox } from '../support/sandbox.js';
 
 const WORKERS = 20;
 const OLD = 'v1.36.3';
@@ -56,13 +58,11 @@ spec:
     spec: {containers: [{name: c, image: ${PAUSE}}]}
 ---`;
 
-/** Makes nodes report an older kubelet, as after `upgrade apply` and before the nodes follow. */
-async function setKubelet(version: string, nodes: string[]): Promise<void> {
-  await Promise.all(nodes.map((name) =>
-    cluster.patch({ apiVersion: 'v1', kind: 'Node', name }, { status: { nodeInfo: { kubeletVersion: version } } }, { subresource: 'status' })));
-}
+/** Puts an older kubelet on nodes' disks (their Nodes then report it), as after `upgrade apply` and before the nodes follow. */
+const setKubelet = (version: string, nodes: string[]) => installKubelet(sandbox, cluster, version, nodes);
 
-const roll = (...args: string[]) => bosun('upgrade', 'nodes', '--kubeconfig', sandbox.kubeconfig, '--journal-dir', journalDir, ...args);
+const rollArgs = () => ['upgrade', 'nodes', '--kubeconfig', sandbox.kubeconfig, '--inventory', sandbox.inventory, '--journal-dir', journalDir];
+const roll = (...args: string[]) => bosun(...rollArgs(), ...args);
 
 async function journal(): Promise<RollJournal | undefined> {
   const cm = await cluster.get<KubeObject & { data?: Record<string, string> }>({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'kube-system', name: 'bosun-node-roll' });
@@ -209,9 +209,13 @@ describe('bosun upgrade nodes', () => {
     expect(j.batches.every((b) => b.gate.state === 'done')).toBe(true);
     const [local] = readdirSync(journalDir);
     expect(JSON.parse(readFileSync(path.join(journalDir, local), 'utf8'))).toMatchObject({ id: j.id, state: 'done', revision: j.revision });
-    // The sandbox executor wrote each node's kubelet configuration into its rootfs.
+    // Each node got, through its Host, the kubelet configuration of the cluster's kubelet-config ConfigMap with its
+    // own CRI socket (as kubeadm upgrade node writes it), and the new kubelet binary on its disk.
     const kubeletConfig = await kubectl('get', 'configmap', '-n', 'kube-system', 'kubelet-config', '-o', 'jsonpath={.data.kubelet}');
-    expect(readFileSync(path.join(sandbox.dir, 'nodes/worker-7/var/lib/kubelet/config.yaml'), 'utf8')).toBe(kubeletConfig);
+    const worker7 = await nodeRoot(sandbox, 'worker-7');
+    expect(parseYaml(readFileSync(path.join(worker7, 'var/lib/kubelet/config.yaml'), 'utf8')))
+      .toEqual({ ...(parseYaml(kubeletConfig) as object), containerRuntimeEndpoint: 'unix:///var/run/containerd/containerd.sock' });
+    expect(realpathSync(path.join(worker7, 'usr/bin/kubelet'))).toBe(path.join(artifactDir(kubernetesArtifact(NEW)), 'kubelet'));
     // Nothing left to do.
     const again = await roll('--yes');
     expect(again.stdout).toContain(`Nothing to do: every node's kubelet runs ${NEW}`);
@@ -272,8 +276,7 @@ describe('bosun upgrade nodes', () => {
   it('stops a running roll after its current node when --abort comes from another process', async () => {
     const targets = ['worker-8', 'worker-9', 'worker-10'];
     await setKubelet(OLD, targets);
-    const running = runCommand([process.execPath, BOSUN, 'upgrade', 'nodes', '--kubeconfig', sandbox.kubeconfig, '--journal-dir', journalDir,
-      '--yes', '--max-unavailable', '1', '--pause-between', '10m']);
+    const running = runCommand([process.execPath, BOSUN, ...rollArgs(), '--yes', '--max-unavailable', '1', '--pause-between', '10m']);
     // Once the first node is done (the roll then pauses, until an abort ends the pause), ask to abort.
     await waitJournal((j) => j.state === 'running' && j.batches[0].gate.state === 'done');
     // A second bosun cannot run the same roll meanwhile.

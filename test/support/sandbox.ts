@@ -4,13 +4,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import type { Cluster } from '../../src/cluster/cluster.js';
+import { kubeletInstaller } from '../../src/commands/upgrade/nodes/kubelet-binary.js';
+import { LocalHost } from '../../src/host/local.js';
+import type { Node } from '../../src/kube/workloads.js';
+import { readInventory } from '../../src/roll/inventory.js';
 import { artifactDir, kubernetesArtifact } from '../../src/sandbox/binaries.js';
 import { claimNetwork, createBridge, createNode, inNetns, nodeNetwork } from '../../src/sandbox/network.js';
-import { sandboxPaths } from '../../src/sandbox/paths.js';
+import { CONTROL_PLANE_NODE, sandboxPaths } from '../../src/sandbox/paths.js';
 import { isRunning, startDetached } from '../../src/sandbox/processes.js';
 import { writeState, type SandboxState } from '../../src/sandbox/state.js';
 import type { PodReport } from '../../src/sandbox/mirror.js';
-import { CONTROL_PLANE_NODE } from '../../src/sandbox/up.js';
 import { DEFAULT_KUBERNETES_VERSION } from '../../src/versions/pinned.js';
 
 /** The built CLI (tests run `npm run build` first, as CI does): e2e tests drive bosun as a user would. */
@@ -144,6 +148,8 @@ export interface Sandbox {
   dir: string;
   kubeconfig: string;
   kubectl: string;
+  /** The inventory `sandbox up` wrote: how bosun reaches the sandbox's nodes (`upgrade nodes --inventory`). */
+  inventory: string;
   up: CliResult;
   /** `kubectl --kubeconfig admin.conf …` with the sandbox's own kubectl. */
   kubectlRun(...args: string[]): Promise<CliResult>;
@@ -164,6 +170,7 @@ export async function startSandbox(opts: { workers?: number; version?: string } 
     dir,
     kubeconfig,
     kubectl,
+    inventory: /bosun upgrade nodes --inventory (\S+)/.exec(result.stdout)?.[1] ?? '(sandbox up printed no inventory)',
     up: result,
     kubectlRun: (...args) => runCommand([kubectl, '--kubeconfig', kubeconfig, ...args]),
     kubectlOk: async (...args) => {
@@ -183,4 +190,34 @@ export async function startSandbox(opts: { workers?: number; version?: string } 
     throw new Error(`bosun sandbox up failed (exit ${result.code}):\n${result.stdout.slice(-4000)}\n${result.stderr.slice(-4000)}\n${logs.stdout}`);
   }
   return sandbox;
+}
+
+/** The root directory of a node of the sandbox, as its inventory names it. */
+export async function nodeRoot(sandbox: Sandbox, node: string): Promise<string> {
+  const entry = (await readInventory(new LocalHost('/'), sandbox.inventory)).get(node);
+  if (!entry) throw new Error(`${sandbox.inventory} names no node ${node}`);
+  return entry.local.root;
+}
+
+/**
+ * Puts kubelet `version` on these nodes' disks, the way the sandbox's inventory says its kubelets are installed,
+ * and waits until their Nodes report it: a node's kubelet version comes from the binary on its disk.
+ */
+export async function installKubelet(sandbox: Sandbox, cluster: Cluster, version: string, nodes: string[]): Promise<void> {
+  const inventory = await readInventory(new LocalHost('/'), sandbox.inventory);
+  await Promise.all(nodes.map(async (name) => {
+    const entry = inventory.get(name);
+    if (!entry) throw new Error(`${sandbox.inventory} names no node ${name}`);
+    await kubeletInstaller(entry.kubelet, new LocalHost('/')).install(new LocalHost(entry.local.root), version, () => undefined);
+  }));
+  const controller = new AbortController();
+  const seen = new Map<string, string | undefined>();
+  const timer = setTimeout(() => controller.abort(), 60_000);
+  const all = () => nodes.every((n) => seen.get(n) === version);
+  await cluster.watch<Node>('v1', 'Node', {}, (e) => {
+    for (const node of e.type === 'LISTED' ? e.items : e.type === 'DELETED' ? [] : [e.object]) seen.set(node.metadata.name, node.status?.nodeInfo?.kubeletVersion);
+    if (all()) controller.abort();
+  }, controller.signal);
+  clearTimeout(timer);
+  if (!all()) throw new Error(`after 60s, not every node reports kubelet ${version}: ${nodes.map((n) => `${n}=${seen.get(n)}`).join(', ')}`);
 }

@@ -4,7 +4,7 @@
  * steps are idempotent, so one that was running when bosun died simply runs again. Pure data and transitions.
  */
 import type { DrainOptions } from '../../drain/planner/filters.js';
-import type { MaxUnavailable, Order, RollPlan } from '../plan.js';
+import type { ExecutorKind, MaxUnavailable, Order, RollPlan } from '../plan.js';
 import type { StepName } from '../steps.js';
 
 export type StepState = 'pending' | 'running' | 'done' | 'failed';
@@ -20,7 +20,7 @@ export interface NodeRecord {
   name: string;
   role: 'control-plane' | 'worker';
   os: 'linux' | 'windows';
-  executor: 'local' | 'sandbox';
+  executor: ExecutorKind;
   /** The kubelet version before the roll. */
   from: string;
   /**

@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
-import os from 'node:os';
 import type { Cluster } from '../../cluster/cluster.js';
 import type { Lease } from '../../kube/objects.js';
 import { ClusterError } from '../../cluster/errors.js';
 import { UserError } from '../../errors.js';
+import { localMachine, processStartTime } from '../../host/machine.js';
 
 export const LOCK_NAMESPACE = 'kube-system';
 export const LOCK_NAME = 'bosun-node-roll';
@@ -13,26 +12,15 @@ export const LOCK_SECONDS = 15;
 /** A Lease's MicroTime: RFC 3339 with microseconds. */
 const microTime = (ms = Date.now()) => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 
-/** The process start time (clock ticks since boot) from /proc: with the pid it names one process for good. */
-function startTime(pid: number): string | undefined {
-  try {
-    // Fields after the command name (which may hold spaces) start at ") "; starttime is field 22.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(') ') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
-
 /** `host/pid/starttime`: who holds the lock, precise enough to tell a dead holder on this machine. */
 export function processIdentity(pid = process.pid): string {
-  return `${os.hostname()}/${pid}/${startTime(pid) ?? '0'}`;
+  return `${localMachine.hostname()}/${pid}/${processStartTime(pid) ?? '0'}`;
 }
 
 /** A holder on this machine whose process is gone (a kill -9): its lock need not be waited out. */
 export function isDeadLocalHolder(identity: string): boolean {
   const [host, pid, start] = identity.split('/');
-  return host === os.hostname() && /^\d+$/.test(pid ?? '') && startTime(Number(pid)) !== start;
+  return host === localMachine.hostname() && /^\d+$/.test(pid ?? '') && processStartTime(Number(pid)) !== start;
 }
 
 /**

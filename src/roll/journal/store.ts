@@ -1,11 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cluster } from '../../cluster/cluster.js';
 import { ClusterError, isTransient } from '../../cluster/errors.js';
 import { configMap, type ConfigMap } from '../../kube/objects.js';
 import { UserError } from '../../errors.js';
+import { readText, type Host } from '../../host/host.js';
 import { absorbRemote, isActive, now, type RollJournal } from './journal.js';
 import { MANAGED_BY_LABEL } from '../../kube/labels.js';
 
@@ -35,9 +35,9 @@ function parseJournal(text: string | undefined, where: string): RollJournal | un
 const isConflict = (err: unknown) => err instanceof ClusterError && err.code === 409;
 
 /**
- * The journal's two copies: a ConfigMap in the cluster (written with optimistic concurrency) and a file on this
- * machine (written first, so a roll whose cluster write failed can still be resumed from here). Writes of
- * steps that finish together are grouped into one.
+ * The journal's two copies: a ConfigMap in the cluster (written with optimistic concurrency) and a file on the
+ * operator's machine, through its Host (written first, so a roll whose cluster write failed can still be resumed
+ * from there). Writes of steps that finish together are grouped into one.
  */
 export class JournalStore {
   journal!: RollJournal;
@@ -47,17 +47,15 @@ export class JournalStore {
 
   constructor(
     private readonly cluster: Cluster,
+    /** The operator's machine (a Host rooted at `/`), where the local copy lives. */
+    private readonly machine: Host,
     readonly localFile: string,
   ) {}
 
   /** The newer of the two copies (the cluster's when they describe different rolls), or undefined. */
   async load(): Promise<RollJournal | undefined> {
     const remote = await this.readRemote();
-    const localText = await fs.readFile(this.localFile, 'utf8').catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return undefined;
-      throw err;
-    });
-    const local = parseJournal(localText, this.localFile);
+    const local = parseJournal(await readText(this.machine, this.localFile), this.localFile);
     const chosen = remote && (!local || local.id !== remote.id || remote.revision >= local.revision) ? remote : local;
     if (chosen) this.journal = chosen;
     return chosen;
@@ -200,15 +198,6 @@ export class JournalStore {
   }
 
   private async writeLocal(text: string): Promise<void> {
-    await fs.mkdir(path.dirname(this.localFile), { recursive: true });
-    const temp = `${this.localFile}.${randomBytes(4).toString('hex')}.tmp`;
-    const handle = await fs.open(temp, 'w', 0o644);
-    try {
-      await handle.writeFile(`${text}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(temp, this.localFile);
+    await this.machine.writeFileAtomic(this.localFile, `${text}\n`, 0o644);
   }
 }

@@ -6,7 +6,7 @@ import { planRoll } from '../../../../src/roll/plan.js';
 import { node } from '../../drain/fixtures.js';
 
 function journal() {
-  const plan = planRoll({ nodes: [node('w1'), node('w2'), node('w3', { unschedulable: true })], target: 'v1.37.1', maxUnavailable: { count: 2 }, order: 'name', executorFor: () => 'sandbox' });
+  const plan = planRoll({ nodes: [node('w1'), node('w2'), node('w3', { unschedulable: true })], target: 'v1.37.1', maxUnavailable: { count: 2 }, order: 'name', executorFor: () => 'local' });
   return newJournal({
     id: 'r1', plan, target: 'v1.37.1',
     settings: { maxUnavailable: { count: 2 }, order: 'name', pauseBetweenSeconds: 0, healthTimeoutSeconds: 60, drain: DEFAULT_DRAIN_OPTIONS },

@@ -4,7 +4,7 @@ import { nodeSteps, NODE_SIDE_STEPS } from '../../../../src/roll/steps.js';
 import { node } from '../../drain/fixtures.js';
 
 const cp = (name: string) => node(name, { labels: { 'node-role.kubernetes.io/control-plane': '' } });
-const sandbox = (): ExecutorKind => 'sandbox';
+const local = (): ExecutorKind => 'local';
 
 describe('roll plan', () => {
   it('reads --max-unavailable as a count or a share of the workers (rounded down, at least one)', () => {
@@ -18,7 +18,7 @@ describe('roll plan', () => {
 
   it('puts control-plane nodes first one at a time, then workers in name order (numbers as numbers), skipping upgraded ones', () => {
     const nodes = [node('worker-10'), node('worker-2'), cp('cp-2'), node('worker-1'), cp('cp-1'), node('worker-3', { kubelet: 'v1.37.1' })];
-    const plan = planRoll({ nodes, target: 'v1.37.1', maxUnavailable: { count: 2 }, order: 'name', executorFor: sandbox });
+    const plan = planRoll({ nodes, target: 'v1.37.1', maxUnavailable: { count: 2 }, order: 'name', executorFor: local });
     expect(plan.batches).toEqual([['cp-1'], ['cp-2'], ['worker-1', 'worker-2'], ['worker-10']]);
     expect(plan.skipped).toEqual([{ node: 'worker-3', reason: 'its kubelet already runs v1.37.1' }]);
     expect(plan.nodes.find((n) => n.name === 'cp-1')).toMatchObject({ role: 'control-plane', os: 'linux', from: 'v1.36.3', steps: nodeSteps('linux') });
@@ -27,7 +27,7 @@ describe('roll plan', () => {
   it('orders by zone without mixing zones in a batch', () => {
     const z = (name: string, zone?: string) => node(name, { labels: zone ? { 'topology.kubernetes.io/zone': zone } : {} });
     const nodes = [z('a1', 'b'), z('a2', 'a'), z('a3', 'b'), z('a4', 'a'), z('a5', 'a'), z('a6')];
-    const plan = planRoll({ nodes, target: 'v1.37.1', maxUnavailable: { count: 2 }, order: 'zone', executorFor: sandbox });
+    const plan = planRoll({ nodes, target: 'v1.37.1', maxUnavailable: { count: 2 }, order: 'zone', executorFor: local });
     expect(plan.batches).toEqual([['a2', 'a4'], ['a5'], ['a1', 'a3'], ['a6']]);
   });
 

@@ -1,0 +1,57 @@
+/** What `bosun upgrade nodes` tells before it changes anything: the target, the plan, the drain forecast. */
+import type { Cluster } from '../../../cluster/cluster.js';
+import { planDrain } from '../../../drain/planner/plan.js';
+import { UserError } from '../../../errors.js';
+import type { ConfigMap } from '../../../kube/objects.js';
+import type { Node, Pod, PodDisruptionBudget } from '../../../kube/workloads.js';
+import type { RollSettings } from '../../../roll/journal/journal.js';
+import type { RollPlan } from '../../../roll/plan.js';
+import { parseYaml } from '../../../util/yaml.js';
+import { parseKubernetesVersion } from '../../../versions/skew.js';
+
+/** The kubelet version to roll to: `--version`, else the ClusterConfiguration's; never newer than the API server. */
+export async function targetVersion(cluster: Cluster, flag: string | undefined): Promise<string> {
+  const [cm, version] = await Promise.all([
+    cluster.get<ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'kube-system', name: 'kubeadm-config' }),
+    cluster.raw('/version'),
+  ]);
+  const configured = (parseYaml(cm?.data?.ClusterConfiguration ?? '{}') as { kubernetesVersion?: string } | null)?.kubernetesVersion;
+  const server = (JSON.parse(version.body) as { gitVersion?: string }).gitVersion;
+  const target = flag ?? configured ?? server;
+  const wanted = target && parseKubernetesVersion(target);
+  if (!wanted) throw new UserError(`--version: expected a Kubernetes version such as v1.37.1, got "${target}"`);
+  const running = server && parseKubernetesVersion(server);
+  if (running && wanted.compare(running) > 0) {
+    throw new UserError(`kubelet ${target} would be newer than the API server (${server}): upgrade the control plane first ("bosun upgrade apply ${target}")`);
+  }
+  return `v${wanted.version}`;
+}
+
+export function describePlan(plan: RollPlan, target: string): string {
+  const lines = [`[upgrade/nodes] Rolling ${plan.nodes.length} node(s) to kubelet ${target} in ${plan.batches.length} batch(es):`];
+  plan.batches.forEach((batch, i) => lines.push(`  batch ${i + 1}: ${batch.join(', ')}`));
+  for (const s of plan.skipped) lines.push(`  skipped ${s.node}: ${s.reason}`);
+  const byExecutor = new Map<string, string[]>();
+  for (const n of plan.nodes) byExecutor.set(n.executor, [...(byExecutor.get(n.executor) ?? []), n.name]);
+  for (const [kind, nodes] of byExecutor) lines.push(`  executor ${kind}: ${nodes.length} node(s)`);
+  if (plan.nodes[0]) lines.push(`  steps per node: ${plan.nodes[0].steps.join(' → ')}`);
+  return lines.join('\n');
+}
+
+/** The drain forecast of the first batch, for --dry-run: what it evicts, waits on and refuses. */
+export async function forecast(cluster: Cluster, plan: RollPlan, settings: RollSettings, nodes: Node[]): Promise<string> {
+  const [pods, pdbs, daemonSets] = await Promise.all([
+    cluster.list<Pod>('v1', 'Pod', { labelSelector: settings.drain.podSelector }),
+    cluster.list<PodDisruptionBudget>('policy/v1', 'PodDisruptionBudget'),
+    cluster.list('apps/v1', 'DaemonSet'),
+  ]);
+  const lines: string[] = [];
+  for (const [i, batch] of plan.batches.entries()) {
+    const drain = planDrain({ nodes: batch, pods, pdbs, daemonSets: new Set(daemonSets.map((d) => `${d.metadata.namespace}/${d.metadata.name}`)), clusterNodes: nodes, options: settings.drain, now: Date.now() });
+    const evicted = drain.pods.filter((p) => p.action === 'evict' || p.action === 'delete').length;
+    const waits = drain.budgets.filter((b) => b.rounds > 0).map((b) => `${b.pdb} (${b.rounds} wait(s))`);
+    lines.push(`  batch ${i + 1}: evicts ${evicted} pod(s)${waits.length ? `, waits on ${waits.join(', ')}` : ''}; ${drain.capacity.summary}`);
+    for (const blocker of drain.blockers) lines.push(`    blocker: ${blocker}`);
+  }
+  return `[upgrade/nodes] Drain forecast (from the pods as they are now):\n${lines.join('\n')}`;
+}

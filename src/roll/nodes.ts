@@ -1,0 +1,76 @@
+/**
+ * How the roll reaches each node and what it runs there. Every node gets one Host door (local: this machine, or
+ * the node's files under a root directory; SSH next) and its node-side steps run in bosun's own process through
+ * it; what those steps do is given by the command (the `upgrade node` phases), not known here.
+ */
+import type { Cluster } from '../cluster/cluster.js';
+import { UserError } from '../errors.js';
+import type { Host } from '../host/host.js';
+import { LocalHost } from '../host/local.js';
+import type { Node } from '../kube/workloads.js';
+import type { EventSink } from '../workflow/events.js';
+import { defaultKubeletInstall, type Inventory, type InventoryNode, type KubeletInstall } from './inventory.js';
+import type { ExecutorKind } from './plan.js';
+import type { NodeSideStep } from './steps.js';
+
+/** One node as the roll reaches it. */
+export interface ReachedNode {
+  name: string;
+  via: ExecutorKind;
+  host: Host;
+  kubelet: KubeletInstall;
+}
+
+export interface NodeStepContext {
+  node: ReachedNode;
+  /** The kubelet version the roll goes to. */
+  target: string;
+  cluster: Cluster;
+  /** The step's event path (`node/<name>/<step>`): its progress goes to `events` under it. */
+  path: string;
+  events: EventSink;
+  signal: AbortSignal;
+}
+
+/** What each node-side step does; a step a node's OS needs and this lacks stops that node with a clear error. */
+export type NodeSideWork = Partial<Record<NodeSideStep, (ctx: NodeStepContext) => Promise<void>>>;
+
+export async function runNodeSideStep(work: NodeSideWork, step: NodeSideStep, ctx: NodeStepContext): Promise<void> {
+  const run = work[step];
+  if (!run) throw new UserError(`node ${ctx.node.name}: bosun has no "${step}" step yet (Windows node steps come with the remote executors)`);
+  await run(ctx);
+}
+
+/** `--executor NODE=local` flags on top of the inventory: those nodes are this machine, at `/`. */
+export function withExecutorFlags(inventory: Inventory, flags: string[]): Inventory {
+  const merged: Inventory = new Map(inventory);
+  for (const flag of flags) {
+    const [name, kind] = flag.split('=');
+    if (!name || kind !== 'local') throw new UserError(`--executor: expected NODE=local, got "${flag}" (other nodes are reached as --inventory says)`);
+    merged.set(name, { name, local: { root: '/' }, kubelet: merged.get(name)?.kubelet ?? defaultKubeletInstall('/') });
+  }
+  return merged;
+}
+
+/**
+ * Chooses how each node is reached: as the inventory says, else `local` for the node bosun runs on (by
+ * hostname). Each node's Host is made once.
+ */
+export function nodeReacher(inventory: Inventory, hostname: string) {
+  const reached = new Map<string, ReachedNode>();
+  const entry = (name: string): InventoryNode | undefined =>
+    inventory.get(name) ?? (name === hostname ? { name, local: { root: '/' }, kubelet: defaultKubeletInstall('/') } : undefined);
+  const kindOf = (node: Node): ExecutorKind | { missing: string } =>
+    entry(node.metadata.name)
+      ? 'local'
+      : { missing: `bosun runs on ${hostname}, not on this node, and no --inventory names it (remote nodes come with SSH)` };
+  const reach = (name: string): ReachedNode => {
+    const found = entry(name);
+    if (!found) throw new UserError(`node ${name}: the inventory does not name it (pass the roll's --inventory again)`);
+    if (!reached.has(name)) reached.set(name, { name, via: 'local', host: new LocalHost(found.local.root), kubelet: found.kubelet });
+    return reached.get(name)!;
+  };
+  /** Whether a node can be reached (a roll resumed without its inventory cannot reach the nodes it named). */
+  const knows = (name: string): boolean => entry(name) !== undefined;
+  return { kindOf, reach, knows };
+}
