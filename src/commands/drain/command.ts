@@ -8,7 +8,7 @@ import type { DrainOptions } from '../../drain/planner/filters.js';
 import { openDoors, type Doors } from '../../workflow/doors.js';
 import { checkReportOutput, printDryRunReport, reportOutputOption, type ReportFormat } from '../../workflow/dry-run-output.js';
 import { kubeconfigOption, kubeconfigSearch, type CommandEnvironment } from '../../workflow/flags.js';
-import { addDrainFlags, drainOptions, type DrainFlags } from './flags.js';
+import { addDrainFlags, drainOptions, type DrainFlags } from '../../workflow/drain-flags.js';
 import type { Node } from '../../kube/workloads.js';
 
 interface NodeFlags {

@@ -5,7 +5,7 @@ import { apiRequests } from '../../../cluster/transport.js';
 import { openDoors } from '../../../workflow/doors.js';
 import { printDryRunReport } from '../../../workflow/dry-run-output.js';
 import { kubeconfigOption, kubeconfigSearch, type CommandEnvironment } from '../../../workflow/flags.js';
-import { addDrainFlags, drainOptions, durationSeconds, type DrainFlags } from '../../drain/flags.js';
+import { addDrainFlags, drainOptions, durationSeconds, type DrainFlags } from '../../../workflow/drain-flags.js';
 import type { Node, Pod } from '../../../kube/workloads.js';
 import { UserError } from '../../../errors.js';
 import type { Host } from '../../../host/host.js';

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
-import { parseDuration } from '../../config/duration.js';
-import { UserError } from '../../errors.js';
-import { DEFAULT_DRAIN_OPTIONS, type DrainOptions } from '../../drain/planner/filters.js';
+import { parseDuration } from '../config/duration.js';
+import { UserError } from '../errors.js';
+import { DEFAULT_DRAIN_OPTIONS, type DrainOptions } from '../drain/planner/filters.js';
 
 const integer = (flag: string) => (value: string) => {
   const n = Number(value);
