@@ -103,22 +103,11 @@ export function staticTransport(server: string, creds: StaticCredentials): Trans
 
 type Credentials = () => Promise<{ auth?: string; headers: Record<string, string> }>;
 
-function httpTransport(server: string, tls: Pick<https.AgentOptions, 'ca' | 'cert' | 'key' | 'servername' | 'rejectUnauthorized'>, credentials: Credentials): Transport {
+function httpTransport(server: string, tls: TlsOptions, credentials: Credentials): Transport {
   const base = new URL(server);
   const prefix = base.pathname.replace(/\/$/, '');
   const secure = base.protocol === 'https:';
-  const agent = secure
-    ? new https.Agent({
-        keepAlive: true,
-        ca: tls.ca,
-        cert: tls.cert,
-        key: tls.key,
-        servername: tls.servername,
-        rejectUnauthorized: tls.rejectUnauthorized ?? true,
-      })
-    : new http.Agent({ keepAlive: true });
-  // Long-lived connections must not keep the process alive once bosun is done.
-  agent.on('free', (socket) => socket.unref());
+  const agent = keepAliveAgent(secure, tls);
   const lib = secure ? https : http;
 
   async function open(method: string, path: string, headers: Record<string, string>): Promise<http.ClientRequest> {
@@ -160,43 +149,66 @@ function httpTransport(server: string, tls: Pick<https.AgentOptions, 'ca' | 'cer
     },
     async stream(path, onLine, signal) {
       apiRequests.count++;
-      const clientReq = await open('GET', path, { Accept: 'application/json' });
-      return new Promise((resolve, reject) => {
-        let settled = false;
-        const settle = (done: () => void) => {
-          if (settled) return;
-          settled = true;
-          signal.removeEventListener('abort', abort);
-          clientReq.destroy();
-          done();
-        };
-        const abort = () => settle(() => resolve({ status: 0, body: 'aborted' }));
-        // Listening first: destroying a request nobody listens to for errors crashes the process.
-        clientReq.on('error', (err) => settle(() => reject(err)));
-        if (signal.aborted) return abort();
-        signal.addEventListener('abort', abort);
-        clientReq.on('response', (res) => {
-          let pending = '';
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => {
-            if (res.statusCode !== 200) return void chunks.push(chunk);
-            pending += chunk.toString('utf8');
-            let newline: number;
-            while (!settled && (newline = pending.indexOf('\n')) >= 0) {
-              const line = pending.slice(0, newline).trim();
-              pending = pending.slice(newline + 1);
-              try {
-                if (line && onLine(line)) settle(() => resolve({ status: 200, body: '' }));
-              } catch (err) {
-                settle(() => reject(err));
-              }
-            }
-          });
-          res.on('error', (err) => settle(() => reject(err)));
-          res.on('end', () => settle(() => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') })));
-        });
-        clientReq.end();
-      });
+      return readLines(await open('GET', path, { Accept: 'application/json' }), onLine, signal);
     },
   };
+}
+
+
+type TlsOptions = Pick<https.AgentOptions, 'ca' | 'cert' | 'key' | 'servername' | 'rejectUnauthorized'>;
+
+/** One keep-alive agent per transport; its idle sockets never keep the process alive once bosun is done. */
+function keepAliveAgent(secure: boolean, tls: TlsOptions): http.Agent {
+  const agent = secure
+    ? new https.Agent({
+        keepAlive: true,
+        ca: tls.ca,
+        cert: tls.cert,
+        key: tls.key,
+        servername: tls.servername,
+        rejectUnauthorized: tls.rejectUnauthorized ?? true,
+      })
+    : new http.Agent({ keepAlive: true });
+  agent.on('free', (socket) => socket.unref());
+  return agent;
+}
+
+/** Feeds a streamed answer (a watch) to `onLine` line by line until it says done, the stream ends or `signal` aborts. */
+function readLines(clientReq: http.ClientRequest, onLine: (line: string) => boolean, signal: AbortSignal): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (done: () => void) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', abort);
+      clientReq.destroy();
+      done();
+    };
+    const abort = () => settle(() => resolve({ status: 0, body: 'aborted' }));
+    // Listening first: destroying a request nobody listens to for errors crashes the process.
+    clientReq.on('error', (err) => settle(() => reject(err)));
+    if (signal.aborted) return abort();
+    signal.addEventListener('abort', abort);
+    clientReq.on('response', (res) => {
+      let pending = '';
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => {
+        if (res.statusCode !== 200) return void chunks.push(chunk);
+        pending += chunk.toString('utf8');
+        let newline: number;
+        while (!settled && (newline = pending.indexOf('\n')) >= 0) {
+          const line = pending.slice(0, newline).trim();
+          pending = pending.slice(newline + 1);
+          try {
+            if (line && onLine(line)) settle(() => resolve({ status: 200, body: '' }));
+          } catch (err) {
+            settle(() => reject(err));
+          }
+        }
+      });
+      res.on('error', (err) => settle(() => reject(err)));
+      res.on('end', () => settle(() => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') })));
+    });
+    clientReq.end();
+  });
 }

@@ -55,7 +55,7 @@ export function parseKubeconfig(text: string): KubeconfigDoc {
   try {
     doc = parseYaml(text);
   } catch (err) {
-    throw new Error(`is not YAML: ${(err as Error).message}`);
+    throw new Error(`is not YAML: ${(err as Error).message}`, { cause: err });
   }
   // client-go reads a kubeconfig without `kind`; another kind is not one.
   const kind = (doc as { kind?: unknown } | null)?.kind;

@@ -235,7 +235,7 @@ class Roll {
       if (this.ctx.signal.aborted) throw err;
       const node = this.nodes.get(undefined, name);
       throw new Error(`node ${name} did not report Ready with kubelet ${this.j.target} within ${seconds}s ` +
-        `(it reports ${node?.status?.nodeInfo?.kubeletVersion ?? 'nothing'}, ${node && isNodeReady(node) ? 'Ready' : 'not Ready'})`);
+        `(it reports ${node?.status?.nodeInfo?.kubeletVersion ?? 'nothing'}, ${node && isNodeReady(node) ? 'Ready' : 'not Ready'})`, { cause: err });
     }
   }
 
