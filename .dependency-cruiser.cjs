@@ -23,19 +23,10 @@ const LAYOUT = {
   sandboxEntry: ['^src/sandbox/command[.]ts$'],
   engine: ['^src/workflow/', '^src/roll/'],
   steps: ['^src/node/', '^src/drain/executor/'],
-  domain: [
-    '^src/(config|pki|kubeconfig|manifests|tokens|versions|kube|kubelet|discovery|addons|util)/',
-    '^src/drain/planner/',
-    '^src/errors[.]ts$',
-  ],
+  domain: ['^src/(config|pki|kubeconfig|manifests|tokens|versions|kube|kubelet|discovery|addons|util)/', '^src/drain/planner/', '^src/errors[.]ts$'],
   doors: ['^src/host/', '^src/cluster/', '^src/etcd/'],
   /** Door modules that hold only the interface and pure helpers over it: anyone may import them. */
-  doorInterfaces: [
-    '^src/host/host[.]ts$',
-    '^src/host/ensure-file[.]ts$',
-    '^src/cluster/cluster[.]ts$',
-    '^src/cluster/errors[.]ts$',
-  ],
+  doorInterfaces: ['^src/host/host[.]ts$', '^src/host/ensure-file[.]ts$', '^src/cluster/cluster[.]ts$', '^src/cluster/errors[.]ts$'],
   /** bosun's own package.json, read at startup: for the CLI and commands, not for code below them. */
   startup: ['^src/cli/version[.]ts$', '^src/host/package-root[.]ts$'],
 };
@@ -50,24 +41,14 @@ const forbid = (name, comment, from, to) => ({ name, comment, severity: 'error',
 function topRules(L) {
   const layers = (...names) => names.flatMap((name) => L[name]);
   return [
-    forbid(
-      'no-cycles',
-      'An import cycle makes load order matter and hides which module owns what.',
-      {},
-      { circular: true },
-    ),
+    forbid('no-cycles', 'An import cycle makes load order matter and hides which module owns what.', {}, { circular: true }),
     forbid(
       'cli-imports-commands',
       'The CLI parses argv and picks a command; the engine it may use for rendering. Nothing below.',
       { path: L.cli },
       { path: layers('steps', 'domain', 'doors'), pathNot: ['^src/errors[.]ts$'] },
     ),
-    forbid(
-      'nothing-imports-the-cli',
-      'The CLI is the top: what a command needs from it belongs in the engine.',
-      { pathNot: L.cli },
-      { path: L.cli },
-    ),
+    forbid('nothing-imports-the-cli', 'The CLI is the top: what a command needs from it belongs in the engine.', { pathNot: L.cli }, { path: L.cli }),
     forbid(
       'commands-stay-apart',
       "No command imports another command's folder; what two commands share lives in a lower layer.",
@@ -105,12 +86,7 @@ function topRules(L) {
 function lowerRules(L) {
   const layers = (...names) => names.flatMap((name) => L[name]);
   return [
-    forbid(
-      'engine-below-commands',
-      'The engine runs phases and rolls; it knows no command and no sandbox.',
-      { path: L.engine },
-      { path: L.sandbox },
-    ),
+    forbid('engine-below-commands', 'The engine runs phases and rolls; it knows no command and no sandbox.', { path: L.engine }, { path: L.sandbox }),
     forbid(
       'steps-below-engine',
       'Shared steps are called by phases and never run the engine; they may name its types (a check, an event sink).',
@@ -156,24 +132,14 @@ const layerRules = (L) => [...topRules(L), ...lowerRules(L)];
 module.exports = {
   forbidden: [
     ...layerRules(LAYOUT),
-    forbid(
-      'no-unresolvable',
-      'An import that does not resolve is a broken build or a typo.',
-      {},
-      { couldNotResolve: true },
-    ),
+    forbid('no-unresolvable', 'An import that does not resolve is a broken build or a typo.', {}, { couldNotResolve: true }),
     forbid(
       'declared-dependencies-only',
       "Every package src imports is in package.json's dependencies (the bundle and npm ci rely on it).",
       { path: '^src/' },
       { dependencyTypes: ['npm-no-pkg', 'npm-unknown', 'npm-dev'] },
     ),
-    forbid(
-      'src-does-not-import-tests',
-      'Test support is for tests; shipped code never loads it.',
-      { path: '^src/' },
-      { path: '^(test|bench)/' },
-    ),
+    forbid('src-does-not-import-tests', 'Test support is for tests; shipped code never loads it.', { path: '^src/' }, { path: '^(test|bench)/' }),
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -14,8 +14,7 @@ import tseslint from 'typescript-eslint';
 const DOOR_FOLDERS = ['src/host/**', 'src/cluster/**', 'src/etcd/**', 'src/cli/**', 'src/sandbox/**'];
 
 const SIDE_EFFECT_MODULES = ['fs', 'fs/promises', 'child_process', 'https', 'http'];
-const doorMessage =
-  'side effects belong to the doors: only src/{host,cluster,etcd}, the CLI and the sandbox (README: Layout)';
+const doorMessage = 'side effects belong to the doors: only src/{host,cluster,etcd}, the CLI and the sandbox (README: Layout)';
 
 const doorRule = {
   'no-restricted-imports': [

@@ -51,9 +51,15 @@ export function findKubeadm() {
   const cache = process.env.BOSUN_CACHE || path.join(os.homedir(), '.cache', 'bosun');
   const versionsDir = path.join(cache, 'bin', 'kubernetes');
   const cached = existsSync(versionsDir)
-    ? readdirSync(versionsDir).sort().reverse().map((v) => path.join(versionsDir, v, 'kubeadm'))
+    ? readdirSync(versionsDir)
+        .sort()
+        .reverse()
+        .map((v) => path.join(versionsDir, v, 'kubeadm'))
     : [];
-  const onPath = (process.env.PATH ?? '').split(':').filter(Boolean).map((dir) => path.join(dir, 'kubeadm'));
+  const onPath = (process.env.PATH ?? '')
+    .split(':')
+    .filter(Boolean)
+    .map((dir) => path.join(dir, 'kubeadm'));
   return [process.env.KUBEADM, ...cached, '/tmp/wrap137/bin/kubeadm', ...onPath].find((p) => p && existsSync(p));
 }
 

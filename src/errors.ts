@@ -3,7 +3,10 @@
  * Messages name the thing at fault (file, document, field or flag) and what was expected.
  */
 export class UserError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
     super(message);
     this.name = 'UserError';
   }
@@ -17,10 +20,7 @@ export class ConfigError extends UserError {
     readonly field: string | undefined,
     readonly problem: string,
   ) {
-    super(
-      [file ?? '<flags>', kind, field].filter((part) => part !== undefined && part !== '').join(': ') +
-        `: ${problem}`,
-    );
+    super([file ?? '<flags>', kind, field].filter((part) => part !== undefined && part !== '').join(': ') + `: ${problem}`);
     this.name = 'ConfigError';
   }
 }

@@ -130,7 +130,10 @@ async function drainPart() {
   try {
     const all = Array.from({ length: workers }, (_, i) => `worker-${i + 1}`);
     // Each copy of the apps is created while only its node is schedulable; afterwards every node is.
-    for (const [node, tag] of [['worker-1', 'kc'], ['worker-2', 'bo']]) {
+    for (const [node, tag] of [
+      ['worker-1', 'kc'],
+      ['worker-2', 'bo'],
+    ]) {
       await sb.kubectl('cordon', ...all.filter((n) => n !== node));
       const apps = nodeApps(tag);
       await sb.apply(apps.yaml);
@@ -149,8 +152,12 @@ async function drainPart() {
       ['drain of one node, 200 pods (100 behind budgets)', 'evicted', 'wall time', 'verdict'],
       [
         ['kubectl drain', evicted(kubectlRun.stdout), `${(kubectlRun.ms / 1000).toFixed(2)} s`, ''],
-        ['bosun drain', evicted(bosunRun.stdout), `${(bosunRun.ms / 1000).toFixed(2)} s`,
-          `ratio ${ratio.toFixed(3)}; target ≤ ${TARGET_DRAIN_RATIO}: ${ratio <= TARGET_DRAIN_RATIO ? 'met' : 'MISSED'}`],
+        [
+          'bosun drain',
+          evicted(bosunRun.stdout),
+          `${(bosunRun.ms / 1000).toFixed(2)} s`,
+          `ratio ${ratio.toFixed(3)}; target ≤ ${TARGET_DRAIN_RATIO}: ${ratio <= TARGET_DRAIN_RATIO ? 'met' : 'MISSED'}`,
+        ],
       ],
     );
   } finally {
@@ -188,7 +195,20 @@ async function rollPart() {
     await setKubelets(sb, nodes, 'v1.36.3');
     const journal = path.join(sb.dir, 'journal');
     // Through time(1), for bosun's own CPU seconds: on 2 cores, what bosun burns the API server cannot use.
-    const rollArgs = [BOSUN, 'upgrade', 'nodes', '--yes', '--max-unavailable', '10%', '--journal-dir', journal, '--kubeconfig', sb.kubeconfig, '--inventory', sb.inventory];
+    const rollArgs = [
+      BOSUN,
+      'upgrade',
+      'nodes',
+      '--yes',
+      '--max-unavailable',
+      '10%',
+      '--journal-dir',
+      journal,
+      '--kubeconfig',
+      sb.kubeconfig,
+      '--inventory',
+      sb.inventory,
+    ];
     const roll = await run('/usr/bin/time', ['-f', 'cpu %U %S', process.execPath, ...rollArgs], { allowFail: true });
     if (roll.code !== 0) throw new Error(`bosun upgrade nodes failed:\n${roll.stdout.slice(-3000)}\n${roll.stderr}`);
     const rollRequests = Number(/(\d+) API request\(s\) by this process/.exec(roll.stdout)?.[1]);
@@ -200,7 +220,10 @@ async function rollPart() {
     let baselineMs = 0;
     let baselineRequests = 0;
     for (const node of nodes) {
-      for (const args of [['drain', node, '--ignore-daemonsets'], ['uncordon', node]]) {
+      for (const args of [
+        ['drain', node, '--ignore-daemonsets'],
+        ['uncordon', node],
+      ]) {
         const r = await run(sb.kubectlBin, ['--kubeconfig', sb.kubeconfig, ...args, '-v=6']);
         baselineMs += r.ms;
         baselineRequests += (r.stderr.match(/"Response" verb=/g) ?? []).length;
@@ -211,8 +234,12 @@ async function rollPart() {
       [`rolling ${nodes.length} nodes × ${PODS_PER_WORKER} pods`, 'wall time', 'API requests per node', 'verdict'],
       [
         ['kubectl drain + uncordon, node after node', `${(baselineMs / 1000).toFixed(1)} s`, (baselineRequests / nodes.length).toFixed(1), ''],
-        ['bosun upgrade nodes --max-unavailable 10%', `${(roll.ms / 1000).toFixed(1)} s`, (rollRequests / nodes.length).toFixed(1),
-          `ratio ${ratio.toFixed(3)}; target ≤ ${TARGET_ROLL_RATIO}: ${ratio <= TARGET_ROLL_RATIO ? 'met' : 'MISSED'}`],
+        [
+          'bosun upgrade nodes --max-unavailable 10%',
+          `${(roll.ms / 1000).toFixed(1)} s`,
+          (rollRequests / nodes.length).toFixed(1),
+          `ratio ${ratio.toFixed(3)}; target ≤ ${TARGET_ROLL_RATIO}: ${ratio <= TARGET_ROLL_RATIO ? 'met' : 'MISSED'}`,
+        ],
       ],
     );
   } finally {

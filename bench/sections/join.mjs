@@ -47,7 +47,9 @@ export const joinSection = {
       // All at once, then a bounded pool (fewer processes fighting over 2 cores), on the same cluster.
       for (const parallel of [WORKERS, POOL]) {
         const agentBefore = await cpuSeconds(agent.pid);
-        const joined = lastTimings(await bosunOut(['sandbox', 'join', '--dir', dir, '--workers', String(WORKERS), '--parallel', String(parallel), '--timings']));
+        const joined = lastTimings(
+          await bosunOut(['sandbox', 'join', '--dir', dir, '--workers', String(WORKERS), '--parallel', String(parallel), '--timings']),
+        );
         const agentCpu = (await cpuSeconds(agent.pid)) - agentBefore;
         const wall = joined['join/workers-ready'];
         const rate = WORKERS / wall;

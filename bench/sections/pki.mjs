@@ -65,13 +65,7 @@ export const pkiSection = {
     for (const algorithm of ALGORITHMS) {
       const ours = await bestOf(RUNS, (dir) => bosunOnce(dir, algorithm, version));
       const theirs = kubeadm ? await bestOf(RUNS, (dir) => kubeadmOnce(kubeadm, dir, algorithm, version)) : undefined;
-      rows.push([
-        algorithm,
-        seconds(ours),
-        seconds(theirs),
-        theirs === undefined ? '—' : (ours / theirs).toFixed(2),
-        verdict(algorithm, ours, theirs),
-      ]);
+      rows.push([algorithm, seconds(ours), seconds(theirs), theirs === undefined ? '—' : (ours / theirs).toFixed(2), verdict(algorithm, ours, theirs)]);
     }
     table(['algorithm', 'bosun', 'kubeadm', 'bosun/kubeadm', 'verdict'], rows);
   },

@@ -1,6 +1,17 @@
 import type { ClusterConfiguration } from '../config/types.js';
 import { formatIP, nthIP, parseCIDRList } from '../config/net.js';
-import { clusterRole, clusterRoleBinding, configMap, rule, serviceAccount, serviceAccountSubject, type ConfigMap, type Role, type RoleBinding, type ServiceAccount } from '../kube/objects.js';
+import {
+  clusterRole,
+  clusterRoleBinding,
+  configMap,
+  rule,
+  serviceAccount,
+  serviceAccountSubject,
+  type ConfigMap,
+  type Role,
+  type RoleBinding,
+  type ServiceAccount,
+} from '../kube/objects.js';
 import { CONTROL_PLANE_TAINT, HOSTNAME_LABEL, OS_LABEL } from '../kube/labels.js';
 import type { Deployment, Service } from './workloads.js';
 import { forMinor } from '../versions/by-minor.js';

@@ -16,13 +16,7 @@ import {
   coreDNSServiceAccount,
   DEFAULT_COREDNS_REPLICAS,
 } from './coredns.js';
-import {
-  kubeProxyClusterRoleBinding,
-  kubeProxyConfigMap,
-  kubeProxyConfigRbac,
-  kubeProxyDaemonSet,
-  kubeProxyServiceAccount,
-} from './kube-proxy.js';
+import { kubeProxyClusterRoleBinding, kubeProxyConfigMap, kubeProxyConfigRbac, kubeProxyDaemonSet, kubeProxyServiceAccount } from './kube-proxy.js';
 import type { Deployment } from './workloads.js';
 
 /**

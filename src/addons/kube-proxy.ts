@@ -1,5 +1,18 @@
 import type { EnvVar, KubeProxyConfiguration } from '../config/types.js';
-import { clusterRoleBinding, configMap, group, role, roleBinding, rule, serviceAccount, serviceAccountSubject, type ConfigMap, type Role, type RoleBinding, type ServiceAccount } from '../kube/objects.js';
+import {
+  clusterRoleBinding,
+  configMap,
+  group,
+  role,
+  roleBinding,
+  rule,
+  serviceAccount,
+  serviceAccountSubject,
+  type ConfigMap,
+  type Role,
+  type RoleBinding,
+  type ServiceAccount,
+} from '../kube/objects.js';
 import { DEFAULT_TOKEN_GROUP } from '../tokens/token.js';
 import { OS_LABEL } from '../kube/labels.js';
 import { emitYaml } from '../util/yaml.js';

@@ -40,8 +40,7 @@ export interface Container {
 }
 
 export type Volume =
-  | { name: string; configMap: { name: string; items?: Array<{ key: string; path: string }> } }
-  | { name: string; hostPath: { path: string; type?: string } };
+  { name: string; configMap: { name: string; items?: Array<{ key: string; path: string }> } } | { name: string; hostPath: { path: string; type?: string } };
 
 export interface PodSpec {
   priorityClassName?: string;

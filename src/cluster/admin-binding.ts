@@ -51,7 +51,11 @@ export class AdminCluster implements Cluster {
     await this.ensure();
     return this.admin.get<T>(ref);
   }
-  async list<T extends KubeObject>(apiVersion: string, kind: string, opts?: { namespace?: string; labelSelector?: string; fieldSelector?: string }): Promise<T[]> {
+  async list<T extends KubeObject>(
+    apiVersion: string,
+    kind: string,
+    opts?: { namespace?: string; labelSelector?: string; fieldSelector?: string },
+  ): Promise<T[]> {
     await this.ensure();
     return this.admin.list<T>(apiVersion, kind, opts);
   }
@@ -67,7 +71,13 @@ export class AdminCluster implements Cluster {
     await this.ensure();
     return this.admin.evict(pod, opts);
   }
-  async watch<T extends KubeObject>(apiVersion: string, kind: string, opts: ListOptions, onEvent: (event: CollectionEvent<T>) => void, signal: AbortSignal): Promise<void> {
+  async watch<T extends KubeObject>(
+    apiVersion: string,
+    kind: string,
+    opts: ListOptions,
+    onEvent: (event: CollectionEvent<T>) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
     await this.ensure();
     return this.admin.watch(apiVersion, kind, opts, onEvent, signal);
   }

@@ -16,9 +16,7 @@ export interface KubeObject {
 }
 
 /** One change seen by `Cluster.watch`: a full (re-)list, then additions, updates and deletions. */
-export type CollectionEvent<T> =
-  | { type: 'LISTED'; items: T[] }
-  | { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: T };
+export type CollectionEvent<T> = { type: 'LISTED'; items: T[] } | { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: T };
 
 export interface ListOptions {
   namespace?: string;
@@ -55,11 +53,7 @@ export interface Cluster {
   create<T extends KubeObject>(obj: T): Promise<T>;
   /** The object, or undefined on 404. */
   get<T extends KubeObject>(ref: ObjectRef): Promise<T | undefined>;
-  list<T extends KubeObject>(
-    apiVersion: string,
-    kind: string,
-    opts?: { namespace?: string; labelSelector?: string; fieldSelector?: string },
-  ): Promise<T[]>;
+  list<T extends KubeObject>(apiVersion: string, kind: string, opts?: { namespace?: string; labelSelector?: string; fieldSelector?: string }): Promise<T[]>;
   /** Deletes; a missing object is not an error. A uid precondition spares a same-name successor. */
   delete(ref: ObjectRef, opts?: { gracePeriodSeconds?: number; uid?: string }): Promise<void>;
   /**
@@ -81,11 +75,7 @@ export interface Cluster {
     signal: AbortSignal,
   ): Promise<void>;
   /** Watches until the predicate holds for the object (or the list), or rejects at the timeout. */
-  watchUntil<T extends KubeObject>(
-    ref: ObjectRef,
-    predicate: (obj: T | undefined) => boolean,
-    timeoutMs: number,
-  ): Promise<T | undefined>;
+  watchUntil<T extends KubeObject>(ref: ObjectRef, predicate: (obj: T | undefined) => boolean, timeoutMs: number): Promise<T | undefined>;
   /** GET on a raw path (`/readyz`), returning status and body. */
   raw(path: string): Promise<{ status: number; body: string }>;
 }

@@ -38,7 +38,12 @@ const BUILT_IN: Record<string, Record<string, [plural: string, namespaced: boole
     Namespace: ['namespaces', false],
   },
   'apps/v1': { Deployment: ['deployments', true], DaemonSet: ['daemonsets', true], StatefulSet: ['statefulsets', true], ReplicaSet: ['replicasets', true] },
-  'rbac.authorization.k8s.io/v1': { Role: ['roles', true], RoleBinding: ['rolebindings', true], ClusterRole: ['clusterroles', false], ClusterRoleBinding: ['clusterrolebindings', false] },
+  'rbac.authorization.k8s.io/v1': {
+    Role: ['roles', true],
+    RoleBinding: ['rolebindings', true],
+    ClusterRole: ['clusterroles', false],
+    ClusterRoleBinding: ['clusterrolebindings', false],
+  },
   'coordination.k8s.io/v1': { Lease: ['leases', true] },
   'certificates.k8s.io/v1': { CertificateSigningRequest: ['certificatesigningrequests', false] },
   'policy/v1': { PodDisruptionBudget: ['poddisruptionbudgets', true] },

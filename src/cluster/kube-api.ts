@@ -73,12 +73,7 @@ export class KubeApi {
       throw new ClusterError(action, target, err.reason, `discovering ${ref.apiVersion}: ${err.detail}`, err.code);
     }
     if (!info) {
-      throw new ClusterError(
-        action,
-        target,
-        'NotServed',
-        `the API server does not serve ${ref.kind} in ${ref.apiVersion}`,
-      );
+      throw new ClusterError(action, target, 'NotServed', `the API server does not serve ${ref.kind} in ${ref.apiVersion}`);
     }
     if (needsNamespace && info.namespaced && !ref.namespace) {
       throw new ClusterError(action, target, 'Invalid', `${ref.kind} is namespaced: metadata.namespace is required`);

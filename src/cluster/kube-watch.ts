@@ -87,11 +87,7 @@ export async function watchObject<T extends KubeObject>(
     try {
       const info = await api.resource('watch', ref);
       const collection = collectionPath(info, ref.namespace);
-      const page = await api.listPage<T>(
-        'watch',
-        target,
-        `${collection}?${new URLSearchParams({ fieldSelector: selector })}`,
-      );
+      const page = await api.listPage<T>('watch', target, `${collection}?${new URLSearchParams({ fieldSelector: selector })}`);
       last = page.items?.[0] && typed(page.items[0], ref.apiVersion, ref.kind);
       if (predicate(last)) return last;
       let version = page.metadata?.resourceVersion ?? '';
@@ -134,10 +130,5 @@ export async function watchObject<T extends KubeObject>(
   }
   const state = last ? `last seen at resourceVersion ${last.metadata.resourceVersion}` : 'the object does not exist';
   const cause = lastError ? `; last error: ${lastError.message}` : '';
-  throw new ClusterError(
-    'wait for',
-    target,
-    TIMEOUT,
-    `condition not met within ${timeoutMs / 1000}s; ${state}${cause}`,
-  );
+  throw new ClusterError('wait for', target, TIMEOUT, `condition not met within ${timeoutMs / 1000}s; ${state}${cause}`);
 }

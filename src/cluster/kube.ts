@@ -124,12 +124,10 @@ export class KubeCluster implements Cluster {
   }
 
   /** The collection watch of kube-watch.ts over this server. */
-  readonly watch: Cluster['watch'] = (apiVersion, kind, opts, onEvent, signal) =>
-    watchCollection(this.api, apiVersion, kind, opts, onEvent, signal);
+  readonly watch: Cluster['watch'] = (apiVersion, kind, opts, onEvent, signal) => watchCollection(this.api, apiVersion, kind, opts, onEvent, signal);
 
   /** The one-object watch of kube-watch.ts over this server. */
-  readonly watchUntil: Cluster['watchUntil'] = (ref, predicate, timeoutMs) =>
-    watchObject(this.api, ref, predicate, timeoutMs);
+  readonly watchUntil: Cluster['watchUntil'] = (ref, predicate, timeoutMs) => watchObject(this.api, ref, predicate, timeoutMs);
 
   async raw(path: string): Promise<{ status: number; body: string }> {
     return this.api.send('GET', path, { method: 'GET', path, timeoutMs: 10_000 });

@@ -92,7 +92,13 @@ export class RecordingCluster implements Cluster {
   }
 
   /** The list as it is now; no changes follow in a dry run. */
-  async watch<T extends KubeObject>(apiVersion: string, kind: string, opts: ListOptions, onEvent: (event: CollectionEvent<T>) => void, signal: AbortSignal): Promise<void> {
+  async watch<T extends KubeObject>(
+    apiVersion: string,
+    kind: string,
+    opts: ListOptions,
+    onEvent: (event: CollectionEvent<T>) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
     onEvent({ type: 'LISTED', items: await this.list<T>(apiVersion, kind, opts) });
     if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
   }

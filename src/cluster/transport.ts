@@ -154,7 +154,6 @@ function httpTransport(server: string, tls: TlsOptions, credentials: Credentials
   };
 }
 
-
 type TlsOptions = Pick<https.AgentOptions, 'ca' | 'cert' | 'key' | 'servername' | 'rejectUnauthorized'>;
 
 /** One keep-alive agent per transport; its idle sockets never keep the process alive once bosun is done. */

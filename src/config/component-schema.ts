@@ -32,7 +32,10 @@ const GO_TYPES = {
 function fields(table: Partial<Record<keyof typeof GO_TYPES, string>>): Record<string, z.ZodType> {
   return Object.fromEntries(
     Object.entries(table).flatMap(([type, names]) =>
-      names!.split(/\s+/).filter(Boolean).map((name) => [name, GO_TYPES[type as keyof typeof GO_TYPES].optional()]),
+      names!
+        .split(/\s+/)
+        .filter(Boolean)
+        .map((name) => [name, GO_TYPES[type as keyof typeof GO_TYPES].optional()]),
     ),
   );
 }

@@ -119,7 +119,9 @@ export function initWithDefaults(f: InitFile = {}, controlPlaneTimeout?: string)
   };
 }
 
-function component(c: { extraArgs?: Arg[]; extraEnvs?: ControlPlaneComponent['extraEnvs']; extraVolumes?: ControlPlaneComponent['extraVolumes'] } = {}): ControlPlaneComponent {
+function component(
+  c: { extraArgs?: Arg[]; extraEnvs?: ControlPlaneComponent['extraEnvs']; extraVolumes?: ControlPlaneComponent['extraVolumes'] } = {},
+): ControlPlaneComponent {
   return {
     ...(c.extraArgs && { extraArgs: c.extraArgs }),
     ...(c.extraVolumes && { extraVolumes: c.extraVolumes }),

@@ -35,7 +35,12 @@ export function parseDocuments(text: string, file: string): ConfigDocument[] {
     }
     const { apiVersion, kind } = value;
     if (typeof apiVersion !== 'string' || typeof kind !== 'string' || !apiVersion || !kind) {
-      throw new ConfigError(file, `document ${position}`, undefined, 'apiVersion and kind are required (strings), e.g. apiVersion: kubeadm.k8s.io/v1beta4, kind: InitConfiguration');
+      throw new ConfigError(
+        file,
+        `document ${position}`,
+        undefined,
+        'apiVersion and kind are required (strings), e.g. apiVersion: kubeadm.k8s.io/v1beta4, kind: InitConfiguration',
+      );
     }
     documents.push({ position, apiVersion, kind, body: dropNulls(value) as Record<string, unknown> });
   });
@@ -61,5 +66,9 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 function dropNulls(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(dropNulls);
   if (!isPlainObject(value)) return value;
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, dropNulls(v)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => [k, dropNulls(v)]),
+  );
 }

@@ -3,7 +3,18 @@ import { CONTROL_PLANE_TAINT } from '../kube/labels.js';
 import { joinWithDefaults } from './defaults.js';
 import type { NodeFacts } from './node-facts.js';
 import type { ConfigFile } from './read.js';
-import { advertiseAddress, attribute, type ResolveInput, fillNodeName, flagName, normalizeNodeRegistration, refuseFlagsBesideConfig, throwChecks, unionLowerCase, type FlagOrigins } from './resolve.js';
+import {
+  advertiseAddress,
+  attribute,
+  type ResolveInput,
+  fillNodeName,
+  flagName,
+  normalizeNodeRegistration,
+  refuseFlagsBesideConfig,
+  throwChecks,
+  unionLowerCase,
+  type FlagOrigins,
+} from './resolve.js';
 import type { JoinFile } from './schema.js';
 import type { JoinConfig } from './types.js';
 import { validateJoinConfiguration } from './validate.js';
@@ -30,9 +41,20 @@ export interface JoinFlags {
 }
 
 const JOIN_FLAGS = [
-  'discoveryToken', 'discoveryTokenCaCertHash', 'discoveryTokenUnsafeSkipCaVerification', 'discoveryFile',
-  'tlsBootstrapToken', 'token', 'controlPlane', 'certificateKey', 'apiserverAdvertiseAddress', 'apiserverBindPort',
-  'nodeName', 'criSocket', 'skipPhases', 'ignorePreflightErrors',
+  'discoveryToken',
+  'discoveryTokenCaCertHash',
+  'discoveryTokenUnsafeSkipCaVerification',
+  'discoveryFile',
+  'tlsBootstrapToken',
+  'token',
+  'controlPlane',
+  'certificateKey',
+  'apiserverAdvertiseAddress',
+  'apiserverBindPort',
+  'nodeName',
+  'criSocket',
+  'skipPhases',
+  'ignorePreflightErrors',
 ] as const satisfies readonly (keyof JoinFlags)[];
 
 /** Reads `--config` (a JoinConfiguration, v1beta4 or v1beta3) or builds one from flags; defaults; validates. */

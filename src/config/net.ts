@@ -50,7 +50,7 @@ export function formatIP(ip: IP): string {
   const groups = Array.from({ length: 8 }, (_, i) => (ip.value >> BigInt(112 - 16 * i)) & 0xffffn);
   // RFC 5952: compress the longest run (two or more) of zero groups, the first one on a tie.
   let best = { start: -1, len: 0 };
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     let j = i;
     while (j < 8 && groups[j] === 0n) j++;
     if (j - i > best.len && j - i >= 2) best = { start: i, len: j - i };

@@ -39,7 +39,12 @@ export function readConfigText(text: string, file: string): ConfigFile {
   for (const doc of parseDocuments(text, file)) {
     const previous = seen.get(doc.kind);
     if (previous !== undefined) {
-      throw new ConfigError(file, doc.kind, undefined, `the kind is specified twice (documents ${previous} and ${doc.position}); expected one document per kind`);
+      throw new ConfigError(
+        file,
+        doc.kind,
+        undefined,
+        `the kind is specified twice (documents ${previous} and ${doc.position}); expected one document per kind`,
+      );
     }
     seen.set(doc.kind, doc.position);
     readDocument(config, doc);
@@ -52,7 +57,12 @@ function readDocument(config: ConfigFile, doc: ConfigDocument): void {
   const [group, version] = doc.apiVersion.includes('/') ? doc.apiVersion.split('/', 2) : ['', doc.apiVersion];
   if (group === KUBEADM_GROUP) {
     if (RETIRED_VERSIONS[version]) {
-      throw new ConfigError(file, doc.kind, 'apiVersion', `"${doc.apiVersion}" is an old API version that bosun no longer reads; expected ${KUBEADM_V1BETA4}. Convert the file with kubeadm ${RETIRED_VERSIONS[version]}: kubeadm config migrate --old-config old.yaml --new-config new.yaml`);
+      throw new ConfigError(
+        file,
+        doc.kind,
+        'apiVersion',
+        `"${doc.apiVersion}" is an old API version that bosun no longer reads; expected ${KUBEADM_V1BETA4}. Convert the file with kubeadm ${RETIRED_VERSIONS[version]}: kubeadm config migrate --old-config old.yaml --new-config new.yaml`,
+      );
     }
     if (version !== 'v1beta4' && version !== 'v1beta3') {
       throw new ConfigError(file, doc.kind, 'apiVersion', `"${doc.apiVersion}" is not supported; expected ${KUBEADM_V1BETA4} (or ${KUBEADM_V1BETA3})`);

@@ -34,9 +34,24 @@ export interface InitFlags {
 }
 
 const INIT_FLAGS = [
-  'apiserverAdvertiseAddress', 'apiserverBindPort', 'apiserverCertExtraSans', 'certDir', 'certificateKey',
-  'controlPlaneEndpoint', 'criSocket', 'featureGates', 'imageRepository', 'kubernetesVersion', 'nodeName',
-  'podNetworkCidr', 'serviceCidr', 'serviceDnsDomain', 'token', 'tokenTtl', 'skipPhases', 'ignorePreflightErrors',
+  'apiserverAdvertiseAddress',
+  'apiserverBindPort',
+  'apiserverCertExtraSans',
+  'certDir',
+  'certificateKey',
+  'controlPlaneEndpoint',
+  'criSocket',
+  'featureGates',
+  'imageRepository',
+  'kubernetesVersion',
+  'nodeName',
+  'podNetworkCidr',
+  'serviceCidr',
+  'serviceDnsDomain',
+  'token',
+  'tokenTtl',
+  'skipPhases',
+  'ignorePreflightErrors',
 ] as const satisfies readonly (keyof InitFlags)[];
 
 /**
@@ -75,7 +90,12 @@ export function buildInitConfig(file: ConfigFile | undefined, flags: InitFlags, 
   if (file) {
     refuseFlagsBesideConfig(flags, INIT_FLAGS);
     if (!file.init && !file.cluster) {
-      throw new ConfigError(file.file, undefined, undefined, 'no InitConfiguration or ClusterConfiguration found; expected at least one of them (kubeadm.k8s.io/v1beta4)');
+      throw new ConfigError(
+        file.file,
+        undefined,
+        undefined,
+        'no InitConfiguration or ClusterConfiguration found; expected at least one of them (kubeadm.k8s.io/v1beta4)',
+      );
     }
   }
   const init = initWithDefaults(file?.init, file?.controlPlaneTimeout);
@@ -98,7 +118,8 @@ export function buildInitConfig(file: ConfigFile | undefined, flags: InitFlags, 
   set(I, 'bootstrapTokens[0].token', 'token', (v) => (token.token = v));
   set(I, 'bootstrapTokens[0].ttl', 'tokenTtl', (v) => {
     token.ttl = normalizeDuration(v);
-    if (token.ttl === undefined) throw new ConfigError(undefined, undefined, '--token-ttl', `"${v}" is not a duration; expected e.g. ${DURATION_EXAMPLES} (0 = never expires)`);
+    if (token.ttl === undefined)
+      throw new ConfigError(undefined, undefined, '--token-ttl', `"${v}" is not a duration; expected e.g. ${DURATION_EXAMPLES} (0 = never expires)`);
     delete token.expires;
   });
   set(I, 'skipPhases', 'skipPhases', (v) => (init.skipPhases = v));
@@ -157,7 +178,10 @@ export function refuseFlagsBesideConfig<F extends object>(flags: F, keys: readon
 /** `--feature-gates A=true,B=false`, parsed as kubeadm does; names are checked by validation. */
 function parseFeatureGates(text: string): Record<string, boolean> {
   const gates: Record<string, boolean> = {};
-  for (const pair of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const pair of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [key, value] = pair.split('=', 2).map((s) => s.trim());
     if (value === undefined || !/^(true|false|1|0|t|f)$/i.test(value)) {
       throw new ConfigError(undefined, undefined, '--feature-gates', `"${pair}" is not a gate setting; expected Name=true or Name=false`);
@@ -195,7 +219,12 @@ export function advertiseAddress(given: string | undefined, host: NodeFacts, whe
   if (given && (!ip || ip.value !== 0n)) return given; // invalid ones are reported by validation
   const detected = host.defaultIPv4();
   if (detected) return detected;
-  throw configError([{ ...where, problem: 'could not choose an address: no interface has an IPv4 address; set --apiserver-advertise-address or localAPIEndpoint.advertiseAddress' }]);
+  throw configError([
+    {
+      ...where,
+      problem: 'could not choose an address: no interface has an IPv4 address; set --apiserver-advertise-address or localAPIEndpoint.advertiseAddress',
+    },
+  ]);
 }
 
 /**

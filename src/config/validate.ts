@@ -1,6 +1,17 @@
 import { isValidToken, isValidTokenGroup, isValidTokenUsage, BOOTSTRAP_GROUP_FORMAT, TOKEN_FORMAT, TOKEN_USAGES } from '../tokens/token.js';
 import { parseDuration } from './duration.js';
-import { cidrSize, cidrsOverlap, formatCIDR, isDNS1123Subdomain, isValidPort, isWildcardDNS1123Subdomain, parseCIDRList, parseHostPort, parseIP, type CIDR } from './net.js';
+import {
+  cidrSize,
+  cidrsOverlap,
+  formatCIDR,
+  isDNS1123Subdomain,
+  isValidPort,
+  isWildcardDNS1123Subdomain,
+  parseCIDRList,
+  parseHostPort,
+  parseIP,
+  type CIDR,
+} from './net.js';
 import type { Arg, BootstrapToken, ClusterConfiguration, InitConfig, JoinConfiguration, NodeRegistrationOptions } from './types.js';
 import { kubernetesVersionProblem } from './version.js';
 
@@ -66,10 +77,14 @@ export function validateJoinConfiguration(join: JoinConfiguration, opts: Validat
     }
     const hashes = bootstrapToken.caCertHashes ?? [];
     hashes.forEach((hash, i) => {
-      if (!/^sha256:[0-9a-f]{64}$/i.test(hash)) fail(`discovery.bootstrapToken.caCertHashes[${i}]`, `"${hash}" is not a CA public key pin; expected sha256:<64 hex digits>`);
+      if (!/^sha256:[0-9a-f]{64}$/i.test(hash))
+        fail(`discovery.bootstrapToken.caCertHashes[${i}]`, `"${hash}" is not a CA public key pin; expected sha256:<64 hex digits>`);
     });
     if (!hashes.length && !bootstrapToken.unsafeSkipCAVerification) {
-      fail('discovery.bootstrapToken.caCertHashes', 'token discovery without a CA pin is unsafe; give caCertHashes (--discovery-token-ca-cert-hash sha256:…) or set unsafeSkipCAVerification (--discovery-token-unsafe-skip-ca-verification)');
+      fail(
+        'discovery.bootstrapToken.caCertHashes',
+        'token discovery without a CA pin is unsafe; give caCertHashes (--discovery-token-ca-cert-hash sha256:…) or set unsafeSkipCAVerification (--discovery-token-unsafe-skip-ca-verification)',
+      );
     }
   }
   if (file) {
@@ -107,12 +122,14 @@ function checkBootstrapToken(t: BootstrapToken, at: string, fail: Fail, opts: Va
 
 function checkNodeRegistration(n: NodeRegistrationOptions, fail: Fail, opts: ValidateOptions): void {
   if (n.name) {
-    if (!isDNS1123Subdomain(n.name)) fail('nodeRegistration.name', `"${n.name}" is not a valid node name; expected a lower-case RFC 1123 DNS name (a-z, 0-9, "-", ".")`);
+    if (!isDNS1123Subdomain(n.name))
+      fail('nodeRegistration.name', `"${n.name}" is not a valid node name; expected a lower-case RFC 1123 DNS name (a-z, 0-9, "-", ".")`);
   } else if (opts.complete) {
     fail('nodeRegistration.name', 'required; the hostname could not be used, set --node-name or nodeRegistration.name');
   }
   const socket = n.criSocket ?? '';
-  if (!/^unix:\/\/\/./.test(socket)) fail('nodeRegistration.criSocket', `"${socket}" is not a CRI socket; expected a unix:// URL such as unix:///var/run/containerd/containerd.sock`);
+  if (!/^unix:\/\/\/./.test(socket))
+    fail('nodeRegistration.criSocket', `"${socket}" is not a CRI socket; expected a unix:// URL such as unix:///var/run/containerd/containerd.sock`);
   checkArgs(n.kubeletExtraArgs, 'nodeRegistration.kubeletExtraArgs', fail);
   const ignored = (n.ignorePreflightErrors ?? []).map((c) => c.toLowerCase());
   if (ignored.includes('all') && new Set(ignored).size > 1) fail('nodeRegistration.ignorePreflightErrors', 'don\'t list individual checks together with "all"');
@@ -155,7 +172,8 @@ function checkCluster(c: ClusterConfiguration, fail: Fail): void {
   const services = checkSubnets(net.serviceSubnet, 'networking.serviceSubnet', 10n, fail);
   for (const s of services) {
     // The API server stores service allocations as a bitmap; kubeadm caps the subnet at 2^20 addresses.
-    if ((s.family === 4 ? 32 : 128) - s.prefix > 20) fail('networking.serviceSubnet', `${formatCIDR(s)} is too large; expected a prefix of /${s.family === 4 ? 12 : 108} or longer`);
+    if ((s.family === 4 ? 32 : 128) - s.prefix > 20)
+      fail('networking.serviceSubnet', `${formatCIDR(s)} is too large; expected a prefix of /${s.family === 4 ? 12 : 108} or longer`);
   }
   const pods = net.podSubnet ? checkSubnets(net.podSubnet, 'networking.podSubnet', 14n, fail) : [];
   if (argValue(c.controllerManager.extraArgs, 'allocate-node-cidrs') !== 'false') {
@@ -163,8 +181,10 @@ function checkCluster(c: ClusterConfiguration, fail: Fail): void {
       const flag = p.family === 4 ? 'node-cidr-mask-size-ipv4' : 'node-cidr-mask-size-ipv6';
       const nodeMask = Number(argValue(c.controllerManager.extraArgs, flag) ?? (p.family === 4 ? 24 : 64));
       if (!Number.isInteger(nodeMask)) fail('controllerManager.extraArgs', `${flag} must be an integer`);
-      else if (p.prefix > nodeMask) fail('networking.podSubnet', `${formatCIDR(p)} is smaller than one node's pod range (/${nodeMask}, kube-controller-manager ${flag})`);
-      else if (nodeMask - p.prefix > 16) fail('networking.podSubnet', `${formatCIDR(p)} holds more than 2^16 node ranges of /${nodeMask}; expected a prefix of /${nodeMask - 16} or longer`);
+      else if (p.prefix > nodeMask)
+        fail('networking.podSubnet', `${formatCIDR(p)} is smaller than one node's pod range (/${nodeMask}, kube-controller-manager ${flag})`);
+      else if (nodeMask - p.prefix > 16)
+        fail('networking.podSubnet', `${formatCIDR(p)} holds more than 2^16 node ranges of /${nodeMask}; expected a prefix of /${nodeMask - 16} or longer`);
     }
   }
   for (const s of services) {
@@ -186,7 +206,8 @@ function checkCluster(c: ClusterConfiguration, fail: Fail): void {
   checkImageRepository(c.imageRepository, 'imageRepository', fail);
   if (c.dns.imageRepository) checkImageRepository(c.dns.imageRepository, 'dns.imageRepository', fail);
   for (const gate of Object.keys(c.featureGates ?? {})) {
-    if (!KNOWN_FEATURE_GATES.includes(gate)) fail(`featureGates.${gate}`, `"${gate}" is not a kubeadm feature gate; expected one of ${KNOWN_FEATURE_GATES.join(', ')}`);
+    if (!KNOWN_FEATURE_GATES.includes(gate))
+      fail(`featureGates.${gate}`, `"${gate}" is not a kubeadm feature gate; expected one of ${KNOWN_FEATURE_GATES.join(', ')}`);
   }
   checkEtcd(c, fail);
   for (const field of ['certificateValidityPeriod', 'caCertificateValidityPeriod'] as const) {
@@ -210,7 +231,10 @@ function checkEtcd(c: ClusterConfiguration, fail: Fail): void {
     if (certFile && keyFile && !caFile) fail('etcd.external.caFile', 'required when certFile and keyFile are set');
     if (!external.endpoints.length) fail('etcd.external.endpoints', 'at least one endpoint is required, e.g. https://10.0.0.10:2379');
     const https = Boolean(caFile || certFile || keyFile);
-    for (const [field, urls, needHttps] of [['etcd.external.endpoints', external.endpoints, https], ['etcd.external.httpEndpoints', external.httpEndpoints ?? [], false]] as const) {
+    for (const [field, urls, needHttps] of [
+      ['etcd.external.endpoints', external.endpoints, https],
+      ['etcd.external.httpEndpoints', external.httpEndpoints ?? [], false],
+    ] as const) {
       for (const url of urls) {
         const scheme = /^([a-z][a-z0-9+.-]*):\/\/./i.exec(url)?.[1];
         if (!scheme) fail(field, `"${url}" is not a URL with a scheme, e.g. https://10.0.0.10:2379`);

@@ -12,9 +12,7 @@ const CONTEXT = `${TLS_BOOTSTRAP_USER}@kubernetes`;
 export function bootstrapKubeconfig(input: { server: string; caCertPem: string; clusterName: string; credentials: BootstrapCredentials }) {
   const b64 = (text: string) => Buffer.from(text).toString('base64');
   const { token, clientCertPem, clientKeyPem } = input.credentials;
-  const user: Record<string, string> = token
-    ? { token }
-    : { 'client-certificate-data': b64(clientCertPem ?? ''), 'client-key-data': b64(clientKeyPem ?? '') };
+  const user: Record<string, string> = token ? { token } : { 'client-certificate-data': b64(clientCertPem ?? ''), 'client-key-data': b64(clientKeyPem ?? '') };
   return {
     apiVersion: 'v1',
     clusters: [{ cluster: { 'certificate-authority-data': b64(input.caCertPem), server: input.server }, name: input.clusterName }],

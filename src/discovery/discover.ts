@@ -111,7 +111,8 @@ async function readDiscoveryFile(text: string, source: string, host: Host, dir: 
   }
   const file = (p: string, what: string) => readNodeFile(host, path.resolve(dir, p), `discovery file ${source}: cannot read its ${what} ${p}`);
   const caCertPem = target.caCertPem ?? (target.caFile && (await file(target.caFile, 'certificate-authority')));
-  if (!caCertPem) throw new UserError(`discovery file ${source}: its cluster has no certificate-authority(-data): the node needs the cluster CA to trust the API server`);
+  if (!caCertPem)
+    throw new UserError(`discovery file ${source}: its cluster has no certificate-authority(-data): the node needs the cluster CA to trust the API server`);
   const credentials: BootstrapCredentials = {};
   if (target.token) credentials.token = target.token;
   const cert = target.clientCertPem ?? (target.clientCertFile && (await file(target.clientCertFile, 'client-certificate')));

@@ -60,7 +60,11 @@ async function hasExecutable(name: string): Promise<boolean> {
 
 export const localMachine: Machine = {
   portState,
-  swapDevices: async () => ((await readOptional('/proc/swaps')) ?? '').split('\n').slice(1).filter((l) => l.trim()),
+  swapDevices: async () =>
+    ((await readOptional('/proc/swaps')) ?? '')
+      .split('\n')
+      .slice(1)
+      .filter((l) => l.trim()),
   isRoot: () => process.getuid?.() === 0,
   hasExecutable,
   hostname: () => os.hostname(),

@@ -93,7 +93,11 @@ export interface KubeconfigTarget {
  */
 export function readKubeconfigTarget(text: string): KubeconfigTarget {
   const doc = parseKubeconfig(text);
-  const named = <K extends 'context' | 'cluster' | 'user'>(list: Array<{ name?: string } & Partial<Record<K, unknown>>> | undefined, name: string | undefined, what: K) => {
+  const named = <K extends 'context' | 'cluster' | 'user'>(
+    list: Array<{ name?: string } & Partial<Record<K, unknown>>> | undefined,
+    name: string | undefined,
+    what: K,
+  ) => {
     const entries = Array.isArray(list) ? list : [];
     const entry = name === undefined ? entries[0] : entries.find((e) => e?.name === name);
     if (!entry) throw new Error(`has no ${what}${name === undefined ? '' : ` "${name}"`}`);

@@ -74,10 +74,7 @@ export function instanceConfiguration(criSocket: string): { containerRuntimeEndp
  * `/var/lib/kubelet/config.yaml`: the cluster-wide configuration with this node's instance settings
  * merged in, and systemd-resolved's real resolv.conf when that service runs (its stub would loop DNS).
  */
-export function nodeKubeletConfiguration(
-  clusterWide: KubeletConfiguration,
-  node: { criSocket: string; systemdResolved: boolean },
-): KubeletConfiguration {
+export function nodeKubeletConfiguration(clusterWide: KubeletConfiguration, node: { criSocket: string; systemdResolved: boolean }): KubeletConfiguration {
   const { apiVersion, kind, ...rest } = clusterWide;
   let cfg: Obj = { apiVersion, kind, ...rest, ...instanceConfiguration(node.criSocket) };
   if (node.systemdResolved) cfg = withDefault(cfg, ['resolvConf'], SYSTEMD_RESOLVED_RESOLV_CONF);

@@ -41,9 +41,7 @@ const ALWAYS_WRITTEN: Obj = {
 };
 
 function zeroDurationPaths(obj: Obj, prefix: string[] = []): string[][] {
-  return Object.entries(obj).flatMap(([key, value]) =>
-    value === ZERO ? [[...prefix, key]] : isObj(value) ? zeroDurationPaths(value, [...prefix, key]) : [],
-  );
+  return Object.entries(obj).flatMap(([key, value]) => (value === ZERO ? [[...prefix, key]] : isObj(value) ? zeroDurationPaths(value, [...prefix, key]) : []));
 }
 
 /**

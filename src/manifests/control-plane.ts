@@ -1,35 +1,16 @@
 /** The static Pods of kube-apiserver, kube-controller-manager and kube-scheduler, as kubeadm writes them. */
 import path from 'node:path/posix';
 import { KUBECONFIG_FILES, KUBERNETES_DIR } from '../kube/paths.js';
-import type {
-  APIEndpoint,
-  Arg,
-  ClusterConfiguration,
-  ControlPlaneComponent as ControlPlaneComponentSettings,
-  EnvVar,
-} from '../config/types.js';
+import type { APIEndpoint, Arg, ClusterConfiguration, ControlPlaneComponent as ControlPlaneComponentSettings, EnvVar } from '../config/types.js';
 import { joinHostPort, loopbackFor, probeHost } from './address.js';
 import { argValue, argsToCommand, mergeEnv, setArg } from './args.js';
 import { kubernetesImage } from './images.js';
 import { ETCD_CLIENT_PORT, KUBE_CONTROLLER_MANAGER_PORT, KUBE_SCHEDULER_PORT } from './ports.js';
-import {
-  livenessProbe,
-  probePort,
-  readinessProbe,
-  staticPod,
-  startupProbe,
-  volumeMountsOf,
-  volumesOf,
-  type Pod,
-} from './pod.js';
+import { livenessProbe, probePort, readinessProbe, staticPod, startupProbe, volumeMountsOf, volumesOf, type Pod } from './pod.js';
 import { controlPlaneMounts, type ControlPlaneComponent } from './volumes.js';
 import { APISERVER_ADVERTISE_ADDRESS_ANNOTATION } from '../kube/labels.js';
 
-export const CONTROL_PLANE_COMPONENTS: readonly ControlPlaneComponent[] = [
-  'kube-apiserver',
-  'kube-controller-manager',
-  'kube-scheduler',
-];
+export const CONTROL_PLANE_COMPONENTS: readonly ControlPlaneComponent[] = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'];
 
 /** What the control-plane Pods are computed from; the phase reads the host facts. */
 export interface ControlPlaneInput {

@@ -123,12 +123,7 @@ export function readinessProbe(host: string | undefined, path: string, scheme: H
 }
 
 /** Probes every 10s for as long as the control-plane health-check timeout allows (4m -> 24 failures). */
-export function startupProbe(
-  host: string | undefined,
-  path: string,
-  scheme: HTTPGetAction['scheme'],
-  healthCheckTimeoutSeconds: number,
-): Probe {
+export function startupProbe(host: string | undefined, path: string, scheme: HTTPGetAction['scheme'], healthCheckTimeoutSeconds: number): Probe {
   const periodSeconds = 10;
   return httpProbe(host, path, scheme, {
     initialDelaySeconds: periodSeconds,

@@ -71,15 +71,10 @@ function byName(mounts: HostMount[]): HostMount[] {
  * Every component's host-path mounts: certificates and CA bundles, kubeconfigs, external etcd
  * client files, then the config's extraVolumes. `presentCADirs` are those of OPTIONAL_CA_DIRS the node has.
  */
-export function controlPlaneMounts(
-  cluster: ClusterConfiguration,
-  presentCADirs: readonly string[],
-): Record<ControlPlaneComponent, HostMount[]> {
+export function controlPlaneMounts(cluster: ClusterConfiguration, presentCADirs: readonly string[]): Record<ControlPlaneComponent, HostMount[]> {
   const certs = readOnlyDir('k8s-certs', cluster.certificatesDir);
   const caCerts = readOnlyDir(CA_CERTS.name, CA_CERTS.path);
-  const optionalCAs = OPTIONAL_CA_DIRS.filter((dir) => presentCADirs.includes(dir)).map((dir) =>
-    readOnlyDir(dir.slice(1).replaceAll('/', '-'), dir),
-  );
+  const optionalCAs = OPTIONAL_CA_DIRS.filter((dir) => presentCADirs.includes(dir)).map((dir) => readOnlyDir(dir.slice(1).replaceAll('/', '-'), dir));
   const etcdCerts = cluster.etcd.external ? externalEtcdCertMounts(cluster.etcd.external, cluster.certificatesDir) : [];
   return {
     'kube-apiserver': byName([certs, caCerts, ...etcdCerts, ...optionalCAs, ...fromConfig(cluster.apiServer.extraVolumes)]),
@@ -90,9 +85,6 @@ export function controlPlaneMounts(
       ...optionalCAs,
       ...fromConfig(cluster.controllerManager.extraVolumes),
     ]),
-    'kube-scheduler': byName([
-      kubeconfigFile(path.join(KUBERNETES_DIR, KUBECONFIG_FILES.scheduler)),
-      ...fromConfig(cluster.scheduler.extraVolumes),
-    ]),
+    'kube-scheduler': byName([kubeconfigFile(path.join(KUBERNETES_DIR, KUBECONFIG_FILES.scheduler)), ...fromConfig(cluster.scheduler.extraVolumes)]),
   };
 }

@@ -121,7 +121,12 @@ export async function ensureLeaf(pki: PkiInput, log: Log, spec: LeafSpec): Promi
     const { dnsNames, ips } = want.altNames;
     log(`[certs] ${spec.baseName} serving cert is signed for DNS names [${dnsNames.join(' ')}] and IPs [${ips.join(' ')}]`);
   }
-  const created = await createLeafCertificate({ subject: spec.subject(node), ...want }, pair, { cert: ca.cert, key: ca.key }, validities(cfg.cluster, now).leaf);
+  const created = await createLeafCertificate(
+    { subject: spec.subject(node), ...want },
+    pair,
+    { cert: ca.cert, key: ca.key },
+    validities(cfg.cluster, now).leaf,
+  );
   await writePair(host, dir, spec.baseName, created, key ? undefined : pair);
 }
 

@@ -34,7 +34,10 @@ export async function pollUntil(probe: Probe, deadline: number, intervalMs: numb
 
 /** What a failing health endpoint said: its failing checks (`[-]` lines), else the start of its body. */
 function failureDetail(body: string): string {
-  const failing = body.split('\n').filter((line) => line.startsWith('[-]')).join('; ');
+  const failing = body
+    .split('\n')
+    .filter((line) => line.startsWith('[-]'))
+    .join('; ');
   if (failing) return `: ${failing}`;
   return body.trim() ? `: ${body.trim().slice(0, 300)}` : '';
 }

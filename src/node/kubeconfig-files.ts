@@ -61,11 +61,18 @@ export async function ensureKubeconfig(pki: PkiInput, log: Log, spec: Kubeconfig
   const [ca, existing] = await Promise.all([loadCa(host, cfg.cluster.certificatesDir, CLUSTER_CA), host.readFile(path)]);
   if (existing) return checkExisting(pki, log, path, existing, ca, server);
   if (!ca.key) {
-    throw new UserError(`${path} is missing and ${ca.keyPath} is not there to sign its client certificate: with an external CA, every kubeconfig file must be provided`);
+    throw new UserError(
+      `${path} is missing and ${ca.keyPath} is not there to sign its client certificate: with an external CA, every kubeconfig file must be provided`,
+    );
   }
   const key = await pki.keys.take(keyName(spec), cfg.cluster.encryptionAlgorithm);
   const subject = spec.subject(node);
-  const cert = await createLeafCertificate({ subject, usages: ['client'] }, key, { cert: ca.cert, key: ca.key }, kubeconfigClientValidity(ca.cert, cfg.cluster, new Date()));
+  const cert = await createLeafCertificate(
+    { subject, usages: ['client'] },
+    key,
+    { cert: ca.cert, key: ca.key },
+    kubeconfigClientValidity(ca.cert, cfg.cluster, new Date()),
+  );
   log(`[kubeconfig] Writing "${spec.file}" kubeconfig file`);
   const kubeconfig = buildKubeconfig({
     clusterName: cfg.cluster.clusterName,

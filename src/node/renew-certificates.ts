@@ -8,15 +8,7 @@ import type { ClusterConfiguration } from '../config/types.js';
 import { KUBERNETES_DIR, PUBLIC_MODE, SECRET_MODE } from '../kube/paths.js';
 import { UserError } from '../errors.js';
 import type { Host } from '../host/host.js';
-import {
-  createLeafCertificate,
-  encodeCertificate,
-  parseCertificate,
-  type Certificate,
-  type LeafRequest,
-  type Signer,
-  type Usage,
-} from '../pki/certificate.js';
+import { createLeafCertificate, encodeCertificate, parseCertificate, type Certificate, type LeafRequest, type Signer, type Usage } from '../pki/certificate.js';
 import { CERT_LIST, CLUSTER_CA, isEtcdCert, type CaSpec, type LeafSpec } from '../pki/certlist.js';
 import { encodePrivateKey, generateKey, parsePrivateKey } from '../pki/keys.js';
 import { validities } from '../pki/validity.js';

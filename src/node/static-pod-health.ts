@@ -104,7 +104,11 @@ export async function waitHealthy(
     }
   }
   if (component === 'kube-apiserver') {
-    const ready = await pollUntil(apiServerProbe(async () => cluster, ['/readyz']), deadline, READYZ_POLL_MS);
+    const ready = await pollUntil(
+      apiServerProbe(async () => cluster, ['/readyz']),
+      deadline,
+      READYZ_POLL_MS,
+    );
     if (!ready.healthy) throw new ComponentNotHealthy(component, `is not ready: ${ready.last}`);
   }
 }

@@ -52,10 +52,13 @@ export function commandArg(pod: Pod | undefined, name: string): string | undefin
  */
 export function etcdMembersOf(current: Pod | undefined): EtcdMember[] {
   if (commandArg(current, 'initial-cluster-state') !== 'existing') return [];
-  return (commandArg(current, 'initial-cluster') ?? '').split(',').filter(Boolean).map((entry) => {
-    const eq = entry.indexOf('=');
-    return { name: entry.slice(0, eq), peerURL: entry.slice(eq + 1) };
-  });
+  return (commandArg(current, 'initial-cluster') ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((entry) => {
+      const eq = entry.indexOf('=');
+      return { name: entry.slice(0, eq), peerURL: entry.slice(eq + 1) };
+    });
 }
 
 /**

@@ -84,12 +84,7 @@ export async function createCaCertificate(commonName: string, key: KeyPair, vali
 }
 
 /** A leaf certificate signed by `signer`. */
-export async function createLeafCertificate(
-  request: LeafRequest,
-  key: KeyPair,
-  signer: Signer,
-  validity: Validity,
-): Promise<Certificate> {
+export async function createLeafCertificate(request: LeafRequest, key: KeyPair, signer: Signer, validity: Validity): Promise<Certificate> {
   const extensions: X509.Extension[] = [
     new x509.KeyUsagesExtension(LEAF_KEY_USAGE, true),
     new x509.ExtendedKeyUsageExtension(request.usages.map((u) => USAGE_OIDS[u])),

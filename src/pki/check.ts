@@ -73,8 +73,5 @@ export function missingAltNames(cert: Certificate, want: AltNames | undefined): 
   const names = cert.getExtension(x509.SubjectAlternativeNameExtension)?.names.items ?? [];
   const dns = new Set(names.filter((n) => n.type === 'dns').map((n) => n.value.toLowerCase()));
   const ips = new Set(names.filter((n) => n.type === 'ip').map((n) => canonicalIP(n.value) ?? n.value));
-  return [
-    ...want.dnsNames.filter((d) => !dns.has(d.toLowerCase())).map((d) => `DNS:${d}`),
-    ...want.ips.filter((ip) => !ips.has(ip)).map((ip) => `IP:${ip}`),
-  ];
+  return [...want.dnsNames.filter((d) => !dns.has(d.toLowerCase())).map((d) => `DNS:${d}`), ...want.ips.filter((ip) => !ips.has(ip)).map((ip) => `IP:${ip}`)];
 }

@@ -13,8 +13,7 @@ const EC_CURVES: Partial<Record<EncryptionAlgorithm, string>> = { 'ECDSA-P256': 
 /** Generates a key off the main thread (libuv pool), so several keys are made at once. */
 export function generateKey(algorithm: EncryptionAlgorithm): Promise<KeyPair> {
   return new Promise((resolve, reject) => {
-    const done = (err: Error | null, publicKey: KeyObject, privateKey: KeyObject) =>
-      err ? reject(err) : resolve({ privateKey, publicKey });
+    const done = (err: Error | null, publicKey: KeyObject, privateKey: KeyObject) => (err ? reject(err) : resolve({ privateKey, publicKey }));
     const bits = RSA_BITS[algorithm];
     const curve = EC_CURVES[algorithm];
     if (bits) generateKeyPair('rsa', { modulusLength: bits, publicExponent: 0x10001 }, done);

@@ -8,7 +8,13 @@ import type { Informer } from '../drain/executor/informer.js';
 import { isNodeReady, podName, type Node, type Pod } from '../kube/workloads.js';
 
 const FAILING_WAIT_REASONS = new Set([
-  'CrashLoopBackOff', 'ImagePullBackOff', 'ErrImagePull', 'CreateContainerConfigError', 'CreateContainerError', 'InvalidImageName', 'RunContainerError',
+  'CrashLoopBackOff',
+  'ImagePullBackOff',
+  'ErrImagePull',
+  'CreateContainerConfigError',
+  'CreateContainerError',
+  'InvalidImageName',
+  'RunContainerError',
 ]);
 
 /** Why a pod counts as failing (Failed, a container that cannot run, unschedulable), or undefined. */
@@ -36,9 +42,7 @@ export function healthBaseline(nodes: Node[], pods: Pod[]): HealthBaseline {
 
 /** What is unhealthy now that was not before the roll; empty when the gate passes. */
 export function evaluateHealth(nodes: Node[], pods: Pod[], baseline: HealthBaseline): string[] {
-  const problems = nodes
-    .filter((n) => !isNodeReady(n) && !baseline.notReadyNodes.includes(n.metadata.name))
-    .map((n) => `node ${n.metadata.name} is not Ready`);
+  const problems = nodes.filter((n) => !isNodeReady(n) && !baseline.notReadyNodes.includes(n.metadata.name)).map((n) => `node ${n.metadata.name} is not Ready`);
   const before = new Set(baseline.failingPods);
   for (const pod of pods) {
     const reason = failingReason(pod);

@@ -61,9 +61,7 @@ export function nodeReacher(inventory: Inventory, hostname: string) {
   const entry = (name: string): InventoryNode | undefined =>
     inventory.get(name) ?? (name === hostname ? { name, local: { root: '/' }, kubelet: defaultKubeletInstall('/') } : undefined);
   const kindOf = (node: Node): ExecutorKind | { missing: string } =>
-    entry(node.metadata.name)
-      ? 'local'
-      : { missing: `bosun runs on ${hostname}, not on this node, and no --inventory names it (remote nodes come with SSH)` };
+    entry(node.metadata.name) ? 'local' : { missing: `bosun runs on ${hostname}, not on this node, and no --inventory names it (remote nodes come with SSH)` };
   const reach = (name: string): ReachedNode => {
     const found = entry(name);
     if (!found) throw new UserError(`node ${name}: the inventory does not name it (pass the roll's --inventory again)`);

@@ -91,7 +91,12 @@ export function planRoll(input: PlanInput): RollPlan {
   const groups = input.order === 'zone' ? zones(workers) : [workers];
   const batches = [
     ...controlPlane.map((n) => [n.name]),
-    ...groups.flatMap((group) => chunk(group.map((n) => n.name), size)),
+    ...groups.flatMap((group) =>
+      chunk(
+        group.map((n) => n.name),
+        size,
+      ),
+    ),
   ];
   return { nodes: [...controlPlane, ...workers], batches, skipped };
 }
@@ -100,9 +105,7 @@ export function planRoll(input: PlanInput): RollPlan {
 function zones(workers: PlannedNode[]): PlannedNode[][] {
   const groups = new Map<string, PlannedNode[]>();
   for (const n of workers) groups.set(n.zone ?? '', [...(groups.get(n.zone ?? '') ?? []), n]);
-  return [...groups.keys()]
-    .sort((a, b) => (a === '' ? 1 : b === '' ? -1 : byName(a, b)))
-    .map((zone) => groups.get(zone)!);
+  return [...groups.keys()].sort((a, b) => (a === '' ? 1 : b === '' ? -1 : byName(a, b))).map((zone) => groups.get(zone)!);
 }
 
 function chunk<T>(items: T[], size: number): T[][] {

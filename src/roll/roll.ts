@@ -10,15 +10,7 @@ import { Informer } from '../drain/executor/informer.js';
 import { planDrain } from '../drain/planner/plan.js';
 import { isNodeReady, type Node, type Pod, type PodDisruptionBudget } from '../kube/workloads.js';
 import { UserError } from '../errors.js';
-import {
-  cordonedNotReleased,
-  finishStep,
-  nodeDone,
-  progress,
-  startStep,
-  type NodeRecord,
-  type RollJournal,
-} from './journal/journal.js';
+import { cordonedNotReleased, finishStep, nodeDone, progress, startStep, type NodeRecord, type RollJournal } from './journal/journal.js';
 import type { JournalStore } from './journal/store.js';
 import type { EventSink } from '../workflow/events.js';
 import { waitHealthy } from './gate.js';
@@ -52,7 +44,9 @@ async function stopFailed(ctx: Pick<RollContext, 'store'>, message: string): Pro
   j.state = 'failed';
   j.message = message;
   await ctx.store.commit();
-  throw new UserError(`${message}\n"bosun upgrade nodes --resume" continues the roll once fixed; "bosun upgrade nodes --abort" ends it and uncordons what it cordoned`);
+  throw new UserError(
+    `${message}\n"bosun upgrade nodes --resume" continues the roll once fixed; "bosun upgrade nodes --abort" ends it and uncordons what it cordoned`,
+  );
 }
 
 class Roll {
@@ -68,12 +62,17 @@ class Roll {
     this.j = ctx.store.journal;
     this.events = new RollEvents(ctx.events);
     this.nodes = new Informer<Node>(ctx.cluster, 'v1', 'Node');
-    this.drainer = new Drainer(ctx.cluster, this.j.settings.drain, {
-      out: (line) => {
-        if (line.startsWith('pod/')) this.evicted++;
+    this.drainer = new Drainer(
+      ctx.cluster,
+      this.j.settings.drain,
+      {
+        out: (line) => {
+          if (line.startsWith('pod/')) this.evicted++;
+        },
+        err: (line) => this.events.log(`[upgrade/nodes] ${line}`),
       },
-      err: (line) => this.events.log(`[upgrade/nodes] ${line}`),
-    }, ctx.evictionConcurrency);
+      ctx.evictionConcurrency,
+    );
   }
 
   close(): void {
@@ -116,10 +115,12 @@ class Roll {
       await this.preflight(pending, label);
       // Every node of the batch is cordoned before any is drained, so no evicted pod lands on a batch mate.
       const cordoned = await Promise.allSettled(pending.map((name) => this.runNode(j.nodes[name], 'cordon')));
-      const results = await Promise.allSettled(pending.map((name, i) => {
-        const cordon = cordoned[i];
-        return cordon.status === 'rejected' ? Promise.reject(cordon.reason) : this.runNode(j.nodes[name]);
-      }));
+      const results = await Promise.allSettled(
+        pending.map((name, i) => {
+          const cordon = cordoned[i];
+          return cordon.status === 'rejected' ? Promise.reject(cordon.reason) : this.runNode(j.nodes[name]);
+        }),
+      );
       const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [this.describeFailure(pending[i], r.reason)] : []));
       if (failed.length) return stopFailed(ctx, `the node roll stopped in ${label}:\n  ${failed.join('\n  ')}`);
     }
@@ -162,7 +163,10 @@ class Roll {
     });
     if (!plan.capacity.fits) this.events.log(`[upgrade/nodes] warning: ${label}: ${plan.capacity.summary}`);
     if (plan.blockers.length) {
-      await stopFailed(this.ctx, `the node roll stopped before ${label} (nothing of it was cordoned): its drains cannot finish:\n  ${plan.blockers.join('\n  ')}`);
+      await stopFailed(
+        this.ctx,
+        `the node roll stopped before ${label} (nothing of it was cordoned): its drains cannot finish:\n  ${plan.blockers.join('\n  ')}`,
+      );
     }
   }
 
@@ -234,8 +238,11 @@ class Roll {
     } catch (err) {
       if (this.ctx.signal.aborted) throw err;
       const node = this.nodes.get(undefined, name);
-      throw new Error(`node ${name} did not report Ready with kubelet ${this.j.target} within ${seconds}s ` +
-        `(it reports ${node?.status?.nodeInfo?.kubeletVersion ?? 'nothing'}, ${node && isNodeReady(node) ? 'Ready' : 'not Ready'})`, { cause: err });
+      throw new Error(
+        `node ${name} did not report Ready with kubelet ${this.j.target} within ${seconds}s ` +
+          `(it reports ${node?.status?.nodeInfo?.kubeletVersion ?? 'nothing'}, ${node && isNodeReady(node) ? 'Ready' : 'not Ready'})`,
+        { cause: err },
+      );
     }
   }
 
@@ -247,7 +254,8 @@ class Roll {
     const path = `${batchPath(index)}/health-gate`;
     try {
       this.gatePods = await this.events.wait(path, 'every node Ready and no new failing pod', () =>
-        waitHealthy(ctx.cluster, this.nodes, j.baseline, j.settings.healthTimeoutSeconds * 1000, (line) => this.events.log(line, path), ctx.signal));
+        waitHealthy(ctx.cluster, this.nodes, j.baseline, j.settings.healthTimeoutSeconds * 1000, (line) => this.events.log(line, path), ctx.signal),
+      );
     } catch (err) {
       finishStep(gate, errorText(err));
       return stopFailed(ctx, `the health gate after ${label} failed: ${errorText(err)}`);

@@ -41,10 +41,7 @@ export function kubernetesVersions(flag: string | undefined): string[] {
 
 /** What a binary prints about its own version, as `v<semver>`, or undefined when it is not that binary. */
 async function reportedVersion(binary: string, name: string): Promise<string | undefined> {
-  const args =
-    name === 'kubeadm' ? ['version', '-o', 'short']
-    : name === 'kubectl' ? ['version', '--client']
-    : ['--version'];
+  const args = name === 'kubeadm' ? ['version', '-o', 'short'] : name === 'kubectl' ? ['version', '--client'] : ['--version'];
   const out = await tryRun(binary, args);
   const m = out && /v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)/.exec(out);
   return m ? `v${m[1]}` : undefined;
@@ -60,7 +57,10 @@ async function isVersion(binary: string, name: string, version: string): Promise
 }
 
 function onPath(name: string): string[] {
-  return (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, name));
+  return (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .filter(Boolean)
+    .map((dir) => path.join(dir, name));
 }
 
 /**
@@ -97,8 +97,10 @@ async function buildInto(a: Artifact, names: readonly string[], out: string, onL
     const moduleDir = await kubernetesModule(a.version, onLine);
     onLine(`go build ${names.join(' ')} (module ${moduleDir})`);
     // One invocation for all of them: they share most packages, so the compile work is done once.
-    await go([...BUILD_FLAGS, '-ldflags', await kubernetesLdflags(moduleDir, a.version), '-o', `${out}/`,
-      ...names.map((b) => `k8s.io/kubernetes/cmd/${b}`)], moduleDir);
+    await go(
+      [...BUILD_FLAGS, '-ldflags', await kubernetesLdflags(moduleDir, a.version), '-o', `${out}/`, ...names.map((b) => `k8s.io/kubernetes/cmd/${b}`)],
+      moduleDir,
+    );
   } else if (a.component === 'etcd') {
     const moduleDir = path.join(PACKAGE_GO_DIR, 'etcd', a.version);
     onLine(`go build etcd (module ${moduleDir})`);

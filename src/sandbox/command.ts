@@ -69,13 +69,15 @@ export function registerSandbox(program: Command): void {
     .command('up')
     .description('Start a sandbox cluster: network, static-pod runner, the real "bosun init", kwok and simulated workers')
     .addOption(dirOption())
-    .option('--version <version>', 'Kubernetes release (v1.X.Y); default: the config\'s kubernetesVersion, else bosun\'s default')
-    .addOption(new Option('--workers <n>', 'simulated worker nodes (kwok)').default(2).argParser((v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0) throw new UserError(`--workers: expected a whole number, got "${v}"`);
-      return n;
-    }))
-    .option('--config <file>', 'kubeadm configuration for init (the node name, address and version are the sandbox\'s)')
+    .option('--version <version>', "Kubernetes release (v1.X.Y); default: the config's kubernetesVersion, else bosun's default")
+    .addOption(
+      new Option('--workers <n>', 'simulated worker nodes (kwok)').default(2).argParser((v) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0) throw new UserError(`--workers: expected a whole number, got "${v}"`);
+        return n;
+      }),
+    )
+    .option('--config <file>', "kubeadm configuration for init (the node name, address and version are the sandbox's)")
     .option('--bin-dir <dir>', 'use binaries from this directory when they report the right version')
     .option('--timings', 'print how long each step took, as JSON')
     .action(async (opts) => {
@@ -84,7 +86,7 @@ export function registerSandbox(program: Command): void {
     });
   sandbox
     .command('status')
-    .description('Show the sandbox\'s processes, static pods and API server readiness (exit 1 when unhealthy)')
+    .description("Show the sandbox's processes, static pods and API server readiness (exit 1 when unhealthy)")
     .addOption(dirOption())
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (opts: { dir: string; output: string }) => {
@@ -117,7 +119,7 @@ export function registerSandbox(program: Command): void {
     });
   sandbox
     .command('agent', { hidden: true })
-    .description("Play the kubelet's TLS bootstrap for the sandbox's joining nodes (started by \"up\" and \"join\")")
+    .description('Play the kubelet\'s TLS bootstrap for the sandbox\'s joining nodes (started by "up" and "join")')
     .addOption(dirOption())
     .action(async (opts: { dir: string }) => (await import('./node-agent.js')).runAgent(opts.dir));
   sandbox

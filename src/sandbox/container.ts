@@ -101,7 +101,9 @@ export class Container {
       const reason = error ? 'StartError' : exitCode === 0 ? 'Completed' : 'Error';
       const ranMs = Date.now() - Date.parse(startedAt);
       this.status.lastTermination = { exitCode, signal: signal ?? undefined, reason, startedAt, finishedAt: now() };
-      this.log(`${this.plan.pod}/${this.plan.name}: exited (${signal ?? `code ${exitCode}`})${error ? `: ${error.message}` : ''} after ${Math.round(ranMs / 1000)}s`);
+      this.log(
+        `${this.plan.pod}/${this.plan.name}: exited (${signal ?? `code ${exitCode}`})${error ? `: ${error.message}` : ''} after ${Math.round(ranMs / 1000)}s`,
+      );
       done();
       if (this.stopping) return this.set({ state: 'terminated', reason, pid: undefined, started: false, ready: false });
       const policy = this.plan.restartPolicy;

@@ -48,8 +48,12 @@ export function sandboxInitConfig(opts: { file?: string; text?: string; version:
   let cluster = docs.find((d) => isKubeadm(d) && d.kind === 'ClusterConfiguration');
   if (!cluster) docs.push((cluster = { apiVersion, kind: 'ClusterConfiguration' }));
   if (cluster.kubernetesVersion !== undefined && cluster.kubernetesVersion !== opts.version) {
-    throw new ConfigError(opts.file, 'ClusterConfiguration', 'kubernetesVersion',
-      `${String(cluster.kubernetesVersion)} differs from --version ${opts.version}; give one of them`);
+    throw new ConfigError(
+      opts.file,
+      'ClusterConfiguration',
+      'kubernetesVersion',
+      `${String(cluster.kubernetesVersion)} differs from --version ${opts.version}; give one of them`,
+    );
   }
   cluster.kubernetesVersion = opts.version;
   // A stable endpoint lets control-plane nodes join (bosun sandbox join --control-planes): the first node's address.

@@ -37,7 +37,8 @@ export async function writeInventory(dir: string, state: SandboxState): Promise<
     local: { root: paths.nodeRoot(n.name) },
     kubelet: { install: 'binary', from: cachedKubelet(), link: true },
   }));
-  const text = `# How bosun reaches the nodes of the sandbox in ${paths.root}: this machine, each node's files under its\n` +
+  const text =
+    `# How bosun reaches the nodes of the sandbox in ${paths.root}: this machine, each node's files under its\n` +
     `# directory, its kubelet the cached binary of a version. Written by "bosun sandbox up" and "join".\n${emitYaml(inventoryDocument(nodes))}`;
   const temp = `${paths.inventory}.${process.pid}.tmp`;
   await fs.writeFile(temp, text);

@@ -50,7 +50,12 @@ function runBosun(argv: string[], logFile: string): Promise<string> {
       await mkdir(path.dirname(logFile), { recursive: true });
       await writeFile(logFile, out);
       if (code === 0) resolve(out);
-      else reject(new UserError(`${argv.slice(argv.indexOf(BOSUN_BIN) + 1, argv.indexOf(BOSUN_BIN) + 3).join(' ')} failed (exit ${code}); log ${logFile}:\n${out.trimEnd().split('\n').slice(-15).join('\n')}`));
+      else
+        reject(
+          new UserError(
+            `${argv.slice(argv.indexOf(BOSUN_BIN) + 1, argv.indexOf(BOSUN_BIN) + 3).join(' ')} failed (exit ${code}); log ${logFile}:\n${out.trimEnd().split('\n').slice(-15).join('\n')}`,
+          ),
+        );
     });
   });
 }
@@ -120,7 +125,10 @@ export async function sandboxJoin(opts: JoinOptions): Promise<Timings> {
       bosun(['init', 'phase', 'upload-certs', '--upload-certs', '--config', initConfig, '--rootfs', cpRoot]),
       path.join(paths.logs(CONTROL_PLANE_NODE), 'upload-certs.log'),
     );
-    const line = await runBosun(bosun(['token', 'create', '--print-join-command', '--certificate-key', key, '--kubeconfig', admin]), path.join(paths.logs(CONTROL_PLANE_NODE), 'token-create.log'));
+    const line = await runBosun(
+      bosun(['token', 'create', '--print-join-command', '--certificate-key', key, '--kubeconfig', admin]),
+      path.join(paths.logs(CONTROL_PLANE_NODE), 'token-create.log'),
+    );
     const name = nextName(state, CONTROL_PLANE_NODE, 2);
     const node: SandboxNode = { name, role: 'control-plane', simulated: false, network: nodeNetwork(state.network, name, nextNetworkIndex(state)) };
     state.nodes.push(node);
@@ -132,7 +140,10 @@ export async function sandboxJoin(opts: JoinOptions): Promise<Timings> {
     say(`node ${name}: network namespace ${node.network!.netns}, address ${node.network!.address}; joining as a control-plane node`);
     const started = Date.now();
     await runBosun(
-      [...inNetns(node.network!.netns), ...bosun([...joinArgs(line), '--rootfs', paths.nodeRoot(name), '--node-name', name, '--apiserver-advertise-address', node.network!.address])],
+      [
+        ...inNetns(node.network!.netns),
+        ...bosun([...joinArgs(line), '--rootfs', paths.nodeRoot(name), '--node-name', name, '--apiserver-advertise-address', node.network!.address]),
+      ],
       path.join(paths.logs(name), 'join.log'),
     );
     timings[`join/${name}`] = (Date.now() - started) / 1000;
@@ -140,7 +151,10 @@ export async function sandboxJoin(opts: JoinOptions): Promise<Timings> {
   }
 
   if (opts.workers > 0) {
-    const line = await runBosun(bosun(['token', 'create', '--print-join-command', '--kubeconfig', admin]), path.join(paths.logs(CONTROL_PLANE_NODE), 'token-create.log'));
+    const line = await runBosun(
+      bosun(['token', 'create', '--print-join-command', '--kubeconfig', admin]),
+      path.join(paths.logs(CONTROL_PLANE_NODE), 'token-create.log'),
+    );
     const names: string[] = [];
     for (let i = 0; i < opts.workers; i++) {
       const name = nextName(state, 'worker');
@@ -156,7 +170,10 @@ export async function sandboxJoin(opts: JoinOptions): Promise<Timings> {
     await Promise.all(
       names.map((name) =>
         limit(() =>
-          runBosun(bosun([...joinArgs(line), '--rootfs', paths.nodeRoot(name), '--node-name', name, '--ignore-preflight-errors', SIMULATED_IGNORED_CHECKS]), path.join(paths.logs(name), 'join.log')),
+          runBosun(
+            bosun([...joinArgs(line), '--rootfs', paths.nodeRoot(name), '--node-name', name, '--ignore-preflight-errors', SIMULATED_IGNORED_CHECKS]),
+            path.join(paths.logs(name), 'join.log'),
+          ),
         ),
       ),
     );

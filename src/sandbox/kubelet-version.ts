@@ -69,20 +69,26 @@ export class KubeletVersionReporter {
     const cluster = await connectCluster(new LocalHost(sandboxPaths(this.dir).nodeRoot(CONTROL_PLANE_NODE)), ADMIN_CONF);
     this.cluster = cluster;
     void cluster
-      .watch<Node>('v1', 'Node', {}, (event) => {
-        if (event.type === 'LISTED') {
-          this.reported.clear();
-          for (const node of event.items) this.reported.set(node.metadata.name, node.status?.nodeInfo?.kubeletVersion);
-          for (const name of this.onDisk.keys()) this.reconcile(name);
-        } else if (event.type === 'DELETED') {
-          this.reported.delete(event.object.metadata.name);
-        } else {
-          this.reported.set(event.object.metadata.name, event.object.status?.nodeInfo?.kubeletVersion);
-          this.reconcile(event.object.metadata.name);
-        }
-      }, this.controller.signal)
+      .watch<Node>(
+        'v1',
+        'Node',
+        {},
+        (event) => {
+          if (event.type === 'LISTED') {
+            this.reported.clear();
+            for (const node of event.items) this.reported.set(node.metadata.name, node.status?.nodeInfo?.kubeletVersion);
+            for (const name of this.onDisk.keys()) this.reconcile(name);
+          } else if (event.type === 'DELETED') {
+            this.reported.delete(event.object.metadata.name);
+          } else {
+            this.reported.set(event.object.metadata.name, event.object.status?.nodeInfo?.kubeletVersion);
+            this.reconcile(event.object.metadata.name);
+          }
+        },
+        this.controller.signal,
+      )
       .catch((err: Error) => this.log(`kubelet versions: the watch of Nodes ended: ${err.message}`));
-    this.log('kubelet versions: reporting each node\'s kubelet version from the binary on its disk');
+    this.log("kubelet versions: reporting each node's kubelet version from the binary on its disk");
   }
 
   /** Every node directory: its binary's version, a watch on its /usr/bin. */
@@ -124,7 +130,10 @@ export class KubeletVersionReporter {
     if (real === undefined || !stat?.isFile()) return undefined;
     const key = `${real}:${stat.ino}:${stat.mtimeMs}`;
     if (!this.versions.has(key)) {
-      this.versions.set(key, tryRun(real, ['--version']).then((out) => /\bv\d+\.\d+\.\d+\S*/.exec(out ?? '')?.[0]));
+      this.versions.set(
+        key,
+        tryRun(real, ['--version']).then((out) => /\bv\d+\.\d+\.\d+\S*/.exec(out ?? '')?.[0]),
+      );
     }
     return this.versions.get(key);
   }

@@ -101,9 +101,18 @@ export function mirrorPod(report: PodReport, node: { name: string; uid: string }
 
 function containerStatus(c: ContainerState) {
   const state =
-    c.state === 'running' ? { running: { startedAt: c.startedAt } }
-    : c.state === 'waiting' ? { waiting: { reason: c.reason, message: c.message } }
-    : { terminated: { exitCode: c.lastTermination?.exitCode ?? 0, reason: c.reason, startedAt: c.lastTermination?.startedAt, finishedAt: c.lastTermination?.finishedAt } };
+    c.state === 'running'
+      ? { running: { startedAt: c.startedAt } }
+      : c.state === 'waiting'
+        ? { waiting: { reason: c.reason, message: c.message } }
+        : {
+            terminated: {
+              exitCode: c.lastTermination?.exitCode ?? 0,
+              reason: c.reason,
+              startedAt: c.lastTermination?.startedAt,
+              finishedAt: c.lastTermination?.finishedAt,
+            },
+          };
   const last = c.lastTermination;
   return {
     name: c.name,
@@ -137,7 +146,10 @@ export function mirrorPodStatus(report: PodReport, address: string, since: (type
     const status = ok ? 'True' : 'False';
     return { type, status, lastTransitionTime: since(type, status), ...(ok || type === 'PodScheduled' ? {} : { reason: 'ContainersNotReady' }) };
   };
-  const startedAt = report.containers.map((c) => c.startedAt).filter(Boolean).sort()[0];
+  const startedAt = report.containers
+    .map((c) => c.startedAt)
+    .filter(Boolean)
+    .sort()[0];
   return {
     phase: podPhase(report.containers),
     conditions: [

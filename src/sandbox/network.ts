@@ -49,7 +49,12 @@ const ip = (...args: string[]) => run('ip', args);
  * addresses); without it, the first free one.
  */
 export async function claimNetwork(wanted?: number): Promise<NetworkPlan> {
-  const used = new Set(readdirSync('/sys/class/net').map((n) => /^bosun(\d+)$/.exec(n)?.[1]).filter(Boolean).map(Number));
+  const used = new Set(
+    readdirSync('/sys/class/net')
+      .map((n) => /^bosun(\d+)$/.exec(n)?.[1])
+      .filter(Boolean)
+      .map(Number),
+  );
   for (let slot = wanted ?? 0; slot <= (wanted ?? MAX_SLOT); slot++) {
     if (used.has(slot)) continue;
     const plan = networkPlan(slot);
@@ -61,8 +66,10 @@ export async function claimNetwork(wanted?: number): Promise<NetworkPlan> {
     }
   }
   if (wanted !== undefined) {
-    throw new UserError(`the sandbox's network ${networkPlan(wanted).gateway}/24 (bridge ${networkPlan(wanted).bridge}) is in use: ` +
-      'another sandbox has it, or this one was not stopped cleanly ("bosun sandbox down" removes it)');
+    throw new UserError(
+      `the sandbox's network ${networkPlan(wanted).gateway}/24 (bridge ${networkPlan(wanted).bridge}) is in use: ` +
+        'another sandbox has it, or this one was not stopped cleanly ("bosun sandbox down" removes it)',
+    );
   }
   throw new UserError('no free sandbox network: 256 bosun bridges exist');
 }
@@ -104,9 +111,10 @@ export async function netnsPids(netns: string): Promise<number[]> {
 export async function removeNode(node: NodeNetwork): Promise<void> {
   if (netnsExists(node.netns)) await ip('netns', 'del', node.netns);
   // The pair goes with the namespace, asynchronously: the host end may vanish while it is being deleted.
-  if (linkExists(node.hostVeth)) await ip('link', 'del', node.hostVeth).catch((err) => {
-    if (linkExists(node.hostVeth)) throw err;
-  });
+  if (linkExists(node.hostVeth))
+    await ip('link', 'del', node.hostVeth).catch((err) => {
+      if (linkExists(node.hostVeth)) throw err;
+    });
 }
 
 export async function removeBridge(plan: NetworkPlan): Promise<void> {

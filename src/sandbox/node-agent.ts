@@ -195,6 +195,9 @@ export async function ensureAgent(dir: string, state: SandboxState): Promise<voi
   if (state.processes.some((p) => p.name === AGENT_PROCESS && isRunning(p))) return;
   const paths = sandboxPaths(dir);
   const argv = [process.execPath, BOSUN_BIN, 'sandbox', 'agent', '--dir', paths.root];
-  state.processes = [...state.processes.filter((p) => p.name !== AGENT_PROCESS), startDetached(AGENT_PROCESS, argv, path.join(paths.logs(AGENT_PROCESS), 'agent.log'))];
+  state.processes = [
+    ...state.processes.filter((p) => p.name !== AGENT_PROCESS),
+    startDetached(AGENT_PROCESS, argv, path.join(paths.logs(AGENT_PROCESS), 'agent.log')),
+  ];
   await writeState(dir, state);
 }

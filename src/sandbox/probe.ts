@@ -25,11 +25,7 @@ function portOf(port: number | string, ports: Array<{ name?: string; containerPo
  * One probe attempt as the kubelet makes it: HTTP(S) GET answered with 200–399 (certificates are not
  * verified), or a TCP connect. An unsupported probe kind (exec, grpc) counts as passing and says so.
  */
-export function probeOnce(
-  p: Probe,
-  podIP: string,
-  ports: Array<{ name?: string; containerPort: number }> = [],
-): Promise<{ ok: boolean; message: string }> {
+export function probeOnce(p: Probe, podIP: string, ports: Array<{ name?: string; containerPort: number }> = []): Promise<{ ok: boolean; message: string }> {
   const { timeoutMs } = probeTiming(p);
   if (p.httpGet) {
     const { host, port, path = '/', scheme = 'HTTP' } = p.httpGet;

@@ -57,7 +57,9 @@ async function binaryFor(image: string, binDir?: string): Promise<{ path?: strin
   if (component === 'etcd') artifact = ETCD;
   else if ((KUBERNETES_COMMANDS as readonly string[]).includes(component) && /^v1\.\d+\.\d+$/.test(tag)) artifact = kubernetesArtifact(tag);
   if (!artifact) {
-    return { missing: `image ${image}: the sandbox runs only Kubernetes control-plane images (kube-apiserver, kube-controller-manager, kube-scheduler at v1.X.Y) and etcd` };
+    return {
+      missing: `image ${image}: the sandbox runs only Kubernetes control-plane images (kube-apiserver, kube-controller-manager, kube-scheduler at v1.X.Y) and etcd`,
+    };
   }
   const found = await locateBinary(artifact, component, binDir);
   if (found) return { path: found };
@@ -180,7 +182,10 @@ export class StaticPodRunner {
    */
   private async stopLeftovers(): Promise<void> {
     const file = path.join(this.cfg.runDir, 'pods.json');
-    const previous = await fs.readFile(file, 'utf8').then((t) => JSON.parse(t) as { pods: PodReport[] }, () => undefined);
+    const previous = await fs.readFile(file, 'utf8').then(
+      (t) => JSON.parse(t) as { pods: PodReport[] },
+      () => undefined,
+    );
     const ownNetns = statSync('/proc/self/ns/net').ino;
     for (const pid of previous?.pods.flatMap((p) => p.containers.map((c) => c.pid)) ?? []) {
       try {
@@ -213,8 +218,13 @@ export class StaticPodRunner {
       const next = found.get(file);
       const arrived = next?.hash === running.manifest.hash && (await running.binaryArrived(this.cfg.binDir));
       if (next?.hash === running.manifest.hash && !arrived) continue;
-      this.log(arrived ? `${file}: its image's binary is there now, starting its pod`
-        : next ? `${file}: manifest changed, restarting its pod` : `${file}: manifest removed, stopping its pod`);
+      this.log(
+        arrived
+          ? `${file}: its image's binary is there now, starting its pod`
+          : next
+            ? `${file}: manifest changed, restarting its pod`
+            : `${file}: manifest removed, stopping its pod`,
+      );
       this.pods.delete(file);
       await running.stop();
       changed = true;

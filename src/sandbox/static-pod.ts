@@ -39,9 +39,7 @@ export interface PodManifest {
 }
 
 /** A manifest file as the runner sees it: the pod it asks for, or why it cannot be run. */
-export type StaticPod =
-  | { file: string; hash: string; pod: PodManifest; error?: undefined }
-  | { file: string; hash: string; pod?: undefined; error: string };
+export type StaticPod = { file: string; hash: string; pod: PodManifest; error?: undefined } | { file: string; hash: string; pod?: undefined; error: string };
 
 /** The kubelet's config hash stand-in: the same manifest bytes always give the same hash. */
 export function manifestHash(content: string): string {
@@ -117,7 +115,11 @@ export function mapPath(value: string, mappings: PathMapping[]): string {
  * manifests do not use any that name other files).
  */
 export function mapArgs(args: string[], mappings: PathMapping[]): string[] {
-  const mapList = (value: string) => value.split(',').map((item) => (item.startsWith('/') ? mapPath(item, mappings) : item)).join(',');
+  const mapList = (value: string) =>
+    value
+      .split(',')
+      .map((item) => (item.startsWith('/') ? mapPath(item, mappings) : item))
+      .join(',');
   return args.map((arg) => {
     const eq = arg.indexOf('=');
     if (arg.startsWith('-') && eq > 0) return `${arg.slice(0, eq + 1)}${mapList(arg.slice(eq + 1))}`;

@@ -63,6 +63,9 @@ export function formatStatus(s: SandboxStatus): string {
 
 /** Healthy: every process runs, the API is ready, every real node's containers run and are ready. */
 export function isHealthy(s: SandboxStatus): boolean {
-  return s.readyz.ok && s.processes.every((p) => p.running) &&
-    s.nodes.every((n) => n.pods.every((p) => !p.error && p.containers.every((c) => c.state === 'running' && c.ready)));
+  return (
+    s.readyz.ok &&
+    s.processes.every((p) => p.running) &&
+    s.nodes.every((n) => n.pods.every((p) => !p.error && p.containers.every((c) => c.state === 'running' && c.ready)))
+  );
 }

@@ -85,7 +85,11 @@ async function waitReady(cluster: Cluster, timeoutMs: number): Promise<void> {
     try {
       const res = await cluster.raw('/readyz');
       if (res.status === 200) return;
-      last = `HTTP ${res.status}: ${res.body.trim().split('\n').filter((l) => l.includes('failed')).join('; ')}`;
+      last = `HTTP ${res.status}: ${res.body
+        .trim()
+        .split('\n')
+        .filter((l) => l.includes('failed'))
+        .join('; ')}`;
     } catch (err) {
       last = (err as Error).message;
     }
@@ -113,9 +117,11 @@ export function startRunner(dir: string, node: SandboxNode) {
 /** The --config text, what an earlier `up` left, and the version to run; refuses a running sandbox or another version. */
 async function startingPoint(opts: UpOptions) {
   const root = sandboxPaths(opts.dir).root;
-  const configText = opts.config ? await fs.readFile(opts.config, 'utf8').catch((err: Error) => {
-    throw new UserError(`--config ${opts.config}: ${err.message}`);
-  }) : undefined;
+  const configText = opts.config
+    ? await fs.readFile(opts.config, 'utf8').catch((err: Error) => {
+        throw new UserError(`--config ${opts.config}: ${err.message}`);
+      })
+    : undefined;
   const previous = await readState(opts.dir);
   const version = opts.version ?? previous?.kubernetesVersion ?? (configText && configVersion(opts.config!, configText)) ?? DEFAULT_KUBERNETES_VERSION;
   parseKubernetesVersion(version);
@@ -196,8 +202,15 @@ export async function up(opts: UpOptions): Promise<Timings> {
     const argv = [...inNetns(cp.network!.netns), ...kwokArgs(binary('kwok'), host.resolve(ADMIN_CONF), stagesFile, SANDBOX_POD_SUBNET)];
     await record(startDetached('kwok', argv, path.join(paths.kwokDir, 'kwok.log')));
     const simulated = state.nodes.filter((n) => n.simulated);
-    await registerSimulatedNodes(cluster, simulated.map((n, i) => ({ name: n.name, address: `10.251.${plan.slot}.${100 + i}` })), version);
-    await waitNodesReady(cluster, state.nodes.map((n) => n.name));
+    await registerSimulatedNodes(
+      cluster,
+      simulated.map((n, i) => ({ name: n.name, address: `10.251.${plan.slot}.${100 + i}` })),
+      version,
+    );
+    await waitNodesReady(
+      cluster,
+      state.nodes.map((n) => n.name),
+    );
   });
   // Joining nodes (bosun sandbox join, or bosun join --rootfs into the sandbox) need a kubelet's TLS bootstrap.
   await ensureAgent(opts.dir, state);
@@ -206,8 +219,10 @@ export async function up(opts: UpOptions): Promise<Timings> {
 
   const kubeconfig = host.resolve(ADMIN_CONF);
   say(`the control plane is ready: ${state.nodes.length} node(s) (${state.nodes.map((n) => n.name).join(', ')})`);
-  process.stdout.write(`\nTo use it:\n\n  export KUBECONFIG=${kubeconfig}\n  ${binary('kubectl')} get nodes\n` +
-    `  bosun upgrade nodes --inventory ${inventory}    # its nodes, as bosun reaches them\n\n` +
-    `Stop it with "bosun sandbox down${opts.dir === '.sandbox' ? '' : ` --dir ${opts.dir}`}" (add --purge to delete its files).\n`);
+  process.stdout.write(
+    `\nTo use it:\n\n  export KUBECONFIG=${kubeconfig}\n  ${binary('kubectl')} get nodes\n` +
+      `  bosun upgrade nodes --inventory ${inventory}    # its nodes, as bosun reaches them\n\n` +
+      `Stop it with "bosun sandbox down${opts.dir === '.sandbox' ? '' : ` --dir ${opts.dir}`}" (add --purge to delete its files).\n`,
+  );
   return timings;
 }

@@ -7,7 +7,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  */
 export function detachedJWS(content: string, tokenId: string, tokenSecret: string): string {
   const header = base64url(JSON.stringify({ alg: 'HS256', kid: tokenId }));
-  const signature = createHmac('sha256', tokenSecret).update(`${header}.${base64url(content)}`).digest();
+  const signature = createHmac('sha256', tokenSecret)
+    .update(`${header}.${base64url(content)}`)
+    .digest();
   return `${header}..${base64url(signature)}`;
 }
 

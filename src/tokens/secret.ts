@@ -57,8 +57,11 @@ export function tokenFromSecret(obj: { metadata: { name: string }; data?: Record
 export function expirationFor(token: BootstrapToken, existing: Secret | undefined, now: Date): string | undefined {
   if (existing && !token.expires) {
     const current = tokenFromSecret(existing);
-    const same = current.token === token.token && current.description === token.description &&
-      sameSet(current.usages, token.usages) && sameList(current.groups, token.groups);
+    const same =
+      current.token === token.token &&
+      current.description === token.description &&
+      sameSet(current.usages, token.usages) &&
+      sameList(current.groups, token.groups);
     if (same && (current.expires !== undefined) === (tokenExpiration(token, now) !== undefined)) return current.expires;
   }
   return tokenExpiration(token, now);

@@ -6,7 +6,9 @@ import semver from 'semver';
  */
 export function forMinor<T>(table: Readonly<Record<number, T>>, kubernetesVersion: string): T {
   const minor = semver.parse(kubernetesVersion)?.minor;
-  const known = Object.keys(table).map(Number).sort((a, b) => a - b);
+  const known = Object.keys(table)
+    .map(Number)
+    .sort((a, b) => a - b);
   const nearest = minor === undefined ? known.at(-1)! : known.reduce((best, m) => (Math.abs(m - minor) < Math.abs(best - minor) ? m : best));
   return table[nearest];
 }

@@ -11,14 +11,7 @@ import { PINNED_KUBERNETES_VERSIONS } from './pinned.js';
 export const KUBELET_MAX_MINOR_LAG = 3;
 
 /** Each rule has a name, so a refusal says which one forbids the upgrade. */
-export type SkewRule =
-  | 'version-format'
-  | 'known-version'
-  | 'no-downgrade'
-  | 'one-minor-at-a-time'
-  | 'pre-release'
-  | 'kubelet-skew'
-  | 'control-plane-skew';
+export type SkewRule = 'version-format' | 'known-version' | 'no-downgrade' | 'one-minor-at-a-time' | 'pre-release' | 'kubelet-skew' | 'control-plane-skew';
 
 /** The flag that lets an upgrade through a rule anyway; rules without one are never overridden. */
 export type SkewOverride = '--force' | '--allow-experimental-upgrades' | '--allow-release-candidate-upgrades';
@@ -166,8 +159,7 @@ export function controlPlaneUpgradeViolations(input: UpgradeCheckInput): SkewVio
 /** The violations the given overrides do not let through. */
 export function blockingViolations(violations: SkewViolation[], overrides: ReadonlySet<SkewOverride>): SkewViolation[] {
   // Experimental upgrades include release candidates, as in kubeadm.
-  const allowed = (o: SkewOverride) =>
-    overrides.has(o) || (o === '--allow-release-candidate-upgrades' && overrides.has('--allow-experimental-upgrades'));
+  const allowed = (o: SkewOverride) => overrides.has(o) || (o === '--allow-release-candidate-upgrades' && overrides.has('--allow-experimental-upgrades'));
   return violations.filter((v) => !v.override || !allowed(v.override));
 }
 

@@ -37,9 +37,10 @@ const PROGRESS_FLAG = '--progress';
 export function withProgressOption(cmd: Command): Command {
   if (takesProgress(cmd)) return cmd;
   return cmd.addOption(
-    new Option(`${PROGRESS_FLAG} <how>`, 'how progress is shown: tty (a live list), plain (lines) or json (one event per line on stderr); default: tty on a terminal, plain in CI (CI=true) or without one').choices(
-      PROGRESS_MODES,
-    ),
+    new Option(
+      `${PROGRESS_FLAG} <how>`,
+      'how progress is shown: tty (a live list), plain (lines) or json (one event per line on stderr); default: tty on a terminal, plain in CI (CI=true) or without one',
+    ).choices(PROGRESS_MODES),
   );
 }
 

@@ -84,7 +84,8 @@ const pollingWaiter: Waiter = {
     for (;;) {
       const seen = await check();
       if (seen === true) return;
-      if (systemClock.now().getTime() >= deadline) throw new UserError(`timed out after ${formatDuration(BigInt(timeoutMs) * 1_000_000n)} waiting for ${what}: ${seen}`);
+      if (systemClock.now().getTime() >= deadline)
+        throw new UserError(`timed out after ${formatDuration(BigInt(timeoutMs) * 1_000_000n)} waiting for ${what}: ${seen}`);
       await sleep(POLL_MS);
     }
   },

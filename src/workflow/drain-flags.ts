@@ -22,14 +22,23 @@ export function addDrainFlags(cmd: Command): Command {
     .option('--force', 'continue even if there are pods that do not declare a controller')
     .option('--delete-emptydir-data', 'continue even if there are pods using emptyDir (local data that will be deleted when the node is drained)')
     .addOption(new Option('--delete-local-data', 'deprecated: use --delete-emptydir-data').hideHelp())
-    .addOption(new Option('--grace-period <seconds>', 'seconds each pod gets to terminate; negative: the pod\'s own terminationGracePeriodSeconds')
-      .default(DEFAULT_DRAIN_OPTIONS.gracePeriodSeconds).argParser(integer('--grace-period')))
-    .addOption(new Option('--timeout <duration>', 'how long to wait for a node\'s pods before giving up; 0: no limit')
-      .default(DEFAULT_DRAIN_OPTIONS.timeoutSeconds).argParser(durationSeconds('--timeout')))
+    .addOption(
+      new Option('--grace-period <seconds>', "seconds each pod gets to terminate; negative: the pod's own terminationGracePeriodSeconds")
+        .default(DEFAULT_DRAIN_OPTIONS.gracePeriodSeconds)
+        .argParser(integer('--grace-period')),
+    )
+    .addOption(
+      new Option('--timeout <duration>', "how long to wait for a node's pods before giving up; 0: no limit")
+        .default(DEFAULT_DRAIN_OPTIONS.timeoutSeconds)
+        .argParser(durationSeconds('--timeout')),
+    )
     .option('--pod-selector <selector>', 'label selector to filter pods on the node')
     .option('--disable-eviction', 'delete pods instead of evicting them: PodDisruptionBudgets are not checked, use with caution')
-    .addOption(new Option('--skip-wait-for-delete-timeout <seconds>', 'pods deleted more than this many seconds ago count as gone; 0: wait for every pod')
-      .default(DEFAULT_DRAIN_OPTIONS.skipWaitForDeleteTimeoutSeconds).argParser(integer('--skip-wait-for-delete-timeout')));
+    .addOption(
+      new Option('--skip-wait-for-delete-timeout <seconds>', 'pods deleted more than this many seconds ago count as gone; 0: wait for every pod')
+        .default(DEFAULT_DRAIN_OPTIONS.skipWaitForDeleteTimeoutSeconds)
+        .argParser(integer('--skip-wait-for-delete-timeout')),
+    );
 }
 
 export interface DrainFlags {

@@ -10,7 +10,9 @@ export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 /** `-o, --output`: the dry-run report's format, on commands where `-o` means nothing else. */
 export const reportOutputOption = () =>
-  new Option('-o, --output <format>', 'with --dry-run: the report of what would change as text, or as data (json, yaml)').choices(REPORT_FORMATS).default('text');
+  new Option('-o, --output <format>', 'with --dry-run: the report of what would change as text, or as data (json, yaml)')
+    .choices(REPORT_FORMATS)
+    .default('text');
 
 /** Refuses `-o json|yaml` without `--dry-run`: there would be no report to print. */
 export function checkReportOutput(flags: { dryRun?: boolean; output?: string }): void {
@@ -69,11 +71,7 @@ const isEmpty = (r: DryRunReport) => !r.files.length && !r.commands.length && !r
  * Prints the dry-run report when the doors recorded (a live run's print nothing). `whenEmpty: false` leaves out a
  * report with no changes (a command whose own output already says what it would do).
  */
-export function printDryRunReport(
-  doors: Doors,
-  format: ReportFormat = 'text',
-  opts: { whenEmpty?: boolean; out?: NodeJS.WritableStream } = {},
-): void {
+export function printDryRunReport(doors: Doors, format: ReportFormat = 'text', opts: { whenEmpty?: boolean; out?: NodeJS.WritableStream } = {}): void {
   if (!doors.recorded) return;
   const report = dryRunReport(doors.recorded);
   if (opts.whenEmpty === false && isEmpty(report)) return;

@@ -31,7 +31,10 @@ export interface CommandEnvironment {
 
 /** `--kubeconfig` of a command that talks to an existing cluster (found as resolveKubeconfig says without it). */
 export const kubeconfigOption = () =>
-  new Option('--kubeconfig <file>', 'the kubeconfig to reach the cluster with (default: the first of $KUBECONFIG, /etc/kubernetes/admin.conf, ~/.kube/config that exists)');
+  new Option(
+    '--kubeconfig <file>',
+    'the kubeconfig to reach the cluster with (default: the first of $KUBECONFIG, /etc/kubernetes/admin.conf, ~/.kube/config that exists)',
+  );
 
 /** Where to look for the kubeconfig: the flag, then the environment the CLI entry read. */
 export const kubeconfigSearch = (flag: string | undefined, env: CommandEnvironment): KubeconfigSearch => ({ flag, env: env.kubeconfig, home: env.home });

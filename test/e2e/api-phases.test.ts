@@ -27,7 +27,16 @@ const run = promisify(execFile);
 const VERSION = 'v1.37.1';
 const NODE = 'cp1';
 const kubeadm = () => binary('kubeadm', kubernetesArtifact(VERSION));
-const API_PHASES = ['wait-control-plane', 'upload-config', 'upload-certs', 'mark-control-plane', 'bootstrap-token', 'kubelet-finalize', 'addon', 'show-join-command'];
+const API_PHASES = [
+  'wait-control-plane',
+  'upload-config',
+  'upload-certs',
+  'mark-control-plane',
+  'bootstrap-token',
+  'kubelet-finalize',
+  'addon',
+  'show-join-command',
+];
 
 /** Runs each named phase (`bosun init phase <name>`) through the engine, collecting the lines it logs. */
 async function runPhases(ctx: InitContext, names: string[]): Promise<string[]> {
@@ -69,8 +78,18 @@ describe('init API phases on a real control plane', () => {
   });
 
   it('uploads a ClusterConfiguration and kubelet config that kubeadm reads', async () => {
-    const cm = await cp.admin.get<KubeObject & { data: Record<string, string> }>({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'kube-system', name: 'kubeadm-config' });
-    const kubelet = await cp.admin.get<KubeObject & { data: Record<string, string> }>({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'kube-system', name: 'kubelet-config' });
+    const cm = await cp.admin.get<KubeObject & { data: Record<string, string> }>({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      namespace: 'kube-system',
+      name: 'kubeadm-config',
+    });
+    const kubelet = await cp.admin.get<KubeObject & { data: Record<string, string> }>({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      namespace: 'kube-system',
+      name: 'kubelet-config',
+    });
     expect(kubelet!.metadata.annotations?.['kubeadm.kubernetes.io/component-config.hash']).toMatch(/^sha256:[0-9a-f]{64}$/);
     const file = path.join(cp.root, 'uploaded.yaml');
     await writeFile(file, `${cm!.data.ClusterConfiguration}---\n${kubelet!.data.kubelet}`);
@@ -113,13 +132,23 @@ describe('init API phases on a real control plane', () => {
   });
 
   it('uploads the certificates so that the printed key decrypts them', async () => {
-    const secret = await cp.admin.get<KubeObject & { data: Record<string, string> }>({ apiVersion: 'v1', kind: 'Secret', namespace: 'kube-system', name: CERTS_SECRET_NAME });
+    const secret = await cp.admin.get<KubeObject & { data: Record<string, string> }>({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      namespace: 'kube-system',
+      name: CERTS_SECRET_NAME,
+    });
     const files = decryptCertsSecretData(secretValues(secret!), decodeCertificateKey(cp.cfg.init.certificateKey!));
     expect(files.get('ca.key')).toEqual(await cp.host.readFile('/etc/kubernetes/pki/ca.key'));
     expect(files.get('etcd-ca.crt')).toEqual(await cp.host.readFile('/etc/kubernetes/pki/etcd/ca.crt'));
     const owner = secret!.metadata.ownerReferences?.[0] as { name: string; controller: boolean };
     expect(owner.controller).toBe(true);
-    const token = await cp.admin.get<KubeObject & { data: Record<string, string> }>({ apiVersion: 'v1', kind: 'Secret', namespace: 'kube-system', name: owner.name });
+    const token = await cp.admin.get<KubeObject & { data: Record<string, string> }>({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      namespace: 'kube-system',
+      name: owner.name,
+    });
     expect(Object.keys(token!.data).sort()).toEqual(['description', 'expiration', 'token-id', 'token-secret']);
     expect(firstRun).toContain(`[upload-certs] Using certificate key:\n${cp.cfg.init.certificateKey}`);
   });
@@ -129,8 +158,16 @@ describe('init API phases on a real control plane', () => {
     expect(node!.metadata.labels).toMatchObject({ 'node-role.kubernetes.io/control-plane': '', 'node.kubernetes.io/exclude-from-external-load-balancers': '' });
     expect(node!.spec.taints).toContainEqual({ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' });
     const kubelet = parseYaml((await cp.host.readFile('/etc/kubernetes/kubelet.conf'))!.toString()) as { users: Array<{ user: Record<string, string> }> };
-    expect(kubelet.users[0].user).toEqual({ 'client-certificate': '/var/lib/kubelet/pki/kubelet-client-current.pem', 'client-key': '/var/lib/kubelet/pki/kubelet-client-current.pem' });
-    const dns = await cp.admin.get<KubeObject & { spec: { clusterIP: string } }>({ apiVersion: 'v1', kind: 'Service', namespace: 'kube-system', name: 'kube-dns' });
+    expect(kubelet.users[0].user).toEqual({
+      'client-certificate': '/var/lib/kubelet/pki/kubelet-client-current.pem',
+      'client-key': '/var/lib/kubelet/pki/kubelet-client-current.pem',
+    });
+    const dns = await cp.admin.get<KubeObject & { spec: { clusterIP: string } }>({
+      apiVersion: 'v1',
+      kind: 'Service',
+      namespace: 'kube-system',
+      name: 'kube-dns',
+    });
     expect(dns!.spec.clusterIP).toBe('10.96.0.10');
     for (const ref of [
       { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'kube-system', name: 'coredns' },
@@ -147,7 +184,9 @@ describe('init API phases on a real control plane', () => {
   it('prints the join commands with the CA pin openssl computes', async () => {
     const ca = path.join(cp.root, 'etc/kubernetes/pki/ca.crt');
     const der = await new Promise<Buffer>((resolve, reject) => {
-      execFile('sh', ['-c', `openssl x509 -pubkey -noout -in '${ca}' | openssl pkey -pubin -outform der`], { encoding: 'buffer' }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+      execFile('sh', ['-c', `openssl x509 -pubkey -noout -in '${ca}' | openssl pkey -pubin -outform der`], { encoding: 'buffer' }, (err, stdout) =>
+        err ? reject(err) : resolve(stdout),
+      );
     });
     const pin = `sha256:${(await import('node:crypto')).createHash('sha256').update(der).digest('hex')}`;
     const token = cp.cfg.init.bootstrapTokens![0].token;
@@ -158,11 +197,16 @@ describe('init API phases on a real control plane', () => {
   });
 
   it('changes nothing when run again', async () => {
-    const refs = [...cp.applied.values()].filter((ref) => !(ref.kind === 'Secret' && (ref.name === CERTS_SECRET_NAME || ref.name.startsWith('bootstrap-token-'))));
+    const refs = [...cp.applied.values()].filter(
+      (ref) => !(ref.kind === 'Secret' && (ref.name === CERTS_SECRET_NAME || ref.name.startsWith('bootstrap-token-'))),
+    );
     refs.push({ apiVersion: 'v1', kind: 'Secret', namespace: 'kube-system', name: `bootstrap-token-${splitToken(cp.cfg.init.bootstrapTokens![0].token).id}` });
     const before = await Promise.all(refs.map((ref) => bosunFields(cp.admin, ref)));
     // upload-certs is left out: it re-encrypts with fresh nonces under a new owner token each time, as kubeadm does.
-    await runPhases(cp.ctx, API_PHASES.filter((p) => p !== 'upload-certs'));
+    await runPhases(
+      cp.ctx,
+      API_PHASES.filter((p) => p !== 'upload-certs'),
+    );
     const after = await Promise.all(refs.map((ref) => bosunFields(cp.admin, ref)));
     const changed = refs.filter((_, i) => before[i] !== after[i]).map((r) => `${r.kind} ${r.namespace ?? ''}/${r.name}`);
     expect(changed).toEqual([]);

@@ -142,7 +142,12 @@ describe.each(['RSA-2048', 'ECDSA-P256'] as const)('%s', (algorithm) => {
 
   test('a second run writes nothing: every mtime is unchanged', async () => {
     const { pki, conf, init } = await made;
-    const files = [...CHAINS.flatMap(([l, c]) => [l, c]).flatMap((f) => [pki(f), pki(f.replace(/\.crt$/, '.key'))]), pki('sa.key'), pki('sa.pub'), ...KUBECONFIGS.map(conf)];
+    const files = [
+      ...CHAINS.flatMap(([l, c]) => [l, c]).flatMap((f) => [pki(f), pki(f.replace(/\.crt$/, '.key'))]),
+      pki('sa.key'),
+      pki('sa.pub'),
+      ...KUBECONFIGS.map(conf),
+    ];
     const before = await Promise.all(files.map(async (f) => (await stat(f)).mtimeMs));
     await init();
     expect(await Promise.all(files.map(async (f) => (await stat(f)).mtimeMs))).toEqual(before);
@@ -163,8 +168,21 @@ test('a CA made by openssl is used to sign the leaves openssl then verifies', as
   const n = await node('RSA-2048');
   await mkdir(n.pki(''), { recursive: true });
   await openssl([
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', n.pki('ca.key'), '-out', n.pki('ca.crt'),
-    '-subj', '/CN=corporate-root', '-days', '30', '-addext', 'keyUsage=critical,keyCertSign,digitalSignature',
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    n.pki('ca.key'),
+    '-out',
+    n.pki('ca.crt'),
+    '-subj',
+    '/CN=corporate-root',
+    '-days',
+    '30',
+    '-addext',
+    'keyUsage=critical,keyCertSign,digitalSignature',
   ]);
   const lines = await runPhase(n.cfg, n.host, 'certs');
   expect(lines).toContain('[certs] Using existing ca certificate authority');
@@ -183,14 +201,39 @@ test('a leaf signed by an intermediate CA, the intermediate in the same .crt, is
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
   await openssl(['req', '-new', ...ec, '-keyout', work('int.key'), '-subj', '/CN=intermediate', '-out', work('int.csr')]);
   await openssl([
-    'x509', '-req', '-in', work('int.csr'), '-CA', n.pki('ca.crt'), '-CAkey', n.pki('ca.key'), '-days', '30', '-out', work('int.crt'),
-    '-extfile', await ext('int.ext', 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,digitalSignature\n'),
+    'x509',
+    '-req',
+    '-in',
+    work('int.csr'),
+    '-CA',
+    n.pki('ca.crt'),
+    '-CAkey',
+    n.pki('ca.key'),
+    '-days',
+    '30',
+    '-out',
+    work('int.crt'),
+    '-extfile',
+    await ext('int.ext', 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,digitalSignature\n'),
   ]);
   await openssl(['req', '-new', ...ec, '-keyout', n.pki('apiserver.key'), '-subj', '/CN=kube-apiserver', '-out', work('leaf.csr')]);
-  const sans = 'DNS:cp-1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,DNS:api.example.com,IP:10.96.0.1,IP:192.0.2.10,IP:203.0.113.7';
+  const sans =
+    'DNS:cp-1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,DNS:api.example.com,IP:10.96.0.1,IP:192.0.2.10,IP:203.0.113.7';
   await openssl([
-    'x509', '-req', '-in', work('leaf.csr'), '-CA', work('int.crt'), '-CAkey', work('int.key'), '-days', '30', '-out', work('leaf.crt'),
-    '-extfile', await ext('leaf.ext', `subjectAltName=${sans}\nextendedKeyUsage=serverAuth\n`),
+    'x509',
+    '-req',
+    '-in',
+    work('leaf.csr'),
+    '-CA',
+    work('int.crt'),
+    '-CAkey',
+    work('int.key'),
+    '-days',
+    '30',
+    '-out',
+    work('leaf.crt'),
+    '-extfile',
+    await ext('leaf.ext', `subjectAltName=${sans}\nextendedKeyUsage=serverAuth\n`),
   ]);
   await writeFile(n.pki('apiserver.crt'), (await readFile(work('leaf.crt'), 'utf8')) + (await readFile(work('int.crt'), 'utf8')));
   const lines = await runPhase(n.cfg, n.host, 'certs/apiserver');
@@ -213,7 +256,12 @@ test('external CA mode: ca.crt without ca.key, every signed file present, runs a
 /** A real kubeadm, when one was built: $KUBEADM, the sandbox cache, or the lead's wrapper build. */
 function findKubeadm(): string | undefined {
   const versions = path.join(process.env.BOSUN_CACHE || path.join(os.homedir(), '.cache', 'bosun'), 'bin', 'kubernetes');
-  const cached = existsSync(versions) ? readdirSync(versions).sort().reverse().map((v) => path.join(versions, v, 'kubeadm')) : [];
+  const cached = existsSync(versions)
+    ? readdirSync(versions)
+        .sort()
+        .reverse()
+        .map((v) => path.join(versions, v, 'kubeadm'))
+    : [];
   return [process.env.KUBEADM, ...cached, '/tmp/wrap137/bin/kubeadm'].find((p): p is string => !!p && existsSync(p));
 }
 

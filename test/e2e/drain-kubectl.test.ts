@@ -46,8 +46,20 @@ spec: {${spec}, selector: {matchLabels: ${JSON.stringify(matchLabels)}}}
 /** Pods on a node, once every one is Running. */
 async function podsOn(node: string, count: number): Promise<string[]> {
   for (;;) {
-    const out = await kubectl('get', 'pods', '-A', '--field-selector', `spec.nodeName=${node}`, '-o', 'jsonpath={range .items[*]}{.metadata.name} {.status.phase}{"\\n"}{end}');
-    const rows = out.trim().split('\n').filter(Boolean).map((l) => l.split(' '));
+    const out = await kubectl(
+      'get',
+      'pods',
+      '-A',
+      '--field-selector',
+      `spec.nodeName=${node}`,
+      '-o',
+      'jsonpath={range .items[*]}{.metadata.name} {.status.phase}{"\\n"}{end}',
+    );
+    const rows = out
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(' '));
     if (rows.length >= count && rows.every(([, phase]) => phase === 'Running')) return rows.map(([name]) => name);
     await kubectl('wait', 'pods', '-A', '--field-selector', `spec.nodeName=${node}`, '--for=jsonpath={.status.phase}=Running', WAIT).catch(() => undefined);
   }
@@ -75,10 +87,18 @@ async function outcome(result: CliResult, node: string, tag: string): Promise<Ou
   const refusals: Record<string, string[]> = {};
   const line = result.stderr.match(/^error: unable to drain node "[^"]+" due to error: (.*), continuing command\.\.\.$/m)?.[1] ?? '';
   for (const m of line.matchAll(/cannot delete (.+?): ((?:[\w.-]+\/[\w.-]+(?:, )?)+)(?=, cannot delete|\]|$)/g)) {
-    refusals[m[1].replace(`-${tag}`, '')] = m[2].split(', ').map((p) => workload(p.split('/')[1], tag)).sort();
+    refusals[m[1].replace(`-${tag}`, '')] = m[2]
+      .split(', ')
+      .map((p) => workload(p.split('/')[1], tag))
+      .sort();
   }
-  const failures = [...result.stderr.matchAll(/error when (?:evicting pods\/"([^"]+)" -n "default"|waiting for pod "([^"]+)" in namespace "default" to terminate): (.*?)(?=, error when|\]|, continuing|$)/gm)]
-    .map((m) => `${workload(m[1] ?? m[2], tag)}: ${m[3]}`).sort();
+  const failures = [
+    ...result.stderr.matchAll(
+      /error when (?:evicting pods\/"([^"]+)" -n "default"|waiting for pod "([^"]+)" in namespace "default" to terminate): (.*?)(?=, error when|\]|, continuing|$)/gm,
+    ),
+  ]
+    .map((m) => `${workload(m[1] ?? m[2], tag)}: ${m[3]}`)
+    .sort();
   const unschedulable = await kubectl('get', 'node', node, '-o', 'jsonpath={.spec.unschedulable}');
   return { code: result.code, evicted, refusals, failures: [...new Set(failures)], cordoned: unschedulable === 'true' };
 }
@@ -89,7 +109,10 @@ async function outcome(result: CliResult, node: string, tag: string): Promise<Ou
  */
 let scenarios = 0;
 
-async function compare(setup: (node: string, tag: string) => Promise<number>, flags: string[]): Promise<{ kubectl: Outcome; bosun: Outcome; bosunRun: CliResult }> {
+async function compare(
+  setup: (node: string, tag: string) => Promise<number>,
+  flags: string[],
+): Promise<{ kubectl: Outcome; bosun: Outcome; bosunRun: CliResult }> {
   const [a, b] = spare.splice(0, 2);
   const [kc, bo] = [`kc${++scenarios}`, `bo${scenarios}`];
   const [ka, kb] = [await setup(a, kc), await setup(b, bo)];
@@ -125,7 +148,12 @@ spec:
   });
 
   const mixed = async (node: string, tag: string) => {
-    await apply(deployment(`web-${tag}`, 2, { node }) + barePod(`bare-${tag}`, node) + barePod(`lone-${tag}`, node) + deployment(`cache-${tag}`, 1, { node, emptyDir: true }));
+    await apply(
+      deployment(`web-${tag}`, 2, { node }) +
+        barePod(`bare-${tag}`, node) +
+        barePod(`lone-${tag}`, node) +
+        deployment(`cache-${tag}`, 1, { node, emptyDir: true }),
+    );
     return 7; // 2 web, 2 bare, 1 cache, agent, kube-proxy
   };
 
@@ -181,13 +209,20 @@ spec:
 
   it('fails a pod under two budgets at once, as the API refuses it', async () => {
     const setup = async (node: string, tag: string) => {
-      await apply(deployment(`two-${tag}`, 1, { node, labels: { both: tag } }) +
-        pdb(`two-a-${tag}`, 'maxUnavailable: 1', { app: `two-${tag}` }) + pdb(`two-b-${tag}`, 'maxUnavailable: 1', { both: tag }));
+      await apply(
+        deployment(`two-${tag}`, 1, { node, labels: { both: tag } }) +
+          pdb(`two-a-${tag}`, 'maxUnavailable: 1', { app: `two-${tag}` }) +
+          pdb(`two-b-${tag}`, 'maxUnavailable: 1', { both: tag }),
+      );
       await kubectl('wait', 'pdb', `two-a-${tag}`, `two-b-${tag}`, '--for=jsonpath={.status.observedGeneration}=1', WAIT);
       return 3;
     };
     const { kubectl: k, bosun: b } = await compare(setup, ['--ignore-daemonsets']);
-    expect(k).toMatchObject({ code: 1, evicted: [], failures: ['two: This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.'] });
+    expect(k).toMatchObject({
+      code: 1,
+      evicted: [],
+      failures: ['two: This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.'],
+    });
     expect(b).toEqual(k);
   });
 

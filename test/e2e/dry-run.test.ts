@@ -112,7 +112,8 @@ describe('bosun --dry-run shows what the real run does, and does nothing', () =>
     });
 
     it('of a worker: prints what it writes and starts, writes nothing; the real join then writes the same', async () => {
-      const join = (...extra: string[]) => bosun(...joinLine, '--rootfs', root('dry-worker'), '--node-name', 'dry-worker', '--ignore-preflight-errors', 'Port-10250', ...extra);
+      const join = (...extra: string[]) =>
+        bosun(...joinLine, '--rootfs', root('dry-worker'), '--node-name', 'dry-worker', '--ignore-preflight-errors', 'Port-10250', ...extra);
       const text = await join('--dry-run');
       expect(text.code, text.stderr).toBe(0);
       expect(text.stdout).toContain('[dryrun] would write /etc/kubernetes/bootstrap-kubelet.conf (mode 0600): new, a kubeconfig with a token');
@@ -142,11 +143,26 @@ describe('bosun --dry-run shows what the real run does, and does nothing', () =>
       const uploaded = await bosun('init', 'phase', 'upload-certs', '--upload-certs', '--config', config, '--rootfs', root('control-plane'));
       expect(uploaded.code, uploaded.stderr).toBe(0);
 
-      const args = [...joinLine, '--rootfs', root('cp-dry'), '--node-name', 'cp-dry', '--control-plane', '--certificate-key', key,
-        '--apiserver-advertise-address', '10.0.0.97', '--ignore-preflight-errors', 'all', '--dry-run'];
+      const args = [
+        ...joinLine,
+        '--rootfs',
+        root('cp-dry'),
+        '--node-name',
+        'cp-dry',
+        '--control-plane',
+        '--certificate-key',
+        key,
+        '--apiserver-advertise-address',
+        '10.0.0.97',
+        '--ignore-preflight-errors',
+        'all',
+        '--dry-run',
+      ];
       const text = await bosun(...args);
       expect(text.code, text.stderr).toBe(0);
-      expect(text.stdout).toContain('[dryrun] etcd members:\n[dryrun] would add etcd member https://10.0.0.97:2380 as a learner\n[dryrun] would promote etcd member https://10.0.0.97:2380\n');
+      expect(text.stdout).toContain(
+        '[dryrun] etcd members:\n[dryrun] would add etcd member https://10.0.0.97:2380 as a learner\n[dryrun] would promote etcd member https://10.0.0.97:2380\n',
+      );
       expect(text.stdout).not.toContain('PRIVATE KEY');
       const report = reportOf(await bosun(...args, '-o', 'json'));
       expect(report.etcd).toEqual([
@@ -167,13 +183,20 @@ describe('bosun --dry-run shows what the real run does, and does nothing', () =>
     const state = JSON.parse(readFileSync(sandboxPaths(sandbox.dir).state, 'utf8')) as SandboxState;
     const pki = (file: string) => readFileSync(path.join(root('control-plane'), 'etc/kubernetes/pki', file));
     const body = await new Promise<string>((resolve, reject) => {
-      const req = https.request(`https://${state.nodes[0].network!.address}:2379/v3/cluster/member/list`, {
-        method: 'POST', ca: pki('etcd/ca.crt'), cert: pki('etcd/healthcheck-client.crt'), key: pki('etcd/healthcheck-client.key'),
-      }, (res) => {
-        let text = '';
-        res.on('data', (c) => (text += c));
-        res.on('end', () => resolve(text));
-      });
+      const req = https.request(
+        `https://${state.nodes[0].network!.address}:2379/v3/cluster/member/list`,
+        {
+          method: 'POST',
+          ca: pki('etcd/ca.crt'),
+          cert: pki('etcd/healthcheck-client.crt'),
+          key: pki('etcd/healthcheck-client.key'),
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (c) => (text += c));
+          res.on('end', () => resolve(text));
+        },
+      );
       req.on('error', reject);
       req.end('{}');
     });

@@ -40,7 +40,11 @@ describe('a real etcd with bosun certificates', () => {
   });
 
   test('the health-check client is accepted too', async () => {
-    const status = await etcdCall<{ version: string }>('/v3/maintenance/status', {}, { cert: 'etcd/healthcheck-client.crt', key: 'etcd/healthcheck-client.key' });
+    const status = await etcdCall<{ version: string }>(
+      '/v3/maintenance/status',
+      {},
+      { cert: 'etcd/healthcheck-client.crt', key: 'etcd/healthcheck-client.key' },
+    );
     expect(status.version).toMatch(/^3\.6\./);
   });
 

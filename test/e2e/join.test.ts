@@ -21,7 +21,9 @@ const WAIT = '--timeout=120s';
 /** Every file under a directory (relative paths), empty when it does not exist. */
 function filesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => !e.isDirectory()).map((e) => path.relative(dir, path.join(e.parentPath, e.name)));
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => !e.isDirectory())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)));
 }
 
 describe('bosun join in a sandbox', () => {
@@ -77,7 +79,13 @@ describe('bosun join in a sandbox', () => {
     expect(csr.status.conditions).toContainEqual(expect.objectContaining({ type: 'Approved', reason: 'AutoApproved' }));
     expect(csr.status.certificate).toBeTruthy();
     const files = filesUnder(root('worker-a'));
-    for (const file of ['etc/kubernetes/kubelet.conf', 'etc/kubernetes/pki/ca.crt', 'var/lib/kubelet/config.yaml', 'var/lib/kubelet/kubeadm-flags.env', 'var/lib/kubelet/pki/kubelet-client-current.pem']) {
+    for (const file of [
+      'etc/kubernetes/kubelet.conf',
+      'etc/kubernetes/pki/ca.crt',
+      'var/lib/kubelet/config.yaml',
+      'var/lib/kubelet/kubeadm-flags.env',
+      'var/lib/kubelet/pki/kubelet-client-current.pem',
+    ]) {
       expect(files).toContain(file);
     }
     // The bootstrap token leaves the node once the kubelet has its own credentials.
@@ -86,8 +94,27 @@ describe('bosun join in a sandbox', () => {
   });
 
   it('runs phase by phase with "bosun join phase <name>"', async () => {
-    for (const phase of ['preflight', 'control-plane-prepare all', 'kubelet-start', 'etcd-join', 'kubelet-wait-bootstrap', 'mark-control-plane', 'wait-control-plane']) {
-      const result = await bosun('join', 'phase', ...phase.split(' '), ...joinLine.slice(1), '--rootfs', root('phased'), '--node-name', 'phased', '--ignore-preflight-errors', 'Port-10250');
+    for (const phase of [
+      'preflight',
+      'control-plane-prepare all',
+      'kubelet-start',
+      'etcd-join',
+      'kubelet-wait-bootstrap',
+      'mark-control-plane',
+      'wait-control-plane',
+    ]) {
+      const result = await bosun(
+        'join',
+        'phase',
+        ...phase.split(' '),
+        ...joinLine.slice(1),
+        '--rootfs',
+        root('phased'),
+        '--node-name',
+        'phased',
+        '--ignore-preflight-errors',
+        'Port-10250',
+      );
       expect(result.code, `${phase}: ${result.stderr}`).toBe(0);
       if (phase === 'preflight') expect(filesUnder(root('phased'))).toEqual([]);
     }
@@ -116,7 +143,12 @@ describe('bosun join in a sandbox', () => {
     const pkiDir = path.join(root('control-plane'), 'etc/kubernetes/pki');
     const ca = { cert: parseCertificate(readFileSync(path.join(pkiDir, 'ca.crt')))!, key: parsePrivateKey(readFileSync(path.join(pkiDir, 'ca.key')))! };
     const key = await generateKey('ECDSA-P256');
-    const cert = await createLeafCertificate({ subject: { commonName: 'discovery' }, usages: ['server'], altNames: { dnsNames: [], ips: ['127.0.0.1'] } }, key, ca, { now: new Date(), lifetimeMs: 3_600_000 });
+    const cert = await createLeafCertificate(
+      { subject: { commonName: 'discovery' }, usages: ['server'], altNames: { dnsNames: [], ips: ['127.0.0.1'] } },
+      key,
+      ca,
+      { now: new Date(), lifetimeMs: 3_600_000 },
+    );
     const admin = readKubeconfigTarget(readFileSync(sandbox.kubeconfig, 'utf8'));
     const discoveryConf = JSON.stringify({
       apiVersion: 'v1',
@@ -132,7 +164,21 @@ describe('bosun join in a sandbox', () => {
       const token = joinLine[joinLine.indexOf('--token') + 1];
       // The URL is verified against this machine's trusted roots, as kubeadm does: the cluster CA is added to them.
       const result = await runCommand(
-        [process.execPath, BOSUN, 'join', '--discovery-file', url, '--tls-bootstrap-token', token, '--rootfs', root('from-url'), '--node-name', 'from-url', '--ignore-preflight-errors', 'Port-10250'],
+        [
+          process.execPath,
+          BOSUN,
+          'join',
+          '--discovery-file',
+          url,
+          '--tls-bootstrap-token',
+          token,
+          '--rootfs',
+          root('from-url'),
+          '--node-name',
+          'from-url',
+          '--ignore-preflight-errors',
+          'Port-10250',
+        ],
         { env: { NODE_EXTRA_CA_CERTS: path.join(pkiDir, 'ca.crt') } },
       );
       expect(result.code, result.stderr).toBe(0);
@@ -144,12 +190,16 @@ describe('bosun join in a sandbox', () => {
 
   it('refuses a wrong CA hash', async () => {
     const args = joinLine.map((a) => (a.startsWith('sha256:') ? `sha256:${'0'.repeat(64)}` : a));
-    expect(await refused('bad-hash', args)).toMatch(/the cluster CA found in the cluster-info ConfigMap is not the one pinned by --discovery-token-ca-cert-hash/);
+    expect(await refused('bad-hash', args)).toMatch(
+      /the cluster CA found in the cluster-info ConfigMap is not the one pinned by --discovery-token-ca-cert-hash/,
+    );
   });
 
   it('refuses an unknown token, once the discovery timeout is over', async () => {
     const args = joinLine.map((a) => (/^[a-z0-9]{6}\.[a-z0-9]{16}$/.test(a) ? `zzzzzz.${randomBytes(8).toString('hex')}` : a));
-    expect(await refused('unknown-token', args, '--discovery-timeout', '3s')).toMatch(/gave up after .*token id "zzzzzz" is invalid for this cluster or it has expired/);
+    expect(await refused('unknown-token', args, '--discovery-timeout', '3s')).toMatch(
+      /gave up after .*token id "zzzzzz" is invalid for this cluster or it has expired/,
+    );
   });
 
   it('refuses a token without the signing usage', async () => {
@@ -188,13 +238,28 @@ describe('bosun join in a sandbox', () => {
     // Certificates uploaded with one key, the join given another.
     const config = path.join(sandbox.dir, 'upload-certs-test.yaml');
     uploadedKey = randomBytes(32).toString('hex');
-    const initConfig = readFileSync(path.join(sandbox.dir, 'init-config.yaml'), 'utf8').replace('kind: InitConfiguration\n', `kind: InitConfiguration\ncertificateKey: ${uploadedKey}\n`);
+    const initConfig = readFileSync(path.join(sandbox.dir, 'init-config.yaml'), 'utf8').replace(
+      'kind: InitConfiguration\n',
+      `kind: InitConfiguration\ncertificateKey: ${uploadedKey}\n`,
+    );
     writeFileSync(config, initConfig, { mode: 0o600 });
     const uploaded = await bosun('init', 'phase', 'upload-certs', '--upload-certs', '--config', config, '--rootfs', root('control-plane'));
     expect(uploaded.code, uploaded.stderr).toBe(0);
     // Preflight's control-plane checks are about this machine, not the node: ignored to reach download-certs.
-    const result = await bosun(...joinLine, '--rootfs', root('wrong-key'), '--node-name', 'wrong-key', '--control-plane', '--certificate-key', key,
-      '--apiserver-advertise-address', '10.0.0.99', '--ignore-preflight-errors', 'all');
+    const result = await bosun(
+      ...joinLine,
+      '--rootfs',
+      root('wrong-key'),
+      '--node-name',
+      'wrong-key',
+      '--control-plane',
+      '--certificate-key',
+      key,
+      '--apiserver-advertise-address',
+      '10.0.0.99',
+      '--ignore-preflight-errors',
+      'all',
+    );
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/--certificate-key does not decrypt Secret kube-system\/kubeadm-certs/);
     expect(result.stderr).not.toContain(key);
@@ -202,10 +267,29 @@ describe('bosun join in a sandbox', () => {
   });
 
   it('dry-runs a control-plane join with the right key: every file and the etcd member only recorded', async () => {
-    const result = await bosun(...joinLine, '--rootfs', root('cp-dry'), '--node-name', 'cp-dry', '--control-plane', '--certificate-key', uploadedKey,
-      '--apiserver-advertise-address', '10.0.0.98', '--ignore-preflight-errors', 'all', '--dry-run');
+    const result = await bosun(
+      ...joinLine,
+      '--rootfs',
+      root('cp-dry'),
+      '--node-name',
+      'cp-dry',
+      '--control-plane',
+      '--certificate-key',
+      uploadedKey,
+      '--apiserver-advertise-address',
+      '10.0.0.98',
+      '--ignore-preflight-errors',
+      'all',
+      '--dry-run',
+    );
     expect(result.code, result.stderr).toBe(0);
-    for (const file of ['/etc/kubernetes/pki/ca.key', '/etc/kubernetes/pki/apiserver.crt', '/etc/kubernetes/admin.conf', '/etc/kubernetes/manifests/etcd.yaml', '/etc/kubernetes/manifests/kube-apiserver.yaml']) {
+    for (const file of [
+      '/etc/kubernetes/pki/ca.key',
+      '/etc/kubernetes/pki/apiserver.crt',
+      '/etc/kubernetes/admin.conf',
+      '/etc/kubernetes/manifests/etcd.yaml',
+      '/etc/kubernetes/manifests/kube-apiserver.yaml',
+    ]) {
       expect(result.stdout).toContain(`[dryrun] would write ${file}`);
     }
     expect(result.stdout).toContain('Adding etcd member https://10.0.0.98:2380 as a learner');
@@ -219,7 +303,9 @@ describe('bosun join in a sandbox', () => {
     expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
     const state = JSON.parse(readFileSync(sandboxPaths(sandbox.dir).state, 'utf8')) as SandboxState;
     const second = state.nodes.find((n) => n.name === 'control-plane-2')!;
-    expect(readFileSync(path.join(sandboxPaths(sandbox.dir).logs('control-plane-2'), 'join.log'), 'utf8')).toContain('a new control plane instance was created');
+    expect(readFileSync(path.join(sandboxPaths(sandbox.dir).logs('control-plane-2'), 'join.log'), 'utf8')).toContain(
+      'a new control plane instance was created',
+    );
     const node = JSON.parse(await ok('get', 'node', 'control-plane-2', '-o', 'json'));
     expect(node.metadata.labels).toHaveProperty('node-role.kubernetes.io/control-plane', '');
     expect(node.spec.taints).toContainEqual({ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' });
@@ -236,7 +322,10 @@ describe('bosun join in a sandbox', () => {
         req.end(url.includes('/v3/') ? '{}' : undefined);
       });
     const etcdTLS = { ca: pki('etcd/ca.crt'), cert: pki('etcd/healthcheck-client.crt'), key: pki('etcd/healthcheck-client.key') };
-    const members = JSON.parse((await post(`https://${second.network!.address}:2379/v3/cluster/member/list`, etcdTLS)).body).members as Array<{ name: string; isLearner?: boolean }>;
+    const members = JSON.parse((await post(`https://${second.network!.address}:2379/v3/cluster/member/list`, etcdTLS)).body).members as Array<{
+      name: string;
+      isLearner?: boolean;
+    }>;
     expect(members.map((m) => m.name).sort()).toEqual(['control-plane', 'control-plane-2']);
     expect(members.every((m) => !m.isLearner)).toBe(true);
     for (const address of [state.nodes[0].network!.address, second.network!.address]) {

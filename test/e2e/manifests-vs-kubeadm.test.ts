@@ -35,7 +35,9 @@ function expectSameYaml(ours: string, theirs: string): void {
 
 describe.each(REFERENCE_CASES)('kubeadm $id: static Pods and kubelet files', (c) => {
   // What the control-plane, etcd and kubelet-start phases wrote (pki.json is the certs and kubeconfig phases').
-  const expected = filesUnder(c.dir).filter((f) => f.startsWith('etc/') || f.startsWith('var/')).sort();
+  const expected = filesUnder(c.dir)
+    .filter((f) => f.startsWith('etc/') || f.startsWith('var/'))
+    .sort();
   let root: string;
 
   beforeAll(async () => {

@@ -39,10 +39,7 @@ describe.each(REFERENCE_CASES)('kubeadm $id: certificates and kubeconfigs', (c) 
       const kubeconfig = new Date(certs.getTime() + 2000);
       vi.setSystemTime(kubeconfig);
       await runPhase(kubeconfigPhase, ctx, io);
-      ours = summarizePki(
-        { certDir: path.join(root, cfg.cluster.certificatesDir), kubeconfigDir: path.join(root, 'etc/kubernetes') },
-        { certs, kubeconfig },
-      );
+      ours = summarizePki({ certDir: path.join(root, cfg.cluster.certificatesDir), kubeconfigDir: path.join(root, 'etc/kubernetes') }, { certs, kubeconfig });
     } finally {
       vi.useRealTimers();
     }
@@ -63,7 +60,13 @@ describe.each(REFERENCE_CASES)('kubeadm $id: certificates and kubeconfigs', (c) 
 
   /** A kubeconfig's summary without its client certificate's start, which the next test compares. */
   const identity = (k: KubeconfigSummary | undefined) =>
-    k && { ...k, users: k.users.map(({ clientCertificate, ...user }) => ({ ...user, clientCertificate: clientCertificate && { ...clientCertificate, notBeforeIsIssuers: undefined } })) };
+    k && {
+      ...k,
+      users: k.users.map(({ clientCertificate, ...user }) => ({
+        ...user,
+        clientCertificate: clientCertificate && { ...clientCertificate, notBeforeIsIssuers: undefined },
+      })),
+    };
 
   it.each(Object.keys(theirs.kubeconfigs))('%s: same cluster, server, CA, context, user and client certificate', (name) => {
     expect(identity(ours.kubeconfigs[name])).toEqual(identity(theirs.kubeconfigs[name]));

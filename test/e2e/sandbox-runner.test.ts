@@ -73,7 +73,7 @@ describe('the static-pod runner', () => {
 
   let etcdPid: number;
 
-  it('starts a manifest\'s container in the node\'s network namespace, with host paths in the node\'s rootfs, and marks it ready by its probe', async () => {
+  it("starts a manifest's container in the node's network namespace, with host paths in the node's rootfs, and marks it ready by its probe", async () => {
     await writeManifest(node, 'etcd.yaml', etcdManifest());
     const etcd = await node.waitPods((pods) => {
       const c = container(pods, 'etcd.yaml');
@@ -127,7 +127,10 @@ describe('the static-pod runner', () => {
   });
 
   it('reports a component that cannot start, and a manifest it cannot run', async () => {
-    await writeManifest(node, 'kube-scheduler.yaml', `apiVersion: v1
+    await writeManifest(
+      node,
+      'kube-scheduler.yaml',
+      `apiVersion: v1
 kind: Pod
 metadata:
   name: kube-scheduler
@@ -137,13 +140,18 @@ spec:
     - name: kube-scheduler
       image: registry.k8s.io/kube-scheduler:v1.37.1
       command: [kube-scheduler, --no-such-flag]
-`);
-    await writeManifest(node, 'pause.yaml', `apiVersion: v1
+`,
+    );
+    await writeManifest(
+      node,
+      'pause.yaml',
+      `apiVersion: v1
 kind: Pod
 metadata: {name: pause}
 spec:
   containers: [{name: pause, image: registry.k8s.io/pause:3.10}]
-`);
+`,
+    );
     await writeManifest(node, 'broken.yaml', 'apiVersion: v1\nkind: Pod\nmetadata: {name: broken}\nspec: {}\n');
     const pods = await node.waitPods((pods) => {
       const scheduler = container(pods, 'kube-scheduler.yaml');

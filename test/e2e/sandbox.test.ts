@@ -43,7 +43,17 @@ describe('bosun sandbox up: a real control plane from the real bosun init', () =
 
   it('reports its timings for bench', () => {
     const timings = JSON.parse(sandbox.up.stdout.trim().split('\n').at(-1)!).sandbox;
-    for (const step of ['binaries', 'network', 'init', 'init/offline-phases', 'init/wait-control-plane', 'init/api-phases', 'control-plane-ready', 'kwok', 'total']) {
+    for (const step of [
+      'binaries',
+      'network',
+      'init',
+      'init/offline-phases',
+      'init/wait-control-plane',
+      'init/api-phases',
+      'control-plane-ready',
+      'kwok',
+      'total',
+    ]) {
       expect(timings[step], step).toBeTypeOf('number');
     }
   });
@@ -52,7 +62,7 @@ describe('bosun sandbox up: a real control plane from the real bosun init', () =
     expect((await ok('get', '--raw', '/readyz')).trim()).toBe('ok');
   });
 
-  it('runs controller-manager and scheduler with bosun\'s kubeconfigs, holding their leader Leases', async () => {
+  it("runs controller-manager and scheduler with bosun's kubeconfigs, holding their leader Leases", async () => {
     for (const name of ['kube-controller-manager', 'kube-scheduler']) {
       await ok('-n', 'kube-system', 'wait', `lease/${name}`, '--for=jsonpath={.spec.holderIdentity}', WAIT);
       const lease = JSON.parse(await ok('-n', 'kube-system', 'get', 'lease', name, '-o', 'json'));
@@ -110,16 +120,26 @@ describe('bosun sandbox up: a real control plane from the real bosun init', () =
     await waitScheduler(`--for=jsonpath={.metadata.annotations.kubernetes\\.io/config\\.mirror}=${hash}`);
     await waitScheduler('--for=condition=Ready');
 
-    await fs.writeFile(path.join(manifests(), 'broken.yaml'), `apiVersion: v1
+    await fs.writeFile(
+      path.join(manifests(), 'broken.yaml'),
+      `apiVersion: v1
 kind: Pod
 metadata: {name: broken, namespace: kube-system}
 spec:
   hostNetwork: true
   containers:
     - {name: broken, image: "registry.k8s.io/kube-scheduler:v1.37.1", command: [kube-scheduler, --no-such-flag]}
-`);
+`,
+    );
     await ok('-n', 'kube-system', 'wait', 'pod/broken-control-plane', '--for=create', WAIT);
-    await ok('-n', 'kube-system', 'wait', 'pod/broken-control-plane', '--for=jsonpath={.status.containerStatuses[0].state.waiting.reason}=CrashLoopBackOff', WAIT);
+    await ok(
+      '-n',
+      'kube-system',
+      'wait',
+      'pod/broken-control-plane',
+      '--for=jsonpath={.status.containerStatuses[0].state.waiting.reason}=CrashLoopBackOff',
+      WAIT,
+    );
     const pod = JSON.parse(await ok('-n', 'kube-system', 'get', 'pod', 'broken-control-plane', '-o', 'json'));
     expect(pod.status.containerStatuses[0].lastState.terminated.exitCode).not.toBe(0);
     expect(pod.status.conditions).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'False' }));

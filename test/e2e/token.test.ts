@@ -18,7 +18,12 @@ const stableColumns = (table: string) =>
   table
     .trim()
     .split('\n')
-    .map((line) => line.split(/ {3,}/).filter((_, i) => i !== 1).join(' | '))
+    .map((line) =>
+      line
+        .split(/ {3,}/)
+        .filter((_, i) => i !== 1)
+        .join(' | '),
+    )
     .sort();
 
 describe('bootstrap tokens with kubeadm', () => {
@@ -43,13 +48,33 @@ describe('bootstrap tokens with kubeadm', () => {
   });
 
   it('lists the same tokens as kubeadm, made by either', async () => {
-    const mine = (await ours('token', 'create', '--kubeconfig', sandbox.kubeconfig, '--description', 'made by bosun', '--groups', 'system:bootstrappers:ci', '--ttl', '2h')).trim();
-    const theirs = (await kubeadm('token', 'create', '--kubeconfig', sandbox.kubeconfig, '--description', 'made by kubeadm', '--usages', 'signing,authentication', '--ttl', '3h')).trim();
-    const [kubeadmText, bosunText] = [await kubeadm('token', 'list', '--kubeconfig', sandbox.kubeconfig), await ours('token', 'list', '--kubeconfig', sandbox.kubeconfig)];
+    const mine = (
+      await ours('token', 'create', '--kubeconfig', sandbox.kubeconfig, '--description', 'made by bosun', '--groups', 'system:bootstrappers:ci', '--ttl', '2h')
+    ).trim();
+    const theirs = (
+      await kubeadm(
+        'token',
+        'create',
+        '--kubeconfig',
+        sandbox.kubeconfig,
+        '--description',
+        'made by kubeadm',
+        '--usages',
+        'signing,authentication',
+        '--ttl',
+        '3h',
+      )
+    ).trim();
+    const [kubeadmText, bosunText] = [
+      await kubeadm('token', 'list', '--kubeconfig', sandbox.kubeconfig),
+      await ours('token', 'list', '--kubeconfig', sandbox.kubeconfig),
+    ];
     expect(bosunText).toContain(mine);
     expect(bosunText).toContain(theirs);
     expect(stableColumns(bosunText)).toEqual(stableColumns(kubeadmText));
-    expect(await ours('token', 'list', '--kubeconfig', sandbox.kubeconfig, '-o', 'json')).toBe(await kubeadm('token', 'list', '--kubeconfig', sandbox.kubeconfig, '-o', 'json'));
+    expect(await ours('token', 'list', '--kubeconfig', sandbox.kubeconfig, '-o', 'json')).toBe(
+      await kubeadm('token', 'list', '--kubeconfig', sandbox.kubeconfig, '-o', 'json'),
+    );
     // The same documents and key order; kubeadm indents sequences differently.
     const yamlDocs = (text: string) => parseAllDocuments(text).map((d) => JSON.stringify(d.toJS()));
     expect(yamlDocs(await ours('token', 'list', '--kubeconfig', sandbox.kubeconfig, '-o', 'yaml'))).toEqual(
@@ -57,7 +82,7 @@ describe('bootstrap tokens with kubeadm', () => {
     );
   });
 
-  it('deletes tokens by id or whole, and kubeadm deletes bosun\'s', async () => {
+  it("deletes tokens by id or whole, and kubeadm deletes bosun's", async () => {
     const a = (await ours('token', 'create', '--kubeconfig', sandbox.kubeconfig)).trim();
     const b = (await ours('token', 'create', '--kubeconfig', sandbox.kubeconfig)).trim();
     expect(await ours('token', 'delete', '--kubeconfig', sandbox.kubeconfig, a.split('.')[0])).toBe(`bootstrap token "${a.split('.')[0]}" deleted\n`);
@@ -87,7 +112,17 @@ describe('bootstrap tokens with kubeadm', () => {
 
   it("passes kubeadm's join discovery with bosun's cluster-info and printed CA pin", async () => {
     const line = (await ours('token', 'create', '--kubeconfig', sandbox.kubeconfig, '--print-join-command')).trim();
-    const result = await runCommand([KUBEADM, 'join', 'phase', 'preflight', ...line.split(' ').slice(2), '--ignore-preflight-errors=all', '--node-name', 'kubeadm-probe', '-v=1']);
+    const result = await runCommand([
+      KUBEADM,
+      'join',
+      'phase',
+      'preflight',
+      ...line.split(' ').slice(2),
+      '--ignore-preflight-errors=all',
+      '--node-name',
+      'kubeadm-probe',
+      '-v=1',
+    ]);
     expect(result.code, result.stderr).toBe(0);
     const output = result.stdout + result.stderr;
     expect(output).toMatch(/Cluster info signature and contents are valid and TLS certificate validates against pinned roots/);

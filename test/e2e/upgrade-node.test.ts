@@ -113,114 +113,136 @@ describe(`bosun upgrade node: a second control-plane node from ${OLD} to ${NEW}`
     if (sandbox && existsSync(sandbox.dir)) await sandbox.down();
   });
 
-  it(`upgrades the first node with upgrade apply; the addons wait for ${SECOND}`, async () => {
-    // The operator changes the cluster's kubelet configuration first (kubeadm's way: the kubelet-config ConfigMap).
-    const cm = JSON.parse(await kubectl('-n', 'kube-system', 'get', 'configmap', 'kubelet-config', '-o', 'json'));
-    const kubelet = parseYaml(cm.data.kubelet);
-    expect(kubelet.maxPods).toBeUndefined();
-    cm.data.kubelet = emitYaml({ ...kubelet, maxPods: MAX_PODS });
-    writeFileSync(path.join(sandbox.dir, 'kubelet-config.json'), JSON.stringify(cm));
-    await kubectl('replace', '-f', path.join(sandbox.dir, 'kubelet-config.json'));
+  it(
+    `upgrades the first node with upgrade apply; the addons wait for ${SECOND}`,
+    async () => {
+      // The operator changes the cluster's kubelet configuration first (kubeadm's way: the kubelet-config ConfigMap).
+      const cm = JSON.parse(await kubectl('-n', 'kube-system', 'get', 'configmap', 'kubelet-config', '-o', 'json'));
+      const kubelet = parseYaml(cm.data.kubelet);
+      expect(kubelet.maxPods).toBeUndefined();
+      cm.data.kubelet = emitYaml({ ...kubelet, maxPods: MAX_PODS });
+      writeFileSync(path.join(sandbox.dir, 'kubelet-config.json'), JSON.stringify(cm));
+      await kubectl('replace', '-f', path.join(sandbox.dir, 'kubelet-config.json'));
 
-    const result = await upgrade(FIRST, 'apply', NEW, '--yes');
-    succeeded(result);
-    expect(result.stdout).toContain(`[upgrade] SUCCESS! A control plane node of your cluster was upgraded to "${NEW}".`);
-    for (const addon of ['coredns', 'kube-proxy']) {
-      expect(result.stdout).toContain(`[upgrade/addon] Skipping the addon/${addon} phase. Not all control plane instances have been upgraded: ${SECOND} runs ${OLD}`);
-    }
-    expect(await kubeProxyImage()).toBe(`registry.k8s.io/kube-proxy:${OLD}`);
-    for (const c of CONTROL_PLANE) expect(manifest(FIRST, c)).toContain(`image: registry.k8s.io/${c}:${NEW}`);
-    expect(parseYaml(readFileSync(file(FIRST, KUBELET_CONFIG), 'utf8')).maxPods).toBe(MAX_PODS);
-    for (const c of COMPONENTS) expect(manifest(SECOND, c), c).toBe(original.get(`${SECOND}/${c}`));
-    expect(readFileSync(file(SECOND, KUBELET_CONFIG), 'utf8')).toBe(original.get(`${SECOND}/kubelet`));
-  }, LONG);
+      const result = await upgrade(FIRST, 'apply', NEW, '--yes');
+      succeeded(result);
+      expect(result.stdout).toContain(`[upgrade] SUCCESS! A control plane node of your cluster was upgraded to "${NEW}".`);
+      for (const addon of ['coredns', 'kube-proxy']) {
+        expect(result.stdout).toContain(
+          `[upgrade/addon] Skipping the addon/${addon} phase. Not all control plane instances have been upgraded: ${SECOND} runs ${OLD}`,
+        );
+      }
+      expect(await kubeProxyImage()).toBe(`registry.k8s.io/kube-proxy:${OLD}`);
+      for (const c of CONTROL_PLANE) expect(manifest(FIRST, c)).toContain(`image: registry.k8s.io/${c}:${NEW}`);
+      expect(parseYaml(readFileSync(file(FIRST, KUBELET_CONFIG), 'utf8')).maxPods).toBe(MAX_PODS);
+      for (const c of COMPONENTS) expect(manifest(SECOND, c), c).toBe(original.get(`${SECOND}/${c}`));
+      expect(readFileSync(file(SECOND, KUBELET_CONFIG), 'utf8')).toBe(original.get(`${SECOND}/kubelet`));
+    },
+    LONG,
+  );
 
-  it('upgrade node on the first node after apply changes nothing: it is already at the cluster version', async () => {
-    const before = { manifests: COMPONENTS.map((c) => manifest(FIRST, c)), backups: backups(FIRST), hashes: await hashes(FIRST) };
-    const result = await upgrade(FIRST, 'node');
-    succeeded(result);
-    for (const c of COMPONENTS) expect(result.stdout).toContain(`Current and new manifests of ${c} are equal, skipping upgrade`);
-    expect(result.stdout).toContain('[upgrade/kubelet-config] "/var/lib/kubelet/config.yaml" is up to date');
-    expect(result.stdout).toContain(`[upgrade] The configuration for node ${FIRST} was successfully upgraded to ${NEW}!`);
-    expect(COMPONENTS.map((c) => manifest(FIRST, c))).toEqual(before.manifests);
-    expect(backups(FIRST)).toEqual(before.backups);
-    expect(await hashes(FIRST)).toEqual(before.hashes);
-  }, LONG);
+  it(
+    'upgrade node on the first node after apply changes nothing: it is already at the cluster version',
+    async () => {
+      const before = { manifests: COMPONENTS.map((c) => manifest(FIRST, c)), backups: backups(FIRST), hashes: await hashes(FIRST) };
+      const result = await upgrade(FIRST, 'node');
+      succeeded(result);
+      for (const c of COMPONENTS) expect(result.stdout).toContain(`Current and new manifests of ${c} are equal, skipping upgrade`);
+      expect(result.stdout).toContain('[upgrade/kubelet-config] "/var/lib/kubelet/config.yaml" is up to date');
+      expect(result.stdout).toContain(`[upgrade] The configuration for node ${FIRST} was successfully upgraded to ${NEW}!`);
+      expect(COMPONENTS.map((c) => manifest(FIRST, c))).toEqual(before.manifests);
+      expect(backups(FIRST)).toEqual(before.backups);
+      expect(await hashes(FIRST)).toEqual(before.hashes);
+    },
+    LONG,
+  );
 
-  it(`upgrade node --dry-run on ${SECOND} changes nothing`, async () => {
-    const result = await upgrade(SECOND, 'node', '--dry-run');
-    succeeded(result);
-    for (const c of COMPONENTS) expect(manifest(SECOND, c), c).toBe(original.get(`${SECOND}/${c}`));
-    expect(readFileSync(file(SECOND, KUBELET_CONFIG), 'utf8')).toBe(original.get(`${SECOND}/kubelet`));
-    expect(backups(SECOND)).toEqual([]);
-    expect(await kubeProxyImage()).toBe(`registry.k8s.io/kube-proxy:${OLD}`);
-  }, LONG);
+  it(
+    `upgrade node --dry-run on ${SECOND} changes nothing`,
+    async () => {
+      const result = await upgrade(SECOND, 'node', '--dry-run');
+      succeeded(result);
+      for (const c of COMPONENTS) expect(manifest(SECOND, c), c).toBe(original.get(`${SECOND}/${c}`));
+      expect(readFileSync(file(SECOND, KUBELET_CONFIG), 'utf8')).toBe(original.get(`${SECOND}/kubelet`));
+      expect(backups(SECOND)).toEqual([]);
+      expect(await kubeProxyImage()).toBe(`registry.k8s.io/kube-proxy:${OLD}`);
+    },
+    LONG,
+  );
 
-  it(`upgrades ${SECOND}: new manifests and binaries, new mirror Pod hashes, the cluster's kubelet configuration, backups, then the addons`, async () => {
-    const oldProcesses = await processesAt(SECOND, OLD);
-    const oldHashes = await hashes(SECOND);
-    const result = await upgrade(SECOND, 'node');
-    succeeded(result);
-    expect(result.stdout).toContain(`[upgrade] The configuration for node ${SECOND} was successfully upgraded to ${NEW}!`);
+  it(
+    `upgrades ${SECOND}: new manifests and binaries, new mirror Pod hashes, the cluster's kubelet configuration, backups, then the addons`,
+    async () => {
+      const oldProcesses = await processesAt(SECOND, OLD);
+      const oldHashes = await hashes(SECOND);
+      const result = await upgrade(SECOND, 'node');
+      succeeded(result);
+      expect(result.stdout).toContain(`[upgrade] The configuration for node ${SECOND} was successfully upgraded to ${NEW}!`);
 
-    // Its static Pods are the first node's, at the new version, and the runner restarted each on the new binary.
-    expect(manifest(SECOND, 'etcd')).toContain(manifest(FIRST, 'etcd').match(/image: \S+/)![0]);
-    for (const c of CONTROL_PLANE) expect(manifest(SECOND, c)).toContain(`image: registry.k8s.io/${c}:${NEW}`);
-    const running = await processesAt(SECOND, NEW);
-    for (const c of CONTROL_PLANE) {
-      expect(running.get(c)!.pid, c).not.toBe(oldProcesses.get(c)!.pid);
-      const reported = await runCommand([running.get(c)!.binary, '--version']);
-      expect(reported.stdout.trim(), c).toBe(`Kubernetes ${NEW}`);
-    }
-    await allReady(SECOND);
-    for (const c of COMPONENTS) {
-      const hash = await mirrorHash(SECOND, c);
-      expect(hash, c).not.toBe(oldHashes.get(c));
-      expect(hash, c).toBe(manifestHash(manifest(SECOND, c)));
-      expect((await mirrorPod(SECOND, c)).spec.containers[0].image, c).toBe(manifest(SECOND, c).match(/image: (\S+)/)![1]);
-    }
+      // Its static Pods are the first node's, at the new version, and the runner restarted each on the new binary.
+      expect(manifest(SECOND, 'etcd')).toContain(manifest(FIRST, 'etcd').match(/image: \S+/)![0]);
+      for (const c of CONTROL_PLANE) expect(manifest(SECOND, c)).toContain(`image: registry.k8s.io/${c}:${NEW}`);
+      const running = await processesAt(SECOND, NEW);
+      for (const c of CONTROL_PLANE) {
+        expect(running.get(c)!.pid, c).not.toBe(oldProcesses.get(c)!.pid);
+        const reported = await runCommand([running.get(c)!.binary, '--version']);
+        expect(reported.stdout.trim(), c).toBe(`Kubernetes ${NEW}`);
+      }
+      await allReady(SECOND);
+      for (const c of COMPONENTS) {
+        const hash = await mirrorHash(SECOND, c);
+        expect(hash, c).not.toBe(oldHashes.get(c));
+        expect(hash, c).toBe(manifestHash(manifest(SECOND, c)));
+        expect((await mirrorPod(SECOND, c)).spec.containers[0].image, c).toBe(manifest(SECOND, c).match(/image: (\S+)/)![1]);
+      }
 
-    // The kubelet's configuration is the cluster's (the operator's change included), with this node's own instance settings.
-    const clusterWide = parseYaml(await kubectl('-n', 'kube-system', 'get', 'configmap', 'kubelet-config', '-o', 'jsonpath={.data.kubelet}'));
-    expect(clusterWide.maxPods).toBe(MAX_PODS);
-    const instance = parseYaml(readFileSync(file(SECOND, 'var/lib/kubelet/instance-config.yaml'), 'utf8'));
-    expect(parseYaml(readFileSync(file(SECOND, KUBELET_CONFIG), 'utf8'))).toEqual({ ...clusterWide, ...instance });
+      // The kubelet's configuration is the cluster's (the operator's change included), with this node's own instance settings.
+      const clusterWide = parseYaml(await kubectl('-n', 'kube-system', 'get', 'configmap', 'kubelet-config', '-o', 'jsonpath={.data.kubelet}'));
+      expect(clusterWide.maxPods).toBe(MAX_PODS);
+      const instance = parseYaml(readFileSync(file(SECOND, 'var/lib/kubelet/instance-config.yaml'), 'utf8'));
+      expect(parseYaml(readFileSync(file(SECOND, KUBELET_CONFIG), 'utf8'))).toEqual({ ...clusterWide, ...instance });
 
-    // The old manifests, etcd's data and the old kubelet configuration are kept under /etc/kubernetes/tmp, as kubeadm keeps them.
-    const tmp = file(SECOND, 'etc/kubernetes/tmp');
-    const kubeletBackups = backups(SECOND).filter((d) => d.startsWith('kubeadm-kubelet-config-'));
-    expect(kubeletBackups).toHaveLength(1);
-    expect(readFileSync(path.join(tmp, kubeletBackups[0], 'config.yaml'), 'utf8')).toBe(original.get(`${SECOND}/kubelet`));
-    const manifestBackups = backups(SECOND).filter((d) => d.startsWith('kubeadm-backup-manifests-'));
-    expect(manifestBackups).toHaveLength(1);
-    for (const c of COMPONENTS) {
-      expect(readFileSync(path.join(tmp, manifestBackups[0], `${c}.yaml`), 'utf8'), c).toBe(original.get(`${SECOND}/${c}`));
-    }
-    const etcdBackups = backups(SECOND).filter((d) => d.startsWith('kubeadm-backup-etcd-'));
-    expect(etcdBackups).toHaveLength(1);
-    expect(readdirSync(path.join(tmp, etcdBackups[0], 'etcd'))).toContain('member');
+      // The old manifests, etcd's data and the old kubelet configuration are kept under /etc/kubernetes/tmp, as kubeadm keeps them.
+      const tmp = file(SECOND, 'etc/kubernetes/tmp');
+      const kubeletBackups = backups(SECOND).filter((d) => d.startsWith('kubeadm-kubelet-config-'));
+      expect(kubeletBackups).toHaveLength(1);
+      expect(readFileSync(path.join(tmp, kubeletBackups[0], 'config.yaml'), 'utf8')).toBe(original.get(`${SECOND}/kubelet`));
+      const manifestBackups = backups(SECOND).filter((d) => d.startsWith('kubeadm-backup-manifests-'));
+      expect(manifestBackups).toHaveLength(1);
+      for (const c of COMPONENTS) {
+        expect(readFileSync(path.join(tmp, manifestBackups[0], `${c}.yaml`), 'utf8'), c).toBe(original.get(`${SECOND}/${c}`));
+      }
+      const etcdBackups = backups(SECOND).filter((d) => d.startsWith('kubeadm-backup-etcd-'));
+      expect(etcdBackups).toHaveLength(1);
+      expect(readdirSync(path.join(tmp, etcdBackups[0], 'etcd'))).toContain('member');
 
-    // Every API server now runs the new version: the addons move with this node.
-    for (const addon of ['CoreDNS', 'kube-proxy']) expect(result.stdout).toContain(`[addons] Applied essential addon: ${addon}`);
-    expect(await kubeProxyImage()).toBe(`registry.k8s.io/kube-proxy:${NEW}`);
-  }, LONG);
+      // Every API server now runs the new version: the addons move with this node.
+      for (const addon of ['CoreDNS', 'kube-proxy']) expect(result.stdout).toContain(`[addons] Applied essential addon: ${addon}`);
+      expect(await kubeProxyImage()).toBe(`registry.k8s.io/kube-proxy:${NEW}`);
+    },
+    LONG,
+  );
 
-  it(`a second upgrade node on ${SECOND} changes nothing`, async () => {
-    const before = {
-      manifests: COMPONENTS.map((c) => manifest(SECOND, c)),
-      kubelet: readFileSync(file(SECOND, KUBELET_CONFIG), 'utf8'),
-      backups: backups(SECOND),
-      hashes: await hashes(SECOND),
-      processes: await processesAt(SECOND, NEW),
-    };
-    const result = await upgrade(SECOND, 'node');
-    succeeded(result);
-    for (const c of COMPONENTS) expect(result.stdout).toContain(`Current and new manifests of ${c} are equal, skipping upgrade`);
-    expect(result.stdout).toContain('[upgrade/kubelet-config] "/var/lib/kubelet/config.yaml" is up to date');
-    expect(COMPONENTS.map((c) => manifest(SECOND, c))).toEqual(before.manifests);
-    expect(readFileSync(file(SECOND, KUBELET_CONFIG), 'utf8')).toBe(before.kubelet);
-    expect(backups(SECOND)).toEqual(before.backups);
-    expect(await hashes(SECOND)).toEqual(before.hashes);
-    expect(await processesAt(SECOND, NEW)).toEqual(before.processes);
-  }, LONG);
+  it(
+    `a second upgrade node on ${SECOND} changes nothing`,
+    async () => {
+      const before = {
+        manifests: COMPONENTS.map((c) => manifest(SECOND, c)),
+        kubelet: readFileSync(file(SECOND, KUBELET_CONFIG), 'utf8'),
+        backups: backups(SECOND),
+        hashes: await hashes(SECOND),
+        processes: await processesAt(SECOND, NEW),
+      };
+      const result = await upgrade(SECOND, 'node');
+      succeeded(result);
+      for (const c of COMPONENTS) expect(result.stdout).toContain(`Current and new manifests of ${c} are equal, skipping upgrade`);
+      expect(result.stdout).toContain('[upgrade/kubelet-config] "/var/lib/kubelet/config.yaml" is up to date');
+      expect(COMPONENTS.map((c) => manifest(SECOND, c))).toEqual(before.manifests);
+      expect(readFileSync(file(SECOND, KUBELET_CONFIG), 'utf8')).toBe(before.kubelet);
+      expect(backups(SECOND)).toEqual(before.backups);
+      expect(await hashes(SECOND)).toEqual(before.hashes);
+      expect(await processesAt(SECOND, NEW)).toEqual(before.processes);
+    },
+    LONG,
+  );
 });

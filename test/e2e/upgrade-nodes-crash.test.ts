@@ -26,7 +26,18 @@ let sandbox: Sandbox;
 let cluster: Cluster;
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'bosun-roll-crash-'));
 const journalDir = path.join(scratch, 'journal');
-const rollArgs = () => ['upgrade', 'nodes', '--kubeconfig', sandbox.kubeconfig, '--inventory', sandbox.inventory, '--journal-dir', journalDir, '--max-unavailable', '2'];
+const rollArgs = () => [
+  'upgrade',
+  'nodes',
+  '--kubeconfig',
+  sandbox.kubeconfig,
+  '--inventory',
+  sandbox.inventory,
+  '--journal-dir',
+  journalDir,
+  '--max-unavailable',
+  '2',
+];
 
 /** mulberry32: the kill points are random, and reproducible from CRASH_SEED. */
 function random(seed: number): () => number {
@@ -50,17 +61,23 @@ function transitions() {
   const uncordons: Record<string, number> = {};
   let ready!: () => void;
   const listed = new Promise<void>((resolve) => (ready = resolve));
-  const watching = cluster.watch<Node>('v1', 'Node', {}, (e) => {
-    for (const node of e.type === 'LISTED' ? e.items : e.type === 'DELETED' ? [] : [e.object]) {
-      const name = node.metadata.name;
-      const now = Boolean(node.spec?.unschedulable);
-      const before = last.get(name);
-      if (before === false && now) cordons[name] = (cordons[name] ?? 0) + 1;
-      if (before === true && !now) uncordons[name] = (uncordons[name] ?? 0) + 1;
-      last.set(name, now);
-    }
-    if (e.type === 'LISTED') ready();
-  }, controller.signal);
+  const watching = cluster.watch<Node>(
+    'v1',
+    'Node',
+    {},
+    (e) => {
+      for (const node of e.type === 'LISTED' ? e.items : e.type === 'DELETED' ? [] : [e.object]) {
+        const name = node.metadata.name;
+        const now = Boolean(node.spec?.unschedulable);
+        const before = last.get(name);
+        if (before === false && now) cordons[name] = (cordons[name] ?? 0) + 1;
+        if (before === true && !now) uncordons[name] = (uncordons[name] ?? 0) + 1;
+        last.set(name, now);
+      }
+      if (e.type === 'LISTED') ready();
+    },
+    controller.signal,
+  );
   return {
     cordons,
     uncordons,
@@ -80,27 +97,40 @@ function rollAndKill(revision: number): Promise<{ killed: boolean; code: number 
   child.stderr.on('data', (d) => (output += d));
   const controller = new AbortController();
   let killed = false;
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => {
-    controller.abort();
-    resolve(code);
-  }));
-  void cluster.watch<CM>('v1', 'ConfigMap', { namespace: 'kube-system', fieldSelector: 'metadata.name=bosun-node-roll' }, (e) => {
-    for (const cm of e.type === 'LISTED' ? e.items : e.type === 'DELETED' ? [] : [e.object]) {
-      const j = journalOf(cm);
-      // A journal of this roll (not the last one's, which is done) at the revision: kill.
-      if (j && j.state === 'running' && j.revision >= revision && !killed && child.exitCode === null) {
-        killed = child.kill('SIGKILL');
-        controller.abort();
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('close', (code) => {
+      controller.abort();
+      resolve(code);
+    }),
+  );
+  void cluster.watch<CM>(
+    'v1',
+    'ConfigMap',
+    { namespace: 'kube-system', fieldSelector: 'metadata.name=bosun-node-roll' },
+    (e) => {
+      for (const cm of e.type === 'LISTED' ? e.items : e.type === 'DELETED' ? [] : [e.object]) {
+        const j = journalOf(cm);
+        // A journal of this roll (not the last one's, which is done) at the revision: kill.
+        if (j && j.state === 'running' && j.revision >= revision && !killed && child.exitCode === null) {
+          killed = child.kill('SIGKILL');
+          controller.abort();
+        }
       }
-    }
-  }, controller.signal);
+    },
+    controller.signal,
+  );
   return exited.then((code) => ({ killed, code, output }));
 }
 
 /** Puts kubelet `version` on every node's disk; their Nodes then report it. */
 async function setKubelet(version: string): Promise<void> {
   const nodes = await cluster.list<Node>('v1', 'Node');
-  await installKubelet(sandbox, cluster, version, nodes.map((n) => n.metadata.name));
+  await installKubelet(
+    sandbox,
+    cluster,
+    version,
+    nodes.map((n) => n.metadata.name),
+  );
 }
 
 describe(`bosun upgrade nodes killed at random points (seed ${SEED})`, () => {
@@ -108,7 +138,9 @@ describe(`bosun upgrade nodes killed at random points (seed ${SEED})`, () => {
     sandbox = await startSandbox({ workers: 4 });
     cluster = await clusterFromKubeconfig(readFileSync(sandbox.kubeconfig, 'utf8'), { source: sandbox.kubeconfig });
     const file = path.join(scratch, 'apps.yaml');
-    writeFileSync(file, `
+    writeFileSync(
+      file,
+      `
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web, namespace: default}
@@ -138,8 +170,12 @@ metadata: {name: agent, namespace: default}
 spec:
   selector: {matchLabels: {app: agent}}
   template: {metadata: {labels: {app: agent}}, spec: {containers: [{name: c, image: ${PAUSE}}]}}
-`);
-    for (const args of [['apply', '-f', file], ['rollout', 'status', 'deployment/web', 'statefulset/db', 'daemonset/agent', WAIT]]) {
+`,
+    );
+    for (const args of [
+      ['apply', '-f', file],
+      ['rollout', 'status', 'deployment/web', 'statefulset/db', 'daemonset/agent', WAIT],
+    ]) {
       const r = await sandbox.kubectlRun(...args);
       if (r.code !== 0) throw new Error(r.stderr);
     }
@@ -171,14 +207,22 @@ spec:
       } else {
         killedAt.push(revision);
         const resumed = await bosun(...rollArgs(), '--resume');
-        console.info(`kill ${killedAt.length}: at revision ${revision}/${revisions} after ${killedAfter} ms; resumed in ${Date.now() - started - killedAfter} ms`);
+        console.info(
+          `kill ${killedAt.length}: at revision ${revision}/${revisions} after ${killedAfter} ms; resumed in ${Date.now() - started - killedAfter} ms`,
+        );
         expect(resumed.code, `killed at revision ${revision} (seed ${SEED}):\n${run.output}\n--- resume:\n${resumed.stdout}${resumed.stderr}`).toBe(0);
       }
       await seen.stop();
       const nodes = await cluster.list<Node>('v1', 'Node');
       const context = `killed at revision ${revision} (seed ${SEED})`;
-      expect(nodes.map((n) => `${n.metadata.name}=${n.status?.nodeInfo?.kubeletVersion}`), context).toEqual(nodes.map((n) => `${n.metadata.name}=${NEW}`));
-      expect(nodes.filter((n) => n.spec?.unschedulable).map((n) => n.metadata.name), context).toEqual([]);
+      expect(
+        nodes.map((n) => `${n.metadata.name}=${n.status?.nodeInfo?.kubeletVersion}`),
+        context,
+      ).toEqual(nodes.map((n) => `${n.metadata.name}=${NEW}`));
+      expect(
+        nodes.filter((n) => n.spec?.unschedulable).map((n) => n.metadata.name),
+        context,
+      ).toEqual([]);
       expect(seen.cordons, context).toEqual(Object.fromEntries(nodes.map((n) => [n.metadata.name, 1])));
       expect(seen.uncordons, context).toEqual(Object.fromEntries(nodes.map((n) => [n.metadata.name, 1])));
       const j = journalOf(await cluster.get<CM>({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'kube-system', name: 'bosun-node-roll' }))!;

@@ -65,7 +65,12 @@ const rollArgs = () => ['upgrade', 'nodes', '--kubeconfig', sandbox.kubeconfig, 
 const roll = (...args: string[]) => bosun(...rollArgs(), ...args);
 
 async function journal(): Promise<RollJournal | undefined> {
-  const cm = await cluster.get<KubeObject & { data?: Record<string, string> }>({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'kube-system', name: 'bosun-node-roll' });
+  const cm = await cluster.get<KubeObject & { data?: Record<string, string> }>({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    namespace: 'kube-system',
+    name: 'bosun-node-roll',
+  });
   return cm?.data?.['journal.json'] ? (JSON.parse(cm.data['journal.json']) as RollJournal) : undefined;
 }
 
@@ -84,9 +89,15 @@ function waitJournal(check: (j: RollJournal) => boolean, timeoutMs = 120_000): P
       }
     };
     cluster
-      .watch<KubeObject & { data?: Record<string, string> }>('v1', 'ConfigMap', { namespace: 'kube-system', fieldSelector: 'metadata.name=bosun-node-roll' }, (e) => {
-        for (const obj of e.type === 'LISTED' ? e.items : e.type === 'DELETED' ? [] : [e.object]) see(obj);
-      }, controller.signal)
+      .watch<KubeObject & { data?: Record<string, string> }>(
+        'v1',
+        'ConfigMap',
+        { namespace: 'kube-system', fieldSelector: 'metadata.name=bosun-node-roll' },
+        (e) => {
+          for (const obj of e.type === 'LISTED' ? e.items : e.type === 'DELETED' ? [] : [e.object]) see(obj);
+        },
+        controller.signal,
+      )
       .then(() => reject(new Error('timed out waiting for the journal')), reject);
   });
 }
@@ -112,32 +123,46 @@ function budgetWatcher(apps: string[]) {
   let synced!: () => void;
   const listed = new Promise<void>((resolve) => (synced = resolve));
   const isReady = (p: Pod) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-  const isEvicted = (p: Pod) => (p.status?.conditions as Array<{ type: string; reason?: string }> | undefined)
-    ?.some((c) => c.type === 'DisruptionTarget' && c.reason === 'EvictionByEvictionAPI');
+  const isEvicted = (p: Pod) =>
+    (p.status?.conditions as Array<{ type: string; reason?: string }> | undefined)?.some(
+      (c) => c.type === 'DisruptionTarget' && c.reason === 'EvictionByEvictionAPI',
+    );
   const watching = Promise.all([
-    cluster.watch<Pod>('v1', 'Pod', { namespace: 'default' }, (e) => {
-      if (e.type === 'LISTED') {
-        for (const p of e.items) if (isReady(p)) ready.add(p.metadata.uid);
-        return synced();
-      }
-      const p = e.object;
-      const a = p.metadata.labels?.app ?? '';
-      if (!apps.includes(a)) return;
-      if (isEvicted(p) && !evicted.has(p.metadata.uid)) {
-        evicted.add(p.metadata.uid);
-        evictions[a]++;
-        maxOutstanding[a] = Math.max(maxOutstanding[a], ++outstanding[a]);
-      }
-      if (isReady(p) && !p.metadata.deletionTimestamp && !ready.has(p.metadata.uid)) {
-        ready.add(p.metadata.uid);
-        outstanding[a] = Math.max(0, outstanding[a] - 1);
-      }
-    }, controller.signal),
-    cluster.watch<PodDisruptionBudget>('policy/v1', 'PodDisruptionBudget', { namespace: 'default' }, (e) => {
-      for (const p of e.type === 'LISTED' ? e.items : [e.object]) {
-        minAllowed[p.metadata.name] = Math.min(minAllowed[p.metadata.name] ?? Infinity, p.status?.disruptionsAllowed ?? 0);
-      }
-    }, controller.signal),
+    cluster.watch<Pod>(
+      'v1',
+      'Pod',
+      { namespace: 'default' },
+      (e) => {
+        if (e.type === 'LISTED') {
+          for (const p of e.items) if (isReady(p)) ready.add(p.metadata.uid);
+          return synced();
+        }
+        const p = e.object;
+        const a = p.metadata.labels?.app ?? '';
+        if (!apps.includes(a)) return;
+        if (isEvicted(p) && !evicted.has(p.metadata.uid)) {
+          evicted.add(p.metadata.uid);
+          evictions[a]++;
+          maxOutstanding[a] = Math.max(maxOutstanding[a], ++outstanding[a]);
+        }
+        if (isReady(p) && !p.metadata.deletionTimestamp && !ready.has(p.metadata.uid)) {
+          ready.add(p.metadata.uid);
+          outstanding[a] = Math.max(0, outstanding[a] - 1);
+        }
+      },
+      controller.signal,
+    ),
+    cluster.watch<PodDisruptionBudget>(
+      'policy/v1',
+      'PodDisruptionBudget',
+      { namespace: 'default' },
+      (e) => {
+        for (const p of e.type === 'LISTED' ? e.items : [e.object]) {
+          minAllowed[p.metadata.name] = Math.min(minAllowed[p.metadata.name] ?? Infinity, p.status?.disruptionsAllowed ?? 0);
+        }
+      },
+      controller.signal,
+    ),
   ]);
   return {
     listed,
@@ -156,15 +181,22 @@ describe('bosun upgrade nodes', () => {
     sandbox = await startSandbox({ workers: WORKERS });
     cluster = await clusterFromKubeconfig(readFileSync(sandbox.kubeconfig, 'utf8'), { source: sandbox.kubeconfig });
     await apply(
-      app('Deployment', 'web', 30) + budget('web', 'maxUnavailable: 2') +
-      app('Deployment', 'api', 10) + budget('api', 'minAvailable: 8') +
-      app('Deployment', 'plain', 20) +
-      app('StatefulSet', 'db', 3) + budget('db', 'maxUnavailable: 1') +
-      daemonSet('agent') + daemonSet('logs'),
+      app('Deployment', 'web', 30) +
+        budget('web', 'maxUnavailable: 2') +
+        app('Deployment', 'api', 10) +
+        budget('api', 'minAvailable: 8') +
+        app('Deployment', 'plain', 20) +
+        app('StatefulSet', 'db', 3) +
+        budget('db', 'maxUnavailable: 1') +
+        daemonSet('agent') +
+        daemonSet('logs'),
     );
     await kubectl('rollout', 'status', 'deployment/web', 'deployment/api', 'deployment/plain', 'statefulset/db', 'daemonset/agent', 'daemonset/logs', WAIT);
     await kubectl('wait', 'pdb', '--all', '--for=jsonpath={.status.observedGeneration}=1', WAIT);
-    await setKubelet(OLD, (await nodes()).map((n) => n.metadata.name));
+    await setKubelet(
+      OLD,
+      (await nodes()).map((n) => n.metadata.name),
+    );
   });
 
   afterAll(async () => {
@@ -213,8 +245,10 @@ describe('bosun upgrade nodes', () => {
     // own CRI socket (as kubeadm upgrade node writes it), and the new kubelet binary on its disk.
     const kubeletConfig = await kubectl('get', 'configmap', '-n', 'kube-system', 'kubelet-config', '-o', 'jsonpath={.data.kubelet}');
     const worker7 = await nodeRoot(sandbox, 'worker-7');
-    expect(parseYaml(readFileSync(path.join(worker7, 'var/lib/kubelet/config.yaml'), 'utf8')))
-      .toEqual({ ...(parseYaml(kubeletConfig) as object), containerRuntimeEndpoint: 'unix:///var/run/containerd/containerd.sock' });
+    expect(parseYaml(readFileSync(path.join(worker7, 'var/lib/kubelet/config.yaml'), 'utf8'))).toEqual({
+      ...(parseYaml(kubeletConfig) as object),
+      containerRuntimeEndpoint: 'unix:///var/run/containerd/containerd.sock',
+    });
     expect(realpathSync(path.join(worker7, 'usr/bin/kubelet'))).toBe(path.join(artifactDir(kubernetesArtifact(NEW)), 'kubelet'));
     // Nothing left to do.
     const again = await roll('--yes');
@@ -233,7 +267,12 @@ describe('bosun upgrade nodes', () => {
     expect(r.stderr).toContain('"bosun upgrade nodes --resume" continues the roll once fixed');
     const state = await nodes();
     expect(state.filter((n) => n.spec?.unschedulable)).toEqual([]);
-    expect(state.filter((n) => n.status?.nodeInfo?.kubeletVersion === OLD).map((n) => n.metadata.name).sort()).toEqual(['worker-3', 'worker-4']);
+    expect(
+      state
+        .filter((n) => n.status?.nodeInfo?.kubeletVersion === OLD)
+        .map((n) => n.metadata.name)
+        .sort(),
+    ).toEqual(['worker-3', 'worker-4']);
     expect(await journal()).toMatchObject({ state: 'failed' });
 
     const fresh = await roll('--yes');
@@ -255,7 +294,9 @@ describe('bosun upgrade nodes', () => {
     await setKubelet(OLD, ['worker-5', 'worker-6']);
     const r = await roll('--yes', '--max-unavailable', '2', '--timeout', '3s');
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/worker-5: drain failed: error when evicting pods\/"stuck-[\w-]+" -n "default": global timeout reached: 3s \(the node stays cordoned\)/);
+    expect(r.stderr).toMatch(
+      /worker-5: drain failed: error when evicting pods\/"stuck-[\w-]+" -n "default": global timeout reached: 3s \(the node stays cordoned\)/,
+    );
     expect(r.stdout).toMatch(/pod default\/stuck-[\w-]+ on node worker-5 waits: PodDisruptionBudget default\/stuck allows/);
     expect(r.stdout).toMatch(/pending pods in node "worker-5" .*: 1 waiting on PodDisruptionBudget default\/stuck allows 0 disruption/);
     const byName = new Map((await nodes()).map((n) => [n.metadata.name, n]));
@@ -289,7 +330,11 @@ describe('bosun upgrade nodes', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/aborted at .*: 1 of 3 node\(s\) done/);
     const after = (await nodes()).filter((n) => targets.includes(n.metadata.name));
-    expect(Object.fromEntries(after.map((n) => [n.metadata.name, n.status?.nodeInfo?.kubeletVersion]))).toEqual({ 'worker-8': NEW, 'worker-9': OLD, 'worker-10': OLD });
+    expect(Object.fromEntries(after.map((n) => [n.metadata.name, n.status?.nodeInfo?.kubeletVersion]))).toEqual({
+      'worker-8': NEW,
+      'worker-9': OLD,
+      'worker-10': OLD,
+    });
     expect(after.filter((n) => n.spec?.unschedulable)).toEqual([]);
     expect(await journal()).toMatchObject({ state: 'aborted' });
   });

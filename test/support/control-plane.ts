@@ -27,8 +27,7 @@ import { freePort } from './etcd.js';
 /** A binary of the cache, or an error saying how to build it. */
 export async function binary(name: string, artifact: Artifact): Promise<string> {
   const found = await locateBinary(artifact, name);
-  if (!found)
-    throw new Error(`${name} ${artifact.version} is not in the binaries cache: run \`bosun sandbox binaries\` first`);
+  if (!found) throw new Error(`${name} ${artifact.version} is not in the binaries cache: run \`bosun sandbox binaries\` first`);
   return found;
 }
 
@@ -78,13 +77,7 @@ export async function startControlPlane(version: string, node: string): Promise<
   ]);
   const root = await mkdtemp(path.join(tmpdir(), 'bosun-api-phases-'));
   const host = new LocalHost(root);
-  const [etcdPort, peerPort, apiPort, kcmPort, schedulerPort] = [
-    await freePort(),
-    await freePort(),
-    await freePort(),
-    await freePort(),
-    await freePort(),
-  ];
+  const [etcdPort, peerPort, apiPort, kcmPort, schedulerPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
 
   const cfg = defaultInitConfig();
   cfg.init.nodeRegistration.name = node;
@@ -222,9 +215,7 @@ export async function startControlPlane(version: string, node: string): Promise<
 
 /** A TLS bootstrap as the kubelet does it: with the bootstrap token, a node-client CSR, wait for the signed certificate. */
 export async function tlsBootstrap(cp: ControlPlane, nodeName: string): Promise<string> {
-  const { server, caCertPem } = readKubeconfigTarget(
-    (await cp.host.readFile('/etc/kubernetes/admin.conf'))!.toString(),
-  );
+  const { server, caCertPem } = readKubeconfigTarget((await cp.host.readFile('/etc/kubernetes/admin.conf'))!.toString());
   const bootstrap = await clusterFromKubeconfig(
     [
       'apiVersion: v1',
@@ -235,10 +226,7 @@ export async function tlsBootstrap(cp: ControlPlane, nodeName: string): Promise<
       'current-context: x',
     ].join('\n'),
   );
-  const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
-    'sign',
-    'verify',
-  ])) as webcrypto.CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({
     name: `O=system:nodes, CN=system:node:${nodeName}`,
     keys,

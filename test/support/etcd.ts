@@ -40,15 +40,29 @@ export async function startEtcdWithBosunCerts(name: string): Promise<RealEtcd> {
   const [clientPort, peerPort] = [await freePort(), await freePort()];
   const clientURL = `https://127.0.0.1:${clientPort}`;
   const peerURL = `https://127.0.0.1:${peerPort}`;
-  const etcd = spawn(binary, [
-    `--name=${name}`, `--data-dir=${path.join(root, 'var/lib/etcd')}`, '--unsafe-no-fsync',
-    `--listen-client-urls=${clientURL}`, `--advertise-client-urls=${clientURL}`,
-    `--listen-peer-urls=${peerURL}`, `--initial-advertise-peer-urls=${peerURL}`, `--initial-cluster=${name}=${peerURL}`,
-    `--cert-file=${pki('etcd/server.crt')}`, `--key-file=${pki('etcd/server.key')}`,
-    `--peer-cert-file=${pki('etcd/peer.crt')}`, `--peer-key-file=${pki('etcd/peer.key')}`,
-    `--trusted-ca-file=${pki('etcd/ca.crt')}`, `--peer-trusted-ca-file=${pki('etcd/ca.crt')}`,
-    '--client-cert-auth=true', '--peer-client-cert-auth=true', '--listen-metrics-urls=http://127.0.0.1:0',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const etcd = spawn(
+    binary,
+    [
+      `--name=${name}`,
+      `--data-dir=${path.join(root, 'var/lib/etcd')}`,
+      '--unsafe-no-fsync',
+      `--listen-client-urls=${clientURL}`,
+      `--advertise-client-urls=${clientURL}`,
+      `--listen-peer-urls=${peerURL}`,
+      `--initial-advertise-peer-urls=${peerURL}`,
+      `--initial-cluster=${name}=${peerURL}`,
+      `--cert-file=${pki('etcd/server.crt')}`,
+      `--key-file=${pki('etcd/server.key')}`,
+      `--peer-cert-file=${pki('etcd/peer.crt')}`,
+      `--peer-key-file=${pki('etcd/peer.key')}`,
+      `--trusted-ca-file=${pki('etcd/ca.crt')}`,
+      `--peer-trusted-ca-file=${pki('etcd/ca.crt')}`,
+      '--client-cert-auth=true',
+      '--peer-client-cert-auth=true',
+      '--listen-metrics-urls=http://127.0.0.1:0',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let log = '';
   await new Promise<void>((resolve, reject) => {
     etcd.stderr!.on('data', (chunk) => {

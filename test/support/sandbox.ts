@@ -124,7 +124,7 @@ export async function startRunnerNode(): Promise<RunnerNode> {
   const runDir = paths.runDir(CONTROL_PLANE_NODE);
   const pods = async () => {
     const file = path.join(runDir, 'pods.json');
-    return existsSync(file) ? ((JSON.parse(await fs.readFile(file, 'utf8')) as { pods: PodReport[] }).pods) : [];
+    return existsSync(file) ? (JSON.parse(await fs.readFile(file, 'utf8')) as { pods: PodReport[] }).pods : [];
   };
   return {
     dir,
@@ -205,19 +205,28 @@ export async function nodeRoot(sandbox: Sandbox, node: string): Promise<string> 
  */
 export async function installKubelet(sandbox: Sandbox, cluster: Cluster, version: string, nodes: string[]): Promise<void> {
   const inventory = await readInventory(new LocalHost('/'), sandbox.inventory);
-  await Promise.all(nodes.map(async (name) => {
-    const entry = inventory.get(name);
-    if (!entry) throw new Error(`${sandbox.inventory} names no node ${name}`);
-    await kubeletInstaller(entry.kubelet, new LocalHost('/')).install(new LocalHost(entry.local.root), version, () => undefined);
-  }));
+  await Promise.all(
+    nodes.map(async (name) => {
+      const entry = inventory.get(name);
+      if (!entry) throw new Error(`${sandbox.inventory} names no node ${name}`);
+      await kubeletInstaller(entry.kubelet, new LocalHost('/')).install(new LocalHost(entry.local.root), version, () => undefined);
+    }),
+  );
   const controller = new AbortController();
   const seen = new Map<string, string | undefined>();
   const timer = setTimeout(() => controller.abort(), 60_000);
   const all = () => nodes.every((n) => seen.get(n) === version);
-  await cluster.watch<Node>('v1', 'Node', {}, (e) => {
-    for (const node of e.type === 'LISTED' ? e.items : e.type === 'DELETED' ? [] : [e.object]) seen.set(node.metadata.name, node.status?.nodeInfo?.kubeletVersion);
-    if (all()) controller.abort();
-  }, controller.signal);
+  await cluster.watch<Node>(
+    'v1',
+    'Node',
+    {},
+    (e) => {
+      for (const node of e.type === 'LISTED' ? e.items : e.type === 'DELETED' ? [] : [e.object])
+        seen.set(node.metadata.name, node.status?.nodeInfo?.kubeletVersion);
+      if (all()) controller.abort();
+    },
+    controller.signal,
+  );
   clearTimeout(timer);
   if (!all()) throw new Error(`after 60s, not every node reports kubelet ${version}: ${nodes.map((n) => `${n}=${seen.get(n)}`).join(', ')}`);
 }

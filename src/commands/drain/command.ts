@@ -28,11 +28,13 @@ async function selectNodes(cluster: Cluster, names: string[], selector: string |
   if (names.length && selector) throw new UserError('cannot specify both a node name and a --selector option');
   if (!names.length && !selector) throw new UserError(`USAGE: ${usage} [flags]`);
   if (selector) return cluster.list<Node>('v1', 'Node', { labelSelector: selector });
-  return Promise.all(names.map(async (name) => {
-    const node = await cluster.get<Node>({ apiVersion: 'v1', kind: 'Node', name });
-    if (!node) throw new UserError(`nodes "${name}" not found`);
-    return node;
-  }));
+  return Promise.all(
+    names.map(async (name) => {
+      const node = await cluster.get<Node>({ apiVersion: 'v1', kind: 'Node', name });
+      if (!node) throw new UserError(`nodes "${name}" not found`);
+      return node;
+    }),
+  );
 }
 
 /** kubectl's mark of what a dry run only says it would do. */
@@ -64,7 +66,9 @@ async function recordDrain(drainer: Drainer, cluster: Cluster, nodes: Node[], op
     const plan = await drainer.inspect(node.metadata.name);
     if (plan.errors.length) {
       failed.push(node.metadata.name);
-      stdio.err(`error: unable to drain node "${node.metadata.name}" due to error: ${new DrainError(node.metadata.name, plan.errors, true).message}, continuing command...`);
+      stdio.err(
+        `error: unable to drain node "${node.metadata.name}" due to error: ${new DrainError(node.metadata.name, plan.errors, true).message}, continuing command...`,
+      );
       continue;
     }
     if (plan.warnings) stdio.err(`Warning: ${plan.warnings}`);
@@ -80,18 +84,20 @@ async function recordDrain(drainer: Drainer, cluster: Cluster, nodes: Node[], op
 
 /** Drains the nodes at once; returns those that could not be drained (they stay cordoned, and it says so). */
 async function drainAll(drainer: Drainer, nodes: Node[]): Promise<string[]> {
-  const outcomes = await Promise.all(nodes.map(async ({ metadata: { name } }) => {
-    try {
-      await drainer.drain(name);
-      stdio.out(`node/${name} drained`);
-      return undefined;
-    } catch (err) {
-      if (!(err instanceof DrainError)) throw err;
-      stdio.err(`error: unable to drain node "${name}" due to error: ${err.message}, continuing command...`);
-      stdio.err(`node ${name} stays cordoned: the drain did not finish ("bosun uncordon ${name}" makes it schedulable again)`);
-      return name;
-    }
-  }));
+  const outcomes = await Promise.all(
+    nodes.map(async ({ metadata: { name } }) => {
+      try {
+        await drainer.drain(name);
+        stdio.out(`node/${name} drained`);
+        return undefined;
+      } catch (err) {
+        if (!(err instanceof DrainError)) throw err;
+        stdio.err(`error: unable to drain node "${name}" due to error: ${err.message}, continuing command...`);
+        stdio.err(`node ${name} stays cordoned: the drain did not finish ("bosun uncordon ${name}" makes it schedulable again)`);
+        return name;
+      }
+    }),
+  );
   return outcomes.filter((name): name is string => name !== undefined);
 }
 
@@ -131,16 +137,19 @@ async function runNodeCommand(flags: NodeFlags, env: CommandEnvironment, action:
 /** `bosun drain`: kubectl drain's command, with bosun's drain. */
 export function registerDrain(program: Command, env: CommandEnvironment): void {
   addDrainFlags(nodeFlags(program.command('drain').argument('[nodes...]', 'nodes to drain')))
-    .description('Cordon nodes and evict their pods (kubectl drain\'s semantics; faster, and says what each pod waits for)')
+    .description("Cordon nodes and evict their pods (kubectl drain's semantics; faster, and says what each pod waits for)")
     .option('--ignore-daemonsets', 'ignore DaemonSet-managed pods')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 kubectl drain's filters, messages and exit status, with these differences:
   - nodes are drained at once, their evictions sharing one limit of ${DEFAULT_EVICTION_CONCURRENCY} requests in flight (kubectl: one node after another, every pod at once)
   - pods are watched until gone or replaced (kubectl: a GET per pod every second)
   - a pod held back by a PodDisruptionBudget is evicted as soon as the budget allows, and says which budget it
     waits for; other 429 answers are retried after their Retry-After (kubectl: every 5 s)
   - pods under a budget are evicted first: they wait for replacements, the others do not
-  - a node that could not be drained stays cordoned, and the output says so`)
+  - a node that could not be drained stays cordoned, and the output says so`,
+    )
     .action((names: string[], flags: DrainFlags & NodeFlags) => runNodeCommand(flags, env, (doors) => drainCommand(doors, names, flags)));
 }
 

@@ -80,8 +80,9 @@ async function runInit(cmd: Command, only?: string): Promise<void> {
 }
 
 export function registerInit(program: Command): void {
-  const init = withProgressOption(initFlags(program.command('init').description('Run this command in order to set up the Kubernetes control plane')))
-    .action((_opts, cmd: Command) => runInit(cmd));
+  const init = withProgressOption(initFlags(program.command('init').description('Run this command in order to set up the Kubernetes control plane'))).action(
+    (_opts, cmd: Command) => runInit(cmd),
+  );
   const phase = init.command('phase').description('Use this command to invoke single phase of the init workflow');
   addPhaseCommands(phase, initPhases, initFlags, (path, cmd) => runInit(cmd, path));
 }

@@ -32,8 +32,8 @@ function joinFlags(cmd: Command): Command {
     .option('--tls-bootstrap-token <token>', 'the token the kubelet authenticates its TLS bootstrap with')
     .option('--control-plane', 'create a new control plane instance on this node')
     .option('--certificate-key <key>', 'the key to decrypt the shared certificates in the kubeadm-certs Secret')
-    .option('--apiserver-advertise-address <ip>', 'the address this node\'s API server advertises (control-plane nodes)')
-    .addOption(new Option('--apiserver-bind-port <port>', 'the port this node\'s API server binds (control-plane nodes)').argParser(Number))
+    .option('--apiserver-advertise-address <ip>', "the address this node's API server advertises (control-plane nodes)")
+    .addOption(new Option('--apiserver-bind-port <port>', "the port this node's API server binds (control-plane nodes)").argParser(Number))
     .option('--node-name <name>', 'the node name')
     .option('--cri-socket <socket>', 'path to the CRI socket to connect to')
     .option('--ignore-preflight-errors <checks>', 'preflight checks whose errors become warnings (all ignores all)', list)
@@ -52,11 +52,18 @@ async function runJoin(cmd: Command, only?: string): Promise<void> {
   const opts = cmd.optsWithGlobals<JoinCliOptions>();
   checkReportOutput(opts);
   const { config, rootfs, dryRun, output, discoveryTimeout, ...flags } = opts;
-  if (cmd.args.length > 1) throw new UserError(`expected at most one argument, the API server endpoint (host:port); got ${cmd.args.length}: ${cmd.args.join(' ')}`);
-  const cfg = await resolveJoinConfig({ configFile: config, local: new LocalHost('/'), flags: { ...flags, apiServerEndpoint: cmd.args[0] }, facts: nodeFacts(localMachineFacts) });
+  if (cmd.args.length > 1)
+    throw new UserError(`expected at most one argument, the API server endpoint (host:port); got ${cmd.args.length}: ${cmd.args.join(' ')}`);
+  const cfg = await resolveJoinConfig({
+    configFile: config,
+    local: new LocalHost('/'),
+    flags: { ...flags, apiServerEndpoint: cmd.args[0] },
+    facts: nodeFacts(localMachineFacts),
+  });
   if (discoveryTimeout !== undefined) {
     const timeout = normalizeDuration(discoveryTimeout);
-    if (timeout === undefined) throw new ConfigError(undefined, undefined, '--discovery-timeout', `"${discoveryTimeout}" is not a duration such as 30s or 5m0s`);
+    if (timeout === undefined)
+      throw new ConfigError(undefined, undefined, '--discovery-timeout', `"${discoveryTimeout}" is not a duration such as 30s or 5m0s`);
     cfg.join.timeouts = { ...cfg.join.timeouts, discovery: timeout };
   }
   const doors = openDoors({ rootfs, dryRun, kubeconfig: ADMIN_CONF });
@@ -98,8 +105,9 @@ function joinedMessage(controlPlane: boolean): string {
 }
 
 export function registerJoin(program: Command): void {
-  const join = withProgressOption(joinFlags(program.command('join').description('Run this on any machine you wish to join an existing cluster')))
-    .action((_opts, cmd: Command) => runJoin(cmd));
+  const join = withProgressOption(joinFlags(program.command('join').description('Run this on any machine you wish to join an existing cluster'))).action(
+    (_opts, cmd: Command) => runJoin(cmd),
+  );
   const phase = join.command('phase').description('Use this command to invoke single phase of the join workflow');
   addPhaseCommands(phase, joinPhases, joinFlags, (path, cmd) => runJoin(cmd, path));
 }

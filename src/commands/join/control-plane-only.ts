@@ -13,6 +13,8 @@ export function controlPlaneOnly(prefix: string, load: () => Promise<Step>): Ste
       io.log(`[${prefix}] Skipping: this node joins as a worker (no --control-plane)`);
       return;
     }
-    await (await load())(ctx, io);
+    await (
+      await load()
+    )(ctx, io);
   };
 }

@@ -23,7 +23,9 @@ async function readConfigMap(cluster: Cluster, name: string, key: string): Promi
   const cm = await cluster.get<ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', namespace: NAMESPACE, name });
   const text = cm?.data?.[key];
   if (text === undefined) {
-    throw new UserError(`ConfigMap ${NAMESPACE}/${name} ${cm ? `has no "${key}" key` : 'was not found'}: was the cluster set up with "bosun init" or "kubeadm init"?`);
+    throw new UserError(
+      `ConfigMap ${NAMESPACE}/${name} ${cm ? `has no "${key}" key` : 'was not found'}: was the cluster set up with "bosun init" or "kubeadm init"?`,
+    );
   }
   return text;
 }
@@ -31,9 +33,8 @@ async function readConfigMap(cluster: Cluster, name: string, key: string): Promi
 /** The context of one `bosun join` run, over doors whose kubeconfig is ADMIN_CONF. */
 export function createJoinContext(cfg: JoinConfig, doors: Doors, options: JoinOptions): JoinContext {
   const { join } = cfg;
-  const discovered = once(
-    (io: PhaseIO): Promise<Discovered> =>
-      discover(join.discovery, { host: doors.host, get: httpsGet, timeoutMs: durationMs(join.timeouts?.discovery ?? DEFAULTS.timeouts.discovery), log: io.log }),
+  const discovered = once((io: PhaseIO): Promise<Discovered> =>
+    discover(join.discovery, { host: doors.host, get: httpsGet, timeoutMs: durationMs(join.timeouts?.discovery ?? DEFAULTS.timeouts.discovery), log: io.log }),
   );
 
   const bootstrapCluster = once(async (io: PhaseIO): Promise<Cluster> => {
@@ -62,7 +63,13 @@ export function createJoinContext(cfg: JoinConfig, doors: Doors, options: JoinOp
     init.localAPIEndpoint = join.controlPlane?.localAPIEndpoint ?? {};
     if (join.controlPlane?.certificateKey) init.certificateKey = join.controlPlane.certificateKey;
     init.timeouts = { ...init.timeouts, ...join.timeouts };
-    return { init, cluster: clusterCfg, kubelet, kubeProxy: kubeProxyWithDefaults({}, clusterCfg, init.localAPIEndpoint.advertiseAddress), proxyEnv: cfg.proxyEnv };
+    return {
+      init,
+      cluster: clusterCfg,
+      kubelet,
+      kubeProxy: kubeProxyWithDefaults({}, clusterCfg, init.localAPIEndpoint.advertiseAddress),
+      proxyEnv: cfg.proxyEnv,
+    };
   });
 
   return {

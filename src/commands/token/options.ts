@@ -19,7 +19,8 @@ const flagError = (flag: string, problem: string) => new ConfigError(undefined, 
  * token itself is a secret: a malformed one is described, never echoed.
  */
 export function tokenToCreate(arg: string | undefined, flags: CreateFlags): BootstrapToken {
-  if (arg !== undefined && !isValidToken(arg)) throw flagError('[token]', `the token is malformed; expected ${TOKEN_FORMAT} (e.g. from "bosun token generate")`);
+  if (arg !== undefined && !isValidToken(arg))
+    throw flagError('[token]', `the token is malformed; expected ${TOKEN_FORMAT} (e.g. from "bosun token generate")`);
   const ttl = flags.ttl ?? DEFAULTS.tokenTTL;
   const ns = parseDuration(ttl);
   if (ns === undefined) throw flagError('--ttl', `"${ttl}" is not a duration; expected e.g. 24h, 1h30m, or 0 for a token that never expires`);
@@ -31,7 +32,10 @@ export function tokenToCreate(arg: string | undefined, flags: CreateFlags): Boot
   const groups = flags.groups ?? [...DEFAULTS.tokenGroups];
   for (const group of groups) {
     if (!isValidTokenGroup(group)) {
-      throw flagError('--groups', `"${group}" is not a bootstrap group: extra groups must start with "system:bootstrappers:" (pattern ${BOOTSTRAP_GROUP_FORMAT})`);
+      throw flagError(
+        '--groups',
+        `"${group}" is not a bootstrap group: extra groups must start with "system:bootstrappers:" (pattern ${BOOTSTRAP_GROUP_FORMAT})`,
+      );
     }
   }
   if (groups.length && !usages.includes('authentication')) {

@@ -67,9 +67,7 @@ interface CliOptions {
 }
 
 const clusterFlags = (cmd: Command) =>
-  cmd
-    .addOption(kubeconfigOption())
-    .option('--rootfs <dir>', 'the node\'s root directory, when it is not / (the kubeconfig is looked for there too)');
+  cmd.addOption(kubeconfigOption()).option('--rootfs <dir>', "the node's root directory, when it is not / (the kubeconfig is looked for there too)");
 
 const versionFlags = (cmd: Command) =>
   cmd
@@ -81,13 +79,20 @@ function changeFlags(cmd: Command): Command {
   return withProgressOption(versionFlags(clusterFlags(cmd)))
     .option('--dry-run', 'change nothing; print the new manifests as diffs and every other change')
     .addOption(reportOutputOption())
-    .addOption(new Option('--certificate-renewal [bool]', 'renew each component\'s certificates before restarting it').default(true).argParser(bool('--certificate-renewal')))
+    .addOption(
+      new Option('--certificate-renewal [bool]', "renew each component's certificates before restarting it")
+        .default(true)
+        .argParser(bool('--certificate-renewal')),
+    )
     .addOption(new Option('--etcd-upgrade [bool]', 'upgrade the local etcd').default(true).argParser(bool('--etcd-upgrade')))
     .option('--ignore-preflight-errors <checks>', 'preflight checks whose errors become warnings (all ignores all)', list)
     .option('--skip-phases <phases>', 'phases to skip', list)
-    .addOption(new Option('--timeout <duration>', 'how long each component may take to restart and become healthy before it is rolled back')
-      .default(duration('--timeout')(DEFAULTS.timeouts.upgradeManifests), DEFAULTS.timeouts.upgradeManifests).argParser(duration('--timeout')))
-    .option('--node-name <name>', 'this node\'s name, when kubelet.conf does not tell it');
+    .addOption(
+      new Option('--timeout <duration>', 'how long each component may take to restart and become healthy before it is rolled back')
+        .default(duration('--timeout')(DEFAULTS.timeouts.upgradeManifests), DEFAULTS.timeouts.upgradeManifests)
+        .argParser(duration('--timeout')),
+    )
+    .option('--node-name <name>', "this node's name, when kubelet.conf does not tell it");
 }
 
 function overridesOf(opts: CliOptions): Set<SkewOverride> {
@@ -234,7 +239,10 @@ export function registerUpgrade(program: Command, env: CommandEnvironment): Comm
   );
 
   const nodeFlags = (cmd: Command) =>
-    changeFlags(cmd).option('--kubelet-install <how>', 'how the kubelet binary is replaced: package (apt, dnf or yum on the node) or none (default: package on /, none with --rootfs)');
+    changeFlags(cmd).option(
+      '--kubelet-install <how>',
+      'how the kubelet binary is replaced: package (apt, dnf or yum on the node) or none (default: package on /, none with --rootfs)',
+    );
   const node = nodeFlags(upgrade.command('node'))
     .description('Upgrade commands for a node in the cluster')
     .action((_opts, cmd: Command) => runUpgrade(cmd, env, nodeRunner));
@@ -247,7 +255,7 @@ export function registerUpgrade(program: Command, env: CommandEnvironment): Comm
     .argument('[version]', 'the version to compare with (default: the newest bosun can upgrade to)')
     .addOption(new Option('-c, --context-lines <n>', 'how many lines of context in the diff').default(DEFAULT_CONTEXT_LINES).argParser(Number))
     .addOption(new Option('--etcd-upgrade [bool]', 'include the local etcd').default(true).argParser(bool('--etcd-upgrade')))
-    .option('--node-name <name>', 'this node\'s name, when kubelet.conf does not tell it')
+    .option('--node-name <name>', "this node's name, when kubelet.conf does not tell it")
     .action((version: string | undefined, _opts, cmd: Command) => runDiff(version, cmd.optsWithGlobals<CliOptions>(), env));
 
   // Subcommands of other modules are added here (`bosun upgrade nodes`: the fleet roll).

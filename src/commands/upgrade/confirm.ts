@@ -7,7 +7,9 @@ import { UserError } from '../../errors.js';
  */
 export async function confirm(question: string, input: NodeJS.ReadStream = process.stdin, output: NodeJS.WritableStream = process.stdout): Promise<void> {
   if (!input.isTTY) {
-    throw new UserError('refusing to proceed without confirmation: stdin is not a terminal; pass --yes (-y) to proceed non-interactively, or --dry-run to see what would change');
+    throw new UserError(
+      'refusing to proceed without confirmation: stdin is not a terminal; pass --yes (-y) to proceed non-interactively, or --dry-run to see what would change',
+    );
   }
   const rl = createInterface({ input, output });
   try {

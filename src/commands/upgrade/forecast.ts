@@ -106,7 +106,12 @@ export function forecastDrains(input: ForecastInput): DrainForecast {
   const batches = roll.batches.map((batch): BatchForecast => {
     const spent = new Map<PodDisruptionBudget, number>();
     const nodes = batch.map((node) => forecastNode(node, input, spent));
-    const capacity = checkCapacity(nodes.flatMap((n) => n.evicted), input.pods, input.nodes, new Set(batch));
+    const capacity = checkCapacity(
+      nodes.flatMap((n) => n.evicted),
+      input.pods,
+      input.nodes,
+      new Set(batch),
+    );
     return { nodes: nodes.map((n) => n.forecast), capacity: { fits: capacity.fits, summary: capacity.summary } };
   });
   return { target: input.target, batches, skipped: roll.skipped };

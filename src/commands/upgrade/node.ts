@@ -69,7 +69,9 @@ export async function readNodeIdentity(host: Host, nodeName?: string): Promise<N
     identity.advertiseAddress = parsed.host;
     identity.bindPort = parsed.port;
   } else if (apiServer) {
-    throw new UserError(`${manifestPath('kube-apiserver')}: annotation ${APISERVER_ADVERTISE_ADDRESS_ANNOTATION} is missing; it names this node's API endpoint`);
+    throw new UserError(
+      `${manifestPath('kube-apiserver')}: annotation ${APISERVER_ADVERTISE_ADDRESS_ANNOTATION} is missing; it names this node's API endpoint`,
+    );
   }
   return identity;
 }

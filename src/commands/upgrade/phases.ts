@@ -21,11 +21,4 @@ export const applyPhases: Phase<UpgradeContext>[] = [
 ];
 
 /** `bosun upgrade node`: kubeadm's order, with the kubelet's swap and restart after its configuration. */
-export const nodePhases: Phase<UpgradeContext>[] = [
-  nodePreflightPhase,
-  controlPlanePhase,
-  kubeletConfigPhase,
-  kubeletPhase,
-  addonPhase,
-  nodePostUpgradePhase,
-];
+export const nodePhases: Phase<UpgradeContext>[] = [nodePreflightPhase, controlPlanePhase, kubeletConfigPhase, kubeletPhase, addonPhase, nodePostUpgradePhase];

@@ -10,7 +10,16 @@ export type PlanFormat = 'text' | 'json' | 'yaml';
 /** Columns padded like kubeadm's tabwriter (padding 3); trailing spaces trimmed. */
 export function table(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] + 3))).join('').trimEnd()).join('\n') + '\n';
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] + 3)))
+          .join('')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 function componentTable(components: ComponentUpgradePlan[]): string {
@@ -66,10 +75,12 @@ function textPlan(plan: UpgradePlan, bosunVersion: string): string {
     out.push('The table below shows the current state of component configs as understood by this version of bosun.');
     out.push('Configs that have a "yes" mark in the "MANUAL UPGRADE REQUIRED" column require manual config upgrade or');
     out.push('resetting to bosun defaults before a successful upgrade can be performed.', '');
-    out.push(table([
-      ['API GROUP', 'CURRENT VERSION', 'PREFERRED VERSION', 'MANUAL UPGRADE REQUIRED'],
-      ...plan.configVersions.map((c) => [c.group, c.currentVersion, c.preferredVersion, c.manualUpgradeRequired ? 'yes' : 'no']),
-    ]));
+    out.push(
+      table([
+        ['API GROUP', 'CURRENT VERSION', 'PREFERRED VERSION', 'MANUAL UPGRADE REQUIRED'],
+        ...plan.configVersions.map((c) => [c.group, c.currentVersion, c.preferredVersion, c.manualUpgradeRequired ? 'yes' : 'no']),
+      ]),
+    );
     out.push(RULE, '');
   }
   return out.join('\n');

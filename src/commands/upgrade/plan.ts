@@ -121,7 +121,14 @@ function configVersions(state: ClusterState): ComponentConfigVersionState[] {
   ].flatMap(([preferred, current]) => {
     if (!current) return [];
     const [group] = preferred!.split('/');
-    return [{ group, currentVersion: current.split('/')[1] ?? current, preferredVersion: preferred!.split('/')[1], ...(current !== preferred && { manualUpgradeRequired: true }) }];
+    return [
+      {
+        group,
+        currentVersion: current.split('/')[1] ?? current,
+        preferredVersion: preferred!.split('/')[1],
+        ...(current !== preferred && { manualUpgradeRequired: true }),
+      },
+    ];
   });
 }
 

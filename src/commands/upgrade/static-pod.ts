@@ -72,7 +72,9 @@ async function rollBack(ctx: UpgradeContext, io: PhaseIO, failed: UpgradedCompon
       await waitHealthy(cluster, entry.component, node, { expectHash: entry.previousHash }, deadline);
       io.log(`[upgrade/rollback] ${entry.component} runs its previous manifest again`);
     } catch (err) {
-      io.log(`[upgrade/rollback] WARNING: ${entry.component} is not healthy after the rollback: ${err instanceof ComponentNotHealthy ? err.detail : (err as Error).message}`);
+      io.log(
+        `[upgrade/rollback] WARNING: ${entry.component} is not healthy after the rollback: ${err instanceof ComponentNotHealthy ? err.detail : (err as Error).message}`,
+      );
     }
   }
   ctx.run.upgraded = ctx.run.upgraded.filter((e) => !restored.includes(e));

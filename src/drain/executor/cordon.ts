@@ -25,5 +25,4 @@ export async function setUnschedulable(
 }
 
 /** kubectl's words for the outcome: `cordoned`, `already uncordoned`, … */
-export const cordonVerb = (unschedulable: boolean, changed: boolean): string =>
-  `${changed ? '' : 'already '}${unschedulable ? 'cordoned' : 'uncordoned'}`;
+export const cordonVerb = (unschedulable: boolean, changed: boolean): string => `${changed ? '' : 'already '}${unschedulable ? 'cordoned' : 'uncordoned'}`;

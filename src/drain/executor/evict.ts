@@ -81,8 +81,7 @@ export class Drainer {
       // Pods under a budget first: their evictions come in rounds, each waiting for replacements, so they are
       // the drain's critical path; the others can go while those wait.
       const budgets = this.budgets.values();
-      const underBudget = (pod: Pod) =>
-        !this.options.disableEviction && budgetVerdict(pod, budgets).kind === 'budget' ? 0 : 1;
+      const underBudget = (pod: Pod) => (!this.options.disableEviction && budgetVerdict(pod, budgets).kind === 'budget' ? 0 : 1);
       const doomed = plan.decisions
         .filter((d) => d.delete)
         .map((d) => d.pod)
@@ -107,16 +106,13 @@ export class Drainer {
 
   /** The DaemonSets the pods name that exist: listed once, then looked up for any not seen before. */
   private async knownDaemonSets(pods: Pod[]): Promise<Set<string>> {
-    this.daemonSets ??= this.cluster
-      .list('apps/v1', 'DaemonSet')
-      .then((all) => new Set(all.map((d) => `${d.metadata.namespace}/${d.metadata.name}`)));
+    this.daemonSets ??= this.cluster.list('apps/v1', 'DaemonSet').then((all) => new Set(all.map((d) => `${d.metadata.namespace}/${d.metadata.name}`)));
     const known = await this.daemonSets;
     const unseen = new Map<string, { namespace: string; name: string }>();
     for (const pod of pods) {
       const owner = controllerOf(pod);
       const key = `${pod.metadata.namespace}/${owner?.name}`;
-      if (owner?.kind === 'DaemonSet' && !known.has(key))
-        unseen.set(key, { namespace: pod.metadata.namespace, name: owner.name });
+      if (owner?.kind === 'DaemonSet' && !known.has(key)) unseen.set(key, { namespace: pod.metadata.namespace, name: owner.name });
     }
     for (const [key, ds] of unseen) {
       if (await this.cluster.get({ apiVersion: 'apps/v1', kind: 'DaemonSet', ...ds })) known.add(key);
@@ -128,9 +124,7 @@ export class Drainer {
   private async remove(pod: Pod, run: NodeRun): Promise<void> {
     const { name, namespace } = pod.metadata;
     try {
-      const outcome = this.options.disableEviction
-        ? await this.deleteOnce(pod, run)
-        : await this.evictUntilAccepted(pod, run);
+      const outcome = this.options.disableEviction ? await this.deleteOnce(pod, run) : await this.evictUntilAccepted(pod, run);
       if (outcome === 'accepted') {
         run.wait(pod, { kind: 'terminating', detail: 'terminating' });
         await this.waitGone(pod, run);
@@ -172,9 +166,7 @@ export class Drainer {
       run.signal.throwIfAborted();
       const seen = current();
       if (!seen) return 'gone';
-      const verdict = seen.metadata.deletionTimestamp
-        ? { kind: 'free' as const }
-        : budgetVerdict(seen, this.budgets.values());
+      const verdict = seen.metadata.deletionTimestamp ? { kind: 'free' as const } : budgetVerdict(seen, this.budgets.values());
       if (verdict.kind === 'budget') {
         await this.budgets.take(pod, verdict.pdb, run);
         if (!current()) return 'gone';

@@ -22,18 +22,24 @@ export class Informer<T extends KubeObject> {
       failSync = reject;
     });
     cluster
-      .watch<T>(apiVersion, kind, opts, (event) => {
-        if (event.type === 'LISTED') {
-          this.items.clear();
-          for (const item of event.items) this.items.set(keyOf(item), item);
-          markSynced();
-        } else if (event.type === 'DELETED') {
-          this.items.delete(keyOf(event.object));
-        } else {
-          this.items.set(keyOf(event.object), event.object);
-        }
-        this.notify();
-      }, this.controller.signal)
+      .watch<T>(
+        apiVersion,
+        kind,
+        opts,
+        (event) => {
+          if (event.type === 'LISTED') {
+            this.items.clear();
+            for (const item of event.items) this.items.set(keyOf(item), item);
+            markSynced();
+          } else if (event.type === 'DELETED') {
+            this.items.delete(keyOf(event.object));
+          } else {
+            this.items.set(keyOf(event.object), event.object);
+          }
+          this.notify();
+        },
+        this.controller.signal,
+      )
       .catch((err: unknown) => {
         this.failure = err;
         failSync(err);

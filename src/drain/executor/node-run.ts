@@ -58,10 +58,7 @@ export class NodeRun {
     const signals = outer ? [outer] : [];
     if (timeoutSeconds > 0) {
       const timer = new AbortController();
-      setTimeout(
-        () => timer.abort(new Error(`global timeout reached: ${goDuration(timeoutSeconds)}`)),
-        timeoutSeconds * 1000,
-      ).unref();
+      setTimeout(() => timer.abort(new Error(`global timeout reached: ${goDuration(timeoutSeconds)}`)), timeoutSeconds * 1000).unref();
       signals.push(timer.signal);
     }
     this.signal = signals.length ? AbortSignal.any(signals) : new AbortController().signal;

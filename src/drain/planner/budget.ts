@@ -18,8 +18,7 @@ export const isObserved = (pdb: PodDisruptionBudget): boolean =>
   pdb.status?.observedGeneration !== undefined && pdb.status.observedGeneration >= (pdb.metadata.generation ?? 0);
 
 /** Disruptions the budget allows when every pod it covers is healthy: 0 or less means never. */
-export const disruptionsWhenHealthy = (pdb: PodDisruptionBudget): number =>
-  (pdb.status?.expectedPods ?? 0) - (pdb.status?.desiredHealthy ?? 0);
+export const disruptionsWhenHealthy = (pdb: PodDisruptionBudget): number => (pdb.status?.expectedPods ?? 0) - (pdb.status?.desiredHealthy ?? 0);
 
 /** Whether the API lets this pod go without spending the budget (it is not Ready and the policy allows that). */
 export function evictableWhileUnhealthy(pod: Pod, pdb: PodDisruptionBudget): boolean {
@@ -35,16 +34,15 @@ export function describeBudget(pdb: PodDisruptionBudget): string {
   // The controller counts a pod it saw evicted as unavailable for up to two minutes (by name: a StatefulSet's new
   // pod of the same name too), so name them.
   const disrupted = Object.entries(s.disruptedPods ?? {}).map(([pod, at]) => `${pod} since ${at}`);
-  return `PodDisruptionBudget ${budgetName(pdb)} allows ${s.disruptionsAllowed ?? 0} disruption(s) ` +
+  return (
+    `PodDisruptionBudget ${budgetName(pdb)} allows ${s.disruptionsAllowed ?? 0} disruption(s) ` +
     `(needs ${s.desiredHealthy ?? 0} healthy, has ${s.currentHealthy ?? 0} of ${s.expectedPods ?? 0}` +
-    `${disrupted.length ? `; counted as evicted: ${disrupted.join(', ')}` : ''})`;
+    `${disrupted.length ? `; counted as evicted: ${disrupted.join(', ')}` : ''})`
+  );
 }
 
 /** What stands between a pod and its eviction. */
-export type BudgetVerdict =
-  | { kind: 'free' }
-  | { kind: 'budget'; pdb: PodDisruptionBudget }
-  | { kind: 'multiple'; pdbs: PodDisruptionBudget[] };
+export type BudgetVerdict = { kind: 'free' } | { kind: 'budget'; pdb: PodDisruptionBudget } | { kind: 'multiple'; pdbs: PodDisruptionBudget[] };
 
 export function budgetVerdict(pod: Pod, pdbs: PodDisruptionBudget[]): BudgetVerdict {
   const covering = budgetsOf(pod, pdbs);
@@ -82,7 +80,11 @@ export function forecastBudgets(pods: Pod[], pdbs: PodDisruptionBudget[]): Budge
     const names = covered.map(podName);
     if (perRound <= 0 && isObserved(pdb)) {
       return {
-        pdb: budgetName(pdb), pods: names, disruptionsAllowed: allowed, perRound: 0, rounds: Infinity,
+        pdb: budgetName(pdb),
+        pods: names,
+        disruptionsAllowed: allowed,
+        perRound: 0,
+        rounds: Infinity,
         blocker: `${describeBudget(pdb)}: it never allows an eviction while it needs every pod it covers`,
       };
     }

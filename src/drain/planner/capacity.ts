@@ -41,13 +41,21 @@ const ZERO: Resources = { cpu: 0, memory: 0, pods: 0 };
 
 /** Nodes new pods may land on: Ready, schedulable, without NoSchedule/NoExecute taints, not being drained. */
 export function placementTargets(nodes: Node[], draining: Set<string>): Node[] {
-  return nodes.filter((n) => !draining.has(n.metadata.name) && isNodeReady(n) && !n.spec?.unschedulable &&
-    !(n.spec?.taints ?? []).some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute'));
+  return nodes.filter(
+    (n) =>
+      !draining.has(n.metadata.name) &&
+      isNodeReady(n) &&
+      !n.spec?.unschedulable &&
+      !(n.spec?.taints ?? []).some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute'),
+  );
 }
 
 /** What a node has left: allocatable minus the requests of its unfinished pods. */
 export function freeOn(node: Node, pods: Pod[]): Resources {
-  const used = pods.filter((p) => p.spec.nodeName === node.metadata.name && !isFinished(p)).map(podRequests).reduce(add, ZERO);
+  const used = pods
+    .filter((p) => p.spec.nodeName === node.metadata.name && !isFinished(p))
+    .map(podRequests)
+    .reduce(add, ZERO);
   const alloc = node.status?.allocatable ?? {};
   return {
     cpu: (parseQuantity(alloc.cpu) ?? 0) - used.cpu,
@@ -75,10 +83,12 @@ export function checkCapacity(evicted: Pod[], allPods: Pod[], nodes: Node[], dra
   const frees = targets.map((n) => freeOn(n, allPods));
   const free = frees.reduce(add, ZERO);
   const needed = evicted.map(podRequests).reduce(add, ZERO);
-  const unplaceable = evicted.filter((p) => {
-    const r = podRequests(p);
-    return !frees.some((f) => f.cpu >= r.cpu && f.memory >= r.memory && f.pods >= 1);
-  }).map((p) => `${p.metadata.namespace}/${p.metadata.name}`);
+  const unplaceable = evicted
+    .filter((p) => {
+      const r = podRequests(p);
+      return !frees.some((f) => f.cpu >= r.cpu && f.memory >= r.memory && f.pods >= 1);
+    })
+    .map((p) => `${p.metadata.namespace}/${p.metadata.name}`);
   const fits = needed.cpu <= free.cpu && needed.memory <= free.memory && needed.pods <= free.pods && unplaceable.length === 0;
   const summary = fits
     ? `the evicted pods (${fmt(needed)}) fit on ${targets.length} other node(s) (free: ${fmt(free)})`

@@ -65,7 +65,9 @@ const okay = (filter: PodDecision['filter']): Omit<PodDecision, 'pod'> => ({ del
 
 const skipDeleted: Filter = (pod, opts, facts) => {
   const deleted = pod.metadata.deletionTimestamp;
-  const skip = opts.skipWaitForDeleteTimeoutSeconds > 0 && deleted !== undefined &&
+  const skip =
+    opts.skipWaitForDeleteTimeoutSeconds > 0 &&
+    deleted !== undefined &&
     Math.floor((facts.now - Date.parse(deleted)) / 1000) > opts.skipWaitForDeleteTimeoutSeconds;
   return skip ? { delete: false, reason: 'skip', filter: 'skip-deleted' } : okay('skip-deleted');
 };
@@ -135,7 +137,9 @@ export function drainErrors(decisions: PodDecision[]): string[] {
 
 /** kubectl's warning line (without its `Warning: ` prefix), or '' when there is none. */
 export function drainWarnings(decisions: PodDecision[]): string {
-  return groupByMessage(decisions, 'warning').map(([message, pods]) => `${message}: ${pods.join(', ')}`).join('; ');
+  return groupByMessage(decisions, 'warning')
+    .map(([message, pods]) => `${message}: ${pods.join(', ')}`)
+    .join('; ');
 }
 
 /** The pods a drain evicts (or deletes). */

@@ -54,10 +54,14 @@ export interface DrainPlan {
 
 /** The filters' decisions for one node's pods. */
 export function planNode(node: string, pods: Pod[], input: Pick<DrainPlanInput, 'daemonSets' | 'options' | 'now'>): NodeDrainPlan {
-  const decisions = filterPods(pods.filter((p) => p.spec.nodeName === node), input.options, {
-    daemonSetExists: (namespace, name) => input.daemonSets.has(`${namespace}/${name}`),
-    now: input.now,
-  });
+  const decisions = filterPods(
+    pods.filter((p) => p.spec.nodeName === node),
+    input.options,
+    {
+      daemonSetExists: (namespace, name) => input.daemonSets.has(`${namespace}/${name}`),
+      now: input.now,
+    },
+  );
   return { node, decisions, errors: drainErrors(decisions), warnings: drainWarnings(decisions) };
 }
 
@@ -67,7 +71,8 @@ function podPlan(node: string, d: PodDecision, pdbs: PodDisruptionBudget[], opti
   if (options.disableEviction) return { pod, node, action: 'delete', reason: d.message };
   const verdict = budgetVerdict(d.pod, pdbs);
   if (verdict.kind === 'multiple') return { pod, node, action: 'refuse', reason: MULTIPLE_BUDGETS };
-  if (verdict.kind === 'budget') return { pod, node, action: 'evict', reason: describeBudget(verdict.pdb), budget: `${verdict.pdb.metadata.namespace}/${verdict.pdb.metadata.name}` };
+  if (verdict.kind === 'budget')
+    return { pod, node, action: 'evict', reason: describeBudget(verdict.pdb), budget: `${verdict.pdb.metadata.namespace}/${verdict.pdb.metadata.name}` };
   return { pod, node, action: 'evict', reason: d.message };
 }
 
@@ -84,4 +89,3 @@ export function planDrain(input: DrainPlanInput): DrainPlan {
   ];
   return { nodes, pods, budgets, capacity, blockers };
 }
-

@@ -11,11 +11,15 @@ export function selectorMatches(selector: LabelSelector | null | undefined, labe
   for (const { key, operator, values = [] } of selector.matchExpressions ?? []) {
     const has = Object.hasOwn(labels, key);
     const holds =
-      operator === 'In' ? has && values.includes(labels[key])
-      : operator === 'NotIn' ? !has || !values.includes(labels[key])
-      : operator === 'Exists' ? has
-      : operator === 'DoesNotExist' ? !has
-      : false;
+      operator === 'In'
+        ? has && values.includes(labels[key])
+        : operator === 'NotIn'
+          ? !has || !values.includes(labels[key])
+          : operator === 'Exists'
+            ? has
+            : operator === 'DoesNotExist'
+              ? !has
+              : false;
     if (!holds) return false;
   }
   return true;

@@ -72,13 +72,7 @@ export interface RollJournal {
 
 export const now = (): string => new Date().toISOString();
 
-export function newJournal(input: {
-  id: string;
-  plan: RollPlan;
-  target: string;
-  settings: RollSettings;
-  baseline: RollJournal['baseline'];
-}): RollJournal {
+export function newJournal(input: { id: string; plan: RollPlan; target: string; settings: RollSettings; baseline: RollJournal['baseline'] }): RollJournal {
   const at = now();
   return {
     kind: 'NodeRoll',
@@ -91,14 +85,19 @@ export function newJournal(input: {
     settings: input.settings,
     baseline: input.baseline,
     batches: input.plan.batches.map((nodes) => ({ nodes, gate: { state: 'pending' } })),
-    nodes: Object.fromEntries(input.plan.nodes.map((n) => [n.name, {
-      name: n.name,
-      role: n.role,
-      os: n.os,
-      executor: n.executor,
-      from: n.from,
-      steps: n.steps.map((name) => ({ name, state: 'pending' as const })),
-    }])),
+    nodes: Object.fromEntries(
+      input.plan.nodes.map((n) => [
+        n.name,
+        {
+          name: n.name,
+          role: n.role,
+          os: n.os,
+          executor: n.executor,
+          from: n.from,
+          steps: n.steps.map((name) => ({ name, state: 'pending' as const })),
+        },
+      ]),
+    ),
   };
 }
 

@@ -71,9 +71,16 @@ export class JournalStore {
     await this.writeLocal(JSON.stringify(journal));
     if (!existing) {
       try {
-        const created = await this.cluster.create(configMap(JOURNAL_NAMESPACE, JOURNAL_NAME, { [KEY]: JSON.stringify(journal) }, {
-          labels: { [MANAGED_BY_LABEL]: 'bosun' },
-        }));
+        const created = await this.cluster.create(
+          configMap(
+            JOURNAL_NAMESPACE,
+            JOURNAL_NAME,
+            { [KEY]: JSON.stringify(journal) },
+            {
+              labels: { [MANAGED_BY_LABEL]: 'bosun' },
+            },
+          ),
+        );
         this.resourceVersion = created.metadata.resourceVersion;
         this.written = journal.revision;
         return;
@@ -135,11 +142,17 @@ export class JournalStore {
   async pause(ms: number, signal: AbortSignal): Promise<void> {
     const requested = new AbortController();
     const until = AbortSignal.any([signal, requested.signal, AbortSignal.timeout(ms)]);
-    await this.cluster.watch<ConfigMap>('v1', 'ConfigMap', { namespace: JOURNAL_NAMESPACE, fieldSelector: `metadata.name=${JOURNAL_NAME}` }, (e) => {
-      for (const cm of e.type === 'LISTED' ? e.items : e.type === 'DELETED' ? [] : [e.object]) {
-        if (parseJournal(cm.data?.[KEY], `ConfigMap ${JOURNAL_NAMESPACE}/${JOURNAL_NAME}`)?.abortRequestedAt) requested.abort();
-      }
-    }, until);
+    await this.cluster.watch<ConfigMap>(
+      'v1',
+      'ConfigMap',
+      { namespace: JOURNAL_NAMESPACE, fieldSelector: `metadata.name=${JOURNAL_NAME}` },
+      (e) => {
+        for (const cm of e.type === 'LISTED' ? e.items : e.type === 'DELETED' ? [] : [e.object]) {
+          if (parseJournal(cm.data?.[KEY], `ConfigMap ${JOURNAL_NAMESPACE}/${JOURNAL_NAME}`)?.abortRequestedAt) requested.abort();
+        }
+      },
+      until,
+    );
     signal.throwIfAborted();
   }
 

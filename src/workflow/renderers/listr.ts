@@ -115,9 +115,17 @@ export function listrRenderer(out: Output, err: Output): EventSink {
   const sink: EventSink = (event) => {
     if (event.type === 'planned') {
       const roots = planTasks(event.paths, tasks);
-      const list = new Listr(roots.map((task) => task.toTask()), { concurrent: false, exitOnError: true, registerSignalListeners: false, ...LISTR_TTY_OPTIONS });
+      const list = new Listr(
+        roots.map((task) => task.toTask()),
+        { concurrent: false, exitOnError: true, registerSignalListeners: false, ...LISTR_TTY_OPTIONS },
+      );
       // The run reports its own error; listr's rejection only says the list ended.
-      drawn = drawn.then(() => list.run().then(() => undefined, () => undefined));
+      drawn = drawn.then(() =>
+        list.run().then(
+          () => undefined,
+          () => undefined,
+        ),
+      );
       return;
     }
     const task = tasks.get(event.path);

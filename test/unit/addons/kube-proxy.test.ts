@@ -9,7 +9,10 @@ describe('kube-proxy objects', () => {
     const cm = kubeProxyConfigMap(defaultKubeProxyConfiguration(), 'https://cp.example:6443');
     expect(cm.metadata.labels).toEqual({ app: 'kube-proxy' });
     expect(parseYaml(cm.data['config.conf'])).toMatchObject({ kind: 'KubeProxyConfiguration', bindAddress: '0.0.0.0' });
-    const kubeconfig = parseYaml(cm.data['kubeconfig.conf']) as { clusters: Array<{ cluster: Record<string, string> }>; users: Array<{ user: Record<string, string> }> };
+    const kubeconfig = parseYaml(cm.data['kubeconfig.conf']) as {
+      clusters: Array<{ cluster: Record<string, string> }>;
+      users: Array<{ user: Record<string, string> }>;
+    };
     expect(kubeconfig.clusters[0].cluster).toEqual({
       'certificate-authority': '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt',
       server: 'https://cp.example:6443',

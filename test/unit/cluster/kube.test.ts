@@ -39,7 +39,12 @@ function fakeTransport(answer: (req: Request) => Response | Error, streams: Arra
   return { transport, requests, watched };
 }
 
-const cm = (data: Record<string, string>, rv = '1') => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'kube-system', resourceVersion: rv }, data });
+const cm = (data: Record<string, string>, rv = '1') => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name: 'x', namespace: 'kube-system', resourceVersion: rv },
+  data,
+});
 const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'kube-system', name: 'x' };
 
 describe('KubeCluster', () => {
@@ -73,7 +78,9 @@ describe('KubeCluster', () => {
     const err = await cluster.apply(cm({})).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ClusterError);
     expect((err as ClusterError).message).toBe(`apply ConfigMap kube-system/x: Forbidden (403): ${status.message}`);
-    await expect(cluster.get({ apiVersion: 'v1', kind: 'Widget', name: 'w' })).rejects.toThrow('get Widget w: NotServed: the API server does not serve Widget in v1');
+    await expect(cluster.get({ apiVersion: 'v1', kind: 'Widget', name: 'w' })).rejects.toThrow(
+      'get Widget w: NotServed: the API server does not serve Widget in v1',
+    );
     await expect(cluster.get({ ...ref, namespace: undefined })).rejects.toThrow(/namespaced: metadata.namespace is required/);
   });
 
@@ -86,18 +93,20 @@ describe('KubeCluster', () => {
 
   it('watches from the list, resumes where the stream ended and re-lists when the version expired', async () => {
     let lists = 0;
-    const { transport, watched } = fakeTransport(
-      () => {
-        lists++;
-        const items = lists === 1 ? [] : [cm({ ready: 'no' }, '20')];
-        return { status: 200, body: JSON.stringify({ metadata: { resourceVersion: lists === 1 ? '5' : '20' }, items }) };
-      },
-      [
-        () => ({ lines: [{ type: 'ADDED', object: cm({ ready: 'no' }, '7') }] }),
-        () => ({ lines: [{ type: 'ERROR', object: { kind: 'Status', code: 410, metadata: {} } }] }),
-        () => ({ lines: [{ type: 'BOOKMARK', object: { metadata: { resourceVersion: '21' } } }, { type: 'MODIFIED', object: cm({ ready: 'yes' }, '22') }] }),
-      ],
-    );
+    const { transport, watched } = fakeTransport(() => {
+      lists++;
+      const items = lists === 1 ? [] : [cm({ ready: 'no' }, '20')];
+      return { status: 200, body: JSON.stringify({ metadata: { resourceVersion: lists === 1 ? '5' : '20' }, items }) };
+    }, [
+      () => ({ lines: [{ type: 'ADDED', object: cm({ ready: 'no' }, '7') }] }),
+      () => ({ lines: [{ type: 'ERROR', object: { kind: 'Status', code: 410, metadata: {} } }] }),
+      () => ({
+        lines: [
+          { type: 'BOOKMARK', object: { metadata: { resourceVersion: '21' } } },
+          { type: 'MODIFIED', object: cm({ ready: 'yes' }, '22') },
+        ],
+      }),
+    ]);
     const cluster = new KubeCluster(transport);
     const seen = await cluster.watchUntil<ReturnType<typeof cm>>(ref, (o) => o?.data.ready === 'yes', 60_000);
     expect(seen?.metadata.resourceVersion).toBe('22');

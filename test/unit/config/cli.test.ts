@@ -40,7 +40,10 @@ describe('bosun config print', () => {
     expect(code).toBe(0);
     expect(parseAllDocuments(stdout)[0].toJS()).toMatchObject({
       kind: 'JoinConfiguration',
-      discovery: { bootstrapToken: { apiServerEndpoint: 'kube-apiserver:6443', token: 'abcdef.0123456789abcdef', unsafeSkipCAVerification: true }, tlsBootstrapToken: 'abcdef.0123456789abcdef' },
+      discovery: {
+        bootstrapToken: { apiServerEndpoint: 'kube-apiserver:6443', token: 'abcdef.0123456789abcdef', unsafeSkipCAVerification: true },
+        tlsBootstrapToken: 'abcdef.0123456789abcdef',
+      },
       nodeRegistration: { name: 'node', taints: null },
     });
   });
@@ -68,7 +71,9 @@ describe('bosun config migrate', () => {
     writeFileSync(bad, 'apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\nnetworking: {podSubnet: nope}\n');
     const { code, stderr } = await runCli(['config', 'migrate', '--old-config', bad, '--new-config', path.join(dir, 'new.yaml')]);
     expect(code).toBe(1);
-    expect(stderr).toBe(`error: ${bad}: ClusterConfiguration: networking.podSubnet: "nope" is not a valid CIDR; expected e.g. 10.96.0.0/12 or fd00::/108, or an IPv4,IPv6 pair for dual-stack\n`);
+    expect(stderr).toBe(
+      `error: ${bad}: ClusterConfiguration: networking.podSubnet: "nope" is not a valid CIDR; expected e.g. 10.96.0.0/12 or fd00::/108, or an IPv4,IPv6 pair for dual-stack\n`,
+    );
     expect(() => statSync(path.join(dir, 'new.yaml'))).toThrow();
   });
 });

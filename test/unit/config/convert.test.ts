@@ -32,7 +32,8 @@ describe('v1beta3 -> v1beta4', () => {
   });
 
   it('keeps the default control-plane timeout when v1beta3 said 0 or the default, and moves external etcd endpoints', () => {
-    const doc = (timeout: string) => `apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\napiServer: {timeoutForControlPlane: ${timeout}}\netcd: {external: {endpoints: ["https://e:2379"], caFile: /ca, certFile: /c, keyFile: /k}}\n`;
+    const doc = (timeout: string) =>
+      `apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\napiServer: {timeoutForControlPlane: ${timeout}}\netcd: {external: {endpoints: ["https://e:2379"], caFile: /ca, certFile: /c, keyFile: /k}}\n`;
     expect(resolveText(doc('0s')).init.timeouts?.controlPlaneComponentHealthCheck).toBe('4m0s');
     expect(resolveText(doc('4m')).init.timeouts?.controlPlaneComponentHealthCheck).toBe('4m0s');
     expect(resolveText(doc('0s')).cluster.etcd.external?.httpEndpoints).toEqual(['https://e:2379']);

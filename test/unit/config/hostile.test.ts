@@ -25,7 +25,9 @@ describe('hostile YAML', () => {
 
   it('refuses 100k-deep flow nesting before parsing it', () => {
     const deep = '['.repeat(100_000) + ']'.repeat(100_000);
-    expect(configErrorOf(() => readConfigText(deep, 'deep.yaml')).message).toBe(`deep.yaml: line 1: nesting is deeper than ${YAML_LIMITS.maxDepth} levels; refused`);
+    expect(configErrorOf(() => readConfigText(deep, 'deep.yaml')).message).toBe(
+      `deep.yaml: line 1: nesting is deeper than ${YAML_LIMITS.maxDepth} levels; refused`,
+    );
     const mapping = 'apiVersion: v1\nkind: X\nx: ' + '{a: '.repeat(100_000) + '1' + '}'.repeat(100_000);
     expect(configErrorOf(() => readConfigText(mapping, 'deep.yaml')).field).toBe('line 3');
   });
@@ -45,7 +47,9 @@ describe('hostile YAML', () => {
     const dir = tempDir('bosun-config-');
     const big = path.join(dir, 'big.yaml');
     writeFileSync(big, `# ${'x'.repeat(YAML_LIMITS.maxBytes)}\n`);
-    await expect(loadConfigFile(new LocalHost('/'), big)).rejects.toThrow(`${big}: the file is ${YAML_LIMITS.maxBytes + 3} bytes; a config file may have at most ${YAML_LIMITS.maxBytes} bytes`);
+    await expect(loadConfigFile(new LocalHost('/'), big)).rejects.toThrow(
+      `${big}: the file is ${YAML_LIMITS.maxBytes + 3} bytes; a config file may have at most ${YAML_LIMITS.maxBytes} bytes`,
+    );
     expect(() => readConfigText('#'.repeat(YAML_LIMITS.maxBytes + 1), 'big.yaml')).toThrow(ConfigError);
     await expect(loadConfigFile(new LocalHost('/'), path.join(dir, 'missing.yaml'))).rejects.toThrow(/missing\.yaml: cannot read the config file: ENOENT/);
   });

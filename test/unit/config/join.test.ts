@@ -24,7 +24,15 @@ describe('join configuration', () => {
   it('for a control-plane node: local endpoint, certificate key, control-plane taint', () => {
     const { join } = buildJoinConfig(
       undefined,
-      { apiServerEndpoint: 'lb:6443', discoveryToken: TOKEN, tlsBootstrapToken: 'zzzzzz.0123456789abcdef', discoveryTokenUnsafeSkipCaVerification: true, controlPlane: true, certificateKey: 'f'.repeat(64), apiserverBindPort: 6444 },
+      {
+        apiServerEndpoint: 'lb:6443',
+        discoveryToken: TOKEN,
+        tlsBootstrapToken: 'zzzzzz.0123456789abcdef',
+        discoveryTokenUnsafeSkipCaVerification: true,
+        controlPlane: true,
+        certificateKey: 'f'.repeat(64),
+        apiserverBindPort: 6444,
+      },
       HOST,
     );
     expect(join.controlPlane).toEqual({ localAPIEndpoint: { advertiseAddress: '10.1.2.3', bindPort: 6444 }, certificateKey: 'f'.repeat(64) });
@@ -38,7 +46,12 @@ describe('join configuration', () => {
   });
 
   it('reads a v1beta3 JoinConfiguration from disk', async () => {
-    const { join } = await resolveJoinConfig({ configFile: dataPath('join-v1beta3.yaml'), local: new LocalHost('/'), flags: { nodeName: 'Other' }, facts: HOST });
+    const { join } = await resolveJoinConfig({
+      configFile: dataPath('join-v1beta3.yaml'),
+      local: new LocalHost('/'),
+      flags: { nodeName: 'Other' },
+      facts: HOST,
+    });
     expect(join.nodeRegistration).toMatchObject({ name: 'other', kubeletExtraArgs: [{ name: 'node-labels', value: 'tier=web' }] });
     expect(join.timeouts?.discovery).toBe('10m0s');
   });
@@ -46,20 +59,31 @@ describe('join configuration', () => {
   it('names the flag or the field at fault, never the token', () => {
     const noPin = configErrorOf(() => buildJoinConfig(undefined, { apiServerEndpoint: '10.0.0.10:6443', token: TOKEN }, HOST));
     expect(noPin.message).toMatch(/^<flags>: JoinConfiguration: discovery\.bootstrapToken\.caCertHashes: token discovery without a CA pin is unsafe/);
-    const badToken = configErrorOf(() => buildJoinConfig(undefined, { apiServerEndpoint: '10.0.0.10:6443', token: 'NOT.a-token', discoveryTokenCaCertHash: [HASH] }, HOST));
+    const badToken = configErrorOf(() =>
+      buildJoinConfig(undefined, { apiServerEndpoint: '10.0.0.10:6443', token: 'NOT.a-token', discoveryTokenCaCertHash: [HASH] }, HOST),
+    );
     expect(badToken.message).toMatch(/^<flags>: --token: the bootstrap token is invalid/);
     expect(badToken.message).not.toContain('NOT.a-token');
-    expect(configErrorOf(() => buildJoinConfig(undefined, { apiServerEndpoint: '10.0.0.10', token: TOKEN, discoveryTokenCaCertHash: [HASH] }, HOST)).field).toBe(
-      'the API server endpoint argument',
+    expect(
+      configErrorOf(() => buildJoinConfig(undefined, { apiServerEndpoint: '10.0.0.10', token: TOKEN, discoveryTokenCaCertHash: [HASH] }, HOST)).field,
+    ).toBe('the API server endpoint argument');
+    expect(configErrorOf(() => buildJoinConfig(undefined, { apiServerEndpoint: 'a:1', token: TOKEN, discoveryTokenCaCertHash: ['md5:00'] }, HOST)).field).toBe(
+      '--discovery-token-ca-cert-hash',
     );
-    expect(configErrorOf(() => buildJoinConfig(undefined, { apiServerEndpoint: 'a:1', token: TOKEN, discoveryTokenCaCertHash: ['md5:00'] }, HOST)).field).toBe('--discovery-token-ca-cert-hash');
-    const file = readConfigText('apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\ndiscovery: {file: {kubeConfigPath: /x}, bootstrapToken: {token: abcdef.0123456789abcdef}}\n', 'join.yaml');
-    expect(configErrorOf(() => buildJoinConfig(file, {}, HOST)).message).toMatch(/^join\.yaml: JoinConfiguration: discovery: bootstrapToken and file are mutually exclusive/);
+    const file = readConfigText(
+      'apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\ndiscovery: {file: {kubeConfigPath: /x}, bootstrapToken: {token: abcdef.0123456789abcdef}}\n',
+      'join.yaml',
+    );
+    expect(configErrorOf(() => buildJoinConfig(file, {}, HOST)).message).toMatch(
+      /^join\.yaml: JoinConfiguration: discovery: bootstrapToken and file are mutually exclusive/,
+    );
   });
 
-  it("refuses flags beside --config, as kubeadm, and a config without a JoinConfiguration", () => {
+  it('refuses flags beside --config, as kubeadm, and a config without a JoinConfiguration', () => {
     const file = readConfigText(dataText('join-v1beta3.yaml'), 'join.yaml');
-    expect(() => buildJoinConfig(file, { token: TOKEN, controlPlane: true }, HOST)).toThrow(new UserError("can not mix '--config' with arguments [control-plane token]; set them in the config file instead"));
+    expect(() => buildJoinConfig(file, { token: TOKEN, controlPlane: true }, HOST)).toThrow(
+      new UserError("can not mix '--config' with arguments [control-plane token]; set them in the config file instead"),
+    );
     expect(() => buildJoinConfig(file, { apiServerEndpoint: 'a:1' }, HOST)).toThrow(/API server endpoint argument/);
     const initOnly = readConfigText('apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\n', 'c.yaml');
     expect(() => buildJoinConfig(initOnly, {}, HOST)).toThrow('c.yaml: no JoinConfiguration found');
@@ -69,6 +93,8 @@ describe('join configuration', () => {
 describe('v1beta3 fields in v1beta4 join documents', () => {
   it('say where v1beta4 moved them', () => {
     const text = 'apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\ndiscovery: {timeout: 5m}\n';
-    expect(() => readConfigText(text, 'join.yaml')).toThrow('join.yaml: JoinConfiguration: discovery.timeout: unknown field "timeout" (v1beta4 moved it to timeouts.discovery)');
+    expect(() => readConfigText(text, 'join.yaml')).toThrow(
+      'join.yaml: JoinConfiguration: discovery.timeout: unknown field "timeout" (v1beta4 moved it to timeouts.discovery)',
+    );
   });
 });

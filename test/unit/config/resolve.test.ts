@@ -49,7 +49,13 @@ describe('a v1beta4 file', () => {
 
   it('is read field for field, with kubeadm normalizations', () => {
     expect(cfg.init.bootstrapTokens).toEqual([
-      { token: 'abcdef.0123456789abcdef', description: 'first worker', ttl: '2h0m0s', usages: ['signing', 'authentication'], groups: ['system:bootstrappers:kubeadm:default-node-token'] },
+      {
+        token: 'abcdef.0123456789abcdef',
+        description: 'first worker',
+        ttl: '2h0m0s',
+        usages: ['signing', 'authentication'],
+        groups: ['system:bootstrappers:kubeadm:default-node-token'],
+      },
     ]);
     expect(cfg.init.localAPIEndpoint).toEqual({ advertiseAddress: '192.168.10.5', bindPort: 6444 });
     expect(cfg.init.nodeRegistration).toMatchObject({
@@ -79,7 +85,9 @@ describe('a v1beta4 file', () => {
 
   it('takes an IPv6 first service subnet for cluster DNS and binds kube-proxy to ::', () => {
     const v6 = resolveText(
-      doc('InitConfiguration', 'localAPIEndpoint: {advertiseAddress: "fd00::5"}') + '---\n' + doc('ClusterConfiguration', 'networking: {serviceSubnet: "fd00:10:96::/112,10.96.0.0/16", podSubnet: "fd00:10:244::/56,10.244.0.0/16"}'),
+      doc('InitConfiguration', 'localAPIEndpoint: {advertiseAddress: "fd00::5"}') +
+        '---\n' +
+        doc('ClusterConfiguration', 'networking: {serviceSubnet: "fd00:10:96::/112,10.96.0.0/16", podSubnet: "fd00:10:244::/56,10.244.0.0/16"}'),
     );
     expect(v6.kubelet.clusterDNS).toEqual(['fd00:10:96::a']);
     expect(v6.kubeProxy.bindAddress).toBe('::');
@@ -91,9 +99,17 @@ describe('a v1beta4 file', () => {
   });
 
   it('reads external etcd, defaulting httpEndpoints to the endpoints', () => {
-    const ext = resolveText(doc('ClusterConfiguration', 'etcd: {external: {endpoints: ["https://10.0.0.9:2379"], caFile: /e/ca.crt, certFile: /e/c.crt, keyFile: /e/c.key}}'));
+    const ext = resolveText(
+      doc('ClusterConfiguration', 'etcd: {external: {endpoints: ["https://10.0.0.9:2379"], caFile: /e/ca.crt, certFile: /e/c.crt, keyFile: /e/c.key}}'),
+    );
     expect(ext.cluster.etcd).toEqual({
-      external: { endpoints: ['https://10.0.0.9:2379'], httpEndpoints: ['https://10.0.0.9:2379'], caFile: '/e/ca.crt', certFile: '/e/c.crt', keyFile: '/e/c.key' },
+      external: {
+        endpoints: ['https://10.0.0.9:2379'],
+        httpEndpoints: ['https://10.0.0.9:2379'],
+        caFile: '/e/ca.crt',
+        certFile: '/e/c.crt',
+        keyFile: '/e/c.key',
+      },
     });
   });
 
@@ -181,10 +197,14 @@ describe('flags', () => {
     expect(configErrorOf(() => resolveText(undefined, { serviceCidr: '10.96.0.0/33' })).message).toBe(
       '<flags>: --service-cidr: "10.96.0.0/33" is not a valid CIDR; expected e.g. 10.96.0.0/12 or fd00::/108, or an IPv4,IPv6 pair for dual-stack',
     );
-    expect(configErrorOf(() => resolveText(undefined, { podNetworkCidr: '10.96.0.0/16' })).message).toMatch(/^<flags>: --pod-network-cidr: 10.96.0.0\/16 overlaps the service subnet 10.96.0.0\/12/);
+    expect(configErrorOf(() => resolveText(undefined, { podNetworkCidr: '10.96.0.0/16' })).message).toMatch(
+      /^<flags>: --pod-network-cidr: 10.96.0.0\/16 overlaps the service subnet 10.96.0.0\/12/,
+    );
     expect(configErrorOf(() => resolveText(undefined, { apiserverBindPort: 70000 })).field).toBe('--apiserver-bind-port');
     expect(configErrorOf(() => resolveText(undefined, { tokenTtl: 'forever' })).message).toMatch(/--token-ttl: "forever" is not a duration/);
-    expect(configErrorOf(() => resolveText(undefined, { featureGates: 'Nope=true' })).message).toMatch(/--feature-gates: "Nope" is not a kubeadm feature gate; expected one of RootlessControlPlane/);
+    expect(configErrorOf(() => resolveText(undefined, { featureGates: 'Nope=true' })).message).toMatch(
+      /--feature-gates: "Nope" is not a kubeadm feature gate; expected one of RootlessControlPlane/,
+    );
     expect(configErrorOf(() => resolveText(undefined, { featureGates: 'RootlessControlPlane' })).field).toBe('--feature-gates');
     const bad = configErrorOf(() => resolveText(undefined, { token: 'Secret.Value-Do-Not-Show' }));
     expect(bad.field).toBe('--token');

@@ -81,7 +81,8 @@ describe('bootstrap tokens', () => {
     for (const t of tokens) expect(isValidToken(t)).toBe(true);
     expect(new Set(tokens).size).toBe(50);
     expect(splitToken('abcdef.0123456789abcdef')).toEqual({ id: 'abcdef', secret: '0123456789abcdef' });
-    for (const bad of ['abcdef.0123456789abcde', 'ABCDEF.0123456789abcdef', 'abcdef0123456789abcdef', 'abcdef.0123456789abcdef\n']) expect(isValidToken(bad)).toBe(false);
+    for (const bad of ['abcdef.0123456789abcde', 'ABCDEF.0123456789abcdef', 'abcdef0123456789abcdef', 'abcdef.0123456789abcdef\n'])
+      expect(isValidToken(bad)).toBe(false);
     expect(isValidTokenGroup('system:bootstrappers:kubeadm:default-node-token')).toBe(true);
     expect(isValidTokenGroup('system:bootstrappers:')).toBe(false);
   });
@@ -113,10 +114,14 @@ describe('node facts from the machine', () => {
   const machine: MachineFacts = {
     hostname: () => 'Node-B',
     routeTable: () => 'Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\neth0\t00000000\t0100000A\t0003\t0\t0\t100\t00000000\n',
-    interfaces: () => ({ eth0: [{ address: '10.0.0.7', family: 'IPv4', internal: false, netmask: '', mac: '', cidr: null }] }) as NodeJS.Dict<NetworkInterfaceInfo[]>,
+    interfaces: () =>
+      ({ eth0: [{ address: '10.0.0.7', family: 'IPv4', internal: false, netmask: '', mac: '', cidr: null }] }) as NodeJS.Dict<NetworkInterfaceInfo[]>,
     environment: () => ({ HTTPS_PROXY: 'http://proxy:3128', no_proxy: '10.0.0.0/8', PATH: '/bin' }),
   };
-  const proxies = [{ name: 'HTTPS_PROXY', value: 'http://proxy:3128' }, { name: 'no_proxy', value: '10.0.0.0/8' }];
+  const proxies = [
+    { name: 'HTTPS_PROXY', value: 'http://proxy:3128' },
+    { name: 'no_proxy', value: '10.0.0.0/8' },
+  ];
 
   it('are what the config is resolved with: name, address and the proxy environment as an input', () => {
     const cfg = buildInitConfig(undefined, {}, nodeFacts(machine));
@@ -125,7 +130,11 @@ describe('node facts from the machine', () => {
     expect(cfg.proxyEnv).toEqual(proxies);
     const ds = kubeProxyAddon(cfg).find((o): o is DaemonSet => o.kind === 'DaemonSet');
     expect(ds?.spec.template.spec.containers[0].env?.map((e) => e.name)).toEqual(['NODE_NAME', 'HTTPS_PROXY', 'no_proxy']);
-    const join = buildJoinConfig(undefined, { apiServerEndpoint: '10.0.0.1:6443', token: 'abcdef.0123456789abcdef', discoveryTokenUnsafeSkipCaVerification: true }, nodeFacts(machine));
+    const join = buildJoinConfig(
+      undefined,
+      { apiServerEndpoint: '10.0.0.1:6443', token: 'abcdef.0123456789abcdef', discoveryTokenUnsafeSkipCaVerification: true },
+      nodeFacts(machine),
+    );
     expect(join.proxyEnv).toEqual(proxies);
   });
 

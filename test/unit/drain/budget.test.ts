@@ -36,7 +36,9 @@ describe('PodDisruptionBudget accounting', () => {
   it('says why a pod waits', () => {
     expect(describeBudget(web)).toBe('PodDisruptionBudget default/web allows 1 disruption(s) (needs 9 healthy, has 10 of 10)');
     const evicting = { ...web, status: { ...web.status, disruptionsAllowed: 0, disruptedPods: { 'web-0': '2026-01-01T00:00:00Z' } } };
-    expect(describeBudget(evicting)).toBe('PodDisruptionBudget default/web allows 0 disruption(s) (needs 9 healthy, has 10 of 10; counted as evicted: web-0 since 2026-01-01T00:00:00Z)');
+    expect(describeBudget(evicting)).toBe(
+      'PodDisruptionBudget default/web allows 0 disruption(s) (needs 9 healthy, has 10 of 10; counted as evicted: web-0 since 2026-01-01T00:00:00Z)',
+    );
     const unobserved = { ...web, metadata: { ...web.metadata, generation: 2 } };
     expect(describeBudget(unobserved)).toBe('PodDisruptionBudget default/web is not yet observed by the disruption controller');
   });

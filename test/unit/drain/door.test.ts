@@ -3,7 +3,13 @@ import { KubeCluster } from '../../../src/cluster/kube.js';
 import type { Request, Transport } from '../../../src/cluster/transport.js';
 import { Informer } from '../../../src/drain/executor/informer.js';
 
-const CORE = JSON.stringify({ resources: [{ name: 'pods', kind: 'Pod', namespaced: true }, { name: 'pods/eviction', kind: 'Eviction', namespaced: true }, { name: 'nodes', kind: 'Node', namespaced: false }] });
+const CORE = JSON.stringify({
+  resources: [
+    { name: 'pods', kind: 'Pod', namespaced: true },
+    { name: 'pods/eviction', kind: 'Eviction', namespaced: true },
+    { name: 'nodes', kind: 'Node', namespaced: false },
+  ],
+});
 
 /** A scripted API server for the door's drain calls: answers by request, streams scripted watch events. */
 function fake(answer: (req: Request) => { status: number; body: string }, watches: Array<Array<Record<string, unknown>>> = []) {
@@ -33,7 +39,15 @@ describe('the cluster door for drains', () => {
   it('evicts through policy/v1 and returns every answer, with Retry-After and causes', async () => {
     const answers = [
       { status: 201, body: '{}' },
-      { status: 429, body: JSON.stringify({ kind: 'Status', reason: 'TooManyRequests', message: 'Cannot evict pod as it would violate the pod\'s disruption budget.', details: { causes: [{ reason: 'DisruptionBudget', message: 'The disruption budget web needs 2 healthy pods and has 2 currently' }] } }) },
+      {
+        status: 429,
+        body: JSON.stringify({
+          kind: 'Status',
+          reason: 'TooManyRequests',
+          message: "Cannot evict pod as it would violate the pod's disruption budget.",
+          details: { causes: [{ reason: 'DisruptionBudget', message: 'The disruption budget web needs 2 healthy pods and has 2 currently' }] },
+        }),
+      },
       { status: 429, body: JSON.stringify({ kind: 'Status', reason: 'TooManyRequests', message: 'not observed', details: { retryAfterSeconds: 10 } }) },
       { status: 429, body: 'Too many requests, please try again later.' },
     ];
@@ -46,7 +60,9 @@ describe('the cluster door for drains', () => {
     const posts = requests.filter((r) => r.method === 'POST');
     expect(posts[0].path).toBe('/api/v1/namespaces/default/pods/web-1/eviction');
     expect(JSON.parse(posts[0].body!)).toEqual({
-      apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'web-1', namespace: 'default' },
+      apiVersion: 'policy/v1',
+      kind: 'Eviction',
+      metadata: { name: 'web-1', namespace: 'default' },
       deleteOptions: { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 5 },
     });
     // No grace period unless asked (the pod's own applies), and never a uid precondition.
@@ -64,17 +80,29 @@ describe('the cluster door for drains', () => {
     ]);
   });
 
-  it('lists then watches a collection from the list\'s version, and an Informer follows it', async () => {
+  it("lists then watches a collection from the list's version, and an Informer follows it", async () => {
     const list = { metadata: { resourceVersion: '10' }, items: [pod('a', 'u1', '9'), pod('b', 'u2', '10')] };
-    const { cluster, streamed } = fake(() => ({ status: 200, body: JSON.stringify(list) }), [[
-      { type: 'DELETED', object: pod('a', 'u1', '11') },
-      { type: 'ADDED', object: pod('a', 'u3', '12') },
-    ]]);
+    const { cluster, streamed } = fake(
+      () => ({ status: 200, body: JSON.stringify(list) }),
+      [
+        [
+          { type: 'DELETED', object: pod('a', 'u1', '11') },
+          { type: 'ADDED', object: pod('a', 'u3', '12') },
+        ],
+      ],
+    );
     const informer = new Informer(cluster, 'v1', 'Pod', { fieldSelector: 'spec.nodeName=n1' });
     const replaced = await informer.until(() => informer.get('default', 'a')?.metadata.uid === 'u3' && 'replaced');
     expect(replaced).toBe('replaced');
-    expect(informer.values().map((p) => `${p.metadata.name}/${p.metadata.uid}`).sort()).toEqual(['a/u3', 'b/u2']);
-    expect(streamed[0]).toMatch(/^\/api\/v1\/pods\?watch=true&resourceVersion=10&allowWatchBookmarks=true&timeoutSeconds=300&fieldSelector=spec.nodeName%3Dn1$/);
+    expect(
+      informer
+        .values()
+        .map((p) => `${p.metadata.name}/${p.metadata.uid}`)
+        .sort(),
+    ).toEqual(['a/u3', 'b/u2']);
+    expect(streamed[0]).toMatch(
+      /^\/api\/v1\/pods\?watch=true&resourceVersion=10&allowWatchBookmarks=true&timeoutSeconds=300&fieldSelector=spec.nodeName%3Dn1$/,
+    );
     const controller = new AbortController();
     const waiting = informer.until(() => false, controller.signal);
     controller.abort(new Error('stopped'));

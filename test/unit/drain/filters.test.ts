@@ -35,7 +35,9 @@ describe('drain filters (kubectl order and messages)', () => {
     const decisions = filterPods(node, opts({ ignoreDaemonSets: true, force: true, deleteEmptyDirData: true }), facts());
     expect(drainErrors(decisions)).toEqual([]);
     // scratch's local-storage warning is overwritten by the next filter's okay, as in kubectl.
-    expect(drainWarnings(decisions)).toBe('ignoring DaemonSet-managed Pods: default/agent-x; deleting Pods that declare no controller: default/bare, default/bare2');
+    expect(drainWarnings(decisions)).toBe(
+      'ignoring DaemonSet-managed Pods: default/agent-x; deleting Pods that declare no controller: default/bare, default/bare2',
+    );
     expect(podsToDelete(decisions).map((p) => p.metadata.name)).toEqual(['web-1', 'bare', 'bare2', 'scratch', 'logs']);
     const lone = filterPods([pod('tmp', { emptyDir: true })], opts({ force: true, deleteEmptyDirData: true }), facts());
     expect(drainWarnings(lone)).toBe('deleting Pods that declare no controller: default/tmp');
@@ -45,7 +47,9 @@ describe('drain filters (kubectl order and messages)', () => {
     const finished = [pod('done', { phase: 'Succeeded', emptyDir: true }), pod('ds-done', { owner: 'DaemonSet/agent', phase: 'Failed' })];
     expect(podsToDelete(filterPods(finished, opts(), facts())).length).toBe(2);
     const orphan = [pod('old-agent', { owner: 'DaemonSet/gone' })];
-    expect(drainErrors(filterPods(orphan, opts({ ignoreDaemonSets: true }), facts()))).toEqual(['cannot delete daemonsets.apps "gone" not found: default/old-agent']);
+    expect(drainErrors(filterPods(orphan, opts({ ignoreDaemonSets: true }), facts()))).toEqual([
+      'cannot delete daemonsets.apps "gone" not found: default/old-agent',
+    ]);
     const forced = filterPods(orphan, opts({ ignoreDaemonSets: true, force: true }), facts());
     // Deleted; kubectl's later filters overwrite the warning, so none is printed.
     expect(forced[0]).toMatchObject({ delete: true, reason: 'okay' });

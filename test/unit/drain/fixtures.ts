@@ -3,19 +3,22 @@ import type { Node, Pod, PodDisruptionBudget } from '../../../src/kube/workloads
 let uid = 0;
 
 /** A running, Ready pod on `node`; `owner` is its controller (`ReplicaSet/web-1`), none when undefined. */
-export function pod(name: string, opts: {
-  node?: string;
-  namespace?: string;
-  owner?: string;
-  labels?: Record<string, string>;
-  phase?: string;
-  ready?: boolean;
-  emptyDir?: boolean;
-  hostPath?: boolean;
-  mirror?: boolean;
-  deletedAgoSeconds?: number;
-  requests?: Record<string, string>;
-} = {}): Pod {
+export function pod(
+  name: string,
+  opts: {
+    node?: string;
+    namespace?: string;
+    owner?: string;
+    labels?: Record<string, string>;
+    phase?: string;
+    ready?: boolean;
+    emptyDir?: boolean;
+    hostPath?: boolean;
+    mirror?: boolean;
+    deletedAgoSeconds?: number;
+    requests?: Record<string, string>;
+  } = {},
+): Pod {
   const [kind, ownerName] = opts.owner?.split('/') ?? [];
   return {
     apiVersion: 'v1',
@@ -32,10 +35,7 @@ export function pod(name: string, opts: {
     spec: {
       nodeName: opts.node ?? 'n1',
       containers: [{ name: 'c', ...(opts.requests ? { resources: { requests: opts.requests } } : {}) }],
-      volumes: [
-        ...(opts.emptyDir ? [{ name: 'scratch', emptyDir: {} }] : []),
-        ...(opts.hostPath ? [{ name: 'host', hostPath: { path: '/var/log' } }] : []),
-      ],
+      volumes: [...(opts.emptyDir ? [{ name: 'scratch', emptyDir: {} }] : []), ...(opts.hostPath ? [{ name: 'host', hostPath: { path: '/var/log' } }] : [])],
     },
     status: {
       phase: opts.phase ?? 'Running',
@@ -44,7 +44,12 @@ export function pod(name: string, opts: {
   };
 }
 
-export function pdb(name: string, selector: PodDisruptionBudget['spec']['selector'], status: PodDisruptionBudget['status'] = {}, namespace = 'default'): PodDisruptionBudget {
+export function pdb(
+  name: string,
+  selector: PodDisruptionBudget['spec']['selector'],
+  status: PodDisruptionBudget['status'] = {},
+  namespace = 'default',
+): PodDisruptionBudget {
   return {
     apiVersion: 'policy/v1',
     kind: 'PodDisruptionBudget',
@@ -54,7 +59,19 @@ export function pdb(name: string, selector: PodDisruptionBudget['spec']['selecto
   };
 }
 
-export function node(name: string, opts: { ready?: boolean; unschedulable?: boolean; allocatable?: Record<string, string>; labels?: Record<string, string>; taint?: string; kubelet?: string; os?: string; annotations?: Record<string, string> } = {}): Node {
+export function node(
+  name: string,
+  opts: {
+    ready?: boolean;
+    unschedulable?: boolean;
+    allocatable?: Record<string, string>;
+    labels?: Record<string, string>;
+    taint?: string;
+    kubelet?: string;
+    os?: string;
+    annotations?: Record<string, string>;
+  } = {},
+): Node {
   return {
     apiVersion: 'v1',
     kind: 'Node',

@@ -23,7 +23,12 @@ describe('capacity', () => {
   });
 
   it('fits evicted pods on Ready, schedulable, untainted nodes only', () => {
-    const nodes = [node('n1'), node('n2', { allocatable: { cpu: '2', memory: '4Gi', pods: '10' } }), node('n3', { unschedulable: true }), node('n4', { taint: 'x' })];
+    const nodes = [
+      node('n1'),
+      node('n2', { allocatable: { cpu: '2', memory: '4Gi', pods: '10' } }),
+      node('n3', { unschedulable: true }),
+      node('n4', { taint: 'x' }),
+    ];
     const evicted = [pod('big', { requests: { cpu: '1500m' } }), pod('small', { requests: { cpu: '200m' } })];
     const others = [pod('busy', { node: 'n2', requests: { cpu: '1' } })];
     const ok = checkCapacity(evicted, [...evicted, ...others], nodes, new Set(['n1']));
@@ -48,8 +53,13 @@ describe('planDrain', () => {
       pdb('db', { matchLabels: { app: 'db' } }, { disruptionsAllowed: 0, currentHealthy: 1, desiredHealthy: 1, expectedPods: 1 }),
     ];
     const plan = planDrain({
-      nodes: ['n1'], pods, pdbs, daemonSets: new Set(['default/agent']), clusterNodes: [node('n1'), node('n2')],
-      options: { ...DEFAULT_DRAIN_OPTIONS, ignoreDaemonSets: true }, now: Date.now(),
+      nodes: ['n1'],
+      pods,
+      pdbs,
+      daemonSets: new Set(['default/agent']),
+      clusterNodes: [node('n1'), node('n2')],
+      options: { ...DEFAULT_DRAIN_OPTIONS, ignoreDaemonSets: true },
+      now: Date.now(),
     });
     expect(plan.pods.map((p) => [p.pod, p.action, p.budget])).toEqual([
       ['default/web-1', 'evict', 'default/web'],
@@ -62,7 +72,15 @@ describe('planDrain', () => {
       expect.stringMatching(/^PodDisruptionBudget default\/db allows 0 .*never allows an eviction.*: default\/db-0$/),
     ]);
     expect(plan.capacity.fits).toBe(true);
-    const deleting = planDrain({ nodes: ['n1'], pods, pdbs, daemonSets: new Set(['default/agent']), clusterNodes: [], options: { ...DEFAULT_DRAIN_OPTIONS, ignoreDaemonSets: true, disableEviction: true }, now: Date.now() });
+    const deleting = planDrain({
+      nodes: ['n1'],
+      pods,
+      pdbs,
+      daemonSets: new Set(['default/agent']),
+      clusterNodes: [],
+      options: { ...DEFAULT_DRAIN_OPTIONS, ignoreDaemonSets: true, disableEviction: true },
+      now: Date.now(),
+    });
     expect(deleting.pods.filter((p) => p.action === 'delete').length).toBe(3);
     expect(deleting.budgets).toEqual([]);
   });

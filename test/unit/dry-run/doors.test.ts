@@ -84,18 +84,22 @@ describe('the doors a command opens', () => {
 
   it('record the cluster-admins binding a real run with admin.conf and super-admin.conf would make first', async () => {
     const doors = openDoors({ rootfs: tempRoot(), dryRun: true, kubeconfig: '/etc/kubernetes/admin.conf' });
-    const kubeconfig = (user: string) => JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:1' } }],
-      users: [{ name: user, user: { token: 'abcdef.0123456789abcdef' } }],
-      contexts: [{ name: 'x', context: { cluster: 'c', user } }],
-      'current-context': 'x',
-    });
+    const kubeconfig = (user: string) =>
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:1' } }],
+        users: [{ name: user, user: { token: 'abcdef.0123456789abcdef' } }],
+        contexts: [{ name: 'x', context: { cluster: 'c', user } }],
+        'current-context': 'x',
+      });
     await doors.host.writeFileAtomic('/etc/kubernetes/admin.conf', kubeconfig('admin'), 0o600);
     await doors.host.writeFileAtomic('/etc/kubernetes/super-admin.conf', kubeconfig('super-admin'), 0o600);
     await (await doors.cluster()).apply(configMap);
-    expect(doors.recorded!.cluster.map((a) => `${a.verb} ${a.target}`)).toEqual(['apply ClusterRoleBinding kubeadm:cluster-admins', 'apply ConfigMap kube-system/x']);
+    expect(doors.recorded!.cluster.map((a) => `${a.verb} ${a.target}`)).toEqual([
+      'apply ClusterRoleBinding kubeadm:cluster-admins',
+      'apply ConfigMap kube-system/x',
+    ]);
   });
 
   it('wait, or with --dry-run do not: a wait is not looked at, a change retried until accepted is tried once', async () => {

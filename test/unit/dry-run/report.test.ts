@@ -60,7 +60,11 @@ describe('the dry-run report', () => {
       'remove /etc/kubernetes/bootstrap-kubelet.conf removed',
     ]);
     const file = (p: string) => report.files.find((f) => f.path === p && f.action === 'write')!;
-    expect(file('/etc/kubernetes/pki/ca.key')).toMatchObject({ mode: '0600', secret: true, holds: `a private key (${Buffer.byteLength(KEY)} bytes), not shown` });
+    expect(file('/etc/kubernetes/pki/ca.key')).toMatchObject({
+      mode: '0600',
+      secret: true,
+      holds: `a private key (${Buffer.byteLength(KEY)} bytes), not shown`,
+    });
     expect(file('/etc/kubernetes/admin.conf')).toMatchObject({ secret: true, holds: expect.stringMatching(/^a kubeconfig with an embedded client key/) });
     expect(file('/etc/kubernetes/bootstrap-kubelet.conf')).toMatchObject({ secret: true, holds: expect.stringMatching(/^a kubeconfig with a token/) });
     expect(file('/etc/kubernetes/pki/ca.crt')).toMatchObject({ holds: `a certificate (${Buffer.byteLength(CERT)} bytes)` });

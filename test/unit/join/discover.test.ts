@@ -110,11 +110,16 @@ describe('token discovery', () => {
   it('gives up on an unknown token at the timeout, saying why', async () => {
     serve({ status: 200, data: { kubeconfig: clusterInfoKubeconfig(`https://${endpoint}`, caPem) } });
     const { error } = await run(tokenDiscovery([caCertHash(caPem)]), 800);
-    expect(error?.message).toMatch(new RegExp(`^discovery at https://${endpoint}: gave up after [0-9.]+m?s: token id "abcdef" is invalid for this cluster or it has expired`));
+    expect(error?.message).toMatch(
+      new RegExp(`^discovery at https://${endpoint}: gave up after [0-9.]+m?s: token id "abcdef" is invalid for this cluster or it has expired`),
+    );
   });
 
   it('gives up on an endpoint that does not answer, within the timeout', async () => {
-    const { error } = await run({ ...tokenDiscovery([caCertHash(caPem)]), bootstrapToken: { token: TOKEN, apiServerEndpoint: '127.0.0.1:1', caCertHashes: [caCertHash(caPem)] } }, 800);
+    const { error } = await run(
+      { ...tokenDiscovery([caCertHash(caPem)]), bootstrapToken: { token: TOKEN, apiServerEndpoint: '127.0.0.1:1', caCertHashes: [caCertHash(caPem)] } },
+      800,
+    );
     expect(error?.message).toMatch(/^discovery at https:\/\/127\.0\.0\.1:1: gave up after .*ECONNREFUSED/);
   });
 
@@ -152,7 +157,7 @@ describe('file discovery', () => {
     return p;
   };
 
-  it('uses the file\'s cluster and CA, with the TLS bootstrap token given beside it; a 403 on cluster-info is fine', async () => {
+  it("uses the file's cluster and CA, with the TLS bootstrap token given beside it; a 403 on cluster-info is fine", async () => {
     serve({ status: 403 });
     const { result, error } = await run({ file: { kubeConfigPath: file('plain.conf', caPem) }, tlsBootstrapToken: TOKEN });
     expect(error).toBeUndefined();
@@ -171,7 +176,7 @@ describe('file discovery', () => {
     expect(error?.message).toMatch(/has no credentials for the TLS bootstrap/);
   });
 
-  it('does not trust a server that the file\'s CA does not verify', async () => {
+  it("does not trust a server that the file's CA does not verify", async () => {
     serve({ status: 403 });
     const { error } = await run({ file: { kubeConfigPath: file('other.conf', otherCaPem) }, tlsBootstrapToken: TOKEN }, 600);
     expect(error?.message).toMatch(/gave up after .*(certificate|verify)/);

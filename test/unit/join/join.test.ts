@@ -30,7 +30,12 @@ describe('the join workflow', () => {
 
 describe('bootstrap-kubelet.conf', () => {
   it('is the discovered server and CA, the token user kubeadm names, the cluster named as the cluster', () => {
-    const kubeconfig = bootstrapKubeconfig({ server: 'https://10.0.0.1:6443', caCertPem: 'PEM', clusterName: 'prod', credentials: { token: 'abcdef.0123456789abcdef' } });
+    const kubeconfig = bootstrapKubeconfig({
+      server: 'https://10.0.0.1:6443',
+      caCertPem: 'PEM',
+      clusterName: 'prod',
+      credentials: { token: 'abcdef.0123456789abcdef' },
+    });
     expect(kubeconfig).toEqual({
       apiVersion: 'v1',
       clusters: [{ cluster: { 'certificate-authority-data': Buffer.from('PEM').toString('base64'), server: 'https://10.0.0.1:6443' }, name: 'prod' }],
@@ -48,7 +53,11 @@ describe('the end of the TLS bootstrap', () => {
     expect(await kubeletConfReady(host)).toBe(false);
     const conf = (user: string) =>
       `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://x:6443"}}]\ncontexts: [{name: d, context: {cluster: c, user: u}}]\ncurrent-context: d\nusers: [{name: u, user: ${user}}]\n`;
-    await host.writeFileAtomic('/etc/kubernetes/kubelet.conf', conf('{client-certificate: /var/lib/kubelet/pki/kubelet-client-current.pem, client-key: /var/lib/kubelet/pki/kubelet-client-current.pem}'), 0o600);
+    await host.writeFileAtomic(
+      '/etc/kubernetes/kubelet.conf',
+      conf('{client-certificate: /var/lib/kubelet/pki/kubelet-client-current.pem, client-key: /var/lib/kubelet/pki/kubelet-client-current.pem}'),
+      0o600,
+    );
     expect(await kubeletConfReady(host)).toBe(false);
     await host.writeFileAtomic('/var/lib/kubelet/pki/kubelet-client-current.pem', 'PEM', 0o600);
     expect(await kubeletConfReady(host)).toBe(true);
@@ -76,7 +85,11 @@ describe('the configuration a cluster stores', () => {
   });
 
   it('names the ConfigMap when a document is not what it should be', async () => {
-    await expect(storedClusterConfiguration('kind: Pod\n', 'ConfigMap kube-system/kubeadm-config')).rejects.toThrow('ConfigMap kube-system/kubeadm-config: expected a ClusterConfiguration');
-    expect(() => storedKubeletConfiguration('apiVersion: v1\nkind: KubeletConfiguration\n', 'ConfigMap kube-system/kubelet-config')).toThrow(/expected kubelet.config.k8s.io\/v1beta1/);
+    await expect(storedClusterConfiguration('kind: Pod\n', 'ConfigMap kube-system/kubeadm-config')).rejects.toThrow(
+      'ConfigMap kube-system/kubeadm-config: expected a ClusterConfiguration',
+    );
+    expect(() => storedKubeletConfiguration('apiVersion: v1\nkind: KubeletConfiguration\n', 'ConfigMap kube-system/kubelet-config')).toThrow(
+      /expected kubelet.config.k8s.io\/v1beta1/,
+    );
   });
 });

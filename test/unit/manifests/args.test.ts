@@ -52,7 +52,16 @@ describe('argValue / setArg', () => {
 
 describe('environment', () => {
   it('merges by name (later wins) and sorts', () => {
-    expect(mergeEnv([{ name: 'Z', value: '1' }, { name: 'A', value: '1' }], undefined, [{ name: 'Z', value: '2' }])).toEqual([
+    expect(
+      mergeEnv(
+        [
+          { name: 'Z', value: '1' },
+          { name: 'A', value: '1' },
+        ],
+        undefined,
+        [{ name: 'Z', value: '2' }],
+      ),
+    ).toEqual([
       { name: 'A', value: '1' },
       { name: 'Z', value: '2' },
     ]);

@@ -7,7 +7,7 @@ import { parseYaml } from '../../../src/util/yaml.js';
 const bare: KubeletConfiguration = { apiVersion: KUBELET_V1BETA1, kind: 'KubeletConfiguration' };
 
 describe('KubeletConfiguration as kubeadm writes it', () => {
-  it("spells out the struct fields Go writes when unset, keys sorted at every level", () => {
+  it('spells out the struct fields Go writes when unset, keys sorted at every level', () => {
     const encoded = goEncodedKubeletConfiguration({ ...bare, staticPodPath: '/etc/kubernetes/manifests' });
     expect(Object.keys(encoded)).toEqual([...Object.keys(encoded)].sort());
     expect(encoded).toMatchObject({

@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultClusterConfiguration } from '../../../src/config/defaults.js';
 import { KUBELET_V1BETA1, type KubeletConfiguration } from '../../../src/config/types.js';
-import {
-  clusterDNSIP,
-  clusterKubeletConfiguration,
-  nodeKubeletConfiguration,
-  renderInstanceConfiguration,
-} from '../../../src/kubelet/config.js';
+import { clusterDNSIP, clusterKubeletConfiguration, nodeKubeletConfiguration, renderInstanceConfiguration } from '../../../src/kubelet/config.js';
 import { renderKubeletFlagsEnv } from '../../../src/kubelet/flags.js';
 import { parseYaml } from '../../../src/util/yaml.js';
 
@@ -27,13 +22,17 @@ describe('kubeadm-flags.env', () => {
         { name: 'node-labels', value: 'a="b"' },
       ],
     };
-    expect(renderKubeletFlagsEnv(nodeReg, 'vm')).toBe(
-      'KUBELET_KUBEADM_ARGS="--v=4 --hostname-override=node-a --node-labels=a=\\"b\\""\n',
-    );
+    expect(renderKubeletFlagsEnv(nodeReg, 'vm')).toBe('KUBELET_KUBEADM_ARGS="--v=4 --hostname-override=node-a --node-labels=a=\\"b\\""\n');
   });
 
   it('registers taints through flags when asked (a joining worker)', () => {
-    const nodeReg = { name: 'w', taints: [{ key: 'k', value: 'v', effect: 'NoSchedule' as const }, { key: 'x', effect: 'NoExecute' as const }] };
+    const nodeReg = {
+      name: 'w',
+      taints: [
+        { key: 'k', value: 'v', effect: 'NoSchedule' as const },
+        { key: 'x', effect: 'NoExecute' as const },
+      ],
+    };
     expect(renderKubeletFlagsEnv(nodeReg, 'w', true)).toBe('KUBELET_KUBEADM_ARGS="--register-with-taints=k=v:NoSchedule,x:NoExecute"\n');
   });
 });

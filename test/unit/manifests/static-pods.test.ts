@@ -9,8 +9,7 @@ import { testConfig } from './support.js';
 
 const FACTS: NodeFacts = { presentCADirs: [], proxyEnv: [], externalCA: false };
 
-const apiServer = (cfg: InitConfig, facts: Partial<NodeFacts> = {}) =>
-  CONTROL_PLANE_PODS['kube-apiserver'](controlPlaneInput(cfg, { ...FACTS, ...facts }));
+const apiServer = (cfg: InitConfig, facts: Partial<NodeFacts> = {}) => CONTROL_PLANE_PODS['kube-apiserver'](controlPlaneInput(cfg, { ...FACTS, ...facts }));
 const controllerManager = (cfg: InitConfig, facts: Partial<NodeFacts> = {}) =>
   CONTROL_PLANE_PODS['kube-controller-manager'](controlPlaneInput(cfg, { ...FACTS, ...facts }));
 const scheduler = (cfg: InitConfig) => CONTROL_PLANE_PODS['kube-scheduler'](controlPlaneInput(cfg, FACTS));
@@ -100,9 +99,16 @@ describe('kube-apiserver', () => {
 
   it('passes proxy variables and extraEnvs, sorted, extraEnvs winning', () => {
     const cfg = testConfig();
-    cfg.cluster.apiServer.extraEnvs = [{ name: 'HTTPS_PROXY', value: 'http://mine:1' }, { name: 'A', value: 'a' }];
-    const env = apiServer(cfg, { proxyEnv: [{ name: 'NO_PROXY', value: '10.0.0.0/8' }, { name: 'HTTPS_PROXY', value: 'http://env:1' }] })
-      .spec.containers[0].env;
+    cfg.cluster.apiServer.extraEnvs = [
+      { name: 'HTTPS_PROXY', value: 'http://mine:1' },
+      { name: 'A', value: 'a' },
+    ];
+    const env = apiServer(cfg, {
+      proxyEnv: [
+        { name: 'NO_PROXY', value: '10.0.0.0/8' },
+        { name: 'HTTPS_PROXY', value: 'http://env:1' },
+      ],
+    }).spec.containers[0].env;
     expect(env).toEqual([
       { name: 'A', value: 'a' },
       { name: 'HTTPS_PROXY', value: 'http://mine:1' },
@@ -188,7 +194,13 @@ describe('etcd', () => {
 
   it('joins an existing cluster when given its members', () => {
     const input = localEtcdInput(testConfig())!;
-    const pod = localEtcdPod({ ...input, members: [{ name: 'a', peerURL: 'https://10.0.0.1:2380' }, { name: 'cp-1', peerURL: 'https://192.0.2.10:2380' }] });
+    const pod = localEtcdPod({
+      ...input,
+      members: [
+        { name: 'a', peerURL: 'https://10.0.0.1:2380' },
+        { name: 'cp-1', peerURL: 'https://192.0.2.10:2380' },
+      ],
+    });
     expect(flag(pod, 'initial-cluster')).toEqual(['--initial-cluster=a=https://10.0.0.1:2380,cp-1=https://192.0.2.10:2380']);
     expect(flag(pod, 'initial-cluster-state')).toEqual(['--initial-cluster-state=existing']);
   });

@@ -6,11 +6,23 @@ import { testConfig } from './context.js';
 
 test('the certificate list is kubeadm’s, in its order', () => {
   expect(CERT_LIST.map((s) => s.name)).toEqual([
-    'ca', 'apiserver', 'apiserver-kubelet-client', 'front-proxy-ca', 'front-proxy-client',
-    'etcd-ca', 'etcd-server', 'etcd-peer', 'etcd-healthcheck-client', 'apiserver-etcd-client',
+    'ca',
+    'apiserver',
+    'apiserver-kubelet-client',
+    'front-proxy-ca',
+    'front-proxy-client',
+    'etcd-ca',
+    'etcd-server',
+    'etcd-peer',
+    'etcd-healthcheck-client',
+    'apiserver-etcd-client',
   ]);
   expect(CERT_LIST.filter(isEtcdCert).map((s) => s.baseName)).toEqual([
-    'etcd/ca', 'etcd/server', 'etcd/peer', 'etcd/healthcheck-client', 'apiserver-etcd-client',
+    'etcd/ca',
+    'etcd/server',
+    'etcd/peer',
+    'etcd/healthcheck-client',
+    'apiserver-etcd-client',
   ]);
 });
 
@@ -22,8 +34,14 @@ test('apiserver names: sorted unique DNS names, IPs unique in order, endpoint ho
   });
   expect(apiServerAltNames(nodePkiFromInit(cfg))).toEqual({
     dnsNames: [
-      'alpha.example.com', 'cp-1', 'cp.example.com', 'kubernetes', 'kubernetes.default',
-      'kubernetes.default.svc', 'kubernetes.default.svc.corp.local', 'zeta.example.com',
+      'alpha.example.com',
+      'cp-1',
+      'cp.example.com',
+      'kubernetes',
+      'kubernetes.default',
+      'kubernetes.default.svc',
+      'kubernetes.default.svc.corp.local',
+      'zeta.example.com',
     ],
     ips: ['10.96.0.1', '192.0.2.10', '10.0.0.5', 'fd00::5'],
   });

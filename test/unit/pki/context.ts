@@ -49,7 +49,8 @@ export async function runPhase(cfg: InitConfig, host: Host, only: string): Promi
   return progress
     .lines()
     .flatMap((line) => line.split('\n'))
-    .map((l) => /(\[(certs|kubeconfig)\] .*)$/.exec(l)?.[1]).filter((l): l is string => l !== undefined);
+    .map((l) => /(\[(certs|kubeconfig)\] .*)$/.exec(l)?.[1])
+    .filter((l): l is string => l !== undefined);
 }
 
 /** A fresh rootfs in the temp dir, removed by the returned cleanup. */

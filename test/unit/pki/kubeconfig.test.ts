@@ -35,9 +35,12 @@ test('a built kubeconfig renders in clientcmd’s key order and reads back', () 
   const text = emitYaml(
     buildKubeconfig({ clusterName: 'kubernetes', server: 'https://192.0.2.10:6443', caCertPem: 'CA', userName: 'u', clientCertPem: 'C', clientKeyPem: 'K' }),
   );
-  expect(text.split('\n').filter((l) => /^\S/.test(l)).map((l) => l.split(':')[0])).toEqual([
-    'apiVersion', 'clusters', 'contexts', 'current-context', 'kind', 'users',
-  ]);
+  expect(
+    text
+      .split('\n')
+      .filter((l) => /^\S/.test(l))
+      .map((l) => l.split(':')[0]),
+  ).toEqual(['apiVersion', 'clusters', 'contexts', 'current-context', 'kind', 'users']);
   expect(text).toContain('current-context: u@kubernetes');
   expect(readKubeconfigTarget(text)).toEqual({ server: 'https://192.0.2.10:6443', caCertPem: 'CA', clientCertPem: 'C', clientKeyPem: 'K' });
 });

@@ -17,10 +17,7 @@ describe('an existing node', () => {
   test('a second run keeps every file and writes nothing', async () => {
     const { host } = await initialised();
     const recording = new RecordingHost(host);
-    const lines = [
-      ...(await runPhase(testConfig(), recording, 'certs')),
-      ...(await runPhase(testConfig(), recording, 'kubeconfig')),
-    ];
+    const lines = [...(await runPhase(testConfig(), recording, 'certs')), ...(await runPhase(testConfig(), recording, 'kubeconfig'))];
     expect(recording.actions).toEqual([]);
     expect(lines).toContain('[certs] Using existing ca certificate authority');
     expect(lines).toContain('[certs] Using existing apiserver certificate and key on disk');
@@ -39,9 +36,7 @@ describe('an existing node', () => {
     expect(await readFile(pki('ca.crt'))).toEqual(caBefore);
     expect(await readFile(pki('apiserver-kubelet-client.crt'))).toEqual(clientBefore);
     const ca = await cert(pki('ca.crt'));
-    expect(await (await cert(pki('apiserver.crt'))).verify({ publicKey: ca.publicKey, signatureOnly: true })).toBe(
-      true,
-    );
+    expect(await (await cert(pki('apiserver.crt'))).verify({ publicKey: ca.publicKey, signatureOnly: true })).toBe(true);
   });
 
   test('a key left without its certificate is kept and certified', async () => {
@@ -58,12 +53,10 @@ describe('an existing node', () => {
     const { host, pki } = await initialised();
     const ca = { cert: await cert(pki('ca.crt')), key: parsePrivateKey(await readFile(pki('ca.key')))! };
     const key = parsePrivateKey(await readFile(pki('apiserver-kubelet-client.key')))!;
-    const old = await createLeafCertificate(
-      { subject: { commonName: 'kube-apiserver-kubelet-client' }, usages: ['client'] },
-      key,
-      ca,
-      { now: new Date(Date.now() - 3 * 86_400_000), lifetimeMs: 86_400_000 },
-    );
+    const old = await createLeafCertificate({ subject: { commonName: 'kube-apiserver-kubelet-client' }, usages: ['client'] }, key, ca, {
+      now: new Date(Date.now() - 3 * 86_400_000),
+      lifetimeMs: 86_400_000,
+    });
     await writeFile(pki('apiserver-kubelet-client.crt'), encodeCertificate(old));
     const lines = await runPhase(testConfig(), host, 'certs/apiserver-kubelet-client');
     expect(lines[0]).toMatch(
@@ -93,21 +86,15 @@ describe('an existing node', () => {
   test('a key that does not match its certificate is refused', async () => {
     const { host, pki } = await initialised();
     await copyFile(pki('apiserver-etcd-client.key'), pki('apiserver.key'));
-    await expect(runPhase(testConfig(), host, 'certs/apiserver')).rejects.toThrow(
-      /apiserver\.crt: does not match its private key/,
-    );
+    await expect(runPhase(testConfig(), host, 'certs/apiserver')).rejects.toThrow(/apiserver\.crt: does not match its private key/);
   });
 
   test('a certificate without its key, or garbage in a file, is refused', async () => {
     const { host, pki } = await initialised();
     await rm(pki('etcd/peer.key'));
-    await expect(runPhase(testConfig(), host, 'certs/etcd-peer')).rejects.toThrow(
-      /etcd\/peer\.crt exists but its key .*etcd\/peer\.key is missing/,
-    );
+    await expect(runPhase(testConfig(), host, 'certs/etcd-peer')).rejects.toThrow(/etcd\/peer\.crt exists but its key .*etcd\/peer\.key is missing/);
     await writeFile(pki('etcd/server.crt'), 'hello');
-    await expect(runPhase(testConfig(), host, 'certs/etcd-server')).rejects.toThrow(
-      /etcd\/server\.crt is not a PEM certificate/,
-    );
+    await expect(runPhase(testConfig(), host, 'certs/etcd-server')).rejects.toThrow(/etcd\/server\.crt is not a PEM certificate/);
     await writeFile(pki('sa.pub'), (await readFile(pki('ca.crt'))).toString().replace(/CERTIFICATE/g, 'PUBLIC KEY'));
     await expect(runPhase(testConfig(), host, 'certs/sa')).rejects.toThrow(/sa\.pub/);
   });
@@ -127,10 +114,7 @@ describe('an existing node', () => {
     const { host, pki } = await initialised();
     await rm(pki('ca.key'));
     const recording = new RecordingHost(host);
-    const lines = [
-      ...(await runPhase(testConfig(), recording, 'certs')),
-      ...(await runPhase(testConfig(), recording, 'kubeconfig')),
-    ];
+    const lines = [...(await runPhase(testConfig(), recording, 'certs')), ...(await runPhase(testConfig(), recording, 'kubeconfig'))];
     expect(lines).toContain('[certs] Using existing ca keyless certificate authority');
     expect(recording.actions).toEqual([]);
   });
@@ -140,13 +124,9 @@ describe('an existing node', () => {
     await rm(pki('ca.key'));
     await rm(pki('apiserver.crt'));
     await rm(pki('apiserver.key'));
-    await expect(runPhase(testConfig(), host, 'certs')).rejects.toThrow(
-      /apiserver\.crt is missing and .*ca\.key is not there to sign it/,
-    );
+    await expect(runPhase(testConfig(), host, 'certs')).rejects.toThrow(/apiserver\.crt is missing and .*ca\.key is not there to sign it/);
     await rm(conf('scheduler.conf'));
-    await expect(runPhase(testConfig(), host, 'kubeconfig')).rejects.toThrow(
-      /scheduler\.conf is missing and .*ca\.key is not there/,
-    );
+    await expect(runPhase(testConfig(), host, 'kubeconfig')).rejects.toThrow(/scheduler\.conf is missing and .*ca\.key is not there/);
   });
 
   test('a kubeconfig with another CA is refused; another server is warned about and kept, as kubeadm does', async () => {
@@ -175,9 +155,7 @@ describe('an existing node', () => {
     await writeFile(conf('controller-manager.conf'), text);
     await runPhase(testConfig(), host, 'kubeconfig/controller-manager');
     await writeFile(conf('controller-manager.conf'), text.replace('pki/ca.crt', 'pki/front-proxy-ca.crt'));
-    await expect(runPhase(testConfig(), host, 'kubeconfig/controller-manager')).rejects.toThrow(
-      /not the cluster CA in .*pki\/ca\.crt/,
-    );
+    await expect(runPhase(testConfig(), host, 'kubeconfig/controller-manager')).rejects.toThrow(/not the cluster CA in .*pki\/ca\.crt/);
   });
 
   test('a leaf phase alone reuses the CA on disk; without a CA it says which phase to run', async () => {

@@ -111,11 +111,7 @@ describe('a fresh node', () => {
       expect(c.getExtension(x509.BasicConstraintsExtension)?.ca).toBe(isCA);
       const usage = c.getExtension(x509.KeyUsagesExtension)!;
       expect(usage.critical).toBe(true);
-      expect(usage.usages).toBe(
-        x509.KeyUsageFlags.digitalSignature |
-          x509.KeyUsageFlags.keyEncipherment |
-          (isCA ? x509.KeyUsageFlags.keyCertSign : 0),
-      );
+      expect(usage.usages).toBe(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment | (isCA ? x509.KeyUsageFlags.keyCertSign : 0));
       // Backdated 5 minutes; leaves live 8760h, CAs 87600h (kubeadm defaults).
       expect(started - c.notBefore.getTime()).toBeGreaterThanOrEqual(5 * 60_000 - 1000);
       const lifetime = c.notAfter.getTime() - c.notBefore.getTime() - 5 * 60_000;
@@ -148,10 +144,7 @@ describe('a fresh node', () => {
     const { host, pki, conf } = await freshRoot();
     await runPhase(cfg, host, 'certs/ca');
     const lines = await runPhase(cfg, host, 'kubeconfig');
-    expect(lines).toEqual([
-      '[kubeconfig] Using kubeconfig folder "/etc/kubernetes"',
-      ...KUBECONFIGS.map((f) => `[kubeconfig] Writing "${f}" kubeconfig file`),
-    ]);
+    expect(lines).toEqual(['[kubeconfig] Using kubeconfig folder "/etc/kubernetes"', ...KUBECONFIGS.map((f) => `[kubeconfig] Writing "${f}" kubeconfig file`)]);
     const ca = await cert(pki('ca.crt'));
     const want: Record<string, [string, string]> = {
       'admin.conf': ['O=kubeadm:cluster-admins, CN=kubernetes-admin', 'https://cp.example.com:7443'],
@@ -196,10 +189,7 @@ describe('a fresh node', () => {
   });
 
   test('external etcd: no etcd CA, etcd certificates or apiserver-etcd-client', async () => {
-    const cfg = testConfig(
-      'ECDSA-P256',
-      (c) => (c.cluster.etcd = { external: { endpoints: ['https://10.0.0.9:2379'] } }),
-    );
+    const cfg = testConfig('ECDSA-P256', (c) => (c.cluster.etcd = { external: { endpoints: ['https://10.0.0.9:2379'] } }));
     const { host, pki } = await freshRoot();
     const lines = await runPhase(cfg, host, 'certs');
     expect(lines).toContain('[certs] External etcd mode: Skipping etcd/ca certificate authority generation');

@@ -87,10 +87,10 @@ describe('preflight', () => {
   });
 
   it('collects every error into one, kubeadm style', async () => {
-    const machine = fakeMachine(
-      { isRoot: () => false, hasExecutable: async (t) => t !== 'losetup', cpuCount: () => 1, readProcFile: async () => '0\n' },
-      ['6443', '192.0.2.10:2379'],
-    );
+    const machine = fakeMachine({ isRoot: () => false, hasExecutable: async (t) => t !== 'losetup', cpuCount: () => 1, readProcFile: async () => '0\n' }, [
+      '6443',
+      '192.0.2.10:2379',
+    ]);
     const { error } = await preflight(new LocalHost('/'), machine, testConfig('v1.38.0'));
     expect(error).toBe(
       [
@@ -178,7 +178,9 @@ describe('preflight', () => {
     mkdirSync(path.join(root, 'etc/etcd'), { recursive: true });
     writeFileSync(path.join(root, 'etc/etcd/ca.crt'), '');
     const cfg = testConfig();
-    cfg.cluster.etcd = { external: { endpoints: ['https://10.0.0.1:2379'], caFile: '/etc/etcd/ca.crt', certFile: '/etc/etcd/c.crt', keyFile: '/etc/etcd/c.key' } };
+    cfg.cluster.etcd = {
+      external: { endpoints: ['https://10.0.0.1:2379'], caFile: '/etc/etcd/ca.crt', certFile: '/etc/etcd/c.crt', keyFile: '/etc/etcd/c.key' },
+    };
     const { error } = await preflight(new LocalHost(root), fakeMachine({}, ['2379']), cfg);
     expect(error?.split('\n').slice(1, -1)).toEqual([
       `\t[ERROR ExternalEtcdClientCertificates]: ${root}/etc/etcd/c.crt doesn't exist`,

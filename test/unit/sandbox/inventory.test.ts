@@ -7,20 +7,25 @@ import { readInventory } from '../../../src/roll/inventory.js';
 import { cachedKubelet, ensureNodeKubelet, writeInventory } from '../../../src/sandbox/inventory.js';
 import type { SandboxState } from '../../../src/sandbox/state.js';
 
-describe('the sandbox\'s inventory', () => {
+describe("the sandbox's inventory", () => {
   it('names every node as this machine under its rootfs, its kubelet linked from the cache by version', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'bosun-sandbox-'));
     const state = {
       kubernetesVersion: 'v1.37.1',
-      nodes: [{ name: 'control-plane', role: 'control-plane', simulated: false }, { name: 'worker-1', role: 'worker', simulated: true }],
+      nodes: [
+        { name: 'control-plane', role: 'control-plane', simulated: false },
+        { name: 'worker-1', role: 'worker', simulated: true },
+      ],
     } as SandboxState;
     const file = await writeInventory(dir, state);
     const inventory = await readInventory(new LocalHost('/'), file);
-    expect([...inventory.values()]).toEqual(['control-plane', 'worker-1'].map((name) => ({
-      name,
-      local: { root: path.join(dir, 'nodes', name) },
-      kubelet: { install: 'binary', from: cachedKubelet(), link: true },
-    })));
+    expect([...inventory.values()]).toEqual(
+      ['control-plane', 'worker-1'].map((name) => ({
+        name,
+        local: { root: path.join(dir, 'nodes', name) },
+        kubelet: { install: 'binary', from: cachedKubelet(), link: true },
+      })),
+    );
     expect(cachedKubelet()).toMatch(/\/bin\/kubernetes\/\{version\}\/kubelet$/);
   });
 

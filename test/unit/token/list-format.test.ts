@@ -44,12 +44,26 @@ describe('token list output', () => {
     expect(yaml.split('---\n')).toHaveLength(2);
     expect(yaml).toContain('token: zyxwvu.0123456789abcdef');
     // Alphabetical keys, as kubeadm's YAML (through JSON into a map) has them.
-    expect(yaml.split('---\n')[0].split('\n').filter((l) => /^\w/.test(l)).map((l) => l.split(':')[0])).toEqual(['apiVersion', 'expires', 'groups', 'kind', 'token', 'usages']);
+    expect(
+      yaml
+        .split('---\n')[0]
+        .split('\n')
+        .filter((l) => /^\w/.test(l))
+        .map((l) => l.split(':')[0]),
+    ).toEqual(['apiVersion', 'expires', 'groups', 'kind', 'token', 'usages']);
   });
 
   it("shortens durations as Go's ShortHumanDuration", () => {
     expect([-5000, -1000, 0, 59_999, 60_000, 3_599_999, 86_399_999, 86_400_000, 400 * 86_400_000].map(shortHumanDuration)).toEqual([
-      '<invalid>', '0s', '0s', '59s', '1m', '59m', '23h', '1d', '1y',
+      '<invalid>',
+      '0s',
+      '0s',
+      '59s',
+      '1m',
+      '59m',
+      '23h',
+      '1d',
+      '1y',
     ]);
   });
 });

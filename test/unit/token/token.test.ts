@@ -43,7 +43,7 @@ const GROUP_CASES: Array<[string, boolean]> = [
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 const part = (n: number) => fc.string({ unit: fc.constantFrom(...ALPHABET), minLength: n, maxLength: n });
 
-describe('bootstrap tokens against cluster-bootstrap\'s test vectors', () => {
+describe("bootstrap tokens against cluster-bootstrap's test vectors", () => {
   it.each(TOKEN_CASES)('token %j valid: %s', (token, valid) => {
     expect(isValidToken(token)).toBe(valid);
   });
@@ -116,9 +116,15 @@ describe('token create inputs', () => {
   it('refuses a bad ttl, usage or group with the reason', () => {
     expect(refused(() => tokenToCreate(undefined, { ttl: '1 day' })).message).toMatch(/--ttl: "1 day" is not a duration/);
     expect(refused(() => tokenToCreate(undefined, { ttl: '-1h' })).message).toMatch(/--ttl: "-1h" is negative/);
-    expect(refused(() => tokenToCreate(undefined, { usages: ['signing', 'kubelet'] })).message).toMatch(/--usages: "kubelet" is not a token usage; expected any of signing, authentication/);
-    expect(refused(() => tokenToCreate(undefined, { groups: ['system:nodes'] })).message).toMatch(/--groups: "system:nodes" is not a bootstrap group: extra groups must start with "system:bootstrappers:"/);
-    expect(refused(() => tokenToCreate(undefined, { usages: ['signing'] })).message).toMatch(/--groups: extra groups are only given to tokens used for authentication/);
+    expect(refused(() => tokenToCreate(undefined, { usages: ['signing', 'kubelet'] })).message).toMatch(
+      /--usages: "kubelet" is not a token usage; expected any of signing, authentication/,
+    );
+    expect(refused(() => tokenToCreate(undefined, { groups: ['system:nodes'] })).message).toMatch(
+      /--groups: "system:nodes" is not a bootstrap group: extra groups must start with "system:bootstrappers:"/,
+    );
+    expect(refused(() => tokenToCreate(undefined, { usages: ['signing'] })).message).toMatch(
+      /--groups: extra groups are only given to tokens used for authentication/,
+    );
   });
 
   it('lets a signing-only token go without groups', () => {

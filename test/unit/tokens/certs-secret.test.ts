@@ -47,7 +47,14 @@ describe('kubeadm-certs encryption', () => {
   it('lists the files kubeadm transfers', () => {
     const cluster = defaultClusterConfiguration();
     expect(certsSecretEntries(cluster).map((e) => e.key)).toEqual([
-      'ca.crt', 'ca.key', 'front-proxy-ca.crt', 'front-proxy-ca.key', 'sa.pub', 'sa.key', 'etcd-ca.crt', 'etcd-ca.key',
+      'ca.crt',
+      'ca.key',
+      'front-proxy-ca.crt',
+      'front-proxy-ca.key',
+      'sa.pub',
+      'sa.key',
+      'etcd-ca.crt',
+      'etcd-ca.key',
     ]);
     expect(certsSecretEntries(cluster).at(-1)?.path).toBe('/etc/kubernetes/pki/etcd/ca.key');
     const external = { ...cluster, etcd: { external: { endpoints: ['https://e:2379'], caFile: '/e/ca.crt', certFile: '/e/c.crt', keyFile: '/e/c.key' } } };

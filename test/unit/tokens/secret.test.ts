@@ -3,7 +3,13 @@ import { secretValues } from '../../../src/kube/objects.js';
 import { expirationFor, tokenExpiration, tokenFromSecret, tokenSecret } from '../../../src/tokens/secret.js';
 
 const now = new Date('2026-01-02T03:04:05.678Z');
-const token = { token: 'abcdef.0123456789abcdef', ttl: '24h0m0s', usages: ['signing', 'authentication'], groups: ['system:bootstrappers:kubeadm:default-node-token'], description: 'd' };
+const token = {
+  token: 'abcdef.0123456789abcdef',
+  ttl: '24h0m0s',
+  usages: ['signing', 'authentication'],
+  groups: ['system:bootstrappers:kubeadm:default-node-token'],
+  description: 'd',
+};
 
 describe('bootstrap token Secrets', () => {
   it('has the keys cluster-bootstrap reads', () => {

@@ -19,7 +19,7 @@ describe('the configuration an upgrade rebuilds from the cluster', () => {
     expect(after.map((m) => m.text)).toEqual(before.map((m) => m.text));
   });
 
-  it('changes only the images for a new version (etcd to the new minor\'s etcd)', () => {
+  it("changes only the images for a new version (etcd to the new minor's etcd)", () => {
     const cfg = initConfig('v1.36.3');
     const before = desiredManifests(cfg, FACTS, { etcd: true });
     const after = desiredManifests(upgradeConfig(stateOf(cfg).configTexts, identity, '1.37.1', []), FACTS, { etcd: true });
@@ -37,8 +37,14 @@ describe('the configuration an upgrade rebuilds from the cluster', () => {
 
   it('names the ConfigMap when the stored configuration is broken', () => {
     const state = stateOf(initConfig());
-    expect(() => upgradeConfig({ ...state.configTexts, cluster: 'apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\nnetworking: 3\n' }, identity, 'v1.37.1', []))
-      .toThrow(/ConfigMap kube-system\/kubeadm-config.*networking/);
+    expect(() =>
+      upgradeConfig(
+        { ...state.configTexts, cluster: 'apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\nnetworking: 3\n' },
+        identity,
+        'v1.37.1',
+        [],
+      ),
+    ).toThrow(/ConfigMap kube-system\/kubeadm-config.*networking/);
   });
 });
 

@@ -40,10 +40,12 @@ function workerContext(host: Host, kubeletText: string | undefined, installer: K
 }
 
 describe('upgrade node on a worker', () => {
-  it('rewrites the kubelet configuration from the cluster\'s (keeping its CRI socket), swaps and restarts the kubelet', async () => {
+  it("rewrites the kubelet configuration from the cluster's (keeping its CRI socket), swaps and restarts the kubelet", async () => {
     const host = await tempHost();
     const cfg = initConfig('v1.36.3');
-    const old = renderKubeletConfiguration(nodeKubeletConfiguration(clusterKubeletConfiguration(cfg.kubelet, cfg.cluster), { criSocket: worker.criSocket!, systemdResolved: false }));
+    const old = renderKubeletConfiguration(
+      nodeKubeletConfiguration(clusterKubeletConfiguration(cfg.kubelet, cfg.cluster), { criSocket: worker.criSocket!, systemdResolved: false }),
+    );
     await host.writeFileAtomic(KUBELET_CONFIG_FILE, old, 0o644);
     const installed: string[] = [];
     const installer: KubeletInstaller = { name: 'test', describe: (v) => `install ${v}`, install: async (_h, v) => void installed.push(v) };
@@ -60,7 +62,9 @@ describe('upgrade node on a worker', () => {
   it('leaves a kubelet configuration that says the same in another key order alone', async () => {
     const host = await tempHost();
     const cfg = initConfig('v1.37.1');
-    const same = renderKubeletConfiguration(nodeKubeletConfiguration(clusterKubeletConfiguration(cfg.kubelet, cfg.cluster), { criSocket: worker.criSocket!, systemdResolved: false }));
+    const same = renderKubeletConfiguration(
+      nodeKubeletConfiguration(clusterKubeletConfiguration(cfg.kubelet, cfg.cluster), { criSocket: worker.criSocket!, systemdResolved: false }),
+    );
     const reordered = emitYaml(Object.fromEntries(Object.entries(parseYaml(same) as Record<string, unknown>).reverse()));
     expect(reordered).not.toBe(same);
     await host.writeFileAtomic(KUBELET_CONFIG_FILE, reordered, 0o644);
@@ -74,9 +78,19 @@ describe('upgrade node on a worker', () => {
 describe('who the node is', () => {
   it('reads the API endpoint from the API server manifest and the name from --node-name', async () => {
     const host = await tempHost();
-    await host.writeFileAtomic(manifestPath('kube-apiserver'), `apiVersion: v1\nkind: Pod\nmetadata:\n  annotations:\n    ${Object.keys(endpointAnnotation)[0]}: ${Object.values(endpointAnnotation)[0]}\n  name: kube-apiserver\nspec:\n  containers: []\n`, 0o600);
+    await host.writeFileAtomic(
+      manifestPath('kube-apiserver'),
+      `apiVersion: v1\nkind: Pod\nmetadata:\n  annotations:\n    ${Object.keys(endpointAnnotation)[0]}: ${Object.values(endpointAnnotation)[0]}\n  name: kube-apiserver\nspec:\n  containers: []\n`,
+      0o600,
+    );
     await host.writeFileAtomic('/var/lib/kubelet/instance-config.yaml', 'containerRuntimeEndpoint: unix:///run/crio/crio.sock\n', 0o644);
-    expect(await readNodeIdentity(host, 'CP-1')).toEqual({ name: 'cp-1', controlPlane: true, advertiseAddress: '192.0.2.10', bindPort: 6443, criSocket: 'unix:///run/crio/crio.sock' });
+    expect(await readNodeIdentity(host, 'CP-1')).toEqual({
+      name: 'cp-1',
+      controlPlane: true,
+      advertiseAddress: '192.0.2.10',
+      bindPort: 6443,
+      criSocket: 'unix:///run/crio/crio.sock',
+    });
   });
 
   it('says how to name a node it cannot name', async () => {
@@ -105,12 +119,20 @@ describe('small parts', () => {
     expect(imageTag('localhost:5000/etcd')).toBe('latest');
     expect(imageTag('registry.k8s.io/etcd:3.6.8-0@sha256:abc')).toBe('3.6.8-0');
     const pod = {
-      apiVersion: 'v1', kind: 'Pod',
+      apiVersion: 'v1',
+      kind: 'Pod',
       metadata: { name: 'etcd-cp-1', namespace: 'kube-system', uid: 'u1', labels: { component: 'etcd' }, annotations: { 'kubernetes.io/config.hash': 'h1' } },
       spec: { nodeName: 'cp-1', containers: [{ name: 'etcd', image: 'registry.k8s.io/etcd:3.6.8-0' }] },
       status: { conditions: [{ type: 'Ready', status: 'True' }] },
     };
-    expect(staticPodStatus(pod)).toEqual({ component: 'etcd', node: 'cp-1', image: 'registry.k8s.io/etcd:3.6.8-0', version: '3.6.8-0', hash: 'h1', ready: true });
+    expect(staticPodStatus(pod)).toEqual({
+      component: 'etcd',
+      node: 'cp-1',
+      image: 'registry.k8s.io/etcd:3.6.8-0',
+      version: '3.6.8-0',
+      hash: 'h1',
+      ready: true,
+    });
   });
 
   it('diffs files in unified form, nothing for equal ones', () => {

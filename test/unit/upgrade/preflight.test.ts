@@ -77,8 +77,9 @@ describe('upgrade apply preflight', () => {
 
   it('refuses version-rule violations before any check, naming each rule', async () => {
     const host = await nodeWithManifests();
-    await expect(runWorkflow(applyPhases, context(host, stateOf(initConfig('v1.36.3')), 'v1.35.0', controlPlane), { only: 'preflight' }))
-      .rejects.toThrow(/cannot upgrade the control plane from v1.36.3 to v1.35.0:\n {2}\[no-downgrade\]/);
+    await expect(runWorkflow(applyPhases, context(host, stateOf(initConfig('v1.36.3')), 'v1.35.0', controlPlane), { only: 'preflight' })).rejects.toThrow(
+      /cannot upgrade the control plane from v1.36.3 to v1.35.0:\n {2}\[no-downgrade\]/,
+    );
   });
 
   it('lets overridable rules through with their flag, as warnings', async () => {
@@ -115,8 +116,9 @@ describe('upgrade apply preflight', () => {
         return 1024;
       }
     })(roomy.root);
-    await expect(runWorkflow(applyPhases, context(cramped, stateOf(initConfig('v1.36.3')), 'v1.37.1', controlPlane), { only: 'preflight' }))
-      .rejects.toThrow(/\[ERROR DiskSpace\]: \/etc\/kubernetes\/tmp has 1 KiB free; the backups need 5 KiB/);
+    await expect(runWorkflow(applyPhases, context(cramped, stateOf(initConfig('v1.36.3')), 'v1.37.1', controlPlane), { only: 'preflight' })).rejects.toThrow(
+      /\[ERROR DiskSpace\]: \/etc\/kubernetes\/tmp has 1 KiB free; the backups need 5 KiB/,
+    );
   });
 
   it('warns, and goes on, when the free space cannot be told', async () => {
@@ -126,13 +128,16 @@ describe('upgrade apply preflight', () => {
       }
     })((await nodeWithManifests()).root);
     const lines = await preflight(applyPhases, context(unknown, stateOf(initConfig('v1.36.3')), 'v1.37.1', controlPlane));
-    expect(lines).toContainEqual(expect.stringMatching(/^\t\[WARNING DiskSpace\]: cannot tell the free space under \/etc\/kubernetes\/tmp; the backups need \d+ KiB$/));
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^\t\[WARNING DiskSpace\]: cannot tell the free space under \/etc\/kubernetes\/tmp; the backups need \d+ KiB$/),
+    );
   });
 
   it('refuses to run on a node without a control plane', async () => {
     const host = await tempHost();
-    await expect(runWorkflow(applyPhases, context(host, stateOf(initConfig('v1.36.3')), 'v1.37.1', { name: 'w-1', controlPlane: false }), { only: 'preflight' }))
-      .rejects.toThrow(/node w-1 runs no control plane .* use "bosun upgrade node" here/);
+    await expect(
+      runWorkflow(applyPhases, context(host, stateOf(initConfig('v1.36.3')), 'v1.37.1', { name: 'w-1', controlPlane: false }), { only: 'preflight' }),
+    ).rejects.toThrow(/node w-1 runs no control plane .* use "bosun upgrade node" here/);
   });
 });
 
@@ -140,7 +145,8 @@ describe('upgrade node preflight', () => {
   it('will not make a kubelet newer than the API server', async () => {
     const host = await tempHost();
     const state = stateOf(initConfig('v1.37.1'), { apiServer: 'v1.36.3' });
-    await expect(runWorkflow(nodePhases, context(host, state, 'v1.37.1', { name: 'w-1', controlPlane: false }), { only: 'preflight' }))
-      .rejects.toThrow(/\[kubelet-skew\] kubelet v1.37.1 is newer than the API server v1.36.3; upgrade the control plane first/);
+    await expect(runWorkflow(nodePhases, context(host, state, 'v1.37.1', { name: 'w-1', controlPlane: false }), { only: 'preflight' })).rejects.toThrow(
+      /\[kubelet-skew\] kubelet v1.37.1 is newer than the API server v1.36.3; upgrade the control plane first/,
+    );
   });
 });

@@ -23,7 +23,12 @@ async function withCa(host: LocalHost, base: string, cn: string) {
   return { cert, key };
 }
 
-async function leaf(host: LocalHost, base: string, ca: { cert: Certificate; key: Awaited<ReturnType<typeof generateKey>> }, request: Parameters<typeof createLeafCertificate>[0]) {
+async function leaf(
+  host: LocalHost,
+  base: string,
+  ca: { cert: Certificate; key: Awaited<ReturnType<typeof generateKey>> },
+  request: Parameters<typeof createLeafCertificate>[0],
+) {
   const key = await generateKey('ECDSA-P256');
   const cert = await createLeafCertificate(request, key, ca, validity);
   await host.writeFileAtomic(`${PKI}/${base}.crt`, encodeCertificate(cert), 0o644);
@@ -45,7 +50,10 @@ describe('certificate renewal during an upgrade', () => {
       usages: ['server'],
       altNames: { dnsNames: ['kubernetes', 'kubernetes.default'], ips: ['10.96.0.1', '192.0.2.10'] },
     });
-    const oldClient = await leaf(host, 'apiserver-kubelet-client', ca, { subject: { commonName: 'kube-apiserver-kubelet-client', organization: ['a', 'b'] }, usages: ['client'] });
+    const oldClient = await leaf(host, 'apiserver-kubelet-client', ca, {
+      subject: { commonName: 'kube-apiserver-kubelet-client', organization: ['a', 'b'] },
+      usages: ['client'],
+    });
     const lines: string[] = [];
     await renewForComponent(host, cfg.cluster, 'kube-apiserver', (l) => lines.push(l));
     const renewed = parseCertificate((await host.readFile(`${PKI}/apiserver.crt`))!)!;
@@ -79,8 +87,12 @@ describe('certificate renewal during an upgrade', () => {
     const key = await generateKey('ECDSA-P256');
     const cert = await createLeafCertificate({ subject: { commonName: 'system:kube-scheduler' }, usages: ['client'] }, key, ca, validity);
     const kubeconfig = buildKubeconfig({
-      clusterName: 'kubernetes', server: 'https://192.0.2.10:6443', caCertPem: encodeCertificate(ca.cert), userName: 'system:kube-scheduler',
-      clientCertPem: encodeCertificate(cert), clientKeyPem: encodePrivateKey(key.privateKey),
+      clusterName: 'kubernetes',
+      server: 'https://192.0.2.10:6443',
+      caCertPem: encodeCertificate(ca.cert),
+      userName: 'system:kube-scheduler',
+      clientCertPem: encodeCertificate(cert),
+      clientKeyPem: encodePrivateKey(key.privateKey),
     });
     await host.writeFileAtomic(`${KUBERNETES_DIR}/scheduler.conf`, emitYaml(kubeconfig), 0o600);
     await renewForComponent(host, initConfig().cluster, 'kube-scheduler', () => undefined);

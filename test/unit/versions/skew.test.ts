@@ -58,7 +58,10 @@ describe('control-plane upgrade rules', () => {
   });
 
   it('refuses (overridably) kubelets that would lag more than three minors, naming the nodes', () => {
-    const kubelets = [{ node: 'old', version: 'v1.33.4' }, { node: 'ok', version: 'v1.34.0' }];
+    const kubelets = [
+      { node: 'old', version: 'v1.33.4' },
+      { node: 'ok', version: 'v1.34.0' },
+    ];
     const [v] = check('v1.36.3', 'v1.37.1', { kubelets, known: ['v1.36.3', 'v1.37.1'] });
     expect(v).toMatchObject({ rule: 'kubelet-skew', override: '--force' });
     expect(v.message).toContain('old (kubelet v1.33.4 is more than 3 minors older');

@@ -13,9 +13,14 @@ function program() {
   const ran: Array<{ path: string; progress?: string }> = [];
   const root = new Command('workflow').exitOverride();
   const phase = root.command('phase').exitOverride();
-  addPhaseCommands(phase, TREE, (cmd) => cmd.option('--rootfs <dir>').exitOverride(), async (path, cmd) => {
-    ran.push({ path, progress: cmd.opts<{ progress?: string }>().progress });
-  });
+  addPhaseCommands(
+    phase,
+    TREE,
+    (cmd) => cmd.option('--rootfs <dir>').exitOverride(),
+    async (path, cmd) => {
+      ran.push({ path, progress: cmd.opts<{ progress?: string }>().progress });
+    },
+  );
   return { root, ran };
 }
 

@@ -130,8 +130,15 @@ describe('a failing phase', () => {
   it('rolls back the phases that completed, newest first, not the failing one nor those that never ran', async () => {
     const { done, events } = await run({ failAt: 'kubeconfig/admin' }, { skip: ['certs/apiserver'] });
     expect(done).toEqual([
-      'preflight', 'certs', 'certs/ca', 'kubeconfig', 'kubeconfig/admin',
-      'cleanup:kubeconfig', 'cleanup:certs/ca', 'cleanup:certs', 'cleanup:preflight',
+      'preflight',
+      'certs',
+      'certs/ca',
+      'kubeconfig',
+      'kubeconfig/admin',
+      'cleanup:kubeconfig',
+      'cleanup:certs/ca',
+      'cleanup:certs',
+      'cleanup:preflight',
     ]);
     const cleanups = events.filter((e) => e.type === 'cleanup' || (e.type === 'log' && e.line.endsWith('undoing')));
     expect(cleanups.slice(0, 2)).toEqual([
@@ -147,8 +154,13 @@ describe('a failing phase', () => {
     expect((error as PhaseError).message).toBe('error execution phase addon: addon broke');
     // The next cleanups still run after the one that failed.
     expect(done.filter((d) => d.startsWith('cleanup:'))).toEqual([
-      'cleanup:kubeconfig/kubelet', 'cleanup:kubeconfig/admin', 'cleanup:kubeconfig',
-      'cleanup:certs/apiserver', 'cleanup:certs/ca', 'cleanup:certs', 'cleanup:preflight',
+      'cleanup:kubeconfig/kubelet',
+      'cleanup:kubeconfig/admin',
+      'cleanup:kubeconfig',
+      'cleanup:certs/apiserver',
+      'cleanup:certs/ca',
+      'cleanup:certs',
+      'cleanup:preflight',
     ]);
     expect(events).toContainEqual({ type: 'cleanup', path: 'certs', ms: expect.any(Number), ok: false, error: 'cleanup of certs broke' });
     expect((error as PhaseError).cleanupFailures).toEqual([{ path: 'certs', error: 'cleanup of certs broke' }]);

@@ -32,7 +32,10 @@ export const certsPhase: Phase<InitContext> = {
   // Starts every key the selected children will create, so they are generated in parallel while the children run in order.
   run: async (ctx, io) => {
     io.log(`[certs] Using certificateDir folder "${ctx.cfg.cluster.certificatesDir}"`);
-    await startCertificateKeys(ctx, [...CERT_LIST, SERVICE_ACCOUNT_KEY].filter((spec) => io.selected(`certs/${spec.name}`)));
+    await startCertificateKeys(
+      ctx,
+      [...CERT_LIST, SERVICE_ACCOUNT_KEY].filter((spec) => io.selected(`certs/${spec.name}`)),
+    );
   },
   phases: [
     ...CERT_LIST.map(certPhase),

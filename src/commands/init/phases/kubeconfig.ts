@@ -18,7 +18,10 @@ export const kubeconfigPhase: Phase<InitContext> = {
   // Starts the client keys of the selected kubeconfigs not yet on disk, generated in parallel.
   run: async (ctx, io) => {
     io.log(`[kubeconfig] Using kubeconfig folder "${KUBERNETES_DIR}"`);
-    await startKubeconfigKeys(ctx, KUBECONFIG_LIST.filter((spec) => io.selected(`kubeconfig/${spec.name}`)));
+    await startKubeconfigKeys(
+      ctx,
+      KUBECONFIG_LIST.filter((spec) => io.selected(`kubeconfig/${spec.name}`)),
+    );
   },
   phases: KUBECONFIG_LIST.map((spec) => ({
     name: spec.name,

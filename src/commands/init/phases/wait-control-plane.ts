@@ -7,14 +7,7 @@ import type { Host } from '../../../host/host.js';
 import { MANIFESTS_DIR } from '../../../kube/paths.js';
 import { argValue } from '../../../manifests/args.js';
 import { KUBE_CONTROLLER_MANAGER_PORT, KUBE_SCHEDULER_PORT } from '../../../manifests/ports.js';
-import {
-  apiServerProbe,
-  componentHealthURL,
-  endpointProbe,
-  leaseHealthy,
-  pollUntil,
-  type Outcome,
-} from '../../../node/control-plane-health.js';
+import { apiServerProbe, componentHealthURL, endpointProbe, leaseHealthy, pollUntil, type Outcome } from '../../../node/control-plane-health.js';
 import type { Phase, PhaseIO } from '../../../workflow/phase.js';
 import type { InitContext } from '../context.js';
 
@@ -63,15 +56,26 @@ async function waitControlPlane(ctx: InitContext, io: PhaseIO): Promise<void> {
     io.log(`[control-plane-check] ${name} is ${outcome.healthy ? 'healthy' : 'not healthy'} after ${elapsed(started)}`);
     return { name, outcome };
   };
-  const apiServer = report('kube-apiserver', await pollUntil(apiServerProbe(async () => cluster), deadline, API_SERVER_POLL_MS));
+  const apiServer = report(
+    'kube-apiserver',
+    await pollUntil(
+      apiServerProbe(async () => cluster),
+      deadline,
+      API_SERVER_POLL_MS,
+    ),
+  );
   // Leases are read through the API server: once it is up, both are watched at the same time.
   const others = apiServer.outcome.healthy
     ? await Promise.all(components.map(async (c) => report(c.name, await c.run(deadline))))
     : components.map((c) => ({ name: c.name, outcome: { healthy: false, last: 'not checked: the API server is not healthy' } as Outcome }));
   const failed = [apiServer, ...others].flatMap(({ name, outcome }) => (outcome.healthy ? [] : [`${name}: ${outcome.last}`]));
   if (failed.length) {
-    throw new UserError(`the control plane is not healthy after ${timeout}:\n  ${failed.join('\n  ')}\n` +
-      'Check the static Pods in ' + MANIFESTS_DIR + ' and the logs of the components that are not healthy.');
+    throw new UserError(
+      `the control plane is not healthy after ${timeout}:\n  ${failed.join('\n  ')}\n` +
+        'Check the static Pods in ' +
+        MANIFESTS_DIR +
+        ' and the logs of the components that are not healthy.',
+    );
   }
 }
 

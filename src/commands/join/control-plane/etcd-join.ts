@@ -43,7 +43,10 @@ async function connectEtcd(ctx: JoinContext, io: PhaseIO, certificatesDir: strin
 /** Whether the cluster's etcd knows learners; an etcd that does not say is assumed recent. */
 async function supportsLearners(etcd: Etcd): Promise<boolean> {
   for (const endpoint of etcd.endpoints) {
-    const version = await etcd.status(endpoint).then((s) => semver.coerce(s.version), () => undefined);
+    const version = await etcd.status(endpoint).then(
+      (s) => semver.coerce(s.version),
+      () => undefined,
+    );
     if (version) return semver.gte(version, LEARNER_VERSION);
   }
   return true;
@@ -103,7 +106,10 @@ export async function etcdJoin(ctx: JoinContext, io: PhaseIO): Promise<void> {
         return true;
       } catch (err) {
         // Refused until the learner is in sync; after a lost answer, it may be promoted already.
-        const now = await etcd.memberList().then((list) => list.find((m) => m.id === id), () => undefined);
+        const now = await etcd.memberList().then(
+          (list) => list.find((m) => m.id === id),
+          () => undefined,
+        );
         if (now && !now.isLearner) return true;
         return err instanceof EtcdError ? err.detail : reason(err);
       }
@@ -121,4 +127,3 @@ export async function etcdJoin(ctx: JoinContext, io: PhaseIO): Promise<void> {
     }
   });
 }
-

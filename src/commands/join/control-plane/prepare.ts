@@ -88,4 +88,3 @@ export async function manifests(ctx: JoinContext, io: PhaseIO): Promise<void> {
     await writeStaticPod(ctx.host, io.log, 'control-plane', controlPlanePod(cfg, facts, component), `Creating static Pod manifest for "${component}"`);
   }
 }
-

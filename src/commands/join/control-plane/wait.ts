@@ -49,4 +49,3 @@ export async function waitControlPlane(ctx: JoinContext, io: PhaseIO): Promise<v
   const failed = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));
   if (failed.length) throw new UserError(`the control plane of this node is not healthy:\n  ${failed.join('\n  ')}`);
 }
-

@@ -19,7 +19,7 @@ export const controlPlanePreparePhase: Phase<JoinContext> = {
     {
       name: 'certs',
       description: 'Generate the certificates for the new control plane components',
-      help: 'Signs this node\'s API server, kubelet-client, front-proxy and etcd certificates with the shared CAs; valid existing ones are kept.',
+      help: "Signs this node's API server, kubelet-client, front-proxy and etcd certificates with the shared CAs; valid existing ones are kept.",
       run: controlPlaneOnly('certs', async () => (await load()).certs),
     },
     {

@@ -12,8 +12,10 @@ async function waitBootstrap(ctx: JoinContext, io: PhaseIO): Promise<void> {
   const timeout = ctx.cfg.join.timeouts?.tlsBootstrap ?? DEFAULTS.timeouts.tlsBootstrap;
   io.log('[kubelet-start] Waiting for the kubelet to perform the TLS Bootstrap');
   try {
-    await ctx.waiter.until(`the kubelet's TLS bootstrap`, durationMs(timeout), async () =>
-      (await kubeletConfReady(ctx.host)) || `${KUBELET_CONF} with its client certificate is not there yet`,
+    await ctx.waiter.until(
+      `the kubelet's TLS bootstrap`,
+      durationMs(timeout),
+      async () => (await kubeletConfReady(ctx.host)) || `${KUBELET_CONF} with its client certificate is not there yet`,
     );
   } catch (err) {
     throw new Error(

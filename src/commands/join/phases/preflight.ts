@@ -62,21 +62,25 @@ export async function runJoinPreflight(ctx: JoinContext, io: PhaseIO, machine: M
   if (!isControlPlane(ctx)) return;
   if (!cfg.cluster.controlPlaneEndpoint) {
     throw new UserError(
-      'unable to add a new control plane instance to a cluster that doesn\'t have a stable controlPlaneEndpoint address ' +
+      "unable to add a new control plane instance to a cluster that doesn't have a stable controlPlaneEndpoint address " +
         '(ClusterConfiguration.controlPlaneEndpoint in kube-system/kubeadm-config); set one when the cluster is created (bosun init --control-plane-endpoint)',
     );
   }
   if (!ctx.cfg.join.controlPlane?.certificateKey) await requireSharedCerts(ctx.host, cfg.cluster);
   io.log('[preflight] Running pre-flight checks before initializing the new control plane instance');
   const done = new Set(nodeChecks.map((c) => c.name));
-  await runChecks(controlPlaneChecks({ cfg, host: ctx.host }, machine).filter((c) => !done.has(c.name)), ignored, io);
+  await runChecks(
+    controlPlaneChecks({ cfg, host: ctx.host }, machine).filter((c) => !done.has(c.name)),
+    ignored,
+    io,
+  );
 }
 
 export const preflightPhase: Phase<JoinContext> = {
   name: 'preflight',
   description: 'Run join pre-flight checks',
   help:
-    'Checks the node (kubelet files absent, ports, swap, programs), discovers the cluster (the token\'s signature on cluster-info, ' +
-    'the CA pin), reads its configuration and refuses a node name that is already Ready; for --control-plane also init\'s checks.',
+    "Checks the node (kubelet files absent, ports, swap, programs), discovers the cluster (the token's signature on cluster-info, " +
+    "the CA pin), reads its configuration and refuses a node name that is already Ready; for --control-plane also init's checks.",
   run: (ctx, io) => runJoinPreflight(ctx, io),
 };

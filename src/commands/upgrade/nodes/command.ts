@@ -103,10 +103,7 @@ async function startRoll(flags: NodesFlags, env: CommandEnvironment): Promise<vo
     throw new UserError(`a node roll (${existing.id}) is unfinished (${progress(existing)}): "bosun upgrade nodes --resume" continues it, "--abort" ends it`);
   }
   const target = await targetVersion(cluster, flags.version);
-  const [nodes, pods] = await Promise.all([
-    cluster.list<Node>('v1', 'Node', { labelSelector: flags.nodeSelector }),
-    cluster.list<Pod>('v1', 'Pod'),
-  ]);
+  const [nodes, pods] = await Promise.all([cluster.list<Node>('v1', 'Node', { labelSelector: flags.nodeSelector }), cluster.list<Pod>('v1', 'Pod')]);
   const settings: RollSettings = {
     maxUnavailable: parseMaxUnavailable(flags.maxUnavailable),
     order: flags.order,
@@ -139,7 +136,9 @@ async function resumeRoll(flags: NodesFlags, env: CommandEnvironment): Promise<v
   const session = await connect(flags, env);
   const journal = await session.store.load();
   if (!journal || !isActive(journal)) throw new UserError(`no node roll to resume${journal ? ` (the last one, ${journal.id}, is ${journal.state})` : ''}`);
-  const unreachable = Object.values(journal.nodes).filter((n) => !nodeDone(n) && !session.reacher.knows(n.name)).map((n) => n.name);
+  const unreachable = Object.values(journal.nodes)
+    .filter((n) => !nodeDone(n) && !session.reacher.knows(n.name))
+    .map((n) => n.name);
   if (unreachable.length) throw new UserError(`cannot resume: no inventory names ${unreachable.join(', ')}; pass the roll's --inventory again`);
   log(`[upgrade/nodes] Resuming roll ${journal.id} to kubelet ${journal.target}: ${progress(journal)}`);
   await runLocked(session, flags, runRoll);
@@ -164,15 +163,25 @@ export function registerUpgradeNodes(upgrade: Command, env: CommandEnvironment):
     .command('nodes')
     .description('Roll every node to the new kubelet: control-plane nodes one at a time, then workers in batches; cordon, drain, upgrade, wait Ready, uncordon')
     .addOption(kubeconfigOption())
-    .option('--version <version>', 'kubelet version to roll to (default: the ClusterConfiguration\'s kubernetesVersion)')
+    .option('--version <version>', "kubelet version to roll to (default: the ClusterConfiguration's kubernetesVersion)")
     .option('--max-unavailable <n|p%>', 'workers upgraded at once: a count or a percentage of the workers', '1')
     .option('--node-selector <selector>', 'only the nodes matching this label selector')
     .addOption(new Option('--order <order>', 'worker order: by name, or by zone (a batch never spans two zones)').choices(['name', 'zone']).default('name'))
-    .addOption(new Option('--pause-between <duration>', 'wait this long between batches (--abort ends the wait)').default(0).argParser(durationSeconds('--pause-between')))
-    .addOption(new Option('--health-timeout <duration>', 'how long a node may take to be Ready again, and the cluster to be healthy between batches')
-      .default(300, '5m').argParser(durationSeconds('--health-timeout')))
-    .addOption(new Option('--inventory <file>', 'how bosun reaches each node and replaces its kubelet (apiVersion: bosun.dev/v1alpha1, kind: Inventory)')
-      .env('BOSUN_INVENTORY'))
+    .addOption(
+      new Option('--pause-between <duration>', 'wait this long between batches (--abort ends the wait)')
+        .default(0)
+        .argParser(durationSeconds('--pause-between')),
+    )
+    .addOption(
+      new Option('--health-timeout <duration>', 'how long a node may take to be Ready again, and the cluster to be healthy between batches')
+        .default(300, '5m')
+        .argParser(durationSeconds('--health-timeout')),
+    )
+    .addOption(
+      new Option('--inventory <file>', 'how bosun reaches each node and replaces its kubelet (apiVersion: bosun.dev/v1alpha1, kind: Inventory)').env(
+        'BOSUN_INVENTORY',
+      ),
+    )
     .option('--executor <node=local>', 'a node that is this machine, at / (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--journal-dir <dir>', 'where the local copy of the journal is kept', defaultJournalDir(env))
     .option('-y, --yes', 'do not prompt for confirmation')

@@ -22,9 +22,12 @@ const RESTART_PHASE = 'kubelet/restart';
 
 /** The node's phase events under `base` (`node/<name>/upgrade-node/kubelet/install`), so the roll's renderer tells nodes apart. */
 function under(base: EventPath, sink: EventSink): EventSink {
-  return (event) => sink(event.type === 'planned'
-    ? { ...event, path: `${base}/${event.path}`, paths: event.paths.map((p) => `${base}/${p}`) }
-    : { ...event, path: `${base}/${event.path}` });
+  return (event) =>
+    sink(
+      event.type === 'planned'
+        ? { ...event, path: `${base}/${event.path}`, paths: event.paths.map((p) => `${base}/${p}`) }
+        : { ...event, path: `${base}/${event.path}` },
+    );
 }
 
 export interface NodeWorkSettings {

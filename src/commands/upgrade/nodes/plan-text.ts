@@ -47,7 +47,15 @@ export async function forecast(cluster: Cluster, plan: RollPlan, settings: RollS
   ]);
   const lines: string[] = [];
   for (const [i, batch] of plan.batches.entries()) {
-    const drain = planDrain({ nodes: batch, pods, pdbs, daemonSets: new Set(daemonSets.map((d) => `${d.metadata.namespace}/${d.metadata.name}`)), clusterNodes: nodes, options: settings.drain, now: Date.now() });
+    const drain = planDrain({
+      nodes: batch,
+      pods,
+      pdbs,
+      daemonSets: new Set(daemonSets.map((d) => `${d.metadata.namespace}/${d.metadata.name}`)),
+      clusterNodes: nodes,
+      options: settings.drain,
+      now: Date.now(),
+    });
     const evicted = drain.pods.filter((p) => p.action === 'evict' || p.action === 'delete').length;
     const waits = drain.budgets.filter((b) => b.rounds > 0).map((b) => `${b.pdb} (${b.rounds} wait(s))`);
     lines.push(`  batch ${i + 1}: evicts ${evicted} pod(s)${waits.length ? `, waits on ${waits.join(', ')}` : ''}; ${drain.capacity.summary}`);

@@ -17,7 +17,9 @@ async function notYet(ctx: UpgradeContext, io: PhaseIO, addon: string): Promise<
   const target = await ctx.target();
   const behind = (await readStaticPods(await ctx.cluster())).filter((p) => p.component === 'kube-apiserver' && p.version !== target);
   if (!behind.length) return false;
-  io.log(`[upgrade/addon] Skipping the addon/${addon} phase. Not all control plane instances have been upgraded: ${behind.map((p) => `${p.node} runs ${p.version}`).join(', ')}`);
+  io.log(
+    `[upgrade/addon] Skipping the addon/${addon} phase. Not all control plane instances have been upgraded: ${behind.map((p) => `${p.node} runs ${p.version}`).join(', ')}`,
+  );
   return true;
 }
 

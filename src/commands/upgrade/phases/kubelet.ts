@@ -21,7 +21,7 @@ export const kubeletPhase: Phase<UpgradeContext> = {
   name: 'kubelet',
   description: 'Replace the kubelet with the target version and restart it',
   help:
-    'Installs the kubelet of the cluster\'s version with the chosen Host step (--kubelet-install: package = apt, dnf or yum ' +
+    "Installs the kubelet of the cluster's version with the chosen Host step (--kubelet-install: package = apt, dnf or yum " +
     'on the node; none = the operator does it), then restarts the kubelet service (not with --rootfs or --dry-run).',
   phases: [
     {

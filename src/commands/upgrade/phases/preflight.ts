@@ -93,7 +93,9 @@ async function applyPreflight(ctx: UpgradeContext, io: PhaseIO): Promise<void> {
   io.log('[upgrade/config] Reading configuration from the "kubeadm-config" ConfigMap in namespace "kube-system"');
   const [state, target, node] = await Promise.all([ctx.state(), ctx.target(), ctx.node()]);
   if (!node.controlPlane) {
-    throw new UserError(`node ${node.name} runs no control plane (no ${manifestPath('kube-apiserver')}): upgrade apply runs on a control-plane node; use "bosun upgrade node" here`);
+    throw new UserError(
+      `node ${node.name} runs no control plane (no ${manifestPath('kube-apiserver')}): upgrade apply runs on a control-plane node; use "bosun upgrade node" here`,
+    );
   }
   logVersions(io, state, target, checkVersionPolicy(state, target, ctx.options.overrides));
   io.log('[preflight] Running pre-flight checks');
@@ -106,15 +108,18 @@ async function nodePreflight(ctx: UpgradeContext, io: PhaseIO): Promise<void> {
   io.log(`[upgrade/versions] Cluster version: ${state.apiServerVersion}`);
   io.log(`[upgrade/versions] Node ${node.name} (${node.controlPlane ? 'control plane' : 'worker'}) goes to ${target}`);
   const problem = kubeletSkewProblem(state.apiServerVersion, target);
-  if (problem) throw new UserError(`cannot upgrade node ${node.name} to ${target}: [kubelet-skew] ${problem}; upgrade the control plane first (bosun upgrade apply ${target})`);
+  if (problem)
+    throw new UserError(
+      `cannot upgrade node ${node.name} to ${target}: [kubelet-skew] ${problem}; upgrade the control plane first (bosun upgrade apply ${target})`,
+    );
   io.log('[preflight] Running pre-flight checks');
   const checks = node.controlPlane ? [staticPodManifests(ctx), diskSpace(ctx)] : [];
   await runChecks(checks, ctx.options.ignorePreflightErrors, io);
 }
 
 const HELP =
-  'Reads the kubeadm-config ConfigMap and the cluster\'s versions, enforces the version-skew rules, then checks that ' +
-  'control-plane nodes are Ready, this node\'s static Pod manifests exist and the backups fit on disk; ' +
+  "Reads the kubeadm-config ConfigMap and the cluster's versions, enforces the version-skew rules, then checks that " +
+  "control-plane nodes are Ready, this node's static Pod manifests exist and the backups fit on disk; " +
   '--ignore-preflight-errors=<check>,... or all turns check errors into warnings.';
 
 export const applyPreflightPhase: Phase<UpgradeContext> = {
@@ -127,6 +132,6 @@ export const applyPreflightPhase: Phase<UpgradeContext> = {
 export const nodePreflightPhase: Phase<UpgradeContext> = {
   name: 'preflight',
   description: 'Run upgrade node pre-flight checks',
-  help: 'Reads the cluster\'s configuration and versions; the kubelet must not become newer than the API server; on a control-plane node the static Pod manifests must exist and the backups fit on disk.',
+  help: "Reads the cluster's configuration and versions; the kubelet must not become newer than the API server; on a control-plane node the static Pod manifests must exist and the backups fit on disk.",
   run: nodePreflight,
 };

@@ -18,12 +18,15 @@ describe('inventory', () => {
   it('reads how each node is reached and how its kubelet is replaced, with the defaults of upgrade node', async () => {
     const dir = temp('bosun-inventory-');
     const file = path.join(dir, 'inventory.yaml');
-    writeFileSync(file, `${HEADER}nodes:
+    writeFileSync(
+      file,
+      `${HEADER}nodes:
   - {name: cp-1, local: {}}
   - {name: w-1, local: {root: /srv/w-1}}
   - {name: w-2, local: {root: /srv/w-2}, kubelet: {install: binary, from: '/cache/{version}/kubelet', link: true}}
   - {name: w-3, local: {}, kubelet: {install: none}}
-`);
+`,
+    );
     const inventory = await readInventory(new LocalHost('/'), file);
     expect([...inventory.values()]).toEqual([
       { name: 'cp-1', local: { root: '/' }, kubelet: { install: 'package' } },
@@ -41,16 +44,29 @@ describe('inventory', () => {
     const file = path.join(dir, 'bad.yaml');
     const problem = async (text: string) => {
       writeFileSync(file, text);
-      return readInventory(new LocalHost('/'), file).then(() => 'accepted', (err: Error) => err.message);
+      return readInventory(new LocalHost('/'), file).then(
+        () => 'accepted',
+        (err: Error) => err.message,
+      );
     };
-    expect(await problem(`${HEADER}nodes:\n  - {name: w-1, ssh: {address: 10.0.0.1}}\n`)).toBe(`--inventory ${file}: nodes[0]: unknown field "ssh" (known: name, local, kubelet)`);
-    expect(await problem(`${HEADER}nodes:\n  - {name: w-1}\n`)).toBe(`--inventory ${file}: nodes[0].local: expected how bosun reaches the node: local: {} (this machine) or local: {root: DIR}`);
-    expect(await problem(`${HEADER}nodes:\n  - {name: w-1, local: {root: rel}}\n`)).toBe(`--inventory ${file}: nodes[0].local.root: expected an absolute directory`);
-    expect(await problem(`${HEADER}nodes:\n  - {name: w-1, local: {}, kubelet: {install: rpm}}\n`))
-      .toBe(`--inventory ${file}: nodes[0].kubelet.install: expected "package", "none" or "binary", got "rpm"`);
-    expect(await problem(`${HEADER}nodes:\n  - {name: w-1, local: {}, kubelet: {install: binary}}\n`))
-      .toBe(`--inventory ${file}: nodes[0].kubelet.from: expected the absolute path of a kubelet binary on this machine ({version} stands for the version)`);
-    expect(await problem(`${HEADER}nodes:\n  - {name: w-1, local: {}}\n  - {name: w-1, local: {}}\n`)).toBe(`--inventory ${file}: nodes[1].name: "w-1" is listed twice`);
+    expect(await problem(`${HEADER}nodes:\n  - {name: w-1, ssh: {address: 10.0.0.1}}\n`)).toBe(
+      `--inventory ${file}: nodes[0]: unknown field "ssh" (known: name, local, kubelet)`,
+    );
+    expect(await problem(`${HEADER}nodes:\n  - {name: w-1}\n`)).toBe(
+      `--inventory ${file}: nodes[0].local: expected how bosun reaches the node: local: {} (this machine) or local: {root: DIR}`,
+    );
+    expect(await problem(`${HEADER}nodes:\n  - {name: w-1, local: {root: rel}}\n`)).toBe(
+      `--inventory ${file}: nodes[0].local.root: expected an absolute directory`,
+    );
+    expect(await problem(`${HEADER}nodes:\n  - {name: w-1, local: {}, kubelet: {install: rpm}}\n`)).toBe(
+      `--inventory ${file}: nodes[0].kubelet.install: expected "package", "none" or "binary", got "rpm"`,
+    );
+    expect(await problem(`${HEADER}nodes:\n  - {name: w-1, local: {}, kubelet: {install: binary}}\n`)).toBe(
+      `--inventory ${file}: nodes[0].kubelet.from: expected the absolute path of a kubelet binary on this machine ({version} stands for the version)`,
+    );
+    expect(await problem(`${HEADER}nodes:\n  - {name: w-1, local: {}}\n  - {name: w-1, local: {}}\n`)).toBe(
+      `--inventory ${file}: nodes[1].name: "w-1" is listed twice`,
+    );
     expect(await problem('kind: Inventory\nnodes: []\n')).toBe(`--inventory ${file}: apiVersion: expected "bosun.dev/v1alpha1", got undefined`);
     expect(() => parseInventory(`${HEADER}nodes:\n  - {name: Worker_1, local: {}}\n`)).toThrow('nodes[0].name: expected a node name');
   });
@@ -78,7 +94,7 @@ describe('node-side steps', () => {
     signal: new AbortController().signal,
   });
 
-  it('restarts the kubelet through the node\'s service manager; a step bosun lacks stops the node', async () => {
+  it("restarts the kubelet through the node's service manager; a step bosun lacks stops the node", async () => {
     const host = new RecordingHost(new LocalHost(temp('bosun-local-')));
     const work = upgradeNodeWork({ timeoutMs: 1000, machine: new LocalHost('/'), proxyEnv: [] });
     await runNodeSideStep(work, 'kubelet-restart', context(host));
@@ -98,8 +114,12 @@ describe('node-side steps', () => {
     expect(lstatSync(node.resolve('/usr/bin/kubelet')).isSymbolicLink()).toBe(false);
     expect(readFileSync(node.resolve('/usr/bin/kubelet'), 'utf8')).toBe('new kubelet');
     expect((await node.stat('/usr/bin/kubelet'))?.mode).toBe(0o755);
-    expect(lines).toEqual([`[upgrade/kubelet] /usr/bin/kubelet now links to ${machine}/kubelet-v1.37.1`, `[upgrade/kubelet] Copied ${machine}/kubelet-v1.37.1 to /usr/bin/kubelet`]);
-    await expect(binaryInstaller(from, true, new LocalHost('/')).install(node, 'v1.36.3', () => undefined))
-      .rejects.toThrow(`kubelet v1.36.3: ${machine}/kubelet-v1.36.3 is not a file on this machine (the inventory's kubelet.from)`);
+    expect(lines).toEqual([
+      `[upgrade/kubelet] /usr/bin/kubelet now links to ${machine}/kubelet-v1.37.1`,
+      `[upgrade/kubelet] Copied ${machine}/kubelet-v1.37.1 to /usr/bin/kubelet`,
+    ]);
+    await expect(binaryInstaller(from, true, new LocalHost('/')).install(node, 'v1.36.3', () => undefined)).rejects.toThrow(
+      `kubelet v1.36.3: ${machine}/kubelet-v1.36.3 is not a file on this machine (the inventory's kubelet.from)`,
+    );
   });
 });

@@ -6,9 +6,17 @@ import { planRoll } from '../../../../src/roll/plan.js';
 import { node } from '../../drain/fixtures.js';
 
 function journal() {
-  const plan = planRoll({ nodes: [node('w1'), node('w2'), node('w3', { unschedulable: true })], target: 'v1.37.1', maxUnavailable: { count: 2 }, order: 'name', executorFor: () => 'local' });
+  const plan = planRoll({
+    nodes: [node('w1'), node('w2'), node('w3', { unschedulable: true })],
+    target: 'v1.37.1',
+    maxUnavailable: { count: 2 },
+    order: 'name',
+    executorFor: () => 'local',
+  });
   return newJournal({
-    id: 'r1', plan, target: 'v1.37.1',
+    id: 'r1',
+    plan,
+    target: 'v1.37.1',
     settings: { maxUnavailable: { count: 2 }, order: 'name', pauseBetweenSeconds: 0, healthTimeoutSeconds: 60, drain: DEFAULT_DRAIN_OPTIONS },
     baseline: { notReadyNodes: [], failingPods: [] },
   });
@@ -18,7 +26,14 @@ describe('roll journal', () => {
   it('starts with every step pending, batch by batch', () => {
     const j = journal();
     expect(j.batches.map((b) => b.nodes)).toEqual([['w1', 'w2'], ['w3']]);
-    expect(j.nodes.w1.steps.map((s) => `${s.name}:${s.state}`)).toEqual(['cordon:pending', 'drain:pending', 'upgrade-node:pending', 'kubelet-restart:pending', 'wait-ready:pending', 'uncordon:pending']);
+    expect(j.nodes.w1.steps.map((s) => `${s.name}:${s.state}`)).toEqual([
+      'cordon:pending',
+      'drain:pending',
+      'upgrade-node:pending',
+      'kubelet-restart:pending',
+      'wait-ready:pending',
+      'uncordon:pending',
+    ]);
     expect(progress(j)).toBe('0 of 3 node(s) done');
   });
 

@@ -29,8 +29,8 @@ function clusterAt(version: string): { cluster: Cluster; kubeletText: string } {
   return { cluster: cluster as unknown as Cluster, kubeletText };
 }
 
-describe('the roll\'s upgrade-node step', () => {
-  it('runs the upgrade node phases through the node\'s Host: kubelet configuration, kubelet binary; the restart is a step of its own', async () => {
+describe("the roll's upgrade-node step", () => {
+  it("runs the upgrade node phases through the node's Host: kubelet configuration, kubelet binary; the restart is a step of its own", async () => {
     const machine = mkdtempSync(path.join(os.tmpdir(), 'bosun-machine-'));
     writeFileSync(path.join(machine, 'kubelet-v1.37.1'), 'kubelet');
     const host = new LocalHost(mkdtempSync(path.join(os.tmpdir(), 'bosun-node-')));
@@ -49,9 +49,13 @@ describe('the roll\'s upgrade-node step', () => {
     expect(written).toEqual({ ...(parseYaml(kubeletText) as object), containerRuntimeEndpoint: 'unix:///var/run/containerd/containerd.sock' });
     expect(readlinkSync(host.resolve('/usr/bin/kubelet'))).toBe(path.join(machine, 'kubelet-v1.37.1'));
     const started = events.filter((e) => e.type === 'started').map((e) => e.path);
-    expect(started).toEqual(expect.arrayContaining(['node/w-1/upgrade-node/preflight', 'node/w-1/upgrade-node/kubelet-config', 'node/w-1/upgrade-node/kubelet/install']));
+    expect(started).toEqual(
+      expect.arrayContaining(['node/w-1/upgrade-node/preflight', 'node/w-1/upgrade-node/kubelet-config', 'node/w-1/upgrade-node/kubelet/install']),
+    );
     expect(started).not.toContain('node/w-1/upgrade-node/kubelet/restart');
-    expect(events).toContainEqual(expect.objectContaining({ type: 'log', path: 'node/w-1/upgrade-node/kubelet/install', line: expect.stringContaining('/usr/bin/kubelet now links to') }));
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'log', path: 'node/w-1/upgrade-node/kubelet/install', line: expect.stringContaining('/usr/bin/kubelet now links to') }),
+    );
     expect(events.filter((e) => e.type === 'failed')).toEqual([]);
   });
 });

@@ -33,10 +33,15 @@ describe('roll plan', () => {
 
   it('refuses nodes no executor can reach, naming each', () => {
     const nodes = [node('here'), node('far'), node('odd', { os: 'plan9' })];
-    expect(() => planRoll({
-      nodes, target: 'v1.37.1', maxUnavailable: { count: 1 }, order: 'name',
-      executorFor: (n) => (n.metadata.name === 'here' ? 'local' : { missing: 'no executor' }),
-    })).toThrow(/node far: no executor\n {2}node odd: operating system "plan9"/);
+    expect(() =>
+      planRoll({
+        nodes,
+        target: 'v1.37.1',
+        maxUnavailable: { count: 1 },
+        order: 'name',
+        executorFor: (n) => (n.metadata.name === 'here' ? 'local' : { missing: 'no executor' }),
+      }),
+    ).toThrow(/node far: no executor\n {2}node odd: operating system "plan9"/);
   });
 
   it('keeps one step plan per operating system', () => {
