@@ -21,3 +21,5 @@ export const KUBECONFIG_FILES = {
 export const FIELD_MANAGER = 'bosun';
 export const SECRET_MODE = 0o600;
 export const PUBLIC_MODE = 0o644;
+/** Where the kubelet binary lives on a Linux node (the distributions' packages put it there). */
+export const KUBELET_BINARY = '/usr/bin/kubelet';

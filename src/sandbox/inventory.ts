@@ -6,21 +6,19 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { KUBELET_BINARY } from '../kube/paths.js';
 import { inventoryDocument, type InventoryNode } from '../roll/inventory.js';
 import { emitYaml } from '../util/yaml.js';
 import { artifactDir, kubernetesArtifact } from './binaries.js';
 import { sandboxPaths } from './paths.js';
 import type { SandboxState } from './state.js';
 
-/** Where a node keeps its kubelet, as packages install it. */
-export const NODE_KUBELET = '/usr/bin/kubelet';
-
 /** The cached kubelet of every version, `{version}` standing for the version (the inventory's `kubelet.from`). */
 export const cachedKubelet = (): string => path.join(artifactDir(kubernetesArtifact('{version}')), 'kubelet');
 
 /** Links `binary` as the node's kubelet unless the node has one (a later upgrade's stays). */
 export async function ensureNodeKubelet(rootfs: string, binary: string): Promise<void> {
-  const link = path.join(rootfs, NODE_KUBELET);
+  const link = path.join(rootfs, KUBELET_BINARY);
   if (await fs.lstat(link).catch(() => undefined)) return;
   await fs.mkdir(path.dirname(link), { recursive: true });
   const temp = `${link}.${process.pid}.tmp`;

@@ -6,7 +6,7 @@ import { connectCluster } from '../cluster/connect.js';
 import { LocalHost } from '../host/local.js';
 import type { Node } from '../kube/workloads.js';
 import { tryRun } from './exec.js';
-import { NODE_KUBELET } from './inventory.js';
+import { KUBELET_BINARY } from '../kube/paths.js';
 import { ADMIN_CONF, CONTROL_PLANE_NODE, sandboxPaths } from './paths.js';
 
 /** How often every node's kubelet binary is looked at again, besides the file events that say so at once. */
@@ -100,8 +100,8 @@ export class KubeletVersionReporter {
 
   private async look(name: string): Promise<void> {
     const rootfs = path.join(sandboxPaths(this.dir).root, 'nodes', name);
-    this.watchBinDir(name, path.join(rootfs, path.dirname(NODE_KUBELET)));
-    const version = await this.binaryVersion(path.join(rootfs, NODE_KUBELET));
+    this.watchBinDir(name, path.join(rootfs, path.dirname(KUBELET_BINARY)));
+    const version = await this.binaryVersion(path.join(rootfs, KUBELET_BINARY));
     if (version === undefined) return void this.onDisk.delete(name);
     this.onDisk.set(name, version);
     this.reconcile(name);
@@ -111,7 +111,7 @@ export class KubeletVersionReporter {
     if (this.watchers.has(name)) return;
     try {
       const watcher = watch(binDir, (_event, file) => {
-        if (file === path.basename(NODE_KUBELET)) void this.look(name);
+        if (file === path.basename(KUBELET_BINARY)) void this.look(name);
       });
       watcher.on('error', () => {
         watcher.close();

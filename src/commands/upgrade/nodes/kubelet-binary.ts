@@ -5,10 +5,9 @@
  */
 import { UserError } from '../../../errors.js';
 import type { Host } from '../../../host/host.js';
+import { KUBELET_BINARY } from '../../../kube/paths.js';
 import type { KubeletInstall } from '../../../roll/inventory.js';
 import { manualInstaller, packageInstaller, type KubeletInstaller } from '../kubelet.js';
-
-export const KUBELET_BINARY = '/usr/bin/kubelet';
 
 /** `from` with `{version}` filled in: the binary of that version on this machine. */
 export const binarySource = (from: string, version: string): string => from.replaceAll('{version}', version);
