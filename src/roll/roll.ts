@@ -10,17 +10,15 @@ import { Informer } from '../drain/executor/informer.js';
 import { planDrain } from '../drain/planner/plan.js';
 import { isNodeReady, type Node, type Pod, type PodDisruptionBudget } from '../kube/workloads.js';
 import { UserError } from '../errors.js';
-import { cordonedNotReleased, finishStep, nodeDone, progress, startStep, type NodeRecord, type RollJournal } from './journal/journal.js';
+import { finishStep, nodeDone, progress, startStep, type NodeRecord, type RollJournal } from './journal/journal.js';
 import type { JournalStore } from './journal/store.js';
 import type { EventSink } from '../workflow/events.js';
+import { CORDONED_BY_ANNOTATION, releaseAndAbort } from './abort.js';
 import { waitHealthy } from './gate.js';
 import { runNodeSideStep, type NodeSideWork, type ReachedNode } from './nodes.js';
 import { sameVersion } from './plan.js';
 import { batchPath, RollEvents, stepPath } from './progress.js';
 import { isNodeSideStep, type StepName } from './steps.js';
-
-/** Set on a Node with its cordon, so anyone can see which roll cordoned it (and `--abort` can give it back). */
-export const CORDONED_BY_ANNOTATION = 'upgrade.bosun.io/cordoned-by-roll';
 
 export interface RollContext {
   cluster: Cluster;
@@ -266,22 +264,8 @@ class Roll {
   }
 
   /** `--abort`: no new nodes; what the roll cordoned and did not release is uncordoned. */
-  async abort(): Promise<void> {
-    const { ctx, j } = this;
-    await this.nodes.synced;
-    const released: string[] = [];
-    for (const record of cordonedNotReleased(j)) {
-      const node = this.nodes.get(undefined, record.name);
-      if (node) await setUnschedulable(ctx.cluster, node, false, { [CORDONED_BY_ANNOTATION]: null });
-      const uncordon = record.steps.find((s) => s.name === 'uncordon')!;
-      startStep(uncordon);
-      finishStep(uncordon);
-      released.push(record.name);
-    }
-    j.state = 'aborted';
-    j.message = `aborted at ${j.abortRequestedAt}: ${progress(j)}${released.length ? `; uncordoned ${released.join(', ')}` : ''}`;
-    await ctx.store.commit();
-    this.events.log(`[upgrade/nodes] ${j.message}`);
+  abort(): Promise<void> {
+    return releaseAndAbort(this.ctx.cluster, this.ctx.store, this.nodes, this.events);
   }
 }
 

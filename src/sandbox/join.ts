@@ -12,7 +12,7 @@ import { kubernetesArtifact, locateBinary } from './binaries.js';
 import { equipNodes } from './inventory.js';
 import { createNode, inNetns, nodeNetwork } from './network.js';
 import { ensureAgent } from './node-agent.js';
-import { ADMIN_CONF, BOSUN_BIN, CONTROL_PLANE_NODE, sandboxPaths } from './paths.js';
+import { ADMIN_CONF, BOSUN_BIN, CONTROL_PLANE_NODE, sandboxPaths, type SandboxPaths } from './paths.js';
 import { requireState, writeState, type SandboxNode, type SandboxState } from './state.js';
 import { startRunner, type Timings } from './up.js';
 
@@ -98,6 +98,110 @@ async function waitNodesReady(dir: string, names: string[]): Promise<void> {
   await Promise.all(names.map((name) => cluster.watchUntil({ apiVersion: 'v1', kind: 'Node', name }, ready, READY_TIMEOUT_MS)));
 }
 
+/** What every join of a `sandbox join` shares: the sandbox, its state and the control plane's admin kubeconfig. */
+interface JoinSession {
+  dir: string;
+  paths: SandboxPaths;
+  state: SandboxState;
+  /** The admin kubeconfig on the first control-plane node's rootfs. */
+  admin: string;
+  /** The kubelet binary the joined nodes are equipped with. */
+  kubelet: string;
+}
+
+/** The sandbox to join into: refuses one whose control plane was not initialized or whose kubelet is not built. */
+async function openSession(dir: string): Promise<JoinSession> {
+  const paths = sandboxPaths(dir);
+  const state = await requireState(dir);
+  const admin = path.join(paths.nodeRoot(CONTROL_PLANE_NODE), ADMIN_CONF);
+  if (!existsSync(admin)) throw new UserError(`${admin} is missing: the sandbox's control plane was not initialized (bosun sandbox up)`);
+  await ensureAgent(dir, state);
+  const kubelet = await locateBinary(kubernetesArtifact(state.kubernetesVersion), 'kubelet', state.binDir);
+  if (!kubelet) throw new UserError(`kubelet ${state.kubernetesVersion} is not built: run "bosun sandbox binaries --version ${state.kubernetesVersion}"`);
+  return { dir, paths, state, admin, kubelet };
+}
+
+/**
+ * Uploads the shared certificates under a new key and prints the join line that carries it: each control-plane
+ * join gets its own key, as `kubeadm init phase upload-certs` gives one.
+ */
+async function controlPlaneJoinLine({ paths, admin }: JoinSession): Promise<string> {
+  const key = generateCertificateKey();
+  // kubeadm takes the certificate key beside --config only in the file: a copy of init's config with the key.
+  const initConfig = path.join(paths.root, 'upload-certs-config.yaml');
+  await writeFile(initConfig, withCertificateKey(await readFile(path.join(paths.root, 'init-config.yaml'), 'utf8'), key), { mode: 0o600 });
+  await runBosun(
+    bosun(['init', 'phase', 'upload-certs', '--upload-certs', '--config', initConfig, '--rootfs', paths.nodeRoot(CONTROL_PLANE_NODE)]),
+    path.join(paths.logs(CONTROL_PLANE_NODE), 'upload-certs.log'),
+  );
+  return runBosun(
+    bosun(['token', 'create', '--print-join-command', '--certificate-key', key, '--kubeconfig', admin]),
+    path.join(paths.logs(CONTROL_PLANE_NODE), 'token-create.log'),
+  );
+}
+
+/** One more control-plane node: its network namespace and static-pod runner, then the real `bosun join` in it. */
+async function joinControlPlane(session: JoinSession, timings: Timings): Promise<string> {
+  const { dir, paths, state } = session;
+  const line = await controlPlaneJoinLine(session);
+  const name = nextName(state, CONTROL_PLANE_NODE, 2);
+  const network = nodeNetwork(state.network, name, nextNetworkIndex(state));
+  const node: SandboxNode = { name, role: 'control-plane', simulated: false, network };
+  state.nodes.push(node);
+  await writeState(dir, state);
+  await equipNodes(dir, state, session.kubelet);
+  await createNode(state.network, network);
+  state.processes.push(startRunner(dir, node));
+  await writeState(dir, state);
+  say(`node ${name}: network namespace ${network.netns}, address ${network.address}; joining as a control-plane node`);
+  const started = Date.now();
+  await runBosun(
+    [
+      ...inNetns(network.netns),
+      ...bosun([...joinArgs(line), '--rootfs', paths.nodeRoot(name), '--node-name', name, '--apiserver-advertise-address', network.address]),
+    ],
+    path.join(paths.logs(name), 'join.log'),
+  );
+  timings[`join/${name}`] = (Date.now() - started) / 1000;
+  return name;
+}
+
+/** `count` simulated workers, joined `parallel` at a time with one shared token, then waited for until Ready. */
+async function joinWorkers(session: JoinSession, count: number, parallel: number | undefined, timings: Timings): Promise<string[]> {
+  const { dir, paths, state } = session;
+  const line = await runBosun(
+    bosun(['token', 'create', '--print-join-command', '--kubeconfig', session.admin]),
+    path.join(paths.logs(CONTROL_PLANE_NODE), 'token-create.log'),
+  );
+  const names: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const name = nextName(state, 'worker');
+    state.nodes.push({ name, role: 'worker', simulated: true });
+    names.push(name);
+  }
+  await writeState(dir, state);
+  await equipNodes(dir, state, session.kubelet);
+  say(`joining ${names.length} simulated worker(s), ${parallel || names.length} at a time: ${names.join(', ')}`);
+  const cpuBefore = childrenCpuSeconds();
+  const started = Date.now();
+  const limit = pLimit(parallel || names.length);
+  await Promise.all(
+    names.map((name) =>
+      limit(() =>
+        runBosun(
+          bosun([...joinArgs(line), '--rootfs', paths.nodeRoot(name), '--node-name', name, '--ignore-preflight-errors', SIMULATED_IGNORED_CHECKS]),
+          path.join(paths.logs(name), 'join.log'),
+        ),
+      ),
+    ),
+  );
+  timings['join/workers-joined'] = (Date.now() - started) / 1000;
+  timings['join/cpu-per-worker-join'] = (childrenCpuSeconds() - cpuBefore) / names.length;
+  await waitNodesReady(dir, names);
+  timings['join/workers-ready'] = (Date.now() - started) / 1000;
+  return names;
+}
+
 /**
  * `bosun sandbox join`: joins nodes with the real `bosun join`, using the line `bosun token create
  * --print-join-command` prints. Workers are simulated (their own rootfs, no network namespace; the node agent plays
@@ -105,86 +209,13 @@ async function waitNodesReady(dir: string, names: string[]): Promise<void> {
  * static-pod runner and the shared certificates through the kubeadm-certs Secret (uploaded here with a new key).
  */
 export async function sandboxJoin(opts: JoinOptions): Promise<Timings> {
-  const paths = sandboxPaths(opts.dir);
-  const state = await requireState(opts.dir);
-  const cpRoot = paths.nodeRoot(CONTROL_PLANE_NODE);
-  const admin = path.join(cpRoot, ADMIN_CONF);
-  if (!existsSync(admin)) throw new UserError(`${admin} is missing: the sandbox's control plane was not initialized (bosun sandbox up)`);
-  await ensureAgent(opts.dir, state);
-  const kubelet = await locateBinary(kubernetesArtifact(state.kubernetesVersion), 'kubelet', state.binDir);
-  if (!kubelet) throw new UserError(`kubelet ${state.kubernetesVersion} is not built: run "bosun sandbox binaries --version ${state.kubernetesVersion}"`);
+  const session = await openSession(opts.dir);
   const timings: Timings = {};
   const joined: string[] = [];
-
-  for (let i = 0; i < opts.controlPlanes; i++) {
-    const key = generateCertificateKey();
-    // kubeadm takes the certificate key beside --config only in the file: a copy of init's config with the key.
-    const initConfig = path.join(paths.root, 'upload-certs-config.yaml');
-    await writeFile(initConfig, withCertificateKey(await readFile(path.join(paths.root, 'init-config.yaml'), 'utf8'), key), { mode: 0o600 });
-    await runBosun(
-      bosun(['init', 'phase', 'upload-certs', '--upload-certs', '--config', initConfig, '--rootfs', cpRoot]),
-      path.join(paths.logs(CONTROL_PLANE_NODE), 'upload-certs.log'),
-    );
-    const line = await runBosun(
-      bosun(['token', 'create', '--print-join-command', '--certificate-key', key, '--kubeconfig', admin]),
-      path.join(paths.logs(CONTROL_PLANE_NODE), 'token-create.log'),
-    );
-    const name = nextName(state, CONTROL_PLANE_NODE, 2);
-    const node: SandboxNode = { name, role: 'control-plane', simulated: false, network: nodeNetwork(state.network, name, nextNetworkIndex(state)) };
-    state.nodes.push(node);
-    await writeState(opts.dir, state);
-    await equipNodes(opts.dir, state, kubelet);
-    await createNode(state.network, node.network!);
-    state.processes.push(startRunner(opts.dir, node));
-    await writeState(opts.dir, state);
-    say(`node ${name}: network namespace ${node.network!.netns}, address ${node.network!.address}; joining as a control-plane node`);
-    const started = Date.now();
-    await runBosun(
-      [
-        ...inNetns(node.network!.netns),
-        ...bosun([...joinArgs(line), '--rootfs', paths.nodeRoot(name), '--node-name', name, '--apiserver-advertise-address', node.network!.address]),
-      ],
-      path.join(paths.logs(name), 'join.log'),
-    );
-    timings[`join/${name}`] = (Date.now() - started) / 1000;
-    joined.push(name);
-  }
-
-  if (opts.workers > 0) {
-    const line = await runBosun(
-      bosun(['token', 'create', '--print-join-command', '--kubeconfig', admin]),
-      path.join(paths.logs(CONTROL_PLANE_NODE), 'token-create.log'),
-    );
-    const names: string[] = [];
-    for (let i = 0; i < opts.workers; i++) {
-      const name = nextName(state, 'worker');
-      state.nodes.push({ name, role: 'worker', simulated: true });
-      names.push(name);
-    }
-    await writeState(opts.dir, state);
-    await equipNodes(opts.dir, state, kubelet);
-    say(`joining ${names.length} simulated worker(s), ${opts.parallel || names.length} at a time: ${names.join(', ')}`);
-    const cpuBefore = childrenCpuSeconds();
-    const started = Date.now();
-    const limit = pLimit(opts.parallel || names.length);
-    await Promise.all(
-      names.map((name) =>
-        limit(() =>
-          runBosun(
-            bosun([...joinArgs(line), '--rootfs', paths.nodeRoot(name), '--node-name', name, '--ignore-preflight-errors', SIMULATED_IGNORED_CHECKS]),
-            path.join(paths.logs(name), 'join.log'),
-          ),
-        ),
-      ),
-    );
-    timings['join/workers-joined'] = (Date.now() - started) / 1000;
-    timings['join/cpu-per-worker-join'] = (childrenCpuSeconds() - cpuBefore) / names.length;
-    await waitNodesReady(opts.dir, names);
-    timings['join/workers-ready'] = (Date.now() - started) / 1000;
-    joined.push(...names);
-  }
+  for (let i = 0; i < opts.controlPlanes; i++) joined.push(await joinControlPlane(session, timings));
+  if (opts.workers > 0) joined.push(...(await joinWorkers(session, opts.workers, opts.parallel, timings)));
   await waitNodesReady(opts.dir, joined);
   say(`joined ${joined.length} node(s): ${joined.join(', ')}`);
-  say(`its nodes, as bosun reaches them: bosun upgrade nodes --inventory ${paths.inventory}`);
+  say(`its nodes, as bosun reaches them: bosun upgrade nodes --inventory ${session.paths.inventory}`);
   return timings;
 }

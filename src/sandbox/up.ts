@@ -13,11 +13,11 @@ import { plainRenderer } from '../workflow/renderers/plain.js';
 import { provideBinaries } from './binaries.js';
 import { configVersion, SANDBOX_POD_SUBNET, sandboxInitConfig } from './init-config.js';
 import { assembleStages, kwokArgs, registerSimulatedNodes } from './kwok.js';
-import { claimNetwork, createBridge, createNode, inNetns, nodeNetwork } from './network.js';
+import { claimNetwork, createBridge, createNode, inNetns, nodeNetwork, type NetworkPlan } from './network.js';
 import { equipNodes } from './inventory.js';
 import { ensureAgent } from './node-agent.js';
 import { ADMIN_CONF, BOSUN_BIN, CONTROL_PLANE_NODE, sandboxPaths } from './paths.js';
-import { isRunning, startDetached } from './processes.js';
+import { isRunning, startDetached, type ProcessRecord } from './processes.js';
 import { readState, writeJsonAtomic, writeState, type SandboxNode, type SandboxState } from './state.js';
 import { parseKubernetesVersion } from './wrapper.js';
 
@@ -134,6 +134,66 @@ async function startingPoint(opts: UpOptions) {
   return { configText, previous, version };
 }
 
+/** The sandbox's nodes: what an earlier `up` left, or the control-plane node and `workers` simulated workers. */
+function sandboxState(opts: UpOptions, version: string, plan: NetworkPlan, previous: SandboxState | undefined): { state: SandboxState; cp: SandboxNode } {
+  const cp: SandboxNode = previous?.nodes.find((n) => n.name === CONTROL_PLANE_NODE) ?? {
+    name: CONTROL_PLANE_NODE,
+    role: 'control-plane',
+    simulated: false,
+    network: nodeNetwork(plan, CONTROL_PLANE_NODE, 0),
+  };
+  const workers: SandboxNode[] = Array.from({ length: opts.workers }, (_, i) => ({ name: `worker-${i + 1}`, role: 'worker', simulated: true }));
+  const state: SandboxState = {
+    kubernetesVersion: version,
+    binDir: opts.binDir && path.resolve(opts.binDir),
+    network: plan,
+    nodes: previous ? previous.nodes : [cp, ...workers],
+    processes: [],
+  };
+  return { state, cp };
+}
+
+/** Runs `bosun init` on the control-plane node, unless an earlier `up` did (its runner then starts it again). */
+async function initControlPlane(opts: UpOptions, cp: SandboxNode, version: string, configText: string | undefined, timings: Timings): Promise<void> {
+  const paths = sandboxPaths(opts.dir);
+  const rootfs = paths.nodeRoot(cp.name);
+  if (existsSync(path.join(rootfs, ADMIN_CONF))) {
+    say(`node ${cp.name} is already initialized: starting its control plane again`);
+    return;
+  }
+  const configFile = path.join(paths.root, 'init-config.yaml');
+  await fs.writeFile(configFile, sandboxInitConfig({ file: opts.config, text: configText, version, nodeName: cp.name, address: cp.network!.address }));
+  say(`running bosun init --rootfs ${rootfs} --config ${configFile}`);
+  await runInit(cp.network!.netns, rootfs, configFile, timings);
+}
+
+/** The running control plane as kwok needs it: its node (kwok runs in its network namespace) and its API. */
+interface ControlPlane {
+  node: SandboxNode;
+  kubeconfig: string;
+  cluster: Cluster;
+}
+
+/** Starts kwok beside the control plane and registers the simulated nodes it keeps Ready; waits until every node is. */
+async function startKwok(dir: string, state: SandboxState, cp: ControlPlane, kwok: string, started: (p: ProcessRecord) => Promise<void>): Promise<void> {
+  const paths = sandboxPaths(dir);
+  await fs.mkdir(paths.kwokDir, { recursive: true });
+  const stagesFile = path.join(paths.kwokDir, 'stages.yaml');
+  await fs.writeFile(stagesFile, await assembleStages());
+  const argv = [...inNetns(cp.node.network!.netns), ...kwokArgs(kwok, cp.kubeconfig, stagesFile, SANDBOX_POD_SUBNET)];
+  await started(startDetached('kwok', argv, path.join(paths.kwokDir, 'kwok.log')));
+  const simulated = state.nodes.filter((n) => n.simulated);
+  await registerSimulatedNodes(
+    cp.cluster,
+    simulated.map((n, i) => ({ name: n.name, address: `10.251.${state.network.slot}.${100 + i}` })),
+    state.kubernetesVersion,
+  );
+  await waitNodesReady(
+    cp.cluster,
+    state.nodes.map((n) => n.name),
+  );
+}
+
 /**
  * `bosun sandbox up`: binaries, the node network, the static-pod runner, the real `bosun init`, kwok and
  * simulated workers. A sandbox that was stopped with `down` (files kept) is started again without init.
@@ -149,75 +209,35 @@ export async function up(opts: UpOptions): Promise<Timings> {
   const provided = await time('binaries', () => provideBinaries([version], opts.binDir));
   const binary = (name: string) => provided.flatMap((p) => Object.entries(p.paths)).find(([n]) => n === name)![1];
 
-  const plan = await claimNetwork(previous?.network.slot);
-  const cp: SandboxNode = previous?.nodes.find((n) => n.name === CONTROL_PLANE_NODE) ?? {
-    name: CONTROL_PLANE_NODE,
-    role: 'control-plane',
-    simulated: false,
-    network: nodeNetwork(plan, CONTROL_PLANE_NODE, 0),
-  };
-  const workers: SandboxNode[] = Array.from({ length: opts.workers }, (_, i) => ({ name: `worker-${i + 1}`, role: 'worker', simulated: true }));
-  const state: SandboxState = {
-    kubernetesVersion: version,
-    binDir: opts.binDir && path.resolve(opts.binDir),
-    network: plan,
-    nodes: previous ? previous.nodes : [cp, ...workers],
-    processes: [],
-  };
+  const { state, cp } = sandboxState(opts, version, await claimNetwork(previous?.network.slot), previous);
   // Written before anything starts, so `down` can clean up after a failed `up`.
   await writeState(opts.dir, state);
-  const record = async (p: SandboxState['processes'][number]) => {
+  const record = async (p: ProcessRecord) => {
     state.processes.push(p);
     await writeState(opts.dir, state);
   };
 
   await time('network', async () => {
-    await createBridge(plan);
-    await createNode(plan, cp.network!);
+    await createBridge(state.network);
+    await createNode(state.network, cp.network!);
   });
   say(`node ${cp.name}: network namespace ${cp.network!.netns}, address ${cp.network!.address}`);
 
-  const rootfs = paths.nodeRoot(cp.name);
   const inventory = await equipNodes(opts.dir, state, binary('kubelet'));
   await record(startRunner(opts.dir, cp));
   say(`node ${cp.name}: static-pod runner started (logs in ${paths.logs(cp.name)})`);
 
-  const host = new LocalHost(rootfs);
-  const initialized = existsSync(path.join(rootfs, ADMIN_CONF));
-  if (initialized) {
-    say(`node ${cp.name} is already initialized: starting its control plane again`);
-  } else {
-    const configFile = path.join(paths.root, 'init-config.yaml');
-    await fs.writeFile(configFile, sandboxInitConfig({ file: opts.config, text: configText, version, nodeName: cp.name, address: cp.network!.address }));
-    say(`running bosun init --rootfs ${rootfs} --config ${configFile}`);
-    await runInit(cp.network!.netns, rootfs, configFile, timings);
-  }
+  await initControlPlane(opts, cp, version, configText, timings);
+  const host = new LocalHost(paths.nodeRoot(cp.name));
   const cluster = await connectCluster(host, ADMIN_CONF);
   await time('control-plane-ready', () => waitReady(cluster, READY_TIMEOUT_MS));
-
-  await time('kwok', async () => {
-    await fs.mkdir(paths.kwokDir, { recursive: true });
-    const stagesFile = path.join(paths.kwokDir, 'stages.yaml');
-    await fs.writeFile(stagesFile, await assembleStages());
-    const argv = [...inNetns(cp.network!.netns), ...kwokArgs(binary('kwok'), host.resolve(ADMIN_CONF), stagesFile, SANDBOX_POD_SUBNET)];
-    await record(startDetached('kwok', argv, path.join(paths.kwokDir, 'kwok.log')));
-    const simulated = state.nodes.filter((n) => n.simulated);
-    await registerSimulatedNodes(
-      cluster,
-      simulated.map((n, i) => ({ name: n.name, address: `10.251.${plan.slot}.${100 + i}` })),
-      version,
-    );
-    await waitNodesReady(
-      cluster,
-      state.nodes.map((n) => n.name),
-    );
-  });
+  const kubeconfig = host.resolve(ADMIN_CONF);
+  await time('kwok', () => startKwok(opts.dir, state, { node: cp, kubeconfig, cluster }, binary('kwok'), record));
   // Joining nodes (bosun sandbox join, or bosun join --rootfs into the sandbox) need a kubelet's TLS bootstrap.
   await ensureAgent(opts.dir, state);
   timings['total'] = (Date.now() - started) / 1000;
   await writeJsonAtomic(paths.timings, timings);
 
-  const kubeconfig = host.resolve(ADMIN_CONF);
   say(`the control plane is ready: ${state.nodes.length} node(s) (${state.nodes.map((n) => n.name).join(', ')})`);
   process.stdout.write(
     `\nTo use it:\n\n  export KUBECONFIG=${kubeconfig}\n  ${binary('kubectl')} get nodes\n` +

@@ -1,44 +1,12 @@
-import { execFile } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
 import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { RecordingHost } from '../../src/host/recording.js';
-import type { EncryptionAlgorithm } from '../../src/config/types.js';
 import { readKubeconfigTarget } from '../../src/kubeconfig/kubeconfig.js';
 import { caCertHash } from '../../src/pki/ca-hash.js';
 import { parseCertificate } from '../../src/pki/certificate.js';
-import { runPhase, tempRoot, testConfig } from '../unit/pki/context.js';
-
-const run = promisify(execFile);
-
-async function openssl(args: string[], input?: string): Promise<string> {
-  if (input === undefined) return (await run('openssl', args)).stdout;
-  return new Promise((resolve, reject) => {
-    const child = execFile('openssl', args, { encoding: 'buffer' }, (err, stdout) => (err ? reject(err) : resolve(stdout.toString('hex'))));
-    child.stdin?.end(input);
-  });
-}
-
-const cleanups: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  await Promise.all(cleanups.map((c) => c()));
-});
-
-async function node(algorithm: EncryptionAlgorithm) {
-  const t = await tempRoot();
-  cleanups.push(t.cleanup);
-  const cfg = testConfig(algorithm, (c) => (c.cluster.apiServer.certSANs = ['api.example.com', '203.0.113.7']));
-  const pki = (file: string) => path.join(t.root, 'etc/kubernetes/pki', file);
-  const conf = (file: string) => path.join(t.root, 'etc/kubernetes', file);
-  const init = async () => {
-    await runPhase(cfg, t.host, 'certs');
-    await runPhase(cfg, t.host, 'kubeconfig');
-  };
-  return { ...t, cfg, pki, conf, init };
-}
+import { findKubeadm, kubeadmNode, openssl, pkiNode } from '../support/pki-node.js';
+import { runPhase } from '../unit/pki/context.js';
 
 /** Leaf -> its CA file and the openssl purpose it must pass. */
 const CHAINS: [string, string, string][] = [
@@ -56,7 +24,7 @@ const CHAINS: [string, string, string][] = [
 const KUBECONFIGS = ['admin.conf', 'super-admin.conf', 'kubelet.conf', 'controller-manager.conf', 'scheduler.conf'];
 
 describe.each(['RSA-2048', 'ECDSA-P256'] as const)('%s', (algorithm) => {
-  const made = node(algorithm).then(async (n) => {
+  const made = pkiNode(algorithm).then(async (n) => {
     await n.init();
     return n;
   });
@@ -155,8 +123,8 @@ describe.each(['RSA-2048', 'ECDSA-P256'] as const)('%s', (algorithm) => {
 });
 
 test('a leaf signed by another CA is refused, naming the file', async () => {
-  const ours = await node('ECDSA-P256');
-  const theirs = await node('ECDSA-P256');
+  const ours = await pkiNode('ECDSA-P256');
+  const theirs = await pkiNode('ECDSA-P256');
   await ours.init();
   await theirs.init();
   await copyFile(theirs.pki('etcd/server.crt'), ours.pki('etcd/server.crt'));
@@ -165,7 +133,7 @@ test('a leaf signed by another CA is refused, naming the file', async () => {
 });
 
 test('a CA made by openssl is used to sign the leaves openssl then verifies', async () => {
-  const n = await node('RSA-2048');
+  const n = await pkiNode('RSA-2048');
   await mkdir(n.pki(''), { recursive: true });
   await openssl([
     'req',
@@ -191,7 +159,7 @@ test('a CA made by openssl is used to sign the leaves openssl then verifies', as
 });
 
 test('a leaf signed by an intermediate CA, the intermediate in the same .crt, is accepted', async () => {
-  const n = await node('ECDSA-P256');
+  const n = await pkiNode('ECDSA-P256');
   await runPhase(n.cfg, n.host, 'certs/ca');
   const work = (file: string) => path.join(n.root, file);
   const ext = async (name: string, text: string) => {
@@ -241,7 +209,7 @@ test('a leaf signed by an intermediate CA, the intermediate in the same .crt, is
 });
 
 test('external CA mode: ca.crt without ca.key, every signed file present, runs and writes nothing', async () => {
-  const n = await node('ECDSA-P256');
+  const n = await pkiNode('ECDSA-P256');
   await n.init();
   await rm(n.pki('ca.key'));
   const before = (await stat(n.conf('admin.conf'))).mtimeMs;
@@ -253,51 +221,11 @@ test('external CA mode: ca.crt without ca.key, every signed file present, runs a
   await expect(runPhase(n.cfg, n.host, 'certs')).rejects.toThrow(/apiserver-kubelet-client\.crt is missing and .*\/ca\.key is not there to sign it/);
 });
 
-/** A real kubeadm, when one was built: $KUBEADM, the sandbox cache, or the lead's wrapper build. */
-function findKubeadm(): string | undefined {
-  const versions = path.join(process.env.BOSUN_CACHE || path.join(os.homedir(), '.cache', 'bosun'), 'bin', 'kubernetes');
-  const cached = existsSync(versions)
-    ? readdirSync(versions)
-        .sort()
-        .reverse()
-        .map((v) => path.join(versions, v, 'kubeadm'))
-    : [];
-  return [process.env.KUBEADM, ...cached, '/tmp/wrap137/bin/kubeadm'].find((p): p is string => !!p && existsSync(p));
-}
-
 const kubeadm = findKubeadm();
 
 describe.skipIf(!kubeadm)('interchangeable with kubeadm', () => {
-  /** The same node as testConfig(), as a kubeadm config file inside the rootfs (kubeadm chroots before reading it). */
-  async function kubeadmNode() {
-    const n = await node('ECDSA-P256');
-    const version = (await run(kubeadm!, ['version', '-o', 'short'])).stdout.trim();
-    n.cfg.cluster.kubernetesVersion = version;
-    await writeFile(
-      path.join(n.root, 'kubeadm.yaml'),
-      `apiVersion: kubeadm.k8s.io/v1beta4
-kind: InitConfiguration
-localAPIEndpoint: {advertiseAddress: 192.0.2.10, bindPort: 6443}
-nodeRegistration: {name: cp-1, criSocket: unix:///var/run/containerd/containerd.sock}
----
-apiVersion: kubeadm.k8s.io/v1beta4
-kind: ClusterConfiguration
-kubernetesVersion: ${version}
-encryptionAlgorithm: ECDSA-P256
-apiServer: {certSANs: [api.example.com, 203.0.113.7]}
-`,
-    );
-    const kubeadmInit = async () => {
-      const flags = ['--config', '/kubeadm.yaml', '--rootfs', n.root];
-      const certs = await run(kubeadm!, ['init', 'phase', 'certs', 'all', ...flags]);
-      const kubeconfig = await run(kubeadm!, ['init', 'phase', 'kubeconfig', 'all', ...flags]);
-      return `${certs.stdout}${kubeconfig.stdout}`;
-    };
-    return { ...n, kubeadmInit };
-  }
-
   test('kubeadm keeps everything bosun wrote', async () => {
-    const n = await kubeadmNode();
+    const n = await kubeadmNode(kubeadm!);
     await n.init();
     const files = [n.pki('ca.crt'), n.pki('apiserver.crt'), n.pki('etcd/peer.key'), n.pki('sa.pub'), n.conf('admin.conf'), n.conf('kubelet.conf')];
     const before = await Promise.all(files.map(async (f) => (await stat(f)).mtimeMs));
@@ -311,7 +239,7 @@ apiServer: {certSANs: [api.example.com, 203.0.113.7]}
   });
 
   test('bosun keeps everything kubeadm wrote, writing nothing', async () => {
-    const n = await kubeadmNode();
+    const n = await kubeadmNode(kubeadm!);
     await n.kubeadmInit();
     const recording = new RecordingHost(n.host);
     const lines = [...(await runPhase(n.cfg, recording, 'certs')), ...(await runPhase(n.cfg, recording, 'kubeconfig'))];

@@ -4,27 +4,15 @@
  * Every bad input must fail with its reason and leave the node's rootfs as it was (empty).
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxPaths } from '../../src/sandbox/paths.js';
 import type { SandboxState } from '../../src/sandbox/state.js';
-import { readKubeconfigTarget } from '../../src/kubeconfig/kubeconfig.js';
-import { createLeafCertificate, encodeCertificate, parseCertificate } from '../../src/pki/certificate.js';
-import { encodePrivateKey, generateKey, parsePrivateKey } from '../../src/pki/keys.js';
+import { filesUnder, serveDiscoveryFile, tlsCall } from '../support/join.js';
 import { BOSUN, bosun, runCommand, startSandbox, type Sandbox } from '../support/sandbox.js';
 
 const WAIT = '--timeout=120s';
-
-/** Every file under a directory (relative paths), empty when it does not exist. */
-function filesUnder(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => !e.isDirectory())
-    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)));
-}
 
 describe('bosun join in a sandbox', () => {
   let sandbox: Sandbox;
@@ -103,18 +91,7 @@ describe('bosun join in a sandbox', () => {
       'mark-control-plane',
       'wait-control-plane',
     ]) {
-      const result = await bosun(
-        'join',
-        'phase',
-        ...phase.split(' '),
-        ...joinLine.slice(1),
-        '--rootfs',
-        root('phased'),
-        '--node-name',
-        'phased',
-        '--ignore-preflight-errors',
-        'Port-10250',
-      );
+      const result = await join('phased', ['join', 'phase', ...phase.split(' '), ...joinLine.slice(1)]);
       expect(result.code, `${phase}: ${result.stderr}`).toBe(0);
       if (phase === 'preflight') expect(filesUnder(root('phased'))).toEqual([]);
     }
@@ -141,26 +118,8 @@ describe('bosun join in a sandbox', () => {
 
   it('discovers the cluster from a kubeconfig served over HTTPS (--discovery-file https://…)', async () => {
     const pkiDir = path.join(root('control-plane'), 'etc/kubernetes/pki');
-    const ca = { cert: parseCertificate(readFileSync(path.join(pkiDir, 'ca.crt')))!, key: parsePrivateKey(readFileSync(path.join(pkiDir, 'ca.key')))! };
-    const key = await generateKey('ECDSA-P256');
-    const cert = await createLeafCertificate(
-      { subject: { commonName: 'discovery' }, usages: ['server'], altNames: { dnsNames: [], ips: ['127.0.0.1'] } },
-      key,
-      ca,
-      { now: new Date(), lifetimeMs: 3_600_000 },
-    );
-    const admin = readKubeconfigTarget(readFileSync(sandbox.kubeconfig, 'utf8'));
-    const discoveryConf = JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'c', cluster: { server: admin.server, 'certificate-authority-data': Buffer.from(admin.caCertPem!).toString('base64') } }],
-      contexts: [{ name: 'x', context: { cluster: 'c', user: '' } }],
-      'current-context': 'x',
-    });
-    const server = https.createServer({ cert: encodeCertificate(cert), key: encodePrivateKey(key.privateKey) }, (_req, res) => res.end(discoveryConf));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const server = await serveDiscoveryFile(sandbox.kubeconfig, pkiDir);
     try {
-      const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/discovery.conf`;
       const token = joinLine[joinLine.indexOf('--token') + 1];
       // The URL is verified against this machine's trusted roots, as kubeadm does: the cluster CA is added to them.
       const result = await runCommand(
@@ -169,7 +128,7 @@ describe('bosun join in a sandbox', () => {
           BOSUN,
           'join',
           '--discovery-file',
-          url,
+          server.url,
           '--tls-bootstrap-token',
           token,
           '--rootfs',
@@ -311,25 +270,15 @@ describe('bosun join in a sandbox', () => {
     expect(node.spec.taints).toContainEqual({ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' });
 
     const pki = (file: string) => readFileSync(path.join(root('control-plane'), 'etc/kubernetes/pki', file));
-    const post = (url: string, tls: object) =>
-      new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const req = https.request(url, { method: url.includes('/v3/') ? 'POST' : 'GET', ...tls }, (res) => {
-          let body = '';
-          res.on('data', (c) => (body += c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-        });
-        req.on('error', reject);
-        req.end(url.includes('/v3/') ? '{}' : undefined);
-      });
     const etcdTLS = { ca: pki('etcd/ca.crt'), cert: pki('etcd/healthcheck-client.crt'), key: pki('etcd/healthcheck-client.key') };
-    const members = JSON.parse((await post(`https://${second.network!.address}:2379/v3/cluster/member/list`, etcdTLS)).body).members as Array<{
+    const members = JSON.parse((await tlsCall(`https://${second.network!.address}:2379/v3/cluster/member/list`, etcdTLS)).body).members as Array<{
       name: string;
       isLearner?: boolean;
     }>;
     expect(members.map((m) => m.name).sort()).toEqual(['control-plane', 'control-plane-2']);
     expect(members.every((m) => !m.isLearner)).toBe(true);
     for (const address of [state.nodes[0].network!.address, second.network!.address]) {
-      const readyz = await post(`https://${address}:6443/readyz`, { ca: pki('ca.crt') });
+      const readyz = await tlsCall(`https://${address}:6443/readyz`, { ca: pki('ca.crt') });
       expect(readyz, address).toEqual({ status: 200, body: 'ok' });
     }
     for (const c of ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler']) {

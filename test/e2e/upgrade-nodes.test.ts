@@ -7,12 +7,13 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync } from
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Cluster, KubeObject } from '../../src/cluster/cluster.js';
+import type { Cluster } from '../../src/cluster/cluster.js';
 import { clusterFromKubeconfig } from '../../src/cluster/connect.js';
-import type { Node, Pod, PodDisruptionBudget } from '../../src/kube/workloads.js';
-import type { RollJournal } from '../../src/roll/journal/journal.js';
+import type { Node } from '../../src/kube/workloads.js';
 import { artifactDir, kubernetesArtifact } from '../../src/sandbox/binaries.js';
 import { parseYaml } from '../../src/util/yaml.js';
+import { budgetWatcher } from '../support/budget-watcher.js';
+import { readJournal, waitJournal } from '../support/roll-journal.js';
 import { bosun, installKubelet, nodeRoot, runCommand, BOSUN, type Sandbox, startSandbox } from '../support/sandbox.js';
 
 const WORKERS = 20;
@@ -64,116 +65,11 @@ const setKubelet = (version: string, nodes: string[]) => installKubelet(sandbox,
 const rollArgs = () => ['upgrade', 'nodes', '--kubeconfig', sandbox.kubeconfig, '--inventory', sandbox.inventory, '--journal-dir', journalDir];
 const roll = (...args: string[]) => bosun(...rollArgs(), ...args);
 
-async function journal(): Promise<RollJournal | undefined> {
-  const cm = await cluster.get<KubeObject & { data?: Record<string, string> }>({
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    namespace: 'kube-system',
-    name: 'bosun-node-roll',
-  });
-  return cm?.data?.['journal.json'] ? (JSON.parse(cm.data['journal.json']) as RollJournal) : undefined;
-}
-
-/** Resolves with the journal once `check` holds, watching its ConfigMap. */
-function waitJournal(check: (j: RollJournal) => boolean, timeoutMs = 120_000): Promise<RollJournal> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
-  return new Promise((resolve, reject) => {
-    const see = (obj: KubeObject & { data?: Record<string, string> }) => {
-      const text = obj.data?.['journal.json'];
-      const j = text ? (JSON.parse(text) as RollJournal) : undefined;
-      if (j && check(j) && !controller.signal.aborted) {
-        clearTimeout(timer);
-        controller.abort();
-        resolve(j);
-      }
-    };
-    cluster
-      .watch<KubeObject & { data?: Record<string, string> }>(
-        'v1',
-        'ConfigMap',
-        { namespace: 'kube-system', fieldSelector: 'metadata.name=bosun-node-roll' },
-        (e) => {
-          for (const obj of e.type === 'LISTED' ? e.items : e.type === 'DELETED' ? [] : [e.object]) see(obj);
-        },
-        controller.signal,
-      )
-      .then(() => reject(new Error('timed out waiting for the journal')), reject);
-  });
-}
+/** The roll's journal as its ConfigMap holds it. */
+const journal = () => readJournal(cluster);
 
 async function nodes(): Promise<Node[]> {
   return cluster.list<Node>('v1', 'Node');
-}
-
-/**
- * Records, from one watch of the apps' pods and one of their budgets, every eviction (the API marks an evicted pod
- * with a DisruptionTarget condition, reason EvictionByEvictionAPI) and the most evicted pods of an app ever waiting
- * for a Ready replacement at once: that must stay within the app's budget. Pods deleted otherwise (kwok removes
- * the odd fresh StatefulSet pod by name) are involuntary disruptions, which budgets do not govern.
- */
-function budgetWatcher(apps: string[]) {
-  const controller = new AbortController();
-  const ready = new Set<string>();
-  const evicted = new Set<string>();
-  const evictions: Record<string, number> = Object.fromEntries(apps.map((a) => [a, 0]));
-  const outstanding: Record<string, number> = Object.fromEntries(apps.map((a) => [a, 0]));
-  const maxOutstanding: Record<string, number> = Object.fromEntries(apps.map((a) => [a, 0]));
-  const minAllowed: Record<string, number> = {};
-  let synced!: () => void;
-  const listed = new Promise<void>((resolve) => (synced = resolve));
-  const isReady = (p: Pod) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-  const isEvicted = (p: Pod) =>
-    (p.status?.conditions as Array<{ type: string; reason?: string }> | undefined)?.some(
-      (c) => c.type === 'DisruptionTarget' && c.reason === 'EvictionByEvictionAPI',
-    );
-  const watching = Promise.all([
-    cluster.watch<Pod>(
-      'v1',
-      'Pod',
-      { namespace: 'default' },
-      (e) => {
-        if (e.type === 'LISTED') {
-          for (const p of e.items) if (isReady(p)) ready.add(p.metadata.uid);
-          return synced();
-        }
-        const p = e.object;
-        const a = p.metadata.labels?.app ?? '';
-        if (!apps.includes(a)) return;
-        if (isEvicted(p) && !evicted.has(p.metadata.uid)) {
-          evicted.add(p.metadata.uid);
-          evictions[a]++;
-          maxOutstanding[a] = Math.max(maxOutstanding[a], ++outstanding[a]);
-        }
-        if (isReady(p) && !p.metadata.deletionTimestamp && !ready.has(p.metadata.uid)) {
-          ready.add(p.metadata.uid);
-          outstanding[a] = Math.max(0, outstanding[a] - 1);
-        }
-      },
-      controller.signal,
-    ),
-    cluster.watch<PodDisruptionBudget>(
-      'policy/v1',
-      'PodDisruptionBudget',
-      { namespace: 'default' },
-      (e) => {
-        for (const p of e.type === 'LISTED' ? e.items : [e.object]) {
-          minAllowed[p.metadata.name] = Math.min(minAllowed[p.metadata.name] ?? Infinity, p.status?.disruptionsAllowed ?? 0);
-        }
-      },
-      controller.signal,
-    ),
-  ]);
-  return {
-    listed,
-    evictions,
-    maxOutstanding,
-    minAllowed,
-    async stop() {
-      controller.abort();
-      await watching;
-    },
-  };
 }
 
 describe('bosun upgrade nodes', () => {
@@ -215,7 +111,7 @@ describe('bosun upgrade nodes', () => {
   });
 
   it(`rolls ${WORKERS} workers and the control plane to the new kubelet without going past any budget`, async () => {
-    const watcher = budgetWatcher(['web', 'api', 'db', 'plain']);
+    const watcher = budgetWatcher(cluster, ['web', 'api', 'db', 'plain']);
     await watcher.listed;
     const r = await roll('--yes', '--max-unavailable', '25%');
     await watcher.stop();
@@ -319,7 +215,7 @@ describe('bosun upgrade nodes', () => {
     await setKubelet(OLD, targets);
     const running = runCommand([process.execPath, BOSUN, ...rollArgs(), '--yes', '--max-unavailable', '1', '--pause-between', '10m']);
     // Once the first node is done (the roll then pauses, until an abort ends the pause), ask to abort.
-    await waitJournal((j) => j.state === 'running' && j.batches[0].gate.state === 'done');
+    await waitJournal(cluster, (j) => j.state === 'running' && j.batches[0].gate.state === 'done');
     // A second bosun cannot run the same roll meanwhile.
     const second = await roll('--resume');
     expect(second.code).toBe(1);
