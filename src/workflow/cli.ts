@@ -73,6 +73,6 @@ const NO_ENVIRONMENT: RunEnvironment = { terminal: { ci: true, isTTY: false } };
 export function engineOptions(cmd: Command): Pick<RunOptions, 'sink' | 'signal'> {
   const env = environments.get(cmd) ?? NO_ENVIRONMENT;
   const { progress: mode, output } = cmd.optsWithGlobals<{ progress?: ProgressMode; output?: string }>();
-  // With -o, stdout carries the machine-readable report: progress moves to stderr so the two never mix.
-  return { sink: chooseRenderer({ mode, ...env.terminal, ...(output ? { stdout: process.stderr } : {}) }), signal: env.signal };
+  // With -o json|yaml, stdout carries the machine-readable report: progress moves to stderr so the two never mix.
+  return { sink: chooseRenderer({ mode, ...env.terminal, ...(output && output !== 'text' ? { stdout: process.stderr } : {}) }), signal: env.signal };
 }
