@@ -16,7 +16,7 @@ export const commaList = (value: string, previous: string[] = []): string[] => [
 
 /**
  * What bosun reads of its environment, read once at the CLI entry (the only place, with the doors, that reads
- * `process.env` and the home directory) and handed to the commands, with what bosun knows of itself.
+ * the process environment and the home directory) and handed to the commands, with what bosun knows of itself.
  */
 export interface CommandEnvironment {
   /** `$KUBECONFIG`, a path list. */

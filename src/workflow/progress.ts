@@ -16,7 +16,7 @@ export interface Terminal {
   isTTY: boolean;
 }
 
-/** The terminal facts from an environment and stdout (the caller hands them in: `terminalOf(process.env, …)`). */
+/** The terminal facts from an environment and stdout (the CLI entry hands them in). */
 export function terminalOf(env: Record<string, string | undefined>, stdoutIsTTY: boolean | undefined): Terminal {
   return { ci: env.CI === 'true' || env.BOSUN_PLAIN === '1', isTTY: Boolean(stdoutIsTTY) };
 }
