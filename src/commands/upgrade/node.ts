@@ -1,12 +1,8 @@
 /**
- * What an upgrade reads from the node it runs on (who the node is, what its static Pods depend on), and the
- * node-side upgrade of one node run in this process through its Host.
+ * What an upgrade reads from the node it runs on: who the node is, and its static Pods' manifests.
  */
 import path from 'node:path/posix';
-import type { Cluster } from '../../cluster/cluster.js';
 import { parseHostPort } from '../../config/net.js';
-import { normalizeKubernetesVersion } from '../../config/version.js';
-import type { EnvVar } from '../../config/types.js';
 import { APISERVER_ADVERTISE_ADDRESS_ANNOTATION } from '../../kube/labels.js';
 import { UserError } from '../../errors.js';
 import { readText, type Host } from '../../host/host.js';
@@ -14,16 +10,10 @@ import { KUBECONFIG_FILES, KUBELET_DIR, KUBERNETES_DIR } from '../../kube/paths.
 import { KUBELET_INSTANCE_CONFIG_FILE } from '../../kubelet/config.js';
 import { readKubeconfigTarget } from '../../kubeconfig/kubeconfig.js';
 import { manifestPath } from '../../manifests/static-pods.js';
-import type { Log } from '../../node/log.js';
 import { readManifest } from '../../node/static-pod-files.js';
 import { parseCertificate } from '../../pki/certificate.js';
 import { parseYaml } from '../../util/yaml.js';
-import { backupStamp } from './backup.js';
-import { readClusterState } from './cluster-state.js';
-import { storedClusterConfiguration, upgradeConfig, type NodeIdentity } from './config.js';
-import type { KubeletInstaller } from './kubelet.js';
-import { upgradeKubeletConfig } from './phases/kubelet-config.js';
-import { installKubelet, restartKubelet } from './phases/kubelet.js';
+import type { NodeIdentity } from './config.js';
 
 export { readManifest };
 
@@ -74,36 +64,4 @@ export async function readNodeIdentity(host: Host, nodeName?: string): Promise<N
     );
   }
   return identity;
-}
-
-/** What the node-side upgrade of one node works with. */
-export interface NodeUpgrade {
-  /** The node's files, processes and services. */
-  host: Host;
-  /** The cluster, for its stored configuration (kubeadm-config, kubelet-config). */
-  cluster: Cluster;
-  /** The version to go to; default: the one the cluster's ClusterConfiguration names (as `bosun upgrade node`). */
-  target?: string;
-  /** The node's name when its kubelet.conf cannot tell it. */
-  nodeName?: string;
-  /** How the kubelet binary is replaced on this node. */
-  kubelet: KubeletInstaller;
-  /** The `*_proxy` variables of the node's machine, which its control-plane Pods would be given. */
-  proxyEnv: EnvVar[];
-  log: Log;
-}
-
-/**
- * The kubelet part of `bosun upgrade node` on one node, in this process through the node's Host (for executors
- * that reach a node through a Host, as the fleet roll does): config.yaml from the cluster's kubelet-config (the old
- * one backed up), the kubelet of the target version, a restart. A control-plane node's static Pods are not touched.
- */
-export async function upgradeNodeKubelet(input: NodeUpgrade): Promise<void> {
-  const { host, log } = input;
-  const state = await readClusterState(input.cluster);
-  const target = input.target !== undefined ? normalizeKubernetesVersion(input.target.trim()) : storedClusterConfiguration(state.configTexts).kubernetesVersion;
-  const node = await readNodeIdentity(host, input.nodeName);
-  await upgradeKubeletConfig(host, log, upgradeConfig(state.configTexts, node, target, input.proxyEnv), node, backupStamp(new Date()));
-  await installKubelet(host, input.kubelet, target, log);
-  await restartKubelet(host, log);
 }
