@@ -8,9 +8,13 @@ import type { ExecOptions, ExecResult, FileStat, Host, ServiceControl } from './
 export class LocalHost implements Host {
   readonly os = 'linux' as const;
   readonly offline: boolean;
+  readonly root: string;
 
-  constructor(readonly root: string = '/') {
-    this.offline = path.resolve(root) !== '/';
+  constructor(root = '/') {
+    // An empty root would be the working directory while node paths stay absolute: this machine's own files.
+    if (root.trim() === '') throw new Error('LocalHost: the root must be a directory, not empty');
+    this.root = path.resolve(root);
+    this.offline = this.root !== '/';
   }
 
   resolve(nodePath: string): string {

@@ -136,8 +136,24 @@ function recordingDoors(node: Host, source: DoorFlags['kubeconfig']): Doors {
   };
 }
 
+/**
+ * The node `--rootfs` names. An empty value (an unset shell variable) is refused: taken as a directory it would be
+ * the working directory, and taken as `/` it would change this machine while skipping what a run on it does (the
+ * root check, the kubelet restart).
+ */
+function nodeHost(rootfs: string | undefined): LocalHost {
+  if (rootfs !== undefined && rootfs.trim() === '') {
+    throw new UserError(
+      `--rootfs ${JSON.stringify(rootfs)}: expected a directory. To act on this machine, omit --rootfs (or give --rootfs /); ` +
+        "to render a node's files, give the directory they go under",
+      2,
+    );
+  }
+  return new LocalHost(rootfs ?? '/');
+}
+
 /** The doors a command's flags ask for. */
 export function openDoors(flags: DoorFlags): Doors {
-  const node = new LocalHost(flags.rootfs ?? '/');
+  const node = nodeHost(flags.rootfs);
   return flags.dryRun ? recordingDoors(node, flags.kubeconfig) : liveDoors(node, flags.kubeconfig);
 }
