@@ -33,8 +33,13 @@ export interface Host {
   /** Maps a node path (`/etc/kubernetes/admin.conf`) to where it is on this machine. */
   resolve(nodePath: string): string;
   readFile(nodePath: string): Promise<Buffer | undefined>;
-  /** Temp file in the same directory, fsync, rename; parent directories are created (0755 unless given). */
+  /**
+   * Writes a dot-file beside the target (`.<name>.<random>.tmp`: the kubelet ignores dot-files in its manifests
+   * directory), fsyncs it, renames it over the target and fsyncs the directory; the temp file is removed on every
+   * failure. Missing parent directories are created 0755.
+   */
   writeFileAtomic(nodePath: string, data: string | Uint8Array, mode: number): Promise<void>;
+  /** Creates the directory with `mode` (default 0755) and any missing parent 0755; an existing one is left as it is. */
   mkdir(nodePath: string, mode?: number): Promise<void>;
   stat(nodePath: string): Promise<FileStat | undefined>;
   readdir(nodePath: string): Promise<string[]>;
@@ -44,7 +49,8 @@ export interface Host {
   exec(cmd: string, args: string[], opts?: ExecOptions): Promise<ExecResult>;
   /**
    * Points `nodePath` at `target`, a path of the machine bosun runs on, replacing what was there at once. Only a
-   * Host whose node files live on this machine can (a local one); others copy instead.
+   * Host whose node files live on this machine can (a local one); others copy instead. Made and renamed as
+   * writeFileAtomic does.
    */
   symlink?(target: string, nodePath: string): Promise<void>;
   service(name: string): ServiceControl;

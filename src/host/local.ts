@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { constants, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { makeDirectories, PARENT_DIR_MODE, symlinkAtomic, writeFileAtomic } from './atomic-write.js';
 import type { ExecOptions, ExecResult, FileStat, Host, ServiceControl } from './host.js';
 
 /** This machine, with every node path under `root` (`/` for the real node, a directory with `--rootfs`). */
@@ -31,35 +31,15 @@ export class LocalHost implements Host {
   }
 
   async writeFileAtomic(nodePath: string, data: string | Uint8Array, mode: number): Promise<void> {
-    const target = this.resolve(nodePath);
-    await fs.mkdir(path.dirname(target), { recursive: true, mode: 0o755 });
-    const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
-    const handle = await fs.open(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, mode);
-    try {
-      await handle.writeFile(data);
-      // open() applies the umask; the mode must be exact (0600 for secrets).
-      await handle.chmod(mode);
-      await handle.sync();
-    } catch (err) {
-      await handle.close();
-      await fs.rm(temp, { force: true });
-      throw err;
-    }
-    await handle.close();
-    await fs.rename(temp, target);
+    await writeFileAtomic(this.resolve(nodePath), data, mode);
   }
 
   async symlink(target: string, nodePath: string): Promise<void> {
-    const link = this.resolve(nodePath);
-    await fs.mkdir(path.dirname(link), { recursive: true, mode: 0o755 });
-    const temp = `${link}.${randomBytes(6).toString('hex')}.tmp`;
-    await fs.symlink(target, temp);
-    // rename() replaces the old link or file in one step: a reader sees the old binary or the new one.
-    await fs.rename(temp, link);
+    await symlinkAtomic(target, this.resolve(nodePath));
   }
 
-  async mkdir(nodePath: string, mode = 0o755): Promise<void> {
-    await fs.mkdir(this.resolve(nodePath), { recursive: true, mode });
+  async mkdir(nodePath: string, mode = PARENT_DIR_MODE): Promise<void> {
+    await makeDirectories(this.resolve(nodePath), mode);
   }
 
   async stat(nodePath: string): Promise<FileStat | undefined> {
