@@ -30,7 +30,10 @@ export interface Host {
   readonly root: string;
   /** True when node services cannot be managed from here (a rendered rootfs, a dry run). */
   readonly offline: boolean;
-  /** Maps a node path (`/etc/kubernetes/admin.conf`) to where it is on this machine. */
+  /**
+   * Maps a node path (`/etc/kubernetes/admin.conf`) to where it is on this machine. Under a root other than `/`,
+   * links in the parent directories are followed as a chroot would (never out of the root); the last name is kept.
+   */
   resolve(nodePath: string): string;
   readFile(nodePath: string): Promise<Buffer | undefined>;
   /**
@@ -50,7 +53,7 @@ export interface Host {
   /**
    * Points `nodePath` at `target`, a path of the machine bosun runs on, replacing what was there at once. Only a
    * Host whose node files live on this machine can (a local one); others copy instead. Made and renamed as
-   * writeFileAtomic does.
+   * writeFileAtomic does. `target` is not resolved under the root: on the node it is read from the node's `/`.
    */
   symlink?(target: string, nodePath: string): Promise<void>;
   service(name: string): ServiceControl;

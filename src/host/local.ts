@@ -3,8 +3,12 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { makeDirectories, PARENT_DIR_MODE, symlinkAtomic, writeFileAtomic } from './atomic-write.js';
 import type { ExecOptions, ExecResult, FileStat, Host, ServiceControl } from './host.js';
+import { resolveInRoot } from './rootfs.js';
 
-/** This machine, with every node path under `root` (`/` for the real node, a directory with `--rootfs`). */
+/**
+ * This machine, with every node path under `root` (`/` for the real node, a directory with `--rootfs`). Under a
+ * directory, paths are looked up as a chroot would (rootfs.ts): a link in the node's files never leads out of it.
+ */
 export class LocalHost implements Host {
   readonly os = 'linux' as const;
   readonly offline: boolean;
@@ -17,13 +21,23 @@ export class LocalHost implements Host {
     this.offline = this.root !== '/';
   }
 
+  /** Where `nodePath` is on this machine; `followLast` follows a link in its last name too. */
+  private machinePath(nodePath: string, followLast: boolean): string {
+    return this.offline ? resolveInRoot(this.root, nodePath, followLast) : path.resolve('/', nodePath);
+  }
+
   resolve(nodePath: string): string {
-    return path.join(this.root, path.resolve('/', nodePath));
+    return this.machinePath(nodePath, false);
+  }
+
+  /** The last name resolved too: what a read, a stat or a listing sees. */
+  private followed(nodePath: string): string {
+    return this.machinePath(nodePath, true);
   }
 
   async readFile(nodePath: string): Promise<Buffer | undefined> {
     try {
-      return await fs.readFile(this.resolve(nodePath));
+      return await fs.readFile(this.followed(nodePath));
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -39,12 +53,12 @@ export class LocalHost implements Host {
   }
 
   async mkdir(nodePath: string, mode = PARENT_DIR_MODE): Promise<void> {
-    await makeDirectories(this.resolve(nodePath), mode);
+    await makeDirectories(this.followed(nodePath), mode);
   }
 
   async stat(nodePath: string): Promise<FileStat | undefined> {
     try {
-      const s = await fs.stat(this.resolve(nodePath));
+      const s = await fs.stat(this.followed(nodePath));
       return { mode: s.mode & 0o7777, size: s.size, isDirectory: s.isDirectory() };
     } catch (err) {
       if (isNotFound(err)) return undefined;
@@ -54,7 +68,7 @@ export class LocalHost implements Host {
 
   async readdir(nodePath: string): Promise<string[]> {
     try {
-      return (await fs.readdir(this.resolve(nodePath))).sort();
+      return (await fs.readdir(this.followed(nodePath))).sort();
     } catch (err) {
       if (isNotFound(err)) return [];
       throw err;
@@ -66,7 +80,7 @@ export class LocalHost implements Host {
   }
 
   async freeSpace(nodePath: string): Promise<number | undefined> {
-    for (let dir = this.resolve(nodePath); ; dir = path.dirname(dir)) {
+    for (let dir = this.followed(nodePath); ; dir = path.dirname(dir)) {
       try {
         const fsStats = await fs.statfs(dir);
         return fsStats.bavail * fsStats.bsize;
