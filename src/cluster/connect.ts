@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { KUBECONFIG_FILES } from '../kube/paths.js';
 import { UserError } from '../errors.js';
-import { exists, readText, type Host } from '../host/host.js';
+import { exists, READ_CAPS, readText, type Host } from '../host/host.js';
 import { AdminCluster } from './admin-binding.js';
 import type { Cluster } from './cluster.js';
 import { KubeCluster } from './kube.js';
@@ -43,7 +43,7 @@ export async function openKubeconfig(
 
 /** A Cluster from a kubeconfig file on the node; files it names are node paths too (relative to its directory). */
 export async function clusterFromKubeconfigFile(host: Host, nodePath: string): Promise<KubeCluster> {
-  const text = await readText(host, nodePath);
+  const text = await readText(host, nodePath, READ_CAPS.kubeconfig);
   if (text === undefined) throw new UserError(`kubeconfig ${nodePath}: file not found (is the kubeconfig phase done?)`);
   const dir = path.posix.dirname(path.posix.resolve('/', nodePath));
   return clusterFromKubeconfig(text, { source: nodePath, resolveFile: (file) => host.resolve(path.posix.resolve(dir, file)) });

@@ -1,30 +1,25 @@
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
-import type { Host } from '../host/host.js';
+import { FileReadError, READ_CAPS, type Host } from '../host/host.js';
 import { YAML_LIMITS } from '../util/yaml.js';
 import { readConfigText, type ConfigFile } from './read.js';
 
+/** A config file is read up to what the YAML reader accepts. */
+const CONFIG_CAP = { ...READ_CAPS.config, maxBytes: YAML_LIMITS.maxBytes };
+
 /**
  * Reads a `--config` file through `local`, the operator's machine (a relative path starts from the working
- * directory); an oversized file is refused before it is read. Errors name the file as given.
+ * directory): a regular file only, and an oversized one is refused before it is read. Errors name the file as given.
  */
 export async function loadConfigFile(local: Host, file: string): Promise<ConfigFile> {
-  const where = path.resolve(file);
-  const unreadable = (err: unknown) =>
-    new ConfigError(file, undefined, undefined, `cannot read the config file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  let stat;
+  const unreadable = (problem: string) => new ConfigError(file, undefined, undefined, problem);
+  let data;
   try {
-    stat = await local.stat(where);
+    data = await local.readFile(path.resolve(file), CONFIG_CAP);
   } catch (err) {
-    throw unreadable(err);
+    if (err instanceof FileReadError) throw unreadable(err.problem);
+    throw unreadable(`cannot read the config file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
-  if (!stat) throw unreadable({ code: 'ENOENT' });
-  if (stat.size > YAML_LIMITS.maxBytes) {
-    throw new ConfigError(file, undefined, undefined, `the file is ${stat.size} bytes; a config file may have at most ${YAML_LIMITS.maxBytes} bytes`);
-  }
-  const data = await local.readFile(where).catch((err: unknown) => {
-    throw unreadable(err);
-  });
-  if (data === undefined) throw unreadable({ code: 'ENOENT' });
+  if (data === undefined) throw unreadable('cannot read the config file: ENOENT');
   return readConfigText(data.toString('utf8'), file);
 }

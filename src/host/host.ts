@@ -1,4 +1,6 @@
 /** The node door: every file, process and service side effect of bosun goes through a Host. */
+import { UserError } from '../errors.js';
+
 export interface ExecResult {
   stdout: string;
   stderr: string;
@@ -24,6 +26,51 @@ export interface FileStat {
   isDirectory: boolean;
 }
 
+/** How much of a file of one kind bosun reads: a larger file is refused, naming it, before it is read. */
+export interface ReadCap {
+  /** The kind of file, for the error (`a ${what} may have at most … bytes`). */
+  readonly what: string;
+  readonly maxBytes: number;
+}
+
+const MiB = 1024 * 1024;
+
+/**
+ * The caps per kind of file. Text files bosun reads are kilobytes; the caps leave room for the largest real ones
+ * (a CA bundle of hundreds of certificates, a manifest with large inline flags) while an endless file (a device,
+ * a file growing under the read) stops at a few MiB. A kubelet binary is about 80 MiB today.
+ */
+export const READ_CAPS = {
+  /** A `--config` file, an inventory: the YAML reader's own limit. */
+  config: { what: 'config file', maxBytes: 4 * MiB },
+  kubeconfig: { what: 'kubeconfig', maxBytes: 4 * MiB },
+  pki: { what: 'certificate or key file', maxBytes: 4 * MiB },
+  manifest: { what: 'static Pod manifest', maxBytes: 4 * MiB },
+  /** Any other file (kubelet flags, a journal, a backup): the default of `readFile`. */
+  file: { what: 'file', maxBytes: 16 * MiB },
+  binary: { what: 'binary', maxBytes: 512 * MiB },
+} as const satisfies Record<string, ReadCap>;
+
+/** A file bosun will not read: not a regular file, or larger than the cap of its kind. Names the file. */
+export class FileReadError extends UserError {
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+  ) {
+    super(`${file}: ${problem}`);
+    this.name = 'FileReadError';
+  }
+
+  static tooLarge(file: string, size: number | undefined, cap: ReadCap): FileReadError {
+    const found = size === undefined ? `the file has more than ${cap.maxBytes} bytes` : `the file is ${size} bytes`;
+    return new FileReadError(file, `${found}; a ${cap.what} may have at most ${cap.maxBytes} bytes`);
+  }
+
+  static notRegular(file: string, found: string, cap: ReadCap): FileReadError {
+    return new FileReadError(file, `found ${found}; expected a regular file (a ${cap.what})`);
+  }
+}
+
 export interface Host {
   readonly os: 'linux' | 'windows';
   /** Where node paths live on this machine: `/` on a real node, the `--rootfs` directory otherwise. */
@@ -35,7 +82,11 @@ export interface Host {
    * links in the parent directories are followed as a chroot would (never out of the root); the last name is kept.
    */
   resolve(nodePath: string): string;
-  readFile(nodePath: string): Promise<Buffer | undefined>;
+  /**
+   * A regular file's bytes, undefined when it does not exist. Anything else (a directory, a FIFO, a device, a
+   * socket) and a file over `cap` (default READ_CAPS.file) is a FileReadError naming the file, and is not read.
+   */
+  readFile(nodePath: string, cap?: ReadCap): Promise<Buffer | undefined>;
   /**
    * Writes a dot-file beside the target (`.<name>.<random>.tmp`: the kubelet ignores dot-files in its manifests
    * directory), fsyncs it, renames it over the target and fsyncs the directory; the temp file is removed on every
@@ -63,6 +114,6 @@ export async function exists(host: Host, nodePath: string): Promise<boolean> {
   return (await host.stat(nodePath)) !== undefined;
 }
 
-export async function readText(host: Host, nodePath: string): Promise<string | undefined> {
-  return (await host.readFile(nodePath))?.toString('utf8');
+export async function readText(host: Host, nodePath: string, cap?: ReadCap): Promise<string | undefined> {
+  return (await host.readFile(nodePath, cap))?.toString('utf8');
 }

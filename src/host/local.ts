@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { makeDirectories, PARENT_DIR_MODE, symlinkAtomic, writeFileAtomic } from './atomic-write.js';
-import type { ExecOptions, ExecResult, FileStat, Host, ServiceControl } from './host.js';
+import { readBounded } from './bounded-read.js';
+import { READ_CAPS, type ExecOptions, type ExecResult, type FileStat, type Host, type ReadCap, type ServiceControl } from './host.js';
 import { resolveInRoot } from './rootfs.js';
 
 /**
@@ -35,13 +36,9 @@ export class LocalHost implements Host {
     return this.machinePath(nodePath, true);
   }
 
-  async readFile(nodePath: string): Promise<Buffer | undefined> {
-    try {
-      return await fs.readFile(this.followed(nodePath));
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+  async readFile(nodePath: string, cap: ReadCap = READ_CAPS.file): Promise<Buffer | undefined> {
+    // Under a root every link was followed by the lookup; one appearing since is refused rather than followed out.
+    return readBounded(this.followed(nodePath), cap, this.offline);
   }
 
   async writeFileAtomic(nodePath: string, data: string | Uint8Array, mode: number): Promise<void> {

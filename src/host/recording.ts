@@ -1,4 +1,4 @@
-import type { ExecOptions, ExecResult, FileStat, Host, ServiceControl } from './host.js';
+import { FileReadError, READ_CAPS, type ExecOptions, type ExecResult, type FileStat, type Host, type ReadCap, type ServiceControl } from './host.js';
 
 export interface RecordedAction {
   kind: 'write' | 'mkdir' | 'remove' | 'exec' | 'service';
@@ -34,12 +34,12 @@ export class RecordingHost implements Host {
     return this.inner.resolve(nodePath);
   }
 
-  async readFile(nodePath: string): Promise<Buffer | undefined> {
-    if (this.overlay.has(nodePath)) {
-      const data = this.overlay.get(nodePath);
-      return data ? Buffer.from(data) : undefined;
-    }
-    return this.inner.readFile(nodePath);
+  /** What this run wrote is held to the same cap as the file on the node would be. */
+  async readFile(nodePath: string, cap: ReadCap = READ_CAPS.file): Promise<Buffer | undefined> {
+    if (!this.overlay.has(nodePath)) return this.inner.readFile(nodePath, cap);
+    const data = this.overlay.get(nodePath);
+    if (data && data.length > cap.maxBytes) throw FileReadError.tooLarge(this.resolve(nodePath), data.length, cap);
+    return data ? Buffer.from(data) : undefined;
   }
 
   async writeFileAtomic(nodePath: string, data: string | Uint8Array, mode: number): Promise<void> {
@@ -58,7 +58,9 @@ export class RecordingHost implements Host {
   private async before(nodePath: string): Promise<RecordedAction['before']> {
     const stat = await this.stat(nodePath);
     if (!stat) return undefined;
-    return { mode: stat.mode, isDirectory: stat.isDirectory, data: stat.isDirectory ? undefined : await this.readFile(nodePath) };
+    // What is replaced may be a binary (a kubelet copied over the node's).
+    const data = stat.isDirectory ? undefined : await this.readFile(nodePath, READ_CAPS.binary);
+    return { mode: stat.mode, isDirectory: stat.isDirectory, data };
   }
 
   async stat(nodePath: string): Promise<FileStat | undefined> {

@@ -5,7 +5,7 @@
 import { posix } from 'node:path';
 import type { InitConfig } from '../config/types.js';
 import { UserError } from '../errors.js';
-import type { Host } from '../host/host.js';
+import { READ_CAPS, type Host } from '../host/host.js';
 import { PUBLIC_MODE, SECRET_MODE } from '../kube/paths.js';
 import { createCaCertificate, createLeafCertificate, encodeCertificate, parseCertificateChain, type Certificate } from '../pki/certificate.js';
 import { SERVICE_ACCOUNT_KEY, isEtcdCert, type CaSpec, type CertSpec, type LeafSpec } from '../pki/certlist.js';
@@ -46,13 +46,13 @@ function fail(message: string): never {
 
 /** The certificates of a `.crt` file, leaf first; undefined when there is no file. */
 async function readCertificates(host: Host, path: string): Promise<Certificate[] | undefined> {
-  const text = await host.readFile(path);
+  const text = await host.readFile(path, READ_CAPS.pki);
   if (!text) return undefined;
   return parseCertificateChain(text) ?? fail(`${path} is not a PEM certificate`);
 }
 
 async function readKey(host: Host, path: string): Promise<KeyPair | undefined> {
-  const text = await host.readFile(path);
+  const text = await host.readFile(path, READ_CAPS.pki);
   if (!text) return undefined;
   return parsePrivateKey(text) ?? fail(`${path} is not a PEM RSA or ECDSA private key`);
 }
@@ -142,7 +142,7 @@ export async function ensureServiceAccountKey(pki: PkiInput, log: Log): Promise<
   const { host, cfg } = pki;
   const dir = cfg.cluster.certificatesDir;
   const paths = { key: keyPath(dir, SERVICE_ACCOUNT_KEY.baseName), pub: posix.join(dir, `${SERVICE_ACCOUNT_KEY.baseName}.pub`) };
-  const [key, pubText] = await Promise.all([readKey(host, paths.key), host.readFile(paths.pub)]);
+  const [key, pubText] = await Promise.all([readKey(host, paths.key), host.readFile(paths.pub, READ_CAPS.pki)]);
   if (key) {
     if (pubText) {
       const pub = parsePublicKey(pubText) ?? fail(`${paths.pub} is not a PEM public key`);

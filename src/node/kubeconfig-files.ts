@@ -4,6 +4,7 @@
  */
 import { posix } from 'node:path';
 import { UserError } from '../errors.js';
+import { READ_CAPS } from '../host/host.js';
 import { KUBERNETES_DIR, SECRET_MODE } from '../kube/paths.js';
 import { buildKubeconfig, readKubeconfigTarget, type KubeconfigTarget } from '../kubeconfig/kubeconfig.js';
 import { kubeconfigClientValidity, kubeconfigServer, type KubeconfigSpec } from '../kubeconfig/specs.js';
@@ -44,7 +45,7 @@ async function checkExisting(pki: PkiInput, log: Log, path: string, existing: Bu
   } catch (err) {
     throw new UserError(`kubeconfig file ${path} exists already but ${(err as Error).message}; remove it to have it written again`);
   }
-  const caPem = target.caCertPem ?? (target.caFile ? (await pki.host.readFile(target.caFile))?.toString('utf8') : undefined);
+  const caPem = target.caCertPem ?? (target.caFile ? (await pki.host.readFile(target.caFile, READ_CAPS.pki))?.toString('utf8') : undefined);
   const problem = await existingProblem(target, caPem, ca);
   if (problem) throw new UserError(`kubeconfig file ${path} exists already but ${problem}; remove it to have it written again`);
   if (target.server !== server) {
@@ -58,7 +59,7 @@ export async function ensureKubeconfig(pki: PkiInput, log: Log, spec: Kubeconfig
   const node = nodePkiFromInit(cfg);
   const path = kubeconfigPath(spec);
   const server = kubeconfigServer(spec, node);
-  const [ca, existing] = await Promise.all([loadCa(host, cfg.cluster.certificatesDir, CLUSTER_CA), host.readFile(path)]);
+  const [ca, existing] = await Promise.all([loadCa(host, cfg.cluster.certificatesDir, CLUSTER_CA), host.readFile(path, READ_CAPS.kubeconfig)]);
   if (existing) return checkExisting(pki, log, path, existing, ca, server);
   if (!ca.key) {
     throw new UserError(

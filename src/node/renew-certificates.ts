@@ -7,7 +7,7 @@ import path from 'node:path/posix';
 import type { ClusterConfiguration } from '../config/types.js';
 import { KUBERNETES_DIR, PUBLIC_MODE, SECRET_MODE } from '../kube/paths.js';
 import { UserError } from '../errors.js';
-import type { Host } from '../host/host.js';
+import { READ_CAPS, type Host } from '../host/host.js';
 import { createLeafCertificate, encodeCertificate, parseCertificate, type Certificate, type LeafRequest, type Signer, type Usage } from '../pki/certificate.js';
 import { CERT_LIST, CLUSTER_CA, isEtcdCert, type CaSpec, type LeafSpec } from '../pki/certlist.js';
 import { encodePrivateKey, generateKey, parsePrivateKey } from '../pki/keys.js';
@@ -49,8 +49,8 @@ export function renewalRequest(cert: Certificate): LeafRequest {
 /** A CA that can sign here (its key is on the node), or undefined. */
 async function localSigner(host: Host, certDir: string, ca: CaSpec): Promise<Signer | undefined> {
   const [certText, keyText] = await Promise.all([
-    host.readFile(path.join(certDir, `${ca.baseName}.crt`)),
-    host.readFile(path.join(certDir, `${ca.baseName}.key`)),
+    host.readFile(path.join(certDir, `${ca.baseName}.crt`), READ_CAPS.pki),
+    host.readFile(path.join(certDir, `${ca.baseName}.key`), READ_CAPS.pki),
   ]);
   const cert = certText && parseCertificate(certText);
   const key = keyText && parsePrivateKey(keyText);
@@ -66,7 +66,7 @@ async function renewed(cert: Certificate, signer: Signer, cluster: ClusterConfig
 async function renewCertificate(host: Host, cluster: ClusterConfiguration, spec: LeafSpec, log: Log): Promise<void> {
   const dir = cluster.certificatesDir;
   const certPath = path.join(dir, `${spec.baseName}.crt`);
-  const text = await host.readFile(certPath);
+  const text = await host.readFile(certPath, READ_CAPS.pki);
   if (!text) return log(`[upgrade/staticpods] ${certPath} not found: the "${spec.name}" certificate is not renewed`);
   const cert = parseCertificate(text);
   if (!cert) throw new UserError(`${certPath} is not a PEM certificate`);
@@ -82,7 +82,7 @@ async function renewCertificate(host: Host, cluster: ClusterConfiguration, spec:
 /** Renews the client certificate embedded in a kubeconfig (its current context's user); file references are left alone. */
 export async function renewKubeconfig(host: Host, cluster: ClusterConfiguration, file: string, log: Log): Promise<void> {
   const nodePath = path.join(KUBERNETES_DIR, file);
-  const text = (await host.readFile(nodePath))?.toString('utf8');
+  const text = (await host.readFile(nodePath, READ_CAPS.kubeconfig))?.toString('utf8');
   if (text === undefined) return log(`[upgrade/staticpods] ${nodePath} not found: it is not renewed`);
   const doc = parseKubeconfig(text);
   const user = (currentUser(doc) ?? doc.users?.[0])?.user as Record<string, string> | undefined;

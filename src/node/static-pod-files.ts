@@ -1,5 +1,5 @@
 /** Static Pod manifests on the node's disk, where the kubelet picks them up, and etcd's data directory. */
-import type { Host } from '../host/host.js';
+import { READ_CAPS, type Host } from '../host/host.js';
 import { UserError } from '../errors.js';
 import { MANIFESTS_DIR } from '../kube/paths.js';
 import type { Pod } from '../manifests/pod.js';
@@ -29,7 +29,7 @@ export function ensureEtcdDataDir(host: Host, dataDir: string): Promise<void> {
 /** A static Pod manifest on the node, parsed; undefined when the file is not there. */
 export async function readManifest(host: Host, component: string): Promise<{ text: string; pod: Pod } | undefined> {
   const file = manifestPath(component);
-  const text = (await host.readFile(file))?.toString('utf8');
+  const text = (await host.readFile(file, READ_CAPS.manifest))?.toString('utf8');
   if (text === undefined) return undefined;
   let pod: Pod;
   try {

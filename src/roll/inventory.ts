@@ -14,7 +14,7 @@
  * linked with `link: true`, to the node's /usr/bin/kubelet).
  */
 import { UserError } from '../errors.js';
-import { readText, type Host } from '../host/host.js';
+import { READ_CAPS, readText, type Host } from '../host/host.js';
 import { parseYaml } from '../util/yaml.js';
 
 export const INVENTORY_API_VERSION = 'bosun.dev/v1alpha1';
@@ -93,7 +93,7 @@ export function parseInventory(text: string): Inventory {
 
 /** Reads and validates `file` on the operator's machine; every error names the file. */
 export async function readInventory(machine: Host, file: string, flag = '--inventory'): Promise<Inventory> {
-  const text = await readText(machine, file);
+  const text = await readText(machine, file, READ_CAPS.config);
   if (text === undefined) throw new UserError(`${flag} ${file}: file not found`);
   try {
     return parseInventory(text);

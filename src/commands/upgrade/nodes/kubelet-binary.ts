@@ -4,7 +4,7 @@
  * a copy, or a link where the node's files are on this machine and the inventory asks for one.
  */
 import { UserError } from '../../../errors.js';
-import type { Host } from '../../../host/host.js';
+import { READ_CAPS, type Host } from '../../../host/host.js';
 import { KUBELET_BINARY } from '../../../kube/paths.js';
 import type { KubeletInstall } from '../../../roll/inventory.js';
 import { manualInstaller, packageInstaller, type KubeletInstaller } from '../kubelet.js';
@@ -24,7 +24,7 @@ export function binaryInstaller(from: string, link: boolean, machine: Host): Kub
         await host.symlink(source, KUBELET_BINARY);
         return log(`[upgrade/kubelet] ${KUBELET_BINARY} now links to ${source}`);
       }
-      await host.writeFileAtomic(KUBELET_BINARY, (await machine.readFile(source))!, 0o755);
+      await host.writeFileAtomic(KUBELET_BINARY, (await machine.readFile(source, READ_CAPS.binary))!, 0o755);
       log(`[upgrade/kubelet] Copied ${source} to ${KUBELET_BINARY}`);
     },
   };
