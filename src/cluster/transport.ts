@@ -202,17 +202,21 @@ function readLines(clientReq: http.ClientRequest, onLine: (line: string) => bool
           if ((refused += chunk.length) <= REFUSAL_MAX_BYTES) chunks.push(chunk);
           return;
         }
-        pending += decoder.write(chunk);
+        // Only the new text is searched for line ends: a long event is not scanned again with every chunk.
+        const text = decoder.write(chunk);
+        let start = 0;
         let newline: number;
-        while (!settled && (newline = pending.indexOf('\n')) >= 0) {
-          const line = pending.slice(0, newline).trim();
-          pending = pending.slice(newline + 1);
+        while (!settled && (newline = text.indexOf('\n', start)) >= 0) {
+          const line = (pending + text.slice(start, newline)).trim();
+          pending = '';
+          start = newline + 1;
           try {
             if (line && onLine(line)) settle(() => resolve({ status: 200, body: '' }));
           } catch (err) {
             settle(() => reject(err));
           }
         }
+        pending += text.slice(start);
         // What is left is one event still coming.
         if (!settled && pending.length > WATCH_LINE_MAX_BYTES) {
           const cut = new NoAnswerError('too-large', `a watch event is larger than the ${formatBytes(WATCH_LINE_MAX_BYTES)} expected at most; stopped reading`);

@@ -18,7 +18,7 @@
  * - `slow`: the whole HTTP response of `answer` (default `valid`), status line and headers included, one byte every
  *   `intervalMs`; `huge`: a 200 ConfigMap whose kubeconfig value goes on for `bytes` bytes, streamed as the client
  *   reads it (the server holds none of it); `hang`: headers never come; `reset`: the connection is dropped.
- * - `raw`: any status, headers and body (not JSON, the wrong shape, an error Status…).
+ * - `raw`: any status, headers (Content-Length set unless given) and body (not JSON, the wrong shape, an error Status…).
  * `useForeignCertificate(true)` makes the server present a certificate its CA did not issue (a TLS failure for a
  * client that verifies it against `caPem`, as discovery's second read does); new connections only.
  */
@@ -158,7 +158,9 @@ export async function startHostileServer(opts: { token?: string } = {}): Promise
         return void stream(res, answer.bytes, served);
       case 'raw':
         served.bytesSent = Buffer.byteLength(answer.body);
-        return void res.writeHead(answer.status, { 'Content-Type': 'application/json', ...answer.headers }).end(answer.body);
+        return void res
+          .writeHead(answer.status, { 'Content-Type': 'application/json', 'Content-Length': String(served.bytesSent), ...answer.headers })
+          .end(answer.body);
       default: {
         const body = clusterInfoBody(answer.kind);
         served.bytesSent = Buffer.byteLength(body);
