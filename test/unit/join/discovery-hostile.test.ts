@@ -159,3 +159,55 @@ describe('discovery against a hostile endpoint', () => {
     }
   }, 30_000);
 });
+
+describe('a discovery file served by a hostile endpoint', () => {
+  /** httpsGet on a machine whose trusted roots include the server's CA (what NODE_EXTRA_CA_CERTS does for bosun). */
+  const get: typeof httpsGet = (s, p, creds, limits) => httpsGet(s, p, creds.ca || creds.insecure ? creds : { ...creds, ca: server.caPem }, limits);
+  const fileAt = () => `${server.url}/discovery.conf`;
+
+  async function runFile(answers: Answer[], timeoutMs: number) {
+    server.serve(...answers);
+    const started = Date.now();
+    const outcome = await discover(
+      { file: { kubeConfigPath: fileAt() }, tlsBootstrapToken: server.token },
+      { host: new LocalHost('/'), get, timeoutMs, log: () => {} },
+    ).then(
+      (result) => ({ result, error: undefined }),
+      (error: Error) => ({ result: undefined, error }),
+    );
+    return { ...outcome, elapsed: Date.now() - started };
+  }
+
+  const discoveryFile = () =>
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'c', cluster: { server: server.url, 'certificate-authority-data': Buffer.from(server.caPem).toString('base64') } }],
+      contexts: [{ name: 'x', context: { cluster: 'c', user: '' } }],
+      'current-context': 'x',
+    });
+
+  it('is read once it is served, and the cluster it names is used', async () => {
+    const { result, error } = await runFile(
+      [{ kind: 'raw', status: 404, body: 'not yet' }, { kind: 'raw', status: 200, body: discoveryFile() }, { kind: 'valid' }],
+      10_000,
+    );
+    expect(error).toBeUndefined();
+    expect(result?.trust).toEqual({ server: server.url, caCertPem: server.caPem });
+  });
+
+  it.each<[string, Answer, RegExp]>([
+    ['one byte every 200 ms', { kind: 'slow', intervalMs: 200 }, /no complete answer within/],
+    ['300 MiB', { kind: 'huge', bytes: 300 << 20 }, /the answer is larger than the 1 MiB expected at most/],
+    ['a refusal', { kind: 'raw', status: 404, body: '\u001b[2Jgone' }, /answered HTTP 404 \("\\u001b\[2Jgone"\); expected 200 with a kubeconfig/],
+  ])(
+    'is given up at the discovery timeout when the endpoint answers %s, naming the URL',
+    async (_what, answer, message) => {
+      const { error, elapsed } = await runFile([answer], 2_000);
+      expect(error?.message.startsWith(`discovery file ${fileAt()}: gave up after `)).toBe(true);
+      expect(error?.message).toMatch(message);
+      expect(elapsed).toBeLessThan(3 * 2_000);
+    },
+    30_000,
+  );
+});
