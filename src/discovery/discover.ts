@@ -6,7 +6,7 @@ import { UserError } from '../errors.js';
 import type { Host } from '../host/host.js';
 import { readKubeconfigTarget, type KubeconfigTarget } from '../kubeconfig/kubeconfig.js';
 import { httpsURL } from '../kubeconfig/specs.js';
-import { caPins, checkCaPins, signedKubeconfig, trustFromKubeconfig, type ClusterTrust } from './cluster-info.js';
+import { caPins, checkCaPins, checkServerURL, signedKubeconfig, trustFromKubeconfig, type ClusterTrust } from './cluster-info.js';
 import { fetchHttps, getClusterInfo, RetryableError, type HttpsGet } from './fetch.js';
 import { budgetOf, retryUntil, type Budget } from './retry.js';
 
@@ -131,7 +131,7 @@ async function readDiscoveryFile(text: string, source: string, host: Host, dir: 
   const key = target.clientKeyPem ?? (target.clientKeyFile && (await file(target.clientKeyFile, 'client-key')));
   if (cert && key) Object.assign(credentials, { clientCertPem: cert, clientKeyPem: key });
   if (!caPins(caCertPem).length) throw new UserError(`discovery file ${source}: its certificate authority is not a PEM certificate`);
-  return { trust: { server: target.server, caCertPem }, credentials };
+  return { trust: { server: checkServerURL(target.server, `discovery file ${source}`), caCertPem }, credentials };
 }
 
 /** A file on the node as text; a UserError saying `what` could not be read, and why (ENOENT when it is not there). */

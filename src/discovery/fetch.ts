@@ -1,6 +1,7 @@
 import type { GetAnswer } from '../cluster/https-get.js';
 import type { StaticCredentials } from '../cluster/transport.js';
 import { CLUSTER_INFO } from '../tokens/cluster-info.js';
+import { shown } from './shown.js';
 
 /** How long one GET may take in all (every byte of its answer) and how large its answer may be. */
 export interface GetLimits {
@@ -96,27 +97,4 @@ function refusal(res: GetAnswer): string {
   const { reason, message } = res.problem ?? { reason: '', message: '' };
   const said = [reason && reason !== `HTTP${res.status}` && shown(reason, 40), message && shown(message, 200)].filter(Boolean).join(': ');
   return `answered HTTP ${res.status}${said ? ` (${said})` : ''}`;
-}
-
-/** C0 and C1 controls, DEL, quotes and backslashes, line and paragraph separators, bidi overrides and marks. */
-function unsafe(c: string): boolean {
-  const n = c.codePointAt(0) ?? 0;
-  return (
-    n < 0x20 ||
-    (n >= 0x7f && n <= 0x9f) ||
-    c === '"' ||
-    c === '\\' ||
-    n === 0x2028 ||
-    n === 0x2029 ||
-    (n >= 0x202a && n <= 0x202e) ||
-    (n >= 0x2066 && n <= 0x2069) ||
-    n === 0xfeff
-  );
-}
-
-/** Text a server sent, as a message may show it: quoted, cut to `max` characters, nothing in it can steer the terminal. */
-function shown(text: string, max: number): string {
-  const chars = Array.from(text);
-  const cut = chars.slice(0, max).map((c) => (unsafe(c) ? `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}` : c));
-  return `"${cut.join('')}${chars.length > max ? '…' : ''}"`;
 }

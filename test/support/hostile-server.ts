@@ -15,6 +15,7 @@
  * - `bad-signature`: signed with another token secret; `tampered`: signed, then the kubeconfig changed.
  * - `wrong-ca`: signed for the token, but naming a CA that is not the server's (its pin is not `caHash`).
  * - `missing-kubeconfig`: a ConfigMap with a signature but no kubeconfig key.
+ * - `signed`: any kubeconfig text, correctly signed for the token (what the cluster itself might publish, broken).
  * - `slow`: the whole HTTP response of `answer` (default `valid`), status line and headers included, one byte every
  *   `intervalMs`; `huge`: a 200 ConfigMap whose kubeconfig value goes on for `bytes` bytes, streamed as the client
  *   reads it (the server holds none of it); `hang`: headers never come; `reset`: the connection is dropped.
@@ -34,6 +35,7 @@ import { detachedJWS } from '../../src/tokens/jws.js';
 
 export type Answer =
   | { kind: 'valid' | 'unsigned' | 'bad-signature' | 'tampered' | 'wrong-ca' | 'missing-kubeconfig' | 'hang' | 'reset' }
+  | { kind: 'signed'; kubeconfig: string }
   | { kind: 'slow'; intervalMs: number; answer?: Answer }
   | { kind: 'huge'; bytes: number }
   | { kind: 'raw'; status: number; body: string | Buffer; headers?: Record<string, string> };
@@ -66,8 +68,8 @@ export interface HostileServer {
   useForeignCertificate(on: boolean): void;
   /** `<endpoint> --token <token> --discovery-token-ca-cert-hash <caHash>`: a token discovery of this server. */
   joinArgs(): string[];
-  /** The bytes a `raw` or `slow` answer sends for `answer`: what `valid` and the others serve. */
-  clusterInfoBody(answer: Answer['kind']): string;
+  /** The body `valid`, `unsigned`, `signed` and the others serve: for a `raw` or `slow` answer made from one. */
+  clusterInfoBody(answer: Answer): string;
   close(): Promise<void>;
 }
 
@@ -137,8 +139,9 @@ export async function startHostileServer(opts: { token?: string } = {}): Promise
   const endpoint = `127.0.0.1:${(server.address() as AddressInfo).port}`;
   const url = `https://${endpoint}`;
 
-  function clusterInfoBody(kind: Answer['kind']): string {
-    const kubeconfig = clusterInfoKubeconfig(url, kind === 'wrong-ca' ? other.pem : ca.pem);
+  function clusterInfoBody(answer: Answer): string {
+    const { kind } = answer;
+    const kubeconfig = answer.kind === 'signed' ? answer.kubeconfig : clusterInfoKubeconfig(url, kind === 'wrong-ca' ? other.pem : ca.pem);
     const signature = detachedJWS(kubeconfig, id, kind === 'bad-signature' ? randomBytes(8).toString('hex') : secret);
     if (kind === 'unsigned') return configMap({ kubeconfig });
     if (kind === 'missing-kubeconfig') return configMap({ [`jws-kubeconfig-${id}`]: signature });
@@ -162,7 +165,7 @@ export async function startHostileServer(opts: { token?: string } = {}): Promise
           .writeHead(answer.status, { 'Content-Type': 'application/json', 'Content-Length': String(served.bytesSent), ...answer.headers })
           .end(answer.body);
       default: {
-        const body = clusterInfoBody(answer.kind);
+        const body = clusterInfoBody(answer);
         served.bytesSent = Buffer.byteLength(body);
         res.writeHead(200, { 'Content-Type': 'application/json' }).end(body);
       }
@@ -172,7 +175,7 @@ export async function startHostileServer(opts: { token?: string } = {}): Promise
   /** The whole HTTP response, one byte at a time, written on the socket itself (so the headers trickle too). */
   function trickle(res: ServerResponse, answer: Extract<Answer, { kind: 'slow' }>, served: Served): void {
     const inner = answer.answer ?? { kind: 'valid' };
-    const body = Buffer.from(inner.kind === 'raw' ? inner.body : clusterInfoBody(inner.kind));
+    const body = Buffer.from(inner.kind === 'raw' ? inner.body : clusterInfoBody(inner));
     const status = inner.kind === 'raw' ? inner.status : 200;
     const head = `HTTP/1.1 ${status} X\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
     const bytes = Buffer.concat([Buffer.from(head), body]);

@@ -3,6 +3,7 @@ import { httpsGet } from '../../../src/cluster/https-get.js';
 import type { Discovery } from '../../../src/config/types.js';
 import { discover } from '../../../src/discovery/discover.js';
 import { LocalHost } from '../../../src/host/local.js';
+import { clusterInfoKubeconfig } from '../../../src/tokens/cluster-info.js';
 import { startHostileServer, type Answer, type HostileServer } from '../../support/hostile-server.js';
 
 /**
@@ -142,6 +143,32 @@ describe('discovery against a hostile endpoint', () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it.each<[string, string, RegExp]>([
+    ['is not YAML', 'clusters: [', /^the kubeconfig in the cluster-info ConfigMap /],
+    ['has no cluster', 'apiVersion: v1\nkind: Config\nclusters: []\n', /the kubeconfig in the cluster-info ConfigMap has no cluster/],
+    ['names no server', 'clusters: [{name: "", cluster: {}}]\n', /has no server for its cluster/],
+    ['has no CA', 'clusters: [{name: "", cluster: {server: "https://10.0.0.1:6443"}}]\n', /has no certificate-authority-data with a PEM certificate/],
+  ])('refuses at once a signed cluster-info whose kubeconfig %s, naming the endpoint', async (_what, kubeconfig, message) => {
+    const { error } = await run([{ kind: 'signed', kubeconfig }], 30_000);
+    expect(error?.message.startsWith(prefix())).toBe(true);
+    expect(error?.message.slice(prefix().length)).toMatch(message);
+    expect(error?.message).not.toMatch(RAW);
+    expect(error?.message).not.toContain(ESCAPE);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it.each<[string, string, RegExp]>([
+    ['is no URL', 'not a url', /names the server "not a url"; expected an https:\/\/ URL/],
+    ['is plain HTTP', 'http://10.0.0.1:6443', /names the server "http:\/\/10.0.0.1:6443"; expected an https/],
+    ['holds a control character', 'https://10.0.0.1:6443\u001b[2J', /names the server "https:\/\/10.0.0.1:6443\\u001b\[2J"/],
+  ])('refuses at once a signed cluster-info whose server %s, naming the endpoint', async (_what, named, message) => {
+    const { error } = await run([{ kind: 'signed', kubeconfig: clusterInfoKubeconfig(named, server.caPem) }], 30_000);
+    expect(error?.message.startsWith(`${prefix()}the kubeconfig in the cluster-info ConfigMap `)).toBe(true);
+    expect(error?.message).toMatch(message);
+    expect(error?.message).not.toContain(ESCAPE);
+    expect(server.requests).toHaveLength(1);
+  });
+
   it('keeps asking a server whose certificate the pinned CA did not issue, then says its TLS certificate is not trusted', async () => {
     server.useForeignCertificate(true);
     const connected = server.connections;
@@ -178,11 +205,11 @@ describe('a discovery file served by a hostile endpoint', () => {
     return { ...outcome, elapsed: Date.now() - started };
   }
 
-  const discoveryFile = () =>
+  const discoveryFile = (named = server.url) =>
     JSON.stringify({
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: 'c', cluster: { server: server.url, 'certificate-authority-data': Buffer.from(server.caPem).toString('base64') } }],
+      clusters: [{ name: 'c', cluster: { server: named, 'certificate-authority-data': Buffer.from(server.caPem).toString('base64') } }],
       contexts: [{ name: 'x', context: { cluster: 'c', user: '' } }],
       'current-context': 'x',
     });
@@ -210,4 +237,10 @@ describe('a discovery file served by a hostile endpoint', () => {
     },
     30_000,
   );
+
+  it('is refused at once when it names a server that is not an https URL', async () => {
+    const { error } = await runFile([{ kind: 'raw', status: 200, body: discoveryFile('10.0.0.1:6443') }], 30_000);
+    expect(error?.message).toBe(`discovery file ${fileAt()} names the server "10.0.0.1:6443"; expected an https:// URL such as https://10.0.0.1:6443`);
+    expect(server.requests).toHaveLength(1);
+  });
 });
