@@ -129,7 +129,8 @@ export class KubeCluster implements Cluster {
   /** The one-object watch of kube-watch.ts over this server. */
   readonly watchUntil: Cluster['watchUntil'] = (ref, predicate, timeoutMs) => watchObject(this.api, ref, predicate, timeoutMs);
 
+  /** Health and version answers are a few KiB: a larger one is not one of them. */
   async raw(path: string): Promise<{ status: number; body: string }> {
-    return this.api.send('GET', path, { method: 'GET', path, timeoutMs: 10_000 });
+    return this.api.send('GET', path, { method: 'GET', path, timeoutMs: 10_000, maxBytes: 1 << 20 });
   }
 }

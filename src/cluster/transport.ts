@@ -1,7 +1,9 @@
 import http from 'node:http';
 import https from 'node:https';
+import { StringDecoder } from 'node:string_decoder';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { UserError } from '../errors.js';
+import { formatBytes, NoAnswerError, readBoundedAnswer } from './bounded-answer.js';
 
 export interface Request {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -9,7 +11,10 @@ export interface Request {
   path: string;
   body?: string;
   contentType?: string;
+  /** The whole exchange, every byte of the answer included (default 30 s). */
   timeoutMs?: number;
+  /** The largest answer accepted (default API_ANSWER_MAX_BYTES); a larger one is cut off, not buffered. */
+  maxBytes?: number;
 }
 
 export interface Response {
@@ -29,6 +34,14 @@ export interface Transport {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+/**
+ * Far above any answer bosun asks for (a page of 500 objects is a few MiB: objects are rarely past some KiB, and
+ * etcd stores none past 1.5 MiB), far below what would exhaust the process.
+ */
+export const API_ANSWER_MAX_BYTES = 256 << 20;
+/** One watch event is one object: etcd stores none larger than 1.5 MiB. */
+const WATCH_LINE_MAX_BYTES = 16 << 20;
+const REFUSAL_MAX_BYTES = 64 << 10;
 
 /** Requests this process sent (a watch counts once per stream): `bosun upgrade nodes` reports it, the bench reads it. */
 export const apiRequests = { count: 0 };
@@ -134,18 +147,7 @@ function httpTransport(server: string, tls: TlsOptions, credentials: Credentials
       const headers: Record<string, string> = { Accept: 'application/json, */*' };
       if (req.body !== undefined) headers['Content-Type'] = req.contentType ?? 'application/json';
       const clientReq = await open(req.method, req.path, headers);
-      return new Promise((resolve, reject) => {
-        const timeout = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-        clientReq.setTimeout(timeout, () => clientReq.destroy(new Error(`no answer within ${timeout / 1000}s`)));
-        clientReq.on('error', reject);
-        clientReq.on('response', (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('error', reject);
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        });
-        clientReq.end(req.body);
-      });
+      return readBoundedAnswer(clientReq, { timeoutMs: req.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxBytes: req.maxBytes ?? API_ANSWER_MAX_BYTES }, req.body);
     },
     async stream(path, onLine, signal) {
       apiRequests.count++;
@@ -189,20 +191,36 @@ function readLines(clientReq: http.ClientRequest, onLine: (line: string) => bool
     if (signal.aborted) return abort();
     signal.addEventListener('abort', abort);
     clientReq.on('response', (res) => {
+      // A decoder keeps a character split between two chunks whole.
+      const decoder = new StringDecoder('utf8');
       let pending = '';
       const chunks: Buffer[] = [];
+      let refused = 0;
       res.on('data', (chunk: Buffer) => {
-        if (res.statusCode !== 200) return void chunks.push(chunk);
-        pending += chunk.toString('utf8');
+        if (res.statusCode !== 200) {
+          // A refusal's body is for the message: its start is enough.
+          if ((refused += chunk.length) <= REFUSAL_MAX_BYTES) chunks.push(chunk);
+          return;
+        }
+        // Only the new text is searched for line ends: a long event is not scanned again with every chunk.
+        const text = decoder.write(chunk);
+        let start = 0;
         let newline: number;
-        while (!settled && (newline = pending.indexOf('\n')) >= 0) {
-          const line = pending.slice(0, newline).trim();
-          pending = pending.slice(newline + 1);
+        while (!settled && (newline = text.indexOf('\n', start)) >= 0) {
+          const line = (pending + text.slice(start, newline)).trim();
+          pending = '';
+          start = newline + 1;
           try {
             if (line && onLine(line)) settle(() => resolve({ status: 200, body: '' }));
           } catch (err) {
             settle(() => reject(err));
           }
+        }
+        pending += text.slice(start);
+        // What is left is one event still coming.
+        if (!settled && pending.length > WATCH_LINE_MAX_BYTES) {
+          const cut = new NoAnswerError('too-large', `a watch event is larger than the ${formatBytes(WATCH_LINE_MAX_BYTES)} expected at most; stopped reading`);
+          settle(() => reject(cut));
         }
       });
       res.on('error', (err) => settle(() => reject(err)));

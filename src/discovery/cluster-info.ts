@@ -4,6 +4,7 @@ import { caCertHashes } from '../pki/ca-hash.js';
 import { CLUSTER_INFO } from '../tokens/cluster-info.js';
 import { verifyDetachedJWS } from '../tokens/jws.js';
 import { splitToken } from '../tokens/token.js';
+import { shown } from './shown.js';
 
 /**
  * What token discovery checks in `kube-public/cluster-info` before a joining node trusts anything it says
@@ -62,7 +63,24 @@ export function trustFromKubeconfig(text: string, source = WHERE): ClusterTrust 
   if (!target.caCertPem || !caPins(target.caCertPem).length) {
     throw new UserError(`the kubeconfig in ${source} has no certificate-authority-data with a PEM certificate`);
   }
-  return { server: target.server, caCertPem: target.caCertPem };
+  return { server: checkServerURL(target.server, `the kubeconfig in ${source}`), caCertPem: target.caCertPem };
+}
+
+/**
+ * The server a kubeconfig names, when it is an https URL with a host and nothing a message or a request line could
+ * be steered with (whitespace, control characters); `source` says whose kubeconfig it is.
+ */
+export function checkServerURL(server: string, source: string): string {
+  let url: URL | undefined;
+  try {
+    url = /^[\x21-\x7e]+$/.test(server) ? new URL(server) : undefined;
+  } catch {
+    // not a URL: said below
+  }
+  if (url?.protocol !== 'https:' || !url.hostname) {
+    throw new UserError(`${source} names the server ${shown(server, 80)}; expected an https:// URL such as https://10.0.0.1:6443`);
+  }
+  return server;
 }
 
 /** The pins of every CA certificate in a bundle (kubeadm pins each one); none when the text holds no valid certificate. */

@@ -1,4 +1,5 @@
 import https from 'node:https';
+import { readBoundedAnswer } from '../cluster/bounded-answer.js';
 import { UserError } from '../errors.js';
 
 /**
@@ -61,7 +62,10 @@ interface RawMember {
   isLearner?: boolean;
 }
 
+/** One call's whole exchange, every byte of the answer included. */
 const REQUEST_TIMEOUT_MS = 10_000;
+/** Membership, health and status answers are a few KiB even for a large cluster. */
+const ANSWER_MAX_BYTES = 4 << 20;
 
 const member = (m: RawMember): EtcdMember => ({
   id: m.ID ?? '0',
@@ -135,33 +139,24 @@ export class EtcdClient implements Etcd {
     throw relabel(last!, action);
   }
 
-  private post<T>(endpoint: string, route: string, body: object): Promise<T> {
+  private async post<T>(endpoint: string, route: string, body: object): Promise<T> {
     const url = new URL(route, endpoint);
-    return new Promise((resolve, reject) => {
-      const req = https.request(
-        { hostname: url.hostname.replace(/^\[|\]$/g, ''), port: url.port, path: url.pathname, method: 'POST', agent: this.agent, timeout: REQUEST_TIMEOUT_MS },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', (err) => reject(new EtcdError(route, `${endpoint}: ${err.message}`)));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let parsed: { error?: string; message?: string; code?: number } & Record<string, unknown>;
-            try {
-              parsed = JSON.parse(text);
-            } catch {
-              return reject(new EtcdError(route, `${endpoint}: HTTP ${res.statusCode}: ${text.trim().slice(0, 300)}`, res.statusCode));
-            }
-            if (res.statusCode === 200 && parsed.error === undefined) return resolve(parsed as T);
-            reject(new EtcdError(route, `${endpoint}: ${parsed.message ?? parsed.error ?? `HTTP ${res.statusCode}`}`, parsed.code ?? res.statusCode));
-          });
-        },
-      );
-      req.on('socket', (socket) => socket.ref());
-      req.on('timeout', () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000}s`)));
-      req.on('error', (err) => reject(new EtcdError(route, `${endpoint}: ${err.message}`)));
-      req.end(JSON.stringify(body));
-    });
+    const req = https.request({ hostname: url.hostname.replace(/^\[|\]$/g, ''), port: url.port, path: url.pathname, method: 'POST', agent: this.agent });
+    req.on('socket', (socket) => socket.ref());
+    let res;
+    try {
+      res = await readBoundedAnswer(req, { timeoutMs: REQUEST_TIMEOUT_MS, maxBytes: ANSWER_MAX_BYTES }, JSON.stringify(body));
+    } catch (err) {
+      throw new EtcdError(route, `${endpoint}: ${(err as Error).message}`);
+    }
+    let parsed: { error?: string; message?: string; code?: number } & Record<string, unknown>;
+    try {
+      parsed = JSON.parse(res.body);
+    } catch {
+      throw new EtcdError(route, `${endpoint}: HTTP ${res.status}: ${res.body.trim().slice(0, 300)}`, res.status);
+    }
+    if (res.status === 200 && parsed.error === undefined) return parsed as T;
+    throw new EtcdError(route, `${endpoint}: ${parsed.message ?? parsed.error ?? `HTTP ${res.status}`}`, parsed.code ?? res.status);
   }
 }
 

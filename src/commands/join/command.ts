@@ -28,7 +28,7 @@ function joinFlags(cmd: Command): Command {
     .option('--discovery-token-ca-cert-hash <sha256:hex>', 'a public key pin of the cluster CA (sha256:<hex>); repeatable', list)
     .option('--discovery-token-unsafe-skip-ca-verification', 'join without a CA pin: UNSAFE, anyone who knows the token can pose as the cluster')
     .option('--discovery-file <path|https-url>', 'a kubeconfig (file or https URL) naming the cluster and its CA, instead of token discovery')
-    .option('--discovery-timeout <duration>', 'give up discovery after this long (timeouts.discovery, default 5m0s)')
+    .option('--discovery-timeout <duration>', 'give up discovery after this long in all: every try, pause and byte read (timeouts.discovery, default 5m0s)')
     .option('--tls-bootstrap-token <token>', 'the token the kubelet authenticates its TLS bootstrap with')
     .option('--control-plane', 'create a new control plane instance on this node')
     .option('--certificate-key <key>', 'the key to decrypt the shared certificates in the kubeadm-certs Secret')
