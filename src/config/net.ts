@@ -1,4 +1,5 @@
 import { isIPv6 } from 'node:net';
+import { quote } from '../util/quote.js';
 
 /**
  * IP addresses and CIDRs (IPv4 and IPv6) as kubeadm reads them (Go's "sloppy" parsing: IPv4 octets may carry
@@ -125,10 +126,10 @@ export function parseHostPort(text: string): { host: string; port?: number } | {
   if (bracketed) [, host, port] = bracketed;
   else if (/^[^:]*:[^:]*$/.test(text)) [host, port] = text.split(':');
   if (port !== undefined && !(/^\d+$/.test(port) && isValidPort(Number(port)))) {
-    return { problem: `port "${port}" must be a number between 1 and 65535` };
+    return { problem: `port ${quote(port)} must be a number between 1 and 65535` };
   }
   if (!parseIP(host) && !isDNS1123Subdomain(host)) {
-    return { problem: `host "${host}" must be an IP address or an RFC 1123 DNS name` };
+    return { problem: `host ${quote(host)} must be an IP address or an RFC 1123 DNS name` };
   }
   return port === undefined ? { host } : { host, port: Number(port) };
 }

@@ -3,6 +3,7 @@ import { generateToken } from '../tokens/token.js';
 import { clusterWithDefaults, initWithDefaults, kubeletWithDefaults, kubeProxyWithDefaults } from './defaults.js';
 import { DURATION_EXAMPLES, normalizeDuration } from './duration.js';
 import { configError, type Located } from './issues.js';
+import { quote } from '../util/quote.js';
 import { parseHostPort, parseIP } from './net.js';
 import type { Host } from '../host/host.js';
 import type { NodeFacts } from './node-facts.js';
@@ -119,7 +120,7 @@ export function buildInitConfig(file: ConfigFile | undefined, flags: InitFlags, 
   set(I, 'bootstrapTokens[0].ttl', 'tokenTtl', (v) => {
     token.ttl = normalizeDuration(v);
     if (token.ttl === undefined)
-      throw new ConfigError(undefined, undefined, '--token-ttl', `"${v}" is not a duration; expected e.g. ${DURATION_EXAMPLES} (0 = never expires)`);
+      throw new ConfigError(undefined, undefined, '--token-ttl', `${quote(v)} is not a duration; expected e.g. ${DURATION_EXAMPLES} (0 = never expires)`);
     delete token.expires;
   });
   set(I, 'skipPhases', 'skipPhases', (v) => (init.skipPhases = v));
@@ -184,7 +185,7 @@ function parseFeatureGates(text: string): Record<string, boolean> {
     .filter(Boolean)) {
     const [key, value] = pair.split('=', 2).map((s) => s.trim());
     if (value === undefined || !/^(true|false|1|0|t|f)$/i.test(value)) {
-      throw new ConfigError(undefined, undefined, '--feature-gates', `"${pair}" is not a gate setting; expected Name=true or Name=false`);
+      throw new ConfigError(undefined, undefined, '--feature-gates', `${quote(pair)} is not a gate setting; expected Name=true or Name=false`);
     }
     gates[key] = /^(true|1|t)$/i.test(value);
   }

@@ -14,6 +14,7 @@ import {
 } from './net.js';
 import type { Arg, BootstrapToken, ClusterConfiguration, InitConfig, JoinConfiguration, NodeRegistrationOptions } from './types.js';
 import { kubernetesVersionProblem } from './version.js';
+import { quote } from '../util/quote.js';
 
 /**
  * The checks kubeadm makes on a defaulted configuration (cmd/kubeadm/app/apis/kubeadm/validation), plus
@@ -50,14 +51,14 @@ export function validateInitConfig(cfg: InitConfig, opts: ValidateOptions): Chec
   checkCluster(cfg.cluster, collector('ClusterConfiguration', out));
   const kubelet = collector('KubeletConfiguration', out);
   cfg.kubelet.clusterDNS?.forEach((ip, i) => {
-    if (!parseIP(ip)) kubelet(`clusterDNS[${i}]`, `"${ip}" is not an IP address`);
+    if (!parseIP(ip)) kubelet(`clusterDNS[${i}]`, `${quote(ip)} is not an IP address`);
   });
   const proxy = collector('KubeProxyConfiguration', out);
   // When it is the pod subnet (the default), the pod subnet's own check speaks for it.
   const clusterCIDR = cfg.kubeProxy.clusterCIDR;
   if (clusterCIDR && clusterCIDR !== cfg.cluster.networking.podSubnet) checkSubnets(clusterCIDR, 'clusterCIDR', 1n, proxy);
   const bind = cfg.kubeProxy.bindAddress;
-  if (typeof bind === 'string' && bind && !parseIP(bind)) proxy('bindAddress', `"${bind}" is not an IP address`);
+  if (typeof bind === 'string' && bind && !parseIP(bind)) proxy('bindAddress', `${quote(bind)} is not an IP address`);
   return out;
 }
 
@@ -73,12 +74,12 @@ export function validateJoinConfiguration(join: JoinConfiguration, opts: Validat
     const parsed = parseHostPort(endpoint);
     if (!endpoint) fail('discovery.bootstrapToken.apiServerEndpoint', 'required; expected the API server as host:port, e.g. 10.0.0.1:6443');
     else if ('problem' in parsed || parsed.port === undefined) {
-      fail('discovery.bootstrapToken.apiServerEndpoint', `"${endpoint}" is not host:port${'problem' in parsed ? `: ${parsed.problem}` : ''}`);
+      fail('discovery.bootstrapToken.apiServerEndpoint', `${quote(endpoint)} is not host:port${'problem' in parsed ? `: ${parsed.problem}` : ''}`);
     }
     const hashes = bootstrapToken.caCertHashes ?? [];
     hashes.forEach((hash, i) => {
       if (!/^sha256:[0-9a-f]{64}$/i.test(hash))
-        fail(`discovery.bootstrapToken.caCertHashes[${i}]`, `"${hash}" is not a CA public key pin; expected sha256:<64 hex digits>`);
+        fail(`discovery.bootstrapToken.caCertHashes[${i}]`, `${quote(hash)} is not a CA public key pin; expected sha256:<64 hex digits>`);
     });
     if (!hashes.length && !bootstrapToken.unsafeSkipCAVerification) {
       fail(
@@ -90,10 +91,12 @@ export function validateJoinConfiguration(join: JoinConfiguration, opts: Validat
   if (file) {
     const where = file.kubeConfigPath;
     if (!where) fail('discovery.file.kubeConfigPath', 'required; expected a kubeconfig file path or an https:// URL');
-    else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(where) && !where.startsWith('https://')) fail('discovery.file.kubeConfigPath', `"${where}": a URL must use https`);
+    else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(where) && !where.startsWith('https://'))
+      fail('discovery.file.kubeConfigPath', `${quote(where)}: a URL must use https`);
   }
   if (bootstrapToken || tlsBootstrapToken) checkToken(tlsBootstrapToken ?? '', 'discovery.tlsBootstrapToken', fail);
-  if (!join.caCertPath.startsWith('/') || !join.caCertPath.endsWith('.crt')) fail('caCertPath', `"${join.caCertPath}" must be an absolute path to a .crt file`);
+  if (!join.caCertPath.startsWith('/') || !join.caCertPath.endsWith('.crt'))
+    fail('caCertPath', `${quote(join.caCertPath)} must be an absolute path to a .crt file`);
   checkNodeRegistration(join.nodeRegistration, fail, opts);
   if (join.controlPlane) {
     checkAPIEndpoint(join.controlPlane.localAPIEndpoint ?? {}, 'controlPlane.localAPIEndpoint', fail);
@@ -111,11 +114,11 @@ function checkBootstrapToken(t: BootstrapToken, at: string, fail: Fail, opts: Va
   if (t.token || opts.complete) checkToken(t.token, `${at}.token`, fail);
   const usages = t.usages ?? [];
   for (const usage of usages) {
-    if (!isValidTokenUsage(usage)) fail(`${at}.usages`, `"${usage}" is not a token usage; expected ${TOKEN_USAGES.join(', ')}`);
+    if (!isValidTokenUsage(usage)) fail(`${at}.usages`, `${quote(usage)} is not a token usage; expected ${TOKEN_USAGES.join(', ')}`);
   }
   if (t.groups?.length && !usages.includes('authentication')) fail(`${at}.groups`, 'token groups need the "authentication" usage');
   for (const group of t.groups ?? []) {
-    if (!isValidTokenGroup(group)) fail(`${at}.groups`, `"${group}" is not a bootstrap group; expected it to match ${BOOTSTRAP_GROUP_FORMAT}`);
+    if (!isValidTokenGroup(group)) fail(`${at}.groups`, `${quote(group)} is not a bootstrap group; expected it to match ${BOOTSTRAP_GROUP_FORMAT}`);
   }
   if (t.ttl && t.expires) fail(at, 'ttl and expires are mutually exclusive; set one');
 }
@@ -123,20 +126,20 @@ function checkBootstrapToken(t: BootstrapToken, at: string, fail: Fail, opts: Va
 function checkNodeRegistration(n: NodeRegistrationOptions, fail: Fail, opts: ValidateOptions): void {
   if (n.name) {
     if (!isDNS1123Subdomain(n.name))
-      fail('nodeRegistration.name', `"${n.name}" is not a valid node name; expected a lower-case RFC 1123 DNS name (a-z, 0-9, "-", ".")`);
+      fail('nodeRegistration.name', `${quote(n.name)} is not a valid node name; expected a lower-case RFC 1123 DNS name (a-z, 0-9, "-", ".")`);
   } else if (opts.complete) {
     fail('nodeRegistration.name', 'required; the hostname could not be used, set --node-name or nodeRegistration.name');
   }
   const socket = n.criSocket ?? '';
   if (!/^unix:\/\/\/./.test(socket))
-    fail('nodeRegistration.criSocket', `"${socket}" is not a CRI socket; expected a unix:// URL such as unix:///var/run/containerd/containerd.sock`);
+    fail('nodeRegistration.criSocket', `${quote(socket)} is not a CRI socket; expected a unix:// URL such as unix:///var/run/containerd/containerd.sock`);
   checkArgs(n.kubeletExtraArgs, 'nodeRegistration.kubeletExtraArgs', fail);
   const ignored = (n.ignorePreflightErrors ?? []).map((c) => c.toLowerCase());
   if (ignored.includes('all') && new Set(ignored).size > 1) fail('nodeRegistration.ignorePreflightErrors', 'don\'t list individual checks together with "all"');
 }
 
 function checkAPIEndpoint(e: { advertiseAddress?: string; bindPort?: number }, at: string, fail: Fail): void {
-  if (e.advertiseAddress && !parseIP(e.advertiseAddress)) fail(`${at}.advertiseAddress`, `"${e.advertiseAddress}" is not an IP address (IPv4 or IPv6)`);
+  if (e.advertiseAddress && !parseIP(e.advertiseAddress)) fail(`${at}.advertiseAddress`, `${quote(e.advertiseAddress)} is not an IP address (IPv4 or IPv6)`);
   if (e.bindPort !== undefined && !isValidPort(e.bindPort)) fail(`${at}.bindPort`, `${e.bindPort} is not a port; expected a number from 1 to 65535`);
 }
 
@@ -154,11 +157,11 @@ function checkArgs(args: Arg[] | undefined, at: string, fail: Fail): void {
 function checkSubnets(text: string, field: string, minAddresses: bigint, fail: Fail): CIDR[] {
   const cidrs = parseCIDRList(text);
   if (!cidrs) {
-    fail(field, `"${text}" is not a valid CIDR; expected e.g. 10.96.0.0/12 or fd00::/108, or an IPv4,IPv6 pair for dual-stack`);
+    fail(field, `${quote(text)} is not a valid CIDR; expected e.g. 10.96.0.0/12 or fd00::/108, or an IPv4,IPv6 pair for dual-stack`);
     return [];
   }
   if (cidrs.length > 2 || (cidrs.length === 2 && cidrs[0].family === cidrs[1].family)) {
-    fail(field, `"${text}": expected one CIDR, or two (one IPv4 and one IPv6) for dual-stack`);
+    fail(field, `${quote(text)}: expected one CIDR, or two (one IPv4 and one IPv6) for dual-stack`);
   }
   for (const c of cidrs) {
     if (cidrSize(c) < minAddresses) fail(field, `${formatCIDR(c)} is too small: ${cidrSize(c)} addresses, at least ${minAddresses} needed`);
@@ -168,7 +171,7 @@ function checkSubnets(text: string, field: string, minAddresses: bigint, fail: F
 
 function checkCluster(c: ClusterConfiguration, fail: Fail): void {
   const net = c.networking;
-  if (!isDNS1123Subdomain(net.dnsDomain)) fail('networking.dnsDomain', `"${net.dnsDomain}" is not a DNS domain; expected e.g. cluster.local`);
+  if (!isDNS1123Subdomain(net.dnsDomain)) fail('networking.dnsDomain', `${quote(net.dnsDomain)} is not a DNS domain; expected e.g. cluster.local`);
   const services = checkSubnets(net.serviceSubnet, 'networking.serviceSubnet', 10n, fail);
   for (const s of services) {
     // The API server stores service allocations as a bitmap; kubeadm caps the subnet at 2^20 addresses.
@@ -196,7 +199,7 @@ function checkCluster(c: ClusterConfiguration, fail: Fail): void {
   if (versionProblem) fail('kubernetesVersion', versionProblem);
   if (c.controlPlaneEndpoint) {
     const parsed = parseHostPort(c.controlPlaneEndpoint);
-    if ('problem' in parsed) fail('controlPlaneEndpoint', `"${c.controlPlaneEndpoint}" is not host[:port]: ${parsed.problem}`);
+    if ('problem' in parsed) fail('controlPlaneEndpoint', `${quote(c.controlPlaneEndpoint)} is not host[:port]: ${parsed.problem}`);
   }
   checkSANs(c.apiServer.certSANs, 'apiServer.certSANs', fail);
   checkArgs(c.apiServer.extraArgs, 'apiServer.extraArgs', fail);
@@ -207,7 +210,7 @@ function checkCluster(c: ClusterConfiguration, fail: Fail): void {
   if (c.dns.imageRepository) checkImageRepository(c.dns.imageRepository, 'dns.imageRepository', fail);
   for (const gate of Object.keys(c.featureGates ?? {})) {
     if (!KNOWN_FEATURE_GATES.includes(gate))
-      fail(`featureGates.${gate}`, `"${gate}" is not a kubeadm feature gate; expected one of ${KNOWN_FEATURE_GATES.join(', ')}`);
+      fail(`featureGates.${gate}`, `${quote(gate)} is not a kubeadm feature gate; expected one of ${KNOWN_FEATURE_GATES.join(', ')}`);
   }
   checkEtcd(c, fail);
   for (const field of ['certificateValidityPeriod', 'caCertificateValidityPeriod'] as const) {
@@ -237,8 +240,8 @@ function checkEtcd(c: ClusterConfiguration, fail: Fail): void {
     ] as const) {
       for (const url of urls) {
         const scheme = /^([a-z][a-z0-9+.-]*):\/\/./i.exec(url)?.[1];
-        if (!scheme) fail(field, `"${url}" is not a URL with a scheme, e.g. https://10.0.0.10:2379`);
-        else if (needHttps && scheme !== 'https') fail(field, `"${url}" must use https when certificates are set`);
+        if (!scheme) fail(field, `${quote(url)} is not a URL with a scheme, e.g. https://10.0.0.10:2379`);
+        else if (needHttps && scheme !== 'https') fail(field, `${quote(url)} must use https when certificates are set`);
       }
     }
     for (const field of ['caFile', 'certFile', 'keyFile'] as const) {
@@ -250,13 +253,13 @@ function checkEtcd(c: ClusterConfiguration, fail: Fail): void {
 function checkSANs(sans: string[] | undefined, field: string, fail: Fail): void {
   for (const san of sans ?? []) {
     if (!parseIP(san) && !isDNS1123Subdomain(san) && !isWildcardDNS1123Subdomain(san)) {
-      fail(field, `"${san}" is not an IP address, a DNS name or a wildcard DNS name (*.example.com)`);
+      fail(field, `${quote(san)} is not an IP address, a DNS name or a wildcard DNS name (*.example.com)`);
     }
   }
 }
 
 function checkAbsolute(path: string | undefined, field: string, fail: Fail): void {
-  if (!path?.startsWith('/')) fail(field, `"${path ?? ''}" is not an absolute path`);
+  if (!path?.startsWith('/')) fail(field, `${quote(path ?? '')} is not an absolute path`);
 }
 
 /** A registry (and path) an image name can follow: `registry.k8s.io`, `my.registry:5000/k8s`. */
@@ -264,7 +267,7 @@ function checkImageRepository(repo: string, field: string, fail: Fail): void {
   const component = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
   const domain = '(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\\[[0-9a-fA-F:]+\\])(?::\\d+)?';
   if (!new RegExp(`^(?:${domain}/)?${component}(?:/${component})*$`).test(`${repo}/name`)) {
-    fail(field, `"${repo}" is not an image repository; expected e.g. registry.k8s.io or my.registry:5000/k8s`);
+    fail(field, `${quote(repo)} is not an image repository; expected e.g. registry.k8s.io or my.registry:5000/k8s`);
   }
 }
 
