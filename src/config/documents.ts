@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors.js';
 import { parseYamlDocuments, YAML_LIMITS, YamlError } from '../util/yaml.js';
+import { quote } from '../util/quote.js';
 import { fieldPath } from './issues.js';
 
 /** One YAML document of a config file: its apiVersion and kind, and the body with null fields dropped. */
@@ -42,6 +43,10 @@ export function parseDocuments(text: string, file: string): ConfigDocument[] {
         undefined,
         'apiVersion and kind are required (strings), e.g. apiVersion: kubeadm.k8s.io/v1beta4, kind: InitConfiguration',
       );
+    }
+    // The kind names the document in every message about it: a word, never text that could be anything.
+    if (!/^[A-Za-z][A-Za-z0-9]*$/.test(kind)) {
+      throw new ConfigError(file, `document ${position}`, 'kind', `${quote(kind)} is not a kind; expected e.g. InitConfiguration or ClusterConfiguration`);
     }
     documents.push({ position, apiVersion, kind, body: dropNulls(value) as Record<string, unknown> });
   });

@@ -115,6 +115,11 @@ export function isValidPort(port: number): boolean {
   return Number.isInteger(port) && port >= 1 && port <= 65535;
 }
 
+/** A port as text, as Go's strconv.Atoi reads it for kubeadm: decimal digits only (not `0x1bb`, `1e3`, ` 443`), 1 to 65535. */
+export function parsePort(text: string): number | undefined {
+  return /^\d{1,5}$/.test(text) && isValidPort(Number(text)) ? Number(text) : undefined;
+}
+
 /**
  * `host`, `host:port`, `[v6]:port` or a bare IPv6 address, as kubeadm's ParseHostPort accepts them;
  * the problem in words when it is not one.
@@ -125,7 +130,7 @@ export function parseHostPort(text: string): { host: string; port?: number } | {
   const bracketed = /^\[([^\]]+)\]:(.*)$/.exec(text);
   if (bracketed) [, host, port] = bracketed;
   else if (/^[^:]*:[^:]*$/.test(text)) [host, port] = text.split(':');
-  if (port !== undefined && !(/^\d+$/.test(port) && isValidPort(Number(port)))) {
+  if (port !== undefined && parsePort(port) === undefined) {
     return { problem: `port ${quote(port)} must be a number between 1 and 65535` };
   }
   if (!parseIP(host) && !isDNS1123Subdomain(host)) {

@@ -55,7 +55,11 @@ export function readConfigText(text: string, file: string): ConfigFile {
 
 function readDocument(config: ConfigFile, doc: ConfigDocument): void {
   const { file } = config;
-  const [group, version] = doc.apiVersion.includes('/') ? doc.apiVersion.split('/', 2) : ['', doc.apiVersion];
+  const parts = doc.apiVersion.split('/');
+  if (parts.length > 2) {
+    throw new ConfigError(file, doc.kind, 'apiVersion', `${quote(doc.apiVersion)} is not group/version; expected e.g. ${KUBEADM_V1BETA4}`);
+  }
+  const [group, version] = parts.length === 2 ? parts : ['', doc.apiVersion];
   if (group === KUBEADM_GROUP) {
     if (RETIRED_VERSIONS[version]) {
       throw new ConfigError(

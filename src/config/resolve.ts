@@ -86,8 +86,9 @@ export async function resolveInitConfig(input: ResolveInput<InitFlags>): Promise
 /**
  * The pure part of resolve. With `host`, values kubeadm derives from the machine are filled (node name,
  * advertise address, random tokens) and required; without it (validate, migrate) they stay as written.
+ * `phases`: init's phase paths, when the caller has them, for skipPhases (see ValidateOptions).
  */
-export function buildInitConfig(file: ConfigFile | undefined, flags: InitFlags, host?: NodeFacts): InitConfig {
+export function buildInitConfig(file: ConfigFile | undefined, flags: InitFlags, host?: NodeFacts, phases?: readonly string[]): InitConfig {
   if (file) {
     refuseFlagsBesideConfig(flags, INIT_FLAGS);
     if (!file.init && !file.cluster) {
@@ -156,7 +157,7 @@ export function buildInitConfig(file: ConfigFile | undefined, flags: InitFlags, 
     kubeProxy: kubeProxyWithDefaults(file?.kubeProxy, cluster, init.localAPIEndpoint.advertiseAddress),
     proxyEnv: host?.proxyEnv() ?? [],
   };
-  throwChecks(validateInitConfig(cfg, { complete: Boolean(host) }), file, origins);
+  throwChecks(validateInitConfig(cfg, { complete: Boolean(host), phases }), file, origins);
   return cfg;
 }
 

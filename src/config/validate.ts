@@ -13,6 +13,7 @@ import {
   type CIDR,
 } from './net.js';
 import type { Arg, BootstrapToken, ClusterConfiguration, InitConfig, JoinConfiguration, NodeRegistrationOptions } from './types.js';
+import { checkClusterName, checkImageTag, checkSkipPhases, checkTimeouts, refuseWhitespace, type Fail } from './value-checks.js';
 import { kubernetesVersionProblem } from './version.js';
 import { quote } from '../util/quote.js';
 
@@ -30,12 +31,15 @@ export interface Check {
 /** kubeadm 1.37's own feature gates (cmd/kubeadm/app/features). */
 const KNOWN_FEATURE_GATES = ['RootlessControlPlane'];
 
-/** `complete`: host-derived values (node name, advertise address, tokens) have been filled and must be present. */
+/**
+ * `complete`: host-derived values (node name, advertise address, tokens) have been filled and must be present.
+ * `phases`: the phase paths of the command the configuration is for, to check skipPhases against (the command
+ * checks them again when it runs; `config validate` passes them so both agree).
+ */
 export interface ValidateOptions {
   complete: boolean;
+  phases?: readonly string[];
 }
-
-type Fail = (field: string, problem: string) => void;
 
 function collector(kind: string, out: Check[]): Fail {
   return (field, problem) => out.push({ kind, field, problem });
@@ -48,17 +52,20 @@ export function validateInitConfig(cfg: InitConfig, opts: ValidateOptions): Chec
   checkNodeRegistration(cfg.init.nodeRegistration, init, opts);
   checkAPIEndpoint(cfg.init.localAPIEndpoint, 'localAPIEndpoint', init);
   checkCertificateKey(cfg.init.certificateKey, 'certificateKey', init);
+  checkSkipPhases(cfg.init.skipPhases, opts.phases, init);
+  checkTimeouts(cfg.init.timeouts, init);
   checkCluster(cfg.cluster, collector('ClusterConfiguration', out));
   const kubelet = collector('KubeletConfiguration', out);
   cfg.kubelet.clusterDNS?.forEach((ip, i) => {
-    if (!parseIP(ip)) kubelet(`clusterDNS[${i}]`, `${quote(ip)} is not an IP address`);
+    if (!refuseWhitespace(ip, `clusterDNS[${i}]`, kubelet) && !parseIP(ip)) kubelet(`clusterDNS[${i}]`, `${quote(ip)} is not an IP address`);
   });
   const proxy = collector('KubeProxyConfiguration', out);
   // When it is the pod subnet (the default), the pod subnet's own check speaks for it.
   const clusterCIDR = cfg.kubeProxy.clusterCIDR;
   if (clusterCIDR && clusterCIDR !== cfg.cluster.networking.podSubnet) checkSubnets(clusterCIDR, 'clusterCIDR', 1n, proxy);
   const bind = cfg.kubeProxy.bindAddress;
-  if (typeof bind === 'string' && bind && !parseIP(bind)) proxy('bindAddress', `${quote(bind)} is not an IP address`);
+  if (typeof bind === 'string' && bind && !refuseWhitespace(bind, 'bindAddress', proxy) && !parseIP(bind))
+    proxy('bindAddress', `${quote(bind)} is not an IP address`);
   return out;
 }
 
@@ -73,7 +80,7 @@ export function validateJoinConfiguration(join: JoinConfiguration, opts: Validat
     const endpoint = bootstrapToken.apiServerEndpoint ?? '';
     const parsed = parseHostPort(endpoint);
     if (!endpoint) fail('discovery.bootstrapToken.apiServerEndpoint', 'required; expected the API server as host:port, e.g. 10.0.0.1:6443');
-    else if ('problem' in parsed || parsed.port === undefined) {
+    else if (!refuseWhitespace(endpoint, 'discovery.bootstrapToken.apiServerEndpoint', fail) && ('problem' in parsed || parsed.port === undefined)) {
       fail('discovery.bootstrapToken.apiServerEndpoint', `${quote(endpoint)} is not host:port${'problem' in parsed ? `: ${parsed.problem}` : ''}`);
     }
     const hashes = bootstrapToken.caCertHashes ?? [];
@@ -91,17 +98,19 @@ export function validateJoinConfiguration(join: JoinConfiguration, opts: Validat
   if (file) {
     const where = file.kubeConfigPath;
     if (!where) fail('discovery.file.kubeConfigPath', 'required; expected a kubeconfig file path or an https:// URL');
-    else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(where) && !where.startsWith('https://'))
+    else if (!refuseWhitespace(where, 'discovery.file.kubeConfigPath', fail, 'ends') && /^[a-z][a-z0-9+.-]*:\/\//i.test(where) && !where.startsWith('https://'))
       fail('discovery.file.kubeConfigPath', `${quote(where)}: a URL must use https`);
   }
   if (bootstrapToken || tlsBootstrapToken) checkToken(tlsBootstrapToken ?? '', 'discovery.tlsBootstrapToken', fail);
-  if (!join.caCertPath.startsWith('/') || !join.caCertPath.endsWith('.crt'))
+  if (!refuseWhitespace(join.caCertPath, 'caCertPath', fail, 'ends') && (!join.caCertPath.startsWith('/') || !join.caCertPath.endsWith('.crt')))
     fail('caCertPath', `${quote(join.caCertPath)} must be an absolute path to a .crt file`);
   checkNodeRegistration(join.nodeRegistration, fail, opts);
   if (join.controlPlane) {
     checkAPIEndpoint(join.controlPlane.localAPIEndpoint ?? {}, 'controlPlane.localAPIEndpoint', fail);
     checkCertificateKey(join.controlPlane.certificateKey, 'controlPlane.certificateKey', fail);
   }
+  checkSkipPhases(join.skipPhases, opts.phases, fail);
+  checkTimeouts(join.timeouts, fail);
   return out;
 }
 
@@ -121,6 +130,8 @@ function checkBootstrapToken(t: BootstrapToken, at: string, fail: Fail, opts: Va
     if (!isValidTokenGroup(group)) fail(`${at}.groups`, `${quote(group)} is not a bootstrap group; expected it to match ${BOOTSTRAP_GROUP_FORMAT}`);
   }
   if (t.ttl && t.expires) fail(at, 'ttl and expires are mutually exclusive; set one');
+  if (t.ttl && (parseDuration(t.ttl) ?? 0n) < 0n)
+    fail(`${at}.ttl`, `${t.ttl} is negative; expected a duration such as 24h0m0s, or 0 for a token that never expires`);
 }
 
 function checkNodeRegistration(n: NodeRegistrationOptions, fail: Fail, opts: ValidateOptions): void {
@@ -131,6 +142,7 @@ function checkNodeRegistration(n: NodeRegistrationOptions, fail: Fail, opts: Val
     fail('nodeRegistration.name', 'required; the hostname could not be used, set --node-name or nodeRegistration.name');
   }
   const socket = n.criSocket ?? '';
+  if (refuseWhitespace(socket, 'nodeRegistration.criSocket', fail)) return;
   if (!/^unix:\/\/\/./.test(socket))
     fail('nodeRegistration.criSocket', `${quote(socket)} is not a CRI socket; expected a unix:// URL such as unix:///var/run/containerd/containerd.sock`);
   checkArgs(n.kubeletExtraArgs, 'nodeRegistration.kubeletExtraArgs', fail);
@@ -139,7 +151,8 @@ function checkNodeRegistration(n: NodeRegistrationOptions, fail: Fail, opts: Val
 }
 
 function checkAPIEndpoint(e: { advertiseAddress?: string; bindPort?: number }, at: string, fail: Fail): void {
-  if (e.advertiseAddress && !parseIP(e.advertiseAddress)) fail(`${at}.advertiseAddress`, `${quote(e.advertiseAddress)} is not an IP address (IPv4 or IPv6)`);
+  if (e.advertiseAddress && !refuseWhitespace(e.advertiseAddress, `${at}.advertiseAddress`, fail) && !parseIP(e.advertiseAddress))
+    fail(`${at}.advertiseAddress`, `${quote(e.advertiseAddress)} is not an IP address (IPv4 or IPv6)`);
   if (e.bindPort !== undefined && !isValidPort(e.bindPort)) fail(`${at}.bindPort`, `${e.bindPort} is not a port; expected a number from 1 to 65535`);
 }
 
@@ -150,11 +163,13 @@ function checkCertificateKey(key: string | undefined, field: string, fail: Fail)
 function checkArgs(args: Arg[] | undefined, at: string, fail: Fail): void {
   args?.forEach((a, i) => {
     if (!a.name) fail(`${at}[${i}].name`, 'the argument has no name');
+    else refuseWhitespace(a.name, `${at}[${i}].name`, fail);
   });
 }
 
 /** kubeadm's limits: at least `minAddresses` per subnet, one subnet or a dual-stack pair. */
 function checkSubnets(text: string, field: string, minAddresses: bigint, fail: Fail): CIDR[] {
+  if (refuseWhitespace(text, field, fail)) return [];
   const cidrs = parseCIDRList(text);
   if (!cidrs) {
     fail(field, `${quote(text)} is not a valid CIDR; expected e.g. 10.96.0.0/12 or fd00::/108, or an IPv4,IPv6 pair for dual-stack`);
@@ -171,7 +186,8 @@ function checkSubnets(text: string, field: string, minAddresses: bigint, fail: F
 
 function checkCluster(c: ClusterConfiguration, fail: Fail): void {
   const net = c.networking;
-  if (!isDNS1123Subdomain(net.dnsDomain)) fail('networking.dnsDomain', `${quote(net.dnsDomain)} is not a DNS domain; expected e.g. cluster.local`);
+  if (!refuseWhitespace(net.dnsDomain, 'networking.dnsDomain', fail) && !isDNS1123Subdomain(net.dnsDomain))
+    fail('networking.dnsDomain', `${quote(net.dnsDomain)} is not a DNS domain; expected e.g. cluster.local`);
   const services = checkSubnets(net.serviceSubnet, 'networking.serviceSubnet', 10n, fail);
   for (const s of services) {
     // The API server stores service allocations as a bitmap; kubeadm caps the subnet at 2^20 addresses.
@@ -197,7 +213,7 @@ function checkCluster(c: ClusterConfiguration, fail: Fail): void {
   }
   const versionProblem = kubernetesVersionProblem(c.kubernetesVersion);
   if (versionProblem) fail('kubernetesVersion', versionProblem);
-  if (c.controlPlaneEndpoint) {
+  if (c.controlPlaneEndpoint && !refuseWhitespace(c.controlPlaneEndpoint, 'controlPlaneEndpoint', fail)) {
     const parsed = parseHostPort(c.controlPlaneEndpoint);
     if ('problem' in parsed) fail('controlPlaneEndpoint', `${quote(c.controlPlaneEndpoint)} is not host[:port]: ${parsed.problem}`);
   }
@@ -208,6 +224,8 @@ function checkCluster(c: ClusterConfiguration, fail: Fail): void {
   checkAbsolute(c.certificatesDir, 'certificatesDir', fail);
   checkImageRepository(c.imageRepository, 'imageRepository', fail);
   if (c.dns.imageRepository) checkImageRepository(c.dns.imageRepository, 'dns.imageRepository', fail);
+  checkImageTag(c.dns.imageTag, 'dns.imageTag', fail);
+  checkClusterName(c.clusterName, fail);
   for (const gate of Object.keys(c.featureGates ?? {})) {
     if (!KNOWN_FEATURE_GATES.includes(gate))
       fail(`featureGates.${gate}`, `${quote(gate)} is not a kubeadm feature gate; expected one of ${KNOWN_FEATURE_GATES.join(', ')}`);
@@ -226,6 +244,7 @@ function checkEtcd(c: ClusterConfiguration, fail: Fail): void {
     checkSANs(local.serverCertSANs, 'etcd.local.serverCertSANs', fail);
     checkSANs(local.peerCertSANs, 'etcd.local.peerCertSANs', fail);
     if (local.imageRepository) checkImageRepository(local.imageRepository, 'etcd.local.imageRepository', fail);
+    checkImageTag(local.imageTag, 'etcd.local.imageTag', fail);
     checkArgs(local.extraArgs, 'etcd.local.extraArgs', fail);
   }
   if (external) {
@@ -239,6 +258,7 @@ function checkEtcd(c: ClusterConfiguration, fail: Fail): void {
       ['etcd.external.httpEndpoints', external.httpEndpoints ?? [], false],
     ] as const) {
       for (const url of urls) {
+        if (refuseWhitespace(url, field, fail)) continue;
         const scheme = /^([a-z][a-z0-9+.-]*):\/\/./i.exec(url)?.[1];
         if (!scheme) fail(field, `${quote(url)} is not a URL with a scheme, e.g. https://10.0.0.10:2379`);
         else if (needHttps && scheme !== 'https') fail(field, `${quote(url)} must use https when certificates are set`);
@@ -252,20 +272,21 @@ function checkEtcd(c: ClusterConfiguration, fail: Fail): void {
 
 function checkSANs(sans: string[] | undefined, field: string, fail: Fail): void {
   for (const san of sans ?? []) {
-    if (!parseIP(san) && !isDNS1123Subdomain(san) && !isWildcardDNS1123Subdomain(san)) {
+    if (!refuseWhitespace(san, field, fail) && !parseIP(san) && !isDNS1123Subdomain(san) && !isWildcardDNS1123Subdomain(san)) {
       fail(field, `${quote(san)} is not an IP address, a DNS name or a wildcard DNS name (*.example.com)`);
     }
   }
 }
 
 function checkAbsolute(path: string | undefined, field: string, fail: Fail): void {
-  if (!path?.startsWith('/')) fail(field, `${quote(path ?? '')} is not an absolute path`);
+  if (!refuseWhitespace(path, field, fail, 'ends') && !path?.startsWith('/')) fail(field, `${quote(path ?? '')} is not an absolute path`);
 }
 
 /** A registry (and path) an image name can follow: `registry.k8s.io`, `my.registry:5000/k8s`. */
 function checkImageRepository(repo: string, field: string, fail: Fail): void {
   const component = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
   const domain = '(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\\[[0-9a-fA-F:]+\\])(?::\\d+)?';
+  if (refuseWhitespace(repo, field, fail)) return;
   if (!new RegExp(`^(?:${domain}/)?${component}(?:/${component})*$`).test(`${repo}/name`)) {
     fail(field, `${quote(repo)} is not an image repository; expected e.g. registry.k8s.io or my.registry:5000/k8s`);
   }

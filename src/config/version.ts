@@ -16,6 +16,7 @@ export function normalizeKubernetesVersion(version: string): string {
 
 /** The problem with a Kubernetes version, or undefined when bosun can deploy it. */
 export function kubernetesVersionProblem(version: string): string | undefined {
+  if (/\s/.test(version)) return `${quote(version)} contains whitespace; expected a version such as ${PINNED_KUBERNETES_VERSIONS.at(-1)}`;
   const supported = `expected v1.${SUPPORTED_MINORS.min}.x to v1.${SUPPORTED_MINORS.max}.x (bosun is pinned to ${PINNED_KUBERNETES_VERSIONS.join(', ')} and deploys one older control-plane minor)`;
   if (/^(stable|latest|ci)([-/].*)?$/.test(version)) {
     return `${quote(version)} is a release label, which needs the internet to resolve; bosun needs an exact version, e.g. ${PINNED_KUBERNETES_VERSIONS.at(-1)}`;
