@@ -4,6 +4,7 @@ import { UserError } from '../errors.js';
 import { VERSION } from './version.js';
 import { engineRunSupport } from './engine-run.js';
 import type { CommandEnvironment } from '../workflow/flags.js';
+import type { CommandPhases } from '../commands/config/documents.js';
 
 type Register = (program: Command, env: CommandEnvironment) => void;
 
@@ -16,13 +17,26 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   init: async () => (await import('../commands/init/command.js')).registerInit,
   join: async () => (await import('../commands/join/command.js')).registerJoin,
   token: async () => (await import('../commands/token/command.js')).registerToken,
-  config: async () => (await import('../commands/config/command.js')).registerConfig,
+  config: async () => {
+    const { registerConfig } = await import('../commands/config/command.js');
+    return (program) => registerConfig(program, commandPhases);
+  },
   sandbox: async () => (await import('../sandbox/command.js')).registerSandbox,
   upgrade: async () => (await import('../commands/upgrade/command.js')).registerUpgrade,
   drain: async () => (await import('../commands/drain/command.js')).registerDrain,
   cordon: async () => (await import('../commands/drain/command.js')).registerCordon,
   uncordon: async () => (await import('../commands/drain/command.js')).registerUncordon,
 };
+
+/** init's and join's phase paths, for `config validate` to check skipPhases against (loaded only then). */
+async function commandPhases(): Promise<CommandPhases> {
+  const [{ initPhases }, { joinPhases }, { flatten }] = await Promise.all([
+    import('../commands/init/phases.js'),
+    import('../commands/join/phases.js'),
+    import('../workflow/phase.js'),
+  ]);
+  return { init: flatten(initPhases).map((p) => p.path), join: flatten(joinPhases).map((p) => p.path) };
+}
 
 function chosenCommands(argv: string[]): string[] {
   const words = argv.filter((a) => !a.startsWith('-'));

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DURATION_EXAMPLES, parseDuration } from './duration.js';
+import { quote } from '../util/quote.js';
 
 /**
  * KubeletConfiguration (kubelet.config.k8s.io/v1beta1) and KubeProxyConfiguration (kubeproxy.config.k8s.io/v1alpha1):
@@ -11,7 +12,7 @@ import { DURATION_EXAMPLES, parseDuration } from './duration.js';
 const str = z.string();
 const durationText = str.check((ctx) => {
   if (parseDuration(ctx.value) === undefined) {
-    ctx.issues.push({ code: 'custom', input: ctx.value, message: `"${ctx.value}" is not a duration; expected e.g. ${DURATION_EXAMPLES}` });
+    ctx.issues.push({ code: 'custom', input: ctx.value, message: `${quote(ctx.value)} is not a duration; expected e.g. ${DURATION_EXAMPLES}` });
   }
 });
 

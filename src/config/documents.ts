@@ -1,5 +1,7 @@
 import { ConfigError } from '../errors.js';
 import { parseYamlDocuments, YAML_LIMITS, YamlError } from '../util/yaml.js';
+import { quote } from '../util/quote.js';
+import { fieldPath } from './issues.js';
 
 /** One YAML document of a config file: its apiVersion and kind, and the body with null fields dropped. */
 export interface ConfigDocument {
@@ -22,7 +24,7 @@ export function parseDocuments(text: string, file: string): ConfigDocument[] {
   }
   let values: unknown[];
   try {
-    values = parseYamlDocuments(text);
+    values = parseYamlDocuments(text, { plainIntegers: true });
   } catch (err) {
     throw err instanceof YamlError ? fileError(err, file) : err;
   }
@@ -42,6 +44,10 @@ export function parseDocuments(text: string, file: string): ConfigDocument[] {
         'apiVersion and kind are required (strings), e.g. apiVersion: kubeadm.k8s.io/v1beta4, kind: InitConfiguration',
       );
     }
+    // The kind names the document in every message about it: a word, never text that could be anything.
+    if (!/^[A-Za-z][A-Za-z0-9]*$/.test(kind)) {
+      throw new ConfigError(file, `document ${position}`, 'kind', `${quote(kind)} is not a kind; expected e.g. InitConfiguration or ClusterConfiguration`);
+    }
     documents.push({ position, apiVersion, kind, body: dropNulls(value) as Record<string, unknown> });
   });
   return documents;
@@ -49,7 +55,8 @@ export function parseDocuments(text: string, file: string): ConfigDocument[] {
 
 /** A refusal of the YAML parser, placed as config errors are: at a line when it has one, else at its document. */
 function fileError(err: YamlError, file: string): ConfigError {
-  const { document, line, column } = err.where;
+  const { document, line, column, path } = err.where;
+  if (err.problem === 'number') return new ConfigError(file, `document ${document}`, fieldPath(path ?? []), `${err.message} (line ${line}, column ${column})`);
   if (err.problem === 'syntax') return new ConfigError(file, undefined, line ? `line ${line}, column ${column}` : undefined, `invalid YAML: ${err.message}`);
   if (line !== undefined) return new ConfigError(file, undefined, `line ${line}`, err.message);
   return new ConfigError(file, `document ${document}`, undefined, err.message);

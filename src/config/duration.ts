@@ -1,3 +1,5 @@
+import { quote } from '../util/quote.js';
+
 /**
  * Go's time.Duration text form, as kubeadm reads and writes it (`8760h`, `1h30m`, `87600h0m0s`, `1.5s`, `300ms`).
  * Values are nanoseconds in a bigint: 87600h does not fit a double's exact range.
@@ -76,6 +78,6 @@ export function normalizeDuration(text: string): string | undefined {
 /** Milliseconds, for timers and certificate lifetimes (sub-millisecond parts are dropped). */
 export function durationMs(text: string): number {
   const ns = parseDuration(text);
-  if (ns === undefined) throw new Error(`"${text}" is not a duration (expected e.g. ${DURATION_EXAMPLES})`);
+  if (ns === undefined) throw new Error(`${quote(text)} is not a duration (expected e.g. ${DURATION_EXAMPLES})`);
   return Number(ns / 1_000_000n);
 }

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { quote } from '../util/quote.js';
 
 /** One thing wrong with a document: the field path (`networking.serviceSubnet`) and what was expected. */
 export interface Problem {
@@ -26,7 +27,7 @@ export function fieldPath(path: readonly PropertyKey[]): string {
     .map((key, i) => {
       if (typeof key === 'number') return `[${key}]`;
       const name = String(key);
-      if (!/^[A-Za-z_][\w-]*$/.test(name)) return `[${JSON.stringify(name)}]`;
+      if (!/^[A-Za-z_][\w-]*$/.test(name) || name.length > 80) return `[${quote(name)}]`;
       return i === 0 ? name : `.${name}`;
     })
     .join('');
@@ -34,7 +35,7 @@ export function fieldPath(path: readonly PropertyKey[]): string {
 
 /** A value as messages show it: strings quoted and cut short, lists and mappings by their kind. */
 function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+  if (typeof value === 'string') return quote(value);
   if (typeof value === 'number') return `the number ${value}`;
   if (Array.isArray(value)) return 'a list';
   if (value !== null && typeof value === 'object') return 'a mapping';
@@ -64,11 +65,14 @@ export function zodProblems(error: z.ZodError, schema: z.ZodType): Problem[] {
     const input = (issue as { input?: unknown }).input;
     const got = (f: string) => (isSecretField(f) ? `got ${typeof input}` : `got ${describe(input)}`);
     switch (issue.code) {
-      case 'unrecognized_keys':
-        return issue.keys.map((key) => {
+      case 'unrecognized_keys': {
+        const known = knownFields(schema, issue.path);
+        // Suggestions cost an edit distance per known field: only for the keys an error lists.
+        return issue.keys.map((key, i) => {
           const at = fieldPath([...issue.path, key]);
-          return { field: at, problem: unknownField(key, knownFields(schema, issue.path), V1BETA3_HINTS[at]) };
+          return { field: at, problem: unknownField(key, i < MAX_LISTED_PROBLEMS ? known : [], V1BETA3_HINTS[at]) };
         });
+      }
       case 'invalid_type': {
         // zod reports "number" for a non-number given to an integer field.
         const type = issue.expected === 'number' && (schemaAt(schema, issue.path) as { isInt?: boolean } | undefined)?.isInt ? 'int' : issue.expected;
@@ -94,10 +98,12 @@ export function zodProblems(error: z.ZodError, schema: z.ZodType): Problem[] {
 }
 
 function unknownField(key: string, known: string[], moved?: string): string {
-  if (moved) return `unknown field "${key}" (${moved})`;
-  const close = known.filter((name) => editDistance(name.toLowerCase(), key.toLowerCase()) <= Math.max(1, Math.floor(key.length / 4)));
-  if (close.length) return `unknown field "${key}"; did you mean ${close.map((c) => `"${c}"`).join(' or ')}?`;
-  return known.length && known.length <= 16 ? `unknown field "${key}"; expected one of ${known.join(', ')}` : `unknown field "${key}"`;
+  const unknown = `unknown field ${quote(key)}`;
+  if (moved) return `${unknown} (${moved})`;
+  // No field name is longer than this: a longer key gets no suggestion (nor its quadratic cost).
+  const close = key.length > 64 ? [] : known.filter((name) => editDistance(name.toLowerCase(), key.toLowerCase()) <= Math.max(1, Math.floor(key.length / 4)));
+  if (close.length) return `${unknown}; did you mean ${close.map((c) => `"${c}"`).join(' or ')}?`;
+  return known.length && known.length <= 16 ? `${unknown}; expected one of ${known.join(', ')}` : unknown;
 }
 
 function editDistance(a: string, b: string): number {
@@ -137,13 +143,19 @@ function knownFields(schema: z.ZodType, path: readonly PropertyKey[]): string[] 
   return def?.type === 'object' && def.shape ? Object.keys(def.shape) : [];
 }
 
+/** How many problems one error lists: enough to fix a file in one go, few enough to read (a hostile file has thousands). */
+export const MAX_LISTED_PROBLEMS = 10;
+
 /**
- * One ConfigError for all problems (at least one): the first names file, kind and field; the rest follow
- * on their own lines in the same form, so an operator can fix everything in one go.
+ * One ConfigError for all problems (at least one): the first names file, kind and field; the next ones follow
+ * on their own lines in the same form, so an operator can fix everything in one go; past MAX_LISTED_PROBLEMS,
+ * only how many more there are.
  */
 export function configError(problems: Located[]): ConfigError {
   const [first, ...rest] = problems;
   const line = (p: Located) => new ConfigError(p.file, p.kind, p.field, p.problem).message;
-  const more = rest.map((p) => `\n${line(p)}`).join('');
+  const listed = rest.slice(0, MAX_LISTED_PROBLEMS - 1);
+  const unlisted = rest.length - listed.length;
+  const more = listed.map((p) => `\n${line(p)}`).join('') + (unlisted ? `\n... and ${unlisted} more problem${unlisted === 1 ? '' : 's'}` : '');
   return new ConfigError(first.file, first.kind, first.field, first.problem + more);
 }

@@ -64,7 +64,8 @@ export async function resolveJoinConfig(input: ResolveInput<JoinFlags>): Promise
   return buildJoinConfig(file, input.flags, input.facts);
 }
 
-export function buildJoinConfig(file: ConfigFile | undefined, flags: JoinFlags, host?: NodeFacts): JoinConfig {
+/** `phases`: join's phase paths, when the caller has them, for skipPhases (see ValidateOptions). */
+export function buildJoinConfig(file: ConfigFile | undefined, flags: JoinFlags, host?: NodeFacts, phases?: readonly string[]): JoinConfig {
   const origins: FlagOrigins = new Map();
   let source: JoinFile;
   if (file) {
@@ -93,7 +94,7 @@ export function buildJoinConfig(file: ConfigFile | undefined, flags: JoinFlags, 
       endpoint.advertiseAddress = advertiseAddress(endpoint.advertiseAddress, host, where);
     }
   }
-  throwChecks(validateJoinConfiguration(join, { complete: Boolean(host) }), file, origins);
+  throwChecks(validateJoinConfiguration(join, { complete: Boolean(host), phases }), file, origins);
   return { join, ...(file?.kubelet && { kubelet: file.kubelet as JoinConfig['kubelet'] }), proxyEnv: host?.proxyEnv() ?? [] };
 }
 

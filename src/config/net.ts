@@ -1,4 +1,5 @@
 import { isIPv6 } from 'node:net';
+import { quote } from '../util/quote.js';
 
 /**
  * IP addresses and CIDRs (IPv4 and IPv6) as kubeadm reads them (Go's "sloppy" parsing: IPv4 octets may carry
@@ -114,6 +115,11 @@ export function isValidPort(port: number): boolean {
   return Number.isInteger(port) && port >= 1 && port <= 65535;
 }
 
+/** A port as text, as Go's strconv.Atoi reads it for kubeadm: decimal digits only (not `0x1bb`, `1e3`, ` 443`), 1 to 65535. */
+export function parsePort(text: string): number | undefined {
+  return /^\d{1,5}$/.test(text) && isValidPort(Number(text)) ? Number(text) : undefined;
+}
+
 /**
  * `host`, `host:port`, `[v6]:port` or a bare IPv6 address, as kubeadm's ParseHostPort accepts them;
  * the problem in words when it is not one.
@@ -124,11 +130,11 @@ export function parseHostPort(text: string): { host: string; port?: number } | {
   const bracketed = /^\[([^\]]+)\]:(.*)$/.exec(text);
   if (bracketed) [, host, port] = bracketed;
   else if (/^[^:]*:[^:]*$/.test(text)) [host, port] = text.split(':');
-  if (port !== undefined && !(/^\d+$/.test(port) && isValidPort(Number(port)))) {
-    return { problem: `port "${port}" must be a number between 1 and 65535` };
+  if (port !== undefined && parsePort(port) === undefined) {
+    return { problem: `port ${quote(port)} must be a number between 1 and 65535` };
   }
   if (!parseIP(host) && !isDNS1123Subdomain(host)) {
-    return { problem: `host "${host}" must be an IP address or an RFC 1123 DNS name` };
+    return { problem: `host ${quote(host)} must be an IP address or an RFC 1123 DNS name` };
   }
   return port === undefined ? { host } : { host, port: Number(port) };
 }

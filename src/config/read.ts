@@ -4,6 +4,7 @@ import { kubeletSchema, kubeProxySchema } from './component-schema.js';
 import { clusterFromV1beta3, initFromV1beta3, joinFromV1beta3 } from './convert.js';
 import { parseDocuments, type ConfigDocument } from './documents.js';
 import { configError, zodProblems } from './issues.js';
+import { quote } from '../util/quote.js';
 import { kubeadmSchemas, type ClusterFile, type InitFile, type JoinFile } from './schema.js';
 import { KUBEADM_V1BETA3, KUBEADM_V1BETA4, KUBELET_V1BETA1, KUBEPROXY_V1ALPHA1, type KubeProxyConfiguration, type KubeletConfiguration } from './types.js';
 
@@ -54,23 +55,27 @@ export function readConfigText(text: string, file: string): ConfigFile {
 
 function readDocument(config: ConfigFile, doc: ConfigDocument): void {
   const { file } = config;
-  const [group, version] = doc.apiVersion.includes('/') ? doc.apiVersion.split('/', 2) : ['', doc.apiVersion];
+  const parts = doc.apiVersion.split('/');
+  if (parts.length > 2) {
+    throw new ConfigError(file, doc.kind, 'apiVersion', `${quote(doc.apiVersion)} is not group/version; expected e.g. ${KUBEADM_V1BETA4}`);
+  }
+  const [group, version] = parts.length === 2 ? parts : ['', doc.apiVersion];
   if (group === KUBEADM_GROUP) {
     if (RETIRED_VERSIONS[version]) {
       throw new ConfigError(
         file,
         doc.kind,
         'apiVersion',
-        `"${doc.apiVersion}" is an old API version that bosun no longer reads; expected ${KUBEADM_V1BETA4}. Convert the file with kubeadm ${RETIRED_VERSIONS[version]}: kubeadm config migrate --old-config old.yaml --new-config new.yaml`,
+        `${quote(doc.apiVersion)} is an old API version that bosun no longer reads; expected ${KUBEADM_V1BETA4}. Convert the file with kubeadm ${RETIRED_VERSIONS[version]}: kubeadm config migrate --old-config old.yaml --new-config new.yaml`,
       );
     }
     if (version !== 'v1beta4' && version !== 'v1beta3') {
-      throw new ConfigError(file, doc.kind, 'apiVersion', `"${doc.apiVersion}" is not supported; expected ${KUBEADM_V1BETA4} (or ${KUBEADM_V1BETA3})`);
+      throw new ConfigError(file, doc.kind, 'apiVersion', `${quote(doc.apiVersion)} is not supported; expected ${KUBEADM_V1BETA4} (or ${KUBEADM_V1BETA3})`);
     }
     if (IGNORED_KINDS.has(doc.kind) && version === 'v1beta4') return;
     const kind = KUBEADM_KINDS.find((k) => k === doc.kind);
     if (!kind) {
-      throw new ConfigError(file, doc.kind, 'kind', `"${doc.kind}" is not a ${doc.apiVersion} kind; expected one of ${KUBEADM_KINDS.join(', ')}`);
+      throw new ConfigError(file, doc.kind, 'kind', `${quote(doc.kind)} is not a ${doc.apiVersion} kind; expected one of ${KUBEADM_KINDS.join(', ')}`);
     }
     if (version === 'v1beta3') {
       const schemas = kubeadmSchemas.v1beta3;
@@ -97,7 +102,7 @@ function readDocument(config: ConfigFile, doc: ConfigDocument): void {
     config.kubeProxy = { apiVersion: KUBEPROXY_V1ALPHA1, kind: 'KubeProxyConfiguration', ...parse(kubeProxySchema, doc, file) };
     return;
   }
-  throw new ConfigError(file, doc.kind, 'apiVersion', `unknown apiVersion/kind "${doc.apiVersion}" ${doc.kind}; expected ${SUPPORTED}`);
+  throw new ConfigError(file, doc.kind, 'apiVersion', `unknown apiVersion/kind ${quote(doc.apiVersion)} ${doc.kind}; expected ${SUPPORTED}`);
 }
 
 /** Shape-checks one document (apiVersion and kind removed); every problem names the file, kind and field. */

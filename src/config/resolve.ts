@@ -3,6 +3,7 @@ import { generateToken } from '../tokens/token.js';
 import { clusterWithDefaults, initWithDefaults, kubeletWithDefaults, kubeProxyWithDefaults } from './defaults.js';
 import { DURATION_EXAMPLES, normalizeDuration } from './duration.js';
 import { configError, type Located } from './issues.js';
+import { quote } from '../util/quote.js';
 import { parseHostPort, parseIP } from './net.js';
 import type { Host } from '../host/host.js';
 import type { NodeFacts } from './node-facts.js';
@@ -85,8 +86,9 @@ export async function resolveInitConfig(input: ResolveInput<InitFlags>): Promise
 /**
  * The pure part of resolve. With `host`, values kubeadm derives from the machine are filled (node name,
  * advertise address, random tokens) and required; without it (validate, migrate) they stay as written.
+ * `phases`: init's phase paths, when the caller has them, for skipPhases (see ValidateOptions).
  */
-export function buildInitConfig(file: ConfigFile | undefined, flags: InitFlags, host?: NodeFacts): InitConfig {
+export function buildInitConfig(file: ConfigFile | undefined, flags: InitFlags, host?: NodeFacts, phases?: readonly string[]): InitConfig {
   if (file) {
     refuseFlagsBesideConfig(flags, INIT_FLAGS);
     if (!file.init && !file.cluster) {
@@ -119,7 +121,7 @@ export function buildInitConfig(file: ConfigFile | undefined, flags: InitFlags, 
   set(I, 'bootstrapTokens[0].ttl', 'tokenTtl', (v) => {
     token.ttl = normalizeDuration(v);
     if (token.ttl === undefined)
-      throw new ConfigError(undefined, undefined, '--token-ttl', `"${v}" is not a duration; expected e.g. ${DURATION_EXAMPLES} (0 = never expires)`);
+      throw new ConfigError(undefined, undefined, '--token-ttl', `${quote(v)} is not a duration; expected e.g. ${DURATION_EXAMPLES} (0 = never expires)`);
     delete token.expires;
   });
   set(I, 'skipPhases', 'skipPhases', (v) => (init.skipPhases = v));
@@ -155,7 +157,7 @@ export function buildInitConfig(file: ConfigFile | undefined, flags: InitFlags, 
     kubeProxy: kubeProxyWithDefaults(file?.kubeProxy, cluster, init.localAPIEndpoint.advertiseAddress),
     proxyEnv: host?.proxyEnv() ?? [],
   };
-  throwChecks(validateInitConfig(cfg, { complete: Boolean(host) }), file, origins);
+  throwChecks(validateInitConfig(cfg, { complete: Boolean(host), phases }), file, origins);
   return cfg;
 }
 
@@ -184,7 +186,7 @@ function parseFeatureGates(text: string): Record<string, boolean> {
     .filter(Boolean)) {
     const [key, value] = pair.split('=', 2).map((s) => s.trim());
     if (value === undefined || !/^(true|false|1|0|t|f)$/i.test(value)) {
-      throw new ConfigError(undefined, undefined, '--feature-gates', `"${pair}" is not a gate setting; expected Name=true or Name=false`);
+      throw new ConfigError(undefined, undefined, '--feature-gates', `${quote(pair)} is not a gate setting; expected Name=true or Name=false`);
     }
     gates[key] = /^(true|1|t)$/i.test(value);
   }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { DURATION_EXAMPLES, normalizeDuration } from './duration.js';
+import { isRFC3339 } from './value-checks.js';
+import { quote } from '../util/quote.js';
 
 /**
  * The shape of kubeadm's documents (kubeadm.k8s.io/v1beta4 and v1beta3), field for field from kubeadm's Go types:
@@ -16,15 +18,19 @@ const int = z.number().int();
 const duration = str
   .check((ctx) => {
     if (normalizeDuration(ctx.value) === undefined) {
-      ctx.issues.push({ code: 'custom', input: ctx.value, message: `"${ctx.value}" is not a duration; expected e.g. ${DURATION_EXAMPLES}` });
+      ctx.issues.push({ code: 'custom', input: ctx.value, message: `${quote(ctx.value)} is not a duration; expected e.g. ${DURATION_EXAMPLES}` });
     }
   })
   .transform((value) => normalizeDuration(value)!);
 
 /** metav1.Time: RFC 3339 (`2030-01-02T15:04:05Z`). */
 const rfc3339 = str.check((ctx) => {
-  const ok = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i.test(ctx.value) && !Number.isNaN(Date.parse(ctx.value));
-  if (!ok) ctx.issues.push({ code: 'custom', input: ctx.value, message: `"${ctx.value}" is not an RFC 3339 time; expected e.g. "2030-01-02T15:04:05Z"` });
+  if (!isRFC3339(ctx.value))
+    ctx.issues.push({
+      code: 'custom',
+      input: ctx.value,
+      message: `${quote(ctx.value)} is not an RFC 3339 time (or not a real date and time); expected e.g. "2030-01-02T15:04:05Z"`,
+    });
 });
 
 const ENCRYPTION_ALGORITHMS = ['ECDSA-P256', 'ECDSA-P384', 'RSA-2048', 'RSA-3072', 'RSA-4096'] as const;

@@ -13,7 +13,9 @@ import {
   type CIDR,
 } from './net.js';
 import type { Arg, BootstrapToken, ClusterConfiguration, InitConfig, JoinConfiguration, NodeRegistrationOptions } from './types.js';
+import { checkClusterName, checkImageTag, checkSkipPhases, checkTimeouts, refuseWhitespace, type Fail } from './value-checks.js';
 import { kubernetesVersionProblem } from './version.js';
+import { quote } from '../util/quote.js';
 
 /**
  * The checks kubeadm makes on a defaulted configuration (cmd/kubeadm/app/apis/kubeadm/validation), plus
@@ -29,12 +31,15 @@ export interface Check {
 /** kubeadm 1.37's own feature gates (cmd/kubeadm/app/features). */
 const KNOWN_FEATURE_GATES = ['RootlessControlPlane'];
 
-/** `complete`: host-derived values (node name, advertise address, tokens) have been filled and must be present. */
+/**
+ * `complete`: host-derived values (node name, advertise address, tokens) have been filled and must be present.
+ * `phases`: the phase paths of the command the configuration is for, to check skipPhases against (the command
+ * checks them again when it runs; `config validate` passes them so both agree).
+ */
 export interface ValidateOptions {
   complete: boolean;
+  phases?: readonly string[];
 }
-
-type Fail = (field: string, problem: string) => void;
 
 function collector(kind: string, out: Check[]): Fail {
   return (field, problem) => out.push({ kind, field, problem });
@@ -47,17 +52,20 @@ export function validateInitConfig(cfg: InitConfig, opts: ValidateOptions): Chec
   checkNodeRegistration(cfg.init.nodeRegistration, init, opts);
   checkAPIEndpoint(cfg.init.localAPIEndpoint, 'localAPIEndpoint', init);
   checkCertificateKey(cfg.init.certificateKey, 'certificateKey', init);
+  checkSkipPhases(cfg.init.skipPhases, opts.phases, init);
+  checkTimeouts(cfg.init.timeouts, init);
   checkCluster(cfg.cluster, collector('ClusterConfiguration', out));
   const kubelet = collector('KubeletConfiguration', out);
   cfg.kubelet.clusterDNS?.forEach((ip, i) => {
-    if (!parseIP(ip)) kubelet(`clusterDNS[${i}]`, `"${ip}" is not an IP address`);
+    if (!refuseWhitespace(ip, `clusterDNS[${i}]`, kubelet) && !parseIP(ip)) kubelet(`clusterDNS[${i}]`, `${quote(ip)} is not an IP address`);
   });
   const proxy = collector('KubeProxyConfiguration', out);
   // When it is the pod subnet (the default), the pod subnet's own check speaks for it.
   const clusterCIDR = cfg.kubeProxy.clusterCIDR;
   if (clusterCIDR && clusterCIDR !== cfg.cluster.networking.podSubnet) checkSubnets(clusterCIDR, 'clusterCIDR', 1n, proxy);
   const bind = cfg.kubeProxy.bindAddress;
-  if (typeof bind === 'string' && bind && !parseIP(bind)) proxy('bindAddress', `"${bind}" is not an IP address`);
+  if (typeof bind === 'string' && bind && !refuseWhitespace(bind, 'bindAddress', proxy) && !parseIP(bind))
+    proxy('bindAddress', `${quote(bind)} is not an IP address`);
   return out;
 }
 
@@ -72,13 +80,13 @@ export function validateJoinConfiguration(join: JoinConfiguration, opts: Validat
     const endpoint = bootstrapToken.apiServerEndpoint ?? '';
     const parsed = parseHostPort(endpoint);
     if (!endpoint) fail('discovery.bootstrapToken.apiServerEndpoint', 'required; expected the API server as host:port, e.g. 10.0.0.1:6443');
-    else if ('problem' in parsed || parsed.port === undefined) {
-      fail('discovery.bootstrapToken.apiServerEndpoint', `"${endpoint}" is not host:port${'problem' in parsed ? `: ${parsed.problem}` : ''}`);
+    else if (!refuseWhitespace(endpoint, 'discovery.bootstrapToken.apiServerEndpoint', fail) && ('problem' in parsed || parsed.port === undefined)) {
+      fail('discovery.bootstrapToken.apiServerEndpoint', `${quote(endpoint)} is not host:port${'problem' in parsed ? `: ${parsed.problem}` : ''}`);
     }
     const hashes = bootstrapToken.caCertHashes ?? [];
     hashes.forEach((hash, i) => {
       if (!/^sha256:[0-9a-f]{64}$/i.test(hash))
-        fail(`discovery.bootstrapToken.caCertHashes[${i}]`, `"${hash}" is not a CA public key pin; expected sha256:<64 hex digits>`);
+        fail(`discovery.bootstrapToken.caCertHashes[${i}]`, `${quote(hash)} is not a CA public key pin; expected sha256:<64 hex digits>`);
     });
     if (!hashes.length && !bootstrapToken.unsafeSkipCAVerification) {
       fail(
@@ -90,15 +98,19 @@ export function validateJoinConfiguration(join: JoinConfiguration, opts: Validat
   if (file) {
     const where = file.kubeConfigPath;
     if (!where) fail('discovery.file.kubeConfigPath', 'required; expected a kubeconfig file path or an https:// URL');
-    else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(where) && !where.startsWith('https://')) fail('discovery.file.kubeConfigPath', `"${where}": a URL must use https`);
+    else if (!refuseWhitespace(where, 'discovery.file.kubeConfigPath', fail, 'ends') && /^[a-z][a-z0-9+.-]*:\/\//i.test(where) && !where.startsWith('https://'))
+      fail('discovery.file.kubeConfigPath', `${quote(where)}: a URL must use https`);
   }
   if (bootstrapToken || tlsBootstrapToken) checkToken(tlsBootstrapToken ?? '', 'discovery.tlsBootstrapToken', fail);
-  if (!join.caCertPath.startsWith('/') || !join.caCertPath.endsWith('.crt')) fail('caCertPath', `"${join.caCertPath}" must be an absolute path to a .crt file`);
+  if (!refuseWhitespace(join.caCertPath, 'caCertPath', fail, 'ends') && (!join.caCertPath.startsWith('/') || !join.caCertPath.endsWith('.crt')))
+    fail('caCertPath', `${quote(join.caCertPath)} must be an absolute path to a .crt file`);
   checkNodeRegistration(join.nodeRegistration, fail, opts);
   if (join.controlPlane) {
     checkAPIEndpoint(join.controlPlane.localAPIEndpoint ?? {}, 'controlPlane.localAPIEndpoint', fail);
     checkCertificateKey(join.controlPlane.certificateKey, 'controlPlane.certificateKey', fail);
   }
+  checkSkipPhases(join.skipPhases, opts.phases, fail);
+  checkTimeouts(join.timeouts, fail);
   return out;
 }
 
@@ -111,32 +123,36 @@ function checkBootstrapToken(t: BootstrapToken, at: string, fail: Fail, opts: Va
   if (t.token || opts.complete) checkToken(t.token, `${at}.token`, fail);
   const usages = t.usages ?? [];
   for (const usage of usages) {
-    if (!isValidTokenUsage(usage)) fail(`${at}.usages`, `"${usage}" is not a token usage; expected ${TOKEN_USAGES.join(', ')}`);
+    if (!isValidTokenUsage(usage)) fail(`${at}.usages`, `${quote(usage)} is not a token usage; expected ${TOKEN_USAGES.join(', ')}`);
   }
   if (t.groups?.length && !usages.includes('authentication')) fail(`${at}.groups`, 'token groups need the "authentication" usage');
   for (const group of t.groups ?? []) {
-    if (!isValidTokenGroup(group)) fail(`${at}.groups`, `"${group}" is not a bootstrap group; expected it to match ${BOOTSTRAP_GROUP_FORMAT}`);
+    if (!isValidTokenGroup(group)) fail(`${at}.groups`, `${quote(group)} is not a bootstrap group; expected it to match ${BOOTSTRAP_GROUP_FORMAT}`);
   }
   if (t.ttl && t.expires) fail(at, 'ttl and expires are mutually exclusive; set one');
+  if (t.ttl && (parseDuration(t.ttl) ?? 0n) < 0n)
+    fail(`${at}.ttl`, `${t.ttl} is negative; expected a duration such as 24h0m0s, or 0 for a token that never expires`);
 }
 
 function checkNodeRegistration(n: NodeRegistrationOptions, fail: Fail, opts: ValidateOptions): void {
   if (n.name) {
     if (!isDNS1123Subdomain(n.name))
-      fail('nodeRegistration.name', `"${n.name}" is not a valid node name; expected a lower-case RFC 1123 DNS name (a-z, 0-9, "-", ".")`);
+      fail('nodeRegistration.name', `${quote(n.name)} is not a valid node name; expected a lower-case RFC 1123 DNS name (a-z, 0-9, "-", ".")`);
   } else if (opts.complete) {
     fail('nodeRegistration.name', 'required; the hostname could not be used, set --node-name or nodeRegistration.name');
   }
   const socket = n.criSocket ?? '';
+  if (refuseWhitespace(socket, 'nodeRegistration.criSocket', fail)) return;
   if (!/^unix:\/\/\/./.test(socket))
-    fail('nodeRegistration.criSocket', `"${socket}" is not a CRI socket; expected a unix:// URL such as unix:///var/run/containerd/containerd.sock`);
+    fail('nodeRegistration.criSocket', `${quote(socket)} is not a CRI socket; expected a unix:// URL such as unix:///var/run/containerd/containerd.sock`);
   checkArgs(n.kubeletExtraArgs, 'nodeRegistration.kubeletExtraArgs', fail);
   const ignored = (n.ignorePreflightErrors ?? []).map((c) => c.toLowerCase());
   if (ignored.includes('all') && new Set(ignored).size > 1) fail('nodeRegistration.ignorePreflightErrors', 'don\'t list individual checks together with "all"');
 }
 
 function checkAPIEndpoint(e: { advertiseAddress?: string; bindPort?: number }, at: string, fail: Fail): void {
-  if (e.advertiseAddress && !parseIP(e.advertiseAddress)) fail(`${at}.advertiseAddress`, `"${e.advertiseAddress}" is not an IP address (IPv4 or IPv6)`);
+  if (e.advertiseAddress && !refuseWhitespace(e.advertiseAddress, `${at}.advertiseAddress`, fail) && !parseIP(e.advertiseAddress))
+    fail(`${at}.advertiseAddress`, `${quote(e.advertiseAddress)} is not an IP address (IPv4 or IPv6)`);
   if (e.bindPort !== undefined && !isValidPort(e.bindPort)) fail(`${at}.bindPort`, `${e.bindPort} is not a port; expected a number from 1 to 65535`);
 }
 
@@ -147,18 +163,20 @@ function checkCertificateKey(key: string | undefined, field: string, fail: Fail)
 function checkArgs(args: Arg[] | undefined, at: string, fail: Fail): void {
   args?.forEach((a, i) => {
     if (!a.name) fail(`${at}[${i}].name`, 'the argument has no name');
+    else refuseWhitespace(a.name, `${at}[${i}].name`, fail);
   });
 }
 
 /** kubeadm's limits: at least `minAddresses` per subnet, one subnet or a dual-stack pair. */
 function checkSubnets(text: string, field: string, minAddresses: bigint, fail: Fail): CIDR[] {
+  if (refuseWhitespace(text, field, fail)) return [];
   const cidrs = parseCIDRList(text);
   if (!cidrs) {
-    fail(field, `"${text}" is not a valid CIDR; expected e.g. 10.96.0.0/12 or fd00::/108, or an IPv4,IPv6 pair for dual-stack`);
+    fail(field, `${quote(text)} is not a valid CIDR; expected e.g. 10.96.0.0/12 or fd00::/108, or an IPv4,IPv6 pair for dual-stack`);
     return [];
   }
   if (cidrs.length > 2 || (cidrs.length === 2 && cidrs[0].family === cidrs[1].family)) {
-    fail(field, `"${text}": expected one CIDR, or two (one IPv4 and one IPv6) for dual-stack`);
+    fail(field, `${quote(text)}: expected one CIDR, or two (one IPv4 and one IPv6) for dual-stack`);
   }
   for (const c of cidrs) {
     if (cidrSize(c) < minAddresses) fail(field, `${formatCIDR(c)} is too small: ${cidrSize(c)} addresses, at least ${minAddresses} needed`);
@@ -168,7 +186,8 @@ function checkSubnets(text: string, field: string, minAddresses: bigint, fail: F
 
 function checkCluster(c: ClusterConfiguration, fail: Fail): void {
   const net = c.networking;
-  if (!isDNS1123Subdomain(net.dnsDomain)) fail('networking.dnsDomain', `"${net.dnsDomain}" is not a DNS domain; expected e.g. cluster.local`);
+  if (!refuseWhitespace(net.dnsDomain, 'networking.dnsDomain', fail) && !isDNS1123Subdomain(net.dnsDomain))
+    fail('networking.dnsDomain', `${quote(net.dnsDomain)} is not a DNS domain; expected e.g. cluster.local`);
   const services = checkSubnets(net.serviceSubnet, 'networking.serviceSubnet', 10n, fail);
   for (const s of services) {
     // The API server stores service allocations as a bitmap; kubeadm caps the subnet at 2^20 addresses.
@@ -194,9 +213,9 @@ function checkCluster(c: ClusterConfiguration, fail: Fail): void {
   }
   const versionProblem = kubernetesVersionProblem(c.kubernetesVersion);
   if (versionProblem) fail('kubernetesVersion', versionProblem);
-  if (c.controlPlaneEndpoint) {
+  if (c.controlPlaneEndpoint && !refuseWhitespace(c.controlPlaneEndpoint, 'controlPlaneEndpoint', fail)) {
     const parsed = parseHostPort(c.controlPlaneEndpoint);
-    if ('problem' in parsed) fail('controlPlaneEndpoint', `"${c.controlPlaneEndpoint}" is not host[:port]: ${parsed.problem}`);
+    if ('problem' in parsed) fail('controlPlaneEndpoint', `${quote(c.controlPlaneEndpoint)} is not host[:port]: ${parsed.problem}`);
   }
   checkSANs(c.apiServer.certSANs, 'apiServer.certSANs', fail);
   checkArgs(c.apiServer.extraArgs, 'apiServer.extraArgs', fail);
@@ -205,9 +224,11 @@ function checkCluster(c: ClusterConfiguration, fail: Fail): void {
   checkAbsolute(c.certificatesDir, 'certificatesDir', fail);
   checkImageRepository(c.imageRepository, 'imageRepository', fail);
   if (c.dns.imageRepository) checkImageRepository(c.dns.imageRepository, 'dns.imageRepository', fail);
+  checkImageTag(c.dns.imageTag, 'dns.imageTag', fail);
+  checkClusterName(c.clusterName, fail);
   for (const gate of Object.keys(c.featureGates ?? {})) {
     if (!KNOWN_FEATURE_GATES.includes(gate))
-      fail(`featureGates.${gate}`, `"${gate}" is not a kubeadm feature gate; expected one of ${KNOWN_FEATURE_GATES.join(', ')}`);
+      fail(`featureGates.${gate}`, `${quote(gate)} is not a kubeadm feature gate; expected one of ${KNOWN_FEATURE_GATES.join(', ')}`);
   }
   checkEtcd(c, fail);
   for (const field of ['certificateValidityPeriod', 'caCertificateValidityPeriod'] as const) {
@@ -223,6 +244,7 @@ function checkEtcd(c: ClusterConfiguration, fail: Fail): void {
     checkSANs(local.serverCertSANs, 'etcd.local.serverCertSANs', fail);
     checkSANs(local.peerCertSANs, 'etcd.local.peerCertSANs', fail);
     if (local.imageRepository) checkImageRepository(local.imageRepository, 'etcd.local.imageRepository', fail);
+    checkImageTag(local.imageTag, 'etcd.local.imageTag', fail);
     checkArgs(local.extraArgs, 'etcd.local.extraArgs', fail);
   }
   if (external) {
@@ -236,9 +258,10 @@ function checkEtcd(c: ClusterConfiguration, fail: Fail): void {
       ['etcd.external.httpEndpoints', external.httpEndpoints ?? [], false],
     ] as const) {
       for (const url of urls) {
+        if (refuseWhitespace(url, field, fail)) continue;
         const scheme = /^([a-z][a-z0-9+.-]*):\/\/./i.exec(url)?.[1];
-        if (!scheme) fail(field, `"${url}" is not a URL with a scheme, e.g. https://10.0.0.10:2379`);
-        else if (needHttps && scheme !== 'https') fail(field, `"${url}" must use https when certificates are set`);
+        if (!scheme) fail(field, `${quote(url)} is not a URL with a scheme, e.g. https://10.0.0.10:2379`);
+        else if (needHttps && scheme !== 'https') fail(field, `${quote(url)} must use https when certificates are set`);
       }
     }
     for (const field of ['caFile', 'certFile', 'keyFile'] as const) {
@@ -249,22 +272,23 @@ function checkEtcd(c: ClusterConfiguration, fail: Fail): void {
 
 function checkSANs(sans: string[] | undefined, field: string, fail: Fail): void {
   for (const san of sans ?? []) {
-    if (!parseIP(san) && !isDNS1123Subdomain(san) && !isWildcardDNS1123Subdomain(san)) {
-      fail(field, `"${san}" is not an IP address, a DNS name or a wildcard DNS name (*.example.com)`);
+    if (!refuseWhitespace(san, field, fail) && !parseIP(san) && !isDNS1123Subdomain(san) && !isWildcardDNS1123Subdomain(san)) {
+      fail(field, `${quote(san)} is not an IP address, a DNS name or a wildcard DNS name (*.example.com)`);
     }
   }
 }
 
 function checkAbsolute(path: string | undefined, field: string, fail: Fail): void {
-  if (!path?.startsWith('/')) fail(field, `"${path ?? ''}" is not an absolute path`);
+  if (!refuseWhitespace(path, field, fail, 'ends') && !path?.startsWith('/')) fail(field, `${quote(path ?? '')} is not an absolute path`);
 }
 
 /** A registry (and path) an image name can follow: `registry.k8s.io`, `my.registry:5000/k8s`. */
 function checkImageRepository(repo: string, field: string, fail: Fail): void {
   const component = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
   const domain = '(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\\[[0-9a-fA-F:]+\\])(?::\\d+)?';
+  if (refuseWhitespace(repo, field, fail)) return;
   if (!new RegExp(`^(?:${domain}/)?${component}(?:/${component})*$`).test(`${repo}/name`)) {
-    fail(field, `"${repo}" is not an image repository; expected e.g. registry.k8s.io or my.registry:5000/k8s`);
+    fail(field, `${quote(repo)} is not an image repository; expected e.g. registry.k8s.io or my.registry:5000/k8s`);
   }
 }
 

@@ -1,5 +1,6 @@
 import semver from 'semver';
 import { PINNED_KUBERNETES_VERSIONS } from '../versions/pinned.js';
+import { quote } from '../util/quote.js';
 
 /**
  * The Kubernetes versions bosun deploys: its pinned minors, and one minor older for the control plane
@@ -15,12 +16,13 @@ export function normalizeKubernetesVersion(version: string): string {
 
 /** The problem with a Kubernetes version, or undefined when bosun can deploy it. */
 export function kubernetesVersionProblem(version: string): string | undefined {
+  if (/\s/.test(version)) return `${quote(version)} contains whitespace; expected a version such as ${PINNED_KUBERNETES_VERSIONS.at(-1)}`;
   const supported = `expected v1.${SUPPORTED_MINORS.min}.x to v1.${SUPPORTED_MINORS.max}.x (bosun is pinned to ${PINNED_KUBERNETES_VERSIONS.join(', ')} and deploys one older control-plane minor)`;
   if (/^(stable|latest|ci)([-/].*)?$/.test(version)) {
-    return `"${version}" is a release label, which needs the internet to resolve; bosun needs an exact version, e.g. ${PINNED_KUBERNETES_VERSIONS.at(-1)}`;
+    return `${quote(version)} is a release label, which needs the internet to resolve; bosun needs an exact version, e.g. ${PINNED_KUBERNETES_VERSIONS.at(-1)}`;
   }
   const parsed = /^v\d/.test(version) ? semver.parse(version.slice(1)) : null;
-  if (!parsed) return `"${version}" is not a Kubernetes version; expected a semantic version like ${PINNED_KUBERNETES_VERSIONS.at(-1)}`;
+  if (!parsed) return `${quote(version)} is not a Kubernetes version; expected a semantic version like ${PINNED_KUBERNETES_VERSIONS.at(-1)}`;
   if (parsed.major !== 1 || parsed.minor < SUPPORTED_MINORS.min || parsed.minor > SUPPORTED_MINORS.max) {
     return `${version} is not supported; ${supported}`;
   }

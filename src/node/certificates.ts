@@ -9,7 +9,7 @@ import { READ_CAPS, type Host } from '../host/host.js';
 import { PUBLIC_MODE, SECRET_MODE } from '../kube/paths.js';
 import { createCaCertificate, createLeafCertificate, encodeCertificate, parseCertificateChain, type Certificate } from '../pki/certificate.js';
 import { SERVICE_ACCOUNT_KEY, isEtcdCert, type CaSpec, type CertSpec, type LeafSpec } from '../pki/certlist.js';
-import { caProblem, leafProblem, validityWarning } from '../pki/check.js';
+import { caProblem, leafProblem, outlivesCaWarning, validityWarning } from '../pki/check.js';
 import { nodePkiFromInit } from '../pki/input.js';
 import type { KeyPool } from '../pki/key-pool.js';
 import { encodePrivateKey, encodePublicKey, parsePrivateKey, parsePublicKey, samePublicKey, type KeyPair } from '../pki/keys.js';
@@ -57,9 +57,12 @@ async function readKey(host: Host, path: string): Promise<KeyPair | undefined> {
   return parsePrivateKey(text) ?? fail(`${path} is not a PEM RSA or ECDSA private key`);
 }
 
-function warnIfOutOfDate(log: Log, baseName: string, cert: Certificate, now: Date): void {
+/** kubeadm's warning for a certificate outside its validity period; with `ca`, also one when it outlives the CA. */
+function warnIfOutOfDate(log: Log, baseName: string, cert: Certificate, now: Date, ca?: Certificate): void {
   const warning = validityWarning(cert, now);
   if (warning) log(`[certs] WARNING: could not validate bounds for certificate ${baseName}: ${warning}`);
+  const outlives = ca && outlivesCaWarning(cert, ca);
+  if (outlives) log(`[certs] WARNING: certificate ${baseName}: ${outlives}`);
 }
 
 /** The CA that signs `spec`'s certificates, read from the certificates dir (written earlier in this run or provided). */
@@ -108,7 +111,7 @@ export async function ensureLeaf(pki: PkiInput, log: Log, spec: LeafSpec): Promi
     if (!key) fail(`${paths.cert} exists but its key ${paths.key} is missing`);
     const problem = await leafProblem(certs, key, want, ca.cert);
     if (problem) fail(`${paths.cert}: ${problem}`);
-    warnIfOutOfDate(log, spec.baseName, certs[0], now);
+    warnIfOutOfDate(log, spec.baseName, certs[0], now, ca.cert);
     log(`[certs] Using existing ${spec.baseName} certificate and key on disk`);
     return;
   }
@@ -116,6 +119,8 @@ export async function ensureLeaf(pki: PkiInput, log: Log, spec: LeafSpec): Promi
     fail(`${paths.cert} is missing and ${ca.keyPath} is not there to sign it: in external CA mode every certificate ${ca.certPath} signs must be provided`);
   }
   const pair = key ?? (await pki.keys.take(spec.name, cfg.cluster.encryptionAlgorithm));
+  // Signing with an expired CA, or past its end, makes a certificate no one will trust: said before, not after.
+  warnIfOutOfDate(log, spec.ca.baseName, ca.cert, now);
   log(`[certs] Generating "${spec.baseName}" certificate and key`);
   if (want.altNames) {
     const { dnsNames, ips } = want.altNames;
@@ -127,6 +132,7 @@ export async function ensureLeaf(pki: PkiInput, log: Log, spec: LeafSpec): Promi
     { cert: ca.cert, key: ca.key },
     validities(cfg.cluster, now).leaf,
   );
+  warnIfOutOfDate(log, spec.baseName, created, now, ca.cert);
   await writePair(host, dir, spec.baseName, created, key ? undefined : pair);
 }
 

@@ -67,6 +67,15 @@ export function validityWarning(cert: Certificate, now: Date): string | undefine
   return undefined;
 }
 
+/**
+ * A certificate valid longer than the CA that signed it: past the CA's NotAfter, clients stop trusting it whatever
+ * its own date says. kubeadm signs such certificates and lets them be; bosun warns.
+ */
+export function outlivesCaWarning(cert: Certificate, ca: Certificate): string | undefined {
+  if (cert.notAfter <= ca.notAfter) return undefined;
+  return `the certificate outlives its CA "${ca.subject}": NotAfter: ${cert.notAfter.toISOString()}, the CA's NotAfter: ${ca.notAfter.toISOString()}`;
+}
+
 /** Names the configuration asks for that the certificate does not carry (`DNS:x`, `IP:y`). */
 export function missingAltNames(cert: Certificate, want: AltNames | undefined): string[] {
   if (!want) return [];

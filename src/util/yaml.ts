@@ -1,4 +1,5 @@
-import { Document, parseAllDocuments, parseDocument, type ToStringOptions } from 'yaml';
+import { Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, type Scalar, type ToStringOptions } from 'yaml';
+import { printable, quote } from './quote.js';
 
 /** The one YAML emitter: keys in the order objects were built (typed constructors fix it), no line folding. */
 const EMIT: ToStringOptions = { lineWidth: 0, minContentWidth: 0, indentSeq: true };
@@ -12,13 +13,30 @@ export function emitYamlDocuments(values: unknown[]): string {
   return values.map((v) => emitYaml(v)).join('---\n');
 }
 
-/** Limits that keep hostile input from expanding: alias bombs and deep nesting are refused, not expanded. */
-export const YAML_LIMITS = { maxAliasCount: 50, maxDepth: 64, maxBytes: 4 * 1024 * 1024 } as const;
+/**
+ * Limits that keep hostile input from costing time or memory: alias bombs and deep nesting are refused, not
+ * expanded; size and entry count bound the parser's work (it spends some microseconds per entry and per
+ * character of a quoted string), so anything within them parses in well under a second.
+ */
+export const YAML_LIMITS = { maxAliasCount: 50, maxDepth: 64, maxBytes: 1024 * 1024, maxEntries: 5_000 } as const;
 
-/** Merge keys (`<<`) resolve as Go's YAML decoders resolve them, for the files kubeadm users write. */
-const PARSE = { merge: true } as const;
+/**
+ * Merge keys (`<<`) resolve as Go's YAML decoders resolve them, for the files kubeadm users write. The parser's
+ * own duplicate-key check compares every key with every earlier one (quadratic: 40k keys took 16 s); keys are
+ * checked once each after parsing instead.
+ */
+const parseOptions = () => ({ merge: true, uniqueKeys: false, lineCounter: new LineCounter() });
 
-export type YamlProblem = 'size' | 'depth' | 'aliases' | 'syntax';
+export type YamlProblem = 'size' | 'depth' | 'aliases' | 'syntax' | 'number';
+
+export interface YamlOptions {
+  /**
+   * Refuse integers not written as plain decimals (`0x1bb`, `1e3`, `0o17`, `0644`): Go's YAML 1.1 decoders read
+   * some of them otherwise (`0644` is octal there, decimal here), so a value would mean one thing to bosun and
+   * another to kubeadm.
+   */
+  plainIntegers?: boolean;
+}
 
 /**
  * Why a YAML text was refused, and where (1-based document, line and column, as far as known). The message never
@@ -28,7 +46,7 @@ export class YamlError extends Error {
   constructor(
     readonly problem: YamlProblem,
     message: string,
-    readonly where: { document?: number; line?: number; column?: number } = {},
+    readonly where: { document?: number; line?: number; column?: number; path?: PropertyKey[] } = {},
   ) {
     super(message);
     this.name = 'YamlError';
@@ -40,33 +58,39 @@ export class YamlError extends Error {
  * limit and nesting too deep for the parser are refused before parsing, alias expansion beyond the limit while
  * converting. Throws a YamlError.
  */
-export function parseYamlDocuments(text: string): unknown[] {
+export function parseYamlDocuments(text: string, options: YamlOptions = {}): unknown[] {
   refuseBeforeParsing(text);
-  return parseAllDocuments(text, PARSE).map((doc, i) => documentValue(doc, i + 1));
+  const parse = parseOptions();
+  return parseAllDocuments(text, parse).map((doc, i) => documentValue(doc, i + 1, parse.lineCounter, options));
 }
 
 /** One YAML document as a plain value, under the same limits (a stream of several documents is refused). */
 export function parseYaml(text: string): unknown {
   refuseBeforeParsing(text);
-  return documentValue(parseDocument(text, PARSE), 1);
+  const parse = parseOptions();
+  return documentValue(parseDocument(text, parse), 1, parse.lineCounter, {});
 }
 
 function refuseBeforeParsing(text: string): void {
   const size = Buffer.byteLength(text);
   if (size > YAML_LIMITS.maxBytes) throw new YamlError('size', `the text is ${size} bytes; YAML may have at most ${YAML_LIMITS.maxBytes} bytes`);
-  const line = firstTooDeepLine(text, YAML_LIMITS.maxDepth);
-  if (line !== undefined) throw new YamlError('depth', tooDeep, { line });
+  const scan = scanStructure(text);
+  if (scan?.problem === 'depth') throw new YamlError('depth', tooDeep, { line: scan.line });
+  if (scan)
+    throw new YamlError('size', `more than ${YAML_LIMITS.maxEntries} entries (lines or flow items); YAML may have at most that many`, { line: scan.line });
 }
 
 const tooDeep = `nesting is deeper than ${YAML_LIMITS.maxDepth} levels; refused`;
 
-function documentValue(doc: Document.Parsed, document: number): unknown {
+function documentValue(doc: Document.Parsed, document: number, lines: LineCounter, options: YamlOptions): unknown {
   const error = doc.errors[0];
   if (error) {
     const at = error.linePos?.[0];
-    // Only the first line: the parser goes on to quote the input.
-    throw new YamlError('syntax', error.message.split('\n')[0], { document, line: at?.line, column: at?.col });
+    // Only the first line, cut short: the parser goes on to quote the input.
+    const first = error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+    throw new YamlError('syntax', printable(first), { document, line: at?.line, column: at?.col });
   }
+  checkNodes(doc, document, lines, options);
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: YAML_LIMITS.maxAliasCount });
@@ -92,14 +116,63 @@ function depthOf(root: unknown): number {
   return max;
 }
 
+/** A node of a parsed document, with the key path that leads to it (for messages). */
+type Visit = [node: unknown, path: PropertyKey[]];
+
 /**
- * A quick scan for nesting the parser should never see: flow collections (`[[[[…`) counted outside quotes
- * and comments, and chains of block-sequence dashes on one line (`- - - - …`). Returns the first line
- * where either exceeds `limit`. It over-approximates only for brackets inside plain scalars, which real
- * files do not stack 64 deep; the exact depth is checked again after parsing.
+ * One pass over the parsed nodes (iterative: depth is bounded only after this): duplicate keys in a mapping are
+ * refused as the parser would (compared by value, merge keys `<<` aside), and, when asked, integers not written
+ * as plain decimals.
  */
-function firstTooDeepLine(text: string, limit: number): number | undefined {
+function checkNodes(doc: Document.Parsed, document: number, lines: LineCounter, options: YamlOptions): void {
+  const at = (node: { range?: readonly number[] | null }, path: PropertyKey[]) => {
+    const pos = node.range ? lines.linePos(node.range[0]) : undefined;
+    return { document, line: pos?.line, column: pos?.col, path };
+  };
+  const stack: Visit[] = [[doc.contents, []]];
+  while (stack.length) {
+    const [node, path] = stack.pop()!;
+    if (isAlias(node)) continue;
+    if (isScalar(node)) {
+      const problem = options.plainIntegers ? integerFormProblem(node.value, node.source) : undefined;
+      if (problem) throw new YamlError('number', problem, at(node, path));
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => stack.push([item, [...path, i]]));
+    } else if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        if (!isPair(pair)) continue;
+        const key = isScalar(pair.key) ? pair.key.value : undefined;
+        // Merge keys (`<<`, resolved to a symbol) may repeat, as the parser's own check lets them.
+        const name = key === undefined || key === '<<' || typeof key === 'symbol' ? undefined : `${typeof key}:${String(key)}`;
+        if (name !== undefined && seen.has(name)) {
+          throw new YamlError('syntax', `the key ${quote(String(key))} is set twice in one mapping; keys must be unique`, at(pair.key as Scalar, path));
+        }
+        if (name !== undefined) seen.add(name);
+        stack.push([pair.value, [...path, typeof key === 'string' ? key : String(key)]]);
+      }
+    }
+  }
+}
+
+/** `0x1bb`, `1e3`, `0o17`, `0644`: an integer in another form than plain decimal. Fractions (`0.5`, `1.0`) pass. */
+function integerFormProblem(value: unknown, source: string | undefined): string | undefined {
+  if (typeof value !== 'number' || !Number.isInteger(value) || source === undefined) return undefined;
+  if (/^[-+]?(0|[1-9][0-9]*)(\.[0-9]*)?$/.test(source)) return undefined;
+  return `${printable(source)} is an integer written as ${/^[-+]?0[xX]/.test(source) ? 'hexadecimal' : /[eE]/.test(source) ? 'a power of ten' : 'octal'}; expected a plain decimal integer (${value})`;
+}
+
+/**
+ * A quick scan for what the parser should never see: more than maxEntries entries (lines with content, extra
+ * dashes of `- - x`, items of flow collections), and nesting too deep: flow collections (`[[[[…`) counted
+ * outside quotes and comments, and chains of block-sequence dashes on one line (`- - - - …`). Returns the
+ * first line where either exceeds its limit. It over-approximates (brackets inside plain scalars, lines of
+ * block scalars), which real files do not push to the limits; the exact depth is checked again after parsing.
+ */
+function scanStructure(text: string): { problem: 'depth' | 'entries'; line: number } | undefined {
+  const { maxDepth, maxEntries } = YAML_LIMITS;
   let flow = 0;
+  let entries = 0;
   let line = 1;
   let quote: '"' | "'" | undefined;
   let comment = false;
@@ -121,21 +194,24 @@ function firstTooDeepLine(text: string, limit: number): number | undefined {
       continue;
     }
     if (lineStart) {
-      if (c === ' ' || c === '\t') continue;
+      if (c === ' ' || c === '\t' || c === '\r') continue;
       if (c === '-' && (text[i + 1] === ' ' || text[i + 1] === '\t')) {
-        if (++dashes > limit) return line;
+        if (++dashes > maxDepth) return { problem: 'depth', line };
+        if (++entries > maxEntries) return { problem: 'entries', line };
         i++;
         continue;
       }
       lineStart = false;
+      if (c !== '#' && dashes === 0 && ++entries > maxEntries) return { problem: 'entries', line };
     }
     const prev = text[i - 1];
     const afterSpace = prev === undefined || prev === ' ' || prev === '\t' || prev === '\n';
     if (c === '#' && afterSpace) comment = true;
     else if ((c === '"' || c === "'") && (afterSpace || prev === '[' || prev === '{' || prev === ',' || prev === ':')) quote = c;
     else if (c === '[' || c === '{') {
-      if (++flow > limit) return line;
+      if (++flow > maxDepth) return { problem: 'depth', line };
     } else if ((c === ']' || c === '}') && flow > 0) flow--;
+    else if (c === ',' && flow > 0 && ++entries > maxEntries) return { problem: 'entries', line };
   }
   return undefined;
 }

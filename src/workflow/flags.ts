@@ -1,6 +1,9 @@
 /** What commands share in reading their flags and environment. */
 import { Option } from 'commander';
 import type { KubeconfigSearch } from '../cluster/kubeconfig-path.js';
+import { parsePort } from '../config/net.js';
+import { ConfigError } from '../errors.js';
+import { quote } from '../util/quote.js';
 
 /**
  * A comma-separated, repeatable flag (`--skip-phases a,b --skip-phases c`) as commander's option parser: the values
@@ -13,6 +16,18 @@ export const commaList = (value: string, previous: string[] = []): string[] => [
     .map((v) => v.trim())
     .filter(Boolean),
 ];
+
+/**
+ * A port flag (`--apiserver-bind-port`) as commander's option parser: decimal digits from 1 to 65535, else refused
+ * naming the flag (Number() would take `0x1bb` and `1e3`, and turn `abc` into NaN, which defaults read as unset).
+ */
+export const portFlag =
+  (flag: string) =>
+  (value: string): number => {
+    const port = parsePort(value);
+    if (port === undefined) throw new ConfigError(undefined, undefined, flag, `${quote(value)} is not a port; expected a decimal number from 1 to 65535`);
+    return port;
+  };
 
 /**
  * What bosun reads of its environment, read once at the CLI entry (the only place, with the doors, that reads

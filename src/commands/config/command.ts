@@ -1,12 +1,15 @@
 import path from 'node:path';
 import { Command } from 'commander';
-import { initDefaultsYaml, joinDefaultsYaml, migratedYaml, validateConfig } from './documents.js';
+import { initDefaultsYaml, joinDefaultsYaml, migratedYaml, validateConfig, type CommandPhases } from './documents.js';
 import { loadConfigFile } from '../../config/load.js';
 import { LocalHost } from '../../host/local.js';
 import { commaList as list } from '../../workflow/flags.js';
 
-/** `bosun config print|migrate|validate`: kubeadm's `config` commands for kubeadm's file format. */
-export function registerConfig(program: Command): void {
+/**
+ * `bosun config print|migrate|validate`: kubeadm's `config` commands for kubeadm's file format. `phases` gives
+ * init's and join's phase paths (the CLI knows the commands; this one does not import them), loaded when needed.
+ */
+export function registerConfig(program: Command, phases: () => Promise<CommandPhases>): void {
   const config = program.command('config').description('Print, migrate and validate kubeadm configuration files');
 
   const print = config.command('print').description('Print default configuration');
@@ -40,7 +43,7 @@ export function registerConfig(program: Command): void {
     .description("Check a kubeadm config file as 'bosun init' and 'bosun join' would; prints ok or the problems")
     .requiredOption('--config <file>', 'the config file to check')
     .action(async (opts: { config: string }) => {
-      validateConfig(await loadConfigFile(new LocalHost('/'), opts.config));
+      validateConfig(await loadConfigFile(new LocalHost('/'), opts.config), await phases());
       process.stdout.write('ok\n');
     });
 }

@@ -82,10 +82,16 @@ export function migratedYaml(file: ConfigFile): string {
   return kubeadmYaml(documents);
 }
 
+/** The phase paths of `bosun init` and `bosun join`: what skipPhases may name. */
+export interface CommandPhases {
+  init: readonly string[];
+  join: readonly string[];
+}
+
 /** `config validate`: throws the first problems found (ConfigError), as `bosun init`/`join` would. */
-export function validateConfig(file: ConfigFile): void {
-  if (file.init || file.cluster) buildInitConfig(file, {});
-  if (file.join) buildJoinConfig(file, {});
+export function validateConfig(file: ConfigFile, phases: CommandPhases): void {
+  if (file.init || file.cluster) buildInitConfig(file, {}, undefined, phases.init);
+  if (file.join) buildJoinConfig(file, {}, undefined, phases.join);
 }
 
 /** An empty token means "generate one at init"; kubeadm's output omits it rather than printing `token: ""`. */

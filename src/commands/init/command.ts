@@ -7,7 +7,7 @@ import { LocalHost } from '../../host/local.js';
 import { addPhaseCommands, engineOptions, withProgressOption } from '../../workflow/cli.js';
 import { openDoors } from '../../workflow/doors.js';
 import { checkReportOutput, printDryRunReport, reportOutputOption, type ReportFormat } from '../../workflow/dry-run-output.js';
-import { commaList as list } from '../../workflow/flags.js';
+import { commaList as list, portFlag } from '../../workflow/flags.js';
 import { runWorkflow } from '../../workflow/run.js';
 import type { InitContext } from './context.js';
 import { initPhases } from './phases.js';
@@ -21,7 +21,7 @@ function initFlags(cmd: Command): Command {
     .option('--dry-run', 'do not change anything; print what would be done (files, API objects, etcd members)')
     .addOption(reportOutputOption())
     .option('--apiserver-advertise-address <ip>', 'the IP address the API server advertises it is listening on')
-    .addOption(new Option('--apiserver-bind-port <port>', 'port for the API server to bind to').argParser(Number))
+    .addOption(new Option('--apiserver-bind-port <port>', 'port for the API server to bind to').argParser(portFlag('--apiserver-bind-port')))
     .option('--apiserver-cert-extra-sans <sans>', 'extra Subject Alternative Names for the API server certificate', list)
     .option('--cert-dir <dir>', 'where to save and store the certificates')
     .option('--certificate-key <key>', 'key used to encrypt the control-plane certificates in the kubeadm-certs Secret')

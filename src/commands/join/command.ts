@@ -8,7 +8,7 @@ import { localMachineFacts } from '../../host/machine.js';
 import { addPhaseCommands, engineOptions, withProgressOption } from '../../workflow/cli.js';
 import { openDoors } from '../../workflow/doors.js';
 import { checkReportOutput, printDryRunReport, reportOutputOption, type ReportFormat } from '../../workflow/dry-run-output.js';
-import { commaList as list } from '../../workflow/flags.js';
+import { commaList as list, portFlag } from '../../workflow/flags.js';
 import { runWorkflow } from '../../workflow/run.js';
 import { joinPhases } from './phases.js';
 import { ADMIN_CONF, createJoinContext } from './session.js';
@@ -33,7 +33,9 @@ function joinFlags(cmd: Command): Command {
     .option('--control-plane', 'create a new control plane instance on this node')
     .option('--certificate-key <key>', 'the key to decrypt the shared certificates in the kubeadm-certs Secret')
     .option('--apiserver-advertise-address <ip>', "the address this node's API server advertises (control-plane nodes)")
-    .addOption(new Option('--apiserver-bind-port <port>', "the port this node's API server binds (control-plane nodes)").argParser(Number))
+    .addOption(
+      new Option('--apiserver-bind-port <port>', "the port this node's API server binds (control-plane nodes)").argParser(portFlag('--apiserver-bind-port')),
+    )
     .option('--node-name <name>', 'the node name')
     .option('--cri-socket <socket>', 'path to the CRI socket to connect to')
     .option('--ignore-preflight-errors <checks>', 'preflight checks whose errors become warnings (all ignores all)', list)

@@ -43,6 +43,46 @@ describe('hostile YAML', () => {
     expect(readConfigText(text, 'ok.yaml').cluster?.clusterName).toBe('['.repeat(100));
   });
 
+  it('refuses more entries than the limit before parsing, in one line naming where', () => {
+    // 40k keys took the parser 16 s (its duplicate-key check compares each key with every earlier one).
+    const keys = Array.from({ length: 40_000 }, (_, i) => `k${i}: ${i}`).join('\n');
+    const err = configErrorOf(() => readConfigText(`apiVersion: v1\nkind: X\n${keys}\n`, 'many.yaml'));
+    expect(err.message).toBe(
+      `many.yaml: line ${YAML_LIMITS.maxEntries + 1}: more than ${YAML_LIMITS.maxEntries} entries (lines or flow items); YAML may have at most that many`,
+    );
+    const flow = `apiVersion: v1\nkind: X\nx: [${'1,'.repeat(YAML_LIMITS.maxEntries)}1]\n`;
+    expect(configErrorOf(() => readConfigText(flow, 'flow.yaml')).field).toBe('line 3');
+  });
+
+  it('still refuses duplicate keys, naming the line, without comparing every pair', () => {
+    const text = `apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\nnetworking:\n  podSubnet: 10.244.0.0/16\n  podSubnet: 10.245.0.0/16\n`;
+    expect(configErrorOf(() => readConfigText(text, 'dup.yaml')).message).toBe(
+      'dup.yaml: line 5, column 3: invalid YAML: the key "podSubnet" is set twice in one mapping; keys must be unique',
+    );
+    // Merge keys may repeat; 1 and "1" are different keys.
+    const merged = 'apiVersion: v1\nkind: X\na: &a {x: 1}\nb: &b {y: 2}\nc:\n  <<: *a\n  <<: *b\n  1: one\n  "1": also\n';
+    expect(configErrorOf(() => readConfigText(merged, 'ok.yaml')).field).toBe('apiVersion');
+  });
+
+  it('lists ten problems at most, then how many more', () => {
+    const keys = Array.from({ length: 4000 }, (_, i) => `k${i}: ${i}`).join('\n');
+    const lines = configErrorOf(() =>
+      readConfigText(`apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n${keys}\n`, 'k.yaml'),
+    ).message.split('\n');
+    expect(lines).toHaveLength(11);
+    expect(lines[0]).toBe('k.yaml: KubeletConfiguration: k0: unknown field "k0"');
+    expect(lines[10]).toBe('... and 3990 more problems');
+  });
+
+  it('quotes keys and values with control characters escaped', () => {
+    const text = 'apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\n"bad\\u001b[31mkey\\u009b": 1\nkubernetesVersion: "v1\\u001b[2J"\n';
+    const message = configErrorOf(() => readConfigText(text, 'esc.yaml')).message;
+    expect(message).toMatch(
+      /^esc\.yaml: ClusterConfiguration: \["bad\\u001b\[31mkey\\u009b"\]: unknown field "bad\\u001b\[31mkey\\u009b"; expected one of etcd, /,
+    );
+    expect(message).not.toMatch(/\p{Cc}/u);
+  });
+
   it('refuses files over the size limit without reading them', async () => {
     const dir = tempDir('bosun-config-');
     const big = path.join(dir, 'big.yaml');

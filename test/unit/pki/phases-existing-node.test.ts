@@ -2,7 +2,7 @@ import { X509Certificate as NodeX509 } from 'node:crypto';
 import { copyFile, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { describe, expect, test } from 'vitest';
 import { RecordingHost } from '../../../src/host/recording.js';
-import { createLeafCertificate, encodeCertificate } from '../../../src/pki/certificate.js';
+import { createCaCertificate, createLeafCertificate, encodeCertificate } from '../../../src/pki/certificate.js';
 import { parsePrivateKey } from '../../../src/pki/keys.js';
 import { cert, freshRoot, runPhase, testConfig } from './context.js';
 
@@ -167,5 +167,31 @@ describe('an existing node', () => {
     await runPhase(testConfig(), host, 'certs/ca');
     await runPhase(testConfig(), host, 'certs/apiserver');
     await stat(pki('apiserver.crt'));
+  });
+
+  test('a leaf that outlives its CA is warned about, when signed and when reused', async () => {
+    const cfg = testConfig('ECDSA-P256', (c) => (c.cluster.caCertificateValidityPeriod = '24h0m0s'));
+    const { host } = await freshRoot();
+    await runPhase(cfg, host, 'certs/ca');
+    const outlives =
+      /^\[certs\] WARNING: certificate apiserver-kubelet-client: the certificate outlives its CA "CN=kubernetes": NotAfter: .*, the CA's NotAfter: /;
+    const signed = await runPhase(cfg, host, 'certs/apiserver-kubelet-client');
+    expect(signed[0]).toBe('[certs] Generating "apiserver-kubelet-client" certificate and key');
+    expect(signed[1]).toMatch(outlives);
+    const reused = await runPhase(cfg, host, 'certs/apiserver-kubelet-client');
+    expect(reused[0]).toMatch(outlives);
+    expect(reused[1]).toBe('[certs] Using existing apiserver-kubelet-client certificate and key on disk');
+  });
+
+  test('signing with an expired CA is warned about before the certificate is made', async () => {
+    const { host, pki } = await initialised();
+    const key = parsePrivateKey(await readFile(pki('front-proxy-ca.key')))!;
+    const expired = await createCaCertificate('front-proxy-ca', key, { now: new Date(Date.now() - 3 * 86_400_000), lifetimeMs: 86_400_000 });
+    await writeFile(pki('front-proxy-ca.crt'), encodeCertificate(expired));
+    await rm(pki('front-proxy-client.crt'));
+    const lines = await runPhase(testConfig(), host, 'certs/front-proxy-client');
+    expect(lines[0]).toMatch(/^\[certs\] WARNING: could not validate bounds for certificate front-proxy-ca: the certificate has expired: NotBefore: /);
+    expect(lines[1]).toBe('[certs] Generating "front-proxy-client" certificate and key');
+    expect(lines[2]).toMatch(/^\[certs\] WARNING: certificate front-proxy-client: the certificate outlives its CA "CN=front-proxy-ca"/);
   });
 });

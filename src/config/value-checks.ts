@@ -1,0 +1,64 @@
+import { quote } from '../util/quote.js';
+import { parseDuration } from './duration.js';
+import type { Timeouts } from './types.js';
+
+/** Reports a problem with a field (its path in the document). */
+export type Fail = (field: string, problem: string) => void;
+
+/**
+ * Whitespace in a value kubeadm reads as one token (a version, subnet, address, DNS name, image, endpoint):
+ * `"v1.37.1 "` would reach an image tag, `" 10.96.0.0/12"` a flag. `ends`: only leading or trailing whitespace
+ * is refused (paths and the cluster name may hold spaces). Returns whether it refused, so the caller says
+ * nothing more about a value whose other faults are the whitespace's.
+ */
+export function refuseWhitespace(value: string | undefined, field: string, fail: Fail, where: 'anywhere' | 'ends' = 'anywhere'): boolean {
+  if (value === undefined) return false;
+  const found = where === 'anywhere' ? /\s/.test(value) : value !== value.trim();
+  if (found)
+    fail(field, `${quote(value)} ${where === 'anywhere' ? 'contains whitespace' : 'has leading or trailing whitespace'}; expected the value without it`);
+  return found;
+}
+
+/** An image tag as the registry grammar has it: a word character, then up to 127 word characters, dots or dashes. */
+export function checkImageTag(tag: string | undefined, field: string, fail: Fail): void {
+  if (tag && !refuseWhitespace(tag, field, fail) && !/^\w[\w.-]{0,127}$/.test(tag)) {
+    fail(field, `${quote(tag)} is not an image tag; expected e.g. v1.12.0 (letters, digits, "_", "." and "-", at most 128)`);
+  }
+}
+
+/**
+ * kubeadm takes any cluster name (it names the cluster in kubeconfigs and goes to kube-controller-manager's
+ * --cluster-name); bosun refuses what no one means: control characters and leading or trailing whitespace.
+ */
+export function checkClusterName(name: string, fail: Fail): void {
+  if (refuseWhitespace(name, 'clusterName', fail, 'ends')) return;
+  if (/\p{Cc}/u.test(name)) fail('clusterName', `${quote(name)} contains control characters; expected a name such as kubernetes`);
+}
+
+/** Every timeout set must be positive: a negative health-check timeout would become a negative failure threshold. */
+export function checkTimeouts(timeouts: Timeouts | undefined, fail: Fail): void {
+  for (const [name, value] of Object.entries(timeouts ?? {})) {
+    if (value !== undefined && (parseDuration(value) ?? 0n) <= 0n) fail(`timeouts.${name}`, `${value} is not a positive duration; expected e.g. 4m0s`);
+  }
+}
+
+/** Phase names to skip, against the phases of the command the configuration is for (when the caller knows them). */
+export function checkSkipPhases(names: string[] | undefined, known: readonly string[] | undefined, fail: Fail): void {
+  if (!known) return;
+  names?.forEach((name, i) => {
+    if (!known.includes(name)) fail(`skipPhases[${i}]`, `unknown phase ${quote(name)}; phases are: ${known.join(', ')}`);
+  });
+}
+
+/**
+ * metav1.Time as Go's time.Parse reads RFC 3339: the form, and a date and time that exist (no February 31st,
+ * no hour 25), which Date.parse would roll over instead.
+ */
+export function isRFC3339(text: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-](\d{2}):(\d{2}))$/i.exec(text);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const offsetOk = m[9] === undefined || (Number(m[9]) <= 23 && Number(m[10]) <= 59);
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59 && offsetOk;
+}
