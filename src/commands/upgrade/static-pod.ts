@@ -2,7 +2,8 @@
  * Upgrading one static Pod, kubeadm's way: skip it when its manifest would not change; back up the manifest
  * (and etcd's data); renew its certificates; write the new manifest; wait for the kubelet to run it and for the
  * component to be healthy; on failure put back the manifests this run changed (an etcd upgraded successfully stays)
- * and fail naming the component.
+ * and fail naming the component. Each step is journaled before it is taken (journal.ts), so a run that was killed
+ * is finished by the next one with the backups it took.
  */
 import path from 'node:path/posix';
 import { formatDuration } from '../../config/duration.js';
