@@ -21,9 +21,14 @@ export function backupDirs(stamp: string): { manifests: string; etcd: string; ku
   };
 }
 
+/** Creates /etc/kubernetes/tmp, owner-only: it holds the backups and the journal of `upgrade apply`. */
+export async function ensureTempDir(host: Host): Promise<void> {
+  await ensureDir(host, TEMP_DIR, BACKUP_DIR_MODE);
+}
+
 /** Creates /etc/kubernetes/tmp and a backup directory in it, owner-only. */
 export async function ensureBackupDir(host: Host, dir: string): Promise<void> {
-  await ensureDir(host, TEMP_DIR, BACKUP_DIR_MODE);
+  await ensureTempDir(host);
   await ensureDir(host, dir, BACKUP_DIR_MODE);
 }
 

@@ -26,6 +26,7 @@ import { applyPhases, nodePhases } from './phases.js';
 import { checkVersionPolicy } from './phases/preflight.js';
 import { formatPlan, type PlanFormat } from './plan-output.js';
 import { nodeTarget, planUpgrade, RefusedUpgrade } from './plan.js';
+import { interruptedRun } from './resume.js';
 import { desiredStaticPods } from './static-pod.js';
 import { registerUpgradeNodes } from './nodes/command.js';
 
@@ -137,16 +138,26 @@ async function runUpgrade(cmd: Command, env: CommandEnvironment, runner: Upgrade
   printDryRunReport(doors, opts.output);
 }
 
-/** `upgrade apply <version>`: like kubeadm, the version rules first, then a question, unless --yes or --dry-run. */
-const applyRunner = (version: string | undefined): UpgradeRunner => ({
+/**
+ * `upgrade apply <version>`: like kubeadm, the version rules first, then a question, unless --yes or --dry-run. A
+ * whole run keeps a journal on the node and resumes an interrupted one; the question about resuming it needs no
+ * answer from an API server that may be restarting.
+ */
+const applyRunner = (version: string | undefined, journaled: boolean): UpgradeRunner => ({
   tree: applyPhases,
   context: (opts, doors, kubeconfig) => {
     if (!version) throw new UserError('upgrade apply needs the version to upgrade to, e.g. "bosun upgrade apply v1.37.1" (see "bosun upgrade plan")');
-    return upgradeContext({ doors, options: upgradeOptions(opts, kubeconfig), target: version, proxyEnv: nodeFacts(localMachineFacts).proxyEnv() });
+    const options = upgradeOptions(opts, kubeconfig);
+    return upgradeContext({ doors, options, target: version, journaled, proxyEnv: nodeFacts(localMachineFacts).proxyEnv() });
   },
   before: async (ctx, opts) => {
+    const interrupted = await interruptedRun(ctx);
     if (opts.dryRun || opts.yes) return;
-    const [state, node, target] = await Promise.all([ctx.state(), ctx.node(), ctx.target()]);
+    const [node, target] = await Promise.all([ctx.node(), ctx.target()]);
+    if (interrupted && journaled) {
+      return confirm(`[upgrade] Resuming the interrupted upgrade of the control plane of node ${node.name} to ${target}. Are you sure you want to proceed?`);
+    }
+    const state = await ctx.state();
     checkVersionPolicy(state, target, ctx.options.overrides);
     await confirm(`[upgrade] Upgrading the control plane of node ${node.name} from ${state.apiServerVersion} to ${target}. Are you sure you want to proceed?`);
   },
@@ -229,13 +240,13 @@ export function registerUpgrade(program: Command, env: CommandEnvironment): Comm
     .description('Upgrade your Kubernetes cluster to the specified version')
     .argument('[version]', 'the version to upgrade to, e.g. v1.37.1')
     .option('-y, --yes', 'perform the upgrade and do not prompt for confirmation (non-interactive mode)')
-    .action((version: string | undefined, _opts, cmd: Command) => runUpgrade(cmd, env, applyRunner(version)));
+    .action((version: string | undefined, _opts, cmd: Command) => runUpgrade(cmd, env, applyRunner(version, true)));
   const applyPhase = apply.command('phase').description('Use this command to invoke single phase of the "apply" workflow');
   addPhaseCommands(
     applyPhase,
     applyPhases,
     (cmd) => changeFlags(cmd).argument('<version>', 'the version to upgrade to').option('-y, --yes', 'do not prompt for confirmation'),
-    (path, cmd) => runUpgrade(cmd, env, applyRunner(cmd.processedArgs[0] as string), path),
+    (path, cmd) => runUpgrade(cmd, env, applyRunner(cmd.processedArgs[0] as string, false), path),
   );
 
   const nodeFlags = (cmd: Command) =>

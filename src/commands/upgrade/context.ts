@@ -30,13 +30,20 @@ export interface UpgradedComponent {
   /** The mirror Pod's config hash before the change (undefined when no mirror Pod was seen). */
   previousHash?: string;
   etcdData?: { dir: string; backup: string };
+  /** Set once the component ran its new manifest healthily (a resumed run verifies it again). */
+  healthy?: boolean;
 }
 
 /** What this run did to the node so far. */
 export interface UpgradeRun {
   /** Timestamp naming this run's backup directories. */
   stamp: string;
+  /** Components whose backups are complete and whose new manifest is (or is about to be) in place. */
   upgraded: UpgradedComponent[];
+  /** The component being changed now (its backups may be incomplete until it is in `upgraded`). */
+  inFlight?: StaticPodComponent;
+  /** Whether the run keeps a journal on the node to be resumed from (a whole `upgrade apply`; see journal.ts). */
+  journaled?: boolean;
 }
 
 /**

@@ -16,6 +16,8 @@ export interface ContextInput {
   /** `upgrade apply`'s version; without it, the version the cluster's ClusterConfiguration names. */
   target?: string;
   kubelet?: KubeletInstaller;
+  /** Whether the run keeps a journal to be resumed from (a whole `upgrade apply`). */
+  journaled?: boolean;
   /** The `*_proxy` variables the control-plane Pods get (the node facts' proxyEnv). */
   proxyEnv: EnvVar[];
 }
@@ -42,6 +44,6 @@ export function upgradeContext(input: ContextInput): UpgradeContext {
     node,
     config,
     kubelet: input.kubelet ?? manualInstaller,
-    run: { stamp: backupStamp(clock.now()), upgraded: [] },
+    run: { stamp: backupStamp(clock.now()), upgraded: [], journaled: input.journaled },
   };
 }

@@ -2,7 +2,8 @@
  * Upgrading one static Pod, kubeadm's way: skip it when its manifest would not change; back up the manifest
  * (and etcd's data); renew its certificates; write the new manifest; wait for the kubelet to run it and for the
  * component to be healthy; on failure put back the manifests this run changed (an etcd upgraded successfully stays)
- * and fail naming the component.
+ * and fail naming the component. Each step is journaled before it is taken (journal.ts), so a run that was killed
+ * is finished by the next one with the backups it took.
  */
 import path from 'node:path/posix';
 import { formatDuration } from '../../config/duration.js';
@@ -21,6 +22,7 @@ import { backupDirs, copyTree, ensureBackupDir, restoreTree } from './backup.js'
 import { imageTag } from './cluster-state.js';
 import type { UpgradeContext, UpgradedComponent } from './context.js';
 import { readStaticPodFacts } from '../../node/static-pods.js';
+import { clearApplyJournal, saveApplyJournal } from './journal.js';
 
 const timeoutText = (ms: number) => formatDuration(BigInt(ms) * 1_000_000n);
 
@@ -30,6 +32,8 @@ async function backUpEtcdData(host: Host, io: PhaseIO, dataDir: string, stamp: s
   const backup = path.join(dir, 'etcd');
   await ensureBackupDir(host, dir);
   io.log(`[upgrade/staticpods] Backing up etcd data to "${backup}"`);
+  // A copy a killed run left half done starts over: files etcd has since removed must not linger in it.
+  if (await host.stat(backup)) await host.remove(backup);
   const bytes = await copyTree(host, dataDir, backup);
   io.log(`[upgrade/staticpods] Backed up ${bytes} bytes of etcd data`);
   return { dir: dataDir, backup };
@@ -89,10 +93,60 @@ export async function desiredStaticPods(ctx: UpgradeContext): Promise<DesiredMan
   return desiredManifests(cfg, facts, { currentEtcd, etcd: ctx.options.etcdUpgrade });
 }
 
-/** Upgrades one component to its desired manifest (see the file comment). */
+/**
+ * Waits for the kubelet to run the component's new manifest and for the component to be healthy; on failure puts
+ * the node back (see rollBack) and fails naming the component. Either way the journal says where the run stands.
+ */
+async function settle(ctx: UpgradeContext, io: PhaseIO, entry: UpgradedComponent): Promise<void> {
+  const { component } = entry;
+  const cluster = await ctx.cluster();
+  const node = (await ctx.node()).name;
+  io.log(`[upgrade/staticpods] This can take up to ${timeoutText(ctx.options.timeoutMs)}`);
+  try {
+    await waitHealthy(cluster, component, node, { previousHash: entry.previousHash }, Date.now() + ctx.options.timeoutMs);
+  } catch (err) {
+    // Whatever stopped the wait, the node goes back to what it ran before this run.
+    const detail = err instanceof ComponentNotHealthy ? err.detail : `its health could not be checked: ${(err as Error).message}`;
+    io.log(`[upgrade/staticpods] ${component} ${detail}; rolling back`);
+    const restored = await rollBack(ctx, io, entry);
+    // The node runs what it ran before (an upgraded etcd aside): a re-run starts a new upgrade.
+    ctx.run.inFlight = undefined;
+    await clearApplyJournal(ctx);
+    throw new UserError(
+      `${component} failed on its new manifest: ${detail}. ` +
+        `Rolled back ${restored.join(', ')} to the backups in ${path.dirname(entry.manifestBackup)}${entry.etcdData ? ` (etcd data from ${entry.etcdData.backup})` : ''}.`,
+    );
+  }
+  entry.healthy = true;
+  ctx.run.inFlight = undefined;
+  await saveApplyJournal(ctx);
+  io.log(`[upgrade/staticpods] Component "${component}" upgraded successfully!`);
+}
+
+/**
+ * A component an interrupted run had backed up: its backups stay as they are (the manifest on disk may already be
+ * the new one, which must not become its own backup); its new manifest is put in place if it is not, then checked.
+ */
+async function finishInterrupted(ctx: UpgradeContext, io: PhaseIO, desired: DesiredManifest, entry: UpgradedComponent): Promise<void> {
+  const file = manifestPath(desired.component);
+  const inPlace = (await readManifest(ctx.host, desired.component))?.text === desired.text;
+  io.log(
+    `[upgrade/resume] ${desired.component} was ${entry.healthy ? 'upgraded' : 'being upgraded'} by the interrupted run (backup "${entry.manifestBackup}"): ` +
+      (inPlace ? 'checking that it runs its new manifest' : `moving its new manifest to "${file}" again`),
+  );
+  if (!inPlace) {
+    await ensureDir(ctx.host, MANIFESTS_DIR, MANIFESTS_DIR_MODE);
+    await ctx.host.writeFileAtomic(file, desired.text, MANIFEST_MODE);
+  }
+  await settle(ctx, io, entry);
+}
+
+/** Upgrades one component to its desired manifest (see the file comment), or finishes what an interrupted run began. */
 export async function upgradeStaticPod(ctx: UpgradeContext, io: PhaseIO, desired: DesiredManifest): Promise<void> {
   const { host, options } = ctx;
   const { component } = desired;
+  const interrupted = ctx.run.upgraded.find((e) => e.component === component);
+  if (interrupted) return finishInterrupted(ctx, io, desired, interrupted);
   const file = manifestPath(component);
   const current = await readManifest(host, component);
   if (!current) throw new UserError(`${file} is missing: this node does not run ${component} as a static Pod`);
@@ -107,9 +161,10 @@ export async function upgradeStaticPod(ctx: UpgradeContext, io: PhaseIO, desired
       return;
     }
   }
-  const cluster = await ctx.cluster();
-  const node = (await ctx.node()).name;
-  const previousHash = await currentHash(cluster, component, node);
+  if (ctx.run.inFlight === component) io.log(`[upgrade/resume] ${component} was being backed up when the run stopped: backing it up again`);
+  const previousHash = await currentHash(await ctx.cluster(), component, (await ctx.node()).name);
+  ctx.run.inFlight = component;
+  await saveApplyJournal(ctx);
   const dirs = backupDirs(ctx.run.stamp);
   await ensureBackupDir(host, dirs.manifests);
   const manifestBackup = path.join(dirs.manifests, `${component}.yaml`);
@@ -117,25 +172,13 @@ export async function upgradeStaticPod(ctx: UpgradeContext, io: PhaseIO, desired
   const dataDir = component === 'etcd' ? commandArg(current.pod, 'data-dir') : undefined;
   const etcdData = dataDir ? await backUpEtcdData(host, io, dataDir, ctx.run.stamp) : undefined;
   if (options.certificateRenewal) await renewForComponent(host, (await ctx.config()).cluster, component, io.log);
+  // Journaled before the manifest moves: a component the journal does not list still runs its old manifest.
+  const entry: UpgradedComponent = { component, manifestBackup, previousHash, ...(etcdData && { etcdData }) };
+  ctx.run.upgraded.push(entry);
+  await saveApplyJournal(ctx);
   io.log(`[upgrade/staticpods] Moving new manifest to "${file}" and backing up old manifest to "${manifestBackup}"`);
   await ensureDir(host, MANIFESTS_DIR, MANIFESTS_DIR_MODE);
   await host.writeFileAtomic(file, desired.text, MANIFEST_MODE);
-  const entry: UpgradedComponent = { component, manifestBackup, previousHash, ...(etcdData && { etcdData }) };
-  ctx.run.upgraded.push(entry);
-
   io.log(`[upgrade/staticpods] Waiting for the kubelet to restart the component`);
-  io.log(`[upgrade/staticpods] This can take up to ${timeoutText(options.timeoutMs)}`);
-  try {
-    await waitHealthy(cluster, component, node, { previousHash }, Date.now() + options.timeoutMs);
-  } catch (err) {
-    // Whatever stopped the wait, the node goes back to what it ran before this run.
-    const detail = err instanceof ComponentNotHealthy ? err.detail : `its health could not be checked: ${(err as Error).message}`;
-    io.log(`[upgrade/staticpods] ${component} ${detail}; rolling back`);
-    const restored = await rollBack(ctx, io, entry);
-    throw new UserError(
-      `${component} failed on its new manifest: ${detail}. ` +
-        `Rolled back ${restored.join(', ')} to the backups in ${dirs.manifests}${etcdData ? ` (etcd data from ${etcdData.backup})` : ''}.`,
-    );
-  }
-  io.log(`[upgrade/staticpods] Component "${component}" upgraded successfully!`);
+  await settle(ctx, io, entry);
 }

@@ -7,6 +7,7 @@ import type { Phase, PhaseIO } from '../../../workflow/phase.js';
 import { treeSize } from '../backup.js';
 import type { ClusterState, StaticPodComponent } from '../cluster-state.js';
 import type { UpgradeContext } from '../context.js';
+import { resumeInterruptedRun } from '../resume.js';
 
 /** Backups must fit with room to spare: a full disk under /etc/kubernetes would stop the control plane. */
 const DISK_MARGIN = 1.1;
@@ -90,6 +91,7 @@ function logVersions(io: PhaseIO, state: ClusterState, target: string, overridde
 }
 
 async function applyPreflight(ctx: UpgradeContext, io: PhaseIO): Promise<void> {
+  await resumeInterruptedRun(ctx, io);
   io.log('[upgrade/config] Reading configuration from the "kubeadm-config" ConfigMap in namespace "kube-system"');
   const [state, target, node] = await Promise.all([ctx.state(), ctx.target(), ctx.node()]);
   if (!node.controlPlane) {
@@ -118,6 +120,7 @@ async function nodePreflight(ctx: UpgradeContext, io: PhaseIO): Promise<void> {
 }
 
 const HELP =
+  'Resumes an interrupted upgrade apply of this node first (its journal under /etc/kubernetes/tmp): waits for the API server, then continues with its backups. ' +
   "Reads the kubeadm-config ConfigMap and the cluster's versions, enforces the version-skew rules, then checks that " +
   "control-plane nodes are Ready, this node's static Pod manifests exist and the backups fit on disk; " +
   '--ignore-preflight-errors=<check>,... or all turns check errors into warnings.';
