@@ -5,6 +5,7 @@
  */
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { UserError } from '../errors.js';
 import { KUBELET_BINARY } from '../kube/paths.js';
 import { run } from './exec.js';
 import { AGENT_REQUEST_DIR, SYSTEMCTL_SCRIPT } from './systemctl.js';
@@ -66,7 +67,10 @@ export async function equipMachine(rootfs: string): Promise<void> {
   await fs.mkdir(path.join(rootfs, 'tmp'), { recursive: true });
   await fs.chmod(path.join(rootfs, 'tmp'), 0o1777);
   await fs.chmod(path.join(rootfs, 'root'), 0o700);
-  await ensureFile(path.join(rootfs, 'bin/busybox'), await fs.readFile(BUSYBOX), 0o755);
+  const busybox = await fs.readFile(BUSYBOX).catch(() => {
+    throw new UserError(`${BUSYBOX} is missing: a sandbox node's shell is Debian's static busybox (apt-get install busybox-static)`);
+  });
+  await ensureFile(path.join(rootfs, 'bin/busybox'), busybox, 0o755);
   for (const applet of APPLETS) await ensureLink('busybox', path.join(rootfs, 'bin', applet));
   await ensureFile(path.join(rootfs, 'bin/bash'), BASH_SHIM, 0o755);
   await ensureFile(path.join(rootfs, 'etc/os-release'), OS_RELEASE, 0o644);

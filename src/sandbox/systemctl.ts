@@ -4,7 +4,7 @@
  * file the node agent writes beside it (exit code, then what systemctl prints). The agent plays the node's
  * services: the kubelet (see KubeletService); every other unit is unknown, as on a node without it.
  */
-import { promises as fs, watch, type FSWatcher } from 'node:fs';
+import { existsSync, promises as fs, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 
 /** Where requests and answers live, as a node path. */
@@ -113,8 +113,9 @@ export class SystemctlServer {
 
   private async look(node: string): Promise<void> {
     const dir = path.join(this.nodesDir, node, AGENT_REQUEST_DIR);
+    // Only machines have the directory (their rootfs was equipped); a node directory made by hand is left alone.
     if (!this.watchers.has(node)) {
-      await fs.mkdir(dir, { recursive: true });
+      if (!existsSync(dir)) return;
       const watcher = watch(dir, () => void this.look(node));
       watcher.on('error', () => {
         watcher.close();
