@@ -21,7 +21,7 @@ const MANAGED = 'fake';
 const UNMANAGED = 'kubelet-stopped';
 
 /** What a started kubelet reports: read from the node's files when it started. */
-interface Started {
+export interface Started {
   version: string;
   /** The binary it was started from (a link's target, its inode and mtime): a link the local inventory swaps counts as a restart. */
   binary: string;
@@ -250,7 +250,7 @@ export class KubeletService implements NodeServices {
 
 type Condition = { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string; lastHeartbeatTime?: string };
 
-interface NodeWrite {
+export interface NodeWrite {
   /** A merge patch of the Node's status. */
   status?: object;
   /** kwok's annotation, when it changes. */
@@ -260,7 +260,7 @@ interface NodeWrite {
 }
 
 /** The writes that make a Node say what its kubelet reports; undefined when it already does. */
-function nodeWrite(node: Node, started: Started | undefined, down: boolean): NodeWrite | undefined {
+export function nodeWrite(node: Node, started: Started | undefined, down: boolean): NodeWrite | undefined {
   const annotation = node.metadata.annotations?.[KWOK_NODE_ANNOTATION];
   if (annotation === undefined) return undefined; // not a sandbox kubelet's Node
   const conditions: Condition[] = node.status?.conditions ?? [];
