@@ -20,21 +20,21 @@ const WRITES_AT_ONCE = 4;
 const MANAGED = 'fake';
 const UNMANAGED = 'kubelet-stopped';
 
+const NO_KUBELET = `${KUBELET_BINARY}: no such file`;
+
 /** What a started kubelet reports: read from the node's files when it started. */
 export interface Started {
   version: string;
-  /** The binary it was started from (a link's target, its inode and mtime): a link the local inventory swaps counts as a restart. */
+  /** The binary it was started from (its real path, inode and mtime): a link the local inventory swaps counts as a restart. */
   binary: string;
-  linked: boolean;
 }
 
 /** The node's kubelet files as a kubelet starting now reads them; a reason when it could not start. */
 async function readKubeletFiles(rootfs: string, versionOf: (file: string) => Promise<string | undefined>): Promise<Started | { problem: string }> {
   const file = path.join(rootfs, KUBELET_BINARY);
-  const link = await fs.lstat(file).catch(() => undefined);
   const real = await fs.realpath(file).catch(() => undefined);
   const stat = real === undefined ? undefined : await fs.stat(real).catch(() => undefined);
-  if (!link || real === undefined || !stat?.isFile()) return { problem: `${KUBELET_BINARY}: no such file` };
+  if (real === undefined || !stat?.isFile()) return { problem: NO_KUBELET };
   const binary = `${real}:${stat.ino}:${stat.mtimeMs}`;
   const version = await versionOf(binary);
   if (version === undefined) return { problem: `${KUBELET_BINARY} --version: not a kubelet` };
@@ -51,7 +51,7 @@ async function readKubeletFiles(rootfs: string, versionOf: (file: string) => Pro
   }
   const flags = await fs.readFile(path.join(rootfs, KUBELET_FLAGS_FILE), 'utf8').catch(() => undefined);
   if (flags !== undefined && !/^KUBELET_KUBEADM_ARGS=/m.test(flags)) return { problem: `${KUBELET_FLAGS_FILE}: no KUBELET_KUBEADM_ARGS` };
-  return { version, binary, linked: link.isSymbolicLink() };
+  return { version, binary };
 }
 
 /**
@@ -61,7 +61,8 @@ async function readKubeletFiles(rootfs: string, versionOf: (file: string) => Pro
  * kubelet's Node is NotReady. One watch of every Node puts back what anyone else writes there.
  *
  * A node whose /usr/bin/kubelet is a link (the local inventory links the cached binaries; it cannot reach a
- * node's systemd) has its kubelet restarted when the link changes, as a package upgrade restarts it.
+ * node's systemd) has its kubelet restarted when the link changes, as a package upgrade restarts it. A binary put
+ * in place as a file (over SSH) takes a `systemctl restart kubelet`, as on any node.
  */
 export class KubeletService implements NodeServices {
   private readonly started = new Map<string, Started>();
@@ -159,7 +160,8 @@ export class KubeletService implements NodeServices {
     this.watchBinDir(node);
     const started = this.started.get(node);
     if (!started) return this.launch(node);
-    if (!started.linked) return;
+    const link = await fs.lstat(path.join(this.rootfs(node), KUBELET_BINARY)).catch(() => undefined);
+    if (!link?.isSymbolicLink()) return;
     const now = await readKubeletFiles(this.rootfs(node), (key) => this.binaryVersion(key));
     if (!('problem' in now) && now.binary !== started.binary) await this.launch(node);
   }
@@ -223,7 +225,9 @@ export class KubeletService implements NodeServices {
   private reconcile(name: string): void {
     const node = this.nodes.get(name);
     if (!this.cluster || !node || this.writing.has(name)) return;
-    const write = nodeWrite(node, this.started.get(name), this.stopped.has(name) || this.failing.has(name));
+    // A node directory without a kubelet binary (a node joined by hand, not a machine) has no kubelet for the agent to play.
+    const failing = this.failing.has(name) && this.failing.get(name) !== NO_KUBELET;
+    const write = nodeWrite(node, this.started.get(name), this.stopped.has(name) || failing);
     if (!write) return;
     this.writing.add(name);
     const cluster = this.cluster;

@@ -93,7 +93,7 @@ describe("what a Node says about its node's kubelet", () => {
         ],
       },
     }) as Node;
-  const started = { version: 'v1.37.1', binary: '/x:1:2', linked: false };
+  const started = { version: 'v1.37.1', binary: '/x:1:2' };
 
   it('reports the started kubelet: its version, then kwok keeps it Ready', () => {
     expect(nodeWrite(node('v1.37.1', 'fake', 'True'), started, false)).toBeUndefined();
