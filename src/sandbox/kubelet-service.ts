@@ -8,6 +8,7 @@ import { KUBELET_BINARY, KUBELET_CONFIG_FILE, KUBELET_FLAGS_FILE } from '../kube
 import type { Node } from '../kube/workloads.js';
 import { parseYaml } from '../util/yaml.js';
 import { tryRun } from './exec.js';
+import { nodeWrite, type Started } from './kubelet-node.js';
 import { KWOK_NODE_ANNOTATION } from './mirror.js';
 import { ADMIN_CONF, CONTROL_PLANE_NODE, sandboxPaths } from './paths.js';
 import type { NodeServices, UnitState } from './systemctl.js';
@@ -16,18 +17,8 @@ import type { NodeServices, UnitState } from './systemctl.js';
 const RESCAN_MS = 5_000;
 /** Node writes at once: a 200-node roll restarts many kubelets together, the API server has other work. */
 const WRITES_AT_ONCE = 4;
-/** kwok keeps a Node with this annotation value Ready; a stopped kubelet's Node gets another, so nothing heartbeats it. */
-const MANAGED = 'fake';
-const UNMANAGED = 'kubelet-stopped';
 
 const NO_KUBELET = `${KUBELET_BINARY}: no such file`;
-
-/** What a started kubelet reports: read from the node's files when it started. */
-export interface Started {
-  version: string;
-  /** The binary it was started from (its real path, inode and mtime): a link the local inventory swaps counts as a restart. */
-  binary: string;
-}
 
 /** The node's kubelet files as a kubelet starting now reads them; a reason when it could not start. */
 async function readKubeletFiles(rootfs: string, versionOf: (file: string) => Promise<string | undefined>): Promise<Started | { problem: string }> {
@@ -116,9 +107,12 @@ export class KubeletService implements NodeServices {
   /** Starts the kubelet from the node's files (or records why it cannot), then brings its Node in line. */
   private async launch(node: string): Promise<void> {
     const read = await readKubeletFiles(this.rootfs(node), (key) => this.binaryVersion(key));
+    // A stop that came while the files were read wins: systemd's last job is the one that stands.
+    if (this.stopped.has(node)) return;
     if ('problem' in read) {
       this.started.delete(node);
-      if (this.failing.get(node) !== read.problem) this.log(`node ${node}: kubelet cannot start: ${read.problem} (trying again every ${RESCAN_MS / 1000}s)`);
+      if (this.failing.get(node) !== read.problem && read.problem !== NO_KUBELET)
+        this.log(`node ${node}: kubelet cannot start: ${read.problem} (trying again every ${RESCAN_MS / 1000}s)`);
       this.failing.set(node, read.problem);
     } else {
       this.failing.delete(node);
@@ -250,51 +244,4 @@ export class KubeletService implements NodeServices {
       }
     });
   }
-}
-
-type Condition = { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string; lastHeartbeatTime?: string };
-
-export interface NodeWrite {
-  /** A merge patch of the Node's status. */
-  status?: object;
-  /** kwok's annotation, when it changes. */
-  annotation?: string;
-  annotateFirst?: boolean;
-  what: string;
-}
-
-/** The writes that make a Node say what its kubelet reports; undefined when it already does. */
-export function nodeWrite(node: Node, started: Started | undefined, down: boolean): NodeWrite | undefined {
-  const annotation = node.metadata.annotations?.[KWOK_NODE_ANNOTATION];
-  if (annotation === undefined) return undefined; // not a sandbox kubelet's Node
-  const conditions: Condition[] = node.status?.conditions ?? [];
-  if (started) {
-    const stale = node.status?.nodeInfo?.kubeletVersion !== started.version;
-    if (!stale && annotation === MANAGED) return undefined;
-    // The version first: when kwok makes the Node Ready again, it already reports its new kubelet.
-    return {
-      status: stale ? { status: { nodeInfo: { kubeletVersion: started.version } } } : undefined,
-      annotation: annotation === MANAGED ? undefined : MANAGED,
-      what: `reports kubelet ${started.version}${annotation === MANAGED ? '' : ', Ready again'}`,
-    };
-  }
-  if (!down) return undefined;
-  const ready = conditions.find((c) => c.type === 'Ready');
-  if (annotation === UNMANAGED && ready?.status !== 'True') return undefined;
-  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  const notReady: Condition = {
-    type: 'Ready',
-    status: 'Unknown',
-    reason: 'NodeStatusUnknown',
-    message: 'Kubelet stopped posting node status.',
-    lastTransitionTime: now,
-    lastHeartbeatTime: ready?.lastHeartbeatTime ?? now,
-  };
-  return {
-    // The whole list: a merge patch replaces it (kwok, which wrote the others, has let go of the Node by then).
-    status: { status: { conditions: [...conditions.filter((c) => c.type !== 'Ready'), notReady] } },
-    annotation: annotation === UNMANAGED ? undefined : UNMANAGED,
-    annotateFirst: true,
-    what: 'kubelet not running: NotReady',
-  };
 }

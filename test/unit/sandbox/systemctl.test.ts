@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Node } from '../../../src/kube/workloads.js';
-import { nodeWrite } from '../../../src/sandbox/kubelet-service.js';
+import { nodeWrite } from '../../../src/sandbox/kubelet-node.js';
 import { equipMachine } from '../../../src/sandbox/machine.js';
 import { systemctl, SystemctlServer, type NodeServices, type UnitState } from '../../../src/sandbox/systemctl.js';
 
