@@ -46,9 +46,11 @@ export const READ_CAPS = {
   kubeconfig: { what: 'kubeconfig', maxBytes: 4 * MiB },
   pki: { what: 'certificate or key file', maxBytes: 4 * MiB },
   manifest: { what: 'static Pod manifest', maxBytes: 4 * MiB },
-  /** Any other file (kubelet flags, a journal, a backup): the default of `readFile`. */
+  /** Any other file (kubelet flags, a journal, a manifest's backup): the default of `readFile`. */
   file: { what: 'file', maxBytes: 16 * MiB },
   binary: { what: 'binary', maxBytes: 512 * MiB },
+  /** A file of a data directory copied as a backup (etcd's: its database may grow to the 8 GiB quota). */
+  data: { what: 'data file', maxBytes: 8 * 1024 * MiB },
 } as const satisfies Record<string, ReadCap>;
 
 /** A file bosun will not read: not a regular file, or larger than the cap of its kind. Names the file. */

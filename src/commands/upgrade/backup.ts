@@ -2,7 +2,7 @@
 import path from 'node:path/posix';
 import { TEMP_DIR } from '../../kube/paths.js';
 import { ensureDir } from '../../node/files.js';
-import type { Host } from '../../host/host.js';
+import { READ_CAPS, type Host } from '../../host/host.js';
 
 /** Backups hold what the manifests hold (paths to keys) and etcd's data: owner-only directories. */
 const BACKUP_DIR_MODE = 0o700;
@@ -42,7 +42,7 @@ export async function copyTree(host: Host, from: string, to: string): Promise<nu
   const stat = await host.stat(from);
   if (!stat) return 0;
   if (!stat.isDirectory) {
-    await host.writeFileAtomic(to, (await host.readFile(from)) ?? Buffer.alloc(0), stat.mode);
+    await host.writeFileAtomic(to, (await host.readFile(from, READ_CAPS.data)) ?? Buffer.alloc(0), stat.mode);
     return stat.size;
   }
   await host.mkdir(to, stat.mode);

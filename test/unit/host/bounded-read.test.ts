@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { copyTree } from '../../../src/commands/upgrade/backup.js';
 import { loadConfigFile } from '../../../src/config/load.js';
 import { FileReadError, READ_CAPS } from '../../../src/host/host.js';
 import { LocalHost } from '../../../src/host/local.js';
@@ -95,5 +96,18 @@ describe('the recording host reads as the node does', () => {
     await host.writeFileAtomic('/etc/nine', '123456789', 0o600);
     await expect(host.readFile('/etc/nine', small)).rejects.toThrow(`${dir}/etc/nine: the file is 9 bytes; a test file may have at most 8 bytes`);
     expect((await host.readFile('/etc/nine'))?.toString()).toBe('123456789');
+  });
+});
+
+describe('copying a data directory', () => {
+  it("reads files over the default cap: etcd's WAL files are 64 MiB", async () => {
+    const root = tempDir('bosun-node-');
+    const host = new LocalHost(root);
+    mkdirSync(path.join(root, 'var/lib/etcd/member/wal'), { recursive: true });
+    // A sparse file: its size is what counts.
+    writeFileSync(path.join(root, 'var/lib/etcd/member/wal/0.wal'), '');
+    truncateSync(path.join(root, 'var/lib/etcd/member/wal/0.wal'), 20 * 1024 * 1024);
+    expect(await copyTree(host, '/var/lib/etcd', '/etc/kubernetes/tmp/etcd')).toBe(20 * 1024 * 1024);
+    expect(statSync(path.join(root, 'etc/kubernetes/tmp/etcd/member/wal/0.wal')).size).toBe(20 * 1024 * 1024);
   });
 });
