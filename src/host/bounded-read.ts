@@ -16,7 +16,13 @@ function checkRegular(file: string, stats: Stats, cap: ReadCap): void {
   if (stats.size > cap.maxBytes) throw FileReadError.tooLarge(file, stats.size, cap);
 }
 
-const isNotFound = (err: unknown) => (err as NodeJS.ErrnoException)?.code === 'ENOENT';
+/** Undefined for a file that is not there; a link loop (or, opening without following, a link) is refused by name. */
+function absentOrRefused(file: string, err: unknown): undefined {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOENT') return undefined;
+  if (code === 'ELOOP') throw new FileReadError(file, 'too many levels of symbolic links (a loop?); expected links that end at a file');
+  throw err;
+}
 
 /**
  * The one reader of operator-supplied and node files: a regular file of at most `cap.maxBytes` bytes, undefined
@@ -30,15 +36,15 @@ export async function readBounded(file: string, cap: ReadCap, noFollow = false):
   try {
     checkRegular(file, await (noFollow ? fs.lstat(file) : fs.stat(file)), cap);
   } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
+    return absentOrRefused(file, err);
   }
   const flags = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY | (noFollow ? constants.O_NOFOLLOW : 0);
-  const handle = await fs.open(file, flags).catch((err: unknown) => {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  });
-  if (!handle) return undefined;
+  let handle;
+  try {
+    handle = await fs.open(file, flags);
+  } catch (err) {
+    return absentOrRefused(file, err);
+  }
   try {
     const opened = await handle.stat();
     checkRegular(file, opened, cap);

@@ -79,6 +79,15 @@ describe('reading a file bosun is given', () => {
     expect((await local.readFile('/proc/self/status'))?.toString()).toMatch(/^Name:/);
   });
 
+  it('refuses a link loop by name', async () => {
+    const dir = tempDir('bosun-loop-');
+    symlinkSync(path.join(dir, 'b'), path.join(dir, 'a'));
+    symlinkSync(path.join(dir, 'a'), path.join(dir, 'b'));
+    await expect(local.readFile(path.join(dir, 'a'))).rejects.toThrow(
+      `${dir}/a: too many levels of symbolic links (a loop?); expected links that end at a file`,
+    );
+  });
+
   it('refuses with a FileReadError that carries the file and the problem', async () => {
     const error = await local.readFile('/dev/null').catch((err: unknown) => err);
     expect(error).toBeInstanceOf(FileReadError);
