@@ -96,10 +96,14 @@ const CONNECTION_PROBLEMS: Record<string, string> = {
   EPIPE: 'the server closed the connection',
 };
 
-/** A failure to connect or to read, in words, with Node's code beside them (`connection refused (ECONNREFUSED)`). */
+/**
+ * A failure to connect or to read: Node's words (`connect ECONNREFUSED 10.0.0.1:6443`, which name the address) with
+ * what they mean beside them; a certificate the trust given does not verify is said to be one.
+ */
 function noConnection(err: Error): NoAnswerError {
   const code = (err as NodeJS.ErrnoException).code ?? '';
   if (TLS_CODE.test(code)) return new NoAnswerError('tls', `the server's TLS certificate is not trusted: ${err.message} (${code})`);
-  const problem = CONNECTION_PROBLEMS[code] ?? (err.message === 'socket hang up' || err.message === 'aborted' ? CONNECTION_PROBLEMS.ECONNRESET : err.message);
-  return new NoAnswerError('unreachable', code ? `${problem} (${code})` : problem);
+  const closed = err.message === 'socket hang up' || err.message === 'aborted';
+  const meaning = CONNECTION_PROBLEMS[closed ? 'ECONNRESET' : code];
+  return new NoAnswerError('unreachable', meaning ? `${err.message} (${meaning})` : err.message);
 }

@@ -7,7 +7,12 @@
  *                                                         // gets the nth answer, the last one repeats
  *   bosun('join', ...server.joinArgs(), '--discovery-timeout', '5s');
  *   server.requests;                                      // every request served since serve(): path, bytes sent, closed early
- *   await server.close();
+ *   server.connections;                                   // TCP connections ever accepted (a refused TLS handshake included)
+ *   await server.close();                                 // ends every open connection too
+ *
+ * In-process, `discover()` (src/discovery/discover.ts) with `get: httpsGet` runs the same discovery as `bosun join`;
+ * `server.caHash`, `server.token` and `server.endpoint` make its JoinConfiguration discovery.bootstrapToken.
+ * One server serves one client at a time: `serve` resets `requests`, so concurrent runs need a server each.
  *
  * Answers (`Answer`), each the answer to any path:
  * - `valid`: cluster-info naming this server and its CA, signed for the token: discovery succeeds.
