@@ -33,7 +33,7 @@ describe('shQuote', () => {
       fc.property(
         fc.array(
           fc.string({ unit: 'binary' }).filter((s) => !s.includes('\0')),
-          { maxLength: 6 },
+          { minLength: 1, maxLength: 6 },
         ),
         (args) => {
           expect(shWords(shCommand('printf', ['%s\\0', ...args]))).toEqual(args);
