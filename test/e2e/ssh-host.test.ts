@@ -1,8 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { lstatSync, readdirSync, readFileSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localMachine } from '../../src/host/machine.js';
 import { SshPool } from '../../src/host/ssh/pool.js';
+import { sshMachine } from '../../src/host/ssh/ssh-machine.js';
 import type { SshHost } from '../../src/host/ssh/ssh-host.js';
 import { keygen, Sshd } from '../support/sshd.js';
 import { tempDir } from '../support/temp.js';
@@ -125,6 +128,26 @@ describe('SshHost against a real sshd', () => {
 
   it('manages services through systemctl', async () => {
     await expect(host.service('bosun-test.service').restart()).rejects.toThrow('node-a: systemctl restart bosun-test.service exited');
+  });
+
+  it('gathers the facts preflight asks for, as the node itself sees them', async () => {
+    const machine = await sshMachine(host);
+    const local = (cmd: string, ...args: string[]) => execFileSync(cmd, args, { encoding: 'utf8' }).trim();
+    expect(machine.arch).toBe(local('uname', '-m'));
+    expect(machine.osRelease.ID).toBe(/^ID=(.*)$/m.exec(readFileSync('/etc/os-release', 'utf8'))![1].replaceAll('"', ''));
+    expect(machine.hostname()).toBe(os.hostname());
+    expect(machine.isRoot()).toBe(true);
+    expect(machine.cpuCount()).toBe(Number(local('nproc')));
+    expect(machine.memoryMiB()).toBe(localMachine.memoryMiB());
+    expect(await machine.swapDevices()).toEqual(await localMachine.swapDevices());
+    expect(await machine.portState(sshd.port, '127.0.0.1')).toBe('in-use');
+    expect(await machine.portState(sshd.port)).toBe('in-use');
+    expect(await machine.portState(sshd.port, '0.0.0.0')).toBe('in-use');
+    expect(await machine.portState(1, '127.0.0.1')).toBe(await localMachine.portState(1, '127.0.0.1'));
+    expect(await machine.portState(sshd.port, '203.0.113.77')).toBe('unavailable-address');
+    expect(await machine.hasExecutable('sh')).toBe(true);
+    expect(await machine.hasExecutable('no-such-tool-anywhere')).toBe(false);
+    expect(await machine.readProcFile('/proc/sys/net/ipv4/ip_forward')).toBe(await localMachine.readProcFile('/proc/sys/net/ipv4/ip_forward'));
   });
 
   it('does everything over one connection, also when many steps run at once', async () => {
