@@ -156,9 +156,10 @@ describe('SSH access against real sshds', () => {
     users.push(user);
     sshd.authorize(user.name, [key.publicLine]);
     const pool = poolOf({ knownHostsFile: knownHosts(entry(sshd)) });
-    await expect(pool.connectAll([node({ name: 'node-b', user: user.name })])).rejects.toThrow(
-      /node-b: sudo -n refused \(sudo: a password is required\): bosun works as root, so a non-root login needs passwordless sudo \(NOPASSWD\)/,
-    );
+    const refusal = /node-b: sudo -n refused \(sudo: a password is required\): bosun works as root, so a non-root login needs passwordless sudo \(NOPASSWD\)/;
+    await expect(pool.connectAll([node({ name: 'node-b', user: user.name })])).rejects.toThrow(refusal);
+    // File operations run sftp-server through sudo: the same words when they come first.
+    await expect(pool.host(node({ name: 'node-b', user: user.name })).readFile('/etc/hostname')).rejects.toThrow(refusal);
   });
 
   it('hops through a bastion, checking its host key too', async () => {

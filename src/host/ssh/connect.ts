@@ -109,11 +109,9 @@ export async function connectClient(ep: Endpoint, opts: SshOptions, sock?: Duple
       client.end();
       reject(refusal ?? connectFailure(ep, err));
     };
-    client.once('error', failed);
-    client.once('ready', () => {
-      client.off('error', failed);
-      resolve(client);
-    });
+    // Stays attached: an error after 'ready' (before the connection's owner listens) must not go unhandled.
+    client.on('error', failed);
+    client.once('ready', () => resolve(client));
     client.connect({
       host: ep.address,
       port: ep.port,

@@ -21,11 +21,12 @@ interface ClientInternals {
   _chanMgr: { update(id: number, channel: unknown): void };
 }
 
-function whenReady(sftp: SFTPWrapper, start: () => void): Promise<SFTPWrapper> {
+function whenReady(sftp: SFTPWrapper, start: () => void, stderr: () => string = () => ''): Promise<SFTPWrapper> {
   return new Promise((resolve, reject) => {
-    const fail = (err?: Error) => {
+    // 'close' passes no error (or a flag): then the session ended before the server answered.
+    const fail = (err?: unknown) => {
       cleanup();
-      reject(err ?? new Error('the SFTP server closed the session at once'));
+      reject(err instanceof Error ? err : new Error(`the SFTP server closed the session at once${stderr() ? `: ${stderr().trim()}` : ''}`));
     };
     const ready = () => {
       cleanup();
@@ -46,8 +47,8 @@ export function subsystemSftp(client: Client): Promise<SFTPWrapper> {
 
 /**
  * An SFTP session as root through `sudo -n`: the exec channel's ends are handed to ssh2's SFTP client, which then
- * receives the channel's data in its place, exactly as ssh2's `sftp()` wires a subsystem channel. sudo's own
- * refusal is checked before (`sudo -n true`), since its stderr does not reach the SFTP client.
+ * receives the channel's data in its place, exactly as ssh2's `sftp()` wires a subsystem channel. When sudo
+ * refuses, the session ends at once and the error carries sudo's words.
  */
 export function sudoSftp(client: Client): Promise<SFTPWrapper> {
   return new Promise((resolve, reject) => {
@@ -55,8 +56,16 @@ export function sudoSftp(client: Client): Promise<SFTPWrapper> {
       if (err) return reject(err);
       const ends = channel as unknown as ChannelInternals;
       const sftp = new sftpProtocol.SFTP(client, { type: 'session', incoming: ends.incoming, outgoing: ends.outgoing }, {});
+      // sudo's refusal arrives on stderr, which ssh2's SFTP client drops: it keeps the channel's stderr stream instead.
+      let stderr = '';
+      channel.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+      Object.assign(sftp, { stderr: channel.stderr });
       (client as unknown as ClientInternals)._chanMgr.update(ends.incoming.id, sftp);
-      whenReady(sftp, () => sftp._init()).then(resolve, reject);
+      whenReady(
+        sftp,
+        () => sftp._init(),
+        () => stderr,
+      ).then(resolve, reject);
     });
   });
 }

@@ -12,7 +12,7 @@ import type { Endpoint } from './settings.js';
 const DEFAULT_READ_LIMIT = 256 * 1024 * 1024;
 
 /** sudo's words when `-n` keeps it from asking for a password (or it has no rule for the user). */
-const SUDO_REFUSED = /^sudo: (a password is required|a terminal is required|.* is not in the sudoers file|.* not allowed to)/m;
+const SUDO_REFUSED = /sudo: (a password is required|a terminal is required|.* is not in the sudoers file|.* not allowed to)[^\n]*/;
 
 /** sudo would have asked for a password: bosun needs passwordless sudo for a non-root login. */
 export class SudoPasswordRequired extends UserError {
@@ -60,6 +60,8 @@ export class SshHost implements Host {
         return await op(sftp, serverExtensions(sftp));
       } catch (err) {
         if (attempt === 1 && (await this.connection.droppedSince(client))) continue;
+        const sudo = SUDO_REFUSED.exec((err as Error).message);
+        if (this.sudo && sudo) throw new SudoPasswordRequired(this.name, sudo[0]);
         throw new Error(`${this.name}: ${what}: ${(err as Error).message}`, { cause: err });
       }
     }
@@ -123,7 +125,7 @@ export class SshHost implements Host {
       if (err instanceof CommandTimeout || err instanceof ConnectionLost) throw new Error(`${this.name}: ${shown}: ${err.message}`, { cause: err });
       throw err;
     }
-    if (this.sudo && result.code === 1 && SUDO_REFUSED.test(result.stderr)) throw new SudoPasswordRequired(this.name, result.stderr.match(SUDO_REFUSED)![0]);
+    if (this.sudo && result.code === 1 && SUDO_REFUSED.test(result.stderr)) throw new SudoPasswordRequired(this.name, SUDO_REFUSED.exec(result.stderr)![0]);
     if (result.code !== 0 && opts.check !== false) {
       throw new Error(`${this.name}: ${shown} exited ${result.code}: ${redact(result.stderr.trim(), opts.secrets)}`);
     }
