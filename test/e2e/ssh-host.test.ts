@@ -47,6 +47,7 @@ describe('SshHost against a real sshd', () => {
     expect(statSync(file).ino).not.toBe(before);
     expect(statSync(file).mode & 0o7777).toBe(0o644);
     expect(readFileSync(file).equals(Buffer.alloc(3 * 1024 * 1024, 7))).toBe(true);
+    expect((await host.readFile(file))?.equals(Buffer.alloc(3 * 1024 * 1024, 7))).toBe(true);
     expect(readdirSync(path.dirname(file))).toEqual(['ca.key']);
   });
 

@@ -10,8 +10,8 @@ const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
 const S_IFDIR = 0o040000;
 
-/** Writes kept in flight at once: SFTP answers each write, and waiting for every answer would cost a round trip per chunk. */
-const WRITES_IN_FLIGHT = 16;
+/** Reads or writes kept in flight at once: SFTP answers each one, and waiting for every answer would cost a round trip per chunk. */
+const IN_FLIGHT = 16;
 
 /** The SFTP extensions the server announced (name → version). */
 export type ServerExtensions = Readonly<Record<string, string>>;
@@ -57,18 +57,34 @@ export async function readFile(sftp: SFTPWrapper, p: string, limit: number, wher
   if (s.size > limit) throw new Error(`${where}: ${p} is ${s.size} bytes, more than the ${limit} bytes bosun reads; refused`);
   const handle = await call<Buffer>((cb) => sftp.open(p, 'r', cb));
   try {
-    const chunks: Buffer[] = [];
-    for (let total = 0; ;) {
-      const buf = Buffer.alloc(256 * 1024);
-      const n = await call<number>((cb) => sftp.read(handle, buf, 0, buf.length, total, (err, bytes) => cb(err, bytes)));
-      if (n === 0) break;
-      chunks.push(buf.subarray(0, n));
-      total += n;
-      if (total > limit) throw new Error(`${where}: ${p} grew past the ${limit} bytes bosun reads while being read; refused`);
-    }
-    return Buffer.concat(chunks);
+    return await readAll(sftp, handle, limit, () => new Error(`${where}: ${p} grew past the ${limit} bytes bosun reads while being read; refused`));
   } finally {
     await call((cb) => sftp.close(handle, cb));
+  }
+}
+
+const READ_CHUNK = 128 * 1024;
+
+function readChunk(sftp: SFTPWrapper, handle: Buffer, position: number): Promise<Buffer> {
+  const buf = Buffer.alloc(READ_CHUNK);
+  return call<number>((cb) => sftp.read(handle, buf, 0, READ_CHUNK, position, (err, bytes) => cb(err, bytes))).then((n) => buf.subarray(0, n));
+}
+
+/**
+ * Reads to the end, `IN_FLIGHT` chunks at a time. A chunk shorter than asked ends the window: the next one
+ * starts right after it, so a short read anywhere (procfs files report size 0) loses nothing; an empty one is the end.
+ */
+async function readAll(sftp: SFTPWrapper, handle: Buffer, limit: number, tooBig: () => Error): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for (let position = 0; ;) {
+    const window = await Promise.all(Array.from({ length: IN_FLIGHT }, (_, i) => readChunk(sftp, handle, position + i * READ_CHUNK)));
+    for (const part of window) {
+      if (part.length === 0) return Buffer.concat(chunks);
+      chunks.push(part);
+      position += part.length;
+      if (position > limit) throw tooBig();
+      if (part.length < READ_CHUNK) break;
+    }
   }
 }
 
@@ -119,10 +135,8 @@ export async function freeSpace(sftp: SFTPWrapper, p: string, extensions: Server
 async function writeAll(sftp: SFTPWrapper, handle: Buffer, data: Buffer): Promise<void> {
   const chunk = 128 * 1024;
   const offsets = Array.from({ length: Math.ceil(data.length / chunk) }, (_, i) => i * chunk);
-  for (let i = 0; i < offsets.length; i += WRITES_IN_FLIGHT) {
-    await Promise.all(
-      offsets.slice(i, i + WRITES_IN_FLIGHT).map((off) => call((cb) => sftp.write(handle, data, off, Math.min(chunk, data.length - off), off, cb))),
-    );
+  for (let i = 0; i < offsets.length; i += IN_FLIGHT) {
+    await Promise.all(offsets.slice(i, i + IN_FLIGHT).map((off) => call((cb) => sftp.write(handle, data, off, Math.min(chunk, data.length - off), off, cb))));
   }
 }
 
