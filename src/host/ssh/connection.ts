@@ -25,12 +25,20 @@ export class SshConnection {
 
   /** The live connection, dialling when there is none or the last one dropped. */
   async current(): Promise<Live> {
-    const live = this.live && (await this.live.catch(() => undefined));
-    if (live && !live.dropped) return live;
-    this.live = this.open();
-    // A failed dial is not kept: the next operation tries again rather than repeating a stale error.
-    this.live.catch(() => (this.live = undefined));
-    return this.live;
+    for (;;) {
+      const pending = this.live;
+      const live = pending && (await pending.catch(() => undefined));
+      if (live && !live.dropped) return live;
+      // Another operation noticed the drop first and is dialling: wait for its connection instead of dialling twice.
+      if (this.live !== pending) continue;
+      const next = this.open();
+      this.live = next;
+      // A failed dial is not kept: the next operation tries again rather than repeating a stale error.
+      next.catch(() => {
+        if (this.live === next) this.live = undefined;
+      });
+      return next;
+    }
   }
 
   private async open(): Promise<Live> {
