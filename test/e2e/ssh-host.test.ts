@@ -181,5 +181,9 @@ describe('SshHost against a real sshd', () => {
     expect(reads.map((b) => b?.toString())).toEqual(Array(6).fill('kept'));
     expect((await host.exec('echo', ['back'])).stdout).toBe('back\n');
     expect(pool.dials()[`root@127.0.0.1:${sshd.port}`]).toBe(dials + 1);
+    // A command that could not even start on the dropped connection is run on the new one.
+    expect(sshd.dropConnections()).toBeGreaterThan(0);
+    expect((await host.exec('echo', ['again'])).stdout).toBe('again\n');
+    expect(pool.dials()[`root@127.0.0.1:${sshd.port}`]).toBe(dials + 2);
   });
 });

@@ -10,8 +10,19 @@ export interface RunResult {
 /** The command ran past its deadline and was stopped. */
 export class CommandTimeout extends Error {}
 
-/** The connection dropped while the command ran: whether it finished on the node is unknown. */
-export class ConnectionLost extends Error {}
+/**
+ * The connection failed under the command. `started` is false when it failed before the server confirmed the command
+ * (the node never got it, or got it in the very moment the connection died: sending it again relies on bosun's steps
+ * being idempotent, as a resumed run does).
+ */
+export class ConnectionLost extends Error {
+  constructor(
+    message: string,
+    readonly started: boolean,
+  ) {
+    super(message);
+  }
+}
 
 /** A signal's death as a shell reports it: 128 + its number. */
 function signalCode(signal: string | undefined): number {
@@ -40,8 +51,8 @@ export function withTimeout(words: string[], timeoutMs: number | undefined): str
  */
 export function runCommand(client: Client, line: string, opts: { input?: string | Uint8Array; timeoutMs?: number }): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    client.exec(line, (err, channel: ClientChannel) => {
-      if (err) return reject(new ConnectionLost(err.message));
+    const started = (err: Error | undefined, channel: ClientChannel) => {
+      if (err) return reject(new ConnectionLost(err.message, false));
       const stdout: Buffer[] = [];
       const stderr: Buffer[] = [];
       let code: number | undefined;
@@ -63,10 +74,16 @@ export function runCommand(client: Client, line: string, opts: { input?: string 
         if (timedOut || (deadlinePassed && code !== undefined && TIMED_OUT.has(code))) {
           return reject(new CommandTimeout(`did not finish within ${opts.timeoutMs} ms and was stopped`));
         }
-        if (code === undefined) return reject(new ConnectionLost('the connection closed before the command reported its exit status'));
+        if (code === undefined) return reject(new ConnectionLost('the connection closed before the command reported its exit status', true));
         resolve({ stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8'), code });
       });
       channel.end(opts.input ?? '');
-    });
+    };
+    try {
+      client.exec(line, started);
+    } catch (err) {
+      // ssh2 throws at once when it already knows the socket is gone.
+      reject(new ConnectionLost((err as Error).message, false));
+    }
   });
 }

@@ -117,19 +117,26 @@ export class SshHost implements Host {
   async exec(cmd: string, args: string[], opts: ExecOptions = {}): Promise<ExecResult> {
     const line = this.commandLine(cmd, args, opts);
     const shown = redact(shCommand(cmd, args), opts.secrets);
-    const client = await this.connection.client();
-    let result: ExecResult;
-    try {
-      result = await runCommand(client, line, { input: opts.input, timeoutMs: opts.timeoutMs });
-    } catch (err) {
-      if (err instanceof CommandTimeout || err instanceof ConnectionLost) throw new Error(`${this.name}: ${shown}: ${err.message}`, { cause: err });
-      throw err;
-    }
+    const result = await this.run(line, shown, opts);
     if (this.sudo && result.code === 1 && SUDO_REFUSED.test(result.stderr)) throw new SudoPasswordRequired(this.name, SUDO_REFUSED.exec(result.stderr)![0]);
     if (result.code !== 0 && opts.check !== false) {
       throw new Error(`${this.name}: ${shown} exited ${result.code}: ${redact(result.stderr.trim(), opts.secrets)}`);
     }
     return result;
+  }
+
+  /** Runs a command line; one the node never received because the connection had dropped is sent again on a new one. */
+  private async run(line: string, shown: string, opts: ExecOptions): Promise<ExecResult> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.connection.client();
+      try {
+        return await runCommand(client, line, { input: opts.input, timeoutMs: opts.timeoutMs });
+      } catch (err) {
+        if (err instanceof ConnectionLost && !err.started && attempt === 1 && (await this.connection.droppedSince(client))) continue;
+        if (err instanceof CommandTimeout || err instanceof ConnectionLost) throw new Error(`${this.name}: ${shown}: ${err.message}`, { cause: err });
+        throw err;
+      }
+    }
   }
 
   /** Fails with a clear error unless the login can act as root: itself, or through passwordless sudo. */
