@@ -67,6 +67,10 @@ describe('SshHost against a real sshd', () => {
     const small = new SshPool({ ...pool.opts, readLimitBytes: 10 });
     try {
       await expect(small.host(settings).readFile(file)).rejects.toThrow(`${file} is 27 bytes, more than the 10 bytes bosun reads`);
+      await expect(small.host(settings).exec('head', ['-c', '100000', '/dev/zero'])).rejects.toThrow(
+        'node-a: head -c 100000 /dev/zero: printed more than the 10 bytes bosun reads and was cut off',
+      );
+      expect((await small.host(settings).exec('echo', ['short'])).stdout).toBe('short\n');
     } finally {
       await small.close();
     }
@@ -168,6 +172,23 @@ describe('SshHost against a real sshd', () => {
       expect(fresh.dials()).toEqual({ [`root@127.0.0.1:${sshd.port}`]: 1 });
     } finally {
       await fresh.close();
+    }
+  });
+
+  it('notices a peer that stopped answering by its keepalives, and reconnects', async () => {
+    const watched = new SshPool({ ...pool.opts, keepaliveIntervalMs: 200 });
+    const frozen: number[] = [];
+    try {
+      const same = watched.host(settings);
+      await same.exec('true', []);
+      frozen.push(...sshd.freezeConnections());
+      expect(frozen.length).toBeGreaterThan(0);
+      // Without keepalives this would wait forever on the frozen connection.
+      expect((await same.exec('echo', ['alive'])).stdout).toBe('alive\n');
+      expect(watched.dials()).toEqual({ [`root@127.0.0.1:${sshd.port}`]: 2 });
+    } finally {
+      for (const pid of frozen) process.kill(pid, 'SIGKILL');
+      await watched.close();
     }
   });
 

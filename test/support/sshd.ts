@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -132,27 +132,41 @@ export class Sshd {
     await gone;
   }
 
-  /**
-   * Ends every connection this server serves, as a dropped network would, and leaves the listener running. Each
-   * connection is a child process of the listener (the privileged monitor): ended by its pid.
-   */
-  dropConnections(): number {
-    if (!this.child?.pid) return 0;
-    let out = '';
-    try {
-      out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(this.child.pid)], { encoding: 'utf8' }).trim();
-    } catch {
-      // ps exits 1 when the listener has no children: no connections
-    }
-    const pids = out ? out.split(/\s+/).map(Number) : [];
+  /** Pids of the processes serving this server's connections: the listener's children and theirs. */
+  private sessionPids(): number[] {
+    const children = (pid: number): number[] => {
+      let out = '';
+      try {
+        out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).trim();
+      } catch {
+        // ps exits 1 when there are none
+      }
+      const pids = out ? out.split(/\s+/).map(Number) : [];
+      return pids.flatMap((child) => [child, ...children(child)]);
+    };
+    return this.child?.pid ? children(this.child.pid) : [];
+  }
+
+  private signalSessions(signal: NodeJS.Signals): number[] {
+    const pids = this.sessionPids();
     for (const pid of pids) {
       try {
-        process.kill(pid, 'SIGTERM');
+        process.kill(pid, signal);
       } catch {
         // already gone
       }
     }
-    return pids.length;
+    return pids;
+  }
+
+  /** Ends every connection this server serves, as a dropped network would; the listener keeps running. */
+  dropConnections(): number {
+    return this.signalSessions('SIGTERM').length;
+  }
+
+  /** Stops (SIGSTOP) every connection's processes: a peer that answers nothing, as a hung host or a cut cable. */
+  freezeConnections(): number[] {
+    return this.signalSessions('SIGSTOP');
   }
 
   async dispose(): Promise<void> {
@@ -167,6 +181,7 @@ export class TestUser {
   private readonly sudoers = `/etc/sudoers.d/${this.name}`;
 
   constructor(sudo: 'nopasswd' | 'password') {
+    if (!existsSync('/usr/bin/sudo')) throw new Error('sudo is not installed (Debian package sudo; .ci/run installs it): the non-root SSH tests need it');
     // '*' (not '!'): no password login, but not a locked account, which sshd would refuse.
     execFileSync('useradd', ['-m', '-p', '*', '-s', '/bin/sh', this.name]);
     mkdirSync('/etc/sudoers.d', { recursive: true, mode: 0o755 });
