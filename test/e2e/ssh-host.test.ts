@@ -63,10 +63,12 @@ describe('SshHost against a real sshd', () => {
     await host.writeFileAtomic(file, 'kind: KubeletConfiguration\n', 0o644);
     expect((await host.readFile(file))?.toString()).toBe('kind: KubeletConfiguration\n');
     expect(await host.readFile(path.join(work, 'read/absent'))).toBeUndefined();
-    await expect(host.readFile(path.join(work, 'read'))).rejects.toThrow('is not a regular file');
+    await expect(host.readFile(path.join(work, 'read'))).rejects.toThrow(`node-a:${work}/read: found a directory; expected a regular file (a file)`);
+    await expect(host.readFile(file, { what: 'test file', maxBytes: 10 })).rejects.toThrow(
+      `node-a:${file}: the file is 27 bytes; a test file may have at most 10 bytes`,
+    );
     const small = new SshPool({ ...pool.opts, readLimitBytes: 10 });
     try {
-      await expect(small.host(settings).readFile(file)).rejects.toThrow(`${file} is 27 bytes, more than the 10 bytes bosun reads`);
       await expect(small.host(settings).exec('head', ['-c', '100000', '/dev/zero'])).rejects.toThrow(
         'node-a: head -c 100000 /dev/zero: printed more than the 10 bytes bosun reads and was cut off',
       );

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path/posix';
 import type { SFTPWrapper, Stats } from 'ssh2';
-import type { FileStat } from '../host.js';
+import { FileReadError, type FileStat, type ReadCap } from '../host.js';
 
 /** SFTP status codes (draft-ietf-secsh-filexfer-02 §7). */
 const NO_SUCH_FILE = 2;
@@ -49,15 +49,19 @@ export async function readdir(sftp: SFTPWrapper, p: string): Promise<string[]> {
     .sort();
 }
 
-/** A regular file's bytes, refused past `limit` (checked before reading, and again while reading a growing file). */
-export async function readFile(sftp: SFTPWrapper, p: string, limit: number, where: string): Promise<Buffer | undefined> {
+/** What a non-regular file is, for the refusal. */
+const fileType = (mode: number) => ((mode & S_IFMT) === S_IFDIR ? 'a directory' : 'a special file (device, FIFO or socket)');
+
+/** A regular file's bytes, refused past the cap (checked before reading, and again while reading a growing file). */
+export async function readFile(sftp: SFTPWrapper, p: string, cap: ReadCap, where: string): Promise<Buffer | undefined> {
   const s = await optional(statOf(sftp, p));
   if (!s) return undefined;
-  if ((s.mode & S_IFMT) !== S_IFREG) throw new Error(`${where}: ${p} is not a regular file; refused to read it`);
-  if (s.size > limit) throw new Error(`${where}: ${p} is ${s.size} bytes, more than the ${limit} bytes bosun reads; refused`);
+  const file = `${where}:${p}`;
+  if ((s.mode & S_IFMT) !== S_IFREG) throw FileReadError.notRegular(file, fileType(s.mode), cap);
+  if (s.size > cap.maxBytes) throw FileReadError.tooLarge(file, s.size, cap);
   const handle = await call<Buffer>((cb) => sftp.open(p, 'r', cb));
   try {
-    return await readAll(sftp, handle, limit, () => new Error(`${where}: ${p} grew past the ${limit} bytes bosun reads while being read; refused`));
+    return await readAll(sftp, handle, cap.maxBytes, () => FileReadError.tooLarge(file, undefined, cap));
   } finally {
     await call((cb) => sftp.close(handle, cb));
   }

@@ -1,7 +1,7 @@
 import path from 'node:path/posix';
 import type { SFTPWrapper } from 'ssh2';
 import { UserError } from '../../errors.js';
-import type { ExecOptions, ExecResult, FileStat, Host, ServiceControl } from '../host.js';
+import { READ_CAPS, type ExecOptions, type ExecResult, type FileStat, type Host, type ReadCap, type ServiceControl } from '../host.js';
 import type { SshConnection } from './connection.js';
 import { redact, shCommand } from './quote.js';
 import { CommandTimeout, ConnectionLost, OutputTooLarge, runCommand, withTimeout } from './run-command.js';
@@ -60,6 +60,8 @@ export class SshHost implements Host {
         return await op(sftp, serverExtensions(sftp));
       } catch (err) {
         if (attempt === 1 && (await this.connection.droppedSince(client))) continue;
+        // A refusal that already names the host and file (a FileReadError) is the user's to read as it is.
+        if (err instanceof UserError) throw err;
         const sudo = SUDO_REFUSED.exec((err as Error).message);
         if (this.sudo && sudo) throw new SudoPasswordRequired(this.name, sudo[0]);
         throw new Error(`${this.name}: ${what}: ${(err as Error).message}`, { cause: err });
@@ -67,9 +69,9 @@ export class SshHost implements Host {
     }
   }
 
-  readFile(nodePath: string): Promise<Buffer | undefined> {
+  readFile(nodePath: string, cap: ReadCap = READ_CAPS.file): Promise<Buffer | undefined> {
     const p = this.resolve(nodePath);
-    return this.files(`reading ${p}`, (sftp) => readFile(sftp, p, this.readLimit, this.name));
+    return this.files(`reading ${p}`, (sftp) => readFile(sftp, p, cap, this.name));
   }
 
   writeFileAtomic(nodePath: string, data: string | Uint8Array, mode: number): Promise<void> {
