@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { UserError } from '../../errors.js';
 import { readText, type Host } from '../../host/host.js';
 import { SECRET_MODE, TEMP_DIR } from '../../kube/paths.js';
-import { ensureTempDir } from './backup.js';
+import { backupDirs, ensureTempDir } from './backup.js';
 import type { UpgradeContext, UpgradeRun } from './context.js';
 
 export const APPLY_JOURNAL = path.join(TEMP_DIR, 'bosun-upgrade-apply.json');
@@ -29,7 +29,7 @@ const JOURNAL = z.strictObject({
       component: COMPONENT,
       manifestBackup: z.string(),
       previousHash: z.string().optional(),
-      etcdData: z.strictObject({ dir: z.string(), backup: z.string() }).optional(),
+      etcdData: z.strictObject({ dir: z.string().startsWith('/'), backup: z.string() }).optional(),
       healthy: z.boolean().optional(),
     }),
   ),
@@ -50,11 +50,26 @@ export async function readApplyJournal(host: Host): Promise<ApplyJournal | undef
     throw new UserError(`${APPLY_JOURNAL}: not the JSON journal of an "upgrade apply" run; ${startOver}`, PRECONDITION);
   }
   const parsed = JOURNAL.safeParse(data);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new UserError(`${APPLY_JOURNAL}: field ${issue.path.join('.') || '(top level)'}: ${issue.message}; ${startOver}`, PRECONDITION);
-  }
+  const problem = parsed.success ? backupProblem(parsed.data) : parsed.error.issues[0];
+  if (problem) throw new UserError(`${APPLY_JOURNAL}: field ${problem.path.join('.') || '(top level)'}: ${problem.message}; ${startOver}`, PRECONDITION);
   return parsed.data;
+}
+
+/**
+ * A resumed run restores from the backups the journal names (replacing etcd's data directory with one): they must
+ * be the ones its run took, where its stamp puts them.
+ */
+function backupProblem(journal: ApplyJournal): { path: Array<string | number>; message: string } | undefined {
+  const dirs = backupDirs(journal.stamp);
+  for (const [i, entry] of journal.upgraded.entries()) {
+    const manifest = path.join(dirs.manifests, `${entry.component}.yaml`);
+    if (entry.manifestBackup !== manifest) return { path: ['upgraded', i, 'manifestBackup'], message: `expected ${manifest}` };
+    const etcd = path.join(dirs.etcd, 'etcd');
+    if (entry.etcdData && (entry.component !== 'etcd' || entry.etcdData.backup !== etcd)) {
+      return { path: ['upgraded', i, 'etcdData', 'backup'], message: entry.component === 'etcd' ? `expected ${etcd}` : 'only etcd has a data backup' };
+    }
+  }
+  return undefined;
 }
 
 /** An interrupted run to another version is finished (or given up) first: its backups are the way back. */

@@ -154,11 +154,20 @@ describe('upgrade apply: resuming a killed run', () => {
     expect(recording.actions).toEqual([]);
   });
 
-  it('refuses a journal it cannot read back, naming the file and the field', async () => {
+  it("refuses a journal it cannot read back, or whose backups are not its run's, naming the file and the field", async () => {
     const node = await initializedNode(initConfig(OLD));
     await node.writeFileAtomic(APPLY_JOURNAL, JSON.stringify({ kind: 'UpgradeApplyJournal', target: NEW, stamp: 'yesterday', upgraded: [] }), 0o600);
     await expect(runWorkflow(applyPhases, applyContext(node, new FakeKubelet(node), NEW, '2026-01-01-00-00-09'), ON_THE_NODE)).rejects.toThrow(
       `${APPLY_JOURNAL}: field stamp:`,
+    );
+    const elsewhere = { component: 'kube-apiserver', manifestBackup: '/etc/kubernetes/manifests/kube-apiserver.yaml' };
+    await node.writeFileAtomic(
+      APPLY_JOURNAL,
+      JSON.stringify({ kind: 'UpgradeApplyJournal', target: NEW, stamp: '2026-01-01-00-00-00', upgraded: [elsewhere] }),
+      0o600,
+    );
+    await expect(runWorkflow(applyPhases, applyContext(node, new FakeKubelet(node), NEW, '2026-01-01-00-00-09'), ON_THE_NODE)).rejects.toThrow(
+      `${APPLY_JOURNAL}: field upgraded.0.manifestBackup: expected /etc/kubernetes/tmp/kubeadm-backup-manifests-2026-01-01-00-00-00/kube-apiserver.yaml; remove`,
     );
   });
 });
