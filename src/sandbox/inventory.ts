@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { KUBELET_BINARY } from '../kube/paths.js';
-import { inventoryDocument, type InventoryNode } from '../roll/inventory.js';
+import { inventoryDocument, type InventoryHost } from '../inventory/inventory.js';
 import { emitYaml } from '../util/yaml.js';
 import { artifactDir, kubernetesArtifact } from './binaries.js';
 import { sandboxPaths } from './paths.js';
@@ -30,9 +30,11 @@ export async function ensureNodeKubelet(rootfs: string, binary: string): Promise
 /** Writes the inventory of every node of the sandbox (atomically); returns its path. */
 export async function writeInventory(dir: string, state: SandboxState): Promise<string> {
   const paths = sandboxPaths(dir);
-  const nodes: InventoryNode[] = state.nodes.map((n) => ({
+  const nodes: InventoryHost[] = state.nodes.map((n) => ({
     name: n.name,
-    local: { root: paths.nodeRoot(n.name) },
+    role: n.role,
+    os: 'linux',
+    reach: { via: 'local', root: paths.nodeRoot(n.name) },
     kubelet: { install: 'binary', from: cachedKubelet(), link: true },
   }));
   const text =

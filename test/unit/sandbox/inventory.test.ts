@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LocalHost } from '../../../src/host/local.js';
-import { readInventory } from '../../../src/roll/inventory.js';
+import { readInventory } from '../../../src/inventory/inventory.js';
 import { cachedKubelet, ensureNodeKubelet, writeInventory } from '../../../src/sandbox/inventory.js';
 import type { SandboxState } from '../../../src/sandbox/state.js';
 
@@ -20,9 +20,14 @@ describe("the sandbox's inventory", () => {
     const file = await writeInventory(dir, state);
     const inventory = await readInventory(new LocalHost('/'), file);
     expect([...inventory.values()]).toEqual(
-      ['control-plane', 'worker-1'].map((name) => ({
+      [
+        ['control-plane', 'control-plane'],
+        ['worker-1', 'worker'],
+      ].map(([name, role]) => ({
         name,
-        local: { root: path.join(dir, 'nodes', name) },
+        role,
+        os: 'linux',
+        reach: { via: 'local', root: path.join(dir, 'nodes', name) },
         kubelet: { install: 'binary', from: cachedKubelet(), link: true },
       })),
     );

@@ -13,16 +13,18 @@ import { LocalHost } from '../../../host/local.js';
 import { localMachine, localMachineFacts } from '../../../host/machine.js';
 import { nodeFacts } from '../../../config/node-facts.js';
 import { confirm } from '../confirm.js';
-import { readInventory, type Inventory } from '../../../roll/inventory.js';
+import { readInventory, type Inventory } from '../../../inventory/inventory.js';
+import { download } from '../../../host/download.js';
 import { isActive, newJournal, nodeDone, progress, type RollSettings } from '../../../roll/journal/journal.js';
 import { processIdentity, RollLock } from '../../../roll/journal/lock.js';
 import { JournalStore, localJournalFile } from '../../../roll/journal/store.js';
 import { healthBaseline } from '../../../roll/gate.js';
-import { nodeReacher, withExecutorFlags } from '../../../roll/nodes.js';
+import { nodeReacher, withExecutorFlags, type HostOpener } from '../../../roll/nodes.js';
 import { parseMaxUnavailable, planRoll } from '../../../roll/plan.js';
 import { abortRoll, runRoll, type RollContext } from '../../../roll/roll.js';
 import type { EventSink } from '../../../workflow/events.js';
 import { upgradeNodeWork } from './node-work.js';
+import { KubeletDownloads } from './kubelet-binary.js';
 import { describePlan, forecast, targetVersion } from './plan-text.js';
 
 interface NodesFlags extends DrainFlags {
@@ -54,6 +56,12 @@ const renderEvents: EventSink = (event) => {
   log(nodeStep ? `  ${nodeStep[1]}: ${event.line}` : event.line);
 };
 
+/** Each host's door. */
+const openHost: HostOpener = (host) => {
+  if (host.reach.via === 'local') return new LocalHost(host.reach.root);
+  throw new UserError(`host ${host.name}: ssh is not wired yet`);
+};
+
 /** The cluster, the journal's two copies, and how nodes are reached (the inventory, --executor flags). */
 async function connect(flags: NodesFlags, env: CommandEnvironment) {
   const doors = openDoors({ dryRun: flags.dryRun, kubeconfig: kubeconfigSearch(flags.kubeconfig, env) });
@@ -61,7 +69,7 @@ async function connect(flags: NodesFlags, env: CommandEnvironment) {
   const [cluster, kubeconfig] = await Promise.all([doors.cluster(), doors.kubeconfig()]);
   const inventory: Inventory = flags.inventory ? await readInventory(machine, path.resolve(flags.inventory)) : new Map();
   const store = new JournalStore(cluster, machine, localJournalFile(path.resolve(flags.journalDir), kubeconfig));
-  const reacher = nodeReacher(withExecutorFlags(inventory, flags.executor), localMachine.hostname());
+  const reacher = nodeReacher(withExecutorFlags(inventory, flags.executor), localMachine.hostname(), openHost);
   return { doors, cluster, store, machine, reacher };
 }
 
@@ -84,7 +92,12 @@ async function runLocked(session: Session, flags: NodesFlags, run: typeof runRol
       cluster,
       store,
       reach: (record) => reacher.reach(record.name),
-      work: upgradeNodeWork({ timeoutMs: flags.healthTimeout * 1000, machine, proxyEnv: nodeFacts(localMachineFacts).proxyEnv() }),
+      work: upgradeNodeWork({
+        timeoutMs: flags.healthTimeout * 1000,
+        machine,
+        downloads: new KubeletDownloads(download),
+        proxyEnv: nodeFacts(localMachineFacts).proxyEnv(),
+      }),
       events: renderEvents,
       signal: lost.signal,
     };
@@ -178,9 +191,10 @@ export function registerUpgradeNodes(upgrade: Command, env: CommandEnvironment):
         .argParser(durationSeconds('--health-timeout')),
     )
     .addOption(
-      new Option('--inventory <file>', 'how bosun reaches each node and replaces its kubelet (apiVersion: bosun.dev/v1alpha1, kind: Inventory)').env(
-        'BOSUN_INVENTORY',
-      ),
+      new Option(
+        '--inventory <file>',
+        'the cluster file: how bosun reaches each host and installs its kubelet (apiVersion: bosun.dev/v1alpha1, kind: Cluster)',
+      ).env('BOSUN_INVENTORY'),
     )
     .option('--executor <node=local>', 'a node that is this machine, at / (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--journal-dir <dir>', 'where the local copy of the journal is kept', defaultJournalDir(env))
