@@ -111,7 +111,12 @@ describe('SSH access against real sshds', () => {
       .exec('true', []);
     const asked: string[] = [];
     const prompt = async (question: string) => (asked.push(question), 'correct horse');
-    await poolOf({ knownHostsFile: file, prompt }).host(settings).exec('true', []);
+    // Two hosts with the same key, and a reconnect: one question.
+    const prompted = poolOf({ knownHostsFile: file, prompt });
+    await prompted.connectAll([settings, { ...settings, name: 'node-a2' }]);
+    sshd.dropConnections();
+    await prompted.host(settings).readFile('/etc/hostname');
+    expect(prompted.dials()).toEqual({ [`root@127.0.0.1:${sshd.port}`]: 2 });
     expect(asked).toEqual([`Passphrase for ${locked.privatePath}: `]);
     await expect(poolOf({ knownHostsFile: file }).host(settings).exec('true', [])).rejects.toThrow(
       `private key ${locked.privatePath} is encrypted and no passphrase is given: set NODE_KEY_PASSPHRASE, or run on a terminal`,

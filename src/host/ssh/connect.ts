@@ -54,36 +54,44 @@ async function checkHostKey(ep: Endpoint, opts: SshOptions, key: Buffer): Promis
   }
 }
 
+/** What a login presents: a private key (and its passphrase) or an agent socket. */
+export type Credentials = Pick<ConnectConfig, 'privateKey' | 'passphrase' | 'agent'>;
+
+/** What is wrong with a key or agent, whichever host it was for (the caller names the host). */
+export class CredentialsError extends Error {}
+
 /** Key-file or agent authentication; the passphrase from its variable, else the prompt. */
-async function authentication(ep: Endpoint, opts: SshOptions): Promise<Pick<ConnectConfig, 'privateKey' | 'passphrase' | 'agent'>> {
-  if (!ep.keyPath) {
+export async function credentials(keyPath: string | undefined, passphraseEnv: string | undefined, opts: SshOptions): Promise<Credentials> {
+  if (!keyPath) {
     const agent = opts.env.SSH_AUTH_SOCK;
-    if (!agent) throw new SshConnectError(ep.label, `${where(ep)}: no keyPath and no ssh-agent (SSH_AUTH_SOCK is not set): nothing to log in with`);
+    if (!agent) throw new CredentialsError('no keyPath and no ssh-agent (SSH_AUTH_SOCK is not set): nothing to log in with');
     return { agent };
   }
   let privateKey: Buffer;
   try {
-    privateKey = await fs.readFile(ep.keyPath);
+    privateKey = await fs.readFile(keyPath);
   } catch (err) {
-    throw new SshConnectError(ep.label, `${where(ep)}: cannot read private key ${ep.keyPath}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new CredentialsError(`cannot read private key ${keyPath}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
   const plain = ssh2.utils.parseKey(privateKey);
   if (!(plain instanceof Error)) return { privateKey };
-  if (!/passphrase|encrypted/i.test(plain.message))
-    throw new SshConnectError(ep.label, `${where(ep)}: private key ${ep.keyPath} cannot be read: ${plain.message}`);
-  const passphrase = await keyPassphrase(ep, opts);
-  if (ssh2.utils.parseKey(privateKey, passphrase) instanceof Error) {
-    throw new SshConnectError(ep.label, `${where(ep)}: the passphrase for private key ${ep.keyPath} is wrong`);
-  }
+  if (!/passphrase|encrypted/i.test(plain.message)) throw new CredentialsError(`private key ${keyPath} cannot be read: ${plain.message}`);
+  const passphrase = await keyPassphrase(keyPath, passphraseEnv, opts);
+  if (ssh2.utils.parseKey(privateKey, passphrase) instanceof Error) throw new CredentialsError(`the passphrase for private key ${keyPath} is wrong`);
   return { privateKey, passphrase };
 }
 
-async function keyPassphrase(ep: Endpoint, opts: SshOptions): Promise<string> {
-  const fromEnv = ep.passphraseEnv ? opts.env[ep.passphraseEnv] : undefined;
+async function keyPassphrase(keyPath: string, passphraseEnv: string | undefined, opts: SshOptions): Promise<string> {
+  const fromEnv = passphraseEnv ? opts.env[passphraseEnv] : undefined;
   if (fromEnv !== undefined) return fromEnv;
-  if (opts.prompt) return opts.prompt(`Passphrase for ${ep.keyPath}: `);
-  const hint = ep.passphraseEnv ? `set ${ep.passphraseEnv}` : 'name a variable that holds it (passphraseEnv)';
-  throw new SshConnectError(ep.label, `${where(ep)}: private key ${ep.keyPath} is encrypted and no passphrase is given: ${hint}, or run on a terminal`);
+  if (opts.prompt) return opts.prompt(`Passphrase for ${keyPath}: `);
+  const hint = passphraseEnv ? `set ${passphraseEnv}` : 'name a variable that holds it (passphraseEnv)';
+  throw new CredentialsError(`private key ${keyPath} is encrypted and no passphrase is given: ${hint}, or run on a terminal`);
+}
+
+/** A credentials problem as an error of the host it kept from logging in. */
+export function credentialsFailure(ep: Endpoint, err: unknown): Error {
+  return err instanceof CredentialsError ? new SshConnectError(ep.label, `${where(ep)}: ${err.message}`) : (err as Error);
 }
 
 /** Why a connection attempt failed, in words an operator can act on. */
@@ -99,8 +107,7 @@ function connectFailure(ep: Endpoint, err: Error & { code?: string; level?: stri
 }
 
 /** A logged-in client for `ep`, over `sock` when a bastion tunnels it. The host key is checked before anything is sent. */
-export async function connectClient(ep: Endpoint, opts: SshOptions, sock?: Duplex): Promise<Client> {
-  const auth = await authentication(ep, opts);
+export async function connectClient(ep: Endpoint, opts: SshOptions, auth: Credentials, sock?: Duplex): Promise<Client> {
   const entries = await new KnownHostsFile(opts.knownHostsFile).entries();
   const client = new ssh2.Client();
   let refusal: Error | undefined;

@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream';
 import type { Client } from 'ssh2';
 import pLimit from 'p-limit';
 import { UserError } from '../../errors.js';
-import { connectClient, SshConnectError } from './connect.js';
+import { connectClient, type Credentials, credentials, credentialsFailure, SshConnectError } from './connect.js';
 import { SshConnection } from './connection.js';
 import { type Endpoint, endpoint, endpointKey, type SshHostSettings, type SshOptions } from './settings.js';
 import { SshHost } from './ssh-host.js';
@@ -25,6 +25,7 @@ function forward(bastion: Client, target: Endpoint): Promise<Duplex> {
 export class SshPool {
   private readonly connections = new Map<string, SshConnection>();
   private readonly hosts = new Map<string, SshHost>();
+  private readonly keys = new Map<string, Promise<Credentials>>();
 
   constructor(readonly opts: SshOptions) {}
 
@@ -44,11 +45,31 @@ export class SshPool {
     let conn = this.connections.get(key);
     if (!conn) {
       const jump = bastion && this.connection(bastion);
-      const dial = jump ? async () => connectClient(target, this.opts, await forward(await jump.client(), target)) : () => connectClient(target, this.opts);
+      const dial = async () => {
+        const auth = await this.credentials(target).catch((err: unknown) => {
+          throw credentialsFailure(target, err);
+        });
+        return connectClient(target, this.opts, auth, jump && (await forward(await jump.client(), target)));
+      };
       conn = new SshConnection(dial, target.user !== 'root');
       this.connections.set(key, conn);
     }
     return conn;
+  }
+
+  /**
+   * Credentials by key file (or agent socket), asked for once per run: hosts sharing a key get one passphrase
+   * prompt, and a reconnect asks nothing. A failure is not kept, so a later attempt can ask again.
+   */
+  private credentials(ep: Endpoint): Promise<Credentials> {
+    const key = `${ep.keyPath ?? 'agent'}\0${ep.passphraseEnv ?? ''}`;
+    let known = this.keys.get(key);
+    if (!known) {
+      known = credentials(ep.keyPath, ep.passphraseEnv, this.opts);
+      this.keys.set(key, known);
+      known.catch(() => this.keys.delete(key));
+    }
+    return known;
   }
 
   /**
