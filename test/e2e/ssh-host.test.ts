@@ -171,6 +171,23 @@ describe('SshHost against a real sshd', () => {
     }
   });
 
+  it('notices a peer that stopped answering by its keepalives, and reconnects', async () => {
+    const watched = new SshPool({ ...pool.opts, keepaliveIntervalMs: 200 });
+    const frozen: number[] = [];
+    try {
+      const same = watched.host(settings);
+      await same.exec('true', []);
+      frozen.push(...sshd.freezeConnections());
+      expect(frozen.length).toBeGreaterThan(0);
+      // Without keepalives this would wait forever on the frozen connection.
+      expect((await same.exec('echo', ['alive'])).stdout).toBe('alive\n');
+      expect(watched.dials()).toEqual({ [`root@127.0.0.1:${sshd.port}`]: 2 });
+    } finally {
+      for (const pid of frozen) process.kill(pid, 'SIGKILL');
+      await watched.close();
+    }
+  });
+
   it('reconnects once when the connection drops', async () => {
     const file = path.join(work, 'reconnect/file');
     await host.writeFileAtomic(file, 'kept', 0o644);

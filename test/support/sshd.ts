@@ -132,27 +132,41 @@ export class Sshd {
     await gone;
   }
 
-  /**
-   * Ends every connection this server serves, as a dropped network would, and leaves the listener running. Each
-   * connection is a child process of the listener (the privileged monitor): ended by its pid.
-   */
-  dropConnections(): number {
-    if (!this.child?.pid) return 0;
-    let out = '';
-    try {
-      out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(this.child.pid)], { encoding: 'utf8' }).trim();
-    } catch {
-      // ps exits 1 when the listener has no children: no connections
-    }
-    const pids = out ? out.split(/\s+/).map(Number) : [];
+  /** Pids of the processes serving this server's connections: the listener's children and theirs. */
+  private sessionPids(): number[] {
+    const children = (pid: number): number[] => {
+      let out = '';
+      try {
+        out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).trim();
+      } catch {
+        // ps exits 1 when there are none
+      }
+      const pids = out ? out.split(/\s+/).map(Number) : [];
+      return pids.flatMap((child) => [child, ...children(child)]);
+    };
+    return this.child?.pid ? children(this.child.pid) : [];
+  }
+
+  private signalSessions(signal: NodeJS.Signals): number[] {
+    const pids = this.sessionPids();
     for (const pid of pids) {
       try {
-        process.kill(pid, 'SIGTERM');
+        process.kill(pid, signal);
       } catch {
         // already gone
       }
     }
-    return pids.length;
+    return pids;
+  }
+
+  /** Ends every connection this server serves, as a dropped network would; the listener keeps running. */
+  dropConnections(): number {
+    return this.signalSessions('SIGTERM').length;
+  }
+
+  /** Stops (SIGSTOP) every connection's processes: a peer that answers nothing, as a hung host or a cut cable. */
+  freezeConnections(): number[] {
+    return this.signalSessions('SIGSTOP');
   }
 
   async dispose(): Promise<void> {
