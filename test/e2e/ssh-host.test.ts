@@ -67,6 +67,10 @@ describe('SshHost against a real sshd', () => {
     const small = new SshPool({ ...pool.opts, readLimitBytes: 10 });
     try {
       await expect(small.host(settings).readFile(file)).rejects.toThrow(`${file} is 27 bytes, more than the 10 bytes bosun reads`);
+      await expect(small.host(settings).exec('head', ['-c', '100000', '/dev/zero'])).rejects.toThrow(
+        'node-a: head -c 100000 /dev/zero: printed more than the 10 bytes bosun reads and was cut off',
+      );
+      expect((await small.host(settings).exec('echo', ['short'])).stdout).toBe('short\n');
     } finally {
       await small.close();
     }

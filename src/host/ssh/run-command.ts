@@ -10,6 +10,9 @@ export interface RunResult {
 /** The command ran past its deadline and was stopped. */
 export class CommandTimeout extends Error {}
 
+/** The command printed more than bosun keeps. */
+export class OutputTooLarge extends Error {}
+
 /**
  * The connection failed under the command. `started` is false when it failed before the server confirmed the command
  * (the node never got it, or got it in the very moment the connection died: sending it again relies on bosun's steps
@@ -49,7 +52,7 @@ export function withTimeout(words: string[], timeoutMs: number | undefined): str
  * 128 + signal). With `timeoutMs` the line was built with `withTimeout`: a `timeout` exit status once the deadline
  * passed is reported as a timeout, and a node that does not answer by then is given up on a little later.
  */
-export function runCommand(client: Client, line: string, opts: { input?: string | Uint8Array; timeoutMs?: number }): Promise<RunResult> {
+export function runCommand(client: Client, line: string, opts: { input?: string | Uint8Array; timeoutMs?: number; outputLimit: number }): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const started = (err: Error | undefined, channel: ClientChannel) => {
       if (err) return reject(new ConnectionLost(err.message, false));
@@ -65,11 +68,22 @@ export function runCommand(client: Client, line: string, opts: { input?: string 
               timedOut = true;
               channel.close();
             }, opts.timeoutMs + CLIENT_GRACE_MS);
-      channel.on('data', (chunk: Buffer) => stdout.push(chunk));
-      channel.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+      // Output past the limit closes the channel: the command's next write fails (SIGPIPE) instead of filling memory.
+      let printed = 0;
+      let overflow = false;
+      const collect = (into: Buffer[]) => (chunk: Buffer) => {
+        printed += chunk.length;
+        if (printed > opts.outputLimit) {
+          overflow = true;
+          channel.close();
+        } else into.push(chunk);
+      };
+      channel.on('data', collect(stdout));
+      channel.stderr.on('data', collect(stderr));
       channel.on('exit', (status: number | null, signal?: string) => (code = status ?? signalCode(signal)));
       channel.on('close', () => {
         clearTimeout(timer);
+        if (overflow) return reject(new OutputTooLarge(`printed more than the ${opts.outputLimit} bytes bosun reads and was cut off`));
         const deadlinePassed = opts.timeoutMs !== undefined && Date.now() - started >= opts.timeoutMs;
         if (timedOut || (deadlinePassed && code !== undefined && TIMED_OUT.has(code))) {
           return reject(new CommandTimeout(`did not finish within ${opts.timeoutMs} ms and was stopped`));

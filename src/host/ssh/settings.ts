@@ -36,7 +36,7 @@ export interface SshOptions {
   keepaliveIntervalMs?: number;
   /** How long the TCP connect, key exchange and authentication may take (default 20 s). */
   readyTimeoutMs?: number;
-  /** The largest file `readFile` returns (default 256 MiB: a kubelet binary fits, a runaway log does not). */
+  /** The largest file `readFile` returns, and the most a command may print (default 256 MiB: a kubelet binary fits, a runaway log does not). */
   readLimitBytes?: number;
 }
 

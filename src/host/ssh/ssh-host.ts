@@ -4,7 +4,7 @@ import { UserError } from '../../errors.js';
 import type { ExecOptions, ExecResult, FileStat, Host, ServiceControl } from '../host.js';
 import type { SshConnection } from './connection.js';
 import { redact, shCommand } from './quote.js';
-import { CommandTimeout, ConnectionLost, runCommand, withTimeout } from './run-command.js';
+import { CommandTimeout, ConnectionLost, OutputTooLarge, runCommand, withTimeout } from './run-command.js';
 import { freeSpace, mkdirP, readdir, readFile, removeTree, stat, type ServerExtensions, writeFileAtomic } from './sftp-files.js';
 import { serverExtensions } from './sftp-session.js';
 import type { Endpoint } from './settings.js';
@@ -130,10 +130,11 @@ export class SshHost implements Host {
     for (let attempt = 1; ; attempt++) {
       const client = await this.connection.client();
       try {
-        return await runCommand(client, line, { input: opts.input, timeoutMs: opts.timeoutMs });
+        return await runCommand(client, line, { input: opts.input, timeoutMs: opts.timeoutMs, outputLimit: this.readLimit });
       } catch (err) {
         if (err instanceof ConnectionLost && !err.started && attempt === 1 && (await this.connection.droppedSince(client))) continue;
-        if (err instanceof CommandTimeout || err instanceof ConnectionLost) throw new Error(`${this.name}: ${shown}: ${err.message}`, { cause: err });
+        if (err instanceof CommandTimeout || err instanceof ConnectionLost || err instanceof OutputTooLarge)
+          throw new Error(`${this.name}: ${shown}: ${err.message}`, { cause: err });
         throw err;
       }
     }
