@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -181,6 +181,7 @@ export class TestUser {
   private readonly sudoers = `/etc/sudoers.d/${this.name}`;
 
   constructor(sudo: 'nopasswd' | 'password') {
+    if (!existsSync('/usr/bin/sudo')) throw new Error('sudo is not installed (Debian package sudo; .ci/run installs it): the non-root SSH tests need it');
     // '*' (not '!'): no password login, but not a locked account, which sshd would refuse.
     execFileSync('useradd', ['-m', '-p', '*', '-s', '/bin/sh', this.name]);
     mkdirSync('/etc/sudoers.d', { recursive: true, mode: 0o755 });
