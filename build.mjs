@@ -33,7 +33,8 @@ await build({
   minify: true,
   sourcemap: true,
   // The Kubernetes client is large and only API phases need it: it stays a runtime import, loaded on demand.
-  external: ['@kubernetes/client-node'],
+  // ssh2 loads its native crypto binding (and cpu-features) with require() at run time: it stays in node_modules.
+  external: ['@kubernetes/client-node', 'ssh2'],
   // CommonJS dependencies inside an ESM bundle still call require() for Node built-ins.
   banner: { js: "import { createRequire as __bosunRequire } from 'node:module'; const require = __bosunRequire(import.meta.url);" },
   plugins: [zodEnglishOnly],

@@ -10,6 +10,10 @@ export interface ExecOptions {
   env?: Record<string, string>;
   /** Reject with the command's stderr when the exit code is non-zero (default true). */
   check?: boolean;
+  /** Stop the command (SIGKILL) and reject when it runs longer than this. */
+  timeoutMs?: number;
+  /** Values in the arguments, env or output (a token, a key) that errors and logs show as `***`. */
+  secrets?: readonly string[];
 }
 
 export interface ServiceControl {
