@@ -38,6 +38,7 @@ function environment(): CommandEnvironment {
     home: os.homedir(),
     stateHome: process.env.XDG_STATE_HOME || undefined,
     bosunVersion: VERSION,
+    variables: process.env,
   };
 }
 

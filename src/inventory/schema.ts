@@ -27,11 +27,15 @@ const user = z.string().regex(/^[a-z_][a-z0-9_.-]*\$?$/i, 'expected a user name'
 
 const absolutePath = (what: string) => z.string().regex(/^(\/|~\/)/, `expected ${what}: an absolute path (or one under ~/)`);
 
+/** The environment variable holding a key's passphrase (without it, bosun asks on a terminal). */
+const passphraseEnv = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected the name of an environment variable');
+
 const jump = z.strictObject({
   address,
   port: port.default(22),
   user: user.default('root'),
   keyPath: absolutePath('the private key file').optional(),
+  passphraseEnv: passphraseEnv.optional(),
 });
 
 export const sshSchema = z.strictObject({
@@ -40,6 +44,7 @@ export const sshSchema = z.strictObject({
   user: user.default('root'),
   /** Without it: the ssh-agent, as `ssh` would use it. */
   keyPath: absolutePath('the private key file').optional(),
+  passphraseEnv: passphraseEnv.optional(),
   /** One jump host, as OpenSSH's ProxyJump. */
   bastion: jump.optional(),
 });

@@ -78,5 +78,5 @@ export function nodeReacher(inventory: Map<string, NodeAccess>, hostname: string
   };
   /** Whether a node can be reached (a roll resumed without its inventory cannot reach the nodes it named). */
   const knows = (name: string): boolean => entry(name) !== undefined;
-  return { kindOf, reach, knows };
+  return { kindOf, reach, knows, access: entry };
 }

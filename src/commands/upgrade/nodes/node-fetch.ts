@@ -8,7 +8,7 @@ import path from 'node:path';
 import { UserError } from '../../../errors.js';
 import type { Host } from '../../../host/host.js';
 import { KUBELET_BINARY } from '../../../kube/paths.js';
-import { shellQuote } from '../../../util/shell.js';
+import { shQuote as shellQuote } from '../../../host/ssh/quote.js';
 
 /** `uname -m` as Kubernetes names architectures in its release paths. */
 const ARCHITECTURES: Record<string, string> = { x86_64: 'amd64', amd64: 'amd64', aarch64: 'arm64', arm64: 'arm64', ppc64le: 'ppc64le', s390x: 's390x' };
