@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { UserError } from '../errors.js';
 import { kubernetesVersions, provideBinaries } from './binaries.js';
 import { down } from './down.js';
+import { clusterText, writeInventories } from './inventory.js';
 import { sandboxPaths } from './paths.js';
 import { StaticPodRunner } from './runner.js';
 import { findNode, requireState } from './state.js';
@@ -23,7 +24,7 @@ async function binariesCommand(opts: { version?: string; binDir?: string; timing
 async function runnerCommand(opts: { dir: string; node: string }): Promise<void> {
   const state = await requireState(opts.dir);
   const node = findNode(state, opts.node);
-  if (!node.network) throw new UserError(`--node ${opts.node}: a simulated node has no runner`);
+  if (node.simulated || !node.network) throw new UserError(`--node ${opts.node}: a simulated node has no runner`);
   const paths = sandboxPaths(opts.dir);
   const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
   const runner = new StaticPodRunner(
@@ -49,6 +50,13 @@ async function runnerCommand(opts: { dir: string; node: string }): Promise<void>
     process.once('SIGINT', () => stop('SIGINT'));
   });
   log('runner stopped');
+}
+
+/** `sandbox inventory`: the running sandbox's nodes as SSH hosts (kind Cluster), with its known_hosts written again. */
+async function inventoryCommand(opts: { dir: string }): Promise<void> {
+  const state = await requireState(opts.dir);
+  await writeInventories(opts.dir, state);
+  process.stdout.write(clusterText(opts.dir, state));
 }
 
 const dirOption = () => new Option('--dir <dir>', 'the sandbox directory').default(DEFAULT_DIR);
@@ -117,6 +125,11 @@ export function registerSandbox(program: Command): void {
       const timings = await (await import('./join.js')).sandboxJoin(opts);
       if (opts.timings) printTimings(timings);
     });
+  sandbox
+    .command('inventory')
+    .description("Print the sandbox's nodes as SSH hosts (kind: Cluster: address, port 22, root, the sandbox's key) and write their known_hosts")
+    .addOption(dirOption())
+    .action((opts: { dir: string }) => inventoryCommand(opts));
   sandbox
     .command('agent', { hidden: true })
     .description('Play the kubelet\'s TLS bootstrap for the sandbox\'s joining nodes (started by "up" and "join")')

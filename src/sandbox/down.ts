@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { netnsPids, removeBridge, removeNode } from './network.js';
 import { sandboxPaths } from './paths.js';
 import { stopProcess } from './processes.js';
+import { removeSshRuntime } from './sshd.js';
 import { readState, writeState } from './state.js';
 
 const say = (line: string) => process.stdout.write(`[sandbox] ${line}\n`);
@@ -12,8 +13,9 @@ const RUNNER_GRACE_MS = 45_000;
 
 /**
  * `bosun sandbox down`: stops every process the sandbox started (by pid, newest first; a runner stops its
- * node's components), then anything still left in a node's network namespace, then removes the
- * namespaces and the bridge. Files stay unless `purge`, so `up` can start the same cluster again.
+ * node's components), then anything still left in a node's network namespace (an sshd's sessions), then removes
+ * the namespaces, the rootfs mounts sshd chroots into, and the bridge. Files stay unless `purge`, so `up` can
+ * start the same cluster again.
  */
 export async function down(dir: string, purge: boolean): Promise<void> {
   const paths = sandboxPaths(dir);
@@ -42,6 +44,7 @@ export async function down(dir: string, purge: boolean): Promise<void> {
     }
     await removeNode(node.network);
   }
+  await removeSshRuntime(state.network);
   await removeBridge(state.network);
   say(`removed the network (bridge ${state.network.bridge})`);
   if (purge) {

@@ -9,10 +9,11 @@ import { LocalHost } from '../host/local.js';
 import { generateCertificateKey } from '../tokens/certs-secret.js';
 import { emitYamlDocuments, parseYamlDocuments } from '../util/yaml.js';
 import { kubernetesArtifact, locateBinary } from './binaries.js';
-import { equipNodes } from './inventory.js';
-import { createNode, inNetns, nodeNetwork } from './network.js';
+import { startMachines } from './machines.js';
+import { inNetns, nodeNetwork, workerNetwork } from './network.js';
 import { ensureAgent } from './node-agent.js';
 import { ADMIN_CONF, BOSUN_BIN, CONTROL_PLANE_NODE, sandboxPaths, type SandboxPaths } from './paths.js';
+import type { ProcessRecord } from './processes.js';
 import { requireState, writeState, type SandboxNode, type SandboxState } from './state.js';
 import { startRunner, type Timings } from './up.js';
 
@@ -82,9 +83,15 @@ function nextName(state: SandboxState, prefix: string, first = 1): string {
   for (let i = first; ; i++) if (!taken.has(`${prefix}-${i}`)) return `${prefix}-${i}`;
 }
 
-/** The next free network index: .10 + index is the node's address, so indices never repeat. */
+/** Keeps a process a join started in the state, for `down`. */
+async function record({ dir, state }: JoinSession, p: ProcessRecord): Promise<void> {
+  state.processes.push(p);
+  await writeState(dir, state);
+}
+
+/** The next free network index of a control-plane node: .10 + index is its address, so indices never repeat. */
 function nextNetworkIndex(state: SandboxState): number {
-  const used = state.nodes.flatMap((n) => (n.network ? [Number(/n(\d+)$/.exec(n.network.hostVeth)?.[1] ?? 0)] : []));
+  const used = state.nodes.flatMap((n) => (n.network && !n.simulated ? [Number(/n(\d+)$/.exec(n.network.hostVeth)?.[1] ?? 0)] : []));
   return Math.max(-1, ...used) + 1;
 }
 
@@ -149,8 +156,7 @@ async function joinControlPlane(session: JoinSession, timings: Timings): Promise
   const node: SandboxNode = { name, role: 'control-plane', simulated: false, network };
   state.nodes.push(node);
   await writeState(dir, state);
-  await equipNodes(dir, state, session.kubelet);
-  await createNode(state.network, network);
+  await startMachines(dir, state, [node], session.kubelet, (p) => record(session, p));
   state.processes.push(startRunner(dir, node));
   await writeState(dir, state);
   say(`node ${name}: network namespace ${network.netns}, address ${network.address}; joining as a control-plane node`);
@@ -176,11 +182,18 @@ async function joinWorkers(session: JoinSession, count: number, parallel: number
   const names: string[] = [];
   for (let i = 0; i < count; i++) {
     const name = nextName(state, 'worker');
-    state.nodes.push({ name, role: 'worker', simulated: true });
+    const index = state.nodes.filter((n) => n.simulated).length;
+    state.nodes.push({ name, role: 'worker', simulated: true, network: workerNetwork(state.network, name, index) });
     names.push(name);
   }
   await writeState(dir, state);
-  await equipNodes(dir, state, session.kubelet);
+  await startMachines(
+    dir,
+    state,
+    state.nodes.filter((n) => names.includes(n.name)),
+    session.kubelet,
+    (p) => record(session, p),
+  );
   say(`joining ${names.length} simulated worker(s), ${parallel || names.length} at a time: ${names.join(', ')}`);
   const cpuBefore = childrenCpuSeconds();
   const started = Date.now();
@@ -204,9 +217,10 @@ async function joinWorkers(session: JoinSession, count: number, parallel: number
 
 /**
  * `bosun sandbox join`: joins nodes with the real `bosun join`, using the line `bosun token create
- * --print-join-command` prints. Workers are simulated (their own rootfs, no network namespace; the node agent plays
- * their kubelet's TLS bootstrap and kwok keeps their Node Ready); a control-plane node gets a network namespace, a
- * static-pod runner and the shared certificates through the kubeadm-certs Secret (uploaded here with a new key).
+ * --print-join-command` prints. Every node is a machine (its network namespace, sshd and rootfs). Workers are
+ * simulated (the node agent plays their kubelet's TLS bootstrap and kwok keeps their Node Ready); a control-plane
+ * node gets a static-pod runner and the shared certificates through the kubeadm-certs Secret (uploaded here with a
+ * new key).
  */
 export async function sandboxJoin(opts: JoinOptions): Promise<Timings> {
   const session = await openSession(opts.dir);
@@ -217,5 +231,6 @@ export async function sandboxJoin(opts: JoinOptions): Promise<Timings> {
   await waitNodesReady(opts.dir, joined);
   say(`joined ${joined.length} node(s): ${joined.join(', ')}`);
   say(`its nodes, as bosun reaches them: bosun upgrade nodes --inventory ${session.paths.inventory}`);
+  say(`its nodes as SSH hosts: bosun sandbox inventory --dir ${opts.dir}`);
   return timings;
 }

@@ -33,6 +33,29 @@ export function nodeNetwork(plan: NetworkPlan, node: string, index: number): Nod
   return { netns: `bosun${plan.slot}-${node}`, address: `10.251.${plan.slot}.${10 + index}`, hostVeth: `bosun${plan.slot}n${index}` };
 }
 
+/** Worker machines take .100 up to .253 of the sandbox's /24: the first 154 simulated workers get one. */
+const WORKER_FIRST = 100;
+export const WORKER_MACHINES = 154;
+
+/**
+ * The network of simulated worker number `index` (in the order of the state): its own namespace, so its sshd
+ * listens on the address its Node reports. Workers past the /24 have no machine (undefined).
+ */
+export function workerNetwork(plan: NetworkPlan, node: string, index: number): NodeNetwork | undefined {
+  if (index >= WORKER_MACHINES) return undefined;
+  return { netns: `bosun${plan.slot}-${node}`, address: `10.251.${plan.slot}.${WORKER_FIRST + index}`, hostVeth: `bosun${plan.slot}w${index}` };
+}
+
+/** The InternalIP of a simulated worker's Node: its machine's address, or where its machine would be. */
+export function workerAddress(
+  state: { network: NetworkPlan; nodes: Array<{ name: string; simulated: boolean; network?: NodeNetwork }> },
+  node: { name: string; network?: NodeNetwork },
+): string {
+  return (
+    node.network?.address ?? `10.251.${state.network.slot}.${WORKER_FIRST + state.nodes.filter((n) => n.simulated).findIndex((n) => n.name === node.name)}`
+  );
+}
+
 function linkExists(name: string): boolean {
   return existsSync(`/sys/class/net/${name}`);
 }

@@ -10,19 +10,21 @@ import { LocalHost } from '../host/local.js';
 import { readKubeconfigTarget } from '../kubeconfig/kubeconfig.js';
 import { x509 } from '../pki/x509.js';
 import { emitYaml } from '../util/yaml.js';
-import { KubeletVersionReporter } from './kubelet-version.js';
+import { KubeletService } from './kubelet-service.js';
 import { registeredNode } from './mirror.js';
+import { workerAddress } from './network.js';
 import { BOSUN_BIN, sandboxPaths } from './paths.js';
 import { isRunning, startDetached } from './processes.js';
 import { readState, writeState, type SandboxState } from './state.js';
+import { SystemctlServer } from './systemctl.js';
 
 /**
- * The sandbox's node agent plays the kubelet's part for what a node reports: its kubelet version (see
- * KubeletVersionReporter) and, here, the TLS bootstrap for every node of a sandbox: when `bosun join` has written
- * a node's bootstrap-kubelet.conf, the agent posts the node's client CSR with those credentials, waits for the real
- * controller-manager to approve and sign it, and writes the certificate and kubelet.conf as the kubelet does. A node
- * without a runner (a simulated worker) then gets its Node registered under that identity, for kwok to keep Ready;
- * a node with a runner registers itself.
+ * The sandbox's node agent plays the kubelet's part for what a node reports: its kubelet service, which the
+ * node's systemctl reaches (see KubeletService and SystemctlServer), and, here, the TLS bootstrap for every node of
+ * a sandbox: when `bosun join` has written a node's bootstrap-kubelet.conf, the agent posts the node's client CSR
+ * with those credentials, waits for the real controller-manager to approve and sign it, and writes the certificate
+ * and kubelet.conf as the kubelet does. A node without a runner (a simulated worker) then gets its Node registered
+ * under that identity, for kwok to keep Ready; a node with a runner registers itself.
  */
 const BOOTSTRAP_CONF = `${KUBERNETES_DIR}/${KUBECONFIG_FILES.bootstrapKubelet}`;
 const KUBELET_CONF = `${KUBERNETES_DIR}/${KUBECONFIG_FILES.kubelet}`;
@@ -31,6 +33,8 @@ const SIGNER = 'kubernetes.io/kube-apiserver-client-kubelet';
 const SCAN_MS = 100;
 const SIGNING_TIMEOUT_MS = 5 * 60_000;
 const RETRY_MS = 2_000;
+/** systemctl requests come with file events; a rescan finds new nodes' directories and any missed event. */
+const REQUEST_RESCAN_MS = 1_000;
 
 interface CertificateSigningRequest extends KubeObject {
   status?: { certificate?: string; conditions?: Array<{ type: string; message?: string }> };
@@ -156,11 +160,10 @@ export class NodeAgent {
     this.log(`node ${nodeName}: TLS bootstrap done with CSR ${name}`);
 
     const node = state.nodes.find((n) => n.name === dirName);
-    if (node?.network) return;
-    // Simulated nodes have .100 up, in the order of the state (as `up` numbers them); nodes joined by hand .254 down.
+    if (node && !node.simulated) return;
+    // Simulated nodes have their machine's address (.100 up); nodes joined by hand .254 down.
     if (!node && !this.extra.has(dirName)) this.extra.set(dirName, 254 - this.extra.size);
-    const last = node ? 100 + state.nodes.filter((n) => n.simulated).indexOf(node) : this.extra.get(dirName)!;
-    const address = `10.251.${state.network.slot}.${last}`;
+    const address = node ? workerAddress(state, node) : `10.251.${state.network.slot}.${this.extra.get(dirName)!}`;
     const asNode = new KubeCluster(staticTransport(target.server, { ca, cert: certPem, key: keyPem }));
     try {
       await asNode.create(registeredNode({ name: nodeName, address, kubeletVersion: state.kubernetesVersion }));
@@ -175,16 +178,20 @@ export class NodeAgent {
 export async function runAgent(dir: string): Promise<void> {
   const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
   const agent = new NodeAgent(dir, log);
-  const versions = new KubeletVersionReporter(dir, log);
+  const kubelets = new KubeletService(dir, log);
+  const requests = new SystemctlServer(path.join(sandboxPaths(dir).root, 'nodes'), kubelets, log);
   agent.start();
-  versions.start();
+  const timers = [kubelets.startTimer(), setInterval(() => void requests.scan(), REQUEST_RESCAN_MS)];
+  void requests.scan();
   log(`node agent for ${sandboxPaths(dir).root} started (pid ${process.pid})`);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
   });
   agent.stop();
-  versions.stop();
+  for (const timer of timers) clearInterval(timer);
+  requests.stop();
+  kubelets.shutdown();
   log('node agent stopped');
 }
 

@@ -28,6 +28,14 @@ export function sandboxPaths(dir: string) {
     timings: path.join(root, 'timings.json'),
     /** How bosun reaches the sandbox's nodes (`bosun upgrade nodes --inventory`). */
     inventory: path.join(root, 'inventory.yaml'),
+    /** The same nodes as SSH hosts (kind: Cluster), for bosun's SSH host and `bosun sandbox inventory`. */
+    cluster: path.join(root, 'cluster.yaml'),
+    /** The key every node's sshd lets in as root (0600), its public half beside it. */
+    clientKey: path.join(root, 'ssh', 'id_ed25519'),
+    /** Every node's host key, by address. */
+    knownHosts: path.join(root, 'ssh', 'known_hosts'),
+    /** A node's sshd host key: made once, kept across down and up so known_hosts stays true. */
+    hostKey: (node: string) => path.join(root, 'ssh', 'hosts', node, 'ssh_host_ed25519_key'),
     nodeRoot: (node: string) => path.join(root, 'nodes', node),
     logs: (node: string) => path.join(root, 'logs', node),
     runDir: (node: string) => path.join(root, 'run', node),

@@ -6,12 +6,15 @@ import type { NetworkPlan, NodeNetwork } from './network.js';
 import { sandboxPaths } from './paths.js';
 import type { ProcessRecord } from './processes.js';
 
-/** A node of the sandbox: a real one (its own network namespace and rootfs) or one simulated by kwok. */
+/**
+ * A node of the sandbox: a real one (its static-pod runner, its rootfs) or a worker simulated by kwok. Either is a
+ * machine: a network namespace where its sshd listens, chrooted into its rootfs.
+ */
 export interface SandboxNode {
   name: string;
   role: 'control-plane' | 'worker';
   simulated: boolean;
-  /** Absent for simulated nodes. */
+  /** Absent for simulated workers past the network's worker addresses (WORKER_MACHINES). */
   network?: NodeNetwork;
 }
 

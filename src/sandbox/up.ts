@@ -13,8 +13,8 @@ import { plainRenderer } from '../workflow/renderers/plain.js';
 import { provideBinaries } from './binaries.js';
 import { configVersion, SANDBOX_POD_SUBNET, sandboxInitConfig } from './init-config.js';
 import { assembleStages, kwokArgs, registerSimulatedNodes } from './kwok.js';
-import { claimNetwork, createBridge, createNode, inNetns, nodeNetwork, type NetworkPlan } from './network.js';
-import { equipNodes } from './inventory.js';
+import { startMachines } from './machines.js';
+import { claimNetwork, createBridge, createNode, inNetns, nodeNetwork, workerAddress, workerNetwork, type NetworkPlan } from './network.js';
 import { ensureAgent } from './node-agent.js';
 import { ADMIN_CONF, BOSUN_BIN, CONTROL_PLANE_NODE, sandboxPaths } from './paths.js';
 import { isRunning, startDetached, type ProcessRecord } from './processes.js';
@@ -142,7 +142,12 @@ function sandboxState(opts: UpOptions, version: string, plan: NetworkPlan, previ
     simulated: false,
     network: nodeNetwork(plan, CONTROL_PLANE_NODE, 0),
   };
-  const workers: SandboxNode[] = Array.from({ length: opts.workers }, (_, i) => ({ name: `worker-${i + 1}`, role: 'worker', simulated: true }));
+  const workers: SandboxNode[] = Array.from({ length: opts.workers }, (_, i) => ({
+    name: `worker-${i + 1}`,
+    role: 'worker',
+    simulated: true,
+    network: workerNetwork(plan, `worker-${i + 1}`, i),
+  }));
   const state: SandboxState = {
     kubernetesVersion: version,
     binDir: opts.binDir && path.resolve(opts.binDir),
@@ -185,7 +190,7 @@ async function startKwok(dir: string, state: SandboxState, cp: ControlPlane, kwo
   const simulated = state.nodes.filter((n) => n.simulated);
   await registerSimulatedNodes(
     cp.cluster,
-    simulated.map((n, i) => ({ name: n.name, address: `10.251.${state.network.slot}.${100 + i}` })),
+    simulated.map((n) => ({ name: n.name, address: workerAddress(state, n) })),
     state.kubernetesVersion,
   );
   await waitNodesReady(
@@ -195,8 +200,9 @@ async function startKwok(dir: string, state: SandboxState, cp: ControlPlane, kwo
 }
 
 /**
- * `bosun sandbox up`: binaries, the node network, the static-pod runner, the real `bosun init`, kwok and
- * simulated workers. A sandbox that was stopped with `down` (files kept) is started again without init.
+ * `bosun sandbox up`: binaries, the node network, every node's machine (its namespace, sshd and rootfs), the
+ * static-pod runner, the real `bosun init`, kwok and simulated workers. A sandbox that was stopped with `down`
+ * (files kept) is started again without init.
  */
 export async function up(opts: UpOptions): Promise<Timings> {
   if (process.getuid?.() !== 0) throw new UserError('bosun sandbox up needs root: it creates network namespaces and a bridge');
@@ -223,7 +229,8 @@ export async function up(opts: UpOptions): Promise<Timings> {
   });
   say(`node ${cp.name}: network namespace ${cp.network!.netns}, address ${cp.network!.address}`);
 
-  const inventory = await equipNodes(opts.dir, state, binary('kubelet'));
+  const inventory = await time('machines', () => startMachines(opts.dir, state, state.nodes, binary('kubelet'), record));
+  say(`${state.nodes.filter((n) => n.network).length} machine(s) with sshd on port 22; their inventory: bosun sandbox inventory --dir ${opts.dir}`);
   await record(startRunner(opts.dir, cp));
   say(`node ${cp.name}: static-pod runner started (logs in ${paths.logs(cp.name)})`);
 
@@ -241,7 +248,8 @@ export async function up(opts: UpOptions): Promise<Timings> {
   say(`the control plane is ready: ${state.nodes.length} node(s) (${state.nodes.map((n) => n.name).join(', ')})`);
   process.stdout.write(
     `\nTo use it:\n\n  export KUBECONFIG=${kubeconfig}\n  ${binary('kubectl')} get nodes\n` +
-      `  bosun upgrade nodes --inventory ${inventory}    # its nodes, as bosun reaches them\n\n` +
+      `  bosun upgrade nodes --inventory ${inventory}    # its nodes, as bosun reaches them\n` +
+      `  bosun sandbox inventory${opts.dir === '.sandbox' ? '' : ` --dir ${opts.dir}`}    # its nodes as SSH hosts (sshd on each node's address)\n\n` +
       `Stop it with "bosun sandbox down${opts.dir === '.sandbox' ? '' : ` --dir ${opts.dir}`}" (add --purge to delete its files).\n`,
   );
   return timings;

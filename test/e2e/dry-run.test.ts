@@ -10,7 +10,7 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KUBELET_BINARY } from '../../src/kube/paths.js';
+import { isMachineFile } from '../../src/sandbox/machine.js';
 import { sandboxPaths } from '../../src/sandbox/paths.js';
 import type { SandboxState } from '../../src/sandbox/state.js';
 import type { DryRunReport } from '../../src/workflow/dry-run-report.js';
@@ -90,11 +90,11 @@ describe('bosun --dry-run shows what the real run does, and does nothing', () =>
     expect(filesUnder(rootfs)).toEqual(new Map());
 
     // The real init on the sandbox's control-plane node (same config, same bosun) left these files; etcd's data and
-    // the kubelet's rotated client certificate are written by etcd and the kubelet, not by bosun, and the kubelet
-    // binary was installed on the node before init (as a package would be).
+    // the kubelet's rotated client certificate are written by etcd and the kubelet, not by bosun, and the machine's
+    // own files (its shell, systemctl, the kubelet binary) were on the node before init (as a package would be).
     const realFiles = filesUnder(root('control-plane'));
     for (const file of realFiles.keys()) if (file.startsWith('/var/lib/etcd/') || file.startsWith('/var/lib/kubelet/pki/')) realFiles.delete(file);
-    realFiles.delete(KUBELET_BINARY);
+    for (const file of realFiles.keys()) if (isMachineFile(file)) realFiles.delete(file);
     expect(filesLeft(report)).toEqual(realFiles);
 
     const dryObjects = report.objects.filter((o) => o.verb !== 'delete').map(objectName);

@@ -159,7 +159,8 @@ spec:
     expect(result.code, result.stderr).toBe(0);
     expect(processesOf(sandbox.dir)).toEqual([]);
     for (const p of state.processes) expect(isRunning(p), p.name).toBe(false);
-    expect(existsSync(`/run/netns/${state.nodes[0].network!.netns}`)).toBe(false);
+    for (const node of state.nodes) expect(existsSync(`/run/netns/${node.network!.netns}`), node.name).toBe(false);
+    expect(existsSync(`/run/bosun-sandbox/${state.network.slot}`)).toBe(false);
     expect(existsSync(`/sys/class/net/${state.network.bridge}`)).toBe(false);
     // Files stay without --purge: the cluster's state is still there to start again.
     expect(existsSync(path.join(sandbox.dir, 'nodes/control-plane/var/lib/etcd/member'))).toBe(true);

@@ -240,3 +240,35 @@ export async function installKubelet(sandbox: Sandbox, cluster: Cluster, version
   clearTimeout(timer);
   if (!all()) throw new Error(`after 60s, not every node reports kubelet ${version}: ${nodes.map((n) => `${n}=${seen.get(n)}`).join(', ')}`);
 }
+
+/** The system OpenSSH client on the sandbox's machines: its key, its known_hosts, host keys checked strictly. */
+export interface SandboxSsh {
+  knownHosts: string;
+  keyPath: string;
+  /** `ssh root@address command`. */
+  ssh(address: string, command: string, opts?: { knownHosts?: string }): Promise<CliResult>;
+  /** `sftp -b -` with these batch commands. */
+  sftp(address: string, batch: string): Promise<CliResult>;
+}
+
+export function sandboxSsh(sandbox: Pick<Sandbox, 'dir'>): SandboxSsh {
+  const paths = sandboxPaths(sandbox.dir);
+  const options = (knownHosts: string) => [
+    '-i',
+    paths.clientKey,
+    '-o',
+    `UserKnownHostsFile=${knownHosts}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'ConnectTimeout=20',
+  ];
+  return {
+    knownHosts: paths.knownHosts,
+    keyPath: paths.clientKey,
+    ssh: (address, command, opts = {}) => runCommand(['ssh', ...options(opts.knownHosts ?? paths.knownHosts), `root@${address}`, command]),
+    sftp: (address, batch) => runCommand(['sftp', ...options(paths.knownHosts), '-b', '-', `root@${address}`], { input: batch }),
+  };
+}

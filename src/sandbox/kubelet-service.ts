@@ -1,0 +1,247 @@
+import { promises as fs, watch, type FSWatcher } from 'node:fs';
+import path from 'node:path';
+import pLimit from 'p-limit';
+import type { Cluster } from '../cluster/cluster.js';
+import { connectCluster } from '../cluster/connect.js';
+import { LocalHost } from '../host/local.js';
+import { KUBELET_BINARY, KUBELET_CONFIG_FILE, KUBELET_FLAGS_FILE } from '../kube/paths.js';
+import type { Node } from '../kube/workloads.js';
+import { parseYaml } from '../util/yaml.js';
+import { tryRun } from './exec.js';
+import { nodeWrite, type Started } from './kubelet-node.js';
+import { KWOK_NODE_ANNOTATION } from './mirror.js';
+import { ADMIN_CONF, CONTROL_PLANE_NODE, sandboxPaths } from './paths.js';
+import type { NodeServices, UnitState } from './systemctl.js';
+
+/** How often every node is looked at again (a kubelet that could not start is tried again, as systemd's RestartSec). */
+const RESCAN_MS = 5_000;
+/** Node writes at once: a 200-node roll restarts many kubelets together, the API server has other work. */
+const WRITES_AT_ONCE = 4;
+
+const NO_KUBELET = `${KUBELET_BINARY}: no such file`;
+
+/** The node's kubelet files as a kubelet starting now reads them; a reason when it could not start. */
+async function readKubeletFiles(rootfs: string, versionOf: (file: string) => Promise<string | undefined>): Promise<Started | { problem: string }> {
+  const file = path.join(rootfs, KUBELET_BINARY);
+  const real = await fs.realpath(file).catch(() => undefined);
+  const stat = real === undefined ? undefined : await fs.stat(real).catch(() => undefined);
+  if (real === undefined || !stat?.isFile()) return { problem: NO_KUBELET };
+  const binary = `${real}:${stat.ino}:${stat.mtimeMs}`;
+  const version = await versionOf(binary);
+  if (version === undefined) return { problem: `${KUBELET_BINARY} --version: not a kubelet` };
+  // Absent on a worker `up` made without a join; present, they must be what a kubelet can start from.
+  const config = await fs.readFile(path.join(rootfs, KUBELET_CONFIG_FILE), 'utf8').catch(() => undefined);
+  if (config !== undefined) {
+    let kind: unknown;
+    try {
+      kind = (parseYaml(config) as { kind?: unknown } | null)?.kind;
+    } catch (err) {
+      return { problem: `${KUBELET_CONFIG_FILE}: ${(err as Error).message.split('\n')[0]}` };
+    }
+    if (kind !== 'KubeletConfiguration') return { problem: `${KUBELET_CONFIG_FILE}: not a KubeletConfiguration` };
+  }
+  const flags = await fs.readFile(path.join(rootfs, KUBELET_FLAGS_FILE), 'utf8').catch(() => undefined);
+  if (flags !== undefined && !/^KUBELET_KUBEADM_ARGS=/m.test(flags)) return { problem: `${KUBELET_FLAGS_FILE}: no KUBELET_KUBEADM_ARGS` };
+  return { version, binary };
+}
+
+/**
+ * The kubelet service of every sandbox node, as systemd runs it (enabled, restarted until it can start). Starting
+ * it reads the node's /usr/bin/kubelet (its `--version`), /var/lib/kubelet/config.yaml and kubeadm-flags.env; its
+ * Node then reports what a kubelet started from them reports (its version) and kwok keeps it Ready. A stopped
+ * kubelet's Node is NotReady. One watch of every Node puts back what anyone else writes there.
+ *
+ * A node whose /usr/bin/kubelet is a link (the local inventory links the cached binaries; it cannot reach a
+ * node's systemd) has its kubelet restarted when the link changes, as a package upgrade restarts it. A binary put
+ * in place as a file (over SSH) takes a `systemctl restart kubelet`, as on any node.
+ */
+export class KubeletService implements NodeServices {
+  private readonly started = new Map<string, Started>();
+  /** Nodes whose kubelet could not start, and why (tried again on every scan). */
+  private readonly failing = new Map<string, string>();
+  private readonly stopped = new Set<string>();
+  /** What each Node says: its kubelet version, whether kwok manages it, whether it is Ready. */
+  private readonly nodes = new Map<string, Node>();
+  private readonly versions = new Map<string, Promise<string | undefined>>();
+  private readonly watchers = new Map<string, FSWatcher>();
+  private readonly writing = new Set<string>();
+  private readonly limit = pLimit(WRITES_AT_ONCE);
+  private readonly controller = new AbortController();
+  private cluster?: Cluster;
+  private lastProblem?: string;
+
+  constructor(
+    private readonly dir: string,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  private rootfs(node: string): string {
+    return sandboxPaths(this.dir).nodeRoot(node);
+  }
+
+  async start(node: string): Promise<void> {
+    this.stopped.delete(node);
+    if (!this.started.has(node)) await this.launch(node);
+  }
+
+  async restart(node: string): Promise<void> {
+    this.stopped.delete(node);
+    await this.launch(node);
+  }
+
+  async stop(node: string): Promise<void> {
+    this.stopped.add(node);
+    this.started.delete(node);
+    this.failing.delete(node);
+    this.log(`node ${node}: kubelet stopped`);
+    this.reconcile(node);
+  }
+
+  state(node: string): { state: UnitState; detail: string } {
+    const started = this.started.get(node);
+    if (started) return { state: 'active', detail: `running ${started.version}` };
+    if (this.stopped.has(node)) return { state: 'inactive', detail: 'dead' };
+    return { state: 'activating', detail: `auto-restart: ${this.failing.get(node) ?? 'starting'}` };
+  }
+
+  /** Starts the kubelet from the node's files (or records why it cannot), then brings its Node in line. */
+  private async launch(node: string): Promise<void> {
+    const read = await readKubeletFiles(this.rootfs(node), (key) => this.binaryVersion(key));
+    // A stop that came while the files were read wins: systemd's last job is the one that stands.
+    if (this.stopped.has(node)) return;
+    if ('problem' in read) {
+      this.started.delete(node);
+      if (this.failing.get(node) !== read.problem && read.problem !== NO_KUBELET)
+        this.log(`node ${node}: kubelet cannot start: ${read.problem} (trying again every ${RESCAN_MS / 1000}s)`);
+      this.failing.set(node, read.problem);
+    } else {
+      this.failing.delete(node);
+      this.started.set(node, read);
+      this.log(`node ${node}: kubelet ${read.version} started`);
+    }
+    this.reconcile(node);
+  }
+
+  /** Periodic work, for the agent's timer: connect, start kubelets that are due, follow linked binaries. */
+  async tick(): Promise<void> {
+    // Kubelets start from their files whether or not the API server answers yet.
+    const names = await fs.readdir(path.join(sandboxPaths(this.dir).root, 'nodes')).catch(() => [] as string[]);
+    await Promise.all(names.map((name) => this.look(name)));
+    try {
+      if (!this.cluster) await this.connect();
+      this.lastProblem = undefined;
+    } catch (err) {
+      const problem = (err as Error).message;
+      if (problem !== this.lastProblem) this.log(`kubelets: ${problem} (trying again every ${RESCAN_MS / 1000}s)`);
+      this.lastProblem = problem;
+    }
+    // A write that failed (or raced kwok) is tried again here.
+    for (const name of this.nodes.keys()) this.reconcile(name);
+  }
+
+  startTimer(): NodeJS.Timeout {
+    void this.tick();
+    return setInterval(() => void this.tick(), RESCAN_MS);
+  }
+
+  shutdown(): void {
+    this.controller.abort();
+    for (const watcher of this.watchers.values()) watcher.close();
+  }
+
+  private async look(node: string): Promise<void> {
+    if (this.stopped.has(node)) return;
+    this.watchBinDir(node);
+    const started = this.started.get(node);
+    if (!started) return this.launch(node);
+    const link = await fs.lstat(path.join(this.rootfs(node), KUBELET_BINARY)).catch(() => undefined);
+    if (!link?.isSymbolicLink()) return;
+    const now = await readKubeletFiles(this.rootfs(node), (key) => this.binaryVersion(key));
+    if (!('problem' in now) && now.binary !== started.binary) await this.launch(node);
+  }
+
+  private watchBinDir(node: string): void {
+    if (this.watchers.has(node)) return;
+    try {
+      const watcher = watch(path.join(this.rootfs(node), path.dirname(KUBELET_BINARY)), (_event, file) => {
+        if (file === path.basename(KUBELET_BINARY)) void this.look(node);
+      });
+      watcher.on('error', () => {
+        watcher.close();
+        this.watchers.delete(node);
+      });
+      this.watchers.set(node, watcher);
+    } catch {
+      // No /usr/bin yet: the next scan watches it.
+    }
+  }
+
+  /** What a binary says it is (`Kubernetes v1.37.1`), asked once per binary (real path, inode, mtime). */
+  private binaryVersion(key: string): Promise<string | undefined> {
+    if (!this.versions.has(key)) {
+      const file = key.slice(0, key.indexOf(':'));
+      this.versions.set(
+        key,
+        tryRun(file, ['--version']).then((out) => /\bv\d+\.\d+\.\d+\S*/.exec(out ?? '')?.[0]),
+      );
+    }
+    return this.versions.get(key)!;
+  }
+
+  /** One watch of every Node, from the control-plane node's admin.conf once `bosun init` wrote it. */
+  private async connect(): Promise<void> {
+    const cluster = await connectCluster(new LocalHost(sandboxPaths(this.dir).nodeRoot(CONTROL_PLANE_NODE)), ADMIN_CONF);
+    this.cluster = cluster;
+    void cluster
+      .watch<Node>(
+        'v1',
+        'Node',
+        {},
+        (event) => {
+          if (event.type === 'LISTED') {
+            this.nodes.clear();
+            for (const node of event.items) this.nodes.set(node.metadata.name, node);
+            for (const node of this.nodes.keys()) this.reconcile(node);
+          } else if (event.type === 'DELETED') {
+            this.nodes.delete(event.object.metadata.name);
+          } else {
+            this.nodes.set(event.object.metadata.name, event.object);
+            this.reconcile(event.object.metadata.name);
+          }
+        },
+        this.controller.signal,
+      )
+      .catch((err: Error) => this.log(`kubelets: the watch of Nodes ended: ${err.message}`));
+    this.log("kubelets: each node's Node reports the kubelet started from its files");
+  }
+
+  /** Writes the Node when it says other than its kubelet would (one write per node at a time, a few in all). */
+  private reconcile(name: string): void {
+    const node = this.nodes.get(name);
+    if (!this.cluster || !node || this.writing.has(name)) return;
+    // A node directory without a kubelet binary (a node joined by hand, not a machine) has no kubelet for the agent to play.
+    const failing = this.failing.has(name) && this.failing.get(name) !== NO_KUBELET;
+    const write = nodeWrite(node, this.started.get(name), this.stopped.has(name) || failing);
+    if (!write) return;
+    this.writing.add(name);
+    const cluster = this.cluster;
+    void this.limit(async () => {
+      try {
+        const ref = { apiVersion: 'v1', kind: 'Node', name };
+        const annotate = async () => {
+          if (write.annotation) await cluster.patch(ref, { metadata: { annotations: { [KWOK_NODE_ANNOTATION]: write.annotation } } });
+        };
+        // Down: kwok lets go of the Node before it is made NotReady. Up: its new version first, then kwok's Ready.
+        if (write.annotateFirst) await annotate();
+        if (write.status) await cluster.patch(ref, write.status, { subresource: 'status' });
+        if (!write.annotateFirst) await annotate();
+        this.log(`node ${name}: ${write.what}`);
+      } catch (err) {
+        // The Node's next event, or the next scan, tries again.
+        return this.log(`node ${name}: cannot write its Node: ${(err as Error).message}`);
+      } finally {
+        this.writing.delete(name);
+      }
+    });
+  }
+}
