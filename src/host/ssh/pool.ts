@@ -73,7 +73,11 @@ export class SshPool {
   }
 
   /**
+<<<<<<< HEAD
    * Reaches every host before anything changes: host key, login and root (through sudo for a non-root user), at most
+=======
+   * Reaches every host before anything changes: host key, login, root (through sudo for a non-root user) and SFTP, at most
+>>>>>>> h9-ssh
    * `parallel` at once. One error names every host that failed and why.
    */
   async connectAll(settings: readonly SshHostSettings[], parallel = 8): Promise<SshHost[]> {
@@ -84,7 +88,7 @@ export class SshPool {
         hosts.map((host) =>
           limit(async () => {
             try {
-              await host.verifyRoot();
+              await host.verify();
               return undefined;
             } catch (err) {
               return err as Error;

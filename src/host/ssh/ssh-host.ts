@@ -140,10 +140,11 @@ export class SshHost implements Host {
     }
   }
 
-  /** Fails with a clear error unless the login can act as root: itself, or through passwordless sudo. */
-  async verifyRoot(): Promise<void> {
+  /** Fails with a clear error unless commands and files work as root: the login itself, or through passwordless sudo. */
+  async verify(): Promise<void> {
     const { stdout } = await this.exec('id', ['-u']);
     if (stdout.trim() !== '0') throw new UserError(`${this.name}: commands run as uid ${stdout.trim()}, not root`);
+    await this.files('opening the SFTP session', async () => undefined);
   }
 
   service(name: string): ServiceControl {
