@@ -52,6 +52,7 @@ function environment(): CommandEnvironment {
     home: os.homedir(),
     stateHome: process.env.XDG_STATE_HOME || undefined,
     bosunVersion: VERSION,
+    variables: process.env,
   };
 }
 

@@ -101,6 +101,8 @@ export class LocalHost implements Host {
           reject(new Error(`${cmd} ${args.join(' ')} exited ${result.code}: ${stderr.trim()}`));
         } else resolve(result);
       });
+      // A command that exits without reading its input closes the pipe; that is its answer, not an error.
+      child.stdin.on('error', () => undefined);
       child.stdin.end(opts.input ?? '');
     });
   }

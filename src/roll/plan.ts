@@ -8,8 +8,8 @@ import { CONTROL_PLANE_LABEL, OS_LABEL, ZONE_LABEL } from '../kube/labels.js';
 import type { Node } from '../kube/workloads.js';
 import { nodeSteps, type NodeOS, type StepName } from './steps.js';
 
-/** How a node is reached: `local` (this machine, or its files under a root directory); SSH comes next. */
-export type ExecutorKind = 'local';
+/** How a node is reached: `local` (this machine, or its files under a root directory) or `ssh`. */
+export type ExecutorKind = 'local' | 'ssh';
 export type Order = 'name' | 'zone';
 
 /** `--max-unavailable`: a node count or a percentage of the workers. */

@@ -14,7 +14,8 @@ const RUNNER_GRACE_MS = 45_000;
 /**
  * `bosun sandbox down`: stops every process the sandbox started (by pid, newest first; a runner stops its
  * node's components), then anything still left in a node's network namespace (an sshd's sessions), then removes
- * the namespaces, the rootfs mounts sshd chroots into, and the bridge. Files stay unless `purge`, so `up` can start the same cluster again.
+ * the namespaces, the rootfs mounts sshd chroots into, and the bridge. Files stay unless `purge`, so `up` can
+ * start the same cluster again.
  */
 export async function down(dir: string, purge: boolean): Promise<void> {
   const paths = sandboxPaths(dir);

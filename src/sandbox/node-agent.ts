@@ -19,12 +19,12 @@ import { readState, writeState, type SandboxState } from './state.js';
 import { SystemctlServer } from './systemctl.js';
 
 /**
- * The sandbox's node agent plays the kubelet's part for what a node reports: its kubelet service, which the node's
- * systemctl reaches (see KubeletService and SystemctlServer), and, here, the TLS bootstrap for every node of a sandbox: when `bosun join` has written
- * a node's bootstrap-kubelet.conf, the agent posts the node's client CSR with those credentials, waits for the real
- * controller-manager to approve and sign it, and writes the certificate and kubelet.conf as the kubelet does. A node
- * without a runner (a simulated worker) then gets its Node registered under that identity, for kwok to keep Ready;
- * a node with a runner registers itself.
+ * The sandbox's node agent plays the kubelet's part for what a node reports: its kubelet service, which the
+ * node's systemctl reaches (see KubeletService and SystemctlServer), and, here, the TLS bootstrap for every node of
+ * a sandbox: when `bosun join` has written a node's bootstrap-kubelet.conf, the agent posts the node's client CSR
+ * with those credentials, waits for the real controller-manager to approve and sign it, and writes the certificate
+ * and kubelet.conf as the kubelet does. A node without a runner (a simulated worker) then gets its Node registered
+ * under that identity, for kwok to keep Ready; a node with a runner registers itself.
  */
 const BOOTSTRAP_CONF = `${KUBERNETES_DIR}/${KUBECONFIG_FILES.bootstrapKubelet}`;
 const KUBELET_CONF = `${KUBERNETES_DIR}/${KUBECONFIG_FILES.kubelet}`;

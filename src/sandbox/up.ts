@@ -201,7 +201,8 @@ async function startKwok(dir: string, state: SandboxState, cp: ControlPlane, kwo
 
 /**
  * `bosun sandbox up`: binaries, the node network, every node's machine (its namespace, sshd and rootfs), the
- * static-pod runner, the real `bosun init`, kwok and simulated workers. A sandbox that was stopped with `down` (files kept) is started again without init.
+ * static-pod runner, the real `bosun init`, kwok and simulated workers. A sandbox that was stopped with `down`
+ * (files kept) is started again without init.
  */
 export async function up(opts: UpOptions): Promise<Timings> {
   if (process.getuid?.() !== 0) throw new UserError('bosun sandbox up needs root: it creates network namespaces and a bridge');

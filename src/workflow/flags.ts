@@ -42,6 +42,8 @@ export interface CommandEnvironment {
   stateHome?: string;
   /** bosun's own version (its package.json's). */
   bosunVersion: string;
+  /** The process environment, for what reads variables it is told the names of (an SSH key's passphrase, the ssh-agent's socket). */
+  variables: Readonly<Record<string, string | undefined>>;
 }
 
 /** `--kubeconfig` of a command that talks to an existing cluster (found as resolveKubeconfig says without it). */

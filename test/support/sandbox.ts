@@ -5,10 +5,11 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Cluster } from '../../src/cluster/cluster.js';
-import { kubeletInstaller } from '../../src/commands/upgrade/nodes/kubelet-binary.js';
+import { KubeletDownloads, kubeletInstaller } from '../../src/commands/upgrade/nodes/kubelet-binary.js';
+import { download } from '../../src/host/download.js';
 import { LocalHost } from '../../src/host/local.js';
 import type { Node } from '../../src/kube/workloads.js';
-import { readInventory } from '../../src/roll/inventory.js';
+import { readInventory, type InventoryHost } from '../../src/inventory/inventory.js';
 import { artifactDir, kubernetesArtifact } from '../../src/sandbox/binaries.js';
 import { claimNetwork, createBridge, createNode, inNetns, nodeNetwork } from '../../src/sandbox/network.js';
 import { CONTROL_PLANE_NODE, sandboxPaths } from '../../src/sandbox/paths.js';
@@ -192,11 +193,16 @@ export async function startSandbox(opts: { workers?: number; version?: string } 
   return sandbox;
 }
 
+function localRoot(entry: InventoryHost): string {
+  if (entry.reach.via !== 'local') throw new Error(`host ${entry.name} is reached over ssh, not under a root directory`);
+  return entry.reach.root;
+}
+
 /** The root directory of a node of the sandbox, as its inventory names it. */
 export async function nodeRoot(sandbox: Sandbox, node: string): Promise<string> {
   const entry = (await readInventory(new LocalHost('/'), sandbox.inventory)).get(node);
   if (!entry) throw new Error(`${sandbox.inventory} names no node ${node}`);
-  return entry.local.root;
+  return localRoot(entry);
 }
 
 /**
@@ -209,7 +215,11 @@ export async function installKubelet(sandbox: Sandbox, cluster: Cluster, version
     nodes.map(async (name) => {
       const entry = inventory.get(name);
       if (!entry) throw new Error(`${sandbox.inventory} names no node ${name}`);
-      await kubeletInstaller(entry.kubelet, new LocalHost('/')).install(new LocalHost(entry.local.root), version, () => undefined);
+      await kubeletInstaller(entry.kubelet, new LocalHost('/'), new KubeletDownloads(download)).install(
+        new LocalHost(localRoot(entry)),
+        version,
+        () => undefined,
+      );
     }),
   );
   const controller = new AbortController();

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LocalHost } from '../../../src/host/local.js';
-import { readInventory } from '../../../src/roll/inventory.js';
+import { readInventory } from '../../../src/inventory/inventory.js';
 import { cachedKubelet, writeInventories } from '../../../src/sandbox/inventory.js';
 import { ensureNodeKubelet } from '../../../src/sandbox/machine.js';
 import { networkPlan, nodeNetwork, workerNetwork } from '../../../src/sandbox/network.js';
@@ -31,23 +31,29 @@ describe("the sandbox's inventory", () => {
     const file = await writeInventories(dir, state);
     const inventory = await readInventory(new LocalHost('/'), file);
     expect([...inventory.values()]).toEqual(
-      ['control-plane', 'worker-1', 'worker-2'].map((name) => ({
+      [
+        ['control-plane', 'control-plane'],
+        ['worker-1', 'worker'],
+        ['worker-2', 'worker'],
+      ].map(([name, role]) => ({
         name,
-        local: { root: path.join(dir, 'nodes', name) },
+        role,
+        os: 'linux',
+        reach: { via: 'local', root: path.join(dir, 'nodes', name) },
         kubelet: { install: 'binary', from: cachedKubelet(), link: true },
       })),
     );
     expect(cachedKubelet()).toMatch(/\/bin\/kubernetes\/\{version\}\/kubelet$/);
   });
 
-  it('names every machine as an SSH host (kind Cluster): its address, port 22, root and the sandbox key', async () => {
+  it('names every machine as an SSH host: its address, port 22, root and the sandbox key', async () => {
     await writeInventories(dir, state);
     const text = readFileSync(path.join(dir, 'cluster.yaml'), 'utf8');
     expect(text).toContain('not listed: worker-2');
+    expect((await readInventory(new LocalHost('/'), path.join(dir, 'cluster.yaml'))).size).toBe(2);
     expect(parseYaml(text)).toEqual({
       apiVersion: 'bosun.dev/v1alpha1',
       kind: 'Cluster',
-      metadata: { name: 'sandbox' },
       spec: {
         hosts: [
           { name: 'control-plane', role: 'control-plane', address: '10.251.7.10' },
@@ -55,9 +61,8 @@ describe("the sandbox's inventory", () => {
         ].map(({ name, role, address }) => ({
           name,
           role,
-          os: 'linux',
           ssh: { address, port: 22, user: 'root', keyPath: path.join(dir, 'ssh', 'id_ed25519') },
-          kubelet: { install: 'binary', from: cachedKubelet() },
+          kubelet: { install: 'binary', from: cachedKubelet(), link: false },
         })),
       },
     });

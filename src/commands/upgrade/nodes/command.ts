@@ -13,19 +13,22 @@ import { LocalHost } from '../../../host/local.js';
 import { localMachine, localMachineFacts } from '../../../host/machine.js';
 import { nodeFacts } from '../../../config/node-facts.js';
 import { confirm } from '../confirm.js';
-import { readInventory, type Inventory } from '../../../roll/inventory.js';
+import { readInventory, type Inventory } from '../../../inventory/inventory.js';
+import { download } from '../../../host/download.js';
 import { isActive, newJournal, nodeDone, progress, type RollSettings } from '../../../roll/journal/journal.js';
 import { processIdentity, RollLock } from '../../../roll/journal/lock.js';
 import { JournalStore, localJournalFile } from '../../../roll/journal/store.js';
 import { healthBaseline } from '../../../roll/gate.js';
-import { nodeReacher, withExecutorFlags } from '../../../roll/nodes.js';
+import { nodeReacher, withExecutorFlags, type NodeAccess } from '../../../roll/nodes.js';
 import { parseMaxUnavailable, planRoll } from '../../../roll/plan.js';
 import { abortRoll, runRoll, type RollContext } from '../../../roll/roll.js';
 import type { EventSink } from '../../../workflow/events.js';
 import { upgradeNodeWork } from './node-work.js';
+import { KubeletDownloads } from './kubelet-binary.js';
+import { addHostFlags, NodeHosts, type HostFlags } from './hosts.js';
 import { describePlan, forecast, targetVersion } from './plan-text.js';
 
-interface NodesFlags extends DrainFlags {
+interface NodesFlags extends DrainFlags, HostFlags {
   kubeconfig?: string;
   version?: string;
   maxUnavailable: string;
@@ -61,8 +64,11 @@ async function connect(flags: NodesFlags, env: CommandEnvironment) {
   const [cluster, kubeconfig] = await Promise.all([doors.cluster(), doors.kubeconfig()]);
   const inventory: Inventory = flags.inventory ? await readInventory(machine, path.resolve(flags.inventory)) : new Map();
   const store = new JournalStore(cluster, machine, localJournalFile(path.resolve(flags.journalDir), kubeconfig));
-  const reacher = nodeReacher(withExecutorFlags(inventory, flags.executor), localMachine.hostname());
-  return { doors, cluster, store, machine, reacher };
+  const hosts = new NodeHosts(flags, env);
+  const reacher = nodeReacher(withExecutorFlags(inventory, flags.executor), localMachine.hostname(), hosts.open);
+  /** Reaches and verifies the SSH hosts of these nodes before anything changes on any of them. */
+  const verify = (names: string[]) => hosts.verify(names.map((name) => reacher.access(name)).filter((h): h is NodeAccess => h !== undefined));
+  return { doors, cluster, store, machine, reacher, hosts, verify };
 }
 
 type Session = Awaited<ReturnType<typeof connect>>;
@@ -84,19 +90,25 @@ async function runLocked(session: Session, flags: NodesFlags, run: typeof runRol
       cluster,
       store,
       reach: (record) => reacher.reach(record.name),
-      work: upgradeNodeWork({ timeoutMs: flags.healthTimeout * 1000, machine, proxyEnv: nodeFacts(localMachineFacts).proxyEnv() }),
+      work: session.hosts.bounded(
+        upgradeNodeWork({
+          timeoutMs: flags.healthTimeout * 1000,
+          machine,
+          downloads: new KubeletDownloads(download),
+          proxyEnv: nodeFacts(localMachineFacts).proxyEnv(),
+        }),
+      ),
       events: renderEvents,
       signal: lost.signal,
     };
     await run(ctx);
-    log(`[upgrade/nodes] ${apiRequests.count} API request(s) by this process`);
+    log(`[upgrade/nodes] ${apiRequests.count} API request(s) by this process${sshSummary(session.hosts.dials())}`);
   } finally {
     await lock.release();
   }
 }
 
-async function startRoll(flags: NodesFlags, env: CommandEnvironment): Promise<void> {
-  const session = await connect(flags, env);
+async function startRoll(session: Session, flags: NodesFlags): Promise<void> {
   const { doors, cluster, store } = session;
   const existing = await store.load();
   if (existing && isActive(existing)) {
@@ -115,6 +127,7 @@ async function startRoll(flags: NodesFlags, env: CommandEnvironment): Promise<vo
   };
   const plan = planRoll({ nodes, target, maxUnavailable: settings.maxUnavailable, order: settings.order, executorFor: session.reacher.kindOf });
   log(describePlan(plan, target));
+  await session.verify(plan.nodes.map((n) => n.name));
   if (!plan.nodes.length) return log(`[upgrade/nodes] Nothing to do: every node's kubelet runs ${target}`);
   if (flags.dryRun) {
     log(await forecast(cluster, plan, settings, await cluster.list<Node>('v1', 'Node')));
@@ -132,20 +145,19 @@ async function startRoll(flags: NodesFlags, env: CommandEnvironment): Promise<vo
   });
 }
 
-async function resumeRoll(flags: NodesFlags, env: CommandEnvironment): Promise<void> {
-  const session = await connect(flags, env);
+async function resumeRoll(session: Session, flags: NodesFlags): Promise<void> {
   const journal = await session.store.load();
   if (!journal || !isActive(journal)) throw new UserError(`no node roll to resume${journal ? ` (the last one, ${journal.id}, is ${journal.state})` : ''}`);
   const unreachable = Object.values(journal.nodes)
     .filter((n) => !nodeDone(n) && !session.reacher.knows(n.name))
     .map((n) => n.name);
   if (unreachable.length) throw new UserError(`cannot resume: no inventory names ${unreachable.join(', ')}; pass the roll's --inventory again`);
+  await session.verify(Object.values(journal.nodes).filter((n) => !nodeDone(n)).map((n) => n.name));
   log(`[upgrade/nodes] Resuming roll ${journal.id} to kubelet ${journal.target}: ${progress(journal)}`);
   await runLocked(session, flags, runRoll);
 }
 
-async function abortCommand(flags: NodesFlags, env: CommandEnvironment): Promise<void> {
-  const session = await connect(flags, env);
+async function abortCommand(session: Session, flags: NodesFlags): Promise<void> {
   const journal = await session.store.requestAbort();
   const holder = await RollLock.holder(session.cluster);
   if (holder?.live) {
@@ -153,6 +165,12 @@ async function abortCommand(flags: NodesFlags, env: CommandEnvironment): Promise
   }
   log(`[upgrade/nodes] Aborting roll ${journal.id} (nobody runs it)`);
   await runLocked(session, flags, abortRoll);
+}
+
+/** `, 7 SSH host(s), 7 connection(s)`: one connection per host unless one dropped. */
+function sshSummary(dials: Record<string, number>): string {
+  const counts = Object.values(dials);
+  return counts.length ? `, ${counts.length} SSH host(s), ${counts.reduce((a, b) => a + b, 0)} connection(s)` : '';
 }
 
 const defaultJournalDir = (env: CommandEnvironment) => path.join(env.stateHome ?? path.join(env.home, '.local', 'state'), 'bosun');
@@ -178,9 +196,10 @@ export function registerUpgradeNodes(upgrade: Command, env: CommandEnvironment):
         .argParser(durationSeconds('--health-timeout')),
     )
     .addOption(
-      new Option('--inventory <file>', 'how bosun reaches each node and replaces its kubelet (apiVersion: bosun.dev/v1alpha1, kind: Inventory)').env(
-        'BOSUN_INVENTORY',
-      ),
+      new Option(
+        '--inventory <file>',
+        'the cluster file: how bosun reaches each host and installs its kubelet (apiVersion: bosun.dev/v1alpha1, kind: Cluster)',
+      ).env('BOSUN_INVENTORY'),
     )
     .option('--executor <node=local>', 'a node that is this machine, at / (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--journal-dir <dir>', 'where the local copy of the journal is kept', defaultJournalDir(env))
@@ -188,8 +207,13 @@ export function registerUpgradeNodes(upgrade: Command, env: CommandEnvironment):
     .option('--resume', 'continue the unfinished roll from its journal')
     .option('--abort', 'stop the roll after its current node(s) and uncordon what it cordoned')
     .option('--dry-run', 'print the plan and the drain forecast; change nothing');
-  addDrainFlags(cmd).action((flags: NodesFlags) => {
+  addHostFlags(addDrainFlags(cmd)).action(async (flags: NodesFlags) => {
     if (flags.resume && flags.abort) throw new UserError('--resume and --abort exclude each other');
-    return flags.abort ? abortCommand(flags, env) : flags.resume ? resumeRoll(flags, env) : startRoll(flags, env);
+    const session = await connect(flags, env);
+    try {
+      await (flags.abort ? abortCommand : flags.resume ? resumeRoll : startRoll)(session, flags);
+    } finally {
+      await session.hosts.close();
+    }
   });
 }

@@ -1,25 +1,84 @@
 /**
- * The inventory's kubelet install choices as `upgrade node`'s Host steps. `binary` puts a kubelet binary from the
- * machine bosun runs on at the node's /usr/bin/kubelet in one step (a reader sees the old binary or the new one):
- * a copy, or a link where the node's files are on this machine and the inventory asks for one.
+ * The cluster file's kubelet install choices as `upgrade node`'s Host steps. A binary replaces the node's
+ * /usr/bin/kubelet in one step (a reader sees the old binary or the new one), and the old one stays beside it as
+ * /usr/bin/kubelet.previous, so a node that fails on the new kubelet can be put back. Where the binary comes from:
+ * a release URL checked against its published SHA-256 (downloaded once by bosun and pushed to every node, or fetched
+ * by each node), or a file of the machine bosun runs on (copied, or linked where the node's files are on it).
  */
+import { createHash } from 'node:crypto';
 import { UserError } from '../../../errors.js';
 import { READ_CAPS, type Host } from '../../../host/host.js';
+import type { Download } from '../../../host/download.js';
+import type { KubeletInstall } from '../../../inventory/inventory.js';
 import { KUBELET_BINARY } from '../../../kube/paths.js';
-import type { KubeletInstall } from '../../../roll/inventory.js';
 import { manualInstaller, packageInstaller, type KubeletInstaller } from '../kubelet.js';
+import { nodeArchitecture, nodeFetchScript } from './node-fetch.js';
 
-/** `from` with `{version}` filled in: the binary of that version on this machine. */
-export const binarySource = (from: string, version: string): string => from.replaceAll('{version}', version);
+export const PREVIOUS_KUBELET = `${KUBELET_BINARY}.previous`;
 
-export function binaryInstaller(from: string, link: boolean, machine: Host): KubeletInstaller {
+/** `{version}` (and in URLs `{os}`, `{arch}`, `{binary}`) filled in. */
+export const binarySource = (template: string, version: string, arch = 'amd64', os: 'linux' | 'windows' = 'linux'): string =>
+  template
+    .replaceAll('{version}', version)
+    .replaceAll('{os}', os)
+    .replaceAll('{arch}', arch)
+    .replaceAll('{binary}', os === 'windows' ? 'kubelet.exe' : 'kubelet');
+
+const KUBELET_LIMITS = { maxBytes: 512 * 1024 * 1024, timeoutMs: 10 * 60_000 };
+const DIGEST_LIMITS = { maxBytes: 4096, timeoutMs: 60_000 };
+
+/** The digest in a published `.sha256` file: the first word, 64 hex digits. */
+export function publishedDigest(text: string, url: string): string {
+  const digest = text.trim().split(/\s+/)[0]?.toLowerCase();
+  if (!digest || !/^[0-9a-f]{64}$/.test(digest)) throw new UserError(`${url}: expected a SHA-256 digest (64 hex digits)`);
+  return digest;
+}
+
+/** Release downloads, each made once however many nodes need it, each checked against its published digest. */
+export class KubeletDownloads {
+  private readonly binaries = new Map<string, Promise<Buffer>>();
+  private readonly digests = new Map<string, Promise<string>>();
+
+  constructor(private readonly download: Download) {}
+
+  digest(url: string): Promise<string> {
+    const digestUrl = `${url}.sha256`;
+    if (!this.digests.has(url))
+      this.digests.set(
+        url,
+        this.download(digestUrl, DIGEST_LIMITS).then((text) => publishedDigest(text.toString('utf8'), digestUrl)),
+      );
+    return this.digests.get(url)!;
+  }
+
+  binary(url: string): Promise<Buffer> {
+    if (!this.binaries.has(url)) {
+      const checked = Promise.all([this.download(url, KUBELET_LIMITS), this.digest(url)]).then(([data, expected]) => {
+        const actual = createHash('sha256').update(data).digest('hex');
+        if (actual !== expected) throw new UserError(`${url}: its SHA-256 is ${actual}, the published one (${url}.sha256) is ${expected}: not installed`);
+        return data;
+      });
+      this.binaries.set(url, checked);
+    }
+    return this.binaries.get(url)!;
+  }
+}
+
+/** Keeps the node's current kubelet as PREVIOUS_KUBELET (a hard link: no copy, same file system). */
+async function keepPrevious(host: Host): Promise<void> {
+  if (!(await host.stat(KUBELET_BINARY))) return;
+  await host.exec('ln', ['-f', host.resolve(KUBELET_BINARY), host.resolve(PREVIOUS_KUBELET)]);
+}
+
+export function fileInstaller(from: string, link: boolean, machine: Host): KubeletInstaller {
   return {
     name: 'kubelet-binary',
     describe: (version) => `${link ? 'link' : 'copy'} ${binarySource(from, version)} to ${KUBELET_BINARY}`,
     async install(host, version, log) {
       const source = binarySource(from, version);
       const found = await machine.stat(source);
-      if (!found || found.isDirectory) throw new UserError(`kubelet ${version}: ${source} is not a file on this machine (the inventory's kubelet.from)`);
+      if (!found || found.isDirectory) throw new UserError(`kubelet ${version}: ${source} is not a file on this machine (the cluster file's kubelet.from)`);
+      await keepPrevious(host);
       if (link && host.symlink) {
         await host.symlink(source, KUBELET_BINARY);
         return log(`[upgrade/kubelet] ${KUBELET_BINARY} now links to ${source}`);
@@ -30,8 +89,28 @@ export function binaryInstaller(from: string, link: boolean, machine: Host): Kub
   };
 }
 
-/** The Host step for a node's kubelet install choice; `machine` is where `binary` sources are read. */
-export function kubeletInstaller(choice: KubeletInstall, machine: Host): KubeletInstaller {
-  if (choice.install === 'binary') return binaryInstaller(choice.from, choice.link, machine);
+export function releaseInstaller(template: string, fetch: 'bosun' | 'node', downloads: KubeletDownloads): KubeletInstaller {
+  return {
+    name: 'kubelet-binary',
+    describe: (version) =>
+      `${fetch === 'node' ? 'the node downloads' : 'push'} ${binarySource(template, version, '{arch}')} (SHA-256 checked) to ${KUBELET_BINARY}`,
+    async install(host, version, log) {
+      const url = binarySource(template, version, await nodeArchitecture(host), host.os);
+      if (fetch === 'node') {
+        await host.exec('sh', ['-c', nodeFetchScript(host, url, await downloads.digest(url))]);
+        return log(`[upgrade/kubelet] The node downloaded ${url} to ${KUBELET_BINARY} (SHA-256 checked; the old one kept as ${PREVIOUS_KUBELET})`);
+      }
+      const binary = await downloads.binary(url);
+      await keepPrevious(host);
+      await host.writeFileAtomic(KUBELET_BINARY, binary, 0o755);
+      log(`[upgrade/kubelet] Pushed ${url} to ${KUBELET_BINARY} (SHA-256 checked; the old one kept as ${PREVIOUS_KUBELET})`);
+    },
+  };
+}
+
+/** The Host step for a host's kubelet install choice; `machine` is where `from` files are read. */
+export function kubeletInstaller(choice: KubeletInstall, machine: Host, downloads: KubeletDownloads): KubeletInstaller {
+  if (choice.install === 'binary')
+    return 'from' in choice ? fileInstaller(choice.from, choice.link, machine) : releaseInstaller(choice.url, choice.fetch, downloads);
   return choice.install === 'package' ? packageInstaller : manualInstaller;
 }

@@ -15,7 +15,7 @@ import { runWorkflow } from '../../../workflow/run.js';
 import type { UpgradeContext, UpgradeOptions } from '../context.js';
 import { upgradeContext } from '../make-context.js';
 import { nodePhases } from '../phases.js';
-import { kubeletInstaller } from './kubelet-binary.js';
+import { kubeletInstaller, type KubeletDownloads } from './kubelet-binary.js';
 
 /** The roll restarts the kubelet as its own journaled step, after the phases. */
 const RESTART_PHASE = 'kubelet/restart';
@@ -33,8 +33,10 @@ function under(base: EventPath, sink: EventSink): EventSink {
 export interface NodeWorkSettings {
   /** How long a control-plane component may take to restart and be healthy (the roll's --health-timeout). */
   timeoutMs: number;
-  /** The operator's machine: where the inventory's kubelet binaries are read. */
+  /** The operator's machine: where the cluster file's kubelet binaries (`from`) are read. */
   machine: Host;
+  /** Release kubelets, downloaded once for every node that takes them from bosun. */
+  downloads: KubeletDownloads;
   /** The `*_proxy` variables handed to a control-plane node's components (this machine's, as `upgrade node` run here would). */
   proxyEnv: EnvVar[];
 }
@@ -58,7 +60,7 @@ function upgradeNode(settings: NodeWorkSettings) {
     const ctx: UpgradeContext = upgradeContext({
       doors: { host: node.host, cluster: async (): Promise<Cluster> => cluster, clock: systemClock },
       options: nodeOptions(node.name, settings),
-      kubelet: kubeletInstaller(node.kubelet, settings.machine),
+      kubelet: kubeletInstaller(node.kubelet, settings.machine, settings.downloads),
       proxyEnv: settings.proxyEnv,
     });
     await runWorkflow(nodePhases, ctx, { skip: [RESTART_PHASE], sink: under(path, events) });

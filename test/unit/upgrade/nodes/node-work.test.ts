@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Cluster, KubeObject, ObjectRef } from '../../../../src/cluster/cluster.js';
+import { KubeletDownloads } from '../../../../src/commands/upgrade/nodes/kubelet-binary.js';
+import { download } from '../../../../src/host/download.js';
 import { upgradeNodeWork } from '../../../../src/commands/upgrade/nodes/node-work.js';
 import { LocalHost } from '../../../../src/host/local.js';
 import { goEncodedKubeletConfiguration } from '../../../../src/kubelet/encoding.js';
@@ -36,7 +38,7 @@ describe("the roll's upgrade-node step", () => {
     const host = new LocalHost(mkdtempSync(path.join(os.tmpdir(), 'bosun-node-')));
     const { cluster, kubeletText } = clusterAt('v1.37.1');
     const events: ProgressEvent[] = [];
-    const work = upgradeNodeWork({ timeoutMs: 1000, machine: new LocalHost('/'), proxyEnv: [] });
+    const work = upgradeNodeWork({ timeoutMs: 1000, machine: new LocalHost('/'), downloads: new KubeletDownloads(download), proxyEnv: [] });
     await runNodeSideStep(work, 'upgrade-node', {
       node: { name: 'w-1', via: 'local', host, kubelet: { install: 'binary', from: path.join(machine, 'kubelet-{version}'), link: true } },
       target: 'v1.37.1',
