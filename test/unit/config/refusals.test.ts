@@ -162,4 +162,23 @@ describe("values kubeadm refuses or the node can't use", () => {
       /^cfg\.yaml: ClusterConfiguration: dns\.imageTag: "v1\.12:0" is not an image tag; expected e\.g\. v1\.12\.0/,
     );
   });
+
+  it('a kubelet extra arg value with whitespace, which the flags file would split into flags nobody wrote', () => {
+    expect(validate(init('nodeRegistration:\n  kubeletExtraArgs:\n  - name: node-labels\n    value: "a=b --authorization-mode=AlwaysAllow"'))).toBe(
+      'cfg.yaml: InitConfiguration: nodeRegistration.kubeletExtraArgs[0].value: "a=b --authorization-mode=AlwaysAllow" contains whitespace or control characters; expected one word (the kubelet\'s flags are split on whitespace)',
+    );
+  });
+
+  it('a taint the kubelet would refuse to register with', () => {
+    const taint = (key: string, value = 'x') =>
+      validate(join(`nodeRegistration:\n  taints:\n  - key: "${key}"\n    value: "${value}"\n    effect: NoSchedule`));
+    expect(taint('bad key')).toBe(
+      'cfg.yaml: JoinConfiguration: nodeRegistration.taints[0].key: "bad key" is not a taint key; expected a name such as example.com/dedicated (letters, digits, "-", "_", ".")',
+    );
+    expect(taint('Example.com/x')).toMatch(/taints\[0\]\.key: "Example\.com\/x" is not a taint key/);
+    expect(taint('example.com/dedicated', 'a,b')).toMatch(/taints\[0\]\.value: "a,b" is not a taint value/);
+    expect(
+      resolveText(init('nodeRegistration:\n  taints:\n  - key: example.com/gpu\n    value: A_1.b\n    effect: NoSchedule')).init.nodeRegistration.taints,
+    ).toHaveLength(1);
+  });
 });
