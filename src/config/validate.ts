@@ -1,16 +1,6 @@
 import { isValidToken, isValidTokenGroup, isValidTokenUsage, BOOTSTRAP_GROUP_FORMAT, TOKEN_FORMAT, TOKEN_USAGES } from '../tokens/token.js';
 import { parseDuration } from './duration.js';
-import {
-  cidrSize,
-  cidrsOverlap,
-  formatCIDR,
-  isDNS1123Subdomain,
-  isValidPort,
-  parseCIDRList,
-  parseHostPort,
-  parseIP,
-  type CIDR,
-} from './net.js';
+import { cidrSize, cidrsOverlap, formatCIDR, isDNS1123Subdomain, isValidPort, parseCIDRList, parseHostPort, parseIP, type CIDR } from './net.js';
 import type { Arg, BootstrapToken, ClusterConfiguration, InitConfig, JoinConfiguration, NodeRegistrationOptions } from './types.js';
 import {
   checkAbsolute,
