@@ -146,6 +146,20 @@ describe("values kubeadm refuses or the node can't use", () => {
     const { code, stderr } = await runCli(['config', 'validate', '--config', dataPath('skip-bogus-phase.yaml')]);
     expect(code).toBe(1);
     expect(stderr).toMatch(/^error: .*skip-bogus-phase\.yaml: InitConfiguration: skipPhases\[0\]: unknown phase "bogus"; phases are: preflight, /);
+    // init and join refuse the same, naming the file or the flag, before anything runs.
+    const initRun = await runCli(['init', '--config', dataPath('skip-bogus-phase.yaml'), '--dry-run']);
+    expect(initRun.stderr).toBe(stderr);
+    const flag = await runCli([
+      'join',
+      'lb:6443',
+      '--token',
+      TOKEN,
+      '--discovery-token-unsafe-skip-ca-verification',
+      '--skip-phases',
+      'kubelet-start,bogus',
+      '--dry-run',
+    ]);
+    expect(flag.stderr).toMatch(/^error: <flags>: --skip-phases: unknown phase "bogus"; phases are: preflight, /);
   });
 
   it('a cluster name with control characters or stray whitespace (kubeadm takes any other name)', () => {
