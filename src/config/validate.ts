@@ -17,6 +17,7 @@ import {
 } from './value-checks.js';
 import { kubernetesVersionProblem } from './version.js';
 import { quote } from '../util/quote.js';
+import { fieldPath } from './issues.js';
 
 /**
  * The checks kubeadm makes on a defaulted configuration (cmd/kubeadm/app/apis/kubeadm/validation), plus
@@ -230,7 +231,7 @@ function checkCluster(c: ClusterConfiguration, fail: Fail): void {
   checkClusterName(c.clusterName, fail);
   for (const gate of Object.keys(c.featureGates ?? {})) {
     if (!KNOWN_FEATURE_GATES.includes(gate))
-      fail(`featureGates.${gate}`, `${quote(gate)} is not a kubeadm feature gate; expected one of ${KNOWN_FEATURE_GATES.join(', ')}`);
+      fail(fieldPath(['featureGates', gate]), `${quote(gate)} is not a kubeadm feature gate; expected one of ${KNOWN_FEATURE_GATES.join(', ')}`);
   }
   checkEtcd(c, fail);
   for (const field of ['certificateValidityPeriod', 'caCertificateValidityPeriod'] as const) {
