@@ -30,12 +30,12 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
 
 /** init's and join's phase paths, for `config validate` to check skipPhases against (loaded only then). */
 async function commandPhases(): Promise<CommandPhases> {
-  const [{ initPhases }, { joinPhases }, { flatten }] = await Promise.all([
+  const [{ initPhases }, { joinPhases }, { phasePaths }] = await Promise.all([
     import('../commands/init/phases.js'),
     import('../commands/join/phases.js'),
     import('../workflow/phase.js'),
   ]);
-  return { init: flatten(initPhases).map((p) => p.path), join: flatten(joinPhases).map((p) => p.path) };
+  return { init: phasePaths(initPhases), join: phasePaths(joinPhases) };
 }
 
 function chosenCommands(argv: string[]): string[] {

@@ -61,7 +61,7 @@ const JOIN_FLAGS = [
 export async function resolveJoinConfig(input: ResolveInput<JoinFlags>): Promise<JoinConfig> {
   // The file reader (and its schemas) is loaded only when there is a file: a join from flags starts faster.
   const file = input.configFile ? await (await import('./load.js')).loadConfigFile(input.local, input.configFile) : undefined;
-  return buildJoinConfig(file, input.flags, input.facts);
+  return buildJoinConfig(file, input.flags, input.facts, input.phases);
 }
 
 /** `phases`: join's phase paths, when the caller has them, for skipPhases (see ValidateOptions). */
@@ -80,6 +80,7 @@ export function buildJoinConfig(file: ConfigFile | undefined, flags: JoinFlags, 
     source = joinFileFromFlags(flags, origins);
   }
   if (flags.nodeName) origins.set('JoinConfiguration:nodeRegistration.name', '--node-name');
+  if (flags.skipPhases) origins.set('JoinConfiguration:skipPhases', '--skip-phases');
   const join = joinWithDefaults(source, file?.controlPlaneTimeout);
   if (flags.ignorePreflightErrors) {
     join.nodeRegistration.ignorePreflightErrors = unionLowerCase(join.nodeRegistration.ignorePreflightErrors, flags.ignorePreflightErrors);

@@ -74,13 +74,15 @@ export interface ResolveInput<F> {
   local: Host;
   flags: F;
   facts: NodeFacts;
+  /** The command's phase paths, for skipPhases to be checked (and refused naming the file) before anything runs. */
+  phases?: readonly string[];
 }
 
 /** Reads `--config` (v1beta4 or v1beta3 + component configs), applies flags and defaults, validates. */
 export async function resolveInitConfig(input: ResolveInput<InitFlags>): Promise<InitConfig> {
   // The file reader (and its schemas) is loaded only when there is a file.
   const file = input.configFile ? await (await import('./load.js')).loadConfigFile(input.local, input.configFile) : undefined;
-  return buildInitConfig(file, input.flags, input.facts);
+  return buildInitConfig(file, input.flags, input.facts, input.phases);
 }
 
 /**

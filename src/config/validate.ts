@@ -1,21 +1,23 @@
 import { isValidToken, isValidTokenGroup, isValidTokenUsage, BOOTSTRAP_GROUP_FORMAT, TOKEN_FORMAT, TOKEN_USAGES } from '../tokens/token.js';
 import { parseDuration } from './duration.js';
-import {
-  cidrSize,
-  cidrsOverlap,
-  formatCIDR,
-  isDNS1123Subdomain,
-  isValidPort,
-  isWildcardDNS1123Subdomain,
-  parseCIDRList,
-  parseHostPort,
-  parseIP,
-  type CIDR,
-} from './net.js';
+import { cidrSize, cidrsOverlap, formatCIDR, isDNS1123Subdomain, isValidPort, parseCIDRList, parseHostPort, parseIP, type CIDR } from './net.js';
 import type { Arg, BootstrapToken, ClusterConfiguration, InitConfig, JoinConfiguration, NodeRegistrationOptions } from './types.js';
-import { checkClusterName, checkImageTag, checkSkipPhases, checkTimeouts, refuseWhitespace, type Fail } from './value-checks.js';
+import {
+  checkAbsolute,
+  checkClusterName,
+  checkImageRepository,
+  checkImageTag,
+  checkKubeletArgValues,
+  checkSANs,
+  checkSkipPhases,
+  checkTaints,
+  checkTimeouts,
+  refuseWhitespace,
+  type Fail,
+} from './value-checks.js';
 import { kubernetesVersionProblem } from './version.js';
 import { quote } from '../util/quote.js';
+import { fieldPath } from './issues.js';
 
 /**
  * The checks kubeadm makes on a defaulted configuration (cmd/kubeadm/app/apis/kubeadm/validation), plus
@@ -142,10 +144,11 @@ function checkNodeRegistration(n: NodeRegistrationOptions, fail: Fail, opts: Val
     fail('nodeRegistration.name', 'required; the hostname could not be used, set --node-name or nodeRegistration.name');
   }
   const socket = n.criSocket ?? '';
-  if (refuseWhitespace(socket, 'nodeRegistration.criSocket', fail)) return;
-  if (!/^unix:\/\/\/./.test(socket))
+  if (!refuseWhitespace(socket, 'nodeRegistration.criSocket', fail) && !/^unix:\/\/\/./.test(socket))
     fail('nodeRegistration.criSocket', `${quote(socket)} is not a CRI socket; expected a unix:// URL such as unix:///var/run/containerd/containerd.sock`);
   checkArgs(n.kubeletExtraArgs, 'nodeRegistration.kubeletExtraArgs', fail);
+  checkKubeletArgValues(n.kubeletExtraArgs, 'nodeRegistration.kubeletExtraArgs', fail);
+  checkTaints(n.taints, 'nodeRegistration.taints', fail);
   const ignored = (n.ignorePreflightErrors ?? []).map((c) => c.toLowerCase());
   if (ignored.includes('all') && new Set(ignored).size > 1) fail('nodeRegistration.ignorePreflightErrors', 'don\'t list individual checks together with "all"');
 }
@@ -228,7 +231,7 @@ function checkCluster(c: ClusterConfiguration, fail: Fail): void {
   checkClusterName(c.clusterName, fail);
   for (const gate of Object.keys(c.featureGates ?? {})) {
     if (!KNOWN_FEATURE_GATES.includes(gate))
-      fail(`featureGates.${gate}`, `${quote(gate)} is not a kubeadm feature gate; expected one of ${KNOWN_FEATURE_GATES.join(', ')}`);
+      fail(fieldPath(['featureGates', gate]), `${quote(gate)} is not a kubeadm feature gate; expected one of ${KNOWN_FEATURE_GATES.join(', ')}`);
   }
   checkEtcd(c, fail);
   for (const field of ['certificateValidityPeriod', 'caCertificateValidityPeriod'] as const) {
@@ -267,28 +270,6 @@ function checkEtcd(c: ClusterConfiguration, fail: Fail): void {
     for (const field of ['caFile', 'certFile', 'keyFile'] as const) {
       if (external[field]) checkAbsolute(external[field], `etcd.external.${field}`, fail);
     }
-  }
-}
-
-function checkSANs(sans: string[] | undefined, field: string, fail: Fail): void {
-  for (const san of sans ?? []) {
-    if (!refuseWhitespace(san, field, fail) && !parseIP(san) && !isDNS1123Subdomain(san) && !isWildcardDNS1123Subdomain(san)) {
-      fail(field, `${quote(san)} is not an IP address, a DNS name or a wildcard DNS name (*.example.com)`);
-    }
-  }
-}
-
-function checkAbsolute(path: string | undefined, field: string, fail: Fail): void {
-  if (!refuseWhitespace(path, field, fail, 'ends') && !path?.startsWith('/')) fail(field, `${quote(path ?? '')} is not an absolute path`);
-}
-
-/** A registry (and path) an image name can follow: `registry.k8s.io`, `my.registry:5000/k8s`. */
-function checkImageRepository(repo: string, field: string, fail: Fail): void {
-  const component = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
-  const domain = '(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\\[[0-9a-fA-F:]+\\])(?::\\d+)?';
-  if (refuseWhitespace(repo, field, fail)) return;
-  if (!new RegExp(`^(?:${domain}/)?${component}(?:/${component})*$`).test(`${repo}/name`)) {
-    fail(field, `${quote(repo)} is not an image repository; expected e.g. registry.k8s.io or my.registry:5000/k8s`);
   }
 }
 

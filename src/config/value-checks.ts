@@ -1,6 +1,7 @@
 import { quote } from '../util/quote.js';
 import { parseDuration } from './duration.js';
-import type { Timeouts } from './types.js';
+import { isDNS1123Subdomain, isWildcardDNS1123Subdomain, parseIP } from './net.js';
+import type { Arg, Taint, Timeouts } from './types.js';
 
 /** Reports a problem with a field (its path in the document). */
 export type Fail = (field: string, problem: string) => void;
@@ -42,6 +43,32 @@ export function checkTimeouts(timeouts: Timeouts | undefined, fail: Fail): void 
   }
 }
 
+/**
+ * kubeletExtraArgs go to kubeadm-flags.env, whose variable the kubelet's unit splits on whitespace: a value with a
+ * space (`a=b --x=y`) would hand the kubelet flags nobody asked for.
+ */
+export function checkKubeletArgValues(args: Arg[] | undefined, at: string, fail: Fail): void {
+  args?.forEach((a, i) => {
+    if (/[\s\p{Cc}]/u.test(a.value)) {
+      fail(`${at}[${i}].value`, `${quote(a.value)} contains whitespace or control characters; expected one word (the kubelet's flags are split on whitespace)`);
+    }
+  });
+}
+
+const NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
+/** Taints a node registers with: a qualified name as key, a label value as value, or the kubelet refuses to start. */
+export function checkTaints(taints: Taint[] | null | undefined, at: string, fail: Fail): void {
+  taints?.forEach((t, i) => {
+    const [prefix, name] = t.key.includes('/') ? t.key.split(/\/(.*)/s, 2) : [undefined, t.key];
+    if (!NAME.test(name) || (prefix !== undefined && !isDNS1123Subdomain(prefix))) {
+      fail(`${at}[${i}].key`, `${quote(t.key)} is not a taint key; expected a name such as example.com/dedicated (letters, digits, "-", "_", ".")`);
+    }
+    if (t.value && !NAME.test(t.value))
+      fail(`${at}[${i}].value`, `${quote(t.value)} is not a taint value; expected at most 63 letters, digits, "-", "_" or "."`);
+  });
+}
+
 /** Phase names to skip, against the phases of the command the configuration is for (when the caller knows them). */
 export function checkSkipPhases(names: string[] | undefined, known: readonly string[] | undefined, fail: Fail): void {
   if (!known) return;
@@ -61,4 +88,26 @@ export function isRFC3339(text: string): boolean {
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
   const offsetOk = m[9] === undefined || (Number(m[9]) <= 23 && Number(m[10]) <= 59);
   return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59 && offsetOk;
+}
+
+export function checkSANs(sans: string[] | undefined, field: string, fail: Fail): void {
+  for (const san of sans ?? []) {
+    if (!refuseWhitespace(san, field, fail) && !parseIP(san) && !isDNS1123Subdomain(san) && !isWildcardDNS1123Subdomain(san)) {
+      fail(field, `${quote(san)} is not an IP address, a DNS name or a wildcard DNS name (*.example.com)`);
+    }
+  }
+}
+
+export function checkAbsolute(path: string | undefined, field: string, fail: Fail): void {
+  if (!refuseWhitespace(path, field, fail, 'ends') && !path?.startsWith('/')) fail(field, `${quote(path ?? '')} is not an absolute path`);
+}
+
+/** A registry (and path) an image name can follow: `registry.k8s.io`, `my.registry:5000/k8s`. */
+export function checkImageRepository(repo: string, field: string, fail: Fail): void {
+  const component = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+  const domain = '(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\\[[0-9a-fA-F:]+\\])(?::\\d+)?';
+  if (refuseWhitespace(repo, field, fail)) return;
+  if (!new RegExp(`^(?:${domain}/)?${component}(?:/${component})*$`).test(`${repo}/name`)) {
+    fail(field, `${quote(repo)} is not an image repository; expected e.g. registry.k8s.io or my.registry:5000/k8s`);
+  }
 }

@@ -49,3 +49,8 @@ export function flatten<C>(tree: Phase<C>[], prefix = '', depth = 0): PlannedPha
     return [{ path, phase, depth }, ...flatten(phase.phases ?? [], path, depth + 1)];
   });
 }
+
+/** The paths a user may name (`--skip-phases`, `skipPhases`, `phase <path>`): `certs`, `certs/apiserver`, … */
+export function phasePaths<C>(tree: Phase<C>[]): string[] {
+  return flatten(tree).map((p) => p.path);
+}

@@ -1,7 +1,7 @@
 import { UserError } from '../errors.js';
 import { noProgress, type EventSink, type ProgressEvent } from './events.js';
 import { Interrupted, NEVER_ABORTED, phaseIO } from './io.js';
-import { flatten, type Phase } from './phase.js';
+import { flatten, phasePaths, type Phase } from './phase.js';
 
 export interface RunOptions {
   /** Phase paths not to run (`certs`, `certs/apiserver`); a parent skips its children. */
@@ -32,7 +32,7 @@ export class PhaseError extends UserError {
 
 /** Checks phase names given by the user against the tree. */
 export function checkPhasePaths<C>(tree: Phase<C>[], paths: string[], flag: string): void {
-  const known = new Set(flatten(tree).map((p) => p.path));
+  const known = new Set(phasePaths(tree));
   for (const path of paths) {
     if (!known.has(path)) {
       throw new UserError(`${flag}: unknown phase "${path}"; phases are: ${[...known].join(', ')}`);

@@ -8,6 +8,7 @@ import { addPhaseCommands, engineOptions, withProgressOption } from '../../workf
 import { openDoors } from '../../workflow/doors.js';
 import { checkReportOutput, printDryRunReport, reportOutputOption, type ReportFormat } from '../../workflow/dry-run-output.js';
 import { commaList as list, portFlag } from '../../workflow/flags.js';
+import { phasePaths } from '../../workflow/phase.js';
 import { runWorkflow } from '../../workflow/run.js';
 import type { InitContext } from './context.js';
 import { initPhases } from './phases.js';
@@ -58,7 +59,13 @@ type InitCliOptions = InitFlags & {
 async function runInit(cmd: Command, only?: string): Promise<void> {
   const opts = cmd.optsWithGlobals<InitCliOptions>();
   checkReportOutput(opts);
-  const cfg = await resolveInitConfig({ configFile: opts.config, local: new LocalHost('/'), flags: opts, facts: nodeFacts(localMachineFacts) });
+  const cfg = await resolveInitConfig({
+    configFile: opts.config,
+    local: new LocalHost('/'),
+    flags: opts,
+    facts: nodeFacts(localMachineFacts),
+    phases: phasePaths(initPhases),
+  });
   // The API phases' kubeconfig is the admin.conf this run writes (read through the same doors).
   const doors = openDoors({ rootfs: opts.rootfs, dryRun: opts.dryRun, kubeconfig: opts.kubeconfig });
   const ignore = new Set([...(opts.ignorePreflightErrors ?? []), ...(cfg.init.nodeRegistration.ignorePreflightErrors ?? [])].map((s) => s.toLowerCase()));

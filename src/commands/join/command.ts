@@ -9,6 +9,7 @@ import { addPhaseCommands, engineOptions, withProgressOption } from '../../workf
 import { openDoors } from '../../workflow/doors.js';
 import { checkReportOutput, printDryRunReport, reportOutputOption, type ReportFormat } from '../../workflow/dry-run-output.js';
 import { commaList as list, portFlag } from '../../workflow/flags.js';
+import { phasePaths } from '../../workflow/phase.js';
 import { runWorkflow } from '../../workflow/run.js';
 import { joinPhases } from './phases.js';
 import { ADMIN_CONF, createJoinContext } from './session.js';
@@ -61,6 +62,7 @@ async function runJoin(cmd: Command, only?: string): Promise<void> {
     local: new LocalHost('/'),
     flags: { ...flags, apiServerEndpoint: cmd.args[0] },
     facts: nodeFacts(localMachineFacts),
+    phases: phasePaths(joinPhases),
   });
   if (discoveryTimeout !== undefined) {
     const timeout = normalizeDuration(discoveryTimeout);

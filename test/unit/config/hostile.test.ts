@@ -7,7 +7,7 @@ import { ConfigError } from '../../../src/errors.js';
 import { LocalHost } from '../../../src/host/local.js';
 import { YAML_LIMITS } from '../../../src/util/yaml.js';
 import { tempDir } from '../../support/temp.js';
-import { configErrorOf } from './support.js';
+import { configErrorOf, doc, resolveText } from './support.js';
 
 /** Hostile YAML is refused before it can cost time or memory (speed is measured by the bench, not here). */
 describe('hostile YAML', () => {
@@ -81,6 +81,10 @@ describe('hostile YAML', () => {
       /^esc\.yaml: ClusterConfiguration: \["bad\\u001b\[31mkey\\u009b"\]: unknown field "bad\\u001b\[31mkey\\u009b"; expected one of etcd, /,
     );
     expect(message).not.toMatch(/\p{Cc}/u);
+    const gate = configErrorOf(() => resolveText(doc('ClusterConfiguration', 'featureGates: {"Gate\\e]0;x\\a": true}'))).message;
+    expect(gate).toBe(
+      'cfg.yaml: ClusterConfiguration: featureGates["Gate\\u001b]0;x\\u0007"]: "Gate\\u001b]0;x\\u0007" is not a kubeadm feature gate; expected one of RootlessControlPlane',
+    );
   });
 
   it('refuses files over the size limit without reading them', async () => {

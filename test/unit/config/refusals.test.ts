@@ -146,6 +146,20 @@ describe("values kubeadm refuses or the node can't use", () => {
     const { code, stderr } = await runCli(['config', 'validate', '--config', dataPath('skip-bogus-phase.yaml')]);
     expect(code).toBe(1);
     expect(stderr).toMatch(/^error: .*skip-bogus-phase\.yaml: InitConfiguration: skipPhases\[0\]: unknown phase "bogus"; phases are: preflight, /);
+    // init and join refuse the same, naming the file or the flag, before anything runs.
+    const initRun = await runCli(['init', '--config', dataPath('skip-bogus-phase.yaml'), '--dry-run']);
+    expect(initRun.stderr).toBe(stderr);
+    const flag = await runCli([
+      'join',
+      'lb:6443',
+      '--token',
+      TOKEN,
+      '--discovery-token-unsafe-skip-ca-verification',
+      '--skip-phases',
+      'kubelet-start,bogus',
+      '--dry-run',
+    ]);
+    expect(flag.stderr).toMatch(/^error: <flags>: --skip-phases: unknown phase "bogus"; phases are: preflight, /);
   });
 
   it('a cluster name with control characters or stray whitespace (kubeadm takes any other name)', () => {
@@ -161,5 +175,24 @@ describe("values kubeadm refuses or the node can't use", () => {
     expect(validate(cluster('dns:\n  imageTag: "v1.12:0"'))).toMatch(
       /^cfg\.yaml: ClusterConfiguration: dns\.imageTag: "v1\.12:0" is not an image tag; expected e\.g\. v1\.12\.0/,
     );
+  });
+
+  it('a kubelet extra arg value with whitespace, which the flags file would split into flags nobody wrote', () => {
+    expect(validate(init('nodeRegistration:\n  kubeletExtraArgs:\n  - name: node-labels\n    value: "a=b --authorization-mode=AlwaysAllow"'))).toBe(
+      'cfg.yaml: InitConfiguration: nodeRegistration.kubeletExtraArgs[0].value: "a=b --authorization-mode=AlwaysAllow" contains whitespace or control characters; expected one word (the kubelet\'s flags are split on whitespace)',
+    );
+  });
+
+  it('a taint the kubelet would refuse to register with', () => {
+    const taint = (key: string, value = 'x') =>
+      validate(join(`nodeRegistration:\n  taints:\n  - key: "${key}"\n    value: "${value}"\n    effect: NoSchedule`));
+    expect(taint('bad key')).toBe(
+      'cfg.yaml: JoinConfiguration: nodeRegistration.taints[0].key: "bad key" is not a taint key; expected a name such as example.com/dedicated (letters, digits, "-", "_", ".")',
+    );
+    expect(taint('Example.com/x')).toMatch(/taints\[0\]\.key: "Example\.com\/x" is not a taint key/);
+    expect(taint('example.com/dedicated', 'a,b')).toMatch(/taints\[0\]\.value: "a,b" is not a taint value/);
+    expect(
+      resolveText(init('nodeRegistration:\n  taints:\n  - key: example.com/gpu\n    value: A_1.b\n    effect: NoSchedule')).init.nodeRegistration.taints,
+    ).toHaveLength(1);
   });
 });
