@@ -63,7 +63,7 @@ export async function equipMachine(rootfs: string): Promise<void> {
   await fs.mkdir(rootfs, { recursive: true, mode: 0o755 });
   await fs.chown(rootfs, 0, 0);
   await fs.chmod(rootfs, 0o755);
-  for (const dir of ['bin', 'usr/bin', 'dev', 'etc', 'root', AGENT_REQUEST_DIR]) await fs.mkdir(path.join(rootfs, dir), { recursive: true });
+  for (const dir of ['bin', 'usr/bin', 'dev', 'etc', 'proc', 'root', AGENT_REQUEST_DIR]) await fs.mkdir(path.join(rootfs, dir), { recursive: true });
   await fs.mkdir(path.join(rootfs, 'tmp'), { recursive: true });
   await fs.chmod(path.join(rootfs, 'tmp'), 0o1777);
   await fs.chmod(path.join(rootfs, 'root'), 0o700);

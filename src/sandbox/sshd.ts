@@ -4,7 +4,8 @@
  *
  * sshd chroots only into a path whose every component is owned by root and writable by nobody else, which a
  * sandbox under /tmp is not: each rootfs is bind-mounted at /run/bosun-sandbox/<slot>/roots/<node> while the sandbox
- * runs, beside each sshd's configuration, pid file and the authorized key (read before the chroot, so outside it).
+ * runs, beside each sshd's configuration, pid file and the authorized key (read before the chroot, so outside it),
+ * with /proc mounted inside for the facts a session reads.
  */
 import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import net from 'node:net';
@@ -128,7 +129,14 @@ export async function startSshd(dir: string, plan: NetworkPlan, node: SandboxNod
   await ensureKey(hostKey, node.name);
   const chroot = chrootOf(plan, node.name);
   await rootOwnedDir(chroot);
-  if (!isMounted(chroot)) await run('mount', ['--bind', paths.nodeRoot(node.name), chroot]);
+  if (!isMounted(chroot)) {
+    await run('mount', ['--bind', paths.nodeRoot(node.name), chroot]);
+    // Private: the /proc mounted below stays under the chroot, never under the sandbox's own directory.
+    await run('mount', ['--make-private', chroot]);
+  }
+  // Machine facts a session reads (memory, swap, the ports its network namespace listens on) come from /proc.
+  const proc = path.join(chroot, 'proc');
+  if (!isMounted(proc)) await run('mount', ['-t', 'proc', 'proc', proc]);
   const config = path.join(runtimeDir(plan), 'sshd', `${node.name}.conf`);
   await fs.writeFile(config, sshdConfig(plan, node.name, network, hostKey), { mode: 0o644 });
   const logFile = path.join(paths.logs(node.name), 'sshd.log');
@@ -158,7 +166,7 @@ export async function removeSshRuntime(plan: NetworkPlan): Promise<void> {
   const roots = path.join(runtime, 'roots');
   for (const node of await fs.readdir(roots).catch(() => [] as string[])) {
     const chroot = path.join(roots, node);
-    if (isMounted(chroot)) await run('umount', [chroot]).catch(() => run('umount', ['--lazy', chroot]));
+    if (isMounted(chroot)) await run('umount', ['--recursive', chroot]).catch(() => run('umount', ['--recursive', '--lazy', chroot]));
     await fs.rmdir(chroot);
   }
   // Only files are left (never a mount): removing them recursively cannot reach a node's rootfs.

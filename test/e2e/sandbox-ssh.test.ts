@@ -100,6 +100,9 @@ describe('sandbox nodes are SSH hosts', () => {
     expect(out).toContain('kubelet-is-a-file');
     expect(out).toMatch(/^Linux$/m);
     expect(out).toMatch(/^ID=debian$/m);
+    // Memory and the ports the node listens on, as preflight reads them: sshd's 22 (0x16) in the node's namespace.
+    expect(await sshOk('control-plane', 'head -1 /proc/meminfo')).toMatch(/^MemTotal:\s+\d+ kB$/m);
+    expect(await sshOk('worker-1', 'cat /proc/net/tcp')).toMatch(/^\s*\d+: [0-9A-F]{8}:0016 00000000:0000 0A /m);
     // Nothing of the machine bosun runs on: the session is chrooted into the node's rootfs.
     expect((await ssh.ssh(address('control-plane'), `test -e ${sandbox.dir}`)).code).not.toBe(0);
   });
