@@ -152,7 +152,11 @@ async function resumeRoll(session: Session, flags: NodesFlags): Promise<void> {
     .filter((n) => !nodeDone(n) && !session.reacher.knows(n.name))
     .map((n) => n.name);
   if (unreachable.length) throw new UserError(`cannot resume: no inventory names ${unreachable.join(', ')}; pass the roll's --inventory again`);
-  await session.verify(Object.values(journal.nodes).filter((n) => !nodeDone(n)).map((n) => n.name));
+  await session.verify(
+    Object.values(journal.nodes)
+      .filter((n) => !nodeDone(n))
+      .map((n) => n.name),
+  );
   log(`[upgrade/nodes] Resuming roll ${journal.id} to kubelet ${journal.target}: ${progress(journal)}`);
   await runLocked(session, flags, runRoll);
 }

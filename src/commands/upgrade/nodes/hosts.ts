@@ -24,7 +24,10 @@ export interface HostFlags {
 export function addHostFlags(cmd: Command): Command {
   return cmd
     .option('--known-hosts <file>', 'the OpenSSH known_hosts file host keys are checked against (default ~/.ssh/known_hosts)')
-    .option('--ssh-accept-new-host-keys', 'record the key of a host the known_hosts file does not hold instead of refusing it (a changed key is always refused)')
+    .option(
+      '--ssh-accept-new-host-keys',
+      'record the key of a host the known_hosts file does not hold instead of refusing it (a changed key is always refused)',
+    )
     .addOption(
       new Option('--parallel <n>', 'hosts worked on at once (connecting, and their node-side steps)').default(8).argParser((value) => {
         if (!/^\d+$/.test(value) || Number(value) < 1) throw new UserError(`--parallel: expected a number of hosts (1 or more), got "${value}"`);
@@ -35,7 +38,8 @@ export function addHostFlags(cmd: Command): Command {
 
 /** Asks for a key's passphrase on the terminal, without echoing it. */
 async function promptHidden(question: string): Promise<string> {
-  if (!process.stdin.isTTY) throw new UserError(`${question.trim()} asked, but stdin is not a terminal: put the passphrase in the variable the cluster file's ssh.passphraseEnv names`);
+  if (!process.stdin.isTTY)
+    throw new UserError(`${question.trim()} asked, but stdin is not a terminal: put the passphrase in the variable the cluster file's ssh.passphraseEnv names`);
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
   const mute = rl as unknown as { _writeToOutput: (s: string) => void };
   process.stderr.write(question);
