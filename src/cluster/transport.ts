@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { UserError } from '../errors.js';
+import { checkKubeconfigForClient } from '../kubeconfig/kubeconfig.js';
 
 export interface Request {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -62,6 +63,7 @@ export async function kubeconfigTransport(text: string, opts: KubeconfigSource =
   const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   try {
+    checkKubeconfigForClient(text);
     kc.loadFromString(text);
   } catch (err) {
     // Only the first line: parser messages go on to quote the input, which holds keys.

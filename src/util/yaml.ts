@@ -64,8 +64,7 @@ function documentValue(doc: Document.Parsed, document: number): unknown {
   const error = doc.errors[0];
   if (error) {
     const at = error.linePos?.[0];
-    // Only the first line: the parser goes on to quote the input.
-    throw new YamlError('syntax', error.message.split('\n')[0], { document, line: at?.line, column: at?.col });
+    throw new YamlError('syntax', syntaxMessage(error.message), { document, line: at?.line, column: at?.col });
   }
   let value: unknown;
   try {
@@ -76,6 +75,22 @@ function documentValue(doc: Document.Parsed, document: number): unknown {
   }
   if (depthOf(value) > YAML_LIMITS.maxDepth) throw new YamlError('depth', tooDeep, { document });
   return value;
+}
+
+/**
+ * The parser's message without the input it quotes: its first line only (the next ones show the source line), and
+ * that cut before a quoted token, tag, directive or escape (`Unexpected scalar token in YAML stream: "…"` keeps
+ * `Unexpected scalar token in YAML stream`), then its `at line L, column C`.
+ */
+function syntaxMessage(message: string): string {
+  const first = message.split('\n')[0].replace(/:$/, '');
+  const at = / at line \d+, column \d+$/.exec(first)?.[0] ?? '';
+  return (
+    first
+      .slice(0, first.length - at.length)
+      .replace(/["']quote/, 'quote')
+      .split(/: |\s["'%!&*\\]/)[0] + at
+  );
 }
 
 /** Exact nesting depth of a parsed value (stopping past the limit), without recursion. */
