@@ -196,7 +196,8 @@ const SYSTEM_PROBLEMS: Record<string, string> = {
 export function systemErrorText(err: unknown, about?: string): string | undefined {
   if (!isSystemError(err)) return undefined;
   const subject = about ?? err.path ?? (err.address ? `${err.address}${err.port ? `:${err.port}` : ''}` : undefined);
-  const problem = `${SYSTEM_PROBLEMS[err.code] ?? 'failed'} (${err.code} on ${err.syscall})`;
+  // The code only for one without words here: `EISDIR` alone is the raw message the user must not get.
+  const problem = SYSTEM_PROBLEMS[err.code] ?? `${err.syscall} failed (${err.code})`;
   return subject ? `${subject}: ${problem}` : problem;
 }
 
