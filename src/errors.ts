@@ -155,7 +155,8 @@ interface SystemError extends Error {
   port?: number;
 }
 
-function isSystemError(err: unknown): err is SystemError {
+/** A Node.js system error: the environment failed bosun (a full disk, a refused connection), not a bug in it. */
+export function isSystemError(err: unknown): err is SystemError {
   return err instanceof Error && typeof (err as SystemError).code === 'string' && typeof (err as SystemError).syscall === 'string';
 }
 
@@ -209,9 +210,4 @@ export function describeError(err: unknown): string {
   if (!(err instanceof Error)) return `internal error: a thrown ${typeof err}`;
   if (!isRuntimeError(err)) return err.message;
   return systemErrorText(err) ?? `internal error (${err.name}; BOSUN_DEBUG=1 prints the stack trace)`;
-}
-
-/** The exit code a thrown value ends bosun with. */
-export function exitCodeOf(err: unknown): number {
-  return err instanceof UserError ? err.exitCode : EXIT_CODES.internal;
 }
