@@ -137,6 +137,14 @@ function isUnsafe(code: number): boolean {
   );
 }
 
+/**
+ * Text with every control character but newline and tab escaped, as quote() escapes it: the last guard before a
+ * message reaches a terminal, for values a message echoes without quote().
+ */
+export function printable(text: string): string {
+  return Array.from(text, (c) => (c !== '\n' && c !== '\t' && c !== '"' && c !== '\\' && isUnsafe(c.codePointAt(0)!) ? escapeChar(c) : c)).join('');
+}
+
 const SHORT: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '"': '\\"', '\\': '\\\\' };
 
 function escapeChar(c: string): string {

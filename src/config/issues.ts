@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ConfigError } from '../errors.js';
+import { ConfigError, quote } from '../errors.js';
 
 /** One thing wrong with a document: the field path (`networking.serviceSubnet`) and what was expected. */
 export interface Problem {
@@ -26,15 +26,15 @@ export function fieldPath(path: readonly PropertyKey[]): string {
     .map((key, i) => {
       if (typeof key === 'number') return `[${key}]`;
       const name = String(key);
-      if (!/^[A-Za-z_][\w-]*$/.test(name)) return `[${JSON.stringify(name)}]`;
+      if (!/^[A-Za-z_][\w-]*$/.test(name)) return `[${quote(name)}]`;
       return i === 0 ? name : `.${name}`;
     })
     .join('');
 }
 
-/** A value as messages show it: strings quoted and cut short, lists and mappings by their kind. */
+/** A value as messages show it: strings quoted safely and cut short, lists and mappings by their kind. */
 function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+  if (typeof value === 'string') return quote(value);
   if (typeof value === 'number') return `the number ${value}`;
   if (Array.isArray(value)) return 'a list';
   if (value !== null && typeof value === 'object') return 'a mapping';
@@ -94,10 +94,11 @@ export function zodProblems(error: z.ZodError, schema: z.ZodType): Problem[] {
 }
 
 function unknownField(key: string, known: string[], moved?: string): string {
-  if (moved) return `unknown field "${key}" (${moved})`;
+  const field = `unknown field ${quote(key)}`;
+  if (moved) return `${field} (${moved})`;
   const close = known.filter((name) => editDistance(name.toLowerCase(), key.toLowerCase()) <= Math.max(1, Math.floor(key.length / 4)));
-  if (close.length) return `unknown field "${key}"; did you mean ${close.map((c) => `"${c}"`).join(' or ')}?`;
-  return known.length && known.length <= 16 ? `unknown field "${key}"; expected one of ${known.join(', ')}` : `unknown field "${key}"`;
+  if (close.length) return `${field}; did you mean ${close.map((c) => `"${c}"`).join(' or ')}?`;
+  return known.length && known.length <= 16 ? `${field}; expected one of ${known.join(', ')}` : field;
 }
 
 function editDistance(a: string, b: string): number {

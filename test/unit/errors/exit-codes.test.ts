@@ -41,9 +41,21 @@ describe('exit codes', () => {
 
   it('3 when preflight fails', async () => {
     const failing = [{ name: 'Port-6443', run: async () => ({ errors: ['Port 6443 is in use'] }) }];
-    const err = await thrown(() => runChecks(failing, new Set(), phaseIO('preflight', () => undefined)));
+    const err = await thrown(() =>
+      runChecks(
+        failing,
+        new Set(),
+        phaseIO('preflight', () => undefined),
+      ),
+    );
     expect(err).toMatchObject({ exitCode: 3, category: 'precondition' });
-    await expect(runChecks(failing, new Set(['port-6443']), phaseIO('preflight', () => undefined))).resolves.toBeUndefined();
+    await expect(
+      runChecks(
+        failing,
+        new Set(['port-6443']),
+        phaseIO('preflight', () => undefined),
+      ),
+    ).resolves.toBeUndefined();
   });
 
   it('3 when the control plane does not answer; an answer that refuses stays 1', () => {

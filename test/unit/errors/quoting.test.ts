@@ -1,0 +1,44 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { reportError } from '../../../src/cli/report.js';
+import { ConfigError, printable } from '../../../src/errors.js';
+import { tempDir } from '../../support/temp.js';
+import { runCli } from '../config/support.js';
+
+const ESC = '\x1b';
+/** No control character but newline and tab: nothing a terminal would act on. */
+const TERMINAL_SAFE = /^[^\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*$/;
+
+describe('configuration values echoed in messages', () => {
+  it('a value and an unknown key with escape sequences are shown escaped', async () => {
+    const dir = tempDir('bosun-quoting-');
+    const file = path.join(dir, 'cfg.yaml');
+    writeFileSync(
+      file,
+      [
+        'apiVersion: kubeadm.k8s.io/v1beta4',
+        'kind: InitConfiguration',
+        'nodeRegistration:',
+        '  imagePullPolicy: "\\e[2J\\e]0;pwned\\aAlways"',
+        '"\\e[31mevil\\u202e": 1',
+        'patches: {directory: /tmp, extra: "\\x9b1m"}',
+        '',
+      ].join('\n'),
+    );
+    const { code, stderr } = await runCli(['config', 'validate', '--config', file]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(TERMINAL_SAFE);
+    expect(stderr).not.toContain(ESC);
+    expect(stderr).toContain('"\\x1b[2J\\x1b]0;pwned\\x07Always" is not valid; expected one of');
+    expect(stderr).toContain('unknown field "\\x1b[31mevil\\u202e"');
+    expect(stderr).toContain('unknown field "extra"');
+  });
+
+  it('the CLI escapes control characters of any message it prints, keeping its lines', () => {
+    const err = new ConfigError('cfg.yaml', 'ClusterConfiguration', 'kubernetesVersion', `"v1.37.1${ESC}[8m" is not a version\n\tsee --help`);
+    const { text } = reportError(err, 'running "bosun init"', false);
+    expect(text).toBe('error: cfg.yaml: ClusterConfiguration: kubernetesVersion: "v1.37.1\\x1b[8m" is not a version\n\tsee --help\n');
+    expect(printable('a\u009bb\u2066c')).toBe('a\\x9bb\\u2066c');
+  });
+});
