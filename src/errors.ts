@@ -39,6 +39,8 @@ export interface ErrorDetails {
   category?: Exclude<ErrorCategory, 'internal'>;
   /** The message, when a caller's own wording says more than `where: what; expected …` would. */
   message?: string;
+  /** The error this one explains (BOSUN_DEBUG prints its stack too); never one whose message holds a secret. */
+  cause?: unknown;
 }
 
 const CATEGORY_OF_CODE: Record<number, ErrorCategory> = { 1: 'user', 2: 'usage', 3: 'precondition', 4: 'internal', 130: 'interrupted', 143: 'interrupted' };
@@ -70,7 +72,7 @@ export class UserError extends Error {
   constructor(details: ErrorDetails);
   constructor(messageOrDetails: string | ErrorDetails, exitCode?: number) {
     const details = typeof messageOrDetails === 'string' ? { what: messageOrDetails } : messageOrDetails;
-    super(typeof messageOrDetails === 'string' ? messageOrDetails : (messageOrDetails.message ?? render(details)));
+    super(typeof messageOrDetails === 'string' ? messageOrDetails : (messageOrDetails.message ?? render(details)), { cause: details.cause });
     this.name = 'UserError';
     const category = details.category ?? CATEGORY_OF_CODE[exitCode ?? 1] ?? 'user';
     this.exitCode = exitCode ?? EXIT_CODES[category as keyof typeof EXIT_CODES] ?? 1;
@@ -201,12 +203,19 @@ const SYSTEM_PROBLEMS: Record<string, string> = {
   EPIPE: 'the other end closed the connection',
 };
 
+/** A system error's problem in words (`is a directory; expected a file`), without the path it was about. */
+export function systemProblem(err: unknown): string | undefined {
+  if (!isSystemError(err)) return undefined;
+  // The code only for one without words here: `EISDIR` alone is the raw message the user must not get.
+  return SYSTEM_PROBLEMS[err.code] ?? `${err.syscall} failed (${err.code})`;
+}
+
 /** A system error in words, naming what it was about when the error knows (`/tmp: is a directory; expected a file`). */
 export function systemErrorText(err: unknown, about?: string): string | undefined {
-  if (!isSystemError(err)) return undefined;
-  const subject = about ?? err.path ?? (err.address ? `${err.address}${err.port ? `:${err.port}` : ''}` : undefined);
-  // The code only for one without words here: `EISDIR` alone is the raw message the user must not get.
-  const problem = SYSTEM_PROBLEMS[err.code] ?? `${err.syscall} failed (${err.code})`;
+  const problem = systemProblem(err);
+  if (problem === undefined) return undefined;
+  const { path, address, port } = err as SystemError;
+  const subject = about ?? path ?? (address ? `${address}${port ? `:${port}` : ''}` : undefined);
   return subject ? `${subject}: ${problem}` : problem;
 }
 

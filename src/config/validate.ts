@@ -1,4 +1,5 @@
 import { isValidToken, isValidTokenGroup, isValidTokenUsage, BOOTSTRAP_GROUP_FORMAT, TOKEN_FORMAT, TOKEN_USAGES } from '../tokens/token.js';
+import { quote } from '../errors.js';
 import { parseDuration } from './duration.js';
 import {
   cidrSize,
@@ -91,6 +92,8 @@ export function validateJoinConfiguration(join: JoinConfiguration, opts: Validat
     const where = file.kubeConfigPath;
     if (!where) fail('discovery.file.kubeConfigPath', 'required; expected a kubeconfig file path or an https:// URL');
     else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(where) && !where.startsWith('https://')) fail('discovery.file.kubeConfigPath', `"${where}": a URL must use https`);
+    else if (where.startsWith('https://') && !URL.canParse(where))
+      fail('discovery.file.kubeConfigPath', `${quote(where)} is not a URL; expected https://host[:port]/path`);
   }
   if (bootstrapToken || tlsBootstrapToken) checkToken(tlsBootstrapToken ?? '', 'discovery.tlsBootstrapToken', fail);
   if (!join.caCertPath.startsWith('/') || !join.caCertPath.endsWith('.crt')) fail('caCertPath', `"${join.caCertPath}" must be an absolute path to a .crt file`);

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { parseHostPort } from '../config/net.js';
 import type { Discovery } from '../config/types.js';
-import { UserError } from '../errors.js';
+import { describeError, systemProblem, UserError } from '../errors.js';
 import type { Host } from '../host/host.js';
 import { readKubeconfigTarget, type KubeconfigTarget } from '../kubeconfig/kubeconfig.js';
 import { httpsURL } from '../kubeconfig/specs.js';
@@ -128,9 +128,9 @@ async function readNodeFile(host: Host, nodePath: string, what: string): Promise
   try {
     data = await host.readFile(nodePath);
   } catch (err) {
-    throw new UserError(`${what}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new UserError(`${what}: ${systemProblem(err) ?? describeError(err)}`);
   }
-  if (data === undefined) throw new UserError(`${what}: ENOENT`);
+  if (data === undefined) throw new UserError(`${what}: it does not exist`);
   return data.toString('utf8');
 }
 

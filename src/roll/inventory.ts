@@ -13,7 +13,7 @@
  * `binary` (`from`, a path on the machine bosun runs on, `{version}` standing for the kubelet version, copied, or
  * linked with `link: true`, to the node's /usr/bin/kubelet).
  */
-import { UserError } from '../errors.js';
+import { describeError, systemProblem, UserError } from '../errors.js';
 import { readText, type Host } from '../host/host.js';
 import { parseYaml } from '../util/yaml.js';
 
@@ -93,7 +93,12 @@ export function parseInventory(text: string): Inventory {
 
 /** Reads and validates `file` on the operator's machine; every error names the file. */
 export async function readInventory(machine: Host, file: string, flag = '--inventory'): Promise<Inventory> {
-  const text = await readText(machine, file);
+  let text: string | undefined;
+  try {
+    text = await readText(machine, file);
+  } catch (err) {
+    throw new UserError({ what: systemProblem(err) ?? describeError(err), where: { flag, file }, cause: err });
+  }
   if (text === undefined) throw new UserError(`${flag} ${file}: file not found`);
   try {
     return parseInventory(text);
