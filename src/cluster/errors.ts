@@ -9,6 +9,8 @@ export function describeRef(ref: Pick<ObjectRef, 'kind' | 'namespace' | 'name'>)
 /** Reasons bosun adds to the API's own (`NotFound`, `Conflict`, `Forbidden`, …) for failures before an answer. */
 export const UNREACHABLE = 'Unreachable';
 export const TIMEOUT = 'Timeout';
+/** An answer bosun cannot read (not JSON): something other than an API server answered. */
+export const BAD_ANSWER = 'BadAnswer';
 
 /**
  * A failed API call: what was done to which object, the HTTP code and the API's reason and message. No answer at all
