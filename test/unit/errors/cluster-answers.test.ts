@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { Cluster } from '../../../src/cluster/cluster.js';
 import { ClusterError } from '../../../src/cluster/errors.js';
 import { KubeCluster } from '../../../src/cluster/kube.js';
 import type { Request, Response, Transport } from '../../../src/cluster/transport.js';
+import { targetVersion } from '../../../src/commands/upgrade/nodes/plan-text.js';
 
 const CORE = JSON.stringify({ resources: [{ name: 'nodes', kind: 'Node', namespaced: false }] });
 const HTML = '<html><body>502 Bad Gateway</body></html>';
@@ -60,5 +62,23 @@ describe('answers bosun cannot read, and no answer', () => {
     const err = await failure(new KubeCluster(proxied(() => refused)).get(node));
     expect(err.message).toBe('get Node cp-1: Unreachable: https://api.test:6443: connection refused');
     expect(err.exitCode).toBe(3);
+  });
+});
+
+describe('upgrade nodes reading the versions', () => {
+  const clusterAnswering = (version: string, config = 'kubernetesVersion: v1.37.1\n') =>
+    ({
+      get: async () => ({ data: { ClusterConfiguration: config } }),
+      raw: async () => ({ status: 200, body: version }),
+    }) as unknown as Cluster;
+
+  it('a /version that is not JSON, or a ClusterConfiguration that is not YAML, names where', async () => {
+    await expect(targetVersion(clusterAnswering(HTML), undefined)).rejects.toThrow(
+      "the API server's /version (HTTP 200): cannot read gitVersion: the document does not parse",
+    );
+    await expect(targetVersion(clusterAnswering('{"gitVersion": "v1.37.1"}', 'a: b: c'), undefined)).rejects.toThrow(
+      'ConfigMap kube-system/kubeadm-config: cannot read kubernetesVersion: the document does not parse',
+    );
+    await expect(targetVersion(clusterAnswering('{"gitVersion": "v1.37.1"}'), undefined)).resolves.toBe('v1.37.1');
   });
 });
