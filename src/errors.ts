@@ -36,7 +36,8 @@ export interface ErrorDetails {
   what: string;
   where?: Where;
   expected?: string;
-  category?: Exclude<ErrorCategory, 'internal'>;
+  /** `interrupted` is the Interrupted error's (its exit code is its signal's); `internal` is no UserError's. */
+  category?: 'user' | 'usage' | 'precondition';
   /** The message, when a caller's own wording says more than `where: what; expected …` would. */
   message?: string;
   /** The error this one explains (BOSUN_DEBUG prints its stack too); never one whose message holds a secret. */
@@ -75,7 +76,7 @@ export class UserError extends Error {
     super(typeof messageOrDetails === 'string' ? messageOrDetails : (messageOrDetails.message ?? render(details)), { cause: details.cause });
     this.name = 'UserError';
     const category = details.category ?? CATEGORY_OF_CODE[exitCode ?? 1] ?? 'user';
-    this.exitCode = exitCode ?? EXIT_CODES[category as keyof typeof EXIT_CODES] ?? 1;
+    this.exitCode = exitCode ?? EXIT_CODES[details.category ?? 'user'];
     this.category = category;
     this.what = details.what;
     this.where = details.where ?? {};
