@@ -17,7 +17,10 @@ const thrown = async (fn: () => unknown): Promise<UserError> => {
   throw new Error('nothing was thrown');
 };
 
-describe('exit codes', () => {
+// The CLI loads the Kubernetes client library on first use: seconds on a busy machine.
+const CLI_TIMEOUT_MS = 60_000;
+
+describe('exit codes', { timeout: CLI_TIMEOUT_MS }, () => {
   it('2 for usage errors: unknown command or flag, missing argument or option', async () => {
     for (const args of [['frobnicate'], ['init', '--frobnicate'], ['config', 'validate'], ['drain', '--timeout'], ['token', 'delete', 'a', 'b', '--frob']]) {
       const { code, stderr } = await runCli(args);

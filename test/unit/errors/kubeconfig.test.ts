@@ -62,7 +62,10 @@ const CORRUPT: Array<[string, string, string]> = [
   ['a flow scalar gone wrong', ` [${keyData}, {]`, keyData],
 ];
 
-describe('a corrupt kubeconfig never has its key data quoted', () => {
+// The CLI loads the Kubernetes client library on first use: seconds on a busy machine.
+const CLI_TIMEOUT_MS = 60_000;
+
+describe('a corrupt kubeconfig never has its key data quoted', { timeout: CLI_TIMEOUT_MS }, () => {
   for (const [name, line, secret] of CORRUPT) {
     it(`client-key-data: ${name}`, async () => {
       const text = kubeconfig(line);
@@ -118,7 +121,7 @@ describe('YAML syntax errors quote no input', () => {
   });
 });
 
-describe('a malformed kubeconfig is refused naming the field, not with a runtime message', () => {
+describe('a malformed kubeconfig is refused naming the field, not with a runtime message', { timeout: CLI_TIMEOUT_MS }, () => {
   const base = kubeconfig(` ${keyData}`);
   const list = (name: string, body: string) => `apiVersion: v1\nkind: Config\n${name}:${body}\n`;
   it.each([

@@ -15,7 +15,10 @@ const terminalSafe = (text: string) =>
     return !control && !(code >= 0x202a && code <= 0x202e) && !(code >= 0x2066 && code <= 0x2069);
   });
 
-describe('configuration values echoed in messages', () => {
+// The CLI loads the Kubernetes client library on first use: seconds on a busy machine.
+const CLI_TIMEOUT_MS = 60_000;
+
+describe('configuration values echoed in messages', { timeout: CLI_TIMEOUT_MS }, () => {
   it('a value and an unknown key with escape sequences are shown escaped', async () => {
     const dir = tempDir('bosun-quoting-');
     const file = path.join(dir, 'cfg.yaml');

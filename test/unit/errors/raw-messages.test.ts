@@ -14,7 +14,10 @@ async function refused(args: string[], expected: string): Promise<void> {
   expect(code).toBe(1);
 }
 
-describe('no raw runtime message: each of these names the file or flag at fault', () => {
+// The CLI loads the Kubernetes client library on first use: seconds on a busy machine.
+const CLI_TIMEOUT_MS = 60_000;
+
+describe('no raw runtime message: each of these names the file or flag at fault', { timeout: CLI_TIMEOUT_MS }, () => {
   const dir = tempDir('bosun-raw-');
   const rootfs = path.join(dir, 'root');
   mkdirSync(path.join(rootfs, 'discovery.conf'), { recursive: true });
