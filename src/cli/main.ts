@@ -1,6 +1,6 @@
 import os from 'node:os';
-import { Command, CommanderError } from 'commander';
-import { UserError } from '../errors.js';
+import { Command } from 'commander';
+import { exitCodesHelp, reportError } from './report.js';
 import { VERSION } from './version.js';
 import { engineRunSupport } from './engine-run.js';
 import type { CommandEnvironment } from '../workflow/flags.js';
@@ -56,7 +56,19 @@ function environment(): CommandEnvironment {
   };
 }
 
-async function program(argv: string[], engineRun: ReturnType<typeof engineRunSupport>): Promise<Command> {
+/** `bosun upgrade plan`: the command an action runs, as typed. */
+function commandLine(action: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = action; c; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+/** What a run is doing, for an internal error's report: set once commander has chosen the command. */
+interface Doing {
+  what: string;
+}
+
+async function program(argv: string[], engineRun: ReturnType<typeof engineRunSupport>, doing: Doing): Promise<Command> {
   const root = new Command('bosun')
     .description('Cluster lifecycle for Kubernetes: init, join, upgrade, migrate and addons, kubeadm-compatible.')
     .version(VERSION, '--version', 'print the bosun version')
@@ -64,27 +76,28 @@ async function program(argv: string[], engineRun: ReturnType<typeof engineRunSup
     // Root options only before the command: `bosun sandbox up --version v1.37.1` is the sandbox's flag.
     .enablePositionalOptions()
     .exitOverride()
-    .hook('preAction', (_root, action) => engineRun.prepare(action));
+    .addHelpText('after', exitCodesHelp())
+    .hook('preAction', (_root, action) => {
+      doing.what = `running "${commandLine(action)}"`;
+      engineRun.prepare(action);
+    });
   const registers = await Promise.all(chosenCommands(argv).map((name) => COMMANDS[name]()));
   const env = environment();
   for (const register of registers) register(root, env);
   return root;
 }
 
-/** Runs the CLI and returns the exit code; errors the user can fix are printed without a stack. */
+/** Runs the CLI and returns the exit code (README "Exit codes"); errors the user can fix are printed without a stack. */
 export async function main(argv: string[]): Promise<number> {
   const engineRun = engineRunSupport();
+  const doing: Doing = { what: 'reading the command line' };
   try {
-    await (await program(argv, engineRun)).parseAsync(argv, { from: 'user' });
+    await (await program(argv, engineRun, doing)).parseAsync(argv, { from: 'user' });
     return 0;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode;
-    if (err instanceof UserError) {
-      process.stderr.write(`error: ${err.message}\n`);
-      return err.exitCode;
-    }
-    process.stderr.write(`error: ${err instanceof Error ? (process.env.BOSUN_DEBUG ? err.stack : err.message) : String(err)}\n`);
-    return 1;
+    const report = reportError(err, doing.what, !!process.env.BOSUN_DEBUG);
+    process.stderr.write(report.text);
+    return report.code;
   } finally {
     engineRun.dispose();
   }

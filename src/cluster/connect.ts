@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { KUBECONFIG_FILES } from '../kube/paths.js';
-import { UserError } from '../errors.js';
-import { exists, READ_CAPS, readText, type Host } from '../host/host.js';
+import { systemErrorText, UserError } from '../errors.js';
+import { exists, FileReadError, READ_CAPS, readText, type Host } from '../host/host.js';
 import { AdminCluster } from './admin-binding.js';
 import type { Cluster } from './cluster.js';
 import { KubeCluster } from './kube.js';
@@ -43,10 +43,22 @@ export async function openKubeconfig(
 
 /** A Cluster from a kubeconfig file on the node; files it names are node paths too (relative to its directory). */
 export async function clusterFromKubeconfigFile(host: Host, nodePath: string): Promise<KubeCluster> {
-  const text = await readText(host, nodePath, READ_CAPS.kubeconfig);
+  const text = await readKubeconfigFile(host, nodePath);
   if (text === undefined) throw new UserError(`kubeconfig ${nodePath}: file not found (is the kubeconfig phase done?)`);
   const dir = path.posix.dirname(path.posix.resolve('/', nodePath));
   return clusterFromKubeconfig(text, { source: nodePath, resolveFile: (file) => host.resolve(path.posix.resolve(dir, file)) });
+}
+
+/** A kubeconfig's text, undefined when there is no such file; a path that cannot be read (a directory) is a UserError naming it. */
+export async function readKubeconfigFile(host: Host, nodePath: string): Promise<string | undefined> {
+  try {
+    return await readText(host, nodePath, READ_CAPS.kubeconfig);
+  } catch (err) {
+    if (err instanceof FileReadError) throw new UserError(`kubeconfig ${nodePath}: ${err.problem}`);
+    const problem = systemErrorText(err, nodePath);
+    if (problem === undefined) throw err;
+    throw new UserError(`kubeconfig ${problem}`);
+  }
 }
 
 /** A Cluster from an in-memory kubeconfig (bootstrap-token clients, tests). */

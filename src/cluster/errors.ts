@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js';
+import { EXIT_CODES, UserError } from '../errors.js';
 import type { ObjectRef } from './cluster.js';
 
 /** `Kind namespace/name` (or `Kind name` when cluster-scoped): how every cluster error names its object. */
@@ -9,8 +9,13 @@ export function describeRef(ref: Pick<ObjectRef, 'kind' | 'namespace' | 'name'>)
 /** Reasons bosun adds to the API's own (`NotFound`, `Conflict`, `Forbidden`, …) for failures before an answer. */
 export const UNREACHABLE = 'Unreachable';
 export const TIMEOUT = 'Timeout';
+/** An answer bosun cannot read (not JSON): something other than an API server answered. */
+export const BAD_ANSWER = 'BadAnswer';
 
-/** A failed API call: what was done to which object, the HTTP code and the API's reason and message. */
+/**
+ * A failed API call: what was done to which object, the HTTP code and the API's reason and message. No answer at all
+ * (unreachable, timed out) is a failed precondition (exit 3): the control plane is not there to talk to.
+ */
 export class ClusterError extends UserError {
   constructor(
     readonly action: string,
@@ -19,7 +24,7 @@ export class ClusterError extends UserError {
     readonly detail: string,
     readonly code?: number,
   ) {
-    super(`${action} ${target}: ${reason}${code ? ` (${code})` : ''}: ${detail}`);
+    super(`${action} ${target}: ${reason}${code ? ` (${code})` : ''}: ${detail}`, reason === UNREACHABLE || reason === TIMEOUT ? EXIT_CODES.precondition : 1);
     this.name = 'ClusterError';
   }
 }

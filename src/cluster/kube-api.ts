@@ -1,6 +1,7 @@
 import type { KubeObject, ListOptions, ObjectRef } from './cluster.js';
 import { collectionPath, Discovery, type ResourceInfo } from './discovery.js';
-import { ClusterError, describeRef, statusOf, UNREACHABLE } from './errors.js';
+import { systemProblem } from '../errors.js';
+import { BAD_ANSWER, ClusterError, describeRef, statusOf, UNREACHABLE } from './errors.js';
 import type { Request, Response, Transport } from './transport.js';
 
 const PAGE_SIZE = '500';
@@ -49,7 +50,7 @@ export class KubeApi {
       const res = await this.send('discover', path, { method: 'GET', path });
       if (res.status === 404) return undefined;
       if (res.status !== 200) this.fail('discover', path, res);
-      return JSON.parse(res.body);
+      return this.json('discover', path, res);
     });
   }
 
@@ -84,7 +85,7 @@ export class KubeApi {
   async listPage<T>(action: string, target: string, path: string): Promise<ListBody<T>> {
     const res = await this.send(action, target, { method: 'GET', path });
     if (res.status !== 200) this.fail(action, target, res);
-    return JSON.parse(res.body) as ListBody<T>;
+    return this.json<ListBody<T>>(action, target, res);
   }
 
   /** Every page of a collection (500 items a request), typed, with the resourceVersion a watch resumes from. */
@@ -115,7 +116,16 @@ export class KubeApi {
     try {
       return await this.transport.request(req);
     } catch (err) {
-      throw new ClusterError(action, target, UNREACHABLE, `${this.transport.server}: ${(err as Error).message}`);
+      throw new ClusterError(action, target, UNREACHABLE, `${this.transport.server}: ${systemProblem(err) ?? (err as Error).message}`);
+    }
+  }
+
+  /** An answer's JSON body; one that is not JSON (a proxy's HTML page) is a ClusterError, not the parser's message. */
+  json<T>(action: string, target: string, res: Response): T {
+    try {
+      return JSON.parse(res.body) as T;
+    } catch {
+      throw new ClusterError(action, target, BAD_ANSWER, `${this.transport.server} answered HTTP ${res.status} with a body that is not JSON`, res.status);
     }
   }
 
@@ -132,9 +142,10 @@ export class KubeApi {
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     const signal = stop ? AbortSignal.any([controller.signal, stop]) : controller.signal;
     try {
-      return await this.transport.stream(path, (line) => onEvent(JSON.parse(line) as WatchEvent), signal);
+      return await this.transport.stream(path, (line) => onEvent(this.json<WatchEvent>(action, target, { status: 200, body: line })), signal);
     } catch (err) {
-      throw new ClusterError(action, target, UNREACHABLE, `${this.transport.server}: ${(err as Error).message}`);
+      if (err instanceof ClusterError) throw err;
+      throw new ClusterError(action, target, UNREACHABLE, `${this.transport.server}: ${systemProblem(err) ?? (err as Error).message}`);
     } finally {
       clearTimeout(timer);
     }

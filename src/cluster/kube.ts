@@ -41,7 +41,7 @@ export class KubeCluster implements Cluster {
       contentType: 'application/apply-patch+yaml',
     });
     if (res.status >= 300) this.api.fail('apply', describeRef(ref), res);
-    return JSON.parse(res.body) as T;
+    return this.api.json<T>('apply', describeRef(ref), res);
   }
 
   async create<T extends KubeObject>(obj: T): Promise<T> {
@@ -53,7 +53,7 @@ export class KubeCluster implements Cluster {
       body: JSON.stringify(obj),
     });
     if (res.status >= 300) this.api.fail('create', describeRef(ref), res);
-    return JSON.parse(res.body) as T;
+    return this.api.json<T>('create', describeRef(ref), res);
   }
 
   async get<T extends KubeObject>(ref: ObjectRef): Promise<T | undefined> {
@@ -61,7 +61,7 @@ export class KubeCluster implements Cluster {
     const res = await this.api.send('get', describeRef(ref), { method: 'GET', path: this.api.objectPath(info, ref) });
     if (res.status === 404) return undefined;
     if (res.status !== 200) this.api.fail('get', describeRef(ref), res);
-    return JSON.parse(res.body) as T;
+    return this.api.json<T>('get', describeRef(ref), res);
   }
 
   async list<T extends KubeObject>(apiVersion: string, kind: string, opts: ListOptions = {}): Promise<T[]> {
@@ -88,7 +88,7 @@ export class KubeCluster implements Cluster {
       contentType: 'application/merge-patch+json',
     });
     if (res.status >= 300) this.api.fail('patch', describeRef(ref), res);
-    return typed(JSON.parse(res.body) as T, ref.apiVersion, ref.kind);
+    return typed(this.api.json<T>('patch', describeRef(ref), res), ref.apiVersion, ref.kind);
   }
 
   async evict(pod: ObjectRef, opts: { gracePeriodSeconds?: number } = {}): Promise<EvictionAnswer> {

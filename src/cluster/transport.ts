@@ -3,6 +3,7 @@ import https from 'node:https';
 import { StringDecoder } from 'node:string_decoder';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { UserError } from '../errors.js';
+import { checkKubeconfigForClient } from '../kubeconfig/kubeconfig.js';
 import { formatBytes, NoAnswerError, readBoundedAnswer } from './bounded-answer.js';
 
 export interface Request {
@@ -75,6 +76,7 @@ export async function kubeconfigTransport(text: string, opts: KubeconfigSource =
   const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   try {
+    checkKubeconfigForClient(text);
     kc.loadFromString(text);
   } catch (err) {
     // Only the first line: parser messages go on to quote the input, which holds keys.

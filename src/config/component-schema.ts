@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DURATION_EXAMPLES, parseDuration } from './duration.js';
-import { quote } from '../util/quote.js';
+import { quote } from '../errors.js';
 
 /**
  * KubeletConfiguration (kubelet.config.k8s.io/v1beta1) and KubeProxyConfiguration (kubeproxy.config.k8s.io/v1alpha1):

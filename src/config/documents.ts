@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.js';
 import { parseYamlDocuments, YAML_LIMITS, YamlError } from '../util/yaml.js';
-import { quote } from '../util/quote.js';
+import { quote } from '../errors.js';
 import { fieldPath } from './issues.js';
 
 /** One YAML document of a config file: its apiVersion and kind, and the body with null fields dropped. */

@@ -1,4 +1,4 @@
-import { quote } from '../util/quote.js';
+import { quote } from '../errors.js';
 
 /**
  * Go's time.Duration text form, as kubeadm reads and writes it (`8760h`, `1h30m`, `87600h0m0s`, `1.5s`, `300ms`).

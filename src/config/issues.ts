@@ -1,6 +1,5 @@
 import type { z } from 'zod';
-import { ConfigError } from '../errors.js';
-import { quote } from '../util/quote.js';
+import { ConfigError, quote } from '../errors.js';
 
 /** One thing wrong with a document: the field path (`networking.serviceSubnet`) and what was expected. */
 export interface Problem {
@@ -33,7 +32,7 @@ export function fieldPath(path: readonly PropertyKey[]): string {
     .join('');
 }
 
-/** A value as messages show it: strings quoted and cut short, lists and mappings by their kind. */
+/** A value as messages show it: strings quoted safely and cut short, lists and mappings by their kind. */
 function describe(value: unknown): string {
   if (typeof value === 'string') return quote(value);
   if (typeof value === 'number') return `the number ${value}`;

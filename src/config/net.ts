@@ -1,5 +1,5 @@
 import { isIPv6 } from 'node:net';
-import { quote } from '../util/quote.js';
+import { quote } from '../errors.js';
 
 /**
  * IP addresses and CIDRs (IPv4 and IPv6) as kubeadm reads them (Go's "sloppy" parsing: IPv4 octets may carry

@@ -4,7 +4,7 @@ import { kubeletSchema, kubeProxySchema } from './component-schema.js';
 import { clusterFromV1beta3, initFromV1beta3, joinFromV1beta3 } from './convert.js';
 import { parseDocuments, type ConfigDocument } from './documents.js';
 import { configError, zodProblems } from './issues.js';
-import { quote } from '../util/quote.js';
+import { quote } from '../errors.js';
 import { kubeadmSchemas, type ClusterFile, type InitFile, type JoinFile } from './schema.js';
 import { KUBEADM_V1BETA3, KUBEADM_V1BETA4, KUBELET_V1BETA1, KUBEPROXY_V1ALPHA1, type KubeProxyConfiguration, type KubeletConfiguration } from './types.js';
 

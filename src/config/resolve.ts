@@ -3,7 +3,7 @@ import { generateToken } from '../tokens/token.js';
 import { clusterWithDefaults, initWithDefaults, kubeletWithDefaults, kubeProxyWithDefaults } from './defaults.js';
 import { DURATION_EXAMPLES, normalizeDuration } from './duration.js';
 import { configError, type Located } from './issues.js';
-import { quote } from '../util/quote.js';
+import { quote } from '../errors.js';
 import { parseHostPort, parseIP } from './net.js';
 import type { Host } from '../host/host.js';
 import type { NodeFacts } from './node-facts.js';

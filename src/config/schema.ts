@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DURATION_EXAMPLES, normalizeDuration } from './duration.js';
 import { isRFC3339 } from './value-checks.js';
-import { quote } from '../util/quote.js';
+import { quote } from '../errors.js';
 
 /**
  * The shape of kubeadm's documents (kubeadm.k8s.io/v1beta4 and v1beta3), field for field from kubeadm's Go types:

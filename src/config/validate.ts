@@ -1,4 +1,5 @@
 import { isValidToken, isValidTokenGroup, isValidTokenUsage, BOOTSTRAP_GROUP_FORMAT, TOKEN_FORMAT, TOKEN_USAGES } from '../tokens/token.js';
+import { quote } from '../errors.js';
 import { parseDuration } from './duration.js';
 import { cidrSize, cidrsOverlap, formatCIDR, isDNS1123Subdomain, isValidPort, parseCIDRList, parseHostPort, parseIP, type CIDR } from './net.js';
 import type { Arg, BootstrapToken, ClusterConfiguration, InitConfig, JoinConfiguration, NodeRegistrationOptions } from './types.js';
@@ -16,7 +17,6 @@ import {
   type Fail,
 } from './value-checks.js';
 import { kubernetesVersionProblem } from './version.js';
-import { quote } from '../util/quote.js';
 import { fieldPath } from './issues.js';
 
 /**
@@ -102,6 +102,8 @@ export function validateJoinConfiguration(join: JoinConfiguration, opts: Validat
     if (!where) fail('discovery.file.kubeConfigPath', 'required; expected a kubeconfig file path or an https:// URL');
     else if (!refuseWhitespace(where, 'discovery.file.kubeConfigPath', fail, 'ends') && /^[a-z][a-z0-9+.-]*:\/\//i.test(where) && !where.startsWith('https://'))
       fail('discovery.file.kubeConfigPath', `${quote(where)}: a URL must use https`);
+    else if (where.startsWith('https://') && !URL.canParse(where))
+      fail('discovery.file.kubeConfigPath', `${quote(where)} is not a URL; expected https://host[:port]/path`);
   }
   if (bootstrapToken || tlsBootstrapToken) checkToken(tlsBootstrapToken ?? '', 'discovery.tlsBootstrapToken', fail);
   if (!refuseWhitespace(join.caCertPath, 'caCertPath', fail, 'ends') && (!join.caCertPath.startsWith('/') || !join.caCertPath.endsWith('.crt')))

@@ -1,4 +1,4 @@
-import { quote } from '../util/quote.js';
+import { quote } from '../errors.js';
 import { parseDuration } from './duration.js';
 import { isDNS1123Subdomain, isWildcardDNS1123Subdomain, parseIP } from './net.js';
 import type { Arg, Taint, Timeouts } from './types.js';

@@ -1,6 +1,6 @@
 import semver from 'semver';
 import { PINNED_KUBERNETES_VERSIONS } from '../versions/pinned.js';
-import { quote } from '../util/quote.js';
+import { quote } from '../errors.js';
 
 /**
  * The Kubernetes versions bosun deploys: its pinned minors, and one minor older for the control plane

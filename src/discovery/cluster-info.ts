@@ -1,10 +1,9 @@
-import { UserError } from '../errors.js';
+import { quote, UserError } from '../errors.js';
 import { readKubeconfigTarget } from '../kubeconfig/kubeconfig.js';
 import { caCertHashes } from '../pki/ca-hash.js';
 import { CLUSTER_INFO } from '../tokens/cluster-info.js';
 import { verifyDetachedJWS } from '../tokens/jws.js';
 import { splitToken } from '../tokens/token.js';
-import { shown } from './shown.js';
 
 /**
  * What token discovery checks in `kube-public/cluster-info` before a joining node trusts anything it says
@@ -58,7 +57,7 @@ export function trustFromKubeconfig(text: string, source = WHERE): ClusterTrust 
   try {
     target = readKubeconfigTarget(text);
   } catch (err) {
-    throw new UserError(`the kubeconfig in ${source} ${(err as Error).message}`);
+    throw new UserError(`the kubeconfig in ${source}: ${(err as Error).message}`);
   }
   if (!target.caCertPem || !caPins(target.caCertPem).length) {
     throw new UserError(`the kubeconfig in ${source} has no certificate-authority-data with a PEM certificate`);
@@ -78,7 +77,7 @@ export function checkServerURL(server: string, source: string): string {
     // not a URL: said below
   }
   if (url?.protocol !== 'https:' || !url.hostname) {
-    throw new UserError(`${source} names the server ${shown(server, 80)}; expected an https:// URL such as https://10.0.0.1:6443`);
+    throw new UserError(`${source} names the server ${quote(server, 80)}; expected an https:// URL such as https://10.0.0.1:6443`);
   }
   return server;
 }

@@ -2,8 +2,8 @@ import path from 'node:path';
 import type { StaticCredentials } from '../cluster/transport.js';
 import { parseHostPort } from '../config/net.js';
 import type { Discovery } from '../config/types.js';
-import { UserError } from '../errors.js';
-import type { Host } from '../host/host.js';
+import { describeError, systemProblem, UserError } from '../errors.js';
+import { FileReadError, READ_CAPS, type Host } from '../host/host.js';
 import { readKubeconfigTarget, type KubeconfigTarget } from '../kubeconfig/kubeconfig.js';
 import { httpsURL } from '../kubeconfig/specs.js';
 import { caPins, checkCaPins, checkServerURL, signedKubeconfig, trustFromKubeconfig, type ClusterTrust } from './cluster-info.js';
@@ -138,11 +138,12 @@ async function readDiscoveryFile(text: string, source: string, host: Host, dir: 
 async function readNodeFile(host: Host, nodePath: string, what: string): Promise<string> {
   let data;
   try {
-    data = await host.readFile(nodePath);
+    data = await host.readFile(nodePath, READ_CAPS.kubeconfig);
   } catch (err) {
-    throw new UserError(`${what}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    // The refusal's own path is where the file is on this machine (under --rootfs); `what` names the node's path.
+    throw new UserError(`${what}: ${err instanceof FileReadError ? err.problem : (systemProblem(err) ?? describeError(err))}`);
   }
-  if (data === undefined) throw new UserError(`${what}: ENOENT`);
+  if (data === undefined) throw new UserError(`${what}: it does not exist`);
   return data.toString('utf8');
 }
 

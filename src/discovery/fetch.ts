@@ -1,7 +1,7 @@
 import type { GetAnswer } from '../cluster/https-get.js';
 import type { StaticCredentials } from '../cluster/transport.js';
 import { CLUSTER_INFO } from '../tokens/cluster-info.js';
-import { shown } from './shown.js';
+import { quote } from '../errors.js';
 
 /** How long one GET may take in all (every byte of its answer) and how large its answer may be. */
 export interface GetLimits {
@@ -72,12 +72,12 @@ function configMapData(body: string, what: string): Record<string, string> {
   try {
     parsed = JSON.parse(body);
   } catch {
-    throw new RetryableError(`${what}: the answer is not JSON (it starts ${shown(body, 40)}); ${EXPECTED_CLUSTER_INFO}`);
+    throw new RetryableError(`${what}: the answer is not JSON (it starts ${quote(body, 40)}); ${EXPECTED_CLUSTER_INFO}`);
   }
   const object = isRecord(parsed) ? parsed : undefined;
   if (object?.kind !== 'ConfigMap') {
     const got = object
-      ? `an object of kind ${shown(String(object.kind ?? ''), 40)}`
+      ? `an object of kind ${quote(String(object.kind ?? ''), 40)}`
       : `a JSON ${parsed === null ? 'null' : Array.isArray(parsed) ? 'array' : typeof parsed}`;
     throw new RetryableError(`${what}: the answer is ${got}; ${EXPECTED_CLUSTER_INFO}`);
   }
@@ -95,6 +95,6 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /** An answer other than 200: its status, and the API's reason and message (or the start of the body), quoted. */
 function refusal(res: GetAnswer): string {
   const { reason, message } = res.problem ?? { reason: '', message: '' };
-  const said = [reason && reason !== `HTTP${res.status}` && shown(reason, 40), message && shown(message, 200)].filter(Boolean).join(': ');
+  const said = [reason && reason !== `HTTP${res.status}` && quote(reason, 40), message && quote(message, 200)].filter(Boolean).join(': ');
   return `answered HTTP ${res.status}${said ? ` (${said})` : ''}`;
 }

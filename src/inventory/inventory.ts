@@ -18,7 +18,7 @@
  */
 import { ConfigError, UserError } from '../errors.js';
 import { fieldPath, zodProblems } from '../config/issues.js';
-import { READ_CAPS, readText, type Host } from '../host/host.js';
+import { FileReadError, READ_CAPS, readText, type Host } from '../host/host.js';
 import { parseYaml } from '../util/yaml.js';
 import { CLUSTER_API_VERSION, CLUSTER_KIND, clusterFileSchema, type HostEntry, type SshSettings } from './schema.js';
 
@@ -123,7 +123,9 @@ function withHostName(doc: unknown, field: string, problem: string): string {
 
 /** Reads and validates `file` on the operator's machine. */
 export async function readInventory(machine: Host, file: string, flag = '--inventory'): Promise<Inventory> {
-  const text = await readText(machine, file, READ_CAPS.config);
+  const text = await readText(machine, file, READ_CAPS.config).catch((err: unknown) => {
+    throw err instanceof FileReadError ? new UserError(`${flag} ${file}: ${err.problem}`) : err;
+  });
   if (text === undefined) throw new UserError(`${flag} ${file}: file not found`);
   return parseInventory(text, file);
 }

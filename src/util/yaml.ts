@@ -1,5 +1,5 @@
 import { Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, type Scalar, type ToStringOptions } from 'yaml';
-import { printable, quote } from './quote.js';
+import { printable, quote } from '../errors.js';
 
 /** The one YAML emitter: keys in the order objects were built (typed constructors fix it), no line folding. */
 const EMIT: ToStringOptions = { lineWidth: 0, minContentWidth: 0, indentSeq: true };
@@ -86,9 +86,7 @@ function documentValue(doc: Document.Parsed, document: number, lines: LineCounte
   const error = doc.errors[0];
   if (error) {
     const at = error.linePos?.[0];
-    // Only the first line, cut short: the parser goes on to quote the input.
-    const first = error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-    throw new YamlError('syntax', printable(first), { document, line: at?.line, column: at?.col });
+    throw new YamlError('syntax', printable(syntaxMessage(error.message)), { document, line: at?.line, column: at?.col });
   }
   checkNodes(doc, document, lines, options);
   let value: unknown;
@@ -100,6 +98,22 @@ function documentValue(doc: Document.Parsed, document: number, lines: LineCounte
   }
   if (depthOf(value) > YAML_LIMITS.maxDepth) throw new YamlError('depth', tooDeep, { document });
   return value;
+}
+
+/**
+ * The parser's message without the input it quotes: its first line only (the next ones show the source line), and
+ * that cut before a quoted token, tag, directive or escape (`Unexpected scalar token in YAML stream: "…"` keeps
+ * `Unexpected scalar token in YAML stream`), then its `at line L, column C`.
+ */
+function syntaxMessage(message: string): string {
+  const first = message.split('\n')[0].replace(/:$/, '');
+  const at = / at line \d+, column \d+$/.exec(first)?.[0] ?? '';
+  return (
+    first
+      .slice(0, first.length - at.length)
+      .replace(/["']quote/, 'quote')
+      .split(/: |\s["'%!&*\\]/)[0] + at
+  );
 }
 
 /** Exact nesting depth of a parsed value (stopping past the limit), without recursion. */

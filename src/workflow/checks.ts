@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js';
+import { EXIT_CODES, UserError } from '../errors.js';
 import type { PhaseIO } from './phase.js';
 
 /** What a check found: warnings are printed, errors fail the run unless the check is ignored. */
@@ -13,7 +13,7 @@ export interface Check {
   run(): Promise<Findings>;
 }
 
-/** Runs the checks in order and fails once with every error that is not ignored (lower-case names, or `all`). */
+/** Runs the checks in order and fails once (a failed precondition, exit 3) with every error that is not ignored (lower-case names, or `all`). */
 export async function runChecks(checks: Check[], ignored: Set<string>, io: PhaseIO): Promise<void> {
   const fatal: string[] = [];
   for (const check of checks) {
@@ -26,6 +26,7 @@ export async function runChecks(checks: Check[], ignored: Set<string>, io: Phase
     throw new UserError(
       `[preflight] Some fatal errors occurred:\n${fatal.join('\n')}\n` +
         '[preflight] If you know what you are doing, you can make a check non-fatal with `--ignore-preflight-errors=...`',
+      EXIT_CODES.precondition,
     );
   }
 }

@@ -3,7 +3,7 @@ import { Option } from 'commander';
 import type { KubeconfigSearch } from '../cluster/kubeconfig-path.js';
 import { parsePort } from '../config/net.js';
 import { ConfigError } from '../errors.js';
-import { quote } from '../util/quote.js';
+import { quote } from '../errors.js';
 
 /**
  * A comma-separated, repeatable flag (`--skip-phases a,b --skip-phases c`) as commander's option parser: the values

@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js';
+import { describeError, EXIT_CODES, isRuntimeError, isSystemError, UserError } from '../errors.js';
 import { noProgress, type EventSink, type ProgressEvent } from './events.js';
 import { Interrupted, NEVER_ABORTED, phaseIO } from './io.js';
 import { flatten, phasePaths, type Phase } from './phase.js';
@@ -14,7 +14,8 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
-const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+// A runtime error's own message (`Cannot read properties of null`) names nothing the user can fix: described instead.
+const messageOf = describeError;
 
 /** Thrown when a phase fails; names the phase like kubeadm's "error execution phase …". */
 export class PhaseError extends UserError {
@@ -25,7 +26,10 @@ export class PhaseError extends UserError {
     readonly path: string,
     override readonly cause: unknown,
   ) {
-    super(`error execution phase ${path}: ${messageOf(cause)}`, cause instanceof UserError ? cause.exitCode : 1);
+    super(
+      `error execution phase ${path}: ${messageOf(cause)}`,
+      cause instanceof UserError ? cause.exitCode : isRuntimeError(cause) && !isSystemError(cause) ? EXIT_CODES.internal : 1,
+    );
     this.name = 'PhaseError';
   }
 }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import type { Secret } from '../../kube/objects.js';
 import { ConfigError, UserError } from '../../errors.js';
+import { readKubeconfigFile } from '../../cluster/connect.js';
 import { readText } from '../../host/host.js';
 import { readKubeconfigTarget } from '../../kubeconfig/kubeconfig.js';
 import { caCertHashes } from '../../pki/ca-hash.js';
@@ -30,7 +31,7 @@ const tokenDoors = (opts: TokenOptions, env: CommandEnvironment): Doors =>
 /** The join line for a token: the kubeconfig's server and the pins of its CA certificates. */
 async function joinCommandFor(doors: Doors, token: string, certificateKey: string | undefined): Promise<string> {
   const file = await doors.kubeconfig();
-  const text = await readText(doors.host, file);
+  const text = await readKubeconfigFile(doors.host, file);
   if (text === undefined) throw new UserError(`kubeconfig ${file}: file not found`);
   let target;
   try {

@@ -97,7 +97,8 @@ describe('bosun config validate', () => {
 
   it('needs --config', async () => {
     const { code, stderr } = await runCli(['config', 'validate']);
-    expect(code).toBe(1);
+    // A usage error: README "Exit codes".
+    expect(code).toBe(2);
     expect(stderr).toMatch(/required option '--config <file>' not specified/);
   });
 });

@@ -164,7 +164,7 @@ describe("values kubeadm refuses or the node can't use", () => {
 
   it('a cluster name with control characters or stray whitespace (kubeadm takes any other name)', () => {
     expect(validate(cluster('clusterName: "prod\\e[2J"'))).toBe(
-      'cfg.yaml: ClusterConfiguration: clusterName: "prod\\u001b[2J" contains control characters; expected a name such as kubernetes',
+      'cfg.yaml: ClusterConfiguration: clusterName: "prod\\x1b[2J" contains control characters; expected a name such as kubernetes',
     );
     expect(validate(cluster('clusterName: "prod "'))).toBe(
       'cfg.yaml: ClusterConfiguration: clusterName: "prod " has leading or trailing whitespace; expected the value without it',

@@ -95,6 +95,16 @@ describe('the dry-run report', () => {
     expect(sections.every((at, i) => at > 0 && (i === 0 || at > sections[i - 1]))).toBe(true);
   });
 
+  it('marks each of its own lines with [dryrun] once; diff lines carry none', async () => {
+    const lines = renderReport(dryRunReport(await recordedRun()), 'text')
+      .trimEnd()
+      .split('\n');
+    for (const line of lines) expect(line.split('[dryrun]').length, line).toBeLessThanOrEqual(2);
+    const own = lines.filter((line) => !/^(---|\+\+\+|@@|[-+ ])/.test(line));
+    expect(own.length).toBeGreaterThan(10);
+    for (const line of own) expect(line).toMatch(/^\[dryrun\] [^[]/);
+  });
+
   it('is the same report as JSON and YAML data', async () => {
     const report = dryRunReport(await recordedRun());
     expect(JSON.parse(renderReport(report, 'json'))).toEqual(report);

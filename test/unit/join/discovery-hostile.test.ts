@@ -89,7 +89,7 @@ describe('discovery against a hostile endpoint', () => {
     [
       'not JSON',
       { kind: 'raw', status: 200, body: '<html>\u001b[2J</html>' },
-      /the answer is not JSON \(it starts "<html>\\u001b\[2J<\/html>"\); expected the ConfigMap kube-public\/cluster-info/,
+      /the answer is not JSON \(it starts "<html>\\x1b\[2J<\/html>"\); expected the ConfigMap kube-public\/cluster-info/,
     ],
     [
       'JSON of another shape',
@@ -98,7 +98,7 @@ describe('discovery against a hostile endpoint', () => {
     ],
     ['another kind', { kind: 'raw', status: 200, body: '{"kind":"Secret"}' }, /the answer is an object of kind "Secret"; expected the ConfigMap/],
     ['data not strings', { kind: 'raw', status: 200, body: '{"kind":"ConfigMap","data":{"a":1}}' }, /the ConfigMap's data is not a map of strings/],
-    ['an error status', { kind: 'raw', status: 500, body: '\u001b[31mboom' }, /answered HTTP 500 \("\\u001b\[31mboom"\); expected 200 with the ConfigMap/],
+    ['an error status', { kind: 'raw', status: 500, body: '\u001b[31mboom' }, /answered HTTP 500 \("\\x1b\[31mboom"\); expected 200 with the ConfigMap/],
     ['a dropped connection', { kind: 'reset' }, /the connection was closed before the answer was complete/],
   ])(
     'keeps asking an endpoint that answers %s until the timeout, then says what it expected',
@@ -144,8 +144,8 @@ describe('discovery against a hostile endpoint', () => {
   });
 
   it.each<[string, string, RegExp]>([
-    ['is not YAML', 'clusters: [', /^the kubeconfig in the cluster-info ConfigMap /],
-    ['has no cluster', 'apiVersion: v1\nkind: Config\nclusters: []\n', /the kubeconfig in the cluster-info ConfigMap has no cluster/],
+    ['is not YAML', 'clusters: [', /^the kubeconfig in the cluster-info ConfigMap: /],
+    ['has no cluster', 'apiVersion: v1\nkind: Config\nclusters: []\n', /the kubeconfig in the cluster-info ConfigMap: has no cluster/],
     ['names no server', 'clusters: [{name: "", cluster: {}}]\n', /has no server for its cluster/],
     ['has no CA', 'clusters: [{name: "", cluster: {server: "https://10.0.0.1:6443"}}]\n', /has no certificate-authority-data with a PEM certificate/],
   ])('refuses at once a signed cluster-info whose kubeconfig %s, naming the endpoint', async (_what, kubeconfig, message) => {
@@ -158,12 +158,12 @@ describe('discovery against a hostile endpoint', () => {
   });
 
   it.each<[string, string, RegExp]>([
-    ['is no URL', 'not a url', /names the server "not a url"; expected an https:\/\/ URL/],
+    ['is no URL', 'not a url', /its cluster's server "not a url" is not a URL; expected https:\/\/host:port/],
     ['is plain HTTP', 'http://10.0.0.1:6443', /names the server "http:\/\/10.0.0.1:6443"; expected an https/],
-    ['holds a control character', 'https://10.0.0.1:6443\u001b[2J', /names the server "https:\/\/10.0.0.1:6443\\u001b\[2J"/],
+    ['holds a control character', 'https://10.0.0.1:6443\u001b[2J', /its cluster's server "https:\/\/10.0.0.1:6443\\x1b\[2J" is not a URL/],
   ])('refuses at once a signed cluster-info whose server %s, naming the endpoint', async (_what, named, message) => {
     const { error } = await run([{ kind: 'signed', kubeconfig: clusterInfoKubeconfig(named, server.caPem) }], 30_000);
-    expect(error?.message.startsWith(`${prefix()}the kubeconfig in the cluster-info ConfigMap `)).toBe(true);
+    expect(error?.message.startsWith(`${prefix()}the kubeconfig in the cluster-info ConfigMap`)).toBe(true);
     expect(error?.message).toMatch(message);
     expect(error?.message).not.toContain(ESCAPE);
     expect(server.requests).toHaveLength(1);
@@ -226,7 +226,7 @@ describe('a discovery file served by a hostile endpoint', () => {
   it.each<[string, Answer, RegExp]>([
     ['one byte every 200 ms', { kind: 'slow', intervalMs: 200 }, /no complete answer within/],
     ['300 MiB', { kind: 'huge', bytes: 300 << 20 }, /the answer is larger than the 1 MiB expected at most/],
-    ['a refusal', { kind: 'raw', status: 404, body: '\u001b[2Jgone' }, /answered HTTP 404 \("\\u001b\[2Jgone"\); expected 200 with a kubeconfig/],
+    ['a refusal', { kind: 'raw', status: 404, body: '\u001b[2Jgone' }, /answered HTTP 404 \("\\x1b\[2Jgone"\); expected 200 with a kubeconfig/],
   ])(
     'is given up at the discovery timeout when the endpoint answers %s, naming the URL',
     async (_what, answer, message) => {
@@ -240,7 +240,7 @@ describe('a discovery file served by a hostile endpoint', () => {
 
   it('is refused at once when it names a server that is not an https URL', async () => {
     const { error } = await runFile([{ kind: 'raw', status: 200, body: discoveryFile('10.0.0.1:6443') }], 30_000);
-    expect(error?.message).toBe(`discovery file ${fileAt()} names the server "10.0.0.1:6443"; expected an https:// URL such as https://10.0.0.1:6443`);
+    expect(error?.message).toBe(`discovery file ${fileAt()}: its cluster's server "10.0.0.1:6443" is not a URL; expected https://host:port`);
     expect(server.requests).toHaveLength(1);
   });
 });

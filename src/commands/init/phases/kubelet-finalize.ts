@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { KUBECONFIG_FILES, KUBELET_DIR, KUBERNETES_DIR, SECRET_MODE } from '../../../kube/paths.js';
-import { UserError } from '../../../errors.js';
+import { quote, UserError } from '../../../errors.js';
 import { exists, readText } from '../../../host/host.js';
 import { parseKubeconfig, type KubeconfigDoc } from '../../../kubeconfig/kubeconfig.js';
 import { emitYaml } from '../../../util/yaml.js';
@@ -15,7 +15,7 @@ export function pointAtRotatedCert(doc: KubeconfigDoc, pem: string): KubeconfigD
   const current = doc['current-context'];
   if (!current) throw new Error('has no current-context');
   const userName = doc.contexts?.find((c) => c.name === current)?.context?.user;
-  if (!userName) throw new Error(`has no user for its current context "${current}"`);
+  if (!userName) throw new Error(`has no user for its current context ${quote(current)}`);
   const entry = doc.users?.find((u) => u.name === userName);
   if (!entry) throw new Error(`has no credentials for user "${userName}"`);
   const user = entry.user ?? {};

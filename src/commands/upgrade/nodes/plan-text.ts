@@ -9,14 +9,26 @@ import type { RollPlan } from '../../../roll/plan.js';
 import { parseYaml } from '../../../util/yaml.js';
 import { parseKubernetesVersion } from '../../../versions/skew.js';
 
+/** A string field of a document that must parse; one that does not is a UserError naming it, not the parser's message. */
+function readField(parse: () => unknown, field: string, where: string): string | undefined {
+  let doc: unknown;
+  try {
+    doc = parse();
+  } catch {
+    throw new UserError(`${where}: cannot read ${field}: the document does not parse`);
+  }
+  const value = (doc as Record<string, unknown> | null)?.[field];
+  return typeof value === 'string' ? value : undefined;
+}
+
 /** The kubelet version to roll to: `--version`, else the ClusterConfiguration's; never newer than the API server. */
 export async function targetVersion(cluster: Cluster, flag: string | undefined): Promise<string> {
   const [cm, version] = await Promise.all([
     cluster.get<ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'kube-system', name: 'kubeadm-config' }),
     cluster.raw('/version'),
   ]);
-  const configured = (parseYaml(cm?.data?.ClusterConfiguration ?? '{}') as { kubernetesVersion?: string } | null)?.kubernetesVersion;
-  const server = (JSON.parse(version.body) as { gitVersion?: string }).gitVersion;
+  const configured = readField(() => parseYaml(cm?.data?.ClusterConfiguration ?? '{}'), 'kubernetesVersion', 'ConfigMap kube-system/kubeadm-config');
+  const server = readField(() => JSON.parse(version.body), 'gitVersion', `the API server's /version (HTTP ${version.status})`);
   const target = flag ?? configured ?? server;
   const wanted = target && parseKubernetesVersion(target);
   if (!wanted) throw new UserError(`--version: expected a Kubernetes version such as v1.37.1, got "${target}"`);

@@ -1,5 +1,5 @@
 import { MANIFESTS_DIR, TEMP_DIR } from '../../../kube/paths.js';
-import { UserError } from '../../../errors.js';
+import { EXIT_CODES, UserError } from '../../../errors.js';
 import { manifestPath } from '../../../manifests/static-pods.js';
 import { blockingViolations, controlPlaneUpgradeViolations, describeViolations, kubeletSkewProblem, type SkewViolation } from '../../../versions/skew.js';
 import { runChecks, type Check } from '../../../workflow/checks.js';
@@ -31,7 +31,10 @@ export function checkVersionPolicy(state: ClusterState, target: string, override
   });
   const blocking = blockingViolations(violations, overrides);
   if (blocking.length) {
-    throw new UserError(`cannot upgrade the control plane from ${state.apiServerVersion} to ${target}:\n  ${describeViolations(blocking)}`);
+    throw new UserError(
+      `cannot upgrade the control plane from ${state.apiServerVersion} to ${target}:\n  ${describeViolations(blocking)}`,
+      EXIT_CODES.precondition,
+    );
   }
   return violations;
 }
@@ -113,6 +116,7 @@ async function nodePreflight(ctx: UpgradeContext, io: PhaseIO): Promise<void> {
   if (problem)
     throw new UserError(
       `cannot upgrade node ${node.name} to ${target}: [kubelet-skew] ${problem}; upgrade the control plane first (bosun upgrade apply ${target})`,
+      EXIT_CODES.precondition,
     );
   io.log('[preflight] Running pre-flight checks');
   const checks = node.controlPlane ? [staticPodManifests(ctx), diskSpace(ctx)] : [];
