@@ -1,14 +1,15 @@
-import { expect, test } from 'vitest';
+import { afterAll, expect, test } from 'vitest';
 import { describeViolations, runCampaign, runsFor } from '../support/campaign/campaign.js';
 import { isolateEnvironment } from '../support/campaign/environment.js';
 import { nodeCase, nodeInput, specialInput } from '../support/campaign/node-files.js';
-import { nodeTemplate } from '../support/campaign/node-state.js';
+import { nodeTemplate, disposeNodeTemplate } from '../support/campaign/node-state.js';
 
 isolateEnvironment();
+afterAll(disposeNodeTemplate);
 
 test('broken node files (cut, garbage, directories, links out of the root, huge) are refused cleanly', async ({ task }) => {
   const node = await nodeTemplate();
-  const figures = await runCampaign({ kind: 'node files', arbitrary: nodeInput, materialize: nodeCase(node), numRuns: runsFor(0.13) });
+  const figures = await runCampaign({ kind: 'node files', arbitrary: nodeInput, materialize: nodeCase(node), numRuns: runsFor(0.08) });
   task.meta.campaign = figures;
   expect(describeViolations(figures)).toBe('');
 });

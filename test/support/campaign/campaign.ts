@@ -61,7 +61,8 @@ export async function judge(c: Case): Promise<Verdict> {
   if (written.length && !refused && c.dryRun) v.set('write in dry run', written.slice(0, 5).join(', '));
   if (refused && result.code !== undefined) {
     const error = errorText(result.stderr, result.stdout);
-    if (!namesLocation(error, c.locations)) v.set('error without location', `${error.trim().slice(0, 300) || '(no error: line)'} — expected one of ${JSON.stringify(c.locations)}`);
+    if (!namesLocation(error, c.locations))
+      v.set('error without location', `${error.trim().slice(0, 300) || '(no error: line)'} — expected one of ${JSON.stringify(c.locations)}`);
   }
   const leaked = leakedSecrets(output, refused ? [...c.secrets, ...(c.shownOnSuccess ?? [])] : c.secrets);
   if (leaked.length) v.set('secret in output', `${leaked[0]}: ${excerpt(output, leaked)}`);
@@ -125,7 +126,8 @@ export async function runCampaign<T>(opts: CampaignOptions<T>): Promise<Figures>
       const c = opts.materialize(input, dir);
       const verdict = await judge(c);
       if (process.env.BOSUN_CAMPAIGN_TRACE) {
-        const line = `${verdict.result.ms} ms exit ${verdict.result.code} ${[...verdict.violations.keys()].join(',')}: ${c.argv.join(' ').slice(0, 200)}\n`;
+        const broken = [...verdict.violations].map(([v, detail]) => `\n    ${v}: ${JSON.stringify(detail.slice(0, 300))}`).join('');
+        const line = `${verdict.result.ms} ms exit ${verdict.result.code}: ${c.argv.join(' ').slice(0, 200)}${broken}\n`;
         appendFileSync(process.env.BOSUN_CAMPAIGN_TRACE, line);
       }
       return { c, verdict };

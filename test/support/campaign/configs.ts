@@ -38,24 +38,77 @@ type TextChange =
   | { op: 'hugeValue'; mib: number }
   | { op: 'duplicateKey' };
 
-const KINDS = ['InitConfiguration', 'ClusterConfiguration', 'JoinConfiguration', 'KubeletConfiguration', 'KubeProxyConfiguration', 'ResetConfiguration', 'UpgradeConfiguration'];
-const API_VERSIONS = ['kubeadm.k8s.io/v1beta4', 'kubeadm.k8s.io/v1beta3', 'kubeadm.k8s.io/v1beta2', 'kubeadm.k8s.io/v1beta4/extra', 'kubeadm.k8s.io/', 'kubeadm.k8s.io', 'v1', 'kubelet.config.k8s.io/v1beta1', 'KUBEADM.K8S.IO/V1BETA4', ' kubeadm.k8s.io/v1beta4'];
+const KINDS = [
+  'InitConfiguration',
+  'ClusterConfiguration',
+  'JoinConfiguration',
+  'KubeletConfiguration',
+  'KubeProxyConfiguration',
+  'ResetConfiguration',
+  'UpgradeConfiguration',
+];
+const API_VERSIONS = [
+  'kubeadm.k8s.io/v1beta4',
+  'kubeadm.k8s.io/v1beta3',
+  'kubeadm.k8s.io/v1beta2',
+  'kubeadm.k8s.io/v1beta4/extra',
+  'kubeadm.k8s.io/',
+  'kubeadm.k8s.io',
+  'v1',
+  'kubelet.config.k8s.io/v1beta1',
+  'KUBEADM.K8S.IO/V1BETA4',
+  ' kubeadm.k8s.io/v1beta4',
+];
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ op: fc.constant('set' as const), at: fc.nat(), value: hostileValue }) },
-  { weight: 3, arbitrary: fc.record({ op: fc.constant('pad' as const), at: fc.nat(), pad: fc.constantFrom(' ', '  ', '\t', '\n', '\u00a0', '\u200b'), before: fc.boolean() }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      op: fc.constant('pad' as const),
+      at: fc.nat(),
+      pad: fc.constantFrom(' ', '  ', '\t', '\n', '\u00a0', '\u200b'),
+      before: fc.boolean(),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('delete' as const), at: fc.nat() }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('add' as const), at: fc.nat(), key: fc.oneof(hostileString, fc.constantFrom('kubernetesVersion', 'Networking', 'bindport', 'apiVersion')), value: hostileValue }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constantFrom('apiVersion' as const, 'kind' as const), doc: fc.nat(), value: fc.oneof(fc.constantFrom(...API_VERSIONS, ...KINDS), hostileString) }) as fc.Arbitrary<Mutation> },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('add' as const),
+      at: fc.nat(),
+      key: fc.oneof(hostileString, fc.constantFrom('kubernetesVersion', 'Networking', 'bindport', 'apiVersion')),
+      value: hostileValue,
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constantFrom('apiVersion' as const, 'kind' as const),
+      doc: fc.nat(),
+      value: fc.oneof(fc.constantFrom(...API_VERSIONS, ...KINDS), hostileString),
+    }) as fc.Arbitrary<Mutation>,
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('duplicate' as const), doc: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('replaceDoc' as const), doc: fc.nat(), value: hostileValue }) },
 );
 
 const textChange: fc.Arbitrary<TextChange> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ op: fc.constant('truncate' as const), fraction: fc.double({ min: 0, max: 1, noNaN: true }) }) },
-  { weight: 4, arbitrary: fc.record({ op: fc.constant('insert' as const), fraction: fc.double({ min: 0, max: 1, noNaN: true }), text: fc.oneof(hostileString, fc.constantFrom(': :', '{', '[', '&a', '*a', '!!binary', '!<tag:x>', '? ', '%YAML 1.1\n', '---\n', '...\n', '- -', '"', "'")) }) },
-  { weight: 3, arbitrary: fc.record({ op: fc.constantFrom('crlf' as const, 'bom' as const, 'tabs' as const, 'nul' as const) }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('duplicateKey' as const) }) },
+  { weight: 30, arbitrary: fc.record({ op: fc.constant('truncate' as const), fraction: fc.double({ min: 0, max: 1, noNaN: true }) }) },
+  {
+    weight: 30,
+    arbitrary: fc.record({
+      op: fc.constant('insert' as const),
+      fraction: fc.double({ min: 0, max: 1, noNaN: true }),
+      text: fc.oneof(
+        hostileString,
+        fc.constantFrom(': :', '{', '[', '&a', '*a', '!!binary', '!<tag:x>', '? ', '%YAML 1.1\n', '---\n', '...\n', '- -', '"', "'"),
+      ),
+    }),
+  },
+  { weight: 24, arbitrary: fc.record({ op: fc.constantFrom('crlf' as const, 'bom' as const, 'tabs' as const, 'nul' as const) }) },
+  { weight: 12, arbitrary: fc.record({ op: fc.constant('duplicateKey' as const) }) },
+  // Size, depth and aliases: one whole-file change in a hundred, as each costs seconds while parsing is slow.
   { weight: 1, arbitrary: fc.record({ op: fc.constant('deep' as const), depth: fc.integer({ min: 100, max: 20_000 }), flow: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('aliases' as const), levels: fc.integer({ min: 2, max: 9 }), width: fc.integer({ min: 2, max: 10 }) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('manyKeys' as const), count: fc.integer({ min: 1_000, max: 10_000 }) }) },
@@ -88,7 +141,11 @@ export const configInput: fc.Arbitrary<ConfigInput> = fc.oneof(
     command: fc.constantFrom(...(['config validate', 'config validate', 'config migrate', 'init --dry-run', 'init phase certs all'] as const)),
     ...secretsAndChanges,
   }),
-  fc.record({ sample: fc.constantFrom('v1beta3.yaml', 'join-v1beta3.yaml'), command: fc.constantFrom(...(['config validate', 'config migrate'] as const)), ...secretsAndChanges }),
+  fc.record({
+    sample: fc.constantFrom('v1beta3.yaml', 'join-v1beta3.yaml'),
+    command: fc.constantFrom(...(['config validate', 'config migrate'] as const)),
+    ...secretsAndChanges,
+  }),
 );
 
 /** Every path into the documents: [doc index, key, key, …]. */
@@ -130,8 +187,7 @@ function apply(docs: unknown[], m: Mutation): string[] {
     const value = parent[key];
     // Stray whitespace around a scalar as an operator types it; a mapping or list has no text to pad.
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') parent[key] = m.before ? `${m.pad}${value}` : `${value}${m.pad}`;
-  }
-  else if (m.op === 'delete') delete parent[key];
+  } else if (m.op === 'delete') delete parent[key];
   else {
     const target = parent[key];
     if (target !== null && typeof target === 'object' && !Array.isArray(target)) (target as Record<string, unknown>)[m.key] = m.value;
@@ -184,7 +240,12 @@ function changeText(text: string, c: TextChange): string {
         : `${text}\n---\napiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\nnetworking:\n${Array.from({ length: Math.min(c.depth, 2000) }, (_, i) => `${' '.repeat(i + 1)}k${i}:`).join('\n')} x\n`;
     case 'aliases': {
       const lines = [`a0: &a0 [${Array(c.width).fill('"lol"').join(', ')}]`];
-      for (let l = 1; l < c.levels; l++) lines.push(`a${l}: &a${l} [${Array(c.width).fill(`*a${l - 1}`).join(', ')}]`);
+      for (let l = 1; l < c.levels; l++)
+        lines.push(
+          `a${l}: &a${l} [${Array(c.width)
+            .fill(`*a${l - 1}`)
+            .join(', ')}]`,
+        );
       return `${text}\n---\napiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\napiServer:\n  certSANs: *a${c.levels - 1}\n${lines.join('\n')}\n`;
     }
     case 'hugeValue':

@@ -20,7 +20,18 @@ const answer: fc.Arbitrary<Answer> = fc.oneof(
       status: fc.constantFrom(200, 200, 200, 201, 204, 301, 401, 403, 404, 429, 500, 503),
       body: fc.oneof(
         hostileString,
-        fc.constantFrom('null', '[]', '"x"', '{}', '{"data":null}', '{"data":{"kubeconfig":null}}', '{"data":{"kubeconfig":"apiVersion: v1"}}', '{"data":{"kubeconfig":"::"}}', '{"kind":"Status","message":null}', '{"data":'),
+        fc.constantFrom(
+          'null',
+          '[]',
+          '"x"',
+          '{}',
+          '{"data":null}',
+          '{"data":{"kubeconfig":null}}',
+          '{"data":{"kubeconfig":"apiVersion: v1"}}',
+          '{"data":{"kubeconfig":"::"}}',
+          '{"kind":"Status","message":null}',
+          '{"data":',
+        ),
         fc.json(),
       ),
       contentType: fc.constantFrom('application/json', 'text/html', ''),
@@ -28,7 +39,13 @@ const answer: fc.Arbitrary<Answer> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('slow' as const), byteMs: fc.constantFrom(50, 200) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('huge' as const), mib: fc.integer({ min: 1, max: 300 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('redirect' as const), location: fc.oneof(hostileString, fc.constantFrom('https://127.0.0.1:1/', 'file:///etc/passwd', '/api')) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('redirect' as const),
+      location: fc.oneof(hostileString, fc.constantFrom('https://127.0.0.1:1/', 'file:///etc/passwd', '/api')),
+    }),
+  },
 );
 
 const followup: fc.Arbitrary<Followup> = fc.oneof(
@@ -36,7 +53,11 @@ const followup: fc.Arbitrary<Followup> = fc.oneof(
   fc.record({
     kind: fc.constant('body' as const),
     status: fc.constantFrom(200, 403, 500),
-    body: fc.oneof(hostileString, fc.json(), fc.constantFrom('{"data":{"ClusterConfiguration":"kind: ClusterConfiguration\\napiVersion: kubeadm.k8s.io/v1beta4\\nkubernetesVersion: [x]"}}')),
+    body: fc.oneof(
+      hostileString,
+      fc.json(),
+      fc.constantFrom('{"data":{"ClusterConfiguration":"kind: ClusterConfiguration\\napiVersion: kubeadm.k8s.io/v1beta4\\nkubernetesVersion: [x]"}}'),
+    ),
   }),
 );
 
@@ -79,7 +100,9 @@ export const discoveryCase =
             endpoint,
             '--token',
             token,
-            ...(input.how === 'unsafe' ? ['--discovery-token-unsafe-skip-ca-verification'] : ['--discovery-token-ca-cert-hash', input.how === 'pinned' ? server.pin : `sha256:${'0'.repeat(64)}`]),
+            ...(input.how === 'unsafe'
+              ? ['--discovery-token-unsafe-skip-ca-verification']
+              : ['--discovery-token-ca-cert-hash', input.how === 'pinned' ? server.pin : `sha256:${'0'.repeat(64)}`]),
           ];
     const words = input.command === 'join --dry-run' ? ['join', '--dry-run'] : ['join', 'phase', 'preflight'];
     return {

@@ -1,5 +1,15 @@
 /** The ways a case fails the campaign. */
-export const VIOLATIONS = ['crash', 'undocumented exit code', 'raw message', 'hang', 'write on refusal', 'write in dry run', 'write outside the root', 'error without location', 'secret in output'] as const;
+export const VIOLATIONS = [
+  'crash',
+  'undocumented exit code',
+  'raw message',
+  'hang',
+  'write on refusal',
+  'write in dry run',
+  'write outside the root',
+  'error without location',
+  'secret in output',
+] as const;
 export type Violation = (typeof VIOLATIONS)[number];
 
 /** The figures of one kind of input: how many cases, how they ended, and what they broke. */
@@ -15,4 +25,3 @@ export interface Figures {
   seed: number;
   ms: number;
 }
-

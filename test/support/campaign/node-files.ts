@@ -32,11 +32,14 @@ const fileState: fc.Arbitrary<FileState> = fc.oneof(
 
 const specialState: fc.Arbitrary<SpecialState> = fc.oneof(
   fc.record({ op: fc.constant('fifo' as const) }),
-  fc.record({ op: fc.constant('device' as const), device: fc.constantFrom('/dev/zero' as const, '/dev/urandom' as const, '/dev/null' as const, '/dev/full' as const) }),
+  fc.record({
+    op: fc.constant('device' as const),
+    device: fc.constantFrom('/dev/zero' as const, '/dev/urandom' as const, '/dev/null' as const, '/dev/full' as const),
+  }),
 );
 
 /** The commands that read a node's files with no cluster to talk to (its kubeconfigs name a closed port). */
-const COMMANDS: Array<{ name: string; argv: (root: string) => string[]; dryRun: boolean }> = [
+const COMMANDS: Array<{ name: string; argv: (root: string) => string[]; dryRun: boolean; reaches?: string[] }> = [
   { name: 'init phase certs all', argv: (r) => ['init', 'phase', 'certs', 'all', '--rootfs', r, '--config', SAMPLE_CONFIG], dryRun: false },
   { name: 'init phase kubeconfig all', argv: (r) => ['init', 'phase', 'kubeconfig', 'all', '--rootfs', r, '--config', SAMPLE_CONFIG], dryRun: false },
   { name: 'init phase control-plane all', argv: (r) => ['init', 'phase', 'control-plane', 'all', '--rootfs', r, '--config', SAMPLE_CONFIG], dryRun: false },
@@ -48,7 +51,8 @@ const COMMANDS: Array<{ name: string; argv: (root: string) => string[]; dryRun: 
     argv: (r) => ['init', '--dry-run', '--rootfs', r, '--config', SAMPLE_CONFIG, '--skip-token-print', '--ignore-preflight-errors', 'all'],
     dryRun: true,
   },
-  { name: 'upgrade node --dry-run', argv: (r) => ['upgrade', 'node', '--dry-run', '--rootfs', r], dryRun: true },
+  // It asks the cluster (a closed port) before it reads the files: a refusal may name what it asked for instead.
+  { name: 'upgrade node --dry-run', argv: (r) => ['upgrade', 'node', '--dry-run', '--rootfs', r], dryRun: true, reaches: ['127.0.0.1:1', 'kubeadm-config'] },
 ];
 
 export interface NodeInput<S> {
@@ -187,7 +191,7 @@ export const nodeCase =
       watched: [root],
       outside: [outside],
       dryRun: spec.dryRun,
-      locations: planted.flatMap((p) => p.locations).filter((l) => l.length >= 3),
+      locations: [...planted.flatMap((p) => p.locations), ...(spec.reaches ?? [])].filter((l) => l.length >= 3),
       secrets: [KEY_MARKER, t.keySample],
       deadlineMs: 20_000,
       release: () => fifos.forEach(releaseFifo),

@@ -1,4 +1,4 @@
-import { cpSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runBosun } from './harness.js';
@@ -71,4 +71,11 @@ export function copyNode(t: NodeTemplate, dir: string): string {
 /** The admin kubeconfig of the template, to hand to commands that reach for a cluster. */
 export function kubeconfigText(t: NodeTemplate): string {
   return readFileSync(path.join(t.root, 'etc/kubernetes/admin.conf'), 'utf8');
+}
+
+/** Removes the template node, if one was rendered. */
+export async function disposeNodeTemplate(): Promise<void> {
+  const rendered = template;
+  template = undefined;
+  if (rendered) rmSync((await rendered).root, { recursive: true, force: true });
 }
