@@ -21,6 +21,8 @@ export interface Case {
   dryRun: boolean;
   /** Places from the input; a refusal names at least one (file, document kind, field, flag). */
   locations: string[];
+  /** What the input says beyond its command line (a config file's text): output quoting it is not a raw message. */
+  inputText?: string;
   /** Values no output may contain (certificate keys, key material in node files). */
   secrets: string[];
   /** Secrets a successful run prints by design (the token in init's join command, migrate's document): no refusal may. */
@@ -51,7 +53,7 @@ export async function judge(c: Case): Promise<Verdict> {
   if (result.crashes.length) v.set('crash', result.crashes[0].slice(0, 600));
   if (result.hung) v.set('hang', `no exit within ${c.deadlineMs} ms`);
   if (result.code !== undefined && !DOCUMENTED_EXIT_CODES.has(result.code)) v.set('undocumented exit code', `exit ${result.code}`);
-  const raw = rawMessages(output);
+  const raw = rawMessages(output, [...c.argv, c.inputText ?? ''].join('\n'));
   if (raw.length) v.set('raw message', `${raw.join(', ')}: ${excerpt(output, raw)}`);
   const after = watched.map(snapshot);
   const written = c.watched.flatMap((_, i) => changes(before[i], after[i]));

@@ -24,10 +24,14 @@ const RAW_MESSAGES: Array<[RegExp, string]> = [
 /** A Node errno message (`EISDIR: illegal operation on a directory, read`) on a line that names no path. */
 const ERRNO_WITHOUT_PATH = /\bE[A-Z]{3,}\b(: [a-z]|$)/;
 
-/** The names of the raw runtime messages in `text`, if any. */
-export function rawMessages(text: string): string[] {
-  const found = RAW_MESSAGES.filter(([re]) => re.test(text)).map(([, name]) => name);
-  const errnoLine = text.split('\n').find((line) => ERRNO_WITHOUT_PATH.test(line) && !line.includes('/'));
+/**
+ * The names of the raw runtime messages in `text`, if any. A match the input itself holds is bosun quoting the
+ * operator (a kind spelled "NaN"), not the runtime speaking.
+ */
+export function rawMessages(text: string, input = ''): string[] {
+  const own = (re: RegExp) => [...text.matchAll(new RegExp(re.source, `${re.flags.replace('g', '')}g`))].some((m) => !input.includes(m[0]));
+  const found = RAW_MESSAGES.filter(([re]) => own(re)).map(([, name]) => name);
+  const errnoLine = text.split('\n').find((line) => ERRNO_WITHOUT_PATH.test(line) && !line.includes('/') && own(ERRNO_WITHOUT_PATH));
   if (errnoLine !== undefined) found.push(`errno without path: ${errnoLine.trim().slice(0, 120)}`);
   return found;
 }

@@ -273,6 +273,7 @@ export function configCase(input: ConfigInput, dir: string): Case {
   return {
     command: input.command,
     argv: commandLine(input.command, config, rootfs),
+    inputText: text,
     watched: [rootfs],
     dryRun: input.command !== 'init phase certs all',
     locations: [config, ...touched.filter((t) => t.length >= 3 && !/^\d+$/.test(t))],

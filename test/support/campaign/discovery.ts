@@ -110,6 +110,8 @@ export const discoveryCase =
       // The node checks pass whatever the test machine lacks, so every case reaches discovery.
       argv: [...words, '--rootfs', rootfs, '--ignore-preflight-errors', 'all', '--discovery-timeout', `${input.timeoutSeconds}s`, ...how],
       watched: [rootfs],
+      // What the server says is input too: bosun quoting its body is not the runtime speaking.
+      inputText: JSON.stringify([input.answer, input.followup]) + [input.answer, input.followup].map((a) => ('body' in a ? a.body : '')).join('\n'),
       dryRun: input.command === 'join --dry-run',
       locations: [endpoint, 'cluster-info', 'discovery', '--discovery-token-ca-cert-hash', 'kubeadm-config', 'kubelet-config'],
       secrets: [input.token.secret, KEY_MARKER],

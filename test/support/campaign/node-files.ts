@@ -190,6 +190,7 @@ export const nodeCase =
       argv: spec.argv(root),
       watched: [root],
       outside: [outside],
+      inputText: input.changes.map((c) => ('text' in c.state ? c.state.text : '')).join('\n'),
       dryRun: spec.dryRun,
       locations: [...planted.flatMap((p) => p.locations), ...(spec.reaches ?? [])].filter((l) => l.length >= 3),
       secrets: [KEY_MARKER, t.keySample],
