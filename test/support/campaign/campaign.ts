@@ -141,7 +141,21 @@ export async function runCampaign<T>(opts: CampaignOptions<T>): Promise<Figures>
     let index = 0;
     await fc.check(
       fc.asyncProperty(opts.arbitrary, async (input) => {
-        const { c, verdict } = await play(input);
+        let played;
+        try {
+          played = await play(input);
+        } catch (err) {
+          // A case the campaign could not set up or judge is counted, not allowed to end the run (fc.check stops at a throw).
+          figures.violations['campaign error']++;
+          figures.counterexamples['campaign error'] ??= {
+            input: fc.stringify(input).slice(0, 800),
+            argv: '',
+            detail: String((err as Error).stack ?? err).slice(0, 600),
+          };
+          index++;
+          return true;
+        }
+        const { c, verdict } = played;
         figures.cases++;
         figures[verdict.refused ? 'refused' : 'accepted']++;
         const per = (figures.byCommand[c.command] ??= { cases: 0, refused: 0 });
@@ -157,6 +171,7 @@ export async function runCampaign<T>(opts: CampaignOptions<T>): Promise<Figures>
       { numRuns: opts.numRuns, seed },
     );
     for (const [violation, at] of firstFailure) {
+      if (violation === 'campaign error') continue;
       let last: { c: Case; verdict: Verdict } | undefined;
       const shrunk = await fc.check(
         fc.asyncProperty(opts.arbitrary, async (input) => {

@@ -9,6 +9,7 @@ export const VIOLATIONS = [
   'write outside the root',
   'error without location',
   'secret in output',
+  'campaign error',
 ] as const;
 export type Violation = (typeof VIOLATIONS)[number];
 
