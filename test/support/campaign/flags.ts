@@ -77,6 +77,9 @@ export const flagsCase =
     const positionals = input.positionals.map((p) => choose(spec.positional ?? null, p));
     // The cluster a command reaches is a place from its input too: the server its kubeconfig names.
     if (positionals.length && spec.argument) names.push(spec.argument);
+    // An option Commander does not know is named as typed (`-=`, `-1`); a missing node file by its node path.
+    names.push(...[...generated, ...positionals].filter((a) => a.startsWith('-') && a.length >= 2));
+    if (spec.fixed(files).includes('--rootfs')) locations.push('/etc/kubernetes/', '/var/lib/kubelet/');
     locations.push(...positionals, files.rootfs, files.config, files.kubeconfig, `127.0.0.1:${CLOSED_PORT}`, spec.words[spec.words.length - 1]);
     const given = (flag: string) => generated.includes(flag);
     // init prints the certificate key with --upload-certs and the token in its join command, unless told not to.
@@ -89,7 +92,7 @@ export const flagsCase =
       watched: [files.watched],
       dryRun: spec.dryRun,
       // Flag names always count; values and paths only when long enough not to match by chance.
-      locations: [...names.filter((n) => /[a-z]/i.test(n)), ...locations.filter((l) => l.trim().length >= 3)],
+      locations: [...names.filter((n) => /[a-z0-9=]/i.test(n)), ...locations.filter((l) => l.trim().length >= 3)],
       secrets: [KEY_MARKER, node.keySample, ...(printsKey ? [] : [input.certificateKey]), ...(printsToken ? [] : [input.token.secret])],
       shownOnSuccess: [input.token.secret, input.certificateKey],
       deadlineMs: spec.deadlineMs,
