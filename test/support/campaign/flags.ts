@@ -79,7 +79,7 @@ export const flagsCase =
     if (positionals.length && spec.argument) names.push(spec.argument);
     // An option Commander does not know is named as typed (`-=`, `-1`); a missing node file by its node path.
     names.push(...[...generated, ...positionals].filter((a) => a.startsWith('-') && a.length >= 2));
-    if (spec.fixed(files).includes('--rootfs')) locations.push('/etc/kubernetes/', '/var/lib/kubelet/');
+    locations.push('/etc/kubernetes/', '/var/lib/kubelet/');
     locations.push(...positionals, files.rootfs, files.config, files.kubeconfig, `127.0.0.1:${CLOSED_PORT}`, spec.words[spec.words.length - 1]);
     const given = (flag: string) => generated.includes(flag);
     // init prints the certificate key with --upload-certs and the token in its join command, unless told not to.
