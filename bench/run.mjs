@@ -8,8 +8,9 @@ import { machineLine, REPO } from './lib.mjs';
 import { joinSection } from './sections/join.mjs';
 import { pkiSection } from './sections/pki.mjs';
 import { drainSection } from './sections/drain.mjs';
+import { sshSection } from './sections/ssh.mjs';
 
-const SECTIONS = [pkiSection, joinSection, drainSection];
+const SECTIONS = [pkiSection, joinSection, drainSection, sshSection];
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((name) => !SECTIONS.some((s) => s.name === name));
