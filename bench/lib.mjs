@@ -8,23 +8,29 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO = fileURLToPath(new URL('..', import.meta.url));
 export const BOSUN = path.join(REPO, 'bin', 'bosun.js');
+/** Where the sandbox keeps the binaries it built ($BOSUN_CACHE, else ~/.cache/bosun). */
+export const BOSUN_CACHE = process.env.BOSUN_CACHE || path.join(os.homedir(), '.cache', 'bosun');
 
-/** Runs a command to completion; resolves with its wall time in ms, rejects with its output when it fails. */
-export function timed(cmd, args, opts = {}) {
+/** Runs a command to completion; resolves with its wall time in ms and its stdout, rejects with its output when it fails. */
+export function run(cmd, args, opts = {}) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(cmd, args, { env: { ...process.env, CI: 'true', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, CI: 'true', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
     let output = '';
-    child.stdout.on('data', (d) => (output += d));
+    child.stdout.on('data', (d) => ((stdout += d), (output += d)));
     child.stderr.on('data', (d) => (output += d));
     child.on('error', reject);
     child.on('close', (code) => {
       const ms = performance.now() - started;
-      if (code === 0) resolve(ms);
+      if (code === 0) resolve({ ms, stdout });
       else reject(new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${output.trim()}`));
     });
   });
 }
+
+/** Runs a command to completion; resolves with its wall time in ms, rejects with its output when it fails. */
+export const timed = (cmd, args, opts) => run(cmd, args, opts).then((r) => r.ms);
 
 /** `bosun <args>` through the compiled CLI, as a user runs it. */
 export const bosun = (args, opts) => timed(process.execPath, [BOSUN, ...args], opts);
@@ -48,8 +54,7 @@ export async function bestOf(runs, once) {
  * the lead's wrapper build, or one on PATH. Undefined when there is none.
  */
 export function findKubeadm() {
-  const cache = process.env.BOSUN_CACHE || path.join(os.homedir(), '.cache', 'bosun');
-  const versionsDir = path.join(cache, 'bin', 'kubernetes');
+  const versionsDir = path.join(BOSUN_CACHE, 'bin', 'kubernetes');
   const cached = existsSync(versionsDir)
     ? readdirSync(versionsDir)
         .sort()

@@ -9,8 +9,9 @@ import { joinSection } from './sections/join.mjs';
 import { pkiSection } from './sections/pki.mjs';
 import { drainSection } from './sections/drain.mjs';
 import { configSection } from './sections/config.mjs';
+import { sshSection } from './sections/ssh.mjs';
 
-const SECTIONS = [pkiSection, joinSection, drainSection, configSection];
+const SECTIONS = [pkiSection, joinSection, drainSection, configSection, sshSection];
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((name) => !SECTIONS.some((s) => s.name === name));
