@@ -4,16 +4,15 @@
  * StatefulSet has no budget here: the disruption controller may count a same-name replacement as evicted for two
  * minutes when kwok deletes pods faster than it looks, which budgets the 20-worker roll test covers.)
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Cluster, KubeObject } from '../../src/cluster/cluster.js';
+import type { Cluster } from '../../src/cluster/cluster.js';
 import { clusterFromKubeconfig } from '../../src/cluster/connect.js';
 import type { Node } from '../../src/kube/workloads.js';
-import type { RollJournal } from '../../src/roll/journal/journal.js';
-import { BOSUN, bosun, installKubelet, type Sandbox, startSandbox } from '../support/sandbox.js';
+import { journalOf, random, rollAndKill, transitions, type CM } from '../support/roll-crash.js';
+import { bosun, installKubelet, type Sandbox, startSandbox } from '../support/sandbox.js';
 
 const OLD = 'v1.36.3';
 const NEW = 'v1.37.1';
@@ -38,89 +37,6 @@ const rollArgs = () => [
   '--max-unavailable',
   '2',
 ];
-
-/** mulberry32: the kill points are random, and reproducible from CRASH_SEED. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-type CM = KubeObject & { data?: Record<string, string> };
-const journalOf = (cm: CM | undefined) => (cm?.data?.['journal.json'] ? (JSON.parse(cm.data['journal.json']) as RollJournal) : undefined);
-
-/** Counts, per node, schedulable → cordoned and cordoned → schedulable transitions, from one watch of the Nodes. */
-function transitions() {
-  const controller = new AbortController();
-  const last = new Map<string, boolean>();
-  const cordons: Record<string, number> = {};
-  const uncordons: Record<string, number> = {};
-  let ready!: () => void;
-  const listed = new Promise<void>((resolve) => (ready = resolve));
-  const watching = cluster.watch<Node>(
-    'v1',
-    'Node',
-    {},
-    (e) => {
-      for (const node of e.type === 'LISTED' ? e.items : e.type === 'DELETED' ? [] : [e.object]) {
-        const name = node.metadata.name;
-        const now = Boolean(node.spec?.unschedulable);
-        const before = last.get(name);
-        if (before === false && now) cordons[name] = (cordons[name] ?? 0) + 1;
-        if (before === true && !now) uncordons[name] = (uncordons[name] ?? 0) + 1;
-        last.set(name, now);
-      }
-      if (e.type === 'LISTED') ready();
-    },
-    controller.signal,
-  );
-  return {
-    cordons,
-    uncordons,
-    listed,
-    async stop() {
-      controller.abort();
-      await watching;
-    },
-  };
-}
-
-/** Starts a roll and SIGKILLs it once its journal reaches `revision`; resolves with whether it was killed. */
-function rollAndKill(revision: number): Promise<{ killed: boolean; code: number | null; output: string }> {
-  const child = spawn(process.execPath, [BOSUN, ...rollArgs(), '--yes'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const controller = new AbortController();
-  let killed = false;
-  const exited = new Promise<number | null>((resolve) =>
-    child.on('close', (code) => {
-      controller.abort();
-      resolve(code);
-    }),
-  );
-  void cluster.watch<CM>(
-    'v1',
-    'ConfigMap',
-    { namespace: 'kube-system', fieldSelector: 'metadata.name=bosun-node-roll' },
-    (e) => {
-      for (const cm of e.type === 'LISTED' ? e.items : e.type === 'DELETED' ? [] : [e.object]) {
-        const j = journalOf(cm);
-        // A journal of this roll (not the last one's, which is done) at the revision: kill.
-        if (j && j.state === 'running' && j.revision >= revision && !killed && child.exitCode === null) {
-          killed = child.kill('SIGKILL');
-          controller.abort();
-        }
-      }
-    },
-    controller.signal,
-  );
-  return exited.then((code) => ({ killed, code, output }));
-}
 
 /** Puts kubelet `version` on every node's disk; their Nodes then report it. */
 async function setKubelet(version: string): Promise<void> {
@@ -195,11 +111,11 @@ spec:
     const killedAt: number[] = [];
     for (let attempt = 0; killedAt.length < KILLS && attempt < KILLS * 2; attempt++) {
       await setKubelet(OLD);
-      const seen = transitions();
+      const seen = transitions(cluster);
       await seen.listed;
       const revision = Math.floor(next() * revisions);
       const started = Date.now();
-      const run = await rollAndKill(revision);
+      const run = await rollAndKill(cluster, [...rollArgs(), '--yes'], revision);
       const killedAfter = Date.now() - started;
       if (!run.killed) {
         // It finished before the kill landed: a complete roll, not a crash.

@@ -145,13 +145,24 @@ async function writeAll(sftp: SFTPWrapper, handle: Buffer, data: Buffer): Promis
 }
 
 /**
+ * The temp files of earlier writes of `base` that never reached their rename: a bosun killed mid-write (SIGKILL, the
+ * machine lost) cannot remove its own, so the next write of the same file (the resumed run's) does.
+ */
+async function removeStaleTemps(sftp: SFTPWrapper, dir: string, base: string): Promise<void> {
+  const stale = (await readdir(sftp, dir)).filter((name) => name.startsWith(`.${base}.`) && /^[0-9a-f]{12}\.tmp$/.test(name.slice(base.length + 2)));
+  for (const name of stale) await optional(call((cb) => sftp.unlink(path.join(dir, name), cb)));
+}
+
+/**
  * Temp file `.<name>.<random>.tmp` beside the target (created exclusively, 0600 until done), written, fsynced where the
  * server offers `fsync@openssh.com`, given its exact mode, then renamed over the target with `posix-rename@openssh.com`
  * (plain SFTP rename refuses an existing target). The temp file is removed on any failure.
  */
 export async function writeFileAtomic(sftp: SFTPWrapper, p: string, data: Buffer, mode: number, extensions: ServerExtensions): Promise<void> {
-  await mkdirP(sftp, path.dirname(p));
-  const temp = path.join(path.dirname(p), `.${path.basename(p)}.${randomBytes(6).toString('hex')}.tmp`);
+  const [dir, base] = [path.dirname(p), path.basename(p)];
+  await mkdirP(sftp, dir);
+  await removeStaleTemps(sftp, dir, base);
+  const temp = path.join(dir, `.${base}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     const handle = await call<Buffer>((cb) => sftp.open(temp, 'wx', { mode: 0o600 }, cb));
     try {

@@ -24,7 +24,7 @@ import { parseMaxUnavailable, planRoll } from '../../../roll/plan.js';
 import { abortRoll, runRoll, type RollContext } from '../../../roll/roll.js';
 import type { EventSink } from '../../../workflow/events.js';
 import { upgradeNodeWork } from './node-work.js';
-import { KubeletDownloads } from './kubelet-binary.js';
+import { KubeletDownloads, prepareKubelet } from './kubelet-binary.js';
 import { addHostFlags, NodeHosts, type HostFlags } from './hosts.js';
 import { describePlan, forecast, targetVersion } from './plan-text.js';
 
@@ -66,9 +66,21 @@ async function connect(flags: NodesFlags, env: CommandEnvironment) {
   const store = new JournalStore(cluster, machine, localJournalFile(path.resolve(flags.journalDir), kubeconfig));
   const hosts = new NodeHosts(flags, env);
   const reacher = nodeReacher(withExecutorFlags(inventory, flags.executor), localMachine.hostname(), hosts.open);
-  /** Reaches and verifies the SSH hosts of these nodes before anything changes on any of them. */
-  const verify = (names: string[]) => hosts.verify(names.map((name) => reacher.access(name)).filter((h): h is NodeAccess => h !== undefined));
-  return { doors, cluster, store, machine, reacher, hosts, verify };
+  const downloads = new KubeletDownloads(download);
+  /**
+   * Reaches and verifies the SSH hosts of these nodes, then fetches and checks the kubelet each will install,
+   * before anything changes on any of them.
+   */
+  const verify = async (names: string[], version: string) => {
+    await hosts.verify(names.map((name) => reacher.access(name)).filter((h): h is NodeAccess => h !== undefined));
+    await Promise.all(
+      names.map((name) => {
+        const node = reacher.reach(name);
+        return prepareKubelet(node.kubelet, node.host, version, machine, downloads);
+      }),
+    );
+  };
+  return { doors, cluster, store, machine, reacher, hosts, downloads, verify };
 }
 
 type Session = Awaited<ReturnType<typeof connect>>;
@@ -94,7 +106,7 @@ async function runLocked(session: Session, flags: NodesFlags, run: typeof runRol
         upgradeNodeWork({
           timeoutMs: flags.healthTimeout * 1000,
           machine,
-          downloads: new KubeletDownloads(download),
+          downloads: session.downloads,
           proxyEnv: nodeFacts(localMachineFacts).proxyEnv(),
         }),
       ),
@@ -127,7 +139,10 @@ async function startRoll(session: Session, flags: NodesFlags): Promise<void> {
   };
   const plan = planRoll({ nodes, target, maxUnavailable: settings.maxUnavailable, order: settings.order, executorFor: session.reacher.kindOf });
   log(describePlan(plan, target));
-  await session.verify(plan.nodes.map((n) => n.name));
+  await session.verify(
+    plan.nodes.map((n) => n.name),
+    target,
+  );
   if (!plan.nodes.length) return log(`[upgrade/nodes] Nothing to do: every node's kubelet runs ${target}`);
   if (flags.dryRun) {
     log(await forecast(cluster, plan, settings, await cluster.list<Node>('v1', 'Node')));
@@ -156,6 +171,7 @@ async function resumeRoll(session: Session, flags: NodesFlags): Promise<void> {
     Object.values(journal.nodes)
       .filter((n) => !nodeDone(n))
       .map((n) => n.name),
+    journal.target,
   );
   log(`[upgrade/nodes] Resuming roll ${journal.id} to kubelet ${journal.target}: ${progress(journal)}`);
   await runLocked(session, flags, runRoll);

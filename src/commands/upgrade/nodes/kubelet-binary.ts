@@ -70,14 +70,20 @@ async function keepPrevious(host: Host): Promise<void> {
   await host.exec('ln', ['-f', host.resolve(KUBELET_BINARY), host.resolve(PREVIOUS_KUBELET)]);
 }
 
+/** The cluster file's `kubelet.from` for a version, which must be a file on this machine. */
+async function sourceFile(from: string, version: string, machine: Host): Promise<string> {
+  const source = binarySource(from, version);
+  const found = await machine.stat(source);
+  if (!found || found.isDirectory) throw new UserError(`kubelet ${version}: ${source} is not a file on this machine (the cluster file's kubelet.from)`);
+  return source;
+}
+
 export function fileInstaller(from: string, link: boolean, machine: Host): KubeletInstaller {
   return {
     name: 'kubelet-binary',
     describe: (version) => `${link ? 'link' : 'copy'} ${binarySource(from, version)} to ${KUBELET_BINARY}`,
     async install(host, version, log) {
-      const source = binarySource(from, version);
-      const found = await machine.stat(source);
-      if (!found || found.isDirectory) throw new UserError(`kubelet ${version}: ${source} is not a file on this machine (the cluster file's kubelet.from)`);
+      const source = await sourceFile(from, version, machine);
       await keepPrevious(host);
       if (link && host.symlink) {
         await host.symlink(source, KUBELET_BINARY);
@@ -89,13 +95,16 @@ export function fileInstaller(from: string, link: boolean, machine: Host): Kubel
   };
 }
 
+/** The release URL for this node: its architecture and OS filled in. */
+const releaseUrl = async (template: string, host: Host, version: string) => binarySource(template, version, await nodeArchitecture(host), host.os);
+
 export function releaseInstaller(template: string, fetch: 'bosun' | 'node', downloads: KubeletDownloads): KubeletInstaller {
   return {
     name: 'kubelet-binary',
     describe: (version) =>
       `${fetch === 'node' ? 'the node downloads' : 'push'} ${binarySource(template, version, '{arch}')} (SHA-256 checked) to ${KUBELET_BINARY}`,
     async install(host, version, log) {
-      const url = binarySource(template, version, await nodeArchitecture(host), host.os);
+      const url = await releaseUrl(template, host, version);
       if (fetch === 'node') {
         await host.exec('sh', ['-c', nodeFetchScript(host, url, await downloads.digest(url))]);
         return log(`[upgrade/kubelet] The node downloaded ${url} to ${KUBELET_BINARY} (SHA-256 checked; the old one kept as ${PREVIOUS_KUBELET})`);
@@ -106,6 +115,19 @@ export function releaseInstaller(template: string, fetch: 'bosun' | 'node', down
       log(`[upgrade/kubelet] Pushed ${url} to ${KUBELET_BINARY} (SHA-256 checked; the old one kept as ${PREVIOUS_KUBELET})`);
     },
   };
+}
+
+/**
+ * What a host's kubelet install needs, fetched and checked before the roll changes anything: the release binary
+ * bosun pushes (downloaded once, its SHA-256 checked), the published digest a node checks its own download
+ * against, or the file on this machine. A wrong digest or a missing file then stops the roll with every node as
+ * it was, instead of on a node already cordoned and drained.
+ */
+export async function prepareKubelet(choice: KubeletInstall, host: Host, version: string, machine: Host, downloads: KubeletDownloads): Promise<void> {
+  if (choice.install !== 'binary') return;
+  if ('from' in choice) return void (await sourceFile(choice.from, version, machine));
+  const url = await releaseUrl(choice.url, host, version);
+  await (choice.fetch === 'node' ? downloads.digest(url) : downloads.binary(url));
 }
 
 /** The Host step for a host's kubelet install choice; `machine` is where `from` files are read. */

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Cluster } from '../../../../src/cluster/cluster.js';
-import { fileInstaller, KubeletDownloads, releaseInstaller } from '../../../../src/commands/upgrade/nodes/kubelet-binary.js';
+import { fileInstaller, KubeletDownloads, prepareKubelet, releaseInstaller } from '../../../../src/commands/upgrade/nodes/kubelet-binary.js';
 import { download } from '../../../../src/host/download.js';
 import { upgradeNodeWork } from '../../../../src/commands/upgrade/nodes/node-work.js';
 import { LocalHost } from '../../../../src/host/local.js';
@@ -132,5 +132,30 @@ describe('kubelet binaries from a release', () => {
       'does not match its published digest',
     );
     expect(readdirSync(tampered.resolve('/usr/bin'))).toEqual(['kubelet']);
+  });
+
+  it('fetches and checks before the roll changes anything: a wrong digest or a missing file refused, the download kept for the install', async () => {
+    const machine = new LocalHost('/');
+    let fetched = 0;
+    const counted = new KubeletDownloads((u, limits) => ((fetched += u.endsWith('.sha256') ? 0 : 1), download(u, limits)));
+    const node = nodeWithKubelet();
+    const url = release('kubelet v1.37.1');
+    await prepareKubelet({ install: 'binary', url, fetch: 'bosun' }, node, 'v1.37.1', machine, counted);
+    await releaseInstaller(url, 'bosun', counted).install(node, 'v1.37.1', () => undefined);
+    expect(fetched).toBe(1);
+    await expect(
+      prepareKubelet({ install: 'binary', url: release('tampered', 'c'.repeat(64)), fetch: 'node' }, node, 'v1.37.1', machine, downloads()),
+    ).resolves.toBeUndefined();
+    await expect(
+      prepareKubelet({ install: 'binary', url: release('tampered', 'c'.repeat(64)), fetch: 'bosun' }, node, 'v1.37.1', machine, downloads()),
+    ).rejects.toThrow(/kubelet: its SHA-256 is [0-9a-f]{64}, the published one .* is c{64}: not installed$/);
+    await expect(
+      prepareKubelet({ install: 'binary', url: `file://${temp('bosun-empty-')}/{version}/kubelet`, fetch: 'node' }, node, 'v1.37.1', machine, downloads()),
+    ).rejects.toThrow(/kubelet\.sha256/);
+    await expect(prepareKubelet({ install: 'binary', from: '/nowhere/kubelet-{version}', link: false }, node, 'v1.37.1', machine, downloads())).rejects.toThrow(
+      "kubelet v1.37.1: /nowhere/kubelet-v1.37.1 is not a file on this machine (the cluster file's kubelet.from)",
+    );
+    await expect(prepareKubelet({ install: 'package' }, node, 'v1.37.1', machine, downloads())).resolves.toBeUndefined();
+    expect(readFileSync(node.resolve('/usr/bin/kubelet'), 'utf8')).toBe('kubelet v1.37.1');
   });
 });

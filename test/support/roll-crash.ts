@@ -1,0 +1,93 @@
+/**
+ * Killing `bosun upgrade nodes` with SIGKILL at chosen points of its journal and telling what each node went
+ * through: random kill points reproducible from a seed, the roll started and killed once its journal reaches a
+ * revision, and every node's cordon and uncordon counted from a watch.
+ */
+import { spawn } from 'node:child_process';
+import type { Cluster, KubeObject } from '../../src/cluster/cluster.js';
+import type { Node } from '../../src/kube/workloads.js';
+import type { RollJournal } from '../../src/roll/journal/journal.js';
+import { BOSUN } from './sandbox.js';
+
+/** mulberry32: the kill points are random, and reproducible from CRASH_SEED. */
+export function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export type CM = KubeObject & { data?: Record<string, string> };
+export const journalOf = (cm: CM | undefined) => (cm?.data?.['journal.json'] ? (JSON.parse(cm.data['journal.json']) as RollJournal) : undefined);
+
+/** Counts, per node, schedulable → cordoned and cordoned → schedulable transitions, from one watch of the Nodes. */
+export function transitions(cluster: Cluster) {
+  const controller = new AbortController();
+  const last = new Map<string, boolean>();
+  const cordons: Record<string, number> = {};
+  const uncordons: Record<string, number> = {};
+  let ready!: () => void;
+  const listed = new Promise<void>((resolve) => (ready = resolve));
+  const watching = cluster.watch<Node>(
+    'v1',
+    'Node',
+    {},
+    (e) => {
+      for (const node of e.type === 'LISTED' ? e.items : e.type === 'DELETED' ? [] : [e.object]) {
+        const name = node.metadata.name;
+        const now = Boolean(node.spec?.unschedulable);
+        const before = last.get(name);
+        if (before === false && now) cordons[name] = (cordons[name] ?? 0) + 1;
+        if (before === true && !now) uncordons[name] = (uncordons[name] ?? 0) + 1;
+        last.set(name, now);
+      }
+      if (e.type === 'LISTED') ready();
+    },
+    controller.signal,
+  );
+  return {
+    cordons,
+    uncordons,
+    listed,
+    async stop() {
+      controller.abort();
+      await watching;
+    },
+  };
+}
+
+/** Starts `bosun <args>` and SIGKILLs it once the roll's journal reaches `revision`; resolves with whether it was killed. */
+export function rollAndKill(cluster: Cluster, args: string[], revision: number): Promise<{ killed: boolean; code: number | null; output: string }> {
+  const child = spawn(process.execPath, [BOSUN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const controller = new AbortController();
+  let killed = false;
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('close', (code) => {
+      controller.abort();
+      resolve(code);
+    }),
+  );
+  void cluster.watch<CM>(
+    'v1',
+    'ConfigMap',
+    { namespace: 'kube-system', fieldSelector: 'metadata.name=bosun-node-roll' },
+    (e) => {
+      for (const cm of e.type === 'LISTED' ? e.items : e.type === 'DELETED' ? [] : [e.object]) {
+        const j = journalOf(cm);
+        // A journal of this roll (not the last one's, which is done) at the revision: kill.
+        if (j && j.state === 'running' && j.revision >= revision && !killed && child.exitCode === null) {
+          killed = child.kill('SIGKILL');
+          controller.abort();
+        }
+      }
+    },
+    controller.signal,
+  );
+  return exited.then((code) => ({ killed, code, output }));
+}
