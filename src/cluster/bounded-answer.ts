@@ -75,7 +75,7 @@ export function formatBytes(bytes: number): string {
 
 function timedOut(timeoutMs: number, received: number): NoAnswerError {
   const progress = received ? `: only ${formatBytes(received)} of it had come` : '';
-  return new NoAnswerError('timeout', `no complete answer within ${+(timeoutMs / 1000).toFixed(3)}s${progress}`);
+  return new NoAnswerError('timeout', `no complete answer within ${+(timeoutMs / 1000).toFixed(1)}s${progress}`);
 }
 
 function tooLarge(maxBytes: number, how: string): NoAnswerError {
