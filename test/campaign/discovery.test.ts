@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { describeViolations, runCampaign, runsFor } from '../support/campaign/campaign.js';
 import { discoveryCase, discoveryInput } from '../support/campaign/discovery.js';
 import { isolateEnvironment } from '../support/campaign/environment.js';
-import { startHostileServer, type HostileServer } from '../support/campaign/hostile-server.js';
+import { startHostileServer, type HostileServer } from '../support/hostile-server.js';
 
 isolateEnvironment();
 let server: HostileServer;

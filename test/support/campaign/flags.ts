@@ -75,8 +75,11 @@ export const flagsCase =
       if (form !== 'bare') locations.push(value);
     }
     const positionals = input.positionals.map((p) => choose(spec.positional ?? null, p));
-    // The cluster a command reaches is a place from its input too: the server its kubeconfig names.
-    if (positionals.length && spec.argument) names.push(spec.argument);
+    // The cluster a command reaches is a place from its input too: the server its kubeconfig names. A generated
+    // lone `-` is an operand to Commander, so it is the argument too.
+    if ((positionals.length || generated.includes('-')) && spec.argument) names.push(spec.argument);
+    // An empty --rootfs has no value long enough to be matched: the flag is its name.
+    if (files.rootfs === '') names.push('--rootfs');
     // An option Commander does not know is named as typed (`-=`, `-1`); a missing node file by its node path.
     names.push(...[...generated, ...positionals].filter((a) => a.startsWith('-') && a.length >= 2));
     locations.push('/etc/kubernetes/', '/var/lib/kubelet/');
