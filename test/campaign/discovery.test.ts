@@ -12,7 +12,7 @@ beforeAll(async () => {
 afterAll(() => server?.close());
 
 test('join discovery against a hostile API server ends within its timeout with a clear refusal', async ({ task }) => {
-  const figures = await runCampaign({ kind: 'discovery', arbitrary: discoveryInput, materialize: discoveryCase(server), numRuns: runsFor(0.01) });
+  const figures = await runCampaign({ kind: 'discovery', arbitrary: discoveryInput, materialize: discoveryCase(server), numRuns: runsFor(0.003) });
   task.meta.campaign = figures;
   expect(describeViolations(figures)).toBe('');
 });

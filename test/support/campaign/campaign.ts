@@ -183,7 +183,7 @@ export async function runCampaign<T>(opts: CampaignOptions<T>): Promise<Figures>
           last = played;
           return false;
         }),
-        { seed, path: String(at), numRuns: 1, interruptAfterTimeLimit: opts.shrinkMs ?? 20_000 },
+        { seed, path: String(at), numRuns: 1, interruptAfterTimeLimit: opts.shrinkMs ?? 5_000 },
       );
       // Shrinking keeps the last failing input as the current one, so the last failing run is the smallest.
       const input = shrunk.counterexample?.[0];
