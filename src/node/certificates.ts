@@ -9,7 +9,7 @@ import { READ_CAPS, type Host } from '../host/host.js';
 import { PUBLIC_MODE, SECRET_MODE } from '../kube/paths.js';
 import { createCaCertificate, createLeafCertificate, encodeCertificate, parseCertificateChain, type Certificate } from '../pki/certificate.js';
 import { SERVICE_ACCOUNT_KEY, isEtcdCert, type CaSpec, type CertSpec, type LeafSpec } from '../pki/certlist.js';
-import { caProblem, leafProblem, outlivesCaWarning, validityWarning } from '../pki/check.js';
+import { caProblem, KEY_MISMATCH, leafProblem, outlivesCaWarning, validityWarning } from '../pki/check.js';
 import { nodePkiFromInit } from '../pki/input.js';
 import type { KeyPool } from '../pki/key-pool.js';
 import { encodePrivateKey, encodePublicKey, parsePrivateKey, parsePublicKey, samePublicKey, type KeyPair } from '../pki/keys.js';
@@ -110,7 +110,7 @@ export async function ensureLeaf(pki: PkiInput, log: Log, spec: LeafSpec): Promi
   if (certs) {
     if (!key) fail(`${paths.cert} exists but its key ${paths.key} is missing`);
     const problem = await leafProblem(certs, key, want, ca.cert);
-    if (problem) fail(`${paths.cert}: ${problem}`);
+    if (problem) fail(`${paths.cert}: ${problem}${problem === KEY_MISMATCH ? ` (${paths.key})` : ''}`);
     warnIfOutOfDate(log, spec.baseName, certs[0], now, ca.cert);
     log(`[certs] Using existing ${spec.baseName} certificate and key on disk`);
     return;

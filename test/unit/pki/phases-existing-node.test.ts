@@ -89,6 +89,14 @@ describe('an existing node', () => {
     await expect(runPhase(testConfig(), host, 'certs/apiserver')).rejects.toThrow(/apiserver\.crt: does not match its private key/);
   });
 
+  test('a key that does not match its certificate is named beside it: either file may be the broken one', async () => {
+    const { host, pki } = await initialised();
+    await copyFile(pki('apiserver-etcd-client.key'), pki('front-proxy-client.key'));
+    await expect(runPhase(testConfig(), host, 'certs/front-proxy-client')).rejects.toThrow(
+      /front-proxy-client\.crt: does not match its private key \(\S*\/pki\/front-proxy-client\.key\)$/,
+    );
+  });
+
   test('a certificate without its key, or garbage in a file, is refused', async () => {
     const { host, pki } = await initialised();
     await rm(pki('etcd/peer.key'));
