@@ -91,7 +91,9 @@ const DIED = /FATAL ERROR|Aborted|Allocation failed|^Uncaught|^\S*Error: .*\n\s+
 export async function runBosunProcess(argv: string[], deadlineMs: number): Promise<RunResult> {
   if (!existsSync(DIST_MAIN)) throw new Error(`${DIST_MAIN} is missing: run "node build.mjs" before the campaign`);
   const started = Date.now();
-  const child = spawn('sh', ['-c', `ulimit -v ${MEMORY_CEILING_KIB}; exec "$0" "$@"`, process.execPath, BIN, ...argv], {
+  // Without the trap handler, WebAssembly (the HTTP client's parser) reserves no guard regions of many GiB of
+  // address space, which the ceiling would refuse: the process would die of the ceiling, not of the input.
+  const child = spawn('sh', ['-c', `ulimit -v ${MEMORY_CEILING_KIB}; exec "$0" "$@"`, process.execPath, '--disable-wasm-trap-handler', BIN, ...argv], {
     env: { ...process.env, CI: 'true' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
