@@ -77,8 +77,9 @@ export const flagsCase =
     }
     const positionals = input.positionals.map((p) => choose(spec.positional ?? null, p));
     // The cluster a command reaches is a place from its input too: the server its kubeconfig names. Any generated
-    // word that is not an option (a lone `-`, the value after a flag that takes none) may be taken as the argument.
-    if ((positionals.length || generated.some((a) => !a.startsWith('-') || a === '-')) && spec.argument) names.push(spec.argument);
+    // word that is not an option (a lone `-`, the value after a flag that takes none, any word after `--`) may be
+    // taken as the argument.
+    if ((positionals.length || generated.some((a) => !a.startsWith('-') || a === '-' || a === '--')) && spec.argument) names.push(spec.argument);
     // An empty --rootfs has no value long enough to be matched: the flag is its name.
     if (files.rootfs === '') names.push('--rootfs');
     // An option Commander does not know is named as typed (`-=`, `-1`); a missing node file by its node path.
