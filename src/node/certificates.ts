@@ -118,7 +118,9 @@ async function existingLeaf(pki: Pick<PkiInput, 'host' | 'cfg'>, spec: LeafSpec,
     if (!key) fail(`${paths.cert} exists but its key ${paths.key} is missing`);
     if (!caCert) fail(`${paths.cert} exists but not the CA that signed it (${certPath(dir, spec.ca.baseName)}): provide both, or remove ${paths.cert}`);
     const problem = await leafProblem(certs, key, want, caCert);
-    if (problem) fail(`${paths.cert}: ${problem}${problem === KEY_MISMATCH ? ` (${paths.key})` : ''}`);
+    // The file at fault may be either of the two the problem is about: both are named.
+    const other = problem === KEY_MISMATCH ? ` (${paths.key})` : problem?.startsWith('is not signed by') ? ` (${certPath(dir, spec.ca.baseName)})` : '';
+    if (problem) fail(`${paths.cert}: ${problem}${other}`);
   }
   return { paths, certs, key, want };
 }
