@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { Command } from 'commander';
 import { exitCodesHelp, reportError } from './report.js';
+import { secretArguments, withoutSecretArguments } from './secret-arguments.js';
 import { VERSION } from './version.js';
 import { engineRunSupport } from './engine-run.js';
 import type { CommandEnvironment } from '../workflow/flags.js';
@@ -76,6 +77,7 @@ async function program(argv: string[], engineRun: ReturnType<typeof engineRunSup
     // Root options only before the command: `bosun sandbox up --version v1.37.1` is the sandbox's flag.
     .enablePositionalOptions()
     .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(withoutSecretArguments(text, secretArguments(argv))) })
     .addHelpText('after', exitCodesHelp())
     .hook('preAction', (_root, action) => {
       doing.what = `running "${commandLine(action)}"`;
@@ -96,7 +98,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     const report = reportError(err, doing.what, !!process.env.BOSUN_DEBUG);
-    process.stderr.write(report.text);
+    process.stderr.write(withoutSecretArguments(report.text, secretArguments(argv)));
     return report.code;
   } finally {
     engineRun.dispose();

@@ -35,13 +35,29 @@ export function isTransient(err: unknown): boolean {
   return err.reason === UNREACHABLE || err.code === 429 || err.code === 500 || err.code === 503 || err.code === 504;
 }
 
-/** The API's Status object (`reason`, `message`) out of an error body, or the body itself. */
+/**
+ * What a server may repeat of a request's credentials, and what it is shown as: the Authorization header's value
+ * (a proxy or a broken server echoing the request), a bootstrap token anywhere, a private key's PEM block.
+ */
+const ECHOED_SECRETS: Array<[RegExp, string]> = [
+  [/\b(Bearer|Basic)\s+[^\s"',;]+/gi, '$1 <redacted>'],
+  [/\b[a-z0-9]{6}\.[a-z0-9]{16}\b/g, '<bootstrap token>'],
+  [/-----BEGIN ([A-Z]+ )?PRIVATE KEY-----[\s\S]*?(-----END ([A-Z]+ )?PRIVATE KEY-----|$)/g, '<private key>'],
+];
+
+/** A server's words with any credential it repeated hidden: they end up in an error message. */
+export function withoutEchoedSecrets(text: string): string {
+  return ECHOED_SECRETS.reduce((out, [pattern, shown]) => out.replace(pattern, shown), text);
+}
+
+/** The API's Status object (`reason`, `message`) out of an error body, or the body itself; secrets it echoes hidden. */
 export function statusOf(body: string, code: number): { reason: string; message: string } {
   try {
     const status = JSON.parse(body) as { kind?: string; reason?: string; message?: string };
-    if (status.kind === 'Status') return { reason: status.reason || `HTTP${code}`, message: status.message ?? '' };
+    if (status.kind === 'Status')
+      return { reason: withoutEchoedSecrets(status.reason || `HTTP${code}`), message: withoutEchoedSecrets(String(status.message ?? '')) };
   } catch {
     // not JSON: a proxy or a component's plain-text answer
   }
-  return { reason: `HTTP${code}`, message: body.trim().slice(0, 500) };
+  return { reason: `HTTP${code}`, message: withoutEchoedSecrets(body.trim()).slice(0, 500) };
 }

@@ -19,12 +19,12 @@ const refOf = (obj: KubeObject): ObjectRef => ({
   name: obj.metadata.name,
 });
 
-/** A dry run may target a control plane that does not run yet: no answer reads as nothing there. */
-async function orMissing<T>(read: Promise<T>, missing: T): Promise<T> {
+/** A dry run may target a control plane that does not run yet: no answer reads as nothing there (`missing` of the error). */
+async function orMissing<T>(read: Promise<T>, missing: T | ((err: ClusterError) => T)): Promise<T> {
   try {
     return await read;
   } catch (err) {
-    if (err instanceof ClusterError && err.reason === UNREACHABLE) return missing;
+    if (err instanceof ClusterError && err.reason === UNREACHABLE) return missing instanceof Function ? missing(err) : missing;
     throw err;
   }
 }
@@ -110,6 +110,7 @@ export class RecordingCluster implements Cluster {
 
   async raw(path: string): Promise<{ status: number; body: string }> {
     this.actions.push({ verb: 'get', target: path });
-    return orMissing(this.inner.raw(path), { status: 200, body: 'ok (dry run: no API server answered)' });
+    // The answer says why it is not the server's: a caller that reads it as data names the real cause.
+    return orMissing(this.inner.raw(path), (err) => ({ status: 200, body: `ok (dry run: no API server answered: ${err.detail})` }));
   }
 }

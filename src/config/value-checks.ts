@@ -28,10 +28,18 @@ export function checkImageTag(tag: string | undefined, field: string, fail: Fail
 }
 
 /**
+ * The longest cluster name: a DNS subdomain's length. Past it, a name is a mistake (a pasted file), and every
+ * kubeconfig bosun writes would carry it several times.
+ */
+const MAX_CLUSTER_NAME = 253;
+
+/**
  * kubeadm takes any cluster name (it names the cluster in kubeconfigs and goes to kube-controller-manager's
- * --cluster-name); bosun refuses what no one means: control characters and leading or trailing whitespace.
+ * --cluster-name); bosun refuses what no one means: control characters, leading or trailing whitespace, and a
+ * name longer than MAX_CLUSTER_NAME.
  */
 export function checkClusterName(name: string, fail: Fail): void {
+  if (name.length > MAX_CLUSTER_NAME) return fail('clusterName', `${quote(name)} has ${name.length} characters; expected at most ${MAX_CLUSTER_NAME}`);
   if (refuseWhitespace(name, 'clusterName', fail, 'ends')) return;
   if (/\p{Cc}/u.test(name)) fail('clusterName', `${quote(name)} contains control characters; expected a name such as kubernetes`);
 }

@@ -5,6 +5,7 @@ import { makeDirectories, PARENT_DIR_MODE, symlinkAtomic, writeFileAtomic } from
 import { readBounded } from './bounded-read.js';
 import { READ_CAPS, type ExecOptions, type ExecResult, type FileStat, type Host, type ReadCap, type ServiceControl } from './host.js';
 import { resolveInRoot } from './rootfs.js';
+import { systemProblem, UserError } from '../errors.js';
 
 /**
  * This machine, with every node path under `root` (`/` for the real node, a directory with `--rootfs`). Under a
@@ -42,15 +43,18 @@ export class LocalHost implements Host {
   }
 
   async writeFileAtomic(nodePath: string, data: string | Uint8Array, mode: number): Promise<void> {
-    await writeFileAtomic(this.resolve(nodePath), data, mode);
+    const file = this.resolve(nodePath);
+    await writeFileAtomic(file, data, mode).catch(cannotWrite(file));
   }
 
   async symlink(target: string, nodePath: string): Promise<void> {
-    await symlinkAtomic(target, this.resolve(nodePath));
+    const file = this.resolve(nodePath);
+    await symlinkAtomic(target, file).catch(cannotWrite(file));
   }
 
   async mkdir(nodePath: string, mode = PARENT_DIR_MODE): Promise<void> {
-    await makeDirectories(this.followed(nodePath), mode);
+    const dir = this.followed(nodePath);
+    await makeDirectories(dir, mode).catch(cannotWrite(dir));
   }
 
   async stat(nodePath: string): Promise<FileStat | undefined> {
@@ -58,7 +62,8 @@ export class LocalHost implements Host {
       const s = await fs.stat(this.followed(nodePath));
       return { mode: s.mode & 0o7777, size: s.size, isDirectory: s.isDirectory() };
     } catch (err) {
-      if (isNotFound(err)) return undefined;
+      // A file where a parent directory should be: nothing is at the path, as a chroot's lookup says too.
+      if (isNotFound(err) || (err as NodeJS.ErrnoException)?.code === 'ENOTDIR') return undefined;
       throw err;
     }
   }
@@ -118,4 +123,17 @@ export class LocalHost implements Host {
 
 export function isNotFound(err: unknown): boolean {
   return (err as NodeJS.ErrnoException)?.code === 'ENOENT';
+}
+
+/**
+ * The failure of a write to `file` as the error the operator acts on: the file bosun was making and why the system
+ * refused (`a part of the path is not a directory`, `permission denied`, a full disk), not a bug's report.
+ */
+function cannotWrite(file: string): (err: unknown) => never {
+  return (err) => {
+    const problem = systemProblem(err);
+    if (problem === undefined) throw err;
+    const what = `cannot write: ${problem} (${(err as NodeJS.ErrnoException).code})`;
+    throw new UserError({ what, where: { file }, message: `${file}: ${what}`, cause: err });
+  };
 }

@@ -9,7 +9,7 @@ import { READ_CAPS, type Host } from '../host/host.js';
 import { PUBLIC_MODE, SECRET_MODE } from '../kube/paths.js';
 import { createCaCertificate, createLeafCertificate, encodeCertificate, parseCertificateChain, type Certificate } from '../pki/certificate.js';
 import { SERVICE_ACCOUNT_KEY, isEtcdCert, type CaSpec, type CertSpec, type LeafSpec } from '../pki/certlist.js';
-import { caProblem, leafProblem, outlivesCaWarning, validityWarning } from '../pki/check.js';
+import { caProblem, KEY_MISMATCH, leafProblem, outlivesCaWarning, validityWarning } from '../pki/check.js';
 import { nodePkiFromInit } from '../pki/input.js';
 import type { KeyPool } from '../pki/key-pool.js';
 import { encodePrivateKey, encodePublicKey, parsePrivateKey, parsePublicKey, samePublicKey, type KeyPair } from '../pki/keys.js';
@@ -79,15 +79,21 @@ async function writePair(host: Host, dir: string, baseName: string, cert: Certif
   await host.writeFileAtomic(certPath(dir, baseName), encodeCertificate(cert), PUBLIC_MODE);
 }
 
+/** The CA's files on disk, refused with the file named when a certificate is there and does not fit. */
+async function existingCa(host: Host, dir: string, spec: CaSpec) {
+  const paths = { cert: certPath(dir, spec.baseName), key: keyPath(dir, spec.baseName) };
+  const [certs, key] = await Promise.all([readCertificates(host, paths.cert), readKey(host, paths.key)]);
+  const problem = certs && caProblem(certs[0], key);
+  if (problem) fail(`${paths.cert}: ${problem}${key ? ` (${paths.key})` : ''}`);
+  return { paths, certs, key };
+}
+
 export async function ensureCa(pki: PkiInput, log: Log, spec: CaSpec): Promise<void> {
   const { host, cfg } = pki;
   const dir = cfg.cluster.certificatesDir;
   const now = new Date();
-  const paths = { cert: certPath(dir, spec.baseName), key: keyPath(dir, spec.baseName) };
-  const [certs, key] = await Promise.all([readCertificates(host, paths.cert), readKey(host, paths.key)]);
+  const { certs, key } = await existingCa(host, dir, spec);
   if (certs) {
-    const problem = caProblem(certs[0], key);
-    if (problem) fail(`${paths.cert}: ${problem}${key ? ` (${paths.key})` : ''}`);
     warnIfOutOfDate(log, spec.baseName, certs[0], now);
     log(`[certs] Using existing ${spec.baseName} ${key ? '' : 'keyless '}certificate authority`);
     return;
@@ -99,18 +105,34 @@ export async function ensureCa(pki: PkiInput, log: Log, spec: CaSpec): Promise<v
   await writePair(host, dir, spec.baseName, created, key ? undefined : pair);
 }
 
+/**
+ * A leaf's files on disk, refused with the file named when a certificate is there and does not fit: its key, its
+ * usages and names, and `caCert` (undefined when the CA is not on disk: a CA made now cannot have signed it).
+ */
+async function existingLeaf(pki: Pick<PkiInput, 'host' | 'cfg'>, spec: LeafSpec, caCert: Certificate | undefined) {
+  const dir = pki.cfg.cluster.certificatesDir;
+  const want = { usages: spec.usages, altNames: spec.altNames?.(nodePkiFromInit(pki.cfg)) };
+  const paths = { cert: certPath(dir, spec.baseName), key: keyPath(dir, spec.baseName) };
+  const [certs, key] = await Promise.all([readCertificates(pki.host, paths.cert), readKey(pki.host, paths.key)]);
+  if (certs) {
+    if (!key) fail(`${paths.cert} exists but its key ${paths.key} is missing`);
+    if (!caCert) fail(`${paths.cert} exists but not the CA that signed it (${certPath(dir, spec.ca.baseName)}): provide both, or remove ${paths.cert}`);
+    const problem = await leafProblem(certs, key, want, caCert);
+    // The file at fault may be either of the two the problem is about: both are named.
+    const other = problem === KEY_MISMATCH ? ` (${paths.key})` : problem?.startsWith('is not signed by') ? ` (${certPath(dir, spec.ca.baseName)})` : '';
+    if (problem) fail(`${paths.cert}: ${problem}${other}`);
+  }
+  return { paths, certs, key, want };
+}
+
 export async function ensureLeaf(pki: PkiInput, log: Log, spec: LeafSpec): Promise<void> {
   const { host, cfg } = pki;
   const dir = cfg.cluster.certificatesDir;
   const node = nodePkiFromInit(cfg);
   const now = new Date();
-  const want = { usages: spec.usages, altNames: spec.altNames?.(node) };
-  const paths = { cert: certPath(dir, spec.baseName), key: keyPath(dir, spec.baseName) };
-  const [ca, certs, key] = await Promise.all([loadCa(host, dir, spec.ca), readCertificates(host, paths.cert), readKey(host, paths.key)]);
+  const ca = await loadCa(host, dir, spec.ca);
+  const { paths, certs, key, want } = await existingLeaf(pki, spec, ca.cert);
   if (certs) {
-    if (!key) fail(`${paths.cert} exists but its key ${paths.key} is missing`);
-    const problem = await leafProblem(certs, key, want, ca.cert);
-    if (problem) fail(`${paths.cert}: ${problem}`);
     warnIfOutOfDate(log, spec.baseName, certs[0], now, ca.cert);
     log(`[certs] Using existing ${spec.baseName} certificate and key on disk`);
     return;
@@ -144,25 +166,45 @@ export async function ensureCertificate(pki: PkiInput, log: Log, spec: CertSpec)
   else await ensureLeaf(pki, log, spec);
 }
 
-export async function ensureServiceAccountKey(pki: PkiInput, log: Log): Promise<void> {
-  const { host, cfg } = pki;
-  const dir = cfg.cluster.certificatesDir;
+/** The service-account key pair on disk, refused when its halves do not fit together. */
+async function existingServiceAccountKey(host: Host, dir: string) {
   const paths = { key: keyPath(dir, SERVICE_ACCOUNT_KEY.baseName), pub: posix.join(dir, `${SERVICE_ACCOUNT_KEY.baseName}.pub`) };
   const [key, pubText] = await Promise.all([readKey(host, paths.key), host.readFile(paths.pub, READ_CAPS.pki)]);
+  if (key && pubText) {
+    const pub = parsePublicKey(pubText) ?? fail(`${paths.pub} is not a PEM public key`);
+    if (!samePublicKey(pub, key.publicKey)) fail(`${paths.pub} does not match the private key ${paths.key}`);
+  }
+  if (!key && pubText) fail(`${paths.pub} exists without its private key ${paths.key}: provide the key or remove both`);
+  return { paths, key, pubText };
+}
+
+export async function ensureServiceAccountKey(pki: PkiInput, log: Log): Promise<void> {
+  const { host, cfg } = pki;
+  const { paths, key, pubText } = await existingServiceAccountKey(host, cfg.cluster.certificatesDir);
   if (key) {
-    if (pubText) {
-      const pub = parsePublicKey(pubText) ?? fail(`${paths.pub} is not a PEM public key`);
-      if (!samePublicKey(pub, key.publicKey)) fail(`${paths.pub} does not match the private key ${paths.key}`);
-    }
     log(`[certs] Using the existing "${SERVICE_ACCOUNT_KEY.name}" key`);
     if (!pubText) await host.writeFileAtomic(paths.pub, encodePublicKey(key.publicKey), SA_PUB_MODE);
     return;
   }
-  if (pubText) fail(`${paths.pub} exists without its private key ${paths.key}: provide the key or remove both`);
   const pair = await pki.keys.take(SERVICE_ACCOUNT_KEY.name, cfg.cluster.encryptionAlgorithm);
   log(`[certs] Generating "${SERVICE_ACCOUNT_KEY.name}" key and public key`);
   await host.writeFileAtomic(paths.key, encodePrivateKey(pair.privateKey), SECRET_MODE);
   await host.writeFileAtomic(paths.pub, encodePublicKey(pair.publicKey), SA_PUB_MODE);
+}
+
+/**
+ * Refuses, before the steps for `specs` write anything, what they would refuse about files already on disk: a run
+ * that stops at its fifth certificate must not have written the first four (bad input changes nothing).
+ */
+export async function checkExistingPki(pki: Pick<PkiInput, 'host' | 'cfg'>, specs: KeySpec[]): Promise<void> {
+  const { host, cfg } = pki;
+  const dir = cfg.cluster.certificatesDir;
+  for (const spec of specs) {
+    if (!('kind' in spec)) await existingServiceAccountKey(host, dir);
+    else if (isEtcdCert(spec) && !cfg.cluster.etcd.local) continue;
+    else if (spec.kind === 'ca') await existingCa(host, dir, spec);
+    else await existingLeaf(pki, spec, (await readCertificates(host, certPath(dir, spec.ca.baseName)))?.[0]);
+  }
 }
 
 /** Whether a step will need a new key: not when its certificate or its key is already there. */

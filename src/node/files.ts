@@ -6,11 +6,28 @@ import type { Host } from '../host/host.js';
  * Returns whether it wrote.
  */
 export async function writeFileIfChanged(host: Host, nodePath: string, data: string | Uint8Array, mode: number): Promise<boolean> {
-  const bytes = Buffer.from(data);
-  const current = await host.readFile(nodePath);
-  if (current?.equals(bytes) && (await host.stat(nodePath))?.mode === mode) return false;
-  await host.writeFileAtomic(nodePath, bytes, mode);
-  return true;
+  return (await writeFilesIfChanged(host, [{ nodePath, data, mode }]))[0];
+}
+
+export interface FileToWrite {
+  nodePath: string;
+  data: string | Uint8Array;
+  mode: number;
+}
+
+/**
+ * writeFileIfChanged for several files that go together: every one is read first, so a file bosun will not read
+ * (a directory, a device) refuses the lot before any is written. Returns, per file, whether it was written.
+ */
+export async function writeFilesIfChanged(host: Host, files: FileToWrite[]): Promise<boolean[]> {
+  const changed = await Promise.all(
+    files.map(async ({ nodePath, data, mode }) => {
+      const current = await host.readFile(nodePath);
+      return !current?.equals(Buffer.from(data)) || (await host.stat(nodePath))?.mode !== mode;
+    }),
+  );
+  for (const [i, { nodePath, data, mode }] of files.entries()) if (changed[i]) await host.writeFileAtomic(nodePath, Buffer.from(data), mode);
+  return changed;
 }
 
 /** Creates a directory with the given mode unless it exists (an existing one keeps its mode, as with kubeadm). */

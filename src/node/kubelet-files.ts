@@ -15,7 +15,7 @@ import {
   renderKubeletConfiguration,
 } from '../kubelet/config.js';
 import { renderKubeletFlagsEnv } from '../kubelet/flags.js';
-import { ensureDir, writeFileIfChanged } from './files.js';
+import { ensureDir, writeFilesIfChanged } from './files.js';
 import type { Log } from './log.js';
 
 /** The kubelet directory holds its client keys later: owner-only, as kubeadm creates it. */
@@ -55,13 +55,12 @@ async function writeKubeletFiles(host: Host, log: Log, cfg: InitConfig, node: Ku
     [KUBELET_CONFIG_FILE, config, 'Writing kubelet configuration to file'],
   ];
   await ensureDir(host, KUBELET_DIR, KUBELET_DIR_MODE);
-  let changed = false;
-  for (const [file, content, action] of files) {
-    const written = await writeFileIfChanged(host, file, content, KUBELET_FILE_MODE);
-    log(written ? `[kubelet-start] ${action} "${file}"` : `[kubelet-start] "${file}" is up to date`);
-    changed ||= written;
-  }
-  return changed;
+  const written = await writeFilesIfChanged(
+    host,
+    files.map(([nodePath, data]) => ({ nodePath, data, mode: KUBELET_FILE_MODE })),
+  );
+  files.forEach(([file, , action], i) => log(written[i] ? `[kubelet-start] ${action} "${file}"` : `[kubelet-start] "${file}" is up to date`));
+  return written.includes(true);
 }
 
 /** Writes the kubelet's files, then (re)starts the kubelet; a kubelet that cannot be started is warned about, as kubeadm does. */

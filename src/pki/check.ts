@@ -9,6 +9,9 @@ import { x509 } from './x509.js';
  * (the caller names the file), or undefined when the file can be used as it is.
  */
 
+/** The problem of a certificate whose key on disk is another: the caller names both files, either may be the wrong one. */
+export const KEY_MISMATCH = 'does not match its private key';
+
 /** Whether `key` is the private half of the certificate's public key. */
 export function keyMatchesCertificate(key: KeyPair, cert: Certificate): boolean {
   const certKey = createPublicKey({ key: Buffer.from(cert.publicKey.rawData), format: 'der', type: 'spki' });
@@ -18,7 +21,7 @@ export function keyMatchesCertificate(key: KeyPair, cert: Certificate): boolean 
 /** An existing CA: a CA certificate matching its key when the key is there. */
 export function caProblem(cert: Certificate, key: KeyPair | undefined): string | undefined {
   if (!cert.getExtension(x509.BasicConstraintsExtension)?.ca) return 'is not a CA certificate (basic constraints CA:FALSE or missing)';
-  if (key && !keyMatchesCertificate(key, cert)) return 'does not match its private key';
+  if (key && !keyMatchesCertificate(key, cert)) return KEY_MISMATCH;
   return undefined;
 }
 
@@ -33,7 +36,7 @@ export async function leafProblem(
   ca: Certificate,
 ): Promise<string | undefined> {
   const [cert] = chain;
-  if (!keyMatchesCertificate(key, cert)) return 'does not match its private key';
+  if (!keyMatchesCertificate(key, cert)) return KEY_MISMATCH;
   const chainProblem = await signedBy(chain, ca);
   if (chainProblem) return chainProblem;
   const usages = cert.getExtension(x509.ExtendedKeyUsageExtension)?.usages ?? [];

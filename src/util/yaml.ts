@@ -177,11 +177,19 @@ function integerFormProblem(value: unknown, source: string | undefined): string 
 }
 
 /**
+ * Indentation levels the scan lets through to the parser: the lines of a block scalar (an embedded manifest or
+ * script) count as levels of their own here, so the scan's bound is looser than maxDepth, and far below the
+ * depth that overflows the parser's stack (about 900 levels).
+ */
+const MAX_INDENT_LEVELS = YAML_LIMITS.maxDepth * 4;
+
+/**
  * A quick scan for what the parser should never see: more than maxEntries entries (lines with content, extra
  * dashes of `- - x`, items of flow collections), and nesting too deep: flow collections (`[[[[…`) counted
- * outside quotes and comments, and chains of block-sequence dashes on one line (`- - - - …`). Returns the
- * first line where either exceeds its limit. It over-approximates (brackets inside plain scalars, lines of
- * block scalars), which real files do not push to the limits; the exact depth is checked again after parsing.
+ * outside quotes and comments, chains of block-sequence dashes on one line (`- - - - …`), and levels of
+ * indentation. Returns the first line where one exceeds its limit. It over-approximates (brackets inside plain
+ * scalars, lines of block scalars), which real files do not push to the limits; the exact depth is checked again
+ * after parsing.
  */
 function scanStructure(text: string): { problem: 'depth' | 'entries'; line: number } | undefined {
   const { maxDepth, maxEntries } = YAML_LIMITS;
@@ -192,6 +200,8 @@ function scanStructure(text: string): { problem: 'depth' | 'entries'; line: numb
   let comment = false;
   let lineStart = true;
   let dashes = 0;
+  let lineBegin = 0;
+  const indents: number[] = [];
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (c === '\n') {
@@ -199,6 +209,7 @@ function scanStructure(text: string): { problem: 'depth' | 'entries'; line: numb
       comment = false;
       lineStart = true;
       dashes = 0;
+      lineBegin = i + 1;
       continue;
     }
     if (comment) continue;
@@ -217,6 +228,7 @@ function scanStructure(text: string): { problem: 'depth' | 'entries'; line: numb
       }
       lineStart = false;
       if (c !== '#' && dashes === 0 && ++entries > maxEntries) return { problem: 'entries', line };
+      if (c !== '#' && flow === 0 && indentLevels(indents, i - lineBegin) > MAX_INDENT_LEVELS) return { problem: 'depth', line };
     }
     const prev = text[i - 1];
     const afterSpace = prev === undefined || prev === ' ' || prev === '\t' || prev === '\n';
@@ -228,4 +240,11 @@ function scanStructure(text: string): { problem: 'depth' | 'entries'; line: numb
     else if (c === ',' && flow > 0 && ++entries > maxEntries) return { problem: 'entries', line };
   }
   return undefined;
+}
+
+/** The levels of indentation open once a line's content starts at `column` (`indents`: the open ones' columns). */
+function indentLevels(indents: number[], column: number): number {
+  while (indents.length && indents[indents.length - 1] > column) indents.pop();
+  if (!indents.length || indents[indents.length - 1] < column) indents.push(column);
+  return indents.length;
 }

@@ -9,7 +9,7 @@ afterAll(disposeNodeTemplate);
 
 test('generated command lines are refused cleanly or run, never crash, hang, leak or write on refusal', async ({ task }) => {
   const node = await nodeTemplate();
-  const figures = await runCampaign({ kind: 'flags', arbitrary: flagsInput, materialize: flagsCase(node, kubeconfigText(node)), numRuns: runsFor(0.405) });
+  const figures = await runCampaign({ kind: 'flags', arbitrary: flagsInput, materialize: flagsCase(node, kubeconfigText(node)), numRuns: runsFor(0.37) });
   task.meta.campaign = figures;
   expect(describeViolations(figures)).toBe('');
 });

@@ -9,14 +9,14 @@ afterAll(disposeNodeTemplate);
 
 test('broken node files (cut, garbage, directories, links out of the root, huge) are refused cleanly', async ({ task }) => {
   const node = await nodeTemplate();
-  const figures = await runCampaign({ kind: 'node files', arbitrary: nodeInput, materialize: nodeCase(node), numRuns: runsFor(0.08) });
+  const figures = await runCampaign({ kind: 'node files', arbitrary: nodeInput, materialize: nodeCase(node), numRuns: runsFor(0.025) });
   task.meta.campaign = figures;
   expect(describeViolations(figures)).toBe('');
 });
 
 test('FIFOs and links to devices at node paths end within the deadline, in bounded memory', async ({ task }) => {
   const node = await nodeTemplate();
-  const figures = await runCampaign({ kind: 'special files', arbitrary: specialInput, materialize: nodeCase(node), numRuns: runsFor(0.005) });
+  const figures = await runCampaign({ kind: 'special files', arbitrary: specialInput, materialize: nodeCase(node), numRuns: runsFor(0.002) });
   task.meta.campaign = figures;
   expect(describeViolations(figures)).toBe('');
 });

@@ -6,6 +6,7 @@
  *   server.serve({ kind: 'slow', intervalMs: 200 });      // every request from now on; serve(a, b, c): the nth request
  *                                                         // gets the nth answer, the last one repeats
  *   bosun('join', ...server.joinArgs(), '--discovery-timeout', '5s');
+ *   server.serveOtherPaths({ kind: 'echo-auth' });        // what a node asks once it trusts the cluster (kubeadm-config…)
  *   server.requests;                                      // every request served since serve(): path, bytes sent, closed early
  *   server.connections;                                   // TCP connections ever accepted (a refused TLS handshake included)
  *   await server.close();                                 // ends every open connection too
@@ -25,13 +26,17 @@
  *   `intervalMs`; `huge`: a 200 ConfigMap whose kubeconfig value goes on for `bytes` bytes, streamed as the client
  *   reads it (the server holds none of it); `hang`: headers never come; `reset`: the connection is dropped.
  * - `raw`: any status, headers (Content-Length set unless given) and body (not JSON, the wrong shape, an error Status…).
+ * - `echo-auth`: a 403 Status whose message repeats the request's Authorization header (the bearer token in it).
+ * `serveOtherPaths(answer)` answers every path but cluster-info's with `answer` (`undefined`: as any other path);
+ * `useToken(token)` signs from now on for another token; `plainEndpoint` is a plain TCP port beside the server that
+ * answers HTTP where TLS is expected.
  * `useForeignCertificate(true)` makes the server present a certificate its CA did not issue (a TLS failure for a
  * client that verifies it against `caPem`, as discovery's second read does); new connections only.
  */
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import https from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import net, { type AddressInfo, type Socket } from 'node:net';
 import { caCertHash } from '../../src/pki/ca-hash.js';
 import { createCaCertificate, createLeafCertificate, encodeCertificate, type Certificate } from '../../src/pki/certificate.js';
 import { encodePrivateKey, generateKey, type KeyPair } from '../../src/pki/keys.js';
@@ -39,7 +44,7 @@ import { clusterInfoKubeconfig } from '../../src/tokens/cluster-info.js';
 import { detachedJWS } from '../../src/tokens/jws.js';
 
 export type Answer =
-  | { kind: 'valid' | 'unsigned' | 'bad-signature' | 'tampered' | 'wrong-ca' | 'missing-kubeconfig' | 'hang' | 'reset' }
+  | { kind: 'valid' | 'unsigned' | 'bad-signature' | 'tampered' | 'wrong-ca' | 'missing-kubeconfig' | 'hang' | 'reset' | 'echo-auth' }
   | { kind: 'signed'; kubeconfig: string }
   | { kind: 'slow'; intervalMs: number; answer?: Answer }
   | { kind: 'huge'; bytes: number }
@@ -64,12 +69,16 @@ export interface HostileServer {
   /** Another CA (`wrong-ca` names it); `otherCaHash` is its pin. */
   otherCaPem: string;
   otherCaHash: string;
-  /** The bootstrap token cluster-info is signed for (`abcdef.0123456789abcdef` unless given). */
-  token: string;
+  /** The bootstrap token cluster-info is signed for (`abcdef.0123456789abcdef` unless given or changed by `useToken`). */
+  readonly token: string;
+  /** `127.0.0.1:<port>` of a plain TCP server that answers every connection with a plain HTTP 200. */
+  plainEndpoint: string;
   requests: Served[];
   /** TCP connections accepted since the start, a TLS handshake the client refused included. */
   readonly connections: number;
   serve(...answers: Answer[]): void;
+  serveOtherPaths(answer: Answer | undefined): void;
+  useToken(token: string): void;
   useForeignCertificate(on: boolean): void;
   /** `<endpoint> --token <token> --discovery-token-ca-cert-hash <caHash>`: a token discovery of this server. */
   joinArgs(): string[];
@@ -80,6 +89,7 @@ export interface HostileServer {
 
 const VALIDITY = { now: new Date(Date.now() - 60_000), lifetimeMs: 86_400_000 };
 const HUGE_CHUNK = Buffer.alloc(64 << 10, 'A');
+const CLUSTER_INFO_PATH = '/api/v1/namespaces/kube-public/configmaps/cluster-info';
 
 async function serverCertificate(signer: { cert: Certificate; key: KeyPair }) {
   const key = await generateKey('ECDSA-P256');
@@ -116,23 +126,25 @@ const configMap = (data: Record<string, string>) =>
   JSON.stringify({ kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'cluster-info', namespace: 'kube-public' }, data });
 
 export async function startHostileServer(opts: { token?: string } = {}): Promise<HostileServer> {
-  const token = opts.token ?? 'abcdef.0123456789abcdef';
-  const [id, secret] = token.split('.');
+  let token = opts.token ?? 'abcdef.0123456789abcdef';
+  let [id, secret] = token.split('.');
   const [ca, other, foreign] = await Promise.all([authority('kubernetes'), authority('other'), authority('foreign')]);
   const own = await serverCertificate(ca);
   const foreignCert = await serverCertificate(foreign);
   const sockets = new Set<Socket>();
   let connections = 0;
   let answers: Answer[] = [{ kind: 'valid' }];
+  let otherPaths: Answer | undefined;
   const requests: Served[] = [];
 
   const server = https.createServer(own, (req, res) => {
-    const answer = answers[Math.min(requests.length, answers.length - 1)];
+    const clusterInfo = (req.url ?? '').split('?')[0] === CLUSTER_INFO_PATH;
+    const answer = otherPaths && !clusterInfo ? otherPaths : answers[Math.min(requests.length, answers.length - 1)];
     const served: Served = { path: req.url ?? '', answer: answer.kind, bytesSent: 0, closedEarly: false };
     requests.push(served);
     // A slow answer is written on the socket, past the response object: it keeps its own account.
     if (answer.kind !== 'slow') res.on('close', () => (served.closedEarly = !res.writableFinished));
-    respond(res, answer, served);
+    respond(res, answer, served, req.headers.authorization ?? '');
   });
   // Counted before the TLS handshake: a client that refuses the certificate is never a request.
   server.on('connection', (socket: Socket) => {
@@ -140,7 +152,15 @@ export async function startHostileServer(opts: { token?: string } = {}): Promise
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const plain = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket)).on('error', () => {});
+    socket.end('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n{"data":{}}');
+  });
+  await Promise.all([
+    new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)),
+    new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve)),
+  ]);
   const endpoint = `127.0.0.1:${(server.address() as AddressInfo).port}`;
   const url = `https://${endpoint}`;
 
@@ -154,7 +174,7 @@ export async function startHostileServer(opts: { token?: string } = {}): Promise
     return configMap({ kubeconfig, [`jws-kubeconfig-${id}`]: signature });
   }
 
-  function respond(res: ServerResponse, answer: Answer, served: Served): void {
+  function respond(res: ServerResponse, answer: Answer, served: Served, authorization: string): void {
     switch (answer.kind) {
       case 'hang':
         return;
@@ -164,6 +184,17 @@ export async function startHostileServer(opts: { token?: string } = {}): Promise
         return trickle(res, answer, served);
       case 'huge':
         return void stream(res, answer.bytes, served);
+      case 'echo-auth':
+        return respond(
+          res,
+          {
+            kind: 'raw',
+            status: 403,
+            body: JSON.stringify({ kind: 'Status', status: 'Failure', reason: 'Forbidden', code: 403, message: `forbidden: ${authorization}` }),
+          },
+          served,
+          '',
+        );
       case 'raw':
         served.bytesSent = Buffer.byteLength(answer.body);
         return void res
@@ -219,15 +250,25 @@ export async function startHostileServer(opts: { token?: string } = {}): Promise
       return connections;
     },
     url,
+    plainEndpoint: `127.0.0.1:${(plain.address() as AddressInfo).port}`,
     caPem: ca.pem,
     caHash: caCertHash(ca.pem),
     otherCaPem: other.pem,
     otherCaHash: caCertHash(other.pem),
-    token,
+    get token() {
+      return token;
+    },
     requests,
     serve(...list) {
       answers = list.length ? list : [{ kind: 'valid' }];
       requests.splice(0);
+    },
+    serveOtherPaths(answer) {
+      otherPaths = answer;
+    },
+    useToken(next) {
+      token = next;
+      [id, secret] = token.split('.');
     },
     useForeignCertificate(on) {
       server.setSecureContext(on ? foreignCert : own);
@@ -236,7 +277,7 @@ export async function startHostileServer(opts: { token?: string } = {}): Promise
     clusterInfoBody,
     close() {
       for (const socket of sockets) socket.destroy();
-      return new Promise((resolve) => server.close(() => resolve()));
+      return Promise.all([new Promise((resolve) => server.close(resolve)), new Promise((resolve) => plain.close(resolve))]).then(() => undefined);
     },
   };
 }

@@ -115,17 +115,18 @@ export async function readClusterState(cluster: Cluster): Promise<ClusterState> 
     cluster.get<WorkloadObject>({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: COREDNS.namespace, name: COREDNS.name }),
     cluster.get<WorkloadObject>({ apiVersion: 'apps/v1', kind: 'DaemonSet', namespace: KUBE_PROXY.namespace, name: KUBE_PROXY.name }),
   ]);
-  if (clusterText === undefined) {
-    throw new UserError(`ConfigMap ${NAMESPACE}/kubeadm-config has no ClusterConfiguration: is this a cluster made by bosun init or kubeadm init?`);
-  }
   let apiServerVersion: string | undefined;
   try {
     apiServerVersion = (JSON.parse(version.body) as { gitVersion?: string }).gitVersion;
   } catch {
     // reported below
   }
+  // The version first: with no API server there (a dry run reads that as nothing found), it is the real cause.
   if (version.status !== 200 || !apiServerVersion) {
     throw new UserError(`the API server did not report its version (GET /version answered ${version.status}: ${version.body.slice(0, 200)})`);
+  }
+  if (clusterText === undefined) {
+    throw new UserError(`ConfigMap ${NAMESPACE}/kubeadm-config has no ClusterConfiguration: is this a cluster made by bosun init or kubeadm init?`);
   }
   return {
     apiServerVersion,

@@ -2,6 +2,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
+import { EXIT_CODES } from '../../../src/errors.js';
 import { changes, errorText, leakedSecrets, namesLocation, rawMessages, snapshot } from './checks.js';
 import { VIOLATIONS, type Figures, type Violation } from './figures.js';
 import { runBosun, runBosunProcess, type RunResult } from './harness.js';
@@ -32,8 +33,8 @@ export interface Case {
   release?: () => void;
 }
 
-/** Exit codes the CLI documents: 0 ok, 1 user error, 2 usage, 3 failed precondition on the cluster. */
-const DOCUMENTED_EXIT_CODES = new Set([0, 1, 2, 3]);
+/** Exit codes the CLI documents (src/errors.ts): 0 ok, 1 user error, 2 usage, 3 failed precondition, 4 internal error, 130/143 interrupted. */
+const DOCUMENTED_EXIT_CODES = new Set([0, ...Object.values(EXIT_CODES), 130, 143]);
 
 export interface Verdict {
   result: RunResult;
@@ -51,6 +52,8 @@ export async function judge(c: Case): Promise<Verdict> {
   const output = `${result.stdout}\n${result.stderr}`;
   const refused = result.code !== 0;
   if (result.crashes.length) v.set('crash', result.crashes[0].slice(0, 600));
+  // An internal error is main() reporting an exception it did not expect: documented, and a crash all the same.
+  else if (result.code === EXIT_CODES.internal) v.set('crash', result.stderr.slice(0, 600));
   if (result.hung) v.set('hang', `no exit within ${c.deadlineMs} ms`);
   if (result.code !== undefined && !DOCUMENTED_EXIT_CODES.has(result.code)) v.set('undocumented exit code', `exit ${result.code}`);
   const raw = rawMessages(output, [...c.argv, c.inputText ?? ''].join('\n'));
@@ -180,7 +183,7 @@ export async function runCampaign<T>(opts: CampaignOptions<T>): Promise<Figures>
           last = played;
           return false;
         }),
-        { seed, path: String(at), numRuns: 1, interruptAfterTimeLimit: opts.shrinkMs ?? 20_000 },
+        { seed, path: String(at), numRuns: 1, interruptAfterTimeLimit: opts.shrinkMs ?? 5_000 },
       );
       // Shrinking keeps the last failing input as the current one, so the last failing run is the smallest.
       const input = shrunk.counterexample?.[0];

@@ -38,6 +38,15 @@ describe('hostile YAML', () => {
     expect(configErrorOf(() => readConfigText(indented, 'indent.yaml')).message).toMatch(/^indent\.yaml: document 1: nesting is deeper than 64 levels/);
   });
 
+  it('refuses a block mapping indented past what the parser can nest before parsing it, naming the line', () => {
+    // About 900 levels overflowed the parser's stack: "Maximum call stack size exceeded" was the message.
+    const deep =
+      'apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\nx:\n' + Array.from({ length: 1_000 }, (_, i) => `${' '.repeat(i + 1)}a:`).join('\n');
+    const message = configErrorOf(() => readConfigText(deep, 'deep.yaml')).message;
+    expect(message).toMatch(/^deep\.yaml: line \d+: nesting is deeper than 64 levels; refused$/);
+    expect(message).not.toMatch(/call stack/);
+  });
+
   it('does not mistake brackets in quotes, comments or apostrophes for nesting', () => {
     const text = `apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\n# ${'['.repeat(100)}\nclusterName: "${'['.repeat(100)}"\nimageRepository: it's-${'{'.repeat(10)}\n`;
     expect(readConfigText(text, 'ok.yaml').cluster?.clusterName).toBe('['.repeat(100));

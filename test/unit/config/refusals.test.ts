@@ -171,6 +171,13 @@ describe("values kubeadm refuses or the node can't use", () => {
     );
   });
 
+  it('a cluster name longer than a DNS subdomain (3 MiB of it ended up in every kubeconfig)', () => {
+    expect(validate(cluster(`clusterName: ${'a'.repeat(254)}`))).toMatch(
+      /^cfg\.yaml: ClusterConfiguration: clusterName: "a+…" has 254 characters; expected at most 253$/,
+    );
+    expect(() => validateConfig(readConfigText(cluster(`clusterName: ${'a'.repeat(253)}`), 'cfg.yaml'), PHASES)).not.toThrow();
+  });
+
   it('an image tag that is not one', () => {
     expect(validate(cluster('dns:\n  imageTag: "v1.12:0"'))).toMatch(
       /^cfg\.yaml: ClusterConfiguration: dns\.imageTag: "v1\.12:0" is not an image tag; expected e\.g\. v1\.12\.0/,

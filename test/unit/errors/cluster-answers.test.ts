@@ -63,6 +63,21 @@ describe('answers bosun cannot read, and no answer', () => {
     expect(err.message).toBe('get Node cp-1: Unreachable: https://api.test:6443: connection refused');
     expect(err.exitCode).toBe(3);
   });
+
+  it('credentials a server repeats in its answer are not in the error: a bearer token, a bootstrap token, a key', async () => {
+    const token = 'abcdef.0123456789abcdef';
+    const key = '-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBx\n-----END EC PRIVATE KEY-----';
+    const echoes: Response[] = [
+      { status: 403, body: JSON.stringify({ kind: 'Status', reason: 'Forbidden', code: 403, message: `forbidden: Bearer ${token}` }) },
+      { status: 401, body: JSON.stringify({ kind: 'Status', reason: 'Unauthorized', code: 401, message: `token ${token} is not valid` }) },
+      { status: 500, body: `<html>Authorization: Basic dXNlcjpwYXNzd29yZA== ${key}</html>` },
+    ];
+    for (const answer of echoes) {
+      const err = await failure(new KubeCluster(proxied(() => answer)).get(node));
+      expect(err.message).toMatch(/^get Node cp-1: \w+ \(\d+\): /);
+      for (const secret of ['0123456789abcdef', 'dXNlcjpwYXNzd29yZA', 'MHcCAQEEIBx']) expect(err.message).not.toContain(secret);
+    }
+  });
 });
 
 describe('upgrade nodes reading the versions', () => {

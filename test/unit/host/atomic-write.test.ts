@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import path from 'node:path';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { UserError } from '../../../src/errors.js';
 import { LocalHost } from '../../../src/host/local.js';
 import { tempDir } from '../../support/temp.js';
 
@@ -20,6 +21,26 @@ describe('atomic writes', () => {
     await expect(host.writeFileAtomic('/etc/kubernetes/manifests/kube-apiserver.yaml', 'token', 0o600)).rejects.toThrow(/EISDIR/);
     await expect(host.symlink('/opt/kubelet', '/etc/kubernetes/manifests/kube-apiserver.yaml')).rejects.toThrow(/EISDIR/);
     expect(readdirSync(path.join(root, 'etc/kubernetes/manifests'))).toEqual(['kube-apiserver.yaml']);
+  });
+
+  it('that the system refuses are a UserError naming the file, and a path under a file is one that does not exist', async () => {
+    const root = tempDir('bosun-node-');
+    const host = new LocalHost(root);
+    writeFileSync(path.join(root, 'etc'), 'a file where a directory should be\n');
+    const refused = [
+      host.writeFileAtomic('/etc/kubernetes/admin.conf', 'x', 0o600),
+      host.symlink('/opt/kubelet', '/etc/kubernetes/kubelet'),
+      host.mkdir('/etc/kubernetes/manifests'),
+    ];
+    for (const write of refused) {
+      const err = await write.catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UserError);
+      expect((err as UserError).message).toMatch(
+        new RegExp(`^${root}/etc/kubernetes/\\S+: cannot write: a part of the path is not a directory \\(ENOTDIR\\)$`),
+      );
+    }
+    expect(await host.stat('/etc/kubernetes/admin.conf')).toBeUndefined();
+    expect(readdirSync(root)).toEqual(['etc']);
   });
 
   it('create missing parents 0755 and only the directory asked for with its mode', async () => {

@@ -1,5 +1,6 @@
 import { X509Certificate as NodeX509 } from 'node:crypto';
-import { copyFile, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { RecordingHost } from '../../../src/host/recording.js';
 import { createCaCertificate, createLeafCertificate, encodeCertificate } from '../../../src/pki/certificate.js';
@@ -87,6 +88,14 @@ describe('an existing node', () => {
     const { host, pki } = await initialised();
     await copyFile(pki('apiserver-etcd-client.key'), pki('apiserver.key'));
     await expect(runPhase(testConfig(), host, 'certs/apiserver')).rejects.toThrow(/apiserver\.crt: does not match its private key/);
+  });
+
+  test('a key that does not match its certificate is named beside it: either file may be the broken one', async () => {
+    const { host, pki } = await initialised();
+    await copyFile(pki('apiserver-etcd-client.key'), pki('front-proxy-client.key'));
+    await expect(runPhase(testConfig(), host, 'certs/front-proxy-client')).rejects.toThrow(
+      /front-proxy-client\.crt: does not match its private key \(\S*\/pki\/front-proxy-client\.key\)$/,
+    );
   });
 
   test('a certificate without its key, or garbage in a file, is refused', async () => {
@@ -193,5 +202,27 @@ describe('an existing node', () => {
     expect(lines[0]).toMatch(/^\[certs\] WARNING: could not validate bounds for certificate front-proxy-ca: the certificate has expired: NotBefore: /);
     expect(lines[1]).toBe('[certs] Generating "front-proxy-client" certificate and key');
     expect(lines[2]).toMatch(/^\[certs\] WARNING: certificate front-proxy-client: the certificate outlives its CA "CN=front-proxy-ca"/);
+  });
+});
+
+describe('a node whose files do not fit', () => {
+  test('certs all refuses before it writes anything: nothing is left half-done', async () => {
+    const { host, pki } = await freshRoot();
+    await mkdir(path.dirname(pki('front-proxy-client.crt')), { recursive: true });
+    await writeFile(pki('front-proxy-client.crt'), 'not a certificate');
+    await expect(runPhase(testConfig(), host, 'certs')).rejects.toThrow('front-proxy-client.crt is not a PEM certificate');
+    expect((await readdir(path.dirname(pki('ca.crt')))).sort()).toEqual(['front-proxy-client.crt']);
+  });
+
+  test('a leaf whose CA is not on disk is refused before the CA is made', async () => {
+    const { host, pki } = await freshRoot();
+    const other = await freshRoot();
+    await runPhase(testConfig(), other.host, 'certs/front-proxy-ca');
+    await runPhase(testConfig(), other.host, 'certs/front-proxy-client');
+    await mkdir(path.dirname(pki('ca.crt')), { recursive: true });
+    await copyFile(other.pki('front-proxy-client.crt'), pki('front-proxy-client.crt'));
+    await copyFile(other.pki('front-proxy-client.key'), pki('front-proxy-client.key'));
+    await expect(runPhase(testConfig(), host, 'certs')).rejects.toThrow('front-proxy-client.crt exists but not the CA that signed it');
+    expect((await readdir(path.dirname(pki('ca.crt')))).sort()).toEqual(['front-proxy-client.crt', 'front-proxy-client.key']);
   });
 });

@@ -1,5 +1,5 @@
 import { CERT_LIST, SERVICE_ACCOUNT_KEY, type CertSpec } from '../../../pki/certlist.js';
-import { ensureCertificate, ensureServiceAccountKey, startCertificateKeys } from '../../../node/certificates.js';
+import { checkExistingPki, ensureCertificate, ensureServiceAccountKey, startCertificateKeys } from '../../../node/certificates.js';
 import type { Phase } from '../../../workflow/phase.js';
 import type { InitContext } from '../context.js';
 
@@ -32,10 +32,9 @@ export const certsPhase: Phase<InitContext> = {
   // Starts every key the selected children will create, so they are generated in parallel while the children run in order.
   run: async (ctx, io) => {
     io.log(`[certs] Using certificateDir folder "${ctx.cfg.cluster.certificatesDir}"`);
-    await startCertificateKeys(
-      ctx,
-      [...CERT_LIST, SERVICE_ACCOUNT_KEY].filter((spec) => io.selected(`certs/${spec.name}`)),
-    );
+    const selected = [...CERT_LIST, SERVICE_ACCOUNT_KEY].filter((spec) => io.selected(`certs/${spec.name}`));
+    await checkExistingPki(ctx, selected);
+    await startCertificateKeys(ctx, selected);
   },
   phases: [
     ...CERT_LIST.map(certPhase),
