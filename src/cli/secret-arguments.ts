@@ -12,7 +12,8 @@ export function secretArguments(argv: readonly string[]): string[] {
   const found = argv.flatMap((arg, i) =>
     SECRET_FLAGS.flatMap((flag) => (arg === flag && i + 1 < argv.length ? [argv[i + 1]] : arg.startsWith(`${flag}=`) ? [arg.slice(flag.length + 1)] : [])),
   );
-  return [...new Set(found.filter((s) => s.length >= MIN_SECRET_LENGTH))].sort((a, b) => b.length - a.length);
+  // A word starting with "-" after a secret flag is the next flag (the value is missing), not a secret: tokens and keys never start so.
+  return [...new Set(found.filter((s) => s.length >= MIN_SECRET_LENGTH && !s.startsWith('-')))].sort((a, b) => b.length - a.length);
 }
 
 /** `text` with every secret argument shown as `<redacted>` (longest first: one secret may hold another). */

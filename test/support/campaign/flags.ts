@@ -87,8 +87,11 @@ export const flagsCase =
     locations.push('/etc/kubernetes/', '/var/lib/kubelet/');
     locations.push(...positionals, files.rootfs, files.config, files.kubeconfig, `127.0.0.1:${CLOSED_PORT}`, spec.words[spec.words.length - 1]);
     const given = (flag: string) => generated.includes(flag);
-    // init prints the certificate key with --upload-certs and the token in its join command, unless told not to.
-    const printsKey = spec.name === 'init --dry-run' && given('--upload-certs') && !given('--skip-certificate-key-print');
+    // init prints the certificate key with --upload-certs and the token in its join command, unless told not to;
+    // token create --print-join-command prints the control-plane join command with the key it was given, as kubeadm's.
+    const printsKey =
+      (spec.name === 'init --dry-run' && given('--upload-certs') && !given('--skip-certificate-key-print')) ||
+      (spec.name.startsWith('token create') && given('--print-join-command') && given('--certificate-key'));
     const printsToken = spec.printsToken && !given('--skip-token-print');
     return {
       command: spec.name,

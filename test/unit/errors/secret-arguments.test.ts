@@ -22,3 +22,21 @@ describe('secrets given on the command line', () => {
     }
   });
 });
+
+describe('a flag whose value is missing', () => {
+  it('is named as typed, not hidden as if it were the secret', async () => {
+    const { code, stderr } = await runCli([
+      'init',
+      '--dry-run',
+      '--rootfs',
+      '/nonexistent-bosun-root',
+      '--config',
+      '--token',
+      '--unknown-flag',
+      `--token=${TOKEN}`,
+    ]);
+    expect(code).toBe(2);
+    expect(stderr).toContain("unknown option '--unknown-flag'");
+    expect(stderr).not.toContain('0123456789abcdef');
+  });
+});
