@@ -174,7 +174,8 @@ function apply(docs: unknown[], m: Mutation): string[] {
   if (m.op === 'apiVersion' || m.op === 'kind' || m.op === 'duplicate' || m.op === 'replaceDoc') {
     const i = m.doc % docs.length;
     const doc = docs[i] as Doc | null;
-    const kind = doc !== null && typeof doc === 'object' ? String(doc.kind) : '';
+    // A generated kind may be an object without a prototype, which String() cannot convert: only a string names a kind.
+    const kind = doc !== null && typeof doc === 'object' && typeof doc.kind === 'string' ? doc.kind : '';
     if (m.op === 'duplicate') docs.push(structuredClone(doc));
     else if (m.op === 'replaceDoc') docs[i] = m.value;
     else if (doc !== null && typeof doc === 'object') doc[m.op] = m.value;
