@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manifestHash } from '../../src/sandbox/static-pod.js';
 import type { SandboxState } from '../../src/sandbox/state.js';
 import { PINNED_KUBERNETES_VERSIONS } from '../../src/versions/pinned.js';
+import { random } from '../support/roll-crash.js';
 import { BOSUN, runCommand, startSandbox, type CliResult, type Sandbox } from '../support/sandbox.js';
 
 const [OLD, NEW] = PINNED_KUBERNETES_VERSIONS;
@@ -23,17 +24,6 @@ const COMPONENTS = ['etcd', ...CONTROL_PLANE];
 const LONG = 1_800_000;
 const SEED = Number(process.env.RESUME_SEED ?? Date.now() % 1_000_000);
 const JOURNAL = 'etc/kubernetes/tmp/bosun-upgrade-apply.json';
-
-/** mulberry32: the kill points are random, and reproducible from the seed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface ProgressEvent {
   type: string;

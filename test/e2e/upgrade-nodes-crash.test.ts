@@ -11,14 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster } from '../../src/cluster/cluster.js';
 import { clusterFromKubeconfig } from '../../src/cluster/connect.js';
 import type { Node } from '../../src/kube/workloads.js';
-import { journalOf, random, rollAndKill, transitions, type CM } from '../support/roll-crash.js';
+import { journalOf, PAUSE, random, rollAndKill, transitions, webUnderBudget, type CM } from '../support/roll-crash.js';
 import { bosun, installKubelet, type Sandbox, startSandbox } from '../support/sandbox.js';
 
 const OLD = 'v1.36.3';
 const NEW = 'v1.37.1';
 const KILLS = 20;
 const WAIT = '--timeout=180s';
-const PAUSE = 'registry.k8s.io/pause:3.10';
 const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
 
 let sandbox: Sandbox;
@@ -56,20 +55,7 @@ describe(`bosun upgrade nodes killed at random points (seed ${SEED})`, () => {
     const file = path.join(scratch, 'apps.yaml');
     writeFileSync(
       file,
-      `
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: default}
-spec:
-  replicas: 8
-  selector: {matchLabels: {app: web}}
-  template: {metadata: {labels: {app: web}}, spec: {containers: [{name: c, image: ${PAUSE}}]}}
----
-apiVersion: policy/v1
-kind: PodDisruptionBudget
-metadata: {name: web, namespace: default}
-spec: {maxUnavailable: 1, selector: {matchLabels: {app: web}}}
----
+      `${webUnderBudget(8)}---
 apiVersion: apps/v1
 kind: StatefulSet
 metadata: {name: db, namespace: default}

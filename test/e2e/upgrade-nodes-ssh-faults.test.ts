@@ -15,7 +15,7 @@ import type { Node } from '../../src/kube/workloads.js';
 import { sandboxPaths } from '../../src/sandbox/paths.js';
 import { emitYaml, parseYaml } from '../../src/util/yaml.js';
 import { readJournal } from '../support/roll-journal.js';
-import { random, rollAndKill, transitions } from '../support/roll-crash.js';
+import { random, rollAndKill, transitions, webUnderBudget } from '../support/roll-crash.js';
 import { sandboxSsh, startSandbox, type CliResult, type Sandbox } from '../support/sandbox.js';
 import {
   cachedKubelet,
@@ -35,7 +35,6 @@ const NEW = 'v1.37.1';
 const WORKERS = 6;
 const KILLS = 10;
 const LONG = 900_000;
-const PAUSE = 'registry.k8s.io/pause:3.10';
 const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
 
 let sandbox: Sandbox;
@@ -86,20 +85,7 @@ describe(`bosun upgrade nodes over SSH: kills (seed ${SEED}) and refusals`, () =
   beforeAll(async () => {
     sandbox = await startSandbox({ workers: WORKERS });
     cluster = await clusterFromKubeconfig(readFileSync(sandbox.kubeconfig, 'utf8'), { source: sandbox.kubeconfig });
-    await sandbox.apply(`
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: default}
-spec:
-  replicas: 8
-  selector: {matchLabels: {app: web}}
-  template: {metadata: {labels: {app: web}}, spec: {containers: [{name: c, image: ${PAUSE}}]}}
----
-apiVersion: policy/v1
-kind: PodDisruptionBudget
-metadata: {name: web, namespace: default}
-spec: {maxUnavailable: 1, selector: {matchLabels: {app: web}}}
-`);
+    await sandbox.apply(webUnderBudget(8));
     await sandbox.kubectlOk('rollout', 'status', 'deployment/web', '--timeout=180s');
   }, LONG);
 

@@ -14,6 +14,7 @@ import type { PodReport } from '../../src/sandbox/mirror.js';
 import { sandboxPaths } from '../../src/sandbox/paths.js';
 import { parseYaml, emitYaml } from '../../src/util/yaml.js';
 import { budgetWatcher } from '../support/budget-watcher.js';
+import { webUnderBudget } from '../support/roll-crash.js';
 import { BOSUN, runCommand, startSandbox, waitForFile, type CliResult, type Sandbox } from '../support/sandbox.js';
 import { cachedKubelet, kubeletDigests, leftoverTemps, nodeReports, rootfs, sandboxState, sha256, sshRoll } from '../support/ssh-roll.js';
 
@@ -26,7 +27,6 @@ const BEHIND = ['kube-controller-manager', 'kube-scheduler'];
 const COMPONENTS = ['etcd', ...CONTROL_PLANE];
 const LONG = 900_000;
 const WAIT = '--timeout=300s';
-const PAUSE = 'registry.k8s.io/pause:3.10';
 const MAX_PODS = 150;
 
 let sandbox: Sandbox;
@@ -84,20 +84,7 @@ describe('bosun upgrade nodes over SSH', () => {
     cluster = await clusterFromKubeconfig(readFileSync(sandbox.kubeconfig, 'utf8'), { source: sandbox.kubeconfig });
     cp = rootfs(sandbox, 'control-plane');
     for (const c of BEHIND) oldManifests.set(c, manifest(c));
-    await sandbox.apply(`
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: default}
-spec:
-  replicas: 12
-  selector: {matchLabels: {app: web}}
-  template: {metadata: {labels: {app: web}}, spec: {containers: [{name: c, image: ${PAUSE}}]}}
----
-apiVersion: policy/v1
-kind: PodDisruptionBudget
-metadata: {name: web, namespace: default}
-spec: {maxUnavailable: 1, selector: {matchLabels: {app: web}}}
-`);
+    await sandbox.apply(webUnderBudget(12));
     await kubectl('rollout', 'status', 'deployment/web', WAIT);
     await kubectl('wait', 'pdb', 'web', '--for=jsonpath={.status.disruptionsAllowed}=1', WAIT);
     const netns = sandboxState(sandbox).nodes.find((n) => n.name === 'control-plane')!.network!.netns;

@@ -9,6 +9,24 @@ import type { Node } from '../../src/kube/workloads.js';
 import type { RollJournal } from '../../src/roll/journal/journal.js';
 import { BOSUN } from './sandbox.js';
 
+export const PAUSE = 'registry.k8s.io/pause:3.10';
+
+/** The Deployment `web` of `replicas` pause Pods under a budget of one unavailable: what a roll must never break. */
+export const webUnderBudget = (replicas: number) => `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: default}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: web}}
+  template: {metadata: {labels: {app: web}}, spec: {containers: [{name: c, image: ${PAUSE}}]}}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: web, namespace: default}
+spec: {maxUnavailable: 1, selector: {matchLabels: {app: web}}}
+`;
+
 /** mulberry32: the kill points are random, and reproducible from CRASH_SEED. */
 export function random(seed: number): () => number {
   let a = seed;
