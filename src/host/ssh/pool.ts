@@ -73,11 +73,7 @@ export class SshPool {
   }
 
   /**
-<<<<<<< HEAD
-   * Reaches every host before anything changes: host key, login and root (through sudo for a non-root user), at most
-=======
    * Reaches every host before anything changes: host key, login, root (through sudo for a non-root user) and SFTP, at most
->>>>>>> h9-ssh
    * `parallel` at once. One error names every host that failed and why.
    */
   async connectAll(settings: readonly SshHostSettings[], parallel = 8): Promise<SshHost[]> {
