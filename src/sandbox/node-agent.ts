@@ -178,7 +178,7 @@ export class NodeAgent {
 export async function runAgent(dir: string): Promise<void> {
   const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
   const agent = new NodeAgent(dir, log);
-  const kubelets = new KubeletService(dir, log);
+  const kubelets = new KubeletService(dir, log, Boolean((await readState(dir))?.freshMachines));
   const requests = new SystemctlServer(path.join(sandboxPaths(dir).root, 'nodes'), kubelets, log);
   agent.start();
   const timers = [kubelets.startTimer(), setInterval(() => void requests.scan(), REQUEST_RESCAN_MS)];

@@ -5,6 +5,7 @@
  * sshd chroots only into a path whose every component is owned by root and writable by nobody else, which a
  * sandbox under /tmp is not: each rootfs is bind-mounted at /run/bosun-sandbox/<slot>/roots/<node> while the sandbox
  * runs, beside each sshd's configuration, pid file and the authorized key (read before the chroot, so outside it).
+ * The machine's /proc is bind-mounted into that chroot (not into the node's directory), as a machine has one.
  */
 import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import net from 'node:net';
@@ -128,7 +129,16 @@ export async function startSshd(dir: string, plan: NetworkPlan, node: SandboxNod
   await ensureKey(hostKey, node.name);
   const chroot = chrootOf(plan, node.name);
   await rootOwnedDir(chroot);
-  if (!isMounted(chroot)) await run('mount', ['--bind', paths.nodeRoot(node.name), chroot]);
+  if (!isMounted(chroot)) {
+    await run('mount', ['--bind', paths.nodeRoot(node.name), chroot]);
+    // Private, so what is mounted inside stays out of the node's directory (a shared / would propagate it there).
+    await run('mount', ['--make-private', chroot]);
+  }
+  // A session reads the machine's facts (memory, listening sockets, addresses) from /proc; /proc/self/net is the
+  // reader's, so a session in the node's network namespace sees that namespace's sockets and addresses.
+  const proc = path.join(chroot, 'proc');
+  await fs.mkdir(proc, { recursive: true, mode: 0o555 });
+  if (!isMounted(proc)) await run('mount', ['--bind', '/proc', proc]);
   const config = path.join(runtimeDir(plan), 'sshd', `${node.name}.conf`);
   await fs.writeFile(config, sshdConfig(plan, node.name, network, hostKey), { mode: 0o644 });
   const logFile = path.join(paths.logs(node.name), 'sshd.log');
@@ -158,6 +168,8 @@ export async function removeSshRuntime(plan: NetworkPlan): Promise<void> {
   const roots = path.join(runtime, 'roots');
   for (const node of await fs.readdir(roots).catch(() => [] as string[])) {
     const chroot = path.join(roots, node);
+    const proc = path.join(chroot, 'proc');
+    if (isMounted(proc)) await run('umount', [proc]).catch(() => run('umount', ['--lazy', proc]));
     if (isMounted(chroot)) await run('umount', [chroot]).catch(() => run('umount', ['--lazy', chroot]));
     await fs.rmdir(chroot);
   }
