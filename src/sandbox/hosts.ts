@@ -8,6 +8,7 @@
 import { UserError } from '../errors.js';
 import { DEFAULT_KUBERNETES_VERSION } from '../versions/pinned.js';
 import { provideBinaries } from './binaries.js';
+import { run } from './exec.js';
 import { clusterText } from './inventory.js';
 import { startMachines } from './machines.js';
 import { claimNetwork, createBridge, nodeNetwork, WORKER_MACHINES, workerNetwork, type NetworkPlan } from './network.js';
@@ -77,6 +78,8 @@ export async function sandboxHosts(opts: HostsOptions): Promise<string> {
   };
   await createBridge(plan);
   await startMachines(opts.dir, state, state.nodes, undefined, record);
+  // Prepared as kubeadm wants a node (its preflight checks it): IPv4 forwarding on, in each machine's namespace.
+  for (const node of state.nodes) await run('ip', ['netns', 'exec', node.network!.netns, 'sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
   for (const node of state.nodes.filter((n) => !n.simulated)) await record(startRunner(opts.dir, node));
   await ensureAgent(opts.dir, state);
   const argv = [process.execPath, BOSUN_BIN, 'sandbox', 'kwok', '--dir', paths.root];

@@ -15,8 +15,8 @@ export const BUSYBOX = '/usr/bin/busybox';
 
 /** The tools a session on a node uses (bosun's SSH host, an operator, ansible's raw module). */
 const APPLETS = [
-  'sh', 'ash', 'cat', 'chmod', 'chown', 'cp', 'date', 'df', 'echo', 'env', 'false', 'find', 'free', 'grep', 'head', 'id', 'ln', 'ls', 'mkdir',
-  'mktemp', 'mv', 'nc', 'printf', 'pwd', 'readlink', 'rm', 'rmdir', 'sed', 'sha256sum', 'sleep', 'stat', 'sync', 'tail', 'test', 'timeout',
+  'sh', 'ash', 'cat', 'chmod', 'chown', 'cp', 'date', 'df', 'echo', 'env', 'false', 'find', 'free', 'grep', 'head', 'id', 'ln', 'losetup', 'ls', 'mkdir',
+  'mktemp', 'mount', 'mv', 'nc', 'printf', 'pwd', 'readlink', 'rm', 'rmdir', 'sed', 'sha256sum', 'sleep', 'stat', 'sync', 'tail', 'test', 'timeout',
   'touch', 'tr', 'true', 'uname', 'usleep', 'wc', 'which', '[',
 ]; // prettier-ignore
 

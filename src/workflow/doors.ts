@@ -136,8 +136,7 @@ function recordingDoors(node: Host, source: DoorFlags['kubeconfig']): Doors {
   };
 }
 
-/** The doors a command's flags ask for. */
-export function openDoors(flags: DoorFlags): Doors {
-  const node = new LocalHost(flags.rootfs ?? '/');
+/** The doors a command's flags ask for; `node` is the node's Host when it is not this machine (an SSH host). */
+export function openDoors(flags: DoorFlags, node: Host = new LocalHost(flags.rootfs ?? '/')): Doors {
   return flags.dryRun ? recordingDoors(node, flags.kubeconfig) : liveDoors(node, flags.kubeconfig);
 }
