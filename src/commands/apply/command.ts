@@ -24,7 +24,7 @@ import { confirm } from '../upgrade/confirm.js';
 import { addHostFlags, NodeHosts, type HostFlags } from '../upgrade/nodes/hosts.js';
 import { KubeletDownloads } from '../upgrade/nodes/kubelet-binary.js';
 import { act, waitNodesReady, type ApplyRun } from './act.js';
-import { hostFacts, initConfigFor, joinConfigFor, kubernetesVersion, type RunSecrets } from './configs.js';
+import { apiServerEndpoint, hostFacts, initConfigFor, joinConfigFor, kubernetesVersion, type RunSecrets } from './configs.js';
 import { changes, planApply, planTable, table, type ApplyPlan } from './plan.js';
 import { preflightHosts, preflightReport, type HostConfigs } from './preflight.js';
 import { surveyHosts, type SurveyedHost } from './survey.js';
@@ -52,10 +52,10 @@ async function clusterNodes(leader: SurveyedHost): Promise<Set<string> | undefin
   return new Set((await cluster.list<Node>('v1', 'Node')).map((n) => n.metadata.name));
 }
 
-/** Every changing host's configurations, as preflight and the run use them (a placeholder CA pin before init). */
+/** Every changing host's configurations, as preflight judges them (the CA's pin is not known before init: a placeholder). */
 function hostConfigs(plan: ApplyPlan, def: ApplyRun['def'], surveyed: Map<string, SurveyedHost>, secrets: RunSecrets): Map<string, HostConfigs> {
   const configs = new Map<string, HostConfigs>();
-  const endpoint = def.kubeadm.cluster?.controlPlaneEndpoint ?? 'cluster.invalid:6443';
+  const endpoint = apiServerEndpoint(def, plan.leader, hostFacts(plan.leader, surveyed.get(plan.leader.name)!.machine));
   for (const h of plan.hosts.filter((p) => p.action !== 'none')) {
     const facts = hostFacts(h.host, surveyed.get(h.host.name)!.machine);
     const init = h.host.role === 'control-plane' ? initConfigFor(def, h.host, facts, secrets) : undefined;
