@@ -11,10 +11,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster } from '../../src/cluster/cluster.js';
 import { clusterFromKubeconfig } from '../../src/cluster/connect.js';
+import { EtcdClient } from '../../src/etcd/etcd.js';
+import { CERTS_TOKEN_DESCRIPTION } from '../../src/tokens/certs-secret.js';
+import { tokenFromSecret } from '../../src/tokens/secret.js';
 import type { ConfigMap, Secret } from '../../src/kube/objects.js';
 import { isNodeReady, type Node } from '../../src/kube/workloads.js';
 import { artifactDir, kubernetesArtifact } from '../../src/sandbox/binaries.js';
 import { sandboxPaths } from '../../src/sandbox/paths.js';
+import { parseYaml } from '../../src/util/yaml.js';
 import { bosun, type CliResult } from '../support/sandbox.js';
 
 const VERSION = 'v1.36.3';
@@ -25,7 +29,7 @@ let clusterFile: string;
 let knownHosts: string;
 let hostsResult: CliResult;
 
-const nodeRoot = (name: string) => sandboxPaths(dir).nodeRoot(name);
+const nodeRoot = (name: string, sandbox = dir) => sandboxPaths(sandbox).nodeRoot(name);
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 const apply = (...args: string[]) => bosun('apply', '-f', clusterFile, '--known-hosts', knownHosts, ...args);
 const failed = (r: CliResult) => `exit ${r.code}\n${r.stdout.slice(-6000)}\n${r.stderr.slice(-4000)}`;
@@ -47,8 +51,8 @@ function nodeFiles(name: string): Record<string, string> {
   return files;
 }
 
-async function adminCluster(): Promise<Cluster> {
-  const kubeconfig = path.join(nodeRoot('control-plane'), 'etc/kubernetes/admin.conf');
+async function adminCluster(sandbox = dir): Promise<Cluster> {
+  const kubeconfig = path.join(nodeRoot('control-plane', sandbox), 'etc/kubernetes/admin.conf');
   return clusterFromKubeconfig(readFileSync(kubeconfig, 'utf8'), { source: kubeconfig });
 }
 
@@ -136,5 +140,57 @@ describe('bosun apply on fresh machines', () => {
     expect(result.stdout).toContain('nothing to do');
     expect(result.stdout).not.toContain('[preflight]');
     expect({ files: HOSTS.map(nodeFiles), objects: await versions() }).toEqual(before);
+  });
+});
+
+describe('bosun apply with three control-plane hosts', () => {
+  let multi: string;
+  const CONTROL_PLANES = ['control-plane', 'control-plane-2', 'control-plane-3'];
+
+  beforeAll(async () => {
+    multi = mkdtempSync(path.join(os.tmpdir(), 'bosun-apply-'));
+    const made = await bosun('sandbox', 'hosts', '5', '--control-planes', '3', '--dir', multi, '--version', VERSION);
+    expect(made.code, failed(made)).toBe(0);
+  });
+
+  afterAll(async () => {
+    if (multi && existsSync(multi)) await bosun('sandbox', 'down', '--dir', multi, '--purge');
+  });
+
+  it('joins the other control-plane hosts one at a time: three voting etcd members, every API server ready, the workers Ready', async () => {
+    const paths = sandboxPaths(multi);
+    const result = await bosun('apply', '-f', paths.cluster, '--known-hosts', paths.knownHosts, '--yes');
+    expect(result.code, failed(result)).toBe(0);
+    // The certificate key (64 hex digits) and the token stay off the output.
+    expect(result.stdout + result.stderr).not.toMatch(/\b[0-9a-f]{64}\b|\b[a-z0-9]{6}\.[a-z0-9]{16}\b/);
+    const cluster = await adminCluster(multi);
+    const nodes = await cluster.list<Node>('v1', 'Node');
+    expect(nodes.map((n) => n.metadata.name).sort()).toEqual([...CONTROL_PLANES, 'worker-1', 'worker-2']);
+    for (const node of nodes) expect(isNodeReady(node), node.metadata.name).toBe(true);
+    const pki = path.join(nodeRoot('control-plane', multi), 'etc/kubernetes/pki');
+    const hosts = (parseYaml(readFileSync(paths.cluster, 'utf8')) as { spec: { hosts: Array<{ role: string; ssh: { address: string } }> } }).spec.hosts;
+    const addresses = hosts.filter((h) => h.role === 'control-plane').map((h) => h.ssh.address);
+    const etcd = new EtcdClient([`https://${addresses[0]}:2379`], {
+      ca: readFileSync(path.join(pki, 'etcd/ca.crt')),
+      cert: readFileSync(path.join(pki, 'apiserver-etcd-client.crt')),
+      key: readFileSync(path.join(pki, 'apiserver-etcd-client.key')),
+    });
+    const members = await etcd.memberList();
+    expect(members.map((m) => [m.name, m.isLearner]).sort()).toEqual(CONTROL_PLANES.map((name) => [name, false]));
+    for (const address of addresses) {
+      const node = await clusterFromKubeconfig(
+        readFileSync(path.join(nodeRoot('control-plane', multi), 'etc/kubernetes/admin.conf'), 'utf8').replace(/server: .*/, `server: https://${address}:6443`),
+        { source: address },
+      );
+      expect((await node.raw('/readyz')).status, address).toBe(200);
+    }
+    // Left: only upload-certs' proxy token, which kubeadm also leaves to expire the kubeadm-certs Secret.
+    const tokens = (await cluster.list<Secret>('v1', 'Secret', { namespace: 'kube-system' }))
+      .filter((secret) => secret.type === 'bootstrap.kubernetes.io/token')
+      .map((secret) => tokenFromSecret(secret).description);
+    expect(tokens).toEqual([CERTS_TOKEN_DESCRIPTION]);
+    const again = await bosun('apply', '-f', paths.cluster, '--known-hosts', paths.knownHosts, '--yes');
+    expect(again.code, failed(again)).toBe(0);
+    expect(again.stdout).toContain('nothing to do');
   });
 });
