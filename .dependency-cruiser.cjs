@@ -17,6 +17,8 @@ const LAYOUT = {
   /** One folder per command: `commandFolder` captures the command's name, `ownFolder` is that folder again. */
   commandFolder: '^src/commands/([^/]+)/',
   ownFolder: '^src/commands/$1/',
+  /** `bosun apply` is init and join (and upgrade's host access) run on many hosts: it composes those commands. */
+  applyFolder: '^src/commands/apply/',
   commands: ['^src/commands/'],
   sandbox: ['^src/sandbox/'],
   /** The one module the CLI's command registry loads, lazily, to reach the sandbox. */
@@ -52,8 +54,14 @@ function topRules(L) {
     forbid(
       'commands-stay-apart',
       "No command imports another command's folder; what two commands share lives in a lower layer.",
-      { path: L.commandFolder },
+      { path: L.commandFolder, pathNot: L.applyFolder },
       { path: L.commands, pathNot: L.ownFolder },
+    ),
+    forbid(
+      'apply-composes-commands',
+      "apply runs init's and join's phase trees and upgrade nodes' host access on every host; it reaches no other command.",
+      { path: L.applyFolder },
+      { path: L.commands, pathNot: ['^src/commands/(apply|init|join|upgrade)/'] },
     ),
     forbid(
       'only-the-cli-imports-commands',

@@ -15,6 +15,7 @@ type Register = (program: Command, env: CommandEnvironment) => void;
  * help and unknown words load them all.
  */
 const COMMANDS: Record<string, () => Promise<Register>> = {
+  apply: async () => (await import('../commands/apply/command.js')).registerApply,
   init: async () => (await import('../commands/init/command.js')).registerInit,
   join: async () => (await import('../commands/join/command.js')).registerJoin,
   token: async () => (await import('../commands/token/command.js')).registerToken,

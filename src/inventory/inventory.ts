@@ -84,8 +84,8 @@ function duplicateProblem(hosts: InventoryHost[], i: number): string | undefined
   return undefined;
 }
 
-/** Validates a cluster file's text; errors name `file`, the field (`spec.hosts[2].ssh.port`) and the host. */
-export function parseInventory(text: string, file: string): Inventory {
+/** A cluster file's document, shape-checked, its hosts resolved; `spec.kubeadm` and `spec.kubeadmConfig` as written. */
+export function parseClusterDocument(text: string, file: string): { hosts: InventoryHost[]; kubeadm?: Record<string, unknown>[]; kubeadmConfig?: string } {
   let doc: unknown;
   try {
     doc = parseYaml(text);
@@ -111,7 +111,12 @@ export function parseInventory(text: string, file: string): Inventory {
     const problem = duplicateProblem(hosts, i);
     if (problem) throw new ConfigError(file, CLUSTER_KIND, fieldPath(['spec', 'hosts', i]), problem);
   });
-  return new Map(hosts.map((h) => [h.name, h]));
+  return { hosts, kubeadm: parsed.data.spec.kubeadm, kubeadmConfig: parsed.data.spec.kubeadmConfig };
+}
+
+/** Validates a cluster file's text; errors name `file`, the field (`spec.hosts[2].ssh.port`) and the host. */
+export function parseInventory(text: string, file: string): Inventory {
+  return new Map(parseClusterDocument(text, file).hosts.map((h) => [h.name, h]));
 }
 
 /** `spec.hosts[2]...` problems say which host, when the file gives it a name. */

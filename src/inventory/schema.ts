@@ -87,6 +87,13 @@ export const clusterFileSchema = z.strictObject({
   metadata: z.strictObject({ name: nodeName }).optional(),
   spec: z.strictObject({
     hosts: z.array(hostSchema).min(1),
+    /**
+     * The cluster's kubeadm configuration, inline: v1beta4 ClusterConfiguration, InitConfiguration and
+     * JoinConfiguration defaults, KubeletConfiguration, KubeProxyConfiguration (one document each).
+     */
+    kubeadm: z.array(z.record(z.string(), z.unknown())).optional(),
+    /** Or the same documents in a file of their own, relative to the cluster file. */
+    kubeadmConfig: z.string().min(1).optional(),
   }),
 });
 

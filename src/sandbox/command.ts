@@ -36,6 +36,7 @@ async function runnerCommand(opts: { dir: string; node: string }): Promise<void>
       logDir: paths.logs(node.name),
       runDir: paths.runDir(node.name),
       binDir: state.binDir,
+      kubeletStarted: state.freshMachines ? paths.kubeletStarted(node.name) : undefined,
     },
     log,
   );
@@ -57,6 +58,33 @@ async function inventoryCommand(opts: { dir: string }): Promise<void> {
   const state = await requireState(opts.dir);
   await writeInventories(opts.dir, state);
   process.stdout.write(clusterText(opts.dir, state));
+}
+
+const count = (flag: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UserError(`${flag}: expected a whole number, got "${v}"`);
+  return n;
+};
+
+/** `sandbox hosts`: fresh machines for `bosun apply`, and the hidden kwok that waits for their cluster. */
+function addHostsCommands(sandbox: Command): void {
+  sandbox
+    .command('hosts')
+    .description('Make fresh machines (network namespace, sshd, systemctl, no cluster) and print their cluster file, for "bosun apply"')
+    .argument('<n>', 'how many machines', count('hosts'))
+    .addOption(dirOption())
+    .addOption(new Option('--control-planes <m>', 'how many of them are control-plane hosts').default(1).argParser(count('--control-planes')))
+    .option('--version <version>', "the Kubernetes release the cluster file names (its binaries are provided); default bosun's default")
+    .option('--bin-dir <dir>', 'use binaries from this directory when they report the right version')
+    .action(async (n: number, opts: { dir: string; controlPlanes: number; version?: string; binDir?: string }) => {
+      const text = await (await import('./hosts.js')).sandboxHosts({ ...opts, count: n });
+      process.stdout.write(text);
+    });
+  sandbox
+    .command('kwok', { hidden: true })
+    .description('Run kwok for fresh machines once their cluster exists (started by "hosts")')
+    .addOption(dirOption())
+    .action(async (opts: { dir: string }) => (await import('./hosts-kwok.js')).runKwokWhenClusterExists(opts.dir));
 }
 
 const dirOption = () => new Option('--dir <dir>', 'the sandbox directory').default(DEFAULT_DIR);
@@ -108,11 +136,6 @@ export function registerSandbox(program: Command): void {
     .addOption(dirOption())
     .option('--purge', 'also delete the sandbox directory')
     .action((opts: { dir: string; purge?: boolean }) => down(opts.dir, Boolean(opts.purge)));
-  const count = (flag: string) => (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) throw new UserError(`${flag}: expected a whole number, got "${v}"`);
-    return n;
-  };
   sandbox
     .command('join')
     .description('Join nodes with the real "bosun join": simulated workers, or control-plane nodes with their own network namespace')
@@ -130,6 +153,7 @@ export function registerSandbox(program: Command): void {
     .description("Print the sandbox's nodes as SSH hosts (kind: Cluster: address, port 22, root, the sandbox's key) and write their known_hosts")
     .addOption(dirOption())
     .action((opts: { dir: string }) => inventoryCommand(opts));
+  addHostsCommands(sandbox);
   sandbox
     .command('agent', { hidden: true })
     .description('Play the kubelet\'s TLS bootstrap for the sandbox\'s joining nodes (started by "up" and "join")')

@@ -7,8 +7,10 @@
  */
 import { promises as fs } from 'node:fs';
 import { inventoryDocument, type InventoryHost } from '../inventory/inventory.js';
+import { KUBEADM_V1BETA4 } from '../config/types.js';
 import { emitYaml } from '../util/yaml.js';
 import { artifactDir, kubernetesArtifact } from './binaries.js';
+import { SANDBOX_POD_SUBNET } from './init-config.js';
 import { sandboxPaths } from './paths.js';
 import { writeKnownHosts } from './sshd.js';
 import type { SandboxState } from './state.js';
@@ -36,15 +38,36 @@ export function sshHosts(dir: string, state: SandboxState): InventoryHost[] {
     }));
 }
 
+/**
+ * The kubeadm configuration of a cluster on fresh machines: the version whose binaries the sandbox has, the first
+ * control-plane host's address as the endpoint (so more control-plane hosts can join), kwok's pod network.
+ */
+function freshKubeadm(state: SandboxState): object[] {
+  const first = state.nodes.find((n) => n.role === 'control-plane' && n.network);
+  return [
+    {
+      apiVersion: KUBEADM_V1BETA4,
+      kind: 'ClusterConfiguration',
+      kubernetesVersion: state.kubernetesVersion,
+      ...(first && { controlPlaneEndpoint: `${first.network!.address}:6443` }),
+      networking: { podSubnet: SANDBOX_POD_SUBNET },
+    },
+  ];
+}
+
 /** The SSH cluster file's text: how to use it, which nodes have no machine, then the document. */
 export function clusterText(dir: string, state: SandboxState): string {
   const paths = sandboxPaths(dir);
   const without = state.nodes.filter((n) => !n.network).map((n) => n.name);
+  const doc = inventoryDocument(sshHosts(dir, state)) as { spec: object };
+  const usage = state.freshMachines
+    ? `# Fresh machines: no cluster yet. bosun apply -f ${paths.cluster} --known-hosts ${paths.knownHosts}\n`
+    : `# bosun upgrade nodes --inventory ${paths.cluster} --known-hosts ${paths.knownHosts}\n`;
   return (
     `# The nodes of the sandbox in ${paths.root} as SSH hosts (each node's sshd, chrooted into its files).\n` +
-    `# bosun upgrade nodes --inventory ${paths.cluster} --known-hosts ${paths.knownHosts}\n` +
+    usage +
     (without.length ? `# Without a machine of their own (the sandbox's network is full), not listed: ${without.join(', ')}\n` : '') +
-    emitYaml(inventoryDocument(sshHosts(dir, state)))
+    emitYaml(state.freshMachines ? { ...doc, spec: { ...doc.spec, kubeadm: freshKubeadm(state) } } : doc)
   );
 }
 

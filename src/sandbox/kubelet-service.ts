@@ -21,7 +21,11 @@ const WRITES_AT_ONCE = 4;
 const NO_KUBELET = `${KUBELET_BINARY}: no such file`;
 
 /** The node's kubelet files as a kubelet starting now reads them; a reason when it could not start. */
-async function readKubeletFiles(rootfs: string, versionOf: (file: string) => Promise<string | undefined>): Promise<Started | { problem: string }> {
+async function readKubeletFiles(
+  rootfs: string,
+  versionOf: (file: string) => Promise<string | undefined>,
+  configRequired: boolean,
+): Promise<Started | { problem: string }> {
   const file = path.join(rootfs, KUBELET_BINARY);
   const real = await fs.realpath(file).catch(() => undefined);
   const stat = real === undefined ? undefined : await fs.stat(real).catch(() => undefined);
@@ -31,6 +35,8 @@ async function readKubeletFiles(rootfs: string, versionOf: (file: string) => Pro
   if (version === undefined) return { problem: `${KUBELET_BINARY} --version: not a kubelet` };
   // Absent on a worker `up` made without a join; present, they must be what a kubelet can start from.
   const config = await fs.readFile(path.join(rootfs, KUBELET_CONFIG_FILE), 'utf8').catch(() => undefined);
+  // A fresh machine's kubelet, as a packaged one, restarts until kubeadm has written its configuration.
+  if (config === undefined && configRequired) return { problem: `${KUBELET_CONFIG_FILE}: no such file` };
   if (config !== undefined) {
     let kind: unknown;
     try {
@@ -73,10 +79,20 @@ export class KubeletService implements NodeServices {
   constructor(
     private readonly dir: string,
     private readonly log: (line: string) => void,
+    /** Machines of `sandbox hosts`: a kubelet needs its config.yaml to start, and the runner waits for it. */
+    private readonly freshMachines = false,
   ) {}
 
   private rootfs(node: string): string {
     return sandboxPaths(this.dir).nodeRoot(node);
+  }
+
+  /** Tells the node's static-pod runner whether its kubelet runs (the runner of a fresh machine waits for it). */
+  private async mark(node: string, started: Started | undefined): Promise<void> {
+    const marker = sandboxPaths(this.dir).kubeletStarted(node);
+    if (!started) return fs.rm(marker, { force: true });
+    await fs.mkdir(path.dirname(marker), { recursive: true });
+    await fs.writeFile(marker, `${started.version}\n`);
   }
 
   async start(node: string): Promise<void> {
@@ -94,6 +110,7 @@ export class KubeletService implements NodeServices {
     this.started.delete(node);
     this.failing.delete(node);
     this.log(`node ${node}: kubelet stopped`);
+    await this.mark(node, undefined);
     this.reconcile(node);
   }
 
@@ -106,7 +123,7 @@ export class KubeletService implements NodeServices {
 
   /** Starts the kubelet from the node's files (or records why it cannot), then brings its Node in line. */
   private async launch(node: string): Promise<void> {
-    const read = await readKubeletFiles(this.rootfs(node), (key) => this.binaryVersion(key));
+    const read = await readKubeletFiles(this.rootfs(node), (key) => this.binaryVersion(key), this.freshMachines);
     // A stop that came while the files were read wins: systemd's last job is the one that stands.
     if (this.stopped.has(node)) return;
     if ('problem' in read) {
@@ -119,6 +136,7 @@ export class KubeletService implements NodeServices {
       this.started.set(node, read);
       this.log(`node ${node}: kubelet ${read.version} started`);
     }
+    await this.mark(node, this.started.get(node));
     this.reconcile(node);
   }
 
@@ -156,7 +174,7 @@ export class KubeletService implements NodeServices {
     if (!started) return this.launch(node);
     const link = await fs.lstat(path.join(this.rootfs(node), KUBELET_BINARY)).catch(() => undefined);
     if (!link?.isSymbolicLink()) return;
-    const now = await readKubeletFiles(this.rootfs(node), (key) => this.binaryVersion(key));
+    const now = await readKubeletFiles(this.rootfs(node), (key) => this.binaryVersion(key), this.freshMachines);
     if (!('problem' in now) && now.binary !== started.binary) await this.launch(node);
   }
 

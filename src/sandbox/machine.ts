@@ -8,15 +8,15 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import { KUBELET_BINARY } from '../kube/paths.js';
 import { run } from './exec.js';
-import { AGENT_REQUEST_DIR, SYSTEMCTL_SCRIPT } from './systemctl.js';
+import { AGENT_REQUEST_DIR, CURL_SCRIPT, SYSTEMCTL_SCRIPT } from './systemctl.js';
 
 /** Debian's busybox-static: one static binary, nothing to resolve inside the chroot. */
 export const BUSYBOX = '/usr/bin/busybox';
 
 /** The tools a session on a node uses (bosun's SSH host, an operator, ansible's raw module). */
 const APPLETS = [
-  'sh', 'ash', 'cat', 'chmod', 'chown', 'cp', 'date', 'df', 'echo', 'env', 'false', 'find', 'free', 'grep', 'head', 'id', 'ln', 'ls', 'mkdir',
-  'mktemp', 'mv', 'nc', 'printf', 'pwd', 'readlink', 'rm', 'rmdir', 'sed', 'sha256sum', 'sleep', 'stat', 'sync', 'tail', 'test', 'timeout',
+  'sh', 'ash', 'cat', 'chmod', 'chown', 'cp', 'date', 'df', 'echo', 'env', 'false', 'find', 'free', 'grep', 'head', 'id', 'ln', 'losetup', 'ls', 'mkdir',
+  'mktemp', 'mount', 'mv', 'nc', 'printf', 'pwd', 'readlink', 'rm', 'rmdir', 'sed', 'sha256sum', 'sleep', 'stat', 'sync', 'tail', 'test', 'timeout',
   'touch', 'tr', 'true', 'uname', 'usleep', 'wc', 'which', '[',
 ]; // prettier-ignore
 
@@ -35,7 +35,7 @@ const BASH_SHIM = '#!/bin/sh\nexec /bin/sh "$@"\n';
 
 /** Whether a node path is one of the machine's own files (what a node comes with before bosun writes anything). */
 export function isMachineFile(nodePath: string): boolean {
-  return nodePath.startsWith('/bin/') || ['/dev/null', '/etc/os-release', '/usr/bin/systemctl', KUBELET_BINARY].includes(nodePath);
+  return nodePath.startsWith('/bin/') || ['/dev/null', '/etc/os-release', '/usr/bin/systemctl', '/usr/bin/curl', KUBELET_BINARY].includes(nodePath);
 }
 
 /** Writes `data` at `file` unless it already holds exactly that (a node's files survive `down`/`up`). */
@@ -75,6 +75,7 @@ export async function equipMachine(rootfs: string): Promise<void> {
   await ensureFile(path.join(rootfs, 'bin/bash'), BASH_SHIM, 0o755);
   await ensureFile(path.join(rootfs, 'etc/os-release'), OS_RELEASE, 0o644);
   await ensureFile(path.join(rootfs, 'usr/bin/systemctl'), SYSTEMCTL_SCRIPT, 0o755);
+  await ensureFile(path.join(rootfs, 'usr/bin/curl'), CURL_SCRIPT, 0o755);
   const devNull = path.join(rootfs, 'dev/null');
   const stat = await fs.stat(devNull).catch(() => undefined);
   if (!stat?.isCharacterDevice()) {

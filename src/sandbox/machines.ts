@@ -11,15 +11,15 @@ import type { SandboxNode, SandboxState } from './state.js';
 const AT_ONCE = 4;
 
 /**
- * Makes `nodes` machines: each one's network namespace, its rootfs equipped (busybox, systemctl, the kubelet
- * binary unless it has one) and its sshd; then writes the inventories and known_hosts for every node of the
+ * Makes `nodes` machines: each one's network namespace, its rootfs equipped (busybox, systemctl, the `kubelet`
+ * binary unless it has one, or none when undefined) and its sshd; then writes the inventories and known_hosts for every node of the
  * sandbox. `record` keeps each sshd in the state, for `down`. Idempotent: `up` after `down` starts them again.
  */
 export async function startMachines(
   dir: string,
   state: SandboxState,
   nodes: SandboxNode[],
-  kubelet: string,
+  kubelet: string | undefined,
   record: (p: ProcessRecord) => Promise<void>,
 ): Promise<string> {
   const paths = sandboxPaths(dir);
@@ -32,7 +32,8 @@ export async function startMachines(
       limit(async () => {
         const rootfs = paths.nodeRoot(node.name);
         await equipMachine(rootfs);
-        await ensureNodeKubelet(rootfs, kubelet);
+        // A fresh machine (`sandbox hosts`) has no kubelet: installing it is the job of whoever makes the cluster.
+        if (kubelet) await ensureNodeKubelet(rootfs, kubelet);
         if (!node.network) return;
         await createNode(state.network, node.network);
         const sshd = await startSshd(dir, state.network, node);

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { randomBytes, webcrypto, KeyObject } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -16,7 +17,7 @@ import { workerAddress } from './network.js';
 import { BOSUN_BIN, sandboxPaths } from './paths.js';
 import { isRunning, startDetached } from './processes.js';
 import { readState, writeState, type SandboxState } from './state.js';
-import { SystemctlServer } from './systemctl.js';
+import { SystemctlServer, type SystemctlAnswer } from './systemctl.js';
 
 /**
  * The sandbox's node agent plays the kubelet's part for what a node reports: its kubelet service, which the
@@ -174,12 +175,24 @@ export class NodeAgent {
   }
 }
 
+/** A node's `curl`: the machine's curl run in the node's network namespace (its 127.0.0.1 is the node's). */
+async function curlInNode(dir: string, node: string, args: string[]): Promise<SystemctlAnswer> {
+  const netns = (await readState(dir))?.nodes.find((n) => n.name === node)?.network?.netns;
+  if (!netns) return { code: 127, stream: 'err', text: 'curl: not found (the node has no network namespace)\n' };
+  return new Promise((resolve) => {
+    execFile('ip', ['netns', 'exec', netns, 'curl', ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      resolve(code === 0 ? { code, stream: 'out', text: stdout } : { code, stream: 'err', text: stderr || stdout });
+    });
+  });
+}
+
 /** The hidden `sandbox agent` command: runs until SIGTERM. */
 export async function runAgent(dir: string): Promise<void> {
   const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
   const agent = new NodeAgent(dir, log);
-  const kubelets = new KubeletService(dir, log);
-  const requests = new SystemctlServer(path.join(sandboxPaths(dir).root, 'nodes'), kubelets, log);
+  const kubelets = new KubeletService(dir, log, Boolean((await readState(dir))?.freshMachines));
+  const requests = new SystemctlServer(path.join(sandboxPaths(dir).root, 'nodes'), kubelets, log, (node, args) => curlInNode(dir, node, args));
   agent.start();
   const timers = [kubelets.startTimer(), setInterval(() => void requests.scan(), REQUEST_RESCAN_MS)];
   void requests.scan();

@@ -39,6 +39,8 @@ export function sandboxPaths(dir: string) {
     nodeRoot: (node: string) => path.join(root, 'nodes', node),
     logs: (node: string) => path.join(root, 'logs', node),
     runDir: (node: string) => path.join(root, 'run', node),
+    /** Present while the node's kubelet runs (the node agent's word): a fresh machine's runner waits for it. */
+    kubeletStarted: (node: string) => path.join(root, 'run', node, 'kubelet-started'),
     kwokDir: path.join(root, 'kwok'),
   };
 }

@@ -1,4 +1,4 @@
-import { readFileSync, statSync, watch, promises as fs, type FSWatcher } from 'node:fs';
+import { existsSync, readFileSync, statSync, watch, promises as fs, type FSWatcher } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import http from 'node:http';
 import path from 'node:path';
@@ -37,6 +37,8 @@ export interface RunnerConfig {
   /** Where `pods.json` (the runner's view of its pods) is written for `bosun sandbox status`. */
   runDir: string;
   binDir?: string;
+  /** On a fresh machine: the file that appears once the node's kubelet started; until then no pod runs. */
+  kubeletStarted?: string;
 }
 
 /** How often the manifests are read again besides file events (the kubelet's file source also rescans). */
@@ -136,6 +138,7 @@ export class StaticPodRunner {
   private syncing: Promise<void> = Promise.resolve();
   private retry?: NodeJS.Timeout;
   private readonly mirrors: MirrorSync;
+  private kubeletSeen = false;
   private readonly manifestsDir: string;
 
   constructor(
@@ -207,6 +210,12 @@ export class StaticPodRunner {
   }
 
   private async rescan(): Promise<void> {
+    // A kubelet runs static pods once it runs; after that, a stopped kubelet leaves its containers running.
+    if (this.cfg.kubeletStarted && !this.kubeletSeen) {
+      if (!existsSync(this.cfg.kubeletStarted)) return;
+      this.kubeletSeen = true;
+      this.log('the kubelet started: running static pods');
+    }
     const files = (await fs.readdir(this.manifestsDir).catch(() => [] as string[])).filter(isManifestFile).sort();
     const found = new Map<string, StaticPod>();
     for (const file of files) {

@@ -136,6 +136,7 @@ export async function startSshd(dir: string, plan: NetworkPlan, node: SandboxNod
   }
   // Machine facts a session reads (memory, swap, the ports its network namespace listens on) come from /proc.
   const proc = path.join(chroot, 'proc');
+  await fs.mkdir(proc, { recursive: true, mode: 0o555 });
   if (!isMounted(proc)) await run('mount', ['-t', 'proc', 'proc', proc]);
   const config = path.join(runtimeDir(plan), 'sshd', `${node.name}.conf`);
   await fs.writeFile(config, sshdConfig(plan, node.name, network, hostKey), { mode: 0o644 });

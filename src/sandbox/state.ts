@@ -25,6 +25,11 @@ export interface SandboxState {
   network: NetworkPlan;
   nodes: SandboxNode[];
   processes: ProcessRecord[];
+  /**
+   * Machines made by `sandbox hosts`: no cluster until something (bosun apply) creates one over SSH. A node's
+   * kubelet starts only from its files (config.yaml too), and its static pods run only once its kubelet started.
+   */
+  freshMachines?: boolean;
 }
 
 export async function readState(dir: string): Promise<SandboxState | undefined> {

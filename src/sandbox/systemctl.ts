@@ -12,12 +12,16 @@ export const AGENT_REQUEST_DIR = '/run/sandbox-agent';
 /** How long systemctl waits for the agent, in 50ms steps (120s: a restart waits for the kubelet's files). */
 const WAIT_STEPS = 2400;
 
-export const SYSTEMCTL_SCRIPT = `#!/bin/sh
-# systemctl of a bosun sandbox node: the sandbox's node agent plays this node's services. The request is a file the
-# agent watches (written whole, by rename); its answer, beside it, holds the exit code and what to print.
+/**
+ * A command of the node that the agent answers: `systemctl` (the node's services), `curl` (run by the agent in the
+ * node's network namespace: a machine has curl, and a busybox chroot has no TLS client). The request is a file the
+ * agent watches (written whole, by rename); its answer, beside it, holds the exit code and what to print.
+ */
+const agentScript = (command: 'systemctl' | 'curl', request: string) => `#!/bin/sh
+# ${command} of a bosun sandbox node, answered by the sandbox's node agent.
 dir=${AGENT_REQUEST_DIR}
 mkdir -p "$dir" || exit 1
-id="$$-$(date +%s)-$RANDOM"
+id="$$-$(date +%s)-$RANDOM${request}"
 printf '%s\\n' "$@" > "$dir/.$id.tmp" && mv "$dir/.$id.tmp" "$dir/$id.request" || exit 1
 waited=0
 while [ ! -f "$dir/$id.answer" ]; do
@@ -25,7 +29,7 @@ while [ ! -f "$dir/$id.answer" ]; do
   waited=$((waited + 1))
   if [ "$waited" -ge ${WAIT_STEPS} ]; then
     rm -f "$dir/$id.request"
-    echo "systemctl: the sandbox's node agent did not answer within $((${WAIT_STEPS} / 20))s (is the sandbox running?)" >&2
+    echo "${command}: the sandbox's node agent did not answer within $((${WAIT_STEPS} / 20))s (is the sandbox running?)" >&2
     exit 1
   fi
 done
@@ -36,6 +40,14 @@ done
 rm -f "$dir/$id.answer"
 exit "$code"
 `;
+
+export const SYSTEMCTL_SCRIPT = agentScript('systemctl', '');
+/** curl's requests are named `<id>.curl.request`. */
+export const CURL_SCRIPT = agentScript('curl', '.curl');
+const CURL_REQUEST = /\.curl\.request$/;
+
+/** Runs curl with a request's arguments for a node (in its network namespace). */
+export type NodeCurl = (node: string, args: string[]) => Promise<SystemctlAnswer>;
 
 /** What systemctl prints and exits with. */
 export interface SystemctlAnswer {
@@ -99,6 +111,7 @@ export class SystemctlServer {
     private readonly nodesDir: string,
     private readonly services: NodeServices,
     private readonly log: (line: string) => void,
+    private readonly curl?: NodeCurl,
   ) {}
 
   /** Looks at every node's requests (called on the agent's scans). */
@@ -134,8 +147,11 @@ export class SystemctlServer {
       const text = await fs.readFile(file, 'utf8').catch(() => undefined);
       if (text === undefined) return;
       const args = text.split('\n').filter(Boolean);
-      const result = await systemctl(node, args, this.services).catch((err: Error) => answer(1, `${err.message}\n`, 'err'));
-      this.log(`node ${node}: systemctl ${args.join(' ')}: exit ${result.code}`);
+      const isCurl = CURL_REQUEST.test(file);
+      const run =
+        isCurl && this.curl ? this.curl(node, args) : isCurl ? Promise.resolve(answer(127, 'curl: not found\n', 'err')) : systemctl(node, args, this.services);
+      const result = await run.catch((err: Error) => answer(1, `${err.message}\n`, 'err'));
+      this.log(`node ${node}: ${isCurl ? 'curl' : 'systemctl'} ${args.join(' ')}: exit ${result.code}`);
       const answerFile = file.replace(/\.request$/, '.answer');
       await fs.writeFile(`${answerFile}.tmp`, `${result.code} ${result.stream}\n${result.text}`);
       await fs.rename(`${answerFile}.tmp`, answerFile);

@@ -152,8 +152,7 @@ function nodeHost(rootfs: string | undefined): LocalHost {
   return new LocalHost(rootfs ?? '/');
 }
 
-/** The doors a command's flags ask for. */
-export function openDoors(flags: DoorFlags): Doors {
-  const node = nodeHost(flags.rootfs);
+/** The doors a command's flags ask for; `node` is the node's Host when it is not this machine (an SSH host). */
+export function openDoors(flags: DoorFlags, node: Host = nodeHost(flags.rootfs)): Doors {
   return flags.dryRun ? recordingDoors(node, flags.kubeconfig) : liveDoors(node, flags.kubeconfig);
 }

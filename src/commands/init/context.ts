@@ -1,6 +1,7 @@
 import type { InitConfig } from '../../config/types.js';
 import type { Cluster } from '../../cluster/cluster.js';
 import type { Host } from '../../host/host.js';
+import type { Machine } from '../../host/machine.js';
 import type { KeyPool } from '../../pki/key-pool.js';
 
 /** Options of `bosun init` that are not part of kubeadm's configuration documents. */
@@ -22,4 +23,6 @@ export interface InitContext {
   keys: KeyPool;
   /** The cluster door, built on first use from admin.conf (only API phases call it). */
   cluster(): Promise<Cluster>;
+  /** The machine the node runs on, for preflight and the kubelet's hostname: this one unless set (an SSH host's). */
+  machine?: Machine;
 }

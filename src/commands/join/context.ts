@@ -3,6 +3,7 @@ import type { InitConfig, JoinConfig } from '../../config/types.js';
 import type { Discovered } from '../../discovery/discover.js';
 import type { Etcd, EtcdTLS } from '../../etcd/etcd.js';
 import type { Host } from '../../host/host.js';
+import type { Machine } from '../../host/machine.js';
 import type { KeyPool } from '../../pki/key-pool.js';
 import type { Waiter } from '../../workflow/doors.js';
 import type { PhaseIO } from '../../workflow/phase.js';
@@ -35,6 +36,8 @@ export interface JoinContext {
   adminCluster(): Promise<Cluster>;
   /** The etcd door to the cluster's members (control-plane nodes). */
   etcd(endpoints: string[], tls: EtcdTLS): Etcd;
+  /** The machine the node runs on, for preflight and the kubelet's hostname: this one unless set (an SSH host's). */
+  machine?: Machine;
 }
 
-export const isControlPlane = (ctx: JoinContext): boolean => ctx.cfg.join.controlPlane !== undefined;
+export const isControlPlane = (ctx: Pick<JoinContext, 'cfg'>): boolean => ctx.cfg.join.controlPlane !== undefined;

@@ -16,5 +16,5 @@ export const kubeletStartPhase: Phase<InitContext> = {
   help:
     `Writes ${KUBELET_FLAGS_FILE}, ${KUBELET_INSTANCE_CONFIG_FILE} and ${KUBELET_CONFIG_FILE} (mode 0644), ` +
     'then restarts the kubelet service (not with --rootfs or --dry-run).',
-  run: (ctx, io) => runKubeletStart(ctx, io),
+  run: (ctx, io) => runKubeletStart(ctx, io, ctx.machine),
 };

@@ -17,5 +17,5 @@ export const preflightPhase: Phase<InitContext> = {
   name: 'preflight',
   description: 'Run pre-flight checks',
   help: 'Checks ports, files, swap, CPUs, memory, programs and the Kubernetes version; --ignore-preflight-errors=<check>,... or all turns errors into warnings.',
-  run: (ctx, io) => runPreflight(ctx, io),
+  run: (ctx, io) => runPreflight(ctx, io, ctx.machine),
 };

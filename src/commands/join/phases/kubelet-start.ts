@@ -29,7 +29,7 @@ async function startBootstrappingKubelet(ctx: JoinContext, io: PhaseIO): Promise
     await ctx.host.writeFileAtomic(caPath, trust.caCertPem, PUBLIC_MODE);
   }
   // A worker registers with its taints; a control-plane node gets them from mark-control-plane.
-  await kubeletStart(ctx.host, io.log, cfg, { hostname: localMachine.hostname(), registerTaints: !isControlPlane(ctx) });
+  await kubeletStart(ctx.host, io.log, cfg, { hostname: (ctx.machine ?? localMachine).hostname(), registerTaints: !isControlPlane(ctx) });
 }
 
 export const kubeletStartPhase: Phase<JoinContext> = {

@@ -25,7 +25,7 @@ import { refuseRegisteredNode } from '../registered-node.js';
  * kubeadm's join node checks, minus those that need a container runtime or a kubelet binary. With --rootfs the
  * node's files are in the directory and the ports, swap and programs are this machine's (see init's preflight).
  */
-export function joinNodeChecks(ctx: JoinContext, machine: Machine): Check[] {
+export function joinNodeChecks(ctx: Pick<JoinContext, 'host' | 'cfg'>, machine: Machine): Check[] {
   const { host, cfg } = ctx;
   const rendered = isRendered(host);
   const checks: Check[] = [
@@ -82,5 +82,5 @@ export const preflightPhase: Phase<JoinContext> = {
   help:
     "Checks the node (kubelet files absent, ports, swap, programs), discovers the cluster (the token's signature on cluster-info, " +
     "the CA pin), reads its configuration and refuses a node name that is already Ready; for --control-plane also init's checks.",
-  run: (ctx, io) => runJoinPreflight(ctx, io),
+  run: (ctx, io) => runJoinPreflight(ctx, io, ctx.machine),
 };

@@ -1,0 +1,183 @@
+/**
+ * `bosun apply`'s changes, in order: the kubelet where a host lacks one, init's phases on the first control-plane
+ * host, the run's bootstrap token (made by init, or created for a cluster that exists), control-plane hosts joined
+ * one at a time (upload-certs / certificate key), workers joined in parallel, the token deleted, every Node Ready.
+ * Every host is reached through its own Host door; the phases are init's and join's, unchanged.
+ */
+import pLimit from 'p-limit';
+import type { Cluster } from '../../cluster/cluster.js';
+import { ClusterError } from '../../cluster/errors.js';
+import { DEFAULTS } from '../../config/defaults.js';
+import type { InitConfig } from '../../config/types.js';
+import { UserError } from '../../errors.js';
+import type { Host } from '../../host/host.js';
+import type { Node } from '../../kube/workloads.js';
+import { caCertHash } from '../../pki/ca-hash.js';
+import { KeyPool } from '../../pki/key-pool.js';
+import { rfc3339, TOKEN_NAMESPACE, tokenSecret, tokenSecretName } from '../../tokens/secret.js';
+import { splitToken } from '../../tokens/token.js';
+import { openDoors, type Doors } from '../../workflow/doors.js';
+import type { EventSink } from '../../workflow/events.js';
+import { runWorkflow } from '../../workflow/run.js';
+import type { InitContext } from '../init/context.js';
+import { initPhases } from '../init/phases.js';
+import { joinPhases } from '../join/phases.js';
+import { ADMIN_CONF, createJoinContext } from '../join/session.js';
+import { kubeletInstaller, type KubeletDownloads } from '../upgrade/nodes/kubelet-binary.js';
+import { apiServerEndpoint, hostFacts, joinConfigFor, RUN_TOKEN_DESCRIPTION, type RunSecrets } from './configs.js';
+import type { ApplyPlan, HostPlan } from './plan.js';
+import type { ClusterDefinition } from '../../inventory/cluster.js';
+import type { SurveyedHost } from './survey.js';
+
+const READY_TIMEOUT_MS = 5 * 60_000;
+const TOKEN_LIFETIME_MS = 60 * 60_000;
+
+export interface ApplyRun {
+  def: ClusterDefinition;
+  plan: ApplyPlan;
+  surveyed: Map<string, SurveyedHost>;
+  /** The leader's InitConfiguration (init runs from it; upload-certs reads it). */
+  leaderConfig: InitConfig;
+  secrets: RunSecrets;
+  version: string;
+  parallel: number;
+  /** The operator's machine: where kubelet.from files are read. */
+  local: Host;
+  downloads: KubeletDownloads;
+  log: (line: string) => void;
+  /** Each host's progress, its lines under its name. */
+  sinkFor: (host: string) => EventSink;
+  signal?: AbortSignal;
+}
+
+/** What each host took, for the summary. */
+export type Timings = Map<string, number>;
+
+async function timed(timings: Timings, name: string, step: () => Promise<void>): Promise<void> {
+  const started = Date.now();
+  try {
+    await step();
+  } finally {
+    timings.set(name, (timings.get(name) ?? 0) + (Date.now() - started));
+  }
+}
+
+async function installKubelets(run: ApplyRun, timings: Timings): Promise<void> {
+  const limit = pLimit(run.parallel);
+  await Promise.all(
+    run.plan.hosts
+      .filter((h) => h.installKubelet)
+      .map((h) =>
+        limit(() =>
+          timed(timings, h.host.name, () =>
+            kubeletInstaller(h.host.kubelet, run.local, run.downloads).install(run.surveyed.get(h.host.name)!.node, run.version, (line) =>
+              run.log(`[${h.host.name}] ${line.replace('[upgrade/kubelet] ', '[kubelet-install] ')}`),
+            ),
+          ),
+        ),
+      ),
+  );
+}
+
+function leaderContext(run: ApplyRun, doors: Doors, uploadCerts: boolean): InitContext {
+  const leader = run.surveyed.get(run.plan.leader.name)!;
+  return {
+    cfg: run.leaderConfig,
+    host: doors.host,
+    options: { ignorePreflightErrors: new Set(), uploadCerts, skipTokenPrint: true, skipCertificateKeyPrint: true, kubeconfigPath: ADMIN_CONF },
+    keys: new KeyPool(),
+    cluster: doors.cluster,
+    machine: leader.machine,
+  };
+}
+
+/** The run's token in a cluster that exists (init makes it in a new one), usable for an hour at most. */
+async function createRunToken(cluster: Cluster, secrets: RunSecrets): Promise<void> {
+  const token = { token: secrets.token, description: RUN_TOKEN_DESCRIPTION, usages: [...DEFAULTS.tokenUsages], groups: [...DEFAULTS.tokenGroups] };
+  await cluster.apply(tokenSecret(token, rfc3339(new Date(Date.now() + TOKEN_LIFETIME_MS))));
+}
+
+async function deleteRunToken(cluster: Cluster, secrets: RunSecrets): Promise<void> {
+  const name = tokenSecretName(splitToken(secrets.token).id);
+  try {
+    await cluster.delete({ apiVersion: 'v1', kind: 'Secret', namespace: TOKEN_NAMESPACE, name });
+  } catch (err) {
+    if (!(err instanceof ClusterError && err.code === 404)) throw err;
+  }
+}
+
+async function joinHost(run: ApplyRun, plan: HostPlan, cluster: { endpoint: string; caCertHash: string }): Promise<void> {
+  const surveyed = run.surveyed.get(plan.host.name)!;
+  const cfg = joinConfigFor(run.def, plan.host, hostFacts(plan.host, surveyed.machine), run.secrets, cluster);
+  const doors = openDoors({ kubeconfig: ADMIN_CONF }, surveyed.node);
+  const ignorePreflightErrors = new Set((cfg.join.nodeRegistration.ignorePreflightErrors ?? []).map((s) => s.toLowerCase()));
+  const ctx = { ...createJoinContext(cfg, doors, { ignorePreflightErrors }), machine: surveyed.machine };
+  await runWorkflow(joinPhases, ctx, { skip: cfg.join.skipPhases ?? [], sink: run.sinkFor(plan.host.name), signal: run.signal });
+}
+
+const isReady = (node: Node | undefined) => Boolean(node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+
+/** The run's token goes whether the run succeeded or not; a failure to delete it is said, with how to do it by hand. */
+async function withRunToken(run: ApplyRun, cluster: () => Promise<Cluster>, work: () => Promise<void>): Promise<void> {
+  let failed = false;
+  try {
+    await work();
+  } catch (err) {
+    failed = true;
+    throw err;
+  } finally {
+    const id = splitToken(run.secrets.token).id;
+    await cluster()
+      .then((c) => deleteRunToken(c, run.secrets))
+      .then(
+        () => run.log(`[apply] Deleted this run's bootstrap token (id ${id})`),
+        (err: Error) => {
+          // After a failed run, the cluster may not answer: the token expires on its own within the hour.
+          if (!failed) throw err;
+          run.log(`[apply] Could not delete this run's bootstrap token (id ${id}; it expires within the hour): ${err.message}`);
+        },
+      );
+  }
+}
+
+/** Acts on the plan; returns each host's time taken. The run's token is deleted however the run ends. */
+export async function act(run: ApplyRun): Promise<{ timings: Timings; cluster: Cluster }> {
+  const timings: Timings = new Map();
+  await installKubelets(run, timings);
+  const leaderName = run.plan.leader.name;
+  const leader = run.surveyed.get(leaderName)!;
+  const doors = openDoors({ kubeconfig: ADMIN_CONF }, leader.node);
+  const joining = run.plan.hosts.filter((h) => h.action === 'join-control-plane' || h.action === 'join-worker');
+  const controlPlanes = joining.filter((h) => h.action === 'join-control-plane');
+  const sink = run.sinkFor(leaderName);
+  const init = run.plan.hosts.some((h) => h.action === 'init');
+  if (!init && !joining.length) return { timings, cluster: await doors.cluster() };
+  await withRunToken(run, doors.cluster, async () => {
+    if (init) {
+      run.log(`[${leaderName}] init: bosun init's phases through the host's own connection`);
+      const skip = ['show-join-command', ...(run.leaderConfig.init.skipPhases ?? [])];
+      await timed(timings, leaderName, () => runWorkflow(initPhases, leaderContext(run, doors, controlPlanes.length > 0), { skip, sink, signal: run.signal }));
+    } else {
+      await createRunToken(await doors.cluster(), run.secrets);
+      if (controlPlanes.length) await runWorkflow(initPhases, leaderContext(run, doors, true), { only: 'upload-certs', sink, signal: run.signal });
+    }
+    if (!joining.length) return;
+    const ca = await leader.node.readFile(`${run.leaderConfig.cluster.certificatesDir}/ca.crt`);
+    if (!ca) throw new UserError(`host ${leaderName}: ${run.leaderConfig.cluster.certificatesDir}/ca.crt is missing: is it the cluster's control plane?`);
+    const target = { endpoint: apiServerEndpoint(run.def, run.plan.leader, hostFacts(run.plan.leader, leader.machine)), caCertHash: caCertHash(ca) };
+    // etcd grows one member at a time: each control-plane host joins after the one before is a voting member.
+    for (const h of controlPlanes) await timed(timings, h.host.name, () => joinHost(run, h, target));
+    const limit = pLimit(run.parallel);
+    const workers = joining.filter((h) => h.action === 'join-worker');
+    await Promise.all(workers.map((h) => limit(() => timed(timings, h.host.name, () => joinHost(run, h, target)))));
+  });
+  return { timings, cluster: await doors.cluster() };
+}
+
+/** Waits until the Node of every host is Ready; returns them by name. */
+export async function waitNodesReady(cluster: Cluster, names: string[]): Promise<Map<string, Node | undefined>> {
+  const nodes = await Promise.all(
+    names.map(async (name) => [name, await cluster.watchUntil<Node>({ apiVersion: 'v1', kind: 'Node', name }, isReady, READY_TIMEOUT_MS)] as const),
+  );
+  return new Map(nodes);
+}

@@ -1,0 +1,102 @@
+/**
+ * What `bosun apply` will do to each host, from what each host's disk says (survey.ts) and whether the cluster
+ * exists: init the first control-plane host of a new cluster, join the hosts that are no node yet (control-plane
+ * hosts one at a time, workers in parallel), leave alone the hosts that already are nodes. Pure: the plan is shown
+ * before anything changes, and tested on its own.
+ */
+import { UserError } from '../../errors.js';
+import type { InventoryHost } from '../../inventory/inventory.js';
+
+/** A host's disk as bosun finds it. */
+export interface HostSurvey {
+  /** What `/usr/bin/kubelet --version` says, or undefined without one. */
+  kubelet?: string;
+  /** The node has /etc/kubernetes/kubelet.conf: it is a node of some cluster (init or join ran). */
+  kubeletConf: boolean;
+  /** The node has /etc/kubernetes/admin.conf: a control-plane node. */
+  adminConf: boolean;
+}
+
+export type Action = 'init' | 'join-control-plane' | 'join-worker' | 'none';
+
+export interface HostPlan {
+  host: InventoryHost;
+  action: Action;
+  /** The kubelet of the cluster's version is installed first (the host has none). */
+  installKubelet: boolean;
+  /** Why, in a few words, for the plan's table. */
+  why: string;
+}
+
+export interface ApplyPlan {
+  hosts: HostPlan[];
+  /** The control-plane host whose admin.conf reaches the cluster: the one init runs on, or one that is a node. */
+  leader: InventoryHost;
+  /** Whether the cluster exists before this run. */
+  clusterExists: boolean;
+}
+
+const joinAction = (host: InventoryHost): Action => (host.role === 'control-plane' ? 'join-control-plane' : 'join-worker');
+
+/**
+ * The plan for `hosts` (in the cluster file's order) given each host's survey and, when the cluster exists, the
+ * names of its Nodes. A host that has a kubelet.conf but no Node in the cluster belongs to another cluster (or
+ * was left half joined): bosun refuses to guess, and says how to make the host fresh again.
+ */
+export function planApply(hosts: InventoryHost[], surveys: Map<string, HostSurvey>, nodes: Set<string> | undefined, version: string): ApplyPlan {
+  const survey = (h: InventoryHost) => surveys.get(h.name)!;
+  const leader = hosts.find((h) => h.role === 'control-plane' && survey(h).adminConf) ?? hosts.find((h) => h.role === 'control-plane')!;
+  const clusterExists = survey(leader).adminConf;
+  const plans = hosts.map((host): HostPlan => {
+    const s = survey(host);
+    const installKubelet = s.kubelet === undefined;
+    if (!clusterExists) {
+      if (s.kubeletConf) throw foreignNode(host);
+      return {
+        host,
+        action: host === leader ? 'init' : joinAction(host),
+        installKubelet,
+        why: host === leader ? 'first control-plane host' : 'not a node yet',
+      };
+    }
+    if (s.kubeletConf && nodes?.has(host.name)) {
+      const other = s.kubelet && s.kubelet !== version ? `; its kubelet is ${s.kubelet}, the file names ${version} (upgrades: bosun upgrade)` : '';
+      return { host, action: 'none', installKubelet: false, why: `already a node${other}` };
+    }
+    if (s.kubeletConf) throw foreignNode(host);
+    return { host, action: joinAction(host), installKubelet, why: 'not a node yet' };
+  });
+  return { hosts: plans, leader, clusterExists };
+}
+
+function foreignNode(host: InventoryHost): UserError {
+  return new UserError(
+    `host ${host.name}: it has /etc/kubernetes/kubelet.conf but is no Node of this cluster (another cluster's node, or a join that did not finish); ` +
+      'nothing was changed. Reset the host (remove /etc/kubernetes and /var/lib/kubelet) or remove it from the cluster file',
+  );
+}
+
+/** Whether the plan changes anything. */
+export const changes = (plan: ApplyPlan): boolean => plan.hosts.some((h) => h.action !== 'none' || h.installKubelet);
+
+const ACTION_TEXT: Record<Action, string> = {
+  init: 'init (bosun init phases)',
+  'join-control-plane': 'join as control-plane (one at a time)',
+  'join-worker': 'join as worker (in parallel)',
+  none: 'leave alone',
+};
+
+/** The plan as a table: host, role, kubelet, action, why. */
+export function planTable(plan: ApplyPlan, version: string): string {
+  const rows = [
+    ['HOST', 'ROLE', 'KUBELET', 'ACTION', 'WHY'],
+    ...plan.hosts.map((h) => [h.host.name, h.host.role, h.installKubelet ? `install ${version}` : 'present', ACTION_TEXT[h.action], h.why]),
+  ];
+  return table(rows);
+}
+
+/** Columns padded to their widest cell. */
+export function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n') + '\n';
+}
