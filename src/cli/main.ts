@@ -4,6 +4,7 @@ import { exitCodesHelp, reportError } from './report.js';
 import { secretArguments, withoutSecretArguments } from './secret-arguments.js';
 import { VERSION } from './version.js';
 import { engineRunSupport } from './engine-run.js';
+import { refuseFlagsAsValues } from './flag-values.js';
 import type { CommandEnvironment } from '../workflow/flags.js';
 import type { CommandPhases } from '../commands/config/documents.js';
 
@@ -82,6 +83,7 @@ async function program(argv: string[], engineRun: ReturnType<typeof engineRunSup
     .addHelpText('after', exitCodesHelp())
     .hook('preAction', (_root, action) => {
       doing.what = `running "${commandLine(action)}"`;
+      refuseFlagsAsValues(action);
       engineRun.prepare(action);
     });
   const registers = await Promise.all(chosenCommands(argv).map((name) => COMMANDS[name]()));

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ConfigError } from '../errors.js';
+import { ConfigError, quote } from '../errors.js';
 import { FileReadError, READ_CAPS, type Host } from '../host/host.js';
 import { YAML_LIMITS } from '../util/yaml.js';
 import { readConfigText, type ConfigFile } from './read.js';
@@ -9,10 +9,11 @@ const CONFIG_CAP = { ...READ_CAPS.config, maxBytes: YAML_LIMITS.maxBytes };
 
 /**
  * Reads a `--config` file through `local`, the operator's machine (a relative path starts from the working
- * directory): a regular file only, and an oversized one is refused before it is read. Errors name the file as given.
+ * directory): a regular file only, and an oversized one is refused before it is read. Errors name the file as given;
+ * one that cannot be read is named with the flag that gave it (`--config "-"` says more than `-`).
  */
-export async function loadConfigFile(local: Host, file: string): Promise<ConfigFile> {
-  const unreadable = (problem: string) => new ConfigError(file, undefined, undefined, problem);
+export async function loadConfigFile(local: Host, file: string, flag = '--config'): Promise<ConfigFile> {
+  const unreadable = (problem: string) => new ConfigError(`${flag} ${quote(file)}`, undefined, undefined, problem);
   let data;
   try {
     data = await local.readFile(path.resolve(file), CONFIG_CAP);

@@ -33,7 +33,7 @@ export function registerConfig(program: Command, phases: () => Promise<CommandPh
     .requiredOption('--old-config <file>', 'the config file to convert')
     .option('--new-config <file>', 'where to write the result (atomically, mode 0600: it may hold tokens); default: stdout')
     .action(async (opts: { oldConfig: string; newConfig?: string }) => {
-      const output = migratedYaml(await loadConfigFile(new LocalHost('/'), opts.oldConfig));
+      const output = migratedYaml(await loadConfigFile(new LocalHost('/'), opts.oldConfig, '--old-config'));
       if (!opts.newConfig) return void process.stdout.write(output);
       await new LocalHost('/').writeFileAtomic(path.resolve(opts.newConfig), output, 0o600);
     });

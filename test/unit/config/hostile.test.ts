@@ -99,9 +99,11 @@ describe('hostile YAML', () => {
     const big = path.join(dir, 'big.yaml');
     writeFileSync(big, `# ${'x'.repeat(YAML_LIMITS.maxBytes)}\n`);
     await expect(loadConfigFile(new LocalHost('/'), big)).rejects.toThrow(
-      `${big}: the file is ${YAML_LIMITS.maxBytes + 3} bytes; a config file may have at most ${YAML_LIMITS.maxBytes} bytes`,
+      `--config "${big}": the file is ${YAML_LIMITS.maxBytes + 3} bytes; a config file may have at most ${YAML_LIMITS.maxBytes} bytes`,
     );
     expect(() => readConfigText('#'.repeat(YAML_LIMITS.maxBytes + 1), 'big.yaml')).toThrow(ConfigError);
-    await expect(loadConfigFile(new LocalHost('/'), path.join(dir, 'missing.yaml'))).rejects.toThrow(/missing\.yaml: cannot read the config file: ENOENT/);
+    await expect(loadConfigFile(new LocalHost('/'), path.join(dir, 'missing.yaml'))).rejects.toThrow(
+      /^--config ".*missing\.yaml": cannot read the config file: ENOENT$/,
+    );
   });
 });

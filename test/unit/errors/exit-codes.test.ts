@@ -29,6 +29,12 @@ describe('exit codes', { timeout: CLI_TIMEOUT_MS }, () => {
     }
   });
 
+  it('2 for a flag whose value is missing because the next word is a flag, which is not read as a file', async () => {
+    const { code, stderr } = await runCli(['config', 'migrate', '--new-config', 'out.yaml', '--old-config', '--']);
+    expect(code).toBe(2);
+    expect(stderr).toBe('error: --old-config: its value is missing: the next word, "--", is a flag; expected a value right after --old-config\n');
+  });
+
   it('0 for help and version, which list the exit codes', async () => {
     const help = await runCli(['help']);
     expect(help.code).toBe(0);

@@ -21,22 +21,24 @@ function fifo(): string {
 
 describe('reading a file bosun is given', () => {
   it('--config /dev/urandom is refused at once, naming the file', async () => {
-    await expect(loadConfigFile(local, '/dev/urandom')).rejects.toThrow('/dev/urandom: found a character device; expected a regular file (a config file)');
+    await expect(loadConfigFile(local, '/dev/urandom')).rejects.toThrow(
+      '--config "/dev/urandom": found a character device; expected a regular file (a config file)',
+    );
   });
 
   it('--config naming a FIFO is refused without waiting for a writer', async () => {
     const file = fifo();
-    await expect(loadConfigFile(local, file)).rejects.toThrow(`${file}: found a FIFO (named pipe); expected a regular file (a config file)`);
+    await expect(loadConfigFile(local, file)).rejects.toThrow(`--config "${file}": found a FIFO (named pipe); expected a regular file (a config file)`);
   });
 
   it('--config naming a directory or a socket is refused, naming it', async () => {
     const dir = tempDir('bosun-config-');
-    await expect(loadConfigFile(local, dir)).rejects.toThrow(`${dir}: found a directory; expected a regular file (a config file)`);
+    await expect(loadConfigFile(local, dir)).rejects.toThrow(`--config "${dir}": found a directory; expected a regular file (a config file)`);
     const socket = path.join(dir, 'sock');
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(socket, resolve));
     try {
-      await expect(loadConfigFile(local, socket)).rejects.toThrow(`${socket}: found a socket; expected a regular file (a config file)`);
+      await expect(loadConfigFile(local, socket)).rejects.toThrow(`--config "${socket}": found a socket; expected a regular file (a config file)`);
     } finally {
       server.close();
     }
