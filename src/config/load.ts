@@ -10,10 +10,10 @@ const CONFIG_CAP = { ...READ_CAPS.config, maxBytes: YAML_LIMITS.maxBytes };
 /**
  * Reads a `--config` file through `local`, the operator's machine (a relative path starts from the working
  * directory): a regular file only, and an oversized one is refused before it is read. Errors name the file as given;
- * one that cannot be read is named with the flag that gave it (`--config "-"` says more than `-`).
+ * one that cannot be read is named with what gave it, a flag or a field (`--config "-"` says more than `-`).
  */
-export async function loadConfigFile(local: Host, file: string, flag = '--config'): Promise<ConfigFile> {
-  const unreadable = (problem: string) => new ConfigError(`${flag} ${quote(file)}`, undefined, undefined, problem);
+export async function loadConfigFile(local: Host, file: string, givenBy = '--config'): Promise<ConfigFile> {
+  const unreadable = (problem: string) => new ConfigError(`${givenBy} ${quote(file)}`, undefined, undefined, problem);
   let data;
   try {
     data = await local.readFile(path.resolve(file), CONFIG_CAP);

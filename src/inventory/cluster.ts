@@ -80,5 +80,5 @@ export async function readClusterFile(local: Host, file: string, flag = '-f'): P
   const text = await readText(local, path.resolve(file));
   if (text === undefined) throw new UserError(`${flag} ${file}: file not found`);
   const { loadConfigFile } = await import('../config/load.js');
-  return parseClusterFile(text, file, (referenced) => loadConfigFile(local, referenced));
+  return parseClusterFile(text, file, (referenced) => loadConfigFile(local, referenced, `${file}: spec.kubeadmConfig`));
 }

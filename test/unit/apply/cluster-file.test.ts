@@ -72,7 +72,9 @@ describe('the cluster file for bosun apply', () => {
         'kubeadm.yaml': 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncgroupDriver: 7\n',
       }),
     ).toMatch(/kubeadm\.yaml: KubeletConfiguration: cgroupDriver: /);
-    expect(await refusal({ 'cluster.yaml': header() + '  kubeadmConfig: missing.yaml\n' })).toMatch(/missing\.yaml: cannot read the config file: ENOENT/);
+    expect(await refusal({ 'cluster.yaml': header() + '  kubeadmConfig: missing.yaml\n' })).toMatch(
+      /cluster\.yaml: spec\.kubeadmConfig ".*missing\.yaml": cannot read the config file: ENOENT/,
+    );
   });
 
   it('refuses per-host settings in the shared documents: the hosts say them', async () => {
