@@ -62,7 +62,8 @@ export async function parseClusterFile(text: string, file: string, referenced: (
     throw new ConfigError(file, CLUSTER_KIND, 'spec.kubeadmConfig', 'give the kubeadm configuration once: inline in spec.kubeadm or as a file, not both');
   }
   if (!doc.hosts.some((h) => h.role === 'control-plane')) {
-    throw new ConfigError(file, CLUSTER_KIND, 'spec.hosts', 'no host has role control-plane; a cluster needs at least one');
+    const names = doc.hosts.map((h) => h.name).join(', ');
+    throw new ConfigError(file, CLUSTER_KIND, 'spec.hosts', `no host has role control-plane (${names}: all workers); a cluster needs at least one`);
   }
   const kubeadm = doc.kubeadmConfig
     ? await referenced(path.resolve(path.dirname(file), doc.kubeadmConfig))
@@ -80,5 +81,12 @@ export async function readClusterFile(local: Host, file: string, flag = '-f'): P
   const text = await readText(local, path.resolve(file));
   if (text === undefined) throw new UserError(`${flag} ${file}: file not found`);
   const { loadConfigFile } = await import('../config/load.js');
-  return parseClusterFile(text, file, (referenced) => loadConfigFile(local, referenced));
+  return parseClusterFile(text, file, (referenced) =>
+    loadConfigFile(local, referenced).catch((err: unknown) => {
+      // A file that cannot be read (or parsed) is named by the cluster file's field that names it, not by a flag never given.
+      if (err instanceof ConfigError && err.kind === undefined)
+        throw new ConfigError(file, CLUSTER_KIND, 'spec.kubeadmConfig', `${referenced}: ${err.problem}`);
+      throw err;
+    }),
+  );
 }
