@@ -62,7 +62,8 @@ export async function parseClusterFile(text: string, file: string, referenced: (
     throw new ConfigError(file, CLUSTER_KIND, 'spec.kubeadmConfig', 'give the kubeadm configuration once: inline in spec.kubeadm or as a file, not both');
   }
   if (!doc.hosts.some((h) => h.role === 'control-plane')) {
-    throw new ConfigError(file, CLUSTER_KIND, 'spec.hosts', 'no host has role control-plane; a cluster needs at least one');
+    const names = doc.hosts.map((h) => h.name).join(', ');
+    throw new ConfigError(file, CLUSTER_KIND, 'spec.hosts', `no host has role control-plane (${names}: all workers); a cluster needs at least one`);
   }
   const kubeadm = doc.kubeadmConfig
     ? await referenced(path.resolve(path.dirname(file), doc.kubeadmConfig))

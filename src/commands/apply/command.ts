@@ -27,7 +27,7 @@ import { act, waitNodesReady, type ApplyRun } from './act.js';
 import { apiServerEndpoint, hostFacts, initConfigFor, joinConfigFor, kubernetesVersion, type RunSecrets } from './configs.js';
 import { changes, planApply, planTable, table, type ApplyPlan } from './plan.js';
 import { preflightHosts, preflightReport, type HostConfigs } from './preflight.js';
-import { surveyHosts, type SurveyedHost } from './survey.js';
+import { reachHosts, surveyHosts, type SurveyedHost } from './survey.js';
 
 interface ApplyFlags extends HostFlags {
   filename: string;
@@ -89,7 +89,7 @@ async function runApply(flags: ApplyFlags, env: CommandEnvironment): Promise<voi
   const hosts = new NodeHosts(flags, env);
   try {
     log(`[apply] Reaching ${def.hosts.length} hosts of ${flags.filename}`);
-    await hosts.verify(def.hosts);
+    await reachHosts(def, hosts.open, flags.parallel);
     const surveyed = new Map((await surveyHosts(def.hosts, hosts.open, flags.parallel)).map((s) => [s.host.name, s]));
     const leaderGuess = def.hosts.find((h) => h.role === 'control-plane' && surveyed.get(h.name)!.survey.adminConf);
     const nodes = leaderGuess ? await clusterNodes(surveyed.get(leaderGuess.name)!) : undefined;

@@ -7,6 +7,7 @@
 import { isIP } from 'node:net';
 import type { NodeFacts } from '../../config/node-facts.js';
 import type { ConfigFile } from '../../config/read.js';
+import { UserError } from '../../errors.js';
 import { buildInitConfig } from '../../config/resolve.js';
 import { buildJoinConfig } from '../../config/join.js';
 import type { InitConfig, JoinConfig } from '../../config/types.js';
@@ -43,9 +44,23 @@ export function apiServerEndpoint(def: ClusterDefinition, leader: InventoryHost,
 
 export const kubernetesVersion = (def: ClusterDefinition): string => def.kubeadm.cluster?.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION;
 
-/** What resolve derives from the machine, answered for the host: its hostname, its address, no proxy variables. */
+/**
+ * What resolve derives from the machine, answered for the host: its hostname, its address, no proxy variables.
+ * Only a control-plane host is asked its address (to advertise; the leader's is the API server's endpoint without
+ * a controlPlaneEndpoint), and only the address it is reached at can answer: a shared advertiseAddress would be wrong
+ * for every other host.
+ */
 export function hostFacts(host: InventoryHost, machine: Machine): NodeFacts {
-  return { hostname: () => machine.hostname(), defaultIPv4: () => hostAddress(host), proxyEnv: () => [] };
+  const defaultIPv4 = () => {
+    const address = hostAddress(host);
+    if (address || host.reach.via !== 'ssh') return address;
+    throw new UserError({
+      where: { host: host.name, field: 'ssh.address' },
+      what: `${JSON.stringify(host.reach.ssh.address)} is a name, but its API server advertises an IP address`,
+      expected: "the host's IP address",
+    });
+  };
+  return { hostname: () => machine.hostname(), defaultIPv4, proxyEnv: () => [] };
 }
 
 /** The InitConfiguration for `host`, as `bosun init --config` would resolve it on that host. */

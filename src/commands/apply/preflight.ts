@@ -89,10 +89,14 @@ export function preflightReport(findings: HostFindings[]): string {
   const text = table(rows);
   const failed = findings.filter((f) => f.errors.length);
   if (failed.length) {
-    throw new UserError(
-      `[preflight] ${failed.length} of ${findings.length} hosts lack what they need; nothing was changed:\n${text}` +
+    const what = `${failed.length} of ${findings.length} hosts lack what they need; nothing was changed`;
+    throw new UserError({
+      what,
+      category: 'precondition',
+      message:
+        `[preflight] ${what}:\n${text}` +
         "[preflight] Fix the hosts, or list checks in nodeRegistration.ignorePreflightErrors of the cluster file's kubeadm configuration",
-    );
+    });
   }
   return text;
 }

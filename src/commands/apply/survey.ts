@@ -1,12 +1,14 @@
 /**
- * Looks at every host before anything is planned: its kubelet binary and version, whether it is a node already
- * (kubelet.conf) and a control-plane node (admin.conf), and the machine's facts for preflight. Reads only.
+ * Reaches every host, then looks at each before anything is planned: its kubelet binary and version, whether it is
+ * a node already (kubelet.conf) and a control-plane node (admin.conf), and the machine's facts for preflight. Reads only.
  */
 import pLimit from 'p-limit';
+import { UserError } from '../../errors.js';
 import type { Host } from '../../host/host.js';
 import { localMachine, type Machine } from '../../host/machine.js';
 import { SshHost } from '../../host/ssh/ssh-host.js';
 import { sshMachine } from '../../host/ssh/ssh-machine.js';
+import type { ClusterDefinition } from '../../inventory/cluster.js';
 import type { InventoryHost } from '../../inventory/inventory.js';
 import { KUBECONFIG_FILES, KUBELET_BINARY, KUBERNETES_DIR } from '../../kube/paths.js';
 import type { HostSurvey } from './plan.js';
@@ -22,6 +24,31 @@ async function kubeletVersion(node: Host): Promise<string | undefined> {
   if (!(await node.stat(KUBELET_BINARY))) return undefined;
   const out = await node.exec(KUBELET_BINARY, ['--version'], { check: false });
   return /\bv\d+\.\d+\.\d+\S*/.exec(out.stdout)?.[0];
+}
+
+/**
+ * Reaches every SSH host of the file (host key, login, root), at most `parallel` at once, before anything changes.
+ * A host that cannot be reached is the state of the machines, not of the file (exit 3); each failure names the host
+ * and the cluster file's field that says how it is reached.
+ */
+export async function reachHosts(def: ClusterDefinition, open: (h: InventoryHost) => Host, parallel: number): Promise<void> {
+  const limit = pLimit(parallel);
+  const failures = await Promise.all(
+    def.hosts.map((host, i) =>
+      limit(async () => {
+        const node = open(host);
+        if (!(node instanceof SshHost)) return undefined;
+        return node.verify().then(
+          () => undefined,
+          (err: Error) => `  ${def.file}: spec.hosts[${i}].ssh: ${err.message}`,
+        );
+      }),
+    ),
+  );
+  const lines = failures.filter((line): line is string => line !== undefined);
+  if (!lines.length) return;
+  const what = `cannot reach ${lines.length} of ${def.hosts.length} hosts; nothing was changed`;
+  throw new UserError({ what, category: 'precondition', message: `${what}:\n${lines.join('\n')}` });
 }
 
 /** Surveys every host, at most `parallel` at once. */
