@@ -22,8 +22,14 @@ import { bosun, type CliResult } from '../support/sandbox.js';
 const VERSION = 'v1.36.3';
 const HOSTS = ['control-plane', 'worker-1', 'worker-2'];
 const KILLS = 10;
-/** Kill points: after the run's first seconds (reaching the hosts, preflight) up to a whole creation's time. */
-const KILL_AFTER_MS = { min: 3_000, max: 25_000 };
+/** Runs at most: a run that ends before its kill point (the cluster is made) is no kill. */
+const RUNS = 25;
+/**
+ * Kill points: up to a few seconds after the run shows its plan (reaching the hosts and preflight change nothing),
+ * a fraction of a whole creation's ~15 s, so that the kills fall all along it.
+ */
+const KILL_AFTER_PLAN_MS = 4_000;
+const PLAN = /\[apply\] The plan for/;
 const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
 const LONG = 600_000;
 
@@ -64,14 +70,17 @@ describe(`bosun apply killed at random points of creation and run again (seed ${
           expect(now ?? first.get(what), `${what} after ${context}`).toBe(first.get(what));
         }
       };
-      for (let i = 0; i < KILLS; i++) {
-        const delay = Math.round(KILL_AFTER_MS.min + next() * (KILL_AFTER_MS.max - KILL_AFTER_MS.min));
-        const run = await runAndKillAfter(args, delay);
-        const context = `run ${i + 1} (seed ${SEED}, killed after ${delay} ms: ${run.killed})`;
-        console.log(`${context}: ${run.killed ? `killed at: ${lastLine(run.output)}` : `exit ${run.code}`}`);
-        if (!run.killed) expect(run.code, `${context}\n${run.output.slice(-6000)}`).toBe(0);
+      let kills = 0;
+      for (let i = 0; i < RUNS && kills < KILLS; i++) {
+        const delay = Math.round(next() * KILL_AFTER_PLAN_MS);
+        const run = await runAndKillAfter(args, delay, PLAN);
+        const context = `run ${i + 1} (seed ${SEED}, kill ${delay} ms after the plan)`;
+        console.log(`${context}: ${run.killed ? `killed at: ${lastLine(run.output)}` : `exit ${run.code}: ${lastLine(run.output)}`}`);
+        if (run.killed) kills++;
+        else expect(run.code, `${context}\n${run.output.slice(-6000)}`).toBe(0);
         checkOnce(context);
       }
+      expect(kills, `kills during creation (seed ${SEED})`).toBe(KILLS);
       const last = await bosun(...args);
       expect(last.code, `the run after the kills (seed ${SEED}): ${failed(last)}`).toBe(0);
       checkOnce('the run after the kills');

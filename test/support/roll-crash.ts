@@ -122,12 +122,19 @@ export function rollAndKill(cluster: Cluster, args: string[], revision: number):
   return run.exited.then((code) => ({ killed, code, output: run.output() }));
 }
 
-/** Starts `bosun <args>` and SIGKILLs it after `ms` unless it ended before; resolves with whether it was killed. */
-export async function runAndKillAfter(args: string[], ms: number): Promise<{ killed: boolean; code: number | null; output: string }> {
+/**
+ * Starts `bosun <args>` and SIGKILLs it `ms` after its output first matches `from` (its start, without one) unless
+ * it ended before; resolves with whether it was killed.
+ */
+export async function runAndKillAfter(args: string[], ms: number, from?: RegExp): Promise<{ killed: boolean; code: number | null; output: string }> {
   const run = startBosun(args);
   let killed = false;
-  const timer = setTimeout(() => (killed = run.kill()), ms);
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => (timer ??= setTimeout(() => (killed = run.kill()), ms));
+  const poll = from && setInterval(() => from.test(run.output()) && arm(), 20);
+  if (!from) arm();
   const code = await run.exited;
+  clearInterval(poll);
   clearTimeout(timer);
   return { killed, code, output: run.output() };
 }
