@@ -77,13 +77,20 @@ export function transitions(cluster: Cluster) {
   };
 }
 
-/** `bosun <args>` in a process group of its own (as CI runs it); `kill()` SIGKILLs the whole group while it runs. */
-export function startBosun(args: string[]) {
+/**
+ * `bosun <args>` in a process group of its own (as CI runs it); `kill()` SIGKILLs the whole group while it runs;
+ * `onOutput` sees all the output so far as each piece arrives.
+ */
+export function startBosun(args: string[], onOutput?: (output: string) => void) {
   const child = spawn(process.execPath, [BOSUN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' }, detached: true });
   let output = '';
   let running = true;
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
+  const take = (d: Buffer) => {
+    output += d;
+    onOutput?.(output);
+  };
+  child.stdout.on('data', take);
+  child.stderr.on('data', take);
   child.on('exit', () => (running = false));
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
   return {
@@ -127,14 +134,12 @@ export function rollAndKill(cluster: Cluster, args: string[], revision: number):
  * it ended before; resolves with whether it was killed.
  */
 export async function runAndKillAfter(args: string[], ms: number, from?: RegExp): Promise<{ killed: boolean; code: number | null; output: string }> {
-  const run = startBosun(args);
   let killed = false;
   let timer: NodeJS.Timeout | undefined;
   const arm = () => (timer ??= setTimeout(() => (killed = run.kill()), ms));
-  const poll = from && setInterval(() => from.test(run.output()) && arm(), 20);
+  const run = startBosun(args, (output) => from?.test(output) && arm());
   if (!from) arm();
   const code = await run.exited;
-  clearInterval(poll);
   clearTimeout(timer);
   return { killed, code, output: run.output() };
 }
