@@ -1,7 +1,7 @@
 /**
- * Killing `bosun upgrade nodes` with SIGKILL at chosen points of its journal and telling what each node went
- * through: random kill points reproducible from a seed, the roll started and killed once its journal reaches a
- * revision, and every node's cordon and uncordon counted from a watch.
+ * Killing bosun with SIGKILL at chosen points and telling what each node went through: random kill points
+ * reproducible from a seed, a run killed after a delay (`bosun apply`) or once the node roll's journal reaches a
+ * revision (`bosun upgrade nodes`), and every node's cordon and uncordon counted from a watch.
  */
 import { spawn } from 'node:child_process';
 import type { Cluster, KubeObject } from '../../src/cluster/cluster.js';
@@ -77,20 +77,39 @@ export function transitions(cluster: Cluster) {
   };
 }
 
+/**
+ * `bosun <args>` in a process group of its own (as CI runs it); `kill()` SIGKILLs the whole group while it runs;
+ * `onOutput` sees all the output so far as each piece arrives.
+ */
+export function startBosun(args: string[], onOutput?: (output: string) => void) {
+  const child = spawn(process.execPath, [BOSUN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' }, detached: true });
+  let output = '';
+  let running = true;
+  const take = (d: Buffer) => {
+    output += d;
+    onOutput?.(output);
+  };
+  child.stdout.on('data', take);
+  child.stderr.on('data', take);
+  child.on('exit', () => (running = false));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  return {
+    exited,
+    output: () => output,
+    kill(): boolean {
+      if (!running) return false;
+      process.kill(-child.pid!, 'SIGKILL');
+      return true;
+    },
+  };
+}
+
 /** Starts `bosun <args>` and SIGKILLs it once the roll's journal reaches `revision`; resolves with whether it was killed. */
 export function rollAndKill(cluster: Cluster, args: string[], revision: number): Promise<{ killed: boolean; code: number | null; output: string }> {
-  const child = spawn(process.execPath, [BOSUN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
+  const run = startBosun(args);
   const controller = new AbortController();
   let killed = false;
-  const exited = new Promise<number | null>((resolve) =>
-    child.on('close', (code) => {
-      controller.abort();
-      resolve(code);
-    }),
-  );
+  void run.exited.then(() => controller.abort());
   void cluster.watch<CM>(
     'v1',
     'ConfigMap',
@@ -99,13 +118,28 @@ export function rollAndKill(cluster: Cluster, args: string[], revision: number):
       for (const cm of e.type === 'LISTED' ? e.items : e.type === 'DELETED' ? [] : [e.object]) {
         const j = journalOf(cm);
         // A journal of this roll (not the last one's, which is done) at the revision: kill.
-        if (j && j.state === 'running' && j.revision >= revision && !killed && child.exitCode === null) {
-          killed = child.kill('SIGKILL');
+        if (j && j.state === 'running' && j.revision >= revision && !killed) {
+          killed = run.kill();
           controller.abort();
         }
       }
     },
     controller.signal,
   );
-  return exited.then((code) => ({ killed, code, output }));
+  return run.exited.then((code) => ({ killed, code, output: run.output() }));
+}
+
+/**
+ * Starts `bosun <args>` and SIGKILLs it `ms` after its output first matches `from` (its start, without one) unless
+ * it ended before; resolves with whether it was killed.
+ */
+export async function runAndKillAfter(args: string[], ms: number, from?: RegExp): Promise<{ killed: boolean; code: number | null; output: string }> {
+  let killed = false;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => (timer ??= setTimeout(() => (killed = run.kill()), ms));
+  const run = startBosun(args, (output) => from?.test(output) && arm());
+  if (!from) arm();
+  const code = await run.exited;
+  clearTimeout(timer);
+  return { killed, code, output: run.output() };
 }

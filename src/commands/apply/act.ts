@@ -6,7 +6,6 @@
  */
 import pLimit from 'p-limit';
 import type { Cluster } from '../../cluster/cluster.js';
-import { ClusterError } from '../../cluster/errors.js';
 import { DEFAULTS } from '../../config/defaults.js';
 import type { InitConfig } from '../../config/types.js';
 import { UserError } from '../../errors.js';
@@ -14,8 +13,7 @@ import type { Host } from '../../host/host.js';
 import type { Node } from '../../kube/workloads.js';
 import { caCertHash } from '../../pki/ca-hash.js';
 import { KeyPool } from '../../pki/key-pool.js';
-import { rfc3339, TOKEN_NAMESPACE, tokenSecret, tokenSecretName } from '../../tokens/secret.js';
-import { splitToken } from '../../tokens/token.js';
+import { rfc3339, tokenSecret } from '../../tokens/secret.js';
 import { openDoors, type Doors } from '../../workflow/doors.js';
 import type { EventSink } from '../../workflow/events.js';
 import { runWorkflow } from '../../workflow/run.js';
@@ -25,7 +23,9 @@ import { joinPhases } from '../join/phases.js';
 import { ADMIN_CONF, createJoinContext } from '../join/session.js';
 import { kubeletInstaller, type KubeletDownloads } from '../upgrade/nodes/kubelet-binary.js';
 import { apiServerEndpoint, hostFacts, joinConfigFor, RUN_TOKEN_DESCRIPTION, type RunSecrets } from './configs.js';
+import { JournalWriter } from './journal.js';
 import type { ApplyPlan, HostPlan } from './plan.js';
+import { deleteRunTokens } from './resume.js';
 import type { ClusterDefinition } from '../../inventory/cluster.js';
 import type { SurveyedHost } from './survey.js';
 
@@ -79,6 +79,12 @@ async function installKubelets(run: ApplyRun, timings: Timings): Promise<void> {
   );
 }
 
+/** Init's phases to skip; an interrupted init is finished without preflight (its own files and ports are in use). */
+function initSkip(run: ApplyRun): string[] {
+  const resumed = run.plan.hosts.some((h) => h.action === 'init' && h.resumed);
+  return ['show-join-command', ...(resumed ? ['preflight'] : []), ...(run.leaderConfig.init.skipPhases ?? [])];
+}
+
 function leaderContext(run: ApplyRun, doors: Doors, uploadCerts: boolean): InitContext {
   const leader = run.surveyed.get(run.plan.leader.name)!;
   return {
@@ -97,27 +103,25 @@ async function createRunToken(cluster: Cluster, secrets: RunSecrets): Promise<vo
   await cluster.apply(tokenSecret(token, rfc3339(new Date(Date.now() + TOKEN_LIFETIME_MS))));
 }
 
-async function deleteRunToken(cluster: Cluster, secrets: RunSecrets): Promise<void> {
-  const name = tokenSecretName(splitToken(secrets.token).id);
-  try {
-    await cluster.delete({ apiVersion: 'v1', kind: 'Secret', namespace: TOKEN_NAMESPACE, name });
-  } catch (err) {
-    if (!(err instanceof ClusterError && err.code === 404)) throw err;
-  }
-}
-
-async function joinHost(run: ApplyRun, plan: HostPlan, cluster: { endpoint: string; caCertHash: string }): Promise<void> {
+/** Joins the host, journaled from before its first phase to after its last; an interrupted join is finished without preflight. */
+async function joinHost(run: ApplyRun, journal: JournalWriter, plan: HostPlan, cluster: { endpoint: string; caCertHash: string }): Promise<void> {
   const surveyed = run.surveyed.get(plan.host.name)!;
   const cfg = joinConfigFor(run.def, plan.host, hostFacts(plan.host, surveyed.machine), run.secrets, cluster);
   const doors = openDoors({ kubeconfig: ADMIN_CONF }, surveyed.node);
   const ignorePreflightErrors = new Set((cfg.join.nodeRegistration.ignorePreflightErrors ?? []).map((s) => s.toLowerCase()));
-  const ctx = { ...createJoinContext(cfg, doors, { ignorePreflightErrors }), machine: surveyed.machine };
-  await runWorkflow(joinPhases, ctx, { skip: cfg.join.skipPhases ?? [], sink: run.sinkFor(plan.host.name), signal: run.signal });
+  const ctx = { ...createJoinContext(cfg, doors, { ignorePreflightErrors, rejoin: plan.resumed }), machine: surveyed.machine };
+  const skip = [...(plan.resumed ? ['preflight'] : []), ...(cfg.join.skipPhases ?? [])];
+  await journal.joinStarted(plan.host.name);
+  await runWorkflow(joinPhases, ctx, { skip, sink: run.sinkFor(plan.host.name), signal: run.signal });
+  await journal.joinDone(plan.host.name);
 }
 
 const isReady = (node: Node | undefined) => Boolean(node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
 
-/** The run's token goes whether the run succeeded or not; a failure to delete it is said, with how to do it by hand. */
+/**
+ * The run's token goes whether the run succeeded or not, with those of killed runs; a failure to delete them is
+ * said (they expire within the hour).
+ */
 async function withRunToken(run: ApplyRun, cluster: () => Promise<Cluster>, work: () => Promise<void>): Promise<void> {
   let failed = false;
   try {
@@ -126,15 +130,14 @@ async function withRunToken(run: ApplyRun, cluster: () => Promise<Cluster>, work
     failed = true;
     throw err;
   } finally {
-    const id = splitToken(run.secrets.token).id;
     await cluster()
-      .then((c) => deleteRunToken(c, run.secrets))
+      .then(deleteRunTokens)
       .then(
-        () => run.log(`[apply] Deleted this run's bootstrap token (id ${id})`),
+        (ids) => run.log(`[apply] Deleted the bootstrap tokens of this run${ids.length > 1 ? ' and of interrupted ones' : ''} (ids ${ids.join(', ')})`),
         (err: Error) => {
           // After a failed run, the cluster may not answer: the token expires on its own within the hour.
           if (!failed) throw err;
-          run.log(`[apply] Could not delete this run's bootstrap token (id ${id}; it expires within the hour): ${err.message}`);
+          run.log(`[apply] Could not delete this run's bootstrap token (it expires within the hour): ${err.message}`);
         },
       );
   }
@@ -152,24 +155,28 @@ export async function act(run: ApplyRun): Promise<{ timings: Timings; cluster: C
   const sink = run.sinkFor(leaderName);
   const init = run.plan.hosts.some((h) => h.action === 'init');
   if (!init && !joining.length) return { timings, cluster: await doors.cluster() };
+  const journal = new JournalWriter(leader.node, doors.cluster, leaderName);
   await withRunToken(run, doors.cluster, async () => {
     if (init) {
       run.log(`[${leaderName}] init: bosun init's phases through the host's own connection`);
-      const skip = ['show-join-command', ...(run.leaderConfig.init.skipPhases ?? [])];
-      await timed(timings, leaderName, () => runWorkflow(initPhases, leaderContext(run, doors, controlPlanes.length > 0), { skip, sink, signal: run.signal }));
+      await journal.initStarted();
+      const options = { skip: initSkip(run), sink, signal: run.signal };
+      await timed(timings, leaderName, () => runWorkflow(initPhases, leaderContext(run, doors, controlPlanes.length > 0), options));
+      await journal.initDone();
     } else {
       await createRunToken(await doors.cluster(), run.secrets);
       if (controlPlanes.length) await runWorkflow(initPhases, leaderContext(run, doors, true), { only: 'upload-certs', sink, signal: run.signal });
     }
-    if (!joining.length) return;
+    if (!joining.length) return await journal.finished();
     const ca = await leader.node.readFile(`${run.leaderConfig.cluster.certificatesDir}/ca.crt`);
     if (!ca) throw new UserError(`host ${leaderName}: ${run.leaderConfig.cluster.certificatesDir}/ca.crt is missing: is it the cluster's control plane?`);
     const target = { endpoint: apiServerEndpoint(run.def, run.plan.leader, hostFacts(run.plan.leader, leader.machine)), caCertHash: caCertHash(ca) };
     // etcd grows one member at a time: each control-plane host joins after the one before is a voting member.
-    for (const h of controlPlanes) await timed(timings, h.host.name, () => joinHost(run, h, target));
+    for (const h of controlPlanes) await timed(timings, h.host.name, () => joinHost(run, journal, h, target));
     const limit = pLimit(run.parallel);
     const workers = joining.filter((h) => h.action === 'join-worker');
-    await Promise.all(workers.map((h) => limit(() => timed(timings, h.host.name, () => joinHost(run, h, target)))));
+    await Promise.all(workers.map((h) => limit(() => timed(timings, h.host.name, () => joinHost(run, journal, h, target)))));
+    await journal.finished();
   });
   return { timings, cluster: await doors.cluster() };
 }

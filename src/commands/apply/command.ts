@@ -27,6 +27,7 @@ import { act, waitNodesReady, type ApplyRun } from './act.js';
 import { apiServerEndpoint, hostFacts, initConfigFor, joinConfigFor, kubernetesVersion, type RunSecrets } from './configs.js';
 import { changes, planApply, planTable, table, type ApplyPlan } from './plan.js';
 import { preflightHosts, preflightReport, type HostConfigs } from './preflight.js';
+import { clearLeftovers, findState } from './resume.js';
 import { reachHosts, surveyHosts, type SurveyedHost } from './survey.js';
 
 interface ApplyFlags extends HostFlags {
@@ -44,13 +45,6 @@ const hostSink =
     if (event.type === 'log') log(`[${host}] ${event.line}`);
     if (event.type === 'failed') log(`[${host}] phase ${event.path} failed: ${event.error}`);
   };
-
-/** Names of the cluster's Nodes, when the leader's admin.conf reaches a cluster. */
-async function clusterNodes(leader: SurveyedHost): Promise<Set<string> | undefined> {
-  if (!leader.survey.adminConf) return undefined;
-  const cluster = await connectCluster(leader.node, ADMIN_CONF);
-  return new Set((await cluster.list<Node>('v1', 'Node')).map((n) => n.metadata.name));
-}
 
 /** Every changing host's configurations, as preflight judges them (the CA's pin is not known before init: a placeholder). */
 function hostConfigs(plan: ApplyPlan, def: ApplyRun['def'], surveyed: Map<string, SurveyedHost>, secrets: RunSecrets): Map<string, HostConfigs> {
@@ -91,15 +85,27 @@ async function runApply(flags: ApplyFlags, env: CommandEnvironment): Promise<voi
     log(`[apply] Reaching ${def.hosts.length} hosts of ${flags.filename}`);
     await reachHosts(def, hosts.open, flags.parallel);
     const surveyed = new Map((await surveyHosts(def.hosts, hosts.open, flags.parallel)).map((s) => [s.host.name, s]));
-    const leaderGuess = def.hosts.find((h) => h.role === 'control-plane' && surveyed.get(h.name)!.survey.adminConf);
-    const nodes = leaderGuess ? await clusterNodes(surveyed.get(leaderGuess.name)!) : undefined;
-    const plan = planApply(def.hosts, new Map([...surveyed].map(([name, s]) => [name, s.survey])), nodes, version);
-    if (!changes(plan)) return log(`[apply] The cluster matches ${flags.filename}: every host is a node of it; nothing to do`);
+    const found = await findState([...surveyed.values()]);
+    const plan = planApply(def.hosts, new Map([...surveyed].map(([name, s]) => [name, s.survey])), found.nodes, version, found.journal);
+    if (!changes(plan)) {
+      if (!flags.dryRun) await clearLeftovers(await connectCluster(surveyed.get(plan.leader.name)!.node, ADMIN_CONF), found, log);
+      return log(`[apply] The cluster matches ${flags.filename}: every host is a node of it; nothing to do`);
+    }
     const joiningControlPlanes = plan.hosts.some((h) => h.action === 'join-control-plane');
     const secrets: RunSecrets = { token: generateToken(), ...(joiningControlPlanes && { certificateKey: generateCertificateKey() }) };
     const configs = hostConfigs(plan, def, surveyed, secrets);
     log('[preflight] Running pre-flight checks on every host that will change');
-    log(preflightReport(await preflightHosts(plan.hosts, surveyed, configs, flags.parallel)).trimEnd());
+    // A step an interrupted run started was checked before it: its host is half done, and finished as it is.
+    log(
+      preflightReport(
+        await preflightHosts(
+          plan.hosts.filter((h) => !h.resumed),
+          surveyed,
+          configs,
+          flags.parallel,
+        ),
+      ).trimEnd(),
+    );
     log(`\n[apply] The plan for ${version}:\n${planTable(plan, version)}`);
     const leaderConfig =
       configs.get(plan.leader.name)?.init ?? initConfigFor(def, plan.leader, hostFacts(plan.leader, surveyed.get(plan.leader.name)!.machine), secrets);

@@ -6,6 +6,7 @@
  */
 import { UserError } from '../../errors.js';
 import type { InventoryHost } from '../../inventory/inventory.js';
+import type { ApplyJournal } from './journal.js';
 
 /** A host's disk as bosun finds it. */
 export interface HostSurvey {
@@ -26,6 +27,8 @@ export interface HostPlan {
   installKubelet: boolean;
   /** Why, in a few words, for the plan's table. */
   why: string;
+  /** An interrupted run started this step (its journal says so): it is finished, without preflight (the host is half done). */
+  resumed?: boolean;
 }
 
 export interface ApplyPlan {
@@ -39,18 +42,28 @@ export interface ApplyPlan {
 const joinAction = (host: InventoryHost): Action => (host.role === 'control-plane' ? 'join-control-plane' : 'join-worker');
 
 /**
- * The plan for `hosts` (in the cluster file's order) given each host's survey and, when the cluster exists, the
- * names of its Nodes. A host that has a kubelet.conf but no Node in the cluster belongs to another cluster (or
- * was left half joined): bosun refuses to guess, and says how to make the host fresh again.
+ * The plan for `hosts` (in the cluster file's order) given each host's survey, when the cluster exists the names
+ * of its Nodes, and the journal an interrupted run left. A host that has a kubelet.conf but no Node in the cluster
+ * belongs to another cluster, unless the journal says this file's run was joining it: bosun refuses to guess, and
+ * says how to make the host fresh again. An init the journal says did not finish is finished on its host, never
+ * started on another.
  */
-export function planApply(hosts: InventoryHost[], surveys: Map<string, HostSurvey>, nodes: Set<string> | undefined, version: string): ApplyPlan {
+export function planApply(
+  hosts: InventoryHost[],
+  surveys: Map<string, HostSurvey>,
+  nodes: Set<string> | undefined,
+  version: string,
+  journal?: ApplyJournal,
+): ApplyPlan {
   const survey = (h: InventoryHost) => surveys.get(h.name)!;
-  const leader = hosts.find((h) => h.role === 'control-plane' && survey(h).adminConf) ?? hosts.find((h) => h.role === 'control-plane')!;
-  const clusterExists = survey(leader).adminConf;
+  const initializing = journal?.initializing ? journalLeader(hosts, journal) : undefined;
+  const leader = initializing ?? hosts.find((h) => h.role === 'control-plane' && survey(h).adminConf) ?? hosts.find((h) => h.role === 'control-plane')!;
+  const clusterExists = !initializing && survey(leader).adminConf;
   const plans = hosts.map((host): HostPlan => {
     const s = survey(host);
     const installKubelet = s.kubelet === undefined;
     if (!clusterExists) {
+      if (host === initializing) return { host, action: 'init', installKubelet, why: 'resuming its interrupted init', resumed: true };
       if (s.kubeletConf) throw foreignNode(host);
       return {
         host,
@@ -59,6 +72,7 @@ export function planApply(hosts: InventoryHost[], surveys: Map<string, HostSurve
         why: host === leader ? 'first control-plane host' : 'not a node yet',
       };
     }
+    if (journal?.joining.includes(host.name)) return { host, action: joinAction(host), installKubelet, why: 'resuming its interrupted join', resumed: true };
     if (s.kubeletConf && nodes?.has(host.name)) {
       const other = s.kubelet && s.kubelet !== version ? `; its kubelet is ${s.kubelet}, the file names ${version} (upgrades: bosun upgrade)` : '';
       return { host, action: 'none', installKubelet: false, why: `already a node${other}` };
@@ -67,6 +81,16 @@ export function planApply(hosts: InventoryHost[], surveys: Map<string, HostSurve
     return { host, action: joinAction(host), installKubelet, why: 'not a node yet' };
   });
   return { hosts: plans, leader, clusterExists };
+}
+
+/** The control-plane host an interrupted init ran on: still one in the file, or bosun cannot finish it. */
+function journalLeader(hosts: InventoryHost[], journal: ApplyJournal): InventoryHost {
+  const leader = hosts.find((h) => h.name === journal.leader && h.role === 'control-plane');
+  if (leader) return leader;
+  throw new UserError(
+    `an interrupted bosun apply was initialising the cluster on host ${journal.leader}, which the cluster file no longer lists as a control-plane host; ` +
+      `nothing was changed. List it again to finish that init, or reset it (remove /etc/kubernetes and /var/lib/kubelet) to start over`,
+  );
 }
 
 function foreignNode(host: InventoryHost): UserError {

@@ -11,6 +11,11 @@ import type { PhaseIO } from '../../workflow/phase.js';
 /** Options of `bosun join` that are not part of the JoinConfiguration. */
 export interface JoinOptions {
   ignorePreflightErrors: Set<string>;
+  /**
+   * This machine's own join under this name was interrupted (bosun apply's journal says so): a registered Node of
+   * the name is this machine's, not another's.
+   */
+  rejoin?: boolean;
 }
 
 /**

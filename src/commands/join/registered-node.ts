@@ -11,9 +11,11 @@ export function nodeName(ctx: JoinContext): string {
 
 /**
  * A Ready Node with this name means another machine already joined under it: joining again would take over its
- * identity (kubeadm refuses too). Asked with the bootstrap token (kubeadm:get-nodes); once per run.
+ * identity (kubeadm refuses too). Asked with the bootstrap token (kubeadm:get-nodes); once per run. Not asked when the
+ * machine finishes its own interrupted join: the Node may be its own.
  */
 export function refuseRegisteredNode(ctx: JoinContext, io: PhaseIO): Promise<void> {
+  if (ctx.options.rejoin) return Promise.resolve();
   let done = checked.get(ctx);
   if (!done) {
     done = (async () => {

@@ -56,7 +56,7 @@ async function supportsLearners(etcd: Etcd): Promise<boolean> {
  * Announces this member (as a learner where etcd supports it) unless its peer URL is a member already (a second run),
  * and returns the members for `--initial-cluster`: this node under its name, the others under theirs.
  */
-async function announce(etcd: Etcd, name: string, peerURL: string, io: PhaseIO): Promise<{ members: ManifestMember[]; self: EtcdMember }> {
+export async function announce(etcd: Etcd, name: string, peerURL: string, io: PhaseIO): Promise<{ members: ManifestMember[]; self: EtcdMember }> {
   let members = await etcd.memberList();
   let self = members.find((m) => m.peerURLs[0] === peerURL);
   if (self) {
