@@ -17,7 +17,6 @@ import { KeyPool } from '../../pki/key-pool.js';
 import { rfc3339, TOKEN_NAMESPACE, tokenSecret, tokenSecretName } from '../../tokens/secret.js';
 import { splitToken } from '../../tokens/token.js';
 import { openDoors, type Doors } from '../../workflow/doors.js';
-import type { EventSink } from '../../workflow/events.js';
 import { runWorkflow } from '../../workflow/run.js';
 import type { InitContext } from '../init/context.js';
 import { initPhases } from '../init/phases.js';
@@ -27,6 +26,7 @@ import { kubeletInstaller, type KubeletDownloads } from '../upgrade/nodes/kubele
 import { apiServerEndpoint, hostFacts, joinConfigFor, RUN_TOKEN_DESCRIPTION, type RunSecrets } from './configs.js';
 import type { ApplyPlan, HostPlan } from './plan.js';
 import type { ClusterDefinition } from '../../inventory/cluster.js';
+import type { ApplyProgress, StepOutput } from './progress.js';
 import type { SurveyedHost } from './survey.js';
 
 const READY_TIMEOUT_MS = 5 * 60_000;
@@ -44,34 +44,21 @@ export interface ApplyRun {
   /** The operator's machine: where kubelet.from files are read. */
   local: Host;
   downloads: KubeletDownloads;
-  log: (line: string) => void;
-  /** Each host's progress, its lines under its name. */
-  sinkFor: (host: string) => EventSink;
+  /** Each host's steps, their events and times. */
+  progress: ApplyProgress;
   signal?: AbortSignal;
 }
 
-/** What each host took, for the summary. */
-export type Timings = Map<string, number>;
-
-async function timed(timings: Timings, name: string, step: () => Promise<void>): Promise<void> {
-  const started = Date.now();
-  try {
-    await step();
-  } finally {
-    timings.set(name, (timings.get(name) ?? 0) + (Date.now() - started));
-  }
-}
-
-async function installKubelets(run: ApplyRun, timings: Timings): Promise<void> {
+async function installKubelets(run: ApplyRun): Promise<void> {
   const limit = pLimit(run.parallel);
   await Promise.all(
     run.plan.hosts
       .filter((h) => h.installKubelet)
       .map((h) =>
         limit(() =>
-          timed(timings, h.host.name, () =>
+          run.progress.step(h.host.name, 'kubelet', ({ log }) =>
             kubeletInstaller(h.host.kubelet, run.local, run.downloads).install(run.surveyed.get(h.host.name)!.node, run.version, (line) =>
-              run.log(`[${h.host.name}] ${line.replace('[upgrade/kubelet] ', '[kubelet-install] ')}`),
+              log(line.replace('[upgrade/kubelet] ', '[kubelet-install] ')),
             ),
           ),
         ),
@@ -106,13 +93,13 @@ async function deleteRunToken(cluster: Cluster, secrets: RunSecrets): Promise<vo
   }
 }
 
-async function joinHost(run: ApplyRun, plan: HostPlan, cluster: { endpoint: string; caCertHash: string }): Promise<void> {
+async function joinHost(run: ApplyRun, plan: HostPlan, cluster: { endpoint: string; caCertHash: string }, { sink }: StepOutput): Promise<void> {
   const surveyed = run.surveyed.get(plan.host.name)!;
   const cfg = joinConfigFor(run.def, plan.host, hostFacts(plan.host, surveyed.machine), run.secrets, cluster);
   const doors = openDoors({ kubeconfig: ADMIN_CONF }, surveyed.node);
   const ignorePreflightErrors = new Set((cfg.join.nodeRegistration.ignorePreflightErrors ?? []).map((s) => s.toLowerCase()));
   const ctx = { ...createJoinContext(cfg, doors, { ignorePreflightErrors }), machine: surveyed.machine };
-  await runWorkflow(joinPhases, ctx, { skip: cfg.join.skipPhases ?? [], sink: run.sinkFor(plan.host.name), signal: run.signal });
+  await runWorkflow(joinPhases, ctx, { skip: cfg.join.skipPhases ?? [], sink, signal: run.signal });
 }
 
 const isReady = (node: Node | undefined) => Boolean(node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
@@ -130,54 +117,60 @@ async function withRunToken(run: ApplyRun, cluster: () => Promise<Cluster>, work
     await cluster()
       .then((c) => deleteRunToken(c, run.secrets))
       .then(
-        () => run.log(`[apply] Deleted this run's bootstrap token (id ${id})`),
+        () => run.progress.log(`[apply] Deleted this run's bootstrap token (id ${id})`),
         (err: Error) => {
           // After a failed run, the cluster may not answer: the token expires on its own within the hour.
           if (!failed) throw err;
-          run.log(`[apply] Could not delete this run's bootstrap token (id ${id}; it expires within the hour): ${err.message}`);
+          run.progress.log(`[apply] Could not delete this run's bootstrap token (id ${id}; it expires within the hour): ${err.message}`);
         },
       );
   }
 }
 
-/** Acts on the plan; returns each host's time taken. The run's token is deleted however the run ends. */
-export async function act(run: ApplyRun): Promise<{ timings: Timings; cluster: Cluster }> {
-  const timings: Timings = new Map();
-  await installKubelets(run, timings);
+/** Acts on the plan; returns the cluster. The run's token is deleted however the run ends. */
+export async function act(run: ApplyRun): Promise<Cluster> {
+  await installKubelets(run);
   const leaderName = run.plan.leader.name;
   const leader = run.surveyed.get(leaderName)!;
   const doors = openDoors({ kubeconfig: ADMIN_CONF }, leader.node);
   const joining = run.plan.hosts.filter((h) => h.action === 'join-control-plane' || h.action === 'join-worker');
   const controlPlanes = joining.filter((h) => h.action === 'join-control-plane');
-  const sink = run.sinkFor(leaderName);
   const init = run.plan.hosts.some((h) => h.action === 'init');
-  if (!init && !joining.length) return { timings, cluster: await doors.cluster() };
+  if (!init && !joining.length) return doors.cluster();
   await withRunToken(run, doors.cluster, async () => {
     if (init) {
-      run.log(`[${leaderName}] init: bosun init's phases through the host's own connection`);
       const skip = ['show-join-command', ...(run.leaderConfig.init.skipPhases ?? [])];
-      await timed(timings, leaderName, () => runWorkflow(initPhases, leaderContext(run, doors, controlPlanes.length > 0), { skip, sink, signal: run.signal }));
+      await run.progress.step(leaderName, 'init', ({ sink, log }) => {
+        log("init: bosun init's phases through the host's own connection");
+        return runWorkflow(initPhases, leaderContext(run, doors, controlPlanes.length > 0), { skip, sink, signal: run.signal });
+      });
     } else {
       await createRunToken(await doors.cluster(), run.secrets);
-      if (controlPlanes.length) await runWorkflow(initPhases, leaderContext(run, doors, true), { only: 'upload-certs', sink, signal: run.signal });
+      if (controlPlanes.length)
+        await runWorkflow(initPhases, leaderContext(run, doors, true), { only: 'upload-certs', sink: run.progress.phases(leaderName), signal: run.signal });
     }
     if (!joining.length) return;
     const ca = await leader.node.readFile(`${run.leaderConfig.cluster.certificatesDir}/ca.crt`);
     if (!ca) throw new UserError(`host ${leaderName}: ${run.leaderConfig.cluster.certificatesDir}/ca.crt is missing: is it the cluster's control plane?`);
     const target = { endpoint: apiServerEndpoint(run.def, run.plan.leader, hostFacts(run.plan.leader, leader.machine)), caCertHash: caCertHash(ca) };
     // etcd grows one member at a time: each control-plane host joins after the one before is a voting member.
-    for (const h of controlPlanes) await timed(timings, h.host.name, () => joinHost(run, h, target));
+    for (const h of controlPlanes) await run.progress.step(h.host.name, 'join', (output) => joinHost(run, h, target, output));
     const limit = pLimit(run.parallel);
     const workers = joining.filter((h) => h.action === 'join-worker');
-    await Promise.all(workers.map((h) => limit(() => timed(timings, h.host.name, () => joinHost(run, h, target)))));
+    await Promise.all(workers.map((h) => limit(() => run.progress.step(h.host.name, 'join', (output) => joinHost(run, h, target, output)))));
   });
-  return { timings, cluster: await doors.cluster() };
+  return doors.cluster();
 }
 
-/** Waits until the Node of every host is Ready; returns them by name. */
-export async function waitNodesReady(cluster: Cluster, names: string[]): Promise<Map<string, Node | undefined>> {
-  const nodes = await Promise.all(
-    names.map(async (name) => [name, await cluster.watchUntil<Node>({ apiVersion: 'v1', kind: 'Node', name }, isReady, READY_TIMEOUT_MS)] as const),
+/** Waits until the Node of every host is Ready, each host's `ready` step; returns them by name. */
+export async function waitNodesReady(cluster: Cluster, names: string[], progress: ApplyProgress): Promise<Map<string, Node | undefined>> {
+  const nodes = new Map<string, Node | undefined>();
+  await Promise.all(
+    names.map((name) =>
+      progress.step(name, 'ready', async () => {
+        nodes.set(name, await cluster.watchUntil<Node>({ apiVersion: 'v1', kind: 'Node', name }, isReady, READY_TIMEOUT_MS));
+      }),
+    ),
   );
-  return new Map(nodes);
+  return new Map(names.map((name) => [name, nodes.get(name)]));
 }
