@@ -11,19 +11,20 @@ export const BOSUN = path.join(REPO, 'bin', 'bosun.js');
 /** Where the sandbox keeps the binaries it built ($BOSUN_CACHE, else ~/.cache/bosun). */
 export const BOSUN_CACHE = process.env.BOSUN_CACHE || path.join(os.homedir(), '.cache', 'bosun');
 
-/** Runs a command to completion; resolves with its wall time in ms and its stdout, rejects with its output when it fails. */
+/** Runs a command to completion; resolves with its wall time in ms, its stdout and stderr, rejects with its output when it fails. */
 export function run(cmd, args, opts = {}) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, CI: 'true', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
+    let stderr = '';
     let output = '';
     child.stdout.on('data', (d) => ((stdout += d), (output += d)));
-    child.stderr.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => ((stderr += d), (output += d)));
     child.on('error', reject);
     child.on('close', (code) => {
       const ms = performance.now() - started;
-      if (code === 0) resolve({ ms, stdout });
+      if (code === 0) resolve({ ms, stdout, stderr });
       else reject(new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${output.trim()}`));
     });
   });

@@ -10,8 +10,9 @@ import { pkiSection } from './sections/pki.mjs';
 import { drainSection } from './sections/drain.mjs';
 import { configSection } from './sections/config.mjs';
 import { sshSection } from './sections/ssh.mjs';
+import { applySection } from './sections/apply.mjs';
 
-const SECTIONS = [pkiSection, joinSection, drainSection, configSection, sshSection];
+const SECTIONS = [pkiSection, joinSection, drainSection, configSection, sshSection, applySection];
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((name) => !SECTIONS.some((s) => s.name === name));

@@ -15,7 +15,6 @@ import { caCertHash } from '../../pki/ca-hash.js';
 import { KeyPool } from '../../pki/key-pool.js';
 import { rfc3339, tokenSecret } from '../../tokens/secret.js';
 import { openDoors, type Doors } from '../../workflow/doors.js';
-import type { EventSink } from '../../workflow/events.js';
 import { runWorkflow } from '../../workflow/run.js';
 import type { InitContext } from '../init/context.js';
 import { initPhases } from '../init/phases.js';
@@ -27,6 +26,7 @@ import { JournalWriter } from './journal.js';
 import type { ApplyPlan, HostPlan } from './plan.js';
 import { deleteRunTokens } from './resume.js';
 import type { ClusterDefinition } from '../../inventory/cluster.js';
+import type { ApplyProgress, StepOutput } from './progress.js';
 import type { SurveyedHost } from './survey.js';
 
 const READY_TIMEOUT_MS = 5 * 60_000;
@@ -44,34 +44,21 @@ export interface ApplyRun {
   /** The operator's machine: where kubelet.from files are read. */
   local: Host;
   downloads: KubeletDownloads;
-  log: (line: string) => void;
-  /** Each host's progress, its lines under its name. */
-  sinkFor: (host: string) => EventSink;
+  /** Each host's steps, their events and times. */
+  progress: ApplyProgress;
   signal?: AbortSignal;
 }
 
-/** What each host took, for the summary. */
-export type Timings = Map<string, number>;
-
-async function timed(timings: Timings, name: string, step: () => Promise<void>): Promise<void> {
-  const started = Date.now();
-  try {
-    await step();
-  } finally {
-    timings.set(name, (timings.get(name) ?? 0) + (Date.now() - started));
-  }
-}
-
-async function installKubelets(run: ApplyRun, timings: Timings): Promise<void> {
+async function installKubelets(run: ApplyRun): Promise<void> {
   const limit = pLimit(run.parallel);
   await Promise.all(
     run.plan.hosts
       .filter((h) => h.installKubelet)
       .map((h) =>
         limit(() =>
-          timed(timings, h.host.name, () =>
+          run.progress.step(h.host.name, 'kubelet', ({ log }) =>
             kubeletInstaller(h.host.kubelet, run.local, run.downloads).install(run.surveyed.get(h.host.name)!.node, run.version, (line) =>
-              run.log(`[${h.host.name}] ${line.replace('[upgrade/kubelet] ', '[kubelet-install] ')}`),
+              log(line.replace('[upgrade/kubelet] ', '[kubelet-install] ')),
             ),
           ),
         ),
@@ -104,7 +91,13 @@ async function createRunToken(cluster: Cluster, secrets: RunSecrets): Promise<vo
 }
 
 /** Joins the host, journaled from before its first phase to after its last; an interrupted join is finished without preflight. */
-async function joinHost(run: ApplyRun, journal: JournalWriter, plan: HostPlan, cluster: { endpoint: string; caCertHash: string }): Promise<void> {
+async function joinHost(
+  run: ApplyRun,
+  journal: JournalWriter,
+  plan: HostPlan,
+  cluster: { endpoint: string; caCertHash: string },
+  { sink }: StepOutput,
+): Promise<void> {
   const surveyed = run.surveyed.get(plan.host.name)!;
   const cfg = joinConfigFor(run.def, plan.host, hostFacts(plan.host, surveyed.machine), run.secrets, cluster);
   const doors = openDoors({ kubeconfig: ADMIN_CONF }, surveyed.node);
@@ -112,7 +105,7 @@ async function joinHost(run: ApplyRun, journal: JournalWriter, plan: HostPlan, c
   const ctx = { ...createJoinContext(cfg, doors, { ignorePreflightErrors, rejoin: plan.resumed }), machine: surveyed.machine };
   const skip = [...(plan.resumed ? ['preflight'] : []), ...(cfg.join.skipPhases ?? [])];
   await journal.joinStarted(plan.host.name);
-  await runWorkflow(joinPhases, ctx, { skip, sink: run.sinkFor(plan.host.name), signal: run.signal });
+  await runWorkflow(joinPhases, ctx, { skip, sink, signal: run.signal });
   await journal.joinDone(plan.host.name);
 }
 
@@ -133,58 +126,64 @@ async function withRunToken(run: ApplyRun, cluster: () => Promise<Cluster>, work
     await cluster()
       .then(deleteRunTokens)
       .then(
-        (ids) => run.log(`[apply] Deleted the bootstrap tokens of this run${ids.length > 1 ? ' and of interrupted ones' : ''} (ids ${ids.join(', ')})`),
+        (ids) =>
+          run.progress.log(`[apply] Deleted the bootstrap tokens of this run${ids.length > 1 ? ' and of interrupted ones' : ''} (ids ${ids.join(', ')})`),
         (err: Error) => {
           // After a failed run, the cluster may not answer: the token expires on its own within the hour.
           if (!failed) throw err;
-          run.log(`[apply] Could not delete this run's bootstrap token (it expires within the hour): ${err.message}`);
+          run.progress.log(`[apply] Could not delete this run's bootstrap token (it expires within the hour): ${err.message}`);
         },
       );
   }
 }
 
-/** Acts on the plan; returns each host's time taken. The run's token is deleted however the run ends. */
-export async function act(run: ApplyRun): Promise<{ timings: Timings; cluster: Cluster }> {
-  const timings: Timings = new Map();
-  await installKubelets(run, timings);
+/** Acts on the plan; returns the cluster. The run's token is deleted however the run ends. */
+export async function act(run: ApplyRun): Promise<Cluster> {
+  await installKubelets(run);
   const leaderName = run.plan.leader.name;
   const leader = run.surveyed.get(leaderName)!;
   const doors = openDoors({ kubeconfig: ADMIN_CONF }, leader.node);
   const joining = run.plan.hosts.filter((h) => h.action === 'join-control-plane' || h.action === 'join-worker');
   const controlPlanes = joining.filter((h) => h.action === 'join-control-plane');
-  const sink = run.sinkFor(leaderName);
   const init = run.plan.hosts.some((h) => h.action === 'init');
-  if (!init && !joining.length) return { timings, cluster: await doors.cluster() };
+  if (!init && !joining.length) return doors.cluster();
   const journal = new JournalWriter(leader.node, doors.cluster, leaderName);
   await withRunToken(run, doors.cluster, async () => {
     if (init) {
-      run.log(`[${leaderName}] init: bosun init's phases through the host's own connection`);
       await journal.initStarted();
-      const options = { skip: initSkip(run), sink, signal: run.signal };
-      await timed(timings, leaderName, () => runWorkflow(initPhases, leaderContext(run, doors, controlPlanes.length > 0), options));
+      await run.progress.step(leaderName, 'init', ({ sink, log }) => {
+        log("init: bosun init's phases through the host's own connection");
+        return runWorkflow(initPhases, leaderContext(run, doors, controlPlanes.length > 0), { skip: initSkip(run), sink, signal: run.signal });
+      });
       await journal.initDone();
     } else {
       await createRunToken(await doors.cluster(), run.secrets);
-      if (controlPlanes.length) await runWorkflow(initPhases, leaderContext(run, doors, true), { only: 'upload-certs', sink, signal: run.signal });
+      if (controlPlanes.length)
+        await runWorkflow(initPhases, leaderContext(run, doors, true), { only: 'upload-certs', sink: run.progress.phases(leaderName), signal: run.signal });
     }
     if (!joining.length) return await journal.finished();
     const ca = await leader.node.readFile(`${run.leaderConfig.cluster.certificatesDir}/ca.crt`);
     if (!ca) throw new UserError(`host ${leaderName}: ${run.leaderConfig.cluster.certificatesDir}/ca.crt is missing: is it the cluster's control plane?`);
     const target = { endpoint: apiServerEndpoint(run.def, run.plan.leader, hostFacts(run.plan.leader, leader.machine)), caCertHash: caCertHash(ca) };
     // etcd grows one member at a time: each control-plane host joins after the one before is a voting member.
-    for (const h of controlPlanes) await timed(timings, h.host.name, () => joinHost(run, journal, h, target));
+    for (const h of controlPlanes) await run.progress.step(h.host.name, 'join', (output) => joinHost(run, journal, h, target, output));
     const limit = pLimit(run.parallel);
     const workers = joining.filter((h) => h.action === 'join-worker');
-    await Promise.all(workers.map((h) => limit(() => timed(timings, h.host.name, () => joinHost(run, journal, h, target)))));
+    await Promise.all(workers.map((h) => limit(() => run.progress.step(h.host.name, 'join', (output) => joinHost(run, journal, h, target, output)))));
     await journal.finished();
   });
-  return { timings, cluster: await doors.cluster() };
+  return doors.cluster();
 }
 
-/** Waits until the Node of every host is Ready; returns them by name. */
-export async function waitNodesReady(cluster: Cluster, names: string[]): Promise<Map<string, Node | undefined>> {
-  const nodes = await Promise.all(
-    names.map(async (name) => [name, await cluster.watchUntil<Node>({ apiVersion: 'v1', kind: 'Node', name }, isReady, READY_TIMEOUT_MS)] as const),
+/** Waits until the Node of every host is Ready, each host's `ready` step; returns them by name. */
+export async function waitNodesReady(cluster: Cluster, names: string[], progress: ApplyProgress): Promise<Map<string, Node | undefined>> {
+  const nodes = new Map<string, Node | undefined>();
+  await Promise.all(
+    names.map((name) =>
+      progress.step(name, 'ready', async () => {
+        nodes.set(name, await cluster.watchUntil<Node>({ apiVersion: 'v1', kind: 'Node', name }, isReady, READY_TIMEOUT_MS));
+      }),
+    ),
   );
-  return new Map(nodes);
+  return new Map(names.map((name) => [name, nodes.get(name)]));
 }

@@ -15,7 +15,8 @@ import { generateToken } from '../../tokens/token.js';
 import { KeyPool } from '../../pki/key-pool.js';
 import { openDoors } from '../../workflow/doors.js';
 import { printDryRunReport } from '../../workflow/dry-run-output.js';
-import type { EventSink } from '../../workflow/events.js';
+import { engineOptions, withProgressOption } from '../../workflow/cli.js';
+import { noProgress } from '../../workflow/events.js';
 import type { CommandEnvironment } from '../../workflow/flags.js';
 import { runWorkflow } from '../../workflow/run.js';
 import { initPhases } from '../init/phases.js';
@@ -26,6 +27,7 @@ import { KubeletDownloads } from '../upgrade/nodes/kubelet-binary.js';
 import { act, waitNodesReady, type ApplyRun } from './act.js';
 import { apiServerEndpoint, hostFacts, initConfigFor, joinConfigFor, kubernetesVersion, type RunSecrets } from './configs.js';
 import { changes, planApply, planTable, table, type ApplyPlan } from './plan.js';
+import { ApplyProgress } from './progress.js';
 import { preflightHosts, preflightReport, type HostConfigs } from './preflight.js';
 import { clearLeftovers, findState } from './resume.js';
 import { reachHosts, surveyHosts, type SurveyedHost } from './survey.js';
@@ -37,14 +39,6 @@ interface ApplyFlags extends HostFlags {
 }
 
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
-
-/** A host's progress as plain lines under its name. */
-const hostSink =
-  (host: string): EventSink =>
-  (event) => {
-    if (event.type === 'log') log(`[${host}] ${event.line}`);
-    if (event.type === 'failed') log(`[${host}] phase ${event.path} failed: ${event.error}`);
-  };
 
 /** Every changing host's configurations, as preflight judges them (the CA's pin is not known before init: a placeholder). */
 function hostConfigs(plan: ApplyPlan, def: ApplyRun['def'], surveyed: Map<string, SurveyedHost>, secrets: RunSecrets): Map<string, HostConfigs> {
@@ -60,7 +54,7 @@ function hostConfigs(plan: ApplyPlan, def: ApplyRun['def'], surveyed: Map<string
 }
 
 /** The summary: host, role, kubelet version, Ready, time this run spent on it. */
-function summary(plan: ApplyPlan, nodes: Map<string, Node | undefined>, timings: Map<string, number>): string {
+function summary(plan: ApplyPlan, nodes: Map<string, Node | undefined>, timings: ReadonlyMap<string, number>): string {
   const rows = plan.hosts.map((h) => {
     const node = nodes.get(h.host.name);
     const ready = node?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
@@ -76,7 +70,9 @@ function summary(plan: ApplyPlan, nodes: Map<string, Node | undefined>, timings:
   return table([['HOST', 'ROLE', 'KUBELET', 'READY', 'TIME'], ...rows]);
 }
 
-async function runApply(flags: ApplyFlags, env: CommandEnvironment): Promise<void> {
+async function runApply(flags: ApplyFlags, env: CommandEnvironment, cmd: Command): Promise<void> {
+  const { sink, signal } = engineOptions(cmd);
+  const progress = new ApplyProgress(sink ?? noProgress);
   const local = new LocalHost('/');
   const def = await readClusterFile(local, path.resolve(flags.filename), '-f');
   const version = kubernetesVersion(def);
@@ -109,7 +105,7 @@ async function runApply(flags: ApplyFlags, env: CommandEnvironment): Promise<voi
     log(`\n[apply] The plan for ${version}:\n${planTable(plan, version)}`);
     const leaderConfig =
       configs.get(plan.leader.name)?.init ?? initConfigFor(def, plan.leader, hostFacts(plan.leader, surveyed.get(plan.leader.name)!.machine), secrets);
-    if (flags.dryRun) return await dryRun(plan, surveyed, leaderConfig);
+    if (flags.dryRun) return await dryRun(plan, surveyed, leaderConfig, progress);
     if (!flags.yes) await confirm('Apply this plan?');
     const run: ApplyRun = {
       def,
@@ -121,23 +117,27 @@ async function runApply(flags: ApplyFlags, env: CommandEnvironment): Promise<voi
       parallel: flags.parallel,
       local,
       downloads: new KubeletDownloads(download),
-      log,
-      sinkFor: hostSink,
+      progress,
+      signal,
     };
-    const { timings, cluster } = await act(run);
-    log('[apply] Waiting for every Node to be Ready');
-    const ready = await waitNodesReady(
-      cluster,
-      def.hosts.map((h) => h.name),
-    );
-    log(`\n${summary(plan, ready, timings)}`);
+    progress.planned(plan);
+    const ready = await progress.drawn(async () => {
+      const cluster = await act(run);
+      progress.log('[apply] Waiting for every Node to be Ready');
+      return waitNodesReady(
+        cluster,
+        def.hosts.map((h) => h.name),
+        progress,
+      );
+    });
+    log(`\n${summary(plan, ready, progress.timings)}`);
   } finally {
     await hosts.close();
   }
 }
 
 /** `--dry-run`: the plan (printed), and init's phases on the leader through doors that record: the dry-run report. */
-async function dryRun(plan: ApplyPlan, surveyed: Map<string, SurveyedHost>, leaderConfig: ApplyRun['leaderConfig']): Promise<void> {
+async function dryRun(plan: ApplyPlan, surveyed: Map<string, SurveyedHost>, leaderConfig: ApplyRun['leaderConfig'], progress: ApplyProgress): Promise<void> {
   if (!plan.hosts.some((h) => h.action === 'init')) {
     return log('[dryrun] Would install kubelets and join the hosts above; nothing was changed');
   }
@@ -151,18 +151,20 @@ async function dryRun(plan: ApplyPlan, surveyed: Map<string, SurveyedHost>, lead
     cluster: doors.cluster,
     machine: leader.machine,
   };
-  await runWorkflow(initPhases, ctx, { skip: ['show-join-command'], sink: hostSink(plan.leader.name) });
+  await progress.drawn(() => runWorkflow(initPhases, ctx, { skip: ['show-join-command'], sink: progress.phases(plan.leader.name) }));
   printDryRunReport(doors, 'text', { whenEmpty: true });
   log('[dryrun] Then: kubelets installed and hosts joined as the plan says; nothing was changed');
 }
 
 export function registerApply(program: Command, env: CommandEnvironment): void {
   addHostFlags(
-    program
-      .command('apply')
-      .description('Make the cluster a cluster file describes: reach its hosts over SSH, init the first control plane, join the rest')
-      .requiredOption('-f, --filename <file>', 'the cluster file (kind: Cluster, hosts and the kubeadm configuration)')
-      .option('-y, --yes', 'do not ask before changing the hosts')
-      .option('--dry-run', 'print the plan and what init would do; change nothing'),
-  ).action((opts: ApplyFlags) => runApply(opts, env));
+    withProgressOption(
+      program
+        .command('apply')
+        .description('Make the cluster a cluster file describes: reach its hosts over SSH, init the first control plane, join the rest')
+        .requiredOption('-f, --filename <file>', 'the cluster file (kind: Cluster, hosts and the kubeadm configuration)')
+        .option('-y, --yes', 'do not ask before changing the hosts')
+        .option('--dry-run', 'print the plan and what init would do; change nothing'),
+    ),
+  ).action((opts: ApplyFlags, cmd: Command) => runApply(opts, env, cmd));
 }
