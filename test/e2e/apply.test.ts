@@ -1,8 +1,7 @@
 /**
  * `bosun apply` from six fresh machines (`bosun sandbox hosts`: sshd, systemctl, no kubelet, no cluster): one apply
- * builds 3 control-plane nodes (three voting etcd members,
- * every API server ready, joined one at a time through upload-certs) and 3 workers, all Ready on the kubelet bosun
- * installed, its progress as JSON events; a second apply changes nothing: no file of any host's rootfs, no API
+ * builds 3 control-plane nodes (three voting etcd members, every API server ready, joined one at a time through
+ * upload-certs) and 3 workers, all Ready on the kubelet bosun installed, its progress as JSON events; a second apply changes nothing: no file of any host's rootfs, no API
  * object of any namespace (see nodeFiles and apiObjects for what is left out, and why). Bad input and
  * --dry-run: apply-refusals.test.ts.
  */
