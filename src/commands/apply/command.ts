@@ -26,6 +26,9 @@ import { KubeletDownloads } from '../upgrade/nodes/kubelet-binary.js';
 import { act, waitNodesReady, type ApplyRun } from './act.js';
 import { apiServerEndpoint, hostFacts, initConfigFor, joinConfigFor, kubernetesVersion, type RunSecrets } from './configs.js';
 import { changes, planApply, planTable, table, type ApplyPlan } from './plan.js';
+import { checkResetHosts, planDepartures } from './prune-plan.js';
+import { keptText, pruneRun, removeDepartures } from './prune.js';
+import { checkVersion, clusterVersion } from './upgrade.js';
 import { preflightHosts, preflightReport, type HostConfigs } from './preflight.js';
 import { surveyHosts, type SurveyedHost } from './survey.js';
 
@@ -33,6 +36,7 @@ interface ApplyFlags extends HostFlags {
   filename: string;
   yes?: boolean;
   dryRun?: boolean;
+  prune?: boolean;
 }
 
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -45,11 +49,12 @@ const hostSink =
     if (event.type === 'failed') log(`[${host}] phase ${event.path} failed: ${event.error}`);
   };
 
-/** Names of the cluster's Nodes, when the leader's admin.conf reaches a cluster. */
-async function clusterNodes(leader: SurveyedHost): Promise<Set<string> | undefined> {
+/** The cluster's Nodes, when the leader's admin.conf reaches a cluster; its version must be the file's. */
+async function clusterNodes(leader: SurveyedHost, file: string, version: string): Promise<Node[] | undefined> {
   if (!leader.survey.adminConf) return undefined;
   const cluster = await connectCluster(leader.node, ADMIN_CONF);
-  return new Set((await cluster.list<Node>('v1', 'Node')).map((n) => n.metadata.name));
+  checkVersion(file, version, await clusterVersion(cluster));
+  return cluster.list<Node>('v1', 'Node');
 }
 
 /** Every changing host's configurations, as preflight judges them (the CA's pin is not known before init: a placeholder). */
@@ -91,10 +96,14 @@ async function runApply(flags: ApplyFlags, env: CommandEnvironment): Promise<voi
     log(`[apply] Reaching ${def.hosts.length} hosts of ${flags.filename}`);
     await hosts.verify(def.hosts);
     const surveyed = new Map((await surveyHosts(def.hosts, hosts.open, flags.parallel)).map((s) => [s.host.name, s]));
-    const leaderGuess = def.hosts.find((h) => h.role === 'control-plane' && surveyed.get(h.name)!.survey.adminConf);
-    const nodes = leaderGuess ? await clusterNodes(surveyed.get(leaderGuess.name)!) : undefined;
-    const plan = planApply(def.hosts, new Map([...surveyed].map(([name, s]) => [name, s.survey])), nodes, version);
-    if (!changes(plan)) return log(`[apply] The cluster matches ${flags.filename}: every host is a node of it; nothing to do`);
+    const staying = def.hosts.filter((h) => !h.reset);
+    const surveys = new Map([...surveyed].map(([name, s]) => [name, s.survey]));
+    checkResetHosts(def.hosts, surveys);
+    const leaderGuess = staying.find((h) => h.role === 'control-plane' && surveys.get(h.name)!.adminConf);
+    const nodes = leaderGuess ? await clusterNodes(surveyed.get(leaderGuess.name)!, flags.filename, version) : undefined;
+    const departures = planDepartures(def.hosts, surveys, nodes, Boolean(flags.prune));
+    const plan = planApply(staying, surveys, nodes && new Set(nodes.map((n) => n.metadata.name)), version, departures);
+    if (!changes(plan)) return log(`[apply] The cluster matches ${flags.filename}: every host is a node of it; nothing to do${keptText(plan)}`);
     const joiningControlPlanes = plan.hosts.some((h) => h.action === 'join-control-plane');
     const secrets: RunSecrets = { token: generateToken(), ...(joiningControlPlanes && { certificateKey: generateCertificateKey() }) };
     const configs = hostConfigs(plan, def, surveyed, secrets);
@@ -119,10 +128,11 @@ async function runApply(flags: ApplyFlags, env: CommandEnvironment): Promise<voi
       sinkFor: hostSink,
     };
     const { timings, cluster } = await act(run);
+    await removeDepartures(pruneRun(run, cluster), plan.departures);
     log('[apply] Waiting for every Node to be Ready');
     const ready = await waitNodesReady(
       cluster,
-      def.hosts.map((h) => h.name),
+      plan.hosts.map((h) => h.host.name),
     );
     log(`\n${summary(plan, ready, timings)}`);
   } finally {
@@ -157,6 +167,7 @@ export function registerApply(program: Command, env: CommandEnvironment): void {
       .description('Make the cluster a cluster file describes: reach its hosts over SSH, init the first control plane, join the rest')
       .requiredOption('-f, --filename <file>', 'the cluster file (kind: Cluster, hosts and the kubeadm configuration)')
       .option('-y, --yes', 'do not ask before changing the hosts')
-      .option('--dry-run', 'print the plan and what init would do; change nothing'),
+      .option('--dry-run', 'print the plan and what init would do; change nothing')
+      .option('--prune', 'remove the nodes the file does not name, and the hosts it marks reset: true (drain, etcd member, Node, files)'),
   ).action((opts: ApplyFlags) => runApply(opts, env));
 }

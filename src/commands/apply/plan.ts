@@ -6,6 +6,7 @@
  */
 import { UserError } from '../../errors.js';
 import type { InventoryHost } from '../../inventory/inventory.js';
+import type { Departure } from './prune-plan.js';
 
 /** A host's disk as bosun finds it. */
 export interface HostSurvey {
@@ -34,6 +35,8 @@ export interface ApplyPlan {
   leader: InventoryHost;
   /** Whether the cluster exists before this run. */
   clusterExists: boolean;
+  /** Nodes no host of the file keeps (prune.ts): removed with --prune, else kept and shown. */
+  departures: Departure[];
 }
 
 const joinAction = (host: InventoryHost): Action => (host.role === 'control-plane' ? 'join-control-plane' : 'join-worker');
@@ -43,7 +46,13 @@ const joinAction = (host: InventoryHost): Action => (host.role === 'control-plan
  * names of its Nodes. A host that has a kubelet.conf but no Node in the cluster belongs to another cluster (or
  * was left half joined): bosun refuses to guess, and says how to make the host fresh again.
  */
-export function planApply(hosts: InventoryHost[], surveys: Map<string, HostSurvey>, nodes: Set<string> | undefined, version: string): ApplyPlan {
+export function planApply(
+  hosts: InventoryHost[],
+  surveys: Map<string, HostSurvey>,
+  nodes: Set<string> | undefined,
+  version: string,
+  departures: Departure[] = [],
+): ApplyPlan {
   const survey = (h: InventoryHost) => surveys.get(h.name)!;
   const leader = hosts.find((h) => h.role === 'control-plane' && survey(h).adminConf) ?? hosts.find((h) => h.role === 'control-plane')!;
   const clusterExists = survey(leader).adminConf;
@@ -66,7 +75,7 @@ export function planApply(hosts: InventoryHost[], surveys: Map<string, HostSurve
     if (s.kubeletConf) throw foreignNode(host);
     return { host, action: joinAction(host), installKubelet, why: 'not a node yet' };
   });
-  return { hosts: plans, leader, clusterExists };
+  return { hosts: plans, leader, clusterExists, departures };
 }
 
 function foreignNode(host: InventoryHost): UserError {
@@ -77,7 +86,8 @@ function foreignNode(host: InventoryHost): UserError {
 }
 
 /** Whether the plan changes anything. */
-export const changes = (plan: ApplyPlan): boolean => plan.hosts.some((h) => h.action !== 'none' || h.installKubelet);
+export const changes = (plan: ApplyPlan): boolean =>
+  plan.hosts.some((h) => h.action !== 'none' || h.installKubelet) || plan.departures.some((d) => d.action === 'remove');
 
 const ACTION_TEXT: Record<Action, string> = {
   init: 'init (bosun init phases)',
@@ -91,6 +101,7 @@ export function planTable(plan: ApplyPlan, version: string): string {
   const rows = [
     ['HOST', 'ROLE', 'KUBELET', 'ACTION', 'WHY'],
     ...plan.hosts.map((h) => [h.host.name, h.host.role, h.installKubelet ? `install ${version}` : 'present', ACTION_TEXT[h.action], h.why]),
+    ...plan.departures.map((d) => [d.name, d.role, '-', d.action === 'remove' ? 'remove (drain, etcd member, Node)' : ACTION_TEXT.none, d.why]),
   ];
   return table(rows);
 }
