@@ -143,7 +143,7 @@ async function runApply(flags: ApplyFlags, env: CommandEnvironment): Promise<voi
 /** `--dry-run`: the plan (printed), and init's phases on the leader through doors that record: the dry-run report. */
 async function dryRun(plan: ApplyPlan, surveyed: Map<string, SurveyedHost>, leaderConfig: ApplyRun['leaderConfig']): Promise<void> {
   if (!plan.hosts.some((h) => h.action === 'init')) {
-    return log('[dryrun] Would install kubelets and join the hosts above; nothing was changed');
+    return log('[dryrun] Would act on the hosts and nodes as the plan above says; nothing was changed');
   }
   const leader = surveyed.get(plan.leader.name)!;
   const doors = openDoors({ dryRun: true, kubeconfig: ADMIN_CONF }, leader.node);
