@@ -25,10 +25,10 @@ import { addHostFlags, NodeHosts, type HostFlags } from '../upgrade/nodes/hosts.
 import { KubeletDownloads } from '../upgrade/nodes/kubelet-binary.js';
 import { act, waitNodesReady, type ApplyRun } from './act.js';
 import { apiServerEndpoint, hostFacts, initConfigFor, joinConfigFor, kubernetesVersion, type RunSecrets } from './configs.js';
-import { changes, planApply, planTable, table, type ApplyPlan } from './plan.js';
+import { changes, planApply, planTable, table, upgradeText, type ApplyPlan, type VersionChange } from './plan.js';
 import { checkResetHosts, planDepartures } from './prune-plan.js';
 import { keptText, pruneRun, removeDepartures } from './prune.js';
-import { checkVersion, clusterVersion } from './upgrade.js';
+import { planUpgrade, upgradeCluster } from './upgrade.js';
 import { preflightHosts, preflightReport, type HostConfigs } from './preflight.js';
 import { surveyHosts, type SurveyedHost } from './survey.js';
 
@@ -49,12 +49,11 @@ const hostSink =
     if (event.type === 'failed') log(`[${host}] phase ${event.path} failed: ${event.error}`);
   };
 
-/** The cluster's Nodes, when the leader's admin.conf reaches a cluster; its version must be the file's. */
-async function clusterNodes(leader: SurveyedHost, file: string, version: string): Promise<Node[] | undefined> {
-  if (!leader.survey.adminConf) return undefined;
+/** The cluster's Nodes, and the upgrade the file asks for, when the leader's admin.conf reaches a cluster. */
+async function clusterNodes(leader: SurveyedHost, file: string, version: string): Promise<{ nodes?: Node[]; upgrade?: VersionChange }> {
+  if (!leader.survey.adminConf) return {};
   const cluster = await connectCluster(leader.node, ADMIN_CONF);
-  checkVersion(file, version, await clusterVersion(cluster));
-  return cluster.list<Node>('v1', 'Node');
+  return { upgrade: await planUpgrade(cluster, file, version), nodes: await cluster.list<Node>('v1', 'Node') };
 }
 
 /** Every changing host's configurations, as preflight judges them (the CA's pin is not known before init: a placeholder). */
@@ -100,16 +99,16 @@ async function runApply(flags: ApplyFlags, env: CommandEnvironment): Promise<voi
     const surveys = new Map([...surveyed].map(([name, s]) => [name, s.survey]));
     checkResetHosts(def.hosts, surveys);
     const leaderGuess = staying.find((h) => h.role === 'control-plane' && surveys.get(h.name)!.adminConf);
-    const nodes = leaderGuess ? await clusterNodes(surveyed.get(leaderGuess.name)!, flags.filename, version) : undefined;
+    const { nodes, upgrade } = leaderGuess ? await clusterNodes(surveyed.get(leaderGuess.name)!, path.resolve(flags.filename), version) : {};
     const departures = planDepartures(def.hosts, surveys, nodes, Boolean(flags.prune));
-    const plan = planApply(staying, surveys, nodes && new Set(nodes.map((n) => n.metadata.name)), version, departures);
+    const plan = { ...planApply(staying, surveys, nodes && new Set(nodes.map((n) => n.metadata.name)), version, departures), upgrade };
     if (!changes(plan)) return log(`[apply] The cluster matches ${flags.filename}: every host is a node of it; nothing to do${keptText(plan)}`);
     const joiningControlPlanes = plan.hosts.some((h) => h.action === 'join-control-plane');
     const secrets: RunSecrets = { token: generateToken(), ...(joiningControlPlanes && { certificateKey: generateCertificateKey() }) };
     const configs = hostConfigs(plan, def, surveyed, secrets);
     log('[preflight] Running pre-flight checks on every host that will change');
     log(preflightReport(await preflightHosts(plan.hosts, surveyed, configs, flags.parallel)).trimEnd());
-    log(`\n[apply] The plan for ${version}:\n${planTable(plan, version)}`);
+    log(`\n[apply] The plan for ${version}:\n${planTable(plan, version)}${upgradeText(plan)}`);
     const leaderConfig =
       configs.get(plan.leader.name)?.init ?? initConfigFor(def, plan.leader, hostFacts(plan.leader, surveyed.get(plan.leader.name)!.machine), secrets);
     if (flags.dryRun) return await dryRun(plan, surveyed, leaderConfig);
@@ -127,6 +126,18 @@ async function runApply(flags: ApplyFlags, env: CommandEnvironment): Promise<voi
       log,
       sinkFor: hostSink,
     };
+    if (upgrade) {
+      const leader = surveyed.get(plan.leader.name)!;
+      const file = path.resolve(flags.filename);
+      await upgradeCluster({
+        change: upgrade,
+        file,
+        leader: { name: leader.host.name, node: leader.node },
+        hostFlags: flags,
+        env,
+        sink: hostSink(leader.host.name),
+      });
+    }
     const { timings, cluster } = await act(run);
     await removeDepartures(pruneRun(run, cluster), plan.departures);
     log('[apply] Waiting for every Node to be Ready');

@@ -37,6 +37,13 @@ export interface ApplyPlan {
   clusterExists: boolean;
   /** Nodes no host of the file keeps (prune.ts): removed with --prune, else kept and shown. */
   departures: Departure[];
+  /** The file names a newer Kubernetes version than the cluster runs (upgrade.ts). */
+  upgrade?: VersionChange;
+}
+
+export interface VersionChange {
+  from: string;
+  to: string;
 }
 
 const joinAction = (host: InventoryHost): Action => (host.role === 'control-plane' ? 'join-control-plane' : 'join-worker');
@@ -69,7 +76,7 @@ export function planApply(
       };
     }
     if (s.kubeletConf && nodes?.has(host.name)) {
-      const other = s.kubelet && s.kubelet !== version ? `; its kubelet is ${s.kubelet}, the file names ${version} (upgrades: bosun upgrade)` : '';
+      const other = s.kubelet && s.kubelet !== version ? `; its kubelet is ${s.kubelet}, the file names ${version}` : '';
       return { host, action: 'none', installKubelet: false, why: `already a node${other}` };
     }
     if (s.kubeletConf) throw foreignNode(host);
@@ -87,7 +94,7 @@ function foreignNode(host: InventoryHost): UserError {
 
 /** Whether the plan changes anything. */
 export const changes = (plan: ApplyPlan): boolean =>
-  plan.hosts.some((h) => h.action !== 'none' || h.installKubelet) || plan.departures.some((d) => d.action === 'remove');
+  plan.hosts.some((h) => h.action !== 'none' || h.installKubelet) || plan.departures.some((d) => d.action === 'remove') || plan.upgrade !== undefined;
 
 const ACTION_TEXT: Record<Action, string> = {
   init: 'init (bosun init phases)',
@@ -104,6 +111,13 @@ export function planTable(plan: ApplyPlan, version: string): string {
     ...plan.departures.map((d) => [d.name, d.role, '-', d.action === 'remove' ? 'remove (drain, etcd member, Node)' : ACTION_TEXT.none, d.why]),
   ];
   return table(rows);
+}
+
+/** The upgrade's line under the plan's table, when there is one. */
+export function upgradeText(plan: ApplyPlan): string {
+  if (!plan.upgrade) return '';
+  const { from, to } = plan.upgrade;
+  return `Upgrade ${from} → ${to} first: the control plane on ${plan.leader.name} (upgrade apply), then every node one after another (the roll of upgrade nodes)\n`;
 }
 
 /** Columns padded to their widest cell. */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { changes, planApply, planTable, type HostSurvey } from '../../../src/commands/apply/plan.js';
+import { changes, planApply, planTable, upgradeText, type HostSurvey } from '../../../src/commands/apply/plan.js';
 import { checkResetHosts, planDepartures } from '../../../src/commands/apply/prune-plan.js';
 import { keptText } from '../../../src/commands/apply/prune.js';
-import { checkVersion } from '../../../src/commands/apply/upgrade.js';
+import { versionChange } from '../../../src/commands/apply/upgrade.js';
 import { parseClusterDocument, type InventoryHost } from '../../../src/inventory/inventory.js';
 import { CONTROL_PLANE_LABEL } from '../../../src/kube/labels.js';
 import type { Node } from '../../../src/kube/workloads.js';
@@ -90,13 +90,21 @@ describe("bosun apply's departures (--prune)", () => {
 });
 
 describe("bosun apply and the cluster's version", () => {
-  it('refuses a file that names another version than the cluster runs, naming what to run', () => {
-    expect(() => checkVersion('c.yaml', 'v1.37.1', 'v1.36.3')).toThrow(
-      'c.yaml: kubernetesVersion is v1.37.1, the cluster runs v1.36.3; nothing was changed. bosun apply does not upgrade a cluster yet: ' +
-        'run "bosun upgrade apply v1.37.1" on a control-plane host, then "bosun upgrade nodes --inventory c.yaml", then bosun apply again',
+  it('a newer version in the file is an upgrade, shown under the plan; an older one is refused', () => {
+    expect(versionChange('c.yaml', 'v1.37.1', 'v1.36.3')).toEqual({ from: 'v1.36.3', to: 'v1.37.1' });
+    expect(() => versionChange('c.yaml', 'v1.35.0', 'v1.36.3')).toThrow(
+      'c.yaml: kubernetesVersion is v1.35.0, the cluster runs v1.36.3; nothing was changed. Kubernetes clusters are not downgraded: put v1.36.3 back in the file',
     );
-    expect(() => checkVersion('c.yaml', 'v1.35.0', 'v1.36.3')).toThrow(/are not downgraded: put v1\.36\.3 back in the file/);
-    expect(() => checkVersion('c.yaml', 'v1.36.3', 'v1.36.3')).not.toThrow();
-    expect(() => checkVersion('c.yaml', 'v1.36.3', undefined)).not.toThrow();
+    expect(versionChange('c.yaml', 'v1.36.3', 'v1.36.3')).toBeUndefined();
+    expect(versionChange('c.yaml', 'v1.36.3', undefined)).toBeUndefined();
+    const hosts = [host('cp-1', 'control-plane'), host('w-1')];
+    const plan = planApply(hosts, surveysOf(hosts), new Set(['cp-1', 'w-1']), 'v1.37.1');
+    expect(changes(plan)).toBe(false);
+    const upgrading = { ...plan, upgrade: { from: 'v1.36.3', to: 'v1.37.1' } };
+    expect(changes(upgrading)).toBe(true);
+    expect(upgradeText(upgrading)).toBe(
+      'Upgrade v1.36.3 → v1.37.1 first: the control plane on cp-1 (upgrade apply), then every node one after another (the roll of upgrade nodes)\n',
+    );
+    expect(upgradeText(plan)).toBe('');
   });
 });
