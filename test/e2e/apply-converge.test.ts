@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster } from '../../src/cluster/cluster.js';
 import { clusterFromKubeconfig } from '../../src/cluster/connect.js';
 import { EtcdClient } from '../../src/etcd/etcd.js';
-import { isNodeReady, type Node } from '../../src/kube/workloads.js';
+import { isNodeReady, type Node, type Pod } from '../../src/kube/workloads.js';
 import { sandboxPaths } from '../../src/sandbox/paths.js';
 import { emitYaml, parseYaml } from '../../src/util/yaml.js';
 import { bosun, type CliResult } from '../support/sandbox.js';
@@ -92,11 +92,15 @@ describe('bosun apply converges a cluster on its file', () => {
     expect(await etcdMembers()).toEqual(['control-plane', 'control-plane-2', 'control-plane-3']);
   });
 
-  it('refuses a file that names another Kubernetes version, before anything changes', async () => {
-    const raised = await applyWith('raised', (doc) => void (doc.spec.kubeadm[0].kubernetesVersion = 'v1.37.1'), '--yes');
-    expect(raised.code).not.toBe(0);
-    expect(raised.stderr).toMatch(/raised\.yaml: kubernetesVersion is v1\.37\.1, the cluster runs v1\.36\.3; nothing was changed/);
-    expect(raised.stderr).toContain('bosun upgrade apply v1.37.1');
+  it('refuses an older kubernetesVersion, or one bosun does not deploy, before anything changes', async () => {
+    const older = await applyWith('older', (doc) => void (doc.spec.kubeadm[0].kubernetesVersion = 'v1.35.0'), '--yes');
+    expect(older.code).not.toBe(0);
+    expect(older.stderr).toMatch(
+      /older\.yaml: kubernetesVersion is v1\.35\.0, the cluster runs v1\.36\.3; nothing was changed\. Kubernetes clusters are not downgraded/,
+    );
+    const jump = await applyWith('jump', (doc) => void (doc.spec.kubeadm[0].kubernetesVersion = 'v1.38.0'), '--yes');
+    expect(jump.code).not.toBe(0);
+    expect(jump.stderr).toMatch(/jump\.yaml \(spec\.kubeadm\): ClusterConfiguration: kubernetesVersion: v1\.38\.0 is not supported/);
   });
 
   it('a node left out of the file is kept and said, without --prune; --dry-run --prune shows its removal and changes nothing', async () => {
@@ -129,4 +133,31 @@ describe('bosun apply converges a cluster on its file', () => {
     expect(again.stdout).toContain('nothing to do');
     expect(await nodeNames()).toEqual(['control-plane', 'control-plane-3']);
   });
+
+  // upgrade apply's component restarts, then per node a drain, a kubelet restart and a wait for Ready: minutes on a busy machine.
+  it('a raised kubernetesVersion upgrades the whole cluster: the control plane with upgrade apply, then every node through the roll', async () => {
+    const raise = (doc: ClusterDoc) => {
+      without('worker-1')(doc);
+      doc.spec.hosts.find((h) => h.name === 'control-plane-2')!.reset = true;
+      doc.spec.kubeadm[0].kubernetesVersion = 'v1.37.1';
+    };
+    const upgraded = await applyWith('upgraded', raise, '--yes');
+    expect(upgraded.code, failed(upgraded)).toBe(0);
+    expect(upgraded.stdout).toContain('Upgrade v1.36.3 → v1.37.1 first: the control plane on control-plane (upgrade apply)');
+    const cluster = await adminCluster();
+    expect(JSON.parse((await cluster.raw('/version')).body).gitVersion).toBe('v1.37.1');
+    const nodes = await cluster.list<Node>('v1', 'Node');
+    expect(nodes.map((n) => [n.metadata.name, n.status?.nodeInfo?.kubeletVersion, isNodeReady(n), Boolean(n.spec?.unschedulable)]).sort()).toEqual([
+      ['control-plane', 'v1.37.1', true, false],
+      ['control-plane-3', 'v1.37.1', true, false],
+    ]);
+    const apiServers = await cluster.list<Pod>('v1', 'Pod', { namespace: 'kube-system', labelSelector: 'component=kube-apiserver' });
+    expect(apiServers.map((p) => [p.spec?.nodeName, p.spec?.containers[0].image?.split(':').pop()]).sort()).toEqual([
+      ['control-plane', 'v1.37.1'],
+      ['control-plane-3', 'v1.37.1'],
+    ]);
+    const again = await applyWith('upgraded', raise, '--yes');
+    expect(again.code, failed(again)).toBe(0);
+    expect(again.stdout).toContain('nothing to do');
+  }, 900_000);
 });
