@@ -4,7 +4,7 @@
  * `--prune`, a host the file marks `reset: true` leaves etcd, the cluster and its own files, and a node the file
  * does not name leaves the cluster; a file naming another Kubernetes version is refused before anything changes.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ import { EtcdClient } from '../../src/etcd/etcd.js';
 import { isNodeReady, type Node, type Pod } from '../../src/kube/workloads.js';
 import { sandboxPaths } from '../../src/sandbox/paths.js';
 import { emitYaml, parseYaml } from '../../src/util/yaml.js';
-import { bosun, type CliResult } from '../support/sandbox.js';
+import { BOSUN, bosun, runCommand, type CliResult } from '../support/sandbox.js';
 
 const VERSION = 'v1.36.3';
 
@@ -40,7 +40,10 @@ async function applyWith(name: string, edit: (doc: ClusterDoc) => void, ...args:
   edit(doc);
   const file = path.join(dir, `${name}.yaml`);
   writeFileSync(file, emitYaml(doc));
-  return bosun('apply', '-f', file, '--known-hosts', sandboxPaths(dir).knownHosts, ...args);
+  // The roll's local journal copy goes under the test's directory, not the operator's state directory.
+  return runCommand([process.execPath, BOSUN, 'apply', '-f', file, '--known-hosts', sandboxPaths(dir).knownHosts, ...args], {
+    env: { XDG_STATE_HOME: path.join(dir, 'state') },
+  });
 }
 
 const without =
@@ -144,6 +147,7 @@ describe('bosun apply converges a cluster on its file', () => {
     const upgraded = await applyWith('upgraded', raise, '--yes');
     expect(upgraded.code, failed(upgraded)).toBe(0);
     expect(upgraded.stdout).toContain('Upgrade v1.36.3 → v1.37.1 first: the control plane on control-plane (upgrade apply)');
+    expect(readdirSync(path.join(dir, 'state/bosun')).filter((f) => f.startsWith('node-roll-'))).toHaveLength(1);
     const cluster = await adminCluster();
     expect(JSON.parse((await cluster.raw('/version')).body).gitVersion).toBe('v1.37.1');
     const nodes = await cluster.list<Node>('v1', 'Node');
