@@ -44,6 +44,8 @@ export interface InventoryHost {
   os: 'linux' | 'windows';
   reach: Reach;
   kubelet: KubeletInstall;
+  /** Marked to leave the cluster: `bosun apply --prune` drains, removes and cleans it. */
+  reset?: true;
 }
 
 export type Inventory = Map<string, InventoryHost>;
@@ -56,7 +58,7 @@ function resolveHost(entry: HostEntry): InventoryHost {
   if (entry.ssh && entry.local) throw ['ssh', 'give one of ssh and local, not both'];
   if (!entry.ssh && !entry.local) throw ['ssh', 'required: how bosun reaches the host, ssh: {address: ...} (or local: {} for this machine)'];
   const reach: Reach = entry.ssh ? { via: 'ssh', ssh: entry.ssh } : { via: 'local', root: entry.local!.root };
-  const host = { name: entry.name, role: entry.role, os: entry.os, reach };
+  const host = { name: entry.name, role: entry.role, os: entry.os, reach, ...(entry.reset && { reset: true as const }) };
   const kubelet = entry.kubelet;
   if (kubelet?.install !== 'binary') return { ...host, kubelet: kubelet ?? defaultKubeletInstall(reach) };
   if (kubelet.url && kubelet.from) throw ['kubelet.from', 'give one of url and from, not both'];

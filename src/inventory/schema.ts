@@ -79,6 +79,8 @@ export const hostSchema = z.strictObject({
   ssh: sshSchema.optional(),
   local: localSchema.optional(),
   kubelet: kubeletInstallSchema.optional(),
+  /** `bosun apply --prune` takes this host out of the cluster and cleans it (k0sctl's marker): it stays reachable. */
+  reset: z.boolean().optional(),
 });
 
 export const clusterFileSchema = z.strictObject({

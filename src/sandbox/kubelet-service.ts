@@ -229,7 +229,11 @@ export class KubeletService implements NodeServices {
         },
         this.controller.signal,
       )
-      .catch((err: Error) => this.log(`kubelets: the watch of Nodes ended: ${err.message}`));
+      .catch((err: Error) => {
+        // Connected as soon as admin.conf is written, often before its API server answers: the next tick watches again.
+        if (this.cluster === cluster) this.cluster = undefined;
+        this.log(`kubelets: the watch of Nodes ended: ${err.message}`);
+      });
     this.log("kubelets: each node's Node reports the kubelet started from its files");
   }
 

@@ -5,11 +5,10 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { connectCluster } from '../../cluster/connect.js';
 import type { Node } from '../../kube/workloads.js';
 import { download } from '../../host/download.js';
 import { LocalHost } from '../../host/local.js';
-import { readClusterFile } from '../../inventory/cluster.js';
+import { readClusterFile, type ClusterDefinition } from '../../inventory/cluster.js';
 import { generateCertificateKey } from '../../tokens/certs-secret.js';
 import { generateToken } from '../../tokens/token.js';
 import { KeyPool } from '../../pki/key-pool.js';
@@ -26,7 +25,10 @@ import { addHostFlags, NodeHosts, type HostFlags } from '../upgrade/nodes/hosts.
 import { KubeletDownloads } from '../upgrade/nodes/kubelet-binary.js';
 import { act, waitNodesReady, type ApplyRun } from './act.js';
 import { apiServerEndpoint, hostFacts, initConfigFor, joinConfigFor, kubernetesVersion, type RunSecrets } from './configs.js';
-import { changes, planApply, planTable, table, type ApplyPlan } from './plan.js';
+import { changes, planApply, planTable, table, upgradeText, type ApplyPlan } from './plan.js';
+import { checkResetHosts, planDepartures } from './prune-plan.js';
+import { keptText, pruneRun, removeDepartures } from './prune.js';
+import { planUpgrade, upgradeCluster } from './upgrade.js';
 import { ApplyProgress } from './progress.js';
 import { preflightHosts, preflightReport, type HostConfigs } from './preflight.js';
 import { clearLeftovers, findState } from './resume.js';
@@ -36,6 +38,7 @@ interface ApplyFlags extends HostFlags {
   filename: string;
   yes?: boolean;
   dryRun?: boolean;
+  prune?: boolean;
 }
 
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -70,6 +73,21 @@ function summary(plan: ApplyPlan, nodes: Map<string, Node | undefined>, timings:
   return table([['HOST', 'ROLE', 'KUBELET', 'READY', 'TIME'], ...rows]);
 }
 
+/**
+ * The plan from what the hosts' disks say and what the cluster (if one answers) and an interrupted run's journal
+ * say: hosts to init, join or finish; the upgrade the file's version asks for; Nodes the file no longer keeps.
+ */
+async function planRun(def: ClusterDefinition, surveyed: Map<string, SurveyedHost>, flags: ApplyFlags, version: string) {
+  const staying = def.hosts.filter((h) => !h.reset);
+  const surveys = new Map([...surveyed].map(([name, s]) => [name, s.survey]));
+  checkResetHosts(def.hosts, surveys);
+  const found = await findState([...surveyed.values()].filter((s) => !s.host.reset));
+  const upgrade = found.cluster && (await planUpgrade(found.cluster, path.resolve(flags.filename), version));
+  const departures = planDepartures(def.hosts, surveys, found.nodes, Boolean(flags.prune));
+  const nodeNames = found.nodes && new Set(found.nodes.map((n) => n.metadata.name));
+  return { plan: { ...planApply(staying, surveys, nodeNames, version, found.journal, departures), upgrade }, found };
+}
+
 async function runApply(flags: ApplyFlags, env: CommandEnvironment, cmd: Command): Promise<void> {
   const { sink, signal } = engineOptions(cmd);
   const progress = new ApplyProgress(sink ?? noProgress);
@@ -81,11 +99,10 @@ async function runApply(flags: ApplyFlags, env: CommandEnvironment, cmd: Command
     log(`[apply] Reaching ${def.hosts.length} hosts of ${flags.filename}`);
     await reachHosts(def, hosts.open, flags.parallel);
     const surveyed = new Map((await surveyHosts(def.hosts, hosts.open, flags.parallel)).map((s) => [s.host.name, s]));
-    const found = await findState([...surveyed.values()]);
-    const plan = planApply(def.hosts, new Map([...surveyed].map(([name, s]) => [name, s.survey])), found.nodes, version, found.journal);
+    const { plan, found } = await planRun(def, surveyed, flags, version);
     if (!changes(plan)) {
-      if (!flags.dryRun) await clearLeftovers(await connectCluster(surveyed.get(plan.leader.name)!.node, ADMIN_CONF), found, log);
-      return log(`[apply] The cluster matches ${flags.filename}: every host is a node of it; nothing to do`);
+      if (!flags.dryRun && found.cluster) await clearLeftovers(found.cluster, found, log);
+      return log(`[apply] The cluster matches ${flags.filename}: every host is a node of it; nothing to do${keptText(plan)}`);
     }
     const joiningControlPlanes = plan.hosts.some((h) => h.action === 'join-control-plane');
     const secrets: RunSecrets = { token: generateToken(), ...(joiningControlPlanes && { certificateKey: generateCertificateKey() }) };
@@ -102,7 +119,7 @@ async function runApply(flags: ApplyFlags, env: CommandEnvironment, cmd: Command
         ),
       ).trimEnd(),
     );
-    log(`\n[apply] The plan for ${version}:\n${planTable(plan, version)}`);
+    log(`\n[apply] The plan for ${version}:\n${planTable(plan, version)}${upgradeText(plan)}`);
     const leaderConfig =
       configs.get(plan.leader.name)?.init ?? initConfigFor(def, plan.leader, hostFacts(plan.leader, surveyed.get(plan.leader.name)!.machine), secrets);
     if (flags.dryRun) return await dryRun(plan, surveyed, leaderConfig, progress);
@@ -120,13 +137,25 @@ async function runApply(flags: ApplyFlags, env: CommandEnvironment, cmd: Command
       progress,
       signal,
     };
+    if (plan.upgrade) {
+      const leader = surveyed.get(plan.leader.name)!;
+      await upgradeCluster({
+        change: plan.upgrade,
+        file: path.resolve(flags.filename),
+        leader: { name: leader.host.name, node: leader.node },
+        hostFlags: flags,
+        env,
+        sink: progress.phases(leader.host.name),
+      });
+    }
     progress.planned(plan);
     const ready = await progress.drawn(async () => {
       const cluster = await act(run);
+      await removeDepartures(pruneRun(run, cluster), plan.departures);
       progress.log('[apply] Waiting for every Node to be Ready');
       return waitNodesReady(
         cluster,
-        def.hosts.map((h) => h.name),
+        plan.hosts.map((h) => h.host.name),
         progress,
       );
     });
@@ -139,7 +168,7 @@ async function runApply(flags: ApplyFlags, env: CommandEnvironment, cmd: Command
 /** `--dry-run`: the plan (printed), and init's phases on the leader through doors that record: the dry-run report. */
 async function dryRun(plan: ApplyPlan, surveyed: Map<string, SurveyedHost>, leaderConfig: ApplyRun['leaderConfig'], progress: ApplyProgress): Promise<void> {
   if (!plan.hosts.some((h) => h.action === 'init')) {
-    return log('[dryrun] Would install kubelets and join the hosts above; nothing was changed');
+    return log('[dryrun] Would act on the hosts and nodes as the plan above says; nothing was changed');
   }
   const leader = surveyed.get(plan.leader.name)!;
   const doors = openDoors({ dryRun: true, kubeconfig: ADMIN_CONF }, leader.node);
@@ -164,7 +193,8 @@ export function registerApply(program: Command, env: CommandEnvironment): void {
         .description('Make the cluster a cluster file describes: reach its hosts over SSH, init the first control plane, join the rest')
         .requiredOption('-f, --filename <file>', 'the cluster file (kind: Cluster, hosts and the kubeadm configuration)')
         .option('-y, --yes', 'do not ask before changing the hosts')
-        .option('--dry-run', 'print the plan and what init would do; change nothing'),
+        .option('--dry-run', 'print the plan and what init would do; change nothing')
+        .option('--prune', 'remove the nodes the file does not name, and the hosts it marks reset: true (drain, etcd member, Node, files)'),
     ),
   ).action((opts: ApplyFlags, cmd: Command) => runApply(opts, env, cmd));
 }

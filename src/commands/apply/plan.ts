@@ -7,6 +7,7 @@
 import { UserError } from '../../errors.js';
 import type { InventoryHost } from '../../inventory/inventory.js';
 import type { ApplyJournal } from './journal.js';
+import type { Departure } from './prune-plan.js';
 
 /** A host's disk as bosun finds it. */
 export interface HostSurvey {
@@ -37,6 +38,15 @@ export interface ApplyPlan {
   leader: InventoryHost;
   /** Whether the cluster exists before this run. */
   clusterExists: boolean;
+  /** Nodes no host of the file keeps (prune.ts): removed with --prune, else kept and shown. */
+  departures: Departure[];
+  /** The file names a newer Kubernetes version than the cluster runs (upgrade.ts). */
+  upgrade?: VersionChange;
+}
+
+export interface VersionChange {
+  from: string;
+  to: string;
 }
 
 const joinAction = (host: InventoryHost): Action => (host.role === 'control-plane' ? 'join-control-plane' : 'join-worker');
@@ -54,6 +64,7 @@ export function planApply(
   nodes: Set<string> | undefined,
   version: string,
   journal?: ApplyJournal,
+  departures: Departure[] = [],
 ): ApplyPlan {
   const survey = (h: InventoryHost) => surveys.get(h.name)!;
   const initializing = journal?.initializing ? journalLeader(hosts, journal) : undefined;
@@ -74,13 +85,13 @@ export function planApply(
     }
     if (journal?.joining.includes(host.name)) return { host, action: joinAction(host), installKubelet, why: 'resuming its interrupted join', resumed: true };
     if (s.kubeletConf && nodes?.has(host.name)) {
-      const other = s.kubelet && s.kubelet !== version ? `; its kubelet is ${s.kubelet}, the file names ${version} (upgrades: bosun upgrade)` : '';
+      const other = s.kubelet && s.kubelet !== version ? `; its kubelet is ${s.kubelet}, the file names ${version}` : '';
       return { host, action: 'none', installKubelet: false, why: `already a node${other}` };
     }
     if (s.kubeletConf) throw foreignNode(host);
     return { host, action: joinAction(host), installKubelet, why: 'not a node yet' };
   });
-  return { hosts: plans, leader, clusterExists };
+  return { hosts: plans, leader, clusterExists, departures };
 }
 
 /** The control-plane host an interrupted init ran on: still one in the file, or bosun cannot finish it. */
@@ -101,7 +112,8 @@ function foreignNode(host: InventoryHost): UserError {
 }
 
 /** Whether the plan changes anything. */
-export const changes = (plan: ApplyPlan): boolean => plan.hosts.some((h) => h.action !== 'none' || h.installKubelet);
+export const changes = (plan: ApplyPlan): boolean =>
+  plan.hosts.some((h) => h.action !== 'none' || h.installKubelet) || plan.departures.some((d) => d.action === 'remove') || plan.upgrade !== undefined;
 
 const ACTION_TEXT: Record<Action, string> = {
   init: 'init (bosun init phases)',
@@ -115,8 +127,16 @@ export function planTable(plan: ApplyPlan, version: string): string {
   const rows = [
     ['HOST', 'ROLE', 'KUBELET', 'ACTION', 'WHY'],
     ...plan.hosts.map((h) => [h.host.name, h.host.role, h.installKubelet ? `install ${version}` : 'present', ACTION_TEXT[h.action], h.why]),
+    ...plan.departures.map((d) => [d.name, d.role, '-', d.action === 'remove' ? 'remove (drain, etcd member, Node)' : ACTION_TEXT.none, d.why]),
   ];
   return table(rows);
+}
+
+/** The upgrade's line under the plan's table, when there is one. */
+export function upgradeText(plan: ApplyPlan): string {
+  if (!plan.upgrade) return '';
+  const { from, to } = plan.upgrade;
+  return `Upgrade ${from} → ${to} first: the control plane on ${plan.leader.name} (upgrade apply), then every node one after another (the roll of upgrade nodes)\n`;
 }
 
 /** Columns padded to their widest cell. */

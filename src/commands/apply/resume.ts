@@ -17,8 +17,9 @@ import { deleteClusterJournal, readClusterJournal, readLeaderJournal, type Apply
 import type { SurveyedHost } from './survey.js';
 
 export interface FoundState {
-  /** The cluster's Nodes by name, when a control-plane host's admin.conf reaches a cluster. */
-  nodes?: Set<string>;
+  /** The cluster, reached with a control-plane host's admin.conf, and its Nodes. */
+  cluster?: Cluster;
+  nodes?: Node[];
   /** The journal of an interrupted run, if one was left. */
   journal?: ApplyJournal;
 }
@@ -31,7 +32,7 @@ export async function findState(surveyed: SurveyedHost[]): Promise<FoundState> {
   if (!leader) return {};
   const cluster = await connectCluster(leader.node, ADMIN_CONF);
   const [nodes, journal] = await Promise.all([cluster.list<Node>('v1', 'Node'), readClusterJournal(cluster)]);
-  return { nodes: new Set(nodes.map((n) => n.metadata.name)), journal };
+  return { cluster, nodes, journal };
 }
 
 const isRunToken = (secret: Secret) => secret.type === TOKEN_SECRET_TYPE && tokenFromSecret(secret).description === RUN_TOKEN_DESCRIPTION;

@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { apiRequests } from '../../../cluster/transport.js';
-import { openDoors } from '../../../workflow/doors.js';
+import { openDoors, type Doors } from '../../../workflow/doors.js';
 import { printDryRunReport } from '../../../workflow/dry-run-output.js';
 import { kubeconfigOption, kubeconfigSearch, type CommandEnvironment } from '../../../workflow/flags.js';
 import { addDrainFlags, drainOptions, durationSeconds, type DrainFlags } from '../../../workflow/drain-flags.js';
@@ -28,7 +28,7 @@ import { KubeletDownloads, prepareKubelet } from './kubelet-binary.js';
 import { addHostFlags, NodeHosts, type HostFlags } from './hosts.js';
 import { describePlan, forecast, targetVersion } from './plan-text.js';
 
-interface NodesFlags extends DrainFlags, HostFlags {
+export interface NodesFlags extends DrainFlags, HostFlags {
   kubeconfig?: string;
   version?: string;
   maxUnavailable: string;
@@ -57,13 +57,17 @@ const renderEvents: EventSink = (event) => {
   log(nodeStep ? `  ${nodeStep[1]}: ${event.line}` : event.line);
 };
 
-/** The cluster, the journal's two copies, and how nodes are reached (the inventory, --executor flags). */
-async function connect(flags: NodesFlags, env: CommandEnvironment) {
-  const doors = openDoors({ dryRun: flags.dryRun, kubeconfig: kubeconfigSearch(flags.kubeconfig, env) });
+/**
+ * The cluster, the journal's two copies, and how nodes are reached (the inventory, --executor flags). `at`: a
+ * cluster reached otherwise than by a kubeconfig of this machine (`bosun apply`: a control-plane host's), and what
+ * names its local journal copy.
+ */
+export async function connect(flags: NodesFlags, env: CommandEnvironment, at?: { doors: Doors; journalKey: string }) {
+  const doors = at?.doors ?? openDoors({ dryRun: flags.dryRun, kubeconfig: kubeconfigSearch(flags.kubeconfig, env) });
   const machine: Host = new LocalHost('/');
   const [cluster, kubeconfig] = await Promise.all([doors.cluster(), doors.kubeconfig()]);
   const inventory: Inventory = flags.inventory ? await readInventory(machine, path.resolve(flags.inventory)) : new Map();
-  const store = new JournalStore(cluster, machine, localJournalFile(path.resolve(flags.journalDir), kubeconfig));
+  const store = new JournalStore(cluster, machine, localJournalFile(path.resolve(flags.journalDir), at?.journalKey ?? kubeconfig));
   const hosts = new NodeHosts(flags, env);
   const reacher = nodeReacher(withExecutorFlags(inventory, flags.executor), localMachine.hostname(), hosts.open);
   const downloads = new KubeletDownloads(download);
@@ -83,7 +87,7 @@ async function connect(flags: NodesFlags, env: CommandEnvironment) {
   return { doors, cluster, store, machine, reacher, hosts, downloads, verify };
 }
 
-type Session = Awaited<ReturnType<typeof connect>>;
+export type Session = Awaited<ReturnType<typeof connect>>;
 
 /**
  * Takes the lock, then runs `run` on the store's roll (after `prepare` wrote a new one, for a new roll); the lock
@@ -120,7 +124,7 @@ async function runLocked(session: Session, flags: NodesFlags, run: typeof runRol
   }
 }
 
-async function startRoll(session: Session, flags: NodesFlags): Promise<void> {
+export async function startRoll(session: Session, flags: NodesFlags): Promise<void> {
   const { doors, cluster, store } = session;
   const existing = await store.load();
   if (existing && isActive(existing)) {
@@ -193,7 +197,7 @@ function sshSummary(dials: Record<string, number>): string {
   return counts.length ? `, ${counts.length} SSH host(s), ${counts.reduce((a, b) => a + b, 0)} connection(s)` : '';
 }
 
-const defaultJournalDir = (env: CommandEnvironment) => path.join(env.stateHome ?? path.join(env.home, '.local', 'state'), 'bosun');
+export const defaultJournalDir = (env: CommandEnvironment) => path.join(env.stateHome ?? path.join(env.home, '.local', 'state'), 'bosun');
 
 /** `bosun upgrade nodes`: the rolling upgrade of every node's kubelet, from one place. */
 export function registerUpgradeNodes(upgrade: Command, env: CommandEnvironment): void {
