@@ -6,8 +6,7 @@
  * works with: `kubeadm token list`, `kubeadm certs check-expiration` on the control-plane host's files and
  * `kubeadm upgrade plan` against the cluster.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +14,7 @@ import { EXIT_CODES } from '../../src/errors.js';
 import { artifactDir, kubernetesArtifact } from '../../src/sandbox/binaries.js';
 import { sandboxPaths } from '../../src/sandbox/paths.js';
 import { emitYaml, parseYaml } from '../../src/util/yaml.js';
+import { rootfsDigests } from '../support/rootfs-digest.js';
 import { bosun, runCommand, waitForFile, type CliResult } from '../support/sandbox.js';
 
 const VERSION = 'v1.36.3';
@@ -37,31 +37,12 @@ let knownHosts: string;
 let fresh: Record<string, Record<string, string>>;
 
 const nodeRoot = (name: string) => sandboxPaths(dir).nodeRoot(name);
-const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 const failed = (r: CliResult) => `exit ${r.code}\n${r.stdout.slice(-6000)}\n${r.stderr.slice(-4000)}`;
 
-/** Every entry of a host's rootfs but the kernel's (/proc, /dev): a file's mode and SHA-256, a directory's mode, a link's target. */
-function rootfsDigests(name: string): Record<string, string> {
-  const digests: Record<string, string> = {};
-  const walk = (nodePath: string) => {
-    for (const entry of readdirSync(path.join(nodeRoot(name), nodePath))) {
-      const child = path.posix.join(nodePath, entry);
-      if (child === '/proc' || child === '/dev') continue;
-      const real = path.join(nodeRoot(name), child);
-      const stat = lstatSync(real);
-      const mode = (stat.mode & 0o7777).toString(8);
-      if (stat.isSymbolicLink()) digests[child] = `-> ${readlinkSync(real)}`;
-      else if (stat.isDirectory()) {
-        digests[child] = `dir ${mode}`;
-        walk(child);
-      } else digests[child] = `${mode} ${sha256(readFileSync(real))}`;
-    }
-  };
-  walk('/');
-  return digests;
-}
+/** The kernel's, not the disk's. */
+const KERNEL_PATHS = ['/proc', '/dev'];
 
-const disks = () => Object.fromEntries(HOSTS.map((name) => [name, rootfsDigests(name)]));
+const disks = () => Object.fromEntries(HOSTS.map((name) => [name, rootfsDigests(nodeRoot(name), KERNEL_PATHS)]));
 
 /** The sandbox's cluster file with `change` made to it, written beside it as `name`. */
 function variant(name: string, change: (doc: ClusterDoc) => void): string {

@@ -6,7 +6,7 @@
  * --dry-run: apply-refusals.test.ts.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +23,7 @@ import { AGENT_REQUEST_DIR } from '../../src/sandbox/systemctl.js';
 import { parseYaml } from '../../src/util/yaml.js';
 import type { ProgressEvent } from '../../src/workflow/events.js';
 import { parseEventLine } from '../../src/workflow/renderers/json.js';
+import { rootfsDigests } from '../support/rootfs-digest.js';
 import { bosun, type CliResult } from '../support/sandbox.js';
 
 const VERSION = 'v1.36.3';
@@ -75,24 +76,7 @@ const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex')
 const apply = (...args: string[]) => bosun('apply', '-f', clusterFile, '--known-hosts', knownHosts, ...args);
 const failed = (r: CliResult) => `exit ${r.code}\n${r.stdout.slice(-6000)}\n${r.stderr.slice(-4000)}`;
 
-/** Every file of the host's rootfs but CHANGING_PATHS, by node path: its mode and SHA-256, a link's target. */
-function nodeFiles(name: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (nodePath: string) => {
-    for (const entry of readdirSync(path.join(nodeRoot(name), nodePath))) {
-      const child = path.posix.join(nodePath, entry);
-      if (CHANGING_PATHS.includes(child)) continue;
-      const real = path.join(nodeRoot(name), child);
-      const stat = lstatSync(real);
-      const mode = (stat.mode & 0o7777).toString(8);
-      if (stat.isDirectory()) walk(child);
-      else if (stat.isSymbolicLink()) files[child] = `-> ${readlinkSync(real)}`;
-      else files[child] = stat.isFile() ? `${mode} ${sha256(readFileSync(real))}` : `${mode} special`;
-    }
-  };
-  walk('/');
-  return files;
-}
+const nodeFiles = (name: string) => rootfsDigests(nodeRoot(name), CHANGING_PATHS);
 
 interface ResourceList {
   groupVersion: string;

@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { host } from './hosts.js';
 import type { ApplyJournal } from '../../../src/commands/apply/journal.js';
 import { planApply, type HostSurvey } from '../../../src/commands/apply/plan.js';
-import type { InventoryHost } from '../../../src/inventory/inventory.js';
 
-const host = (name: string, role: InventoryHost['role'] = 'worker'): InventoryHost => ({
-  name,
-  role,
-  os: 'linux',
-  reach: { via: 'ssh', ssh: { address: '10.0.0.1', port: 22, user: 'root' } },
-  kubelet: { install: 'package' },
-});
 const fresh: HostSurvey = { kubelet: 'v1.36.3', kubeletConf: false, adminConf: false };
 const node: HostSurvey = { ...fresh, kubeletConf: true };
 const controlPlane: HostSurvey = { ...node, adminConf: true };

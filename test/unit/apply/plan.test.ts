@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { host } from './hosts.js';
 import { changes, planApply, type HostSurvey } from '../../../src/commands/apply/plan.js';
-import type { InventoryHost } from '../../../src/inventory/inventory.js';
 
-const host = (name: string, role: InventoryHost['role'] = 'worker'): InventoryHost => ({
-  name,
-  role,
-  os: 'linux',
-  reach: { via: 'ssh', ssh: { address: '10.0.0.1', port: 22, user: 'root' } },
-  kubelet: { install: 'package' },
-});
 const fresh: HostSurvey = { kubeletConf: false, adminConf: false };
 const node: HostSurvey = { kubelet: 'v1.36.3', kubeletConf: true, adminConf: false };
 const controlPlane: HostSurvey = { ...node, adminConf: true };

@@ -1,20 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { host } from './hosts.js';
 import { planApply, type HostSurvey } from '../../../src/commands/apply/plan.js';
 import { ApplyProgress, plannedSteps } from '../../../src/commands/apply/progress.js';
-import type { InventoryHost } from '../../../src/inventory/inventory.js';
 import type { ProgressEvent } from '../../../src/workflow/events.js';
 import { jsonRenderer, parseEventLine } from '../../../src/workflow/renderers/json.js';
 import { plainRenderer } from '../../../src/workflow/renderers/plain.js';
 import type { Phase } from '../../../src/workflow/phase.js';
 import { runWorkflow } from '../../../src/workflow/run.js';
 
-const host = (name: string, role: InventoryHost['role'] = 'worker'): InventoryHost => ({
-  name,
-  role,
-  os: 'linux',
-  reach: { via: 'ssh', ssh: { address: '10.0.0.1', port: 22, user: 'root' } },
-  kubelet: { install: 'package' },
-});
 const HOSTS = [host('cp-1', 'control-plane'), host('w-1'), host('cp-2', 'control-plane'), host('w-2')];
 const fresh: HostSurvey = { kubeletConf: false, adminConf: false };
 const plan = planApply(HOSTS, new Map(HOSTS.map((h) => [h.name, h.name === 'w-2' ? { ...fresh, kubelet: 'v1.36.3' } : fresh])), undefined, 'v1.36.3');

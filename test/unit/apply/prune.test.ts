@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { host } from './hosts.js';
 import { changes, planApply, planTable, upgradeText, type HostSurvey } from '../../../src/commands/apply/plan.js';
 import { checkResetHosts, planDepartures } from '../../../src/commands/apply/prune-plan.js';
 import { keptText } from '../../../src/commands/apply/prune.js';
@@ -7,14 +8,6 @@ import { parseClusterDocument, type InventoryHost } from '../../../src/inventory
 import { CONTROL_PLANE_LABEL } from '../../../src/kube/labels.js';
 import type { Node } from '../../../src/kube/workloads.js';
 
-const host = (name: string, role: InventoryHost['role'] = 'worker', reset = false): InventoryHost => ({
-  name,
-  role,
-  os: 'linux',
-  reach: { via: 'ssh', ssh: { address: `10.0.0.${name.length}`, port: 22, user: 'root' } },
-  kubelet: { install: 'package' },
-  ...(reset && { reset: true as const }),
-});
 const node = (name: string, controlPlane = false): Node => ({
   apiVersion: 'v1',
   kind: 'Node',
