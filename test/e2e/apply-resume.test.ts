@@ -21,6 +21,8 @@ import { bosun, type CliResult } from '../support/sandbox.js';
 
 const VERSION = 'v1.36.3';
 const HOSTS = ['control-plane', 'worker-1', 'worker-2'];
+/** A host's phase line starts its line, after the plain renderer's `› ` (a step's log line). */
+const LINE_START = '^(?:› )?';
 /**
  * Where runs are killed: shortly after one of these lines, in the order a creation prints them. Each run resumes
  * the last one (an interrupted init redoes its phases, an interrupted join its own), so it prints them again.
@@ -28,11 +30,11 @@ const HOSTS = ['control-plane', 'worker-1', 'worker-2'];
 const INIT = [
   '\\[apply\\] The plan for',
   ...['certs', 'kubeconfig', 'etcd', 'control-plane', 'kubelet-start', 'control-plane-check', 'upload-config'].map(
-    (phase) => `^\\[control-plane\\] \\[${phase}\\]`,
+    (phase) => `${LINE_START}\\[control-plane\\] \\[${phase}\\]`,
   ),
 ];
-const JOIN = ['discovery', 'kubelet-start'].map((phase) => `^\\[worker-\\d\\] \\[${phase}\\]`);
-const LAST = '^\\[worker-\\d\\] \\[kubelet-start\\] Waiting for the kubelet to perform the TLS Bootstrap';
+const JOIN = ['discovery', 'kubelet-start'].map((phase) => `${LINE_START}\\[worker-\\d\\] \\[${phase}\\]`);
+const LAST = `${LINE_START}\\[worker-\\d\\] \\[kubelet-start\\] Waiting for the kubelet to perform the TLS Bootstrap`;
 const WITHIN_MS = 200;
 /** After the plan, installing the kubelets takes a few seconds: kills fall anywhere in it. */
 const WITHIN_PLAN_MS = 2_000;

@@ -39,6 +39,9 @@ const HOSTS = [...CONTROL_PLANES, ...WORKERS];
  *   there and delete them once answered; a run directory, empty between commands.
  * Everything else (/etc, /usr/bin, /var/lib/kubelet, /bin, /tmp, /root) is compared: content, mode and link targets.
  */
+const SETTLE_MS = 5_000;
+const SETTLE_TIMEOUT_MS = 180_000;
+
 const CHANGING_PATHS = ['/var/lib/etcd', AGENT_REQUEST_DIR];
 
 /**
@@ -109,6 +112,32 @@ async function apiObjects(cluster: Cluster): Promise<Record<string, string>> {
 /** The keys whose values differ between two records (missing on either side included). */
 function changed(before: Record<string, string>, after: Record<string, string>): string[] {
   return [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((key) => before[key] !== after[key]).sort();
+}
+
+interface Snapshot {
+  files: Record<string, Record<string, string>>;
+  objects: Record<string, string>;
+}
+
+async function snapshot(cluster: Cluster): Promise<Snapshot> {
+  return { files: Object.fromEntries(HOSTS.map((name) => [name, nodeFiles(name)])), objects: await apiObjects(cluster) };
+}
+
+/**
+ * The cluster's state once it has settled: controllers go on acting for a while after every Node is Ready (the
+ * node-lifecycle controller lifts not-ready taints, the scheduler then binds pending Pods), and a change of theirs
+ * during the second apply would be blamed on it. Snapshots are taken until two in a row, SETTLE_MS apart, are equal.
+ */
+async function settled(cluster: Cluster): Promise<Snapshot> {
+  let last = await snapshot(cluster);
+  for (const deadline = Date.now() + SETTLE_TIMEOUT_MS; ;) {
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    const next = await snapshot(cluster);
+    const moving = [...HOSTS.flatMap((name) => changed(last.files[name], next.files[name]).map((f) => `${name}:${f}`)), ...changed(last.objects, next.objects)];
+    if (!moving.length) return next;
+    if (Date.now() > deadline) throw new Error(`the cluster did not settle within ${SETTLE_TIMEOUT_MS / 1000}s; still changing: ${moving.join(', ')}`);
+    last = next;
+  }
 }
 
 async function adminCluster(server?: string): Promise<Cluster> {
@@ -189,7 +218,7 @@ describe('bosun apply on six fresh machines', () => {
 
   it('a second apply changes nothing and says so: every file of every host, every API object', { timeout: 600_000 }, async () => {
     const cluster = await adminCluster();
-    const before = { files: Object.fromEntries(HOSTS.map((name) => [name, nodeFiles(name)])), objects: await apiObjects(cluster) };
+    const before = await settled(cluster);
     // The comparison is only worth something if it sees the cluster: kubeadm's objects and every host's files.
     expect(Object.keys(before.objects)).toEqual(
       expect.arrayContaining(['v1 ConfigMap kube-system/kubeadm-config', 'apps/v1 DaemonSet kube-system/kube-proxy']),
@@ -200,7 +229,7 @@ describe('bosun apply on six fresh machines', () => {
     expect(result.code, failed(result)).toBe(0);
     expect(result.stdout).toContain('nothing to do');
     expect(result.stdout).not.toContain('[preflight]');
-    const after = { files: Object.fromEntries(HOSTS.map((name) => [name, nodeFiles(name)])), objects: await apiObjects(cluster) };
+    const after = await snapshot(cluster);
     for (const name of HOSTS) expect(changed(before.files[name], after.files[name]), name).toEqual([]);
     expect(changed(before.objects, after.objects)).toEqual([]);
   });
