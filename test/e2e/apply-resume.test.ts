@@ -34,18 +34,26 @@ const INIT = [
   ),
 ];
 const JOIN = ['discovery', 'kubelet-start'].map((phase) => `${LINE_START}\\[worker-\\d\\] \\[${phase}\\]`);
-const LAST = `${LINE_START}\\[worker-\\d\\] \\[kubelet-start\\] Waiting for the kubelet to perform the TLS Bootstrap`;
+/**
+ * The last kill falls as a worker's kubelet starts: its TLS bootstrap, the rest of the join and the wait for Ready
+ * still lie ahead. A later line leaves too little to kill in: a sandbox kubelet bootstraps within 150 ms.
+ */
+const LAST = `${LINE_START}\\[worker-\\d\\] \\[kubelet-start\\] Starting the kubelet`;
+const WITHIN_LAST_MS = 50;
 const WITHIN_MS = 200;
 /** After the plan, installing the kubelets takes a few seconds: kills fall anywhere in it. */
 const WITHIN_PLAN_MS = 2_000;
 
-/** Ten kill points from the seed: seven in the kubelets' install and init, two in the joins, the last at a join's end. */
+/** Ten kill points from the seed: seven in the kubelets' install and init, two in the joins, the last as a worker's kubelet starts. */
 function killPoints(next: () => number): Array<{ line: string; delayMs: number }> {
   const pick = (lines: string[], n: number) =>
     Array.from({ length: n }, () => Math.floor(next() * lines.length))
       .sort((a, b) => a - b)
       .map((i) => lines[i]);
-  return [...pick(INIT, 7), ...pick(JOIN, 2), LAST].map((line) => ({ line, delayMs: Math.round(next() * (line === INIT[0] ? WITHIN_PLAN_MS : WITHIN_MS)) }));
+  return [...pick(INIT, 7), ...pick(JOIN, 2), LAST].map((line) => ({
+    line,
+    delayMs: Math.round(next() * (line === INIT[0] ? WITHIN_PLAN_MS : line === LAST ? WITHIN_LAST_MS : WITHIN_MS)),
+  }));
 }
 const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
 const LONG = 600_000;
