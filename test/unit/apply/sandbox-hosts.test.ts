@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { runInChroot } from '../sandbox/chroot-run.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -75,15 +75,7 @@ describe.skipIf(process.getuid?.() !== 0)("a sandbox machine's curl, answered by
     clearInterval(timer);
     server.stop();
   });
-  const exec = (...args: string[]) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn('chroot', [path.join(nodes, 'cp-2'), '/usr/bin/curl', ...args]);
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c) => (stdout += c));
-      child.stderr.on('data', (c) => (stderr += c));
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+  const exec = (...args: string[]) => runInChroot(path.join(nodes, 'cp-2'), '/usr/bin/curl', args);
 
   it("passes the arguments to the agent's curl for that node and prints its answer with its exit code", async () => {
     expect(await exec('-sk', '-w', '%{http_code}', 'https://127.0.0.1:10257/healthz')).toEqual({ code: 0, stdout: '200', stderr: '' });

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { runInChroot } from './chroot-run.js';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -56,15 +56,7 @@ describe('systemctl on a sandbox node', () => {
       server.stop();
     });
     /** The node's systemctl, run as a session on the node runs it: chrooted into its rootfs. */
-    const exec = (...args: string[]) =>
-      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-        const child = spawn('chroot', [path.join(nodes, 'worker-1'), '/usr/bin/systemctl', ...args]);
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (c) => (stdout += c));
-        child.stderr.on('data', (c) => (stderr += c));
-        child.on('close', (code) => resolve({ code, stdout, stderr }));
-      });
+    const exec = (...args: string[]) => runInChroot(path.join(nodes, 'worker-1'), '/usr/bin/systemctl', args);
 
     it('prints the answer and exits with its code', async () => {
       expect(await exec('is-active', 'kubelet')).toEqual({ code: 0, stdout: 'active\n', stderr: '' });
