@@ -11,8 +11,9 @@ import { drainSection } from './sections/drain.mjs';
 import { configSection } from './sections/config.mjs';
 import { sshSection } from './sections/ssh.mjs';
 import { applySection } from './sections/apply.mjs';
+import { migrateSection } from './sections/migrate.mjs';
 
-const SECTIONS = [pkiSection, joinSection, drainSection, configSection, sshSection, applySection];
+const SECTIONS = [pkiSection, joinSection, drainSection, configSection, sshSection, applySection, migrateSection];
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((name) => !SECTIONS.some((s) => s.name === name));
