@@ -4,7 +4,7 @@
  * door only; a missing or unreadable file is a problem in the answer, never an exception.
  */
 import { UserError } from '../errors.js';
-import { readText, type Host } from '../host/host.js';
+import { FileReadError, readText, type Host } from '../host/host.js';
 import { KUBELET_INSTANCE_CONFIG_FILE } from '../kubelet/config.js';
 import { parseKubeletFlagsEnv } from '../kubelet/flags.js';
 import { KUBELET_BINARY, KUBELET_CONFIG_FILE, KUBELET_FLAGS_FILE } from '../kube/paths.js';
@@ -51,7 +51,8 @@ async function readNodeFile(host: Host, file: string, problems: string[], requir
     if (text === undefined && required) problems.push(`${file}: no such file`);
     return text;
   } catch (err) {
-    problems.push(`${file}: ${(err as Error).message.replace(`${file}: `, '')}`);
+    // A FileReadError names the file where it is on this machine; the node path is the one to report.
+    problems.push(`${file}: ${err instanceof FileReadError ? err.problem : (err as Error).message}`);
     return undefined;
   }
 }
@@ -182,10 +183,10 @@ async function containerdFacts(host: Host, problems: string[]): Promise<RuntimeS
   const text = await readNodeFile(host, CONTAINERD_CONFIG, problems, false);
   // No config.toml: containerd's defaults, runc on cgroupfs and the CRI on.
   if (text === undefined) return { runtimeCgroupDriver: 'cgroupfs', runtimeCgroupDriverFrom: 'containerd default', criDisabled: false };
-  const driver = orProblem(problems, () => containerdCgroupDriver(text));
-  const criDisabled = orProblem(problems, () => containerdCriDisabled(text));
-  if (criDisabled) problems.push(`${CONTAINERD_CONFIG}: the CRI plugin is in disabled_plugins`);
-  return { runtimeCgroupDriver: driver, runtimeCgroupDriverFrom: driver && CONTAINERD_CONFIG, criDisabled };
+  const read = orProblem(problems, () => ({ driver: containerdCgroupDriver(text), criDisabled: containerdCriDisabled(text) }));
+  if (!read) return {};
+  if (read.criDisabled) problems.push(`${CONTAINERD_CONFIG}: the CRI plugin is in disabled_plugins`);
+  return { runtimeCgroupDriver: read.driver, runtimeCgroupDriverFrom: CONTAINERD_CONFIG, criDisabled: read.criDisabled };
 }
 
 /** dockerd's driver when daemon.json sets none: systemd on a cgroup v2 host booted by systemd, else cgroupfs. */

@@ -1,4 +1,4 @@
-/** The real containerd binaries of the sandbox's runtime cache, and `containerd config dump` of a config.toml. */
+/** The real runtime binaries of the sandbox's cache, and `containerd config dump` of a config.toml. */
 import { execFile } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,8 +13,11 @@ export const CACHED_CONTAINERDS = [
   { version: '2.1.4', configVersion: 3, file: 'bin/containerd/2.1.4/usr/bin/containerd' },
 ] as const;
 
-/** The cached binary's path; a missing one fails the test with how to get it. */
-export function cachedContainerd(file: string): string {
+/** Docker's daemon as Debian packages it, cached with its containerd. */
+export const CACHED_DOCKERD = 'bin/docker/20.10.24/usr/sbin/dockerd';
+
+/** The cached binary's path (`file` under the cache); a missing one fails the test with how to get it. */
+export function cachedRuntimeBinary(file: string): string {
   const binary = path.join(cacheRoot(), file);
   if (!existsSync(binary)) throw new Error(`${binary} is missing: run \`bosun sandbox binaries\` first (it caches the sandbox's container runtimes)`);
   return binary;

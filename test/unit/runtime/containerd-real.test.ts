@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { renderContainerdConfig } from '../../../src/runtime/containerd-config.js';
-import { CACHED_CONTAINERDS, cachedContainerd, containerdConfigDump } from '../../support/containerd.js';
+import { CACHED_CONTAINERDS, cachedRuntimeBinary, containerdConfigDump } from '../../support/containerd.js';
 
 const CERTS_D = '/etc/containerd/certs.d';
 const DOCKER_SHIPPED = '#   Copyright 2018-2022 Docker Inc.\n\ndisabled_plugins = ["cri"]\n\n#root = "/var/lib/containerd"\n';
@@ -31,7 +31,7 @@ function expectMeant(dump: Table, configVersion: 2 | 3, systemdCgroup: boolean):
 }
 
 describe.each(CACHED_CONTAINERDS)('containerd $version reads config version $configVersion as bosun meant', ({ file, configVersion }) => {
-  const binary = cachedContainerd(file);
+  const binary = cachedRuntimeBinary(file);
   const operatorFile = execFileSync(binary, ['config', 'default']).toString().replace('oom_score = 0', 'oom_score = -999');
   const existing: Array<[string, string | undefined]> = [
     ['no file', undefined],
@@ -68,14 +68,14 @@ describe('files of the other config version', () => {
     const v2 = 'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\nsystemd_cgroup = true\nsandbox_image = "registry.k8s.io/pause:3.10"\n';
     const rendered = renderContainerdConfig(v2, { version: 3, systemdCgroup: true, registryConfigPath: CERTS_D });
     expect(rendered).toMatch(/^version = 2$/m);
-    const { dump, log } = await containerdConfigDump(cachedContainerd(CACHED_CONTAINERDS[1].file), rendered);
+    const { dump, log } = await containerdConfigDump(cachedRuntimeBinary(CACHED_CONTAINERDS[1].file), rendered);
     expectMeant(dump, 3, true);
     expect(log).not.toMatch(/level=(warning|error)/);
   });
 
   it('the legacy systemd_cgroup is gone from what containerd 1.x reads (its CRI refuses it with runc v2)', async () => {
     const rendered = renderContainerdConfig('version = 2\n[plugins."io.containerd.grpc.v1.cri"]\nsystemd_cgroup = true\n', { version: 2, systemdCgroup: true });
-    const { dump } = await containerdConfigDump(cachedContainerd(CACHED_CONTAINERDS[0].file), rendered);
+    const { dump } = await containerdConfigDump(cachedRuntimeBinary(CACHED_CONTAINERDS[0].file), rendered);
     expect((dump.plugins as Table)['io.containerd.grpc.v1.cri'].systemd_cgroup).toBe(false);
   });
 });
