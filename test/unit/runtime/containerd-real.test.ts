@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { renderContainerdConfig } from '../../../src/runtime/containerd-config.js';
-import { CACHED_CONTAINERDS, cachedRuntimeBinary, containerdConfigDump } from '../../support/containerd.js';
+import { CACHED_CONTAINERDS, cachedRuntimeBinary, containerdConfigDump, containerdPlugins } from '../../support/containerd.js';
 
 const CERTS_D = '/etc/containerd/certs.d';
 const DOCKER_SHIPPED = '#   Copyright 2018-2022 Docker Inc.\n\ndisabled_plugins = ["cri"]\n\n#root = "/var/lib/containerd"\n';
@@ -77,5 +77,33 @@ describe('files of the other config version', () => {
     const rendered = renderContainerdConfig('version = 2\n[plugins."io.containerd.grpc.v1.cri"]\nsystemd_cgroup = true\n', { version: 2, systemdCgroup: true });
     const { dump } = await containerdConfigDump(cachedRuntimeBinary(CACHED_CONTAINERDS[0].file), rendered);
     expect((dump.plugins as Table)['io.containerd.grpc.v1.cri'].systemd_cgroup).toBe(false);
+  });
+});
+
+describe('containerd starts its CRI on what bosun renders', () => {
+  /** The CRI's plugins of each config version, which must all load. */
+  const CRI_PLUGINS = {
+    2: ['io.containerd.grpc.v1.cri'],
+    3: ['io.containerd.cri.v1.images', 'io.containerd.cri.v1.runtime', 'io.containerd.grpc.v1.cri'],
+  } as const;
+  const LEGACY = 'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\nsystemd_cgroup = true\n';
+
+  const cases = CACHED_CONTAINERDS.flatMap(({ file, version, configVersion }) => [
+    { name: `${version}: Docker's file, systemd`, file, configVersion, existing: DOCKER_SHIPPED, systemdCgroup: true },
+    { name: `${version}: a version 2 file with the deprecated systemd_cgroup, cgroupfs`, file, configVersion, existing: LEGACY, systemdCgroup: false },
+  ]);
+
+  it.each(cases)('$name', async ({ file, configVersion, existing, systemdCgroup }) => {
+    const rendered = renderContainerdConfig(existing, { version: configVersion, systemdCgroup, registryConfigPath: CERTS_D });
+    const plugins = await containerdPlugins(cachedRuntimeBinary(file), rendered);
+    const cri = plugins
+      .map(([type, id, status]) => `${type}.${id} ${status}`)
+      .filter((row) => CRI_PLUGINS[configVersion].some((id) => row.startsWith(`${id} `)));
+    expect(cri.sort()).toEqual(CRI_PLUGINS[configVersion].map((id) => `${id} ok`));
+  });
+
+  it('and would not on the file as it was (the check sees a failing CRI)', async () => {
+    const plugins = await containerdPlugins(cachedRuntimeBinary(CACHED_CONTAINERDS[0].file), LEGACY);
+    expect(plugins).toContainEqual(['io.containerd.grpc.v1', 'cri', 'error']);
   });
 });
