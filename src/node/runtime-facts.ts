@@ -6,7 +6,7 @@
 import { UserError } from '../errors.js';
 import { FileReadError, readText, type Host } from '../host/host.js';
 import { KUBELET_INSTANCE_CONFIG_FILE } from '../kubelet/config.js';
-import { parseKubeletFlagsEnv } from '../kubelet/flags.js';
+import { KUBELET_EXTRA_ARGS_FILES, KUBELET_EXTRA_ARGS_VARIABLE, KUBELET_FLAGS_VARIABLE, parseKubeletFlagsEnv } from '../kubelet/flags.js';
 import { KUBELET_BINARY, KUBELET_CONFIG_FILE, KUBELET_FLAGS_FILE } from '../kube/paths.js';
 import { argValue } from '../manifests/args.js';
 import { containerdCgroupDriver, containerdCriDisabled } from '../runtime/containerd-config.js';
@@ -22,7 +22,10 @@ export type FactSource = string;
 export const KUBELET_DEFAULT = 'kubelet default';
 
 export interface NodeRuntimeFacts {
-  /** The CRI endpoint the kubelet uses: its flag, else config.yaml's `containerRuntimeEndpoint`, else its default. */
+  /**
+   * The CRI endpoint the kubelet uses: its flag (kubeadm-flags.env, or the operator's KUBELET_EXTRA_ARGS in
+   * /etc/default/kubelet), else config.yaml's `containerRuntimeEndpoint`, else its default.
+   */
   endpoint?: string;
   endpointFrom?: FactSource;
   /**
@@ -95,6 +98,21 @@ async function runVersion(host: Host, binaries: readonly string[], problems?: st
   return undefined;
 }
 
+/** The kubelet's `--container-runtime-endpoint`: kubeadm's flags, then the operator's KUBELET_EXTRA_ARGS (later on its command line). */
+async function flagEndpoint(host: Host, problems: string[]): Promise<{ endpoint: string; endpointFrom: FactSource } | undefined> {
+  const sources: Array<[file: string, variable: string]> = [
+    [KUBELET_FLAGS_FILE, KUBELET_FLAGS_VARIABLE],
+    ...KUBELET_EXTRA_ARGS_FILES.map((file): [string, string] => [file, KUBELET_EXTRA_ARGS_VARIABLE]),
+  ];
+  let found: { endpoint: string; endpointFrom: FactSource } | undefined;
+  for (const [file, variable] of sources) {
+    const text = await readNodeFile(host, file, problems, false);
+    const endpoint = text === undefined ? undefined : argValue(parseKubeletFlagsEnv(text, variable), 'container-runtime-endpoint');
+    if (endpoint) found = { endpoint, endpointFrom: file };
+  }
+  return found;
+}
+
 interface EndpointFacts {
   endpoint?: string;
   endpointFrom?: FactSource;
@@ -103,15 +121,14 @@ interface EndpointFacts {
 
 /** The kubelet's precedence: its flag over config.yaml; kubeadm's instance-config.yaml is where config.yaml's value comes from. */
 async function endpointFacts(host: Host, kubeletConfig: Record<string, unknown> | undefined, problems: string[]): Promise<EndpointFacts> {
-  const flagsText = await readNodeFile(host, KUBELET_FLAGS_FILE, problems, false);
-  const flag = argValue(parseKubeletFlagsEnv(flagsText ?? ''), 'container-runtime-endpoint');
+  const flag = await flagEndpoint(host, problems);
   const instanceText = await readNodeFile(host, KUBELET_INSTANCE_CONFIG_FILE, problems, false);
   const instance = instanceText === undefined ? undefined : parseYamlObject(instanceText, KUBELET_INSTANCE_CONFIG_FILE, problems);
   const criSocketLayout = instanceText === undefined ? 'flags' : 'instance-config';
   const instanceEndpoint = stringField(instance, 'containerRuntimeEndpoint');
   const configEndpoint = stringField(kubeletConfig, 'containerRuntimeEndpoint');
   let facts: EndpointFacts;
-  if (flag) facts = { endpoint: flag, endpointFrom: KUBELET_FLAGS_FILE, criSocketLayout };
+  if (flag) facts = { ...flag, criSocketLayout };
   else if (configEndpoint)
     facts = {
       endpoint: configEndpoint,

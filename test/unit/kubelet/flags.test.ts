@@ -24,6 +24,7 @@ describe('parseKubeletFlagsEnv', () => {
       { name: 'b', value: 'true' },
     ]);
     expect(parseKubeletFlagsEnv('OTHER="--a=1"\n')).toEqual([]);
+    expect(parseKubeletFlagsEnv('KUBELET_EXTRA_ARGS=--a=1\nKUBELET_EXTRA_ARGS="--a=2"\n', 'KUBELET_EXTRA_ARGS')).toEqual([{ name: 'a', value: '2' }]);
     expect(parseKubeletFlagsEnv('')).toEqual([]);
   });
 });

@@ -132,6 +132,15 @@ describe('precedence and problems', () => {
     expect(facts.runtimeVersion).toBeUndefined();
   });
 
+  it("the operator's KUBELET_EXTRA_ARGS in /etc/default/kubelet win over kubeadm's flags, as on the kubelet's command line", async () => {
+    const host = node({
+      [FLAGS]: flagsEnv('--container-runtime-endpoint=unix:///var/run/cri-dockerd.sock'),
+      '/etc/default/kubelet': `KUBELET_EXTRA_ARGS=--container-runtime-endpoint=${CONTAINERD}\n`,
+      [CONFIG]: kubeletConfig('cgroupDriver: systemd\n'),
+    });
+    expect(await readRuntimeFacts(host)).toMatchObject({ endpoint: CONTAINERD, endpointFrom: '/etc/default/kubelet', runtime: 'containerd' });
+  });
+
   it('config.yaml alone says the endpoint: config.yaml is its file', async () => {
     const facts = await readRuntimeFacts(node({ [CONFIG]: kubeletConfig('containerRuntimeEndpoint: unix:///var/run/crio/crio.sock\n') }));
     expect(facts).toMatchObject({ endpoint: 'unix:///var/run/crio/crio.sock', endpointFrom: CONFIG, runtime: 'crio', runtimeCgroupDriverFrom: 'crio default' });
