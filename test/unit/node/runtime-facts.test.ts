@@ -176,6 +176,20 @@ describe('precedence and problems', () => {
     expect(badYaml.problems[0]).toMatch(/^\/var\/lib\/kubelet\/config\.yaml: not valid YAML at line \d+/);
   });
 
+  it("containerd's imported files (a glob, relative to config.toml) are read after it and win", async () => {
+    const host = node({
+      [FLAGS]: flagsEnv(`--container-runtime-endpoint=${CONTAINERD}`),
+      [CONFIG]: kubeletConfig('cgroupDriver: systemd\n'),
+      '/etc/containerd/config.toml': renderContainerdConfig('imports = ["conf.d/*.toml"]\n', { version: 3, systemdCgroup: true }),
+      '/etc/containerd/conf.d/10-runc.toml': renderContainerdConfig(undefined, { version: 3, systemdCgroup: false }),
+      '/etc/containerd/conf.d/README': 'not imported',
+    });
+    const facts = await readRuntimeFacts(host);
+    expect(facts).toMatchObject({ runtimeCgroupDriver: 'cgroupfs', runtimeCgroupDriverFrom: '/etc/containerd/conf.d/10-runc.toml' });
+    expect(facts.containerdImports).toEqual(['/etc/containerd/conf.d/10-runc.toml']);
+    expect(cgroupMismatch(facts)).toEqual({ kubelet: 'systemd', runtime: 'cgroupfs' });
+  });
+
   it("Docker's CRI disabled in containerd's file is a problem", async () => {
     const host = node({
       [FLAGS]: flagsEnv(`--container-runtime-endpoint=${CONTAINERD}`),

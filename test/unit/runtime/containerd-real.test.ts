@@ -3,9 +3,12 @@
  * enabled, runc's SystemdCgroup and the registry config_path where containerd looks for them, and no key ignored.
  */
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderContainerdConfig } from '../../../src/runtime/containerd-config.js';
+import { containerdCgroupSetting, containerdCriDisabled, renderContainerdConfig } from '../../../src/runtime/containerd-config.js';
 import { CACHED_CONTAINERDS, cachedRuntimeBinary, containerdConfigDump, containerdPlugins } from '../../support/containerd.js';
+import { tempDir } from '../../support/temp.js';
 
 const CERTS_D = '/etc/containerd/certs.d';
 const DOCKER_SHIPPED = '#   Copyright 2018-2022 Docker Inc.\n\ndisabled_plugins = ["cri"]\n\n#root = "/var/lib/containerd"\n';
@@ -105,5 +108,26 @@ describe('containerd starts its CRI on what bosun renders', () => {
   it('and would not on the file as it was (the check sees a failing CRI)', async () => {
     const plugins = await containerdPlugins(cachedRuntimeBinary(CACHED_CONTAINERDS[0].file), LEGACY);
     expect(plugins).toContainEqual(['io.containerd.grpc.v1', 'cri', 'error']);
+  });
+});
+
+describe('imported files win over config.toml, in containerd as in bosun reading them', () => {
+  it.each(CACHED_CONTAINERDS)('containerd $version', async ({ file, configVersion }) => {
+    const binary = cachedRuntimeBinary(file);
+    const dir = tempDir('bosun-containerd-imports-');
+    const main = renderContainerdConfig(`imports = ["${dir}/*.toml"]\n`, { version: configVersion, systemdCgroup: true, registryConfigPath: CERTS_D });
+    // A drop-in (as a package's might be) that puts runc back on cgroupfs.
+    const runtime = { file: path.join(dir, '10-runtime.toml'), text: renderContainerdConfig(undefined, { version: configVersion, systemdCgroup: false }) };
+    writeFileSync(runtime.file, runtime.text);
+    const { dump } = await containerdConfigDump(binary, main);
+    expect((dump.plugins as Table)[DUMPED[configVersion].runtime].containerd.runtimes.runc.options.SystemdCgroup ?? false).toBe(false);
+    expect(containerdCgroupSetting(main, [runtime])).toEqual({ driver: 'cgroupfs', file: runtime.file });
+
+    // And one that turns the CRI off again.
+    const off = { file: path.join(dir, '20-off.toml'), text: `version = ${configVersion}\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n` };
+    writeFileSync(off.file, off.text);
+    expect((await containerdConfigDump(binary, main)).dump.disabled_plugins).toEqual(['io.containerd.grpc.v1.cri']);
+    expect(containerdCriDisabled(main, [runtime, off])).toBe(true);
+    expect(containerdCriDisabled(main, [runtime])).toBe(false);
   });
 });
