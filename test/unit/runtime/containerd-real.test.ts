@@ -11,6 +11,19 @@ import { CACHED_CONTAINERDS, cachedRuntimeBinary, containerdConfigDump, containe
 import { tempDir } from '../../support/temp.js';
 
 const CERTS_D = '/etc/containerd/certs.d';
+/** /etc/containerd/config.toml of Debian bookworm's containerd package (1.6.20~ds1-1+deb12u3). */
+const DEBIAN_SHIPPED = [
+  'version = 2',
+  '',
+  '[plugins]',
+  '  [plugins."io.containerd.grpc.v1.cri"]',
+  '    [plugins."io.containerd.grpc.v1.cri".cni]',
+  '      bin_dir = "/usr/lib/cni"',
+  '      conf_dir = "/etc/cni/net.d"',
+  '  [plugins."io.containerd.internal.v1.opt"]',
+  '    path = "/var/lib/containerd/opt"',
+  '',
+].join('\n');
 const DOCKER_SHIPPED = '#   Copyright 2018-2022 Docker Inc.\n\ndisabled_plugins = ["cri"]\n\n#root = "/var/lib/containerd"\n';
 
 /** Where the dump of each config version keeps the CRI's runtime and image settings. */
@@ -39,6 +52,7 @@ describe.each(CACHED_CONTAINERDS)('containerd $version reads config version $con
   const existing: Array<[string, string | undefined]> = [
     ['no file', undefined],
     ["Docker's containerd.io file (CRI disabled, version 1)", DOCKER_SHIPPED],
+    ["Debian's containerd package file (version 2, the CNI binaries in /usr/lib/cni)", DEBIAN_SHIPPED],
     ["an operator's file (this containerd's defaults, oom_score changed)", operatorFile],
   ];
 
@@ -50,6 +64,9 @@ describe.each(CACHED_CONTAINERDS)('containerd $version reads config version $con
         expectMeant(dump, configVersion, systemdCgroup);
         expect(log).not.toMatch(/level=(warning|error)/);
         if (text === operatorFile) expect(dump.oom_score).toBe(-999);
+        // containerd 2.x converts the CNI's bin_dir to its bin_dirs list.
+        const cni = (dump.plugins as Table)[DUMPED[configVersion].runtime].cni;
+        if (text === DEBIAN_SHIPPED) expect(cni.bin_dirs ?? [cni.bin_dir]).toEqual(['/usr/lib/cni']);
       });
     }
   }
@@ -93,6 +110,7 @@ describe('containerd starts its CRI on what bosun renders', () => {
 
   const cases = CACHED_CONTAINERDS.flatMap(({ file, version, configVersion }) => [
     { name: `${version}: Docker's file, systemd`, file, configVersion, existing: DOCKER_SHIPPED, systemdCgroup: true },
+    { name: `${version}: Debian's file, systemd`, file, configVersion, existing: DEBIAN_SHIPPED, systemdCgroup: true },
     { name: `${version}: a version 2 file with the deprecated systemd_cgroup, cgroupfs`, file, configVersion, existing: LEGACY, systemdCgroup: false },
   ]);
 
