@@ -7,9 +7,9 @@ import { UserError } from '../errors.js';
 import { FileReadError, readText, type Host } from '../host/host.js';
 import { containerdCgroupSetting, containerdCriDisabled, containerdImports, type ContainerdFile } from '../runtime/containerd-config.js';
 import { crioCgroupSetting } from '../runtime/crio-config.js';
-import { readDaemonJson } from '../runtime/docker-daemon.js';
+import { dockerOptsCgroupDriver, readDaemonJson } from '../runtime/docker-daemon.js';
 import type { CgroupDriver, RuntimeName } from '../runtime/endpoints.js';
-import { CONTAINERD_CONFIG, CRIO_CONFIG, CRIO_DROP_IN_DIR, DOCKER_DAEMON_JSON } from '../runtime/paths.js';
+import { CONTAINERD_CONFIG, CRIO_CONFIG, CRIO_DROP_IN_DIR, DOCKER_DAEMON_JSON, DOCKER_DEFAULTS } from '../runtime/paths.js';
 import { runtimeVersionOf } from '../runtime/version.js';
 
 /** Where a value came from: a node file, or a program's built-in default. */
@@ -125,11 +125,19 @@ async function containerdFacts(host: Host, problems: string[]): Promise<RuntimeS
   };
 }
 
-/** dockerd's driver when daemon.json sets none: systemd on a cgroup v2 host booted by systemd, else cgroupfs. */
+/**
+ * dockerd's driver: an `--exec-opt` in DOCKER_OPTS or daemon.json's `exec-opts` (with both, dockerd 20.10.24 refuses to start:
+ * "specified both as a flag and in the configuration file");
+ * neither: systemd on a cgroup v2 host booted by systemd, else cgroupfs.
+ */
 async function dockerFacts(host: Host, problems: string[]): Promise<RuntimeSideFacts> {
   const text = await readNodeFile(host, DOCKER_DAEMON_JSON, problems, false);
+  const defaults = await readNodeFile(host, DOCKER_DEFAULTS, problems, false);
   const daemon = orProblem(problems, () => readDaemonJson(text, DOCKER_DAEMON_JSON));
+  const flag = defaults === undefined ? undefined : orProblem(problems, () => dockerOptsCgroupDriver(defaults, DOCKER_DEFAULTS));
   if (!daemon) return {};
+  if (flag && daemon.cgroupDriverSet) problems.push(`${DOCKER_DEFAULTS} and ${DOCKER_DAEMON_JSON} both set the cgroup driver; dockerd refuses to start so`);
+  if (flag) return { runtimeCgroupDriver: flag, runtimeCgroupDriverFrom: DOCKER_DEFAULTS };
   if (daemon.cgroupDriverSet) return { runtimeCgroupDriver: daemon.cgroupDriver, runtimeCgroupDriverFrom: DOCKER_DAEMON_JSON };
   const unified = (await host.stat('/sys/fs/cgroup/cgroup.controllers')) !== undefined && (await host.stat('/run/systemd/system')) !== undefined;
   return { runtimeCgroupDriver: unified ? 'systemd' : daemon.cgroupDriver, runtimeCgroupDriverFrom: 'dockerd default' };

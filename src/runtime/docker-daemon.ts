@@ -74,6 +74,20 @@ export function readDaemonJson(text: string | undefined, file: string): DockerDa
   };
 }
 
+/**
+ * The cgroup driver of an `--exec-opt native.cgroupdriver=…` in DOCKER_OPTS (Debian's /etc/default/docker, which its
+ * docker.service reads), undefined when it sets none.
+ */
+export function dockerOptsCgroupDriver(text: string, file: string): CgroupDriver | undefined {
+  const line = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => /^(export\s+)?DOCKER_OPTS=/.test(l))
+    .at(-1);
+  const opts = [...(line ?? '').matchAll(/--exec-opt(?:=|\s+)["']?([^\s"']+)/g)].map((m) => m[1]);
+  return cgroupDriverOf(opts, file);
+}
+
 const hostOf = (url: string): string => url.replace(/^[a-z]+:\/\//i, '').split('/')[0];
 
 /**

@@ -65,6 +65,17 @@ describe("kubeadm's layouts", () => {
     expect(cgroupMismatch(facts)).toEqual({ kubelet: 'systemd', runtime: 'cgroupfs' });
   });
 
+  it("Debian's DOCKER_OPTS in /etc/default/docker set dockerd's driver; with daemon.json's too it is a problem", async () => {
+    const files = {
+      [FLAGS]: flagsEnv('--container-runtime-endpoint=unix:///var/run/cri-dockerd.sock'),
+      [CONFIG]: kubeletConfig('cgroupDriver: systemd\n'),
+      '/etc/default/docker': 'DOCKER_OPTS="--exec-opt native.cgroupdriver=systemd"\n',
+    };
+    expect(await readRuntimeFacts(node(files))).toMatchObject({ runtimeCgroupDriver: 'systemd', runtimeCgroupDriverFrom: '/etc/default/docker', problems: [] });
+    const both = await readRuntimeFacts(node({ ...files, '/etc/docker/daemon.json': '{"exec-opts": ["native.cgroupdriver=systemd"]}' }));
+    expect(both.problems).toEqual(['/etc/default/docker and /etc/docker/daemon.json both set the cgroup driver; dockerd refuses to start so']);
+  });
+
   it('flags env, dockershim era: no endpoint anywhere is the kubelet default of its version, Docker behind it', async () => {
     const kubelet = path.join(tempDir('bosun-kubelet-'), 'kubelet');
     writeFileSync(kubelet, '#!/bin/sh\necho Kubernetes v1.23.17\n');

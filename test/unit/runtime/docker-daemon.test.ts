@@ -1,7 +1,7 @@
 import { parse } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../../src/errors.js';
-import { certsDFiles, readDaemonJson } from '../../../src/runtime/docker-daemon.js';
+import { certsDFiles, dockerOptsCgroupDriver, readDaemonJson } from '../../../src/runtime/docker-daemon.js';
 
 const FILE = '/etc/docker/daemon.json';
 
@@ -74,5 +74,15 @@ describe('certsDFiles', () => {
       server: 'http://10.1.2.3:5000',
       host: { 'http://10.1.2.3:5000': { capabilities: ['pull', 'resolve', 'push'], skip_verify: true } },
     });
+  });
+});
+
+describe('dockerOptsCgroupDriver', () => {
+  const FILE_DEFAULTS = '/etc/default/docker';
+  it("reads an --exec-opt in Debian's DOCKER_OPTS, in either spelling; comments and other variables are not options", () => {
+    expect(dockerOptsCgroupDriver('# DOCKER_OPTS="--exec-opt native.cgroupdriver=cgroupfs"\n', FILE_DEFAULTS)).toBeUndefined();
+    expect(dockerOptsCgroupDriver('DOCKER_OPTS="--dns 8.8.8.8 --exec-opt native.cgroupdriver=systemd"\n', FILE_DEFAULTS)).toBe('systemd');
+    expect(dockerOptsCgroupDriver("export DOCKER_OPTS='--exec-opt=native.cgroupdriver=cgroupfs'\n", FILE_DEFAULTS)).toBe('cgroupfs');
+    expect(() => dockerOptsCgroupDriver('DOCKER_OPTS="--exec-opt native.cgroupdriver=none"', FILE_DEFAULTS)).toThrow(/^\/etc\/default\/docker: exec-opts/);
   });
 });
