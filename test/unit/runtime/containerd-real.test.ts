@@ -1,0 +1,151 @@
+/**
+ * Every kind of config.toml bosun renders, read by the real containerd it is meant for: `config dump` shows the CRI
+ * enabled, runc's SystemdCgroup and the registry config_path where containerd looks for them, and no key ignored.
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { containerdCgroupSetting, containerdCriDisabled, renderContainerdConfig } from '../../../src/runtime/containerd-config.js';
+import { CACHED_CONTAINERDS, cachedRuntimeBinary, containerdConfigDump, containerdPlugins } from '../../support/containerd.js';
+import { tempDir } from '../../support/temp.js';
+
+const CERTS_D = '/etc/containerd/certs.d';
+/** /etc/containerd/config.toml of Debian bookworm's containerd package (1.6.20~ds1-1+deb12u3). */
+const DEBIAN_SHIPPED = [
+  'version = 2',
+  '',
+  '[plugins]',
+  '  [plugins."io.containerd.grpc.v1.cri"]',
+  '    [plugins."io.containerd.grpc.v1.cri".cni]',
+  '      bin_dir = "/usr/lib/cni"',
+  '      conf_dir = "/etc/cni/net.d"',
+  '  [plugins."io.containerd.internal.v1.opt"]',
+  '    path = "/var/lib/containerd/opt"',
+  '',
+].join('\n');
+const DOCKER_SHIPPED = '#   Copyright 2018-2022 Docker Inc.\n\ndisabled_plugins = ["cri"]\n\n#root = "/var/lib/containerd"\n';
+
+/** Where the dump of each config version keeps the CRI's runtime and image settings. */
+const DUMPED = {
+  2: { runtime: 'io.containerd.grpc.v1.cri', images: 'io.containerd.grpc.v1.cri' },
+  3: { runtime: 'io.containerd.cri.v1.runtime', images: 'io.containerd.cri.v1.images' },
+} as const;
+
+type Table = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function expectMeant(dump: Table, configVersion: 2 | 3, systemdCgroup: boolean): void {
+  const plugins = dump.plugins as Table;
+  expect(dump.version).toBe(configVersion);
+  expect(dump.disabled_plugins).not.toContain('io.containerd.grpc.v1.cri');
+  expect(dump.disabled_plugins).not.toContain('cri');
+  const runc = plugins[DUMPED[configVersion].runtime].containerd.runtimes.runc;
+  expect(runc.runtime_type).toBe('io.containerd.runc.v2');
+  // containerd 2.x leaves a false SystemdCgroup out of its dump.
+  expect(runc.options.SystemdCgroup ?? false).toBe(systemdCgroup);
+  expect(plugins[DUMPED[configVersion].images].registry.config_path).toBe(CERTS_D);
+}
+
+describe.each(CACHED_CONTAINERDS)('containerd $version reads config version $configVersion as bosun meant', ({ file, configVersion }) => {
+  const binary = cachedRuntimeBinary(file);
+  const operatorFile = execFileSync(binary, ['config', 'default']).toString().replace('oom_score = 0', 'oom_score = -999');
+  const existing: Array<[string, string | undefined]> = [
+    ['no file', undefined],
+    ["Docker's containerd.io file (CRI disabled, version 1)", DOCKER_SHIPPED],
+    ["Debian's containerd package file (version 2, the CNI binaries in /usr/lib/cni)", DEBIAN_SHIPPED],
+    ["an operator's file (this containerd's defaults, oom_score changed)", operatorFile],
+  ];
+
+  for (const [name, text] of existing) {
+    for (const systemdCgroup of [true, false]) {
+      it(`${name}, SystemdCgroup ${systemdCgroup}`, async () => {
+        const rendered = renderContainerdConfig(text, { version: configVersion, systemdCgroup, registryConfigPath: CERTS_D });
+        const { dump, log } = await containerdConfigDump(binary, rendered);
+        expectMeant(dump, configVersion, systemdCgroup);
+        expect(log).not.toMatch(/level=(warning|error)/);
+        if (text === operatorFile) expect(dump.oom_score).toBe(-999);
+        // containerd 2.x converts the CNI's bin_dir to its bin_dirs list.
+        const cni = (dump.plugins as Table)[DUMPED[configVersion].runtime].cni;
+        if (text === DEBIAN_SHIPPED) expect(cni.bin_dirs ?? [cni.bin_dir]).toEqual(['/usr/lib/cni']);
+      });
+    }
+  }
+
+  it('the switch back and forth: the file from one driver rendered for the other', async () => {
+    const systemd = renderContainerdConfig(operatorFile, { version: configVersion, systemdCgroup: true, registryConfigPath: CERTS_D });
+    const back = renderContainerdConfig(systemd, { version: configVersion, systemdCgroup: false, registryConfigPath: CERTS_D });
+    expectMeant((await containerdConfigDump(binary, back)).dump, configVersion, false);
+    expectMeant(
+      (await containerdConfigDump(binary, renderContainerdConfig(back, { version: configVersion, systemdCgroup: true, registryConfigPath: CERTS_D }))).dump,
+      configVersion,
+      true,
+    );
+  });
+});
+
+describe('files of the other config version', () => {
+  it('a version 2 file (with the deprecated systemd_cgroup) for containerd 2.x stays version 2, and containerd 2.x converts it as meant', async () => {
+    const v2 = 'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\nsystemd_cgroup = true\nsandbox_image = "registry.k8s.io/pause:3.10"\n';
+    const rendered = renderContainerdConfig(v2, { version: 3, systemdCgroup: true, registryConfigPath: CERTS_D });
+    expect(rendered).toMatch(/^version = 2$/m);
+    const { dump, log } = await containerdConfigDump(cachedRuntimeBinary(CACHED_CONTAINERDS[1].file), rendered);
+    expectMeant(dump, 3, true);
+    expect(log).not.toMatch(/level=(warning|error)/);
+  });
+
+  it('the legacy systemd_cgroup is gone from what containerd 1.x reads (its CRI refuses it with runc v2)', async () => {
+    const rendered = renderContainerdConfig('version = 2\n[plugins."io.containerd.grpc.v1.cri"]\nsystemd_cgroup = true\n', { version: 2, systemdCgroup: true });
+    const { dump } = await containerdConfigDump(cachedRuntimeBinary(CACHED_CONTAINERDS[0].file), rendered);
+    expect((dump.plugins as Table)['io.containerd.grpc.v1.cri'].systemd_cgroup).toBe(false);
+  });
+});
+
+describe('containerd starts its CRI on what bosun renders', () => {
+  /** The CRI's plugins of each config version, which must all load. */
+  const CRI_PLUGINS = {
+    2: ['io.containerd.grpc.v1.cri'],
+    3: ['io.containerd.cri.v1.images', 'io.containerd.cri.v1.runtime', 'io.containerd.grpc.v1.cri'],
+  } as const;
+  const LEGACY = 'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\nsystemd_cgroup = true\n';
+
+  const cases = CACHED_CONTAINERDS.flatMap(({ file, version, configVersion }) => [
+    { name: `${version}: Docker's file, systemd`, file, configVersion, existing: DOCKER_SHIPPED, systemdCgroup: true },
+    { name: `${version}: Debian's file, systemd`, file, configVersion, existing: DEBIAN_SHIPPED, systemdCgroup: true },
+    { name: `${version}: a version 2 file with the deprecated systemd_cgroup, cgroupfs`, file, configVersion, existing: LEGACY, systemdCgroup: false },
+  ]);
+
+  it.each(cases)('$name', async ({ file, configVersion, existing, systemdCgroup }) => {
+    const rendered = renderContainerdConfig(existing, { version: configVersion, systemdCgroup, registryConfigPath: CERTS_D });
+    const plugins = await containerdPlugins(cachedRuntimeBinary(file), rendered);
+    const cri = plugins
+      .map(([type, id, status]) => `${type}.${id} ${status}`)
+      .filter((row) => CRI_PLUGINS[configVersion].some((id) => row.startsWith(`${id} `)));
+    expect(cri.sort()).toEqual(CRI_PLUGINS[configVersion].map((id) => `${id} ok`));
+  });
+
+  it('and would not on the file as it was (the check sees a failing CRI)', async () => {
+    const plugins = await containerdPlugins(cachedRuntimeBinary(CACHED_CONTAINERDS[0].file), LEGACY);
+    expect(plugins).toContainEqual(['io.containerd.grpc.v1', 'cri', 'error']);
+  });
+});
+
+describe('imported files win over config.toml, in containerd as in bosun reading them', () => {
+  it.each(CACHED_CONTAINERDS)('containerd $version', async ({ file, configVersion }) => {
+    const binary = cachedRuntimeBinary(file);
+    const dir = tempDir('bosun-containerd-imports-');
+    const main = renderContainerdConfig(`imports = ["${dir}/*.toml"]\n`, { version: configVersion, systemdCgroup: true, registryConfigPath: CERTS_D });
+    // A drop-in (as a package's might be) that puts runc back on cgroupfs.
+    const runtime = { file: path.join(dir, '10-runtime.toml'), text: renderContainerdConfig(undefined, { version: configVersion, systemdCgroup: false }) };
+    writeFileSync(runtime.file, runtime.text);
+    const { dump } = await containerdConfigDump(binary, main);
+    expect((dump.plugins as Table)[DUMPED[configVersion].runtime].containerd.runtimes.runc.options.SystemdCgroup ?? false).toBe(false);
+    expect(containerdCgroupSetting(main, [runtime])).toEqual({ driver: 'cgroupfs', file: runtime.file });
+
+    // And one that turns the CRI off again.
+    const off = { file: path.join(dir, '20-off.toml'), text: `version = ${configVersion}\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n` };
+    writeFileSync(off.file, off.text);
+    expect((await containerdConfigDump(binary, main)).dump.disabled_plugins).toEqual(['io.containerd.grpc.v1.cri']);
+    expect(containerdCriDisabled(main, [runtime, off])).toBe(true);
+    expect(containerdCriDisabled(main, [runtime])).toBe(false);
+  });
+});
