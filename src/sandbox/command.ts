@@ -76,7 +76,8 @@ function addHostsCommands(sandbox: Command): void {
     .addOption(new Option('--control-planes <m>', 'how many of them are control-plane hosts').default(1).argParser(count('--control-planes')))
     .option('--version <version>', "the Kubernetes release the cluster file names (its binaries are provided); default bosun's default")
     .option('--bin-dir <dir>', 'use binaries from this directory when they report the right version')
-    .action(async (n: number, opts: { dir: string; controlPlanes: number; version?: string; binDir?: string }) => {
+    .addOption(runtimeOption())
+    .action(async (n: number, opts: { dir: string; controlPlanes: number; version?: string; binDir?: string; runtime?: string[] }) => {
       const text = await (await import('./hosts.js')).sandboxHosts({ ...opts, count: n });
       process.stdout.write(text);
     });
@@ -88,6 +89,15 @@ function addHostsCommands(sandbox: Command): void {
 }
 
 const dirOption = () => new Option('--dir <dir>', 'the sandbox directory').default(DEFAULT_DIR);
+
+/** `--runtime docker` (every node) or `--runtime docker=worker-1,worker-2`; repeatable. */
+const runtimeOption = () =>
+  new Option(
+    '--runtime <runtime[=nodes]>',
+    "container runtime on the nodes' disks: containerd (default: 2.1.4, SystemdCgroup) or docker (dockerd 20.10 on containerd 1.6, " +
+      "cri-dockerd's units, kubelet on unix:///var/run/cri-dockerd.sock, cgroupfs; with a DaemonSet mounting docker.sock); " +
+      '"docker" for every node or "docker=worker-1,worker-2"; repeatable',
+  ).argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
 
 /** `bosun sandbox …`: a real control plane on this machine, one network namespace per node. */
 export function registerSandbox(program: Command): void {
@@ -114,6 +124,7 @@ export function registerSandbox(program: Command): void {
       }),
     )
     .option('--config <file>', "kubeadm configuration for init (the node name, address and version are the sandbox's)")
+    .addOption(runtimeOption())
     .option('--bin-dir <dir>', 'use binaries from this directory when they report the right version')
     .option('--timings', 'print how long each step took, as JSON')
     .action(async (opts) => {
