@@ -9,6 +9,7 @@ import path from 'node:path';
 import { stringify } from 'smol-toml';
 import { UserError } from '../errors.js';
 import { artifactDir, type Artifact } from './artifact.js';
+import { tryRun } from './exec.js';
 import { CONTAINERD_RUNTIME, DOCKER_RUNTIME } from './runtime-binaries.js';
 
 export type SandboxRuntime = 'containerd' | 'docker';
@@ -129,6 +130,40 @@ async function writeNew(file: string, text: string): Promise<void> {
   });
 }
 
+/** The shared libraries a dynamically linked binary loads (ldd's absolute paths); none for a static one. */
+async function sharedLibraries(binary: string): Promise<string[]> {
+  const out = await tryRun('ldd', [binary]);
+  return [...(out ?? '').matchAll(/(?:=> |^\s*)(\/\S+) \(0x/gm)].map((m) => m[1]);
+}
+
+/**
+ * Debian's runtime binaries are dynamically linked: the node gets the host's copies of their libraries at the same
+ * paths (copies, never links: a root session on the node must not be able to write the host's libc), so they run
+ * in a session on the node as on a Debian machine.
+ */
+async function placeLibraries(rootfs: string, binary: string): Promise<void> {
+  for (const library of await sharedLibraries(binary)) {
+    const target = path.join(rootfs, library);
+    if (await fs.lstat(target).catch(() => undefined)) continue;
+    await fs.mkdir(path.dirname(target), { recursive: true, mode: 0o755 });
+    const temp = `${target}.${process.pid}.tmp`;
+    await fs.copyFile(await fs.realpath(library), temp, constants.COPYFILE_FICLONE);
+    await fs.rename(temp, target);
+  }
+}
+
+/** Whether a node path is one a runtime's equipping puts there (the machine's, not bosun's). */
+export function isRuntimeFile(nodePath: string): boolean {
+  const files = [CONTAINERD_RUNTIME, DOCKER_RUNTIME].flatMap((a) => a.binaries.map((f) => `/${f}`));
+  return (
+    files.includes(nodePath) ||
+    [CONTAINERD_CONFIG, DOCKER_DAEMON_JSON].includes(nodePath) ||
+    /^\/(lib|usr\/lib)\/systemd\/system\//.test(nodePath) ||
+    /^\/etc\/systemd\/system\/[^/]+\.wants\//.test(nodePath) ||
+    /^\/(lib|lib64|usr\/lib)\/(x86_64-linux-gnu\/)?[^/]+\.so[.\d]*$/.test(nodePath)
+  );
+}
+
 /** The `[Install] WantedBy=` target of a unit file's text (what `systemctl enable` links it into). */
 export function wantedBy(unitText: string): string | undefined {
   return /^\s*WantedBy\s*=\s*(\S+)/m.exec(unitText)?.[1];
@@ -144,6 +179,7 @@ export async function equipRuntime(rootfs: string, runtime: SandboxRuntime): Pro
   for (const file of artifact.binaries) {
     if (await fs.lstat(path.join(rootfs, file)).catch(() => undefined)) continue;
     await placeFile(path.join(artifactDir(artifact), file), path.join(rootfs, file));
+    if (!file.startsWith('lib/')) await placeLibraries(rootfs, path.join(artifactDir(artifact), file));
   }
   if (!first) return;
   if (runtime === 'docker') {

@@ -147,22 +147,31 @@ export async function systemctl(node: string, args: string[], services: NodeServ
   if (verb === undefined) return answer(1, 'systemctl: a command is required (start, stop, restart, is-active, status)\n', 'err');
   if (['daemon-reload', 'reset-failed'].includes(verb)) return answer(0);
   if (names.length === 0) return answer(1, `Too few arguments.\n`, 'err');
-  let last = answer(0);
+  // is-active and is-enabled print a line per unit and fail when any does; other verbs stop at the first failure.
+  const query = verb === 'is-active' || verb === 'is-enabled';
+  const answers: SystemctlAnswer[] = [];
   for (const unit of names.map(unitName)) {
     const units = unit === KUBELET ? kubeletUnit(services) : others;
+    let result: SystemctlAnswer;
     if (!units || !(await units.exists(node, unit))) {
-      if (verb === 'is-active') last = answer(3, quiet ? '' : 'inactive\n');
-      else if (verb === 'is-enabled') last = answer(1, `Failed to get unit file state for ${unit}: No such file or directory\n`, 'err');
+      if (verb === 'is-active') result = answer(3, quiet ? '' : 'inactive\n');
+      else if (verb === 'is-enabled') result = answer(1, `Failed to get unit file state for ${unit}: No such file or directory\n`, 'err');
       else return answer(5, `Failed to ${verb} ${unit}: Unit ${unit} not found.\n`, 'err');
-      continue;
+    } else {
+      result = await unitVerb(node, verb, unit, units, quiet);
+      // enable --now / disable --now also start / stop it.
+      if (result.code === 0 && now && (verb === 'enable' || verb === 'disable'))
+        result = await unitVerb(node, verb === 'enable' ? 'start' : 'stop', unit, units, quiet);
     }
-    last = await unitVerb(node, verb, unit, units, quiet);
-    // enable --now / disable --now also start / stop it.
-    if (last.code === 0 && now && (verb === 'enable' || verb === 'disable'))
-      last = await unitVerb(node, verb === 'enable' ? 'start' : 'stop', unit, units, quiet);
-    if (last.code !== 0 && !['is-active', 'is-enabled'].includes(verb)) return last;
+    if (result.code !== 0 && !query) return result;
+    answers.push(result);
   }
-  return last;
+  const failed = answers.find((a) => a.code !== 0);
+  const out = answers
+    .filter((a) => a.stream === 'out')
+    .map((a) => a.text)
+    .join('');
+  return failed?.stream === 'err' ? failed : answer(failed?.code ?? 0, out);
 }
 
 /** Answers the systemctl requests of every node of a sandbox: file events on each node's request directory, and a rescan. */
