@@ -39,6 +39,7 @@ export class KubeletService implements NodeServices {
   private readonly nodes = new Map<string, Node>();
   private readonly versions = new Map<string, Promise<string | undefined>>();
   private readonly runtimeVersions = new Map<string, Promise<string | undefined>>();
+  private readonly launching = new Map<string, Promise<void>>();
   private readonly watchers = new Map<string, FSWatcher>();
   private readonly writing = new Set<string>();
   private readonly limit = pLimit(WRITES_AT_ONCE);
@@ -98,8 +99,14 @@ export class KubeletService implements NodeServices {
     return { state: 'activating', detail: `auto-restart: ${this.failing.get(node) ?? 'starting'}` };
   }
 
-  /** Starts the kubelet from the node's files (or records why it cannot), then brings its Node in line. */
-  private async launch(node: string): Promise<void> {
+  /** Starts the kubelet from the node's files (or records why it cannot), then brings its Node in line; one start per node at a time. */
+  private launch(node: string): Promise<void> {
+    const next = (this.launching.get(node) ?? Promise.resolve()).catch(() => undefined).then(() => this.launchNow(node));
+    this.launching.set(node, next);
+    return next;
+  }
+
+  private async launchNow(node: string): Promise<void> {
     const files = await readKubeletFiles(this.rootfs(node), (key) => this.binaryVersion(key), this.freshMachines);
     // The kubelet exits at start when it cannot reach a runtime at its CRI endpoint; systemd restarts it.
     const read = 'problem' in files ? files : await this.withRuntime(node, files);

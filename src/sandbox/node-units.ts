@@ -85,6 +85,14 @@ export class RuntimeUnits {
 
   /** Starts the unit (a running one stays); rejects with the daemon's message when it would not start. */
   async start(node: string, unit: string): Promise<void> {
+    try {
+      await this.startUnit(node, unit);
+    } finally {
+      this.changed(node);
+    }
+  }
+
+  private async startUnit(node: string, unit: string): Promise<void> {
     if (this.units(node).has(unit)) return;
     let running: Running;
     try {
@@ -93,13 +101,11 @@ export class RuntimeUnits {
       const message = (err as Error).message;
       this.failures(node).set(unit, message);
       this.log(`node ${node}: ${unit} failed: ${message}`);
-      this.changed(node);
       throw err;
     }
     this.failures(node).delete(unit);
     this.units(node).set(unit, running);
     this.log(`node ${node}: ${unit} started`);
-    this.changed(node);
   }
 
   async stop(node: string, unit: string): Promise<void> {
@@ -114,11 +120,12 @@ export class RuntimeUnits {
     await this.start(node, unit);
   }
 
-  /** The node's boot, once per agent: every enabled runtime unit is started (one that fails stays failed). */
+  /** The node's boot, once per agent: every enabled runtime unit is started (one that fails stays failed); its kubelet starts after. */
   async boot(node: string, units: readonly string[]): Promise<void> {
     if (this.booted.has(node)) return;
     this.booted.add(node);
-    for (const unit of units) if ((await this.exists(node, unit)) && (await this.isEnabled(node, unit))) await this.start(node, unit).catch(() => undefined);
+    for (const unit of units)
+      if ((await this.exists(node, unit)) && (await this.isEnabled(node, unit))) await this.startUnit(node, unit).catch(() => undefined);
   }
 
   /** What the daemon itself would refuse at start; returns what it then serves. */
@@ -139,7 +146,7 @@ export class RuntimeUnits {
     if (unit === 'docker.service') {
       // docker.service wants containerd.service (Docker's backend): dockerd cannot start without it.
       if (await this.exists(node, 'containerd.service'))
-        await this.start(node, 'containerd.service').catch(() => {
+        await this.startUnit(node, 'containerd.service').catch(() => {
           throw new Error('failed to dial "/run/containerd/containerd.sock": connection refused (containerd.service failed)');
         });
       const text = await fs.readFile(path.join(rootfs, DOCKER_DAEMON_JSON), 'utf8').catch(() => undefined);
