@@ -6,7 +6,8 @@
 import type { Cluster, KubeObject } from '../cluster/cluster.js';
 import { LocalHost } from '../host/local.js';
 import { instanceConfiguration, KUBELET_FILE_MODE, KUBELET_INSTANCE_CONFIG_FILE } from '../kubelet/config.js';
-import { emitYaml } from '../util/yaml.js';
+import { KUBELET_CONFIG_FILE } from '../kube/paths.js';
+import { emitYaml, parseYaml } from '../util/yaml.js';
 import { CRI_DOCKERD_SOCKET, parseRuntimeFlag } from './node-runtime.js';
 import type { SandboxNode } from './state.js';
 
@@ -27,6 +28,16 @@ export async function pointKubeletAtCriDockerd(rootfs: string): Promise<void> {
   const host = new LocalHost(rootfs);
   if (await host.stat(KUBELET_INSTANCE_CONFIG_FILE)) return;
   await host.writeFileAtomic(KUBELET_INSTANCE_CONFIG_FILE, emitYaml(instanceConfiguration(CRI_DOCKERD_SOCKET)), KUBELET_FILE_MODE);
+}
+
+/** A Docker-era node's kubelet on cgroupfs (kubeadm before 1.22 left it so): its config.yaml after a join says so. */
+export async function kubeletOnCgroupfs(rootfs: string): Promise<void> {
+  const host = new LocalHost(rootfs);
+  const text = (await host.readFile(KUBELET_CONFIG_FILE))?.toString('utf8');
+  if (text === undefined) return;
+  const config = parseYaml(text) as Record<string, unknown>;
+  if (config.cgroupDriver === 'cgroupfs') return;
+  await host.writeFileAtomic(KUBELET_CONFIG_FILE, emitYaml({ ...config, cgroupDriver: 'cgroupfs' }), KUBELET_FILE_MODE);
 }
 
 /** A log agent reading Docker's socket on every node (hostPath /var/run/docker.sock), tolerating every taint. */
