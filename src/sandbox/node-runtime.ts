@@ -131,10 +131,16 @@ async function writeNew(file: string, text: string): Promise<void> {
 }
 
 /** The shared libraries a dynamically linked binary loads (ldd's absolute paths); none for a static one. */
-async function sharedLibraries(binary: string): Promise<string[]> {
-  const out = await tryRun('ldd', [binary]);
-  return [...(out ?? '').matchAll(/(?:=> |^\s*)(\/\S+) \(0x/gm)].map((m) => m[1]);
+function sharedLibraries(binary: string): Promise<string[]> {
+  if (!libraries.has(binary))
+    libraries.set(
+      binary,
+      tryRun('ldd', [binary]).then((out) => [...(out ?? '').matchAll(/(?:=> |^\s*)(\/\S+) \(0x/gm)].map((m) => m[1])),
+    );
+  return libraries.get(binary)!;
 }
+/** Asked once per cached binary: `up` equips every node from the same few. */
+const libraries = new Map<string, Promise<string[]>>();
 
 /**
  * Debian's runtime binaries are dynamically linked: the node gets the host's copies of their libraries at the same

@@ -7,6 +7,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import pLimit from 'p-limit';
 import { parse } from 'smol-toml';
 import { run } from './exec.js';
 import { CONTAINERD_CONFIG, DOCKER_DAEMON_JSON, disableUnit, enableUnit, isUnitEnabled, unitFile } from './node-runtime.js';
@@ -47,6 +48,8 @@ export class RuntimeUnits {
   private readonly running = new Map<string, Map<string, Running>>();
   private readonly failed = new Map<string, Map<string, string>>();
   private readonly booted = new Set<string>();
+  /** containerd processes at once: a sandbox of many nodes boots them all when its agent starts. */
+  private readonly limit = pLimit(4);
 
   constructor(
     private readonly rootfs: (node: string) => string,
@@ -137,7 +140,7 @@ export class RuntimeUnits {
       const config = path.join(rootfs, CONTAINERD_CONFIG);
       // The node's own containerd reads the file as it would at start (an absent file means its defaults).
       const args = (await fs.stat(config).catch(() => undefined)) ? ['--config', config, 'config', 'dump'] : ['config', 'default'];
-      const dump = await run(path.join(rootfs, binary), args).catch((err: Error) => {
+      const dump = await this.limit(() => run(path.join(rootfs, binary), args)).catch((err: Error) => {
         const lines = err.message.split('\n').slice(1);
         throw new Error((lines.filter((l) => l.startsWith('containerd:')).join('\n') || lines.join('\n')).replaceAll(rootfs, ''));
       });
