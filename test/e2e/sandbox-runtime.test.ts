@@ -11,7 +11,7 @@ import { clusterFromKubeconfig } from '../../src/cluster/connect.js';
 import { isNodeReady, type Node } from '../../src/kube/workloads.js';
 import { sandboxPaths } from '../../src/sandbox/paths.js';
 import type { SandboxState } from '../../src/sandbox/state.js';
-import { sandboxSsh, startSandbox, type Sandbox, type SandboxSsh } from '../support/sandbox.js';
+import { bosun, sandboxSsh, startSandbox, type Sandbox, type SandboxSsh } from '../support/sandbox.js';
 
 const WATCH_MS = 120_000;
 
@@ -82,5 +82,14 @@ describe('container runtimes on sandbox nodes', () => {
     await waitNode('worker-1', (n) => !isNodeReady(n));
     // Its enabled state is on its disk, as systemd keeps it.
     expect((await onNode('worker-1', 'ls /etc/systemd/system/multi-user.target.wants')).stdout).toContain('containerd.service');
+  });
+
+  it('joins a Docker worker on cri-dockerd with its kubelet on cgroupfs (sandbox join --runtime docker)', async () => {
+    const joined = await bosun('sandbox', 'join', '--dir', sandbox.dir, '--workers', '1', '--runtime', 'docker');
+    expect(joined.code, joined.stderr).toBe(0);
+    await waitNode('worker-3', (n) => runtimeOf(n) === 'docker://20.10.24+dfsg1' && isNodeReady(n));
+    const files = await onNode('worker-3', 'cat /var/lib/kubelet/instance-config.yaml /var/lib/kubelet/config.yaml');
+    expect(files.stdout).toContain('containerRuntimeEndpoint: unix:///var/run/cri-dockerd.sock');
+    expect(files.stdout).toMatch(/^cgroupDriver: cgroupfs$/m);
   });
 });
