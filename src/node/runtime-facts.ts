@@ -1,19 +1,23 @@
-/** STUB until src/node/runtime-facts.ts lands from the runtime work (signature from the shared names). */
+/** Placeholder with the agreed interface until the runtime work's reader of a node's runtime files lands. */
 import type { Host } from '../host/host.js';
 import type { CgroupDriver, RuntimeName } from '../runtime/endpoints.js';
 
+export type FactSource = string;
+
 export interface NodeRuntimeFacts {
   endpoint?: string;
-  endpointFile?: string;
+  endpointFrom?: FactSource;
+  criSocketLayout: 'flags' | 'instance-config';
   runtime?: RuntimeName | 'dockershim';
   kubeletCgroupDriver: CgroupDriver;
+  kubeletCgroupDriverFrom: FactSource;
   runtimeCgroupDriver?: CgroupDriver;
-  runtimeCgroupDriverFile?: string;
+  runtimeCgroupDriverFrom?: FactSource;
   runtimeVersion?: string;
+  criDisabled?: boolean;
   problems: string[];
 }
 
 export async function readRuntimeFacts(host: Host): Promise<NodeRuntimeFacts> {
-  void host;
-  return { kubeletCgroupDriver: 'cgroupfs', problems: [] };
+  throw new Error(`reading ${host.root}'s runtime files comes with the runtime work`);
 }

@@ -13,12 +13,15 @@ export const CRI_SOCKET_ANNOTATION = 'kubeadm.alpha.kubernetes.io/cri-socket';
 /** What a node's own files say, as the report shows it. */
 export interface NodeFiles {
   endpoint?: string;
-  endpointFile?: string;
+  endpointFrom?: string;
+  /** Where kubeadm keeps the node's CRI socket: kubeadm-flags.env and the Node annotation, or instance-config.yaml. */
+  criSocketLayout?: 'flags' | 'instance-config';
   runtime?: string;
   runtimeVersion?: string;
   kubeletCgroupDriver: CgroupDriver;
+  kubeletCgroupDriverFrom?: string;
   runtimeCgroupDriver?: CgroupDriver;
-  runtimeCgroupDriverFile?: string;
+  runtimeCgroupDriverFrom?: string;
 }
 
 /** `ok`; `to-migrate`: on Docker (dockershim or cri-dockerd); `error`: a cgroup-driver mismatch. */
@@ -52,6 +55,8 @@ export interface MigrationReport {
 /** What bosun learned of a node's files (and the problems reading them), or why the node could not be read. */
 export type NodeFactsResult = { files: NodeFiles; problems: string[] } | { unreachable: string };
 
+const from = (source: string | undefined) => (source ? ` (${source})` : '');
+
 /** `docker://20.10.24` → `docker`, `20.10.24`. */
 function splitRuntimeVersion(value: string | undefined): { name?: string; version?: string } {
   const m = /^([^:]+):\/\/(.*)$/.exec(value ?? '');
@@ -76,7 +81,7 @@ function disagreements(node: Pick<NodeReport, 'nodeRuntime' | 'criSocketAnnotati
   const out: string[] = [];
   const filesRuntime = files.runtime && NODE_NAMES[files.runtime];
   if (said.name && filesRuntime && said.name !== filesRuntime) {
-    out.push(`the Node reports ${node.nodeRuntime}, the node's files select ${files.runtime} (${files.endpoint} in ${files.endpointFile})`);
+    out.push(`the Node reports ${node.nodeRuntime}, the node's files select ${files.runtime} (${files.endpoint} in ${files.endpointFrom})`);
   } else if (said.name === filesRuntime && said.version && files.runtimeVersion && said.version !== files.runtimeVersion) {
     out.push(`the Node reports ${node.nodeRuntime}, the runtime binary on the node is ${files.runtimeVersion} (not restarted since?)`);
   }
@@ -102,7 +107,7 @@ export function nodeReport(node: Node, result: NodeFactsResult | undefined): Nod
     warnings.push(...result.problems, ...disagreements(base, files));
     if (files.runtimeCgroupDriver && files.runtimeCgroupDriver !== files.kubeletCgroupDriver) {
       errors.push(
-        `cgroup driver mismatch: the kubelet's is ${files.kubeletCgroupDriver}, ${files.runtime ?? 'the runtime'}'s is ${files.runtimeCgroupDriver}${files.runtimeCgroupDriverFile ? ` (${files.runtimeCgroupDriverFile})` : ''}`,
+        `cgroup driver mismatch: the kubelet's is ${files.kubeletCgroupDriver}${from(files.kubeletCgroupDriverFrom)}, ${files.runtime ?? 'the runtime'}'s is ${files.runtimeCgroupDriver}${from(files.runtimeCgroupDriverFrom)}`,
       );
     }
   }

@@ -2,7 +2,7 @@
 import { emitYaml } from '../../util/yaml.js';
 import type { MigrationReport, NodeReport } from '../../runtime/report.js';
 import type { WorkloadFinding } from '../../runtime/workloads.js';
-import { table } from '../upgrade/plan-output.js';
+import { table } from '../../util/table.js';
 
 export type ReportFormat = 'text' | 'json' | 'yaml';
 
@@ -10,7 +10,7 @@ const NONE = '-';
 
 /** The CRI endpoint shown for a node, and where it came from: its files, else the Node's annotation. */
 function endpointOf(node: NodeReport): [string, string] {
-  if (node.files?.endpoint) return [node.files.endpoint, node.files.endpointFile ?? NONE];
+  if (node.files?.endpoint) return [node.files.endpoint, node.files.endpointFrom ?? NONE];
   if (node.criSocketAnnotation) return [node.criSocketAnnotation, 'annotation'];
   return [NONE, NONE];
 }

@@ -20,7 +20,7 @@ import { migrationReport, nodeReport, type MigrationReport, type NodeFactsResult
 import { clusterWorkloadFindings, type WorkloadFinding } from '../../runtime/workloads.js';
 import { openDoors } from '../../workflow/doors.js';
 import { kubeconfigOption, kubeconfigSearch, type CommandEnvironment } from '../../workflow/flags.js';
-import { addHostFlags, NodeHosts, type HostFlags } from '../upgrade/nodes/hosts.js';
+import { addHostFlags, NodeHosts, type HostFlags } from '../../roll/hosts.js';
 import { formatReport, type ReportFormat } from './report-output.js';
 
 export interface ReportFlags extends HostFlags {
@@ -42,12 +42,14 @@ async function nodeFiles(reacher: Reacher, name: string): Promise<NodeFactsResul
     // Picked one by one: the report's schema is its own, not whatever the facts grow.
     const files = {
       endpoint: f.endpoint,
-      endpointFile: f.endpointFile,
+      endpointFrom: f.endpointFrom,
+      criSocketLayout: f.criSocketLayout,
       runtime: f.runtime,
       runtimeVersion: f.runtimeVersion,
       kubeletCgroupDriver: f.kubeletCgroupDriver,
+      kubeletCgroupDriverFrom: f.kubeletCgroupDriverFrom,
       runtimeCgroupDriver: f.runtimeCgroupDriver,
-      runtimeCgroupDriverFile: f.runtimeCgroupDriverFile,
+      runtimeCgroupDriverFrom: f.runtimeCgroupDriverFrom,
     };
     return { files, problems: f.problems };
   } catch (err) {

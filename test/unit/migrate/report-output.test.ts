@@ -16,12 +16,12 @@ const report = migrationReport(
     nodeReport(node('cp', 'containerd://2.1.4'), {
       files: {
         endpoint: 'unix:///run/containerd/containerd.sock',
-        endpointFile: '/var/lib/kubelet/instance-config.yaml',
+        endpointFrom: '/var/lib/kubelet/instance-config.yaml',
         runtime: 'containerd',
         runtimeVersion: '2.1.4',
         kubeletCgroupDriver: 'systemd',
         runtimeCgroupDriver: 'cgroupfs',
-        runtimeCgroupDriverFile: '/etc/containerd/config.toml',
+        runtimeCgroupDriverFrom: '/etc/containerd/config.toml',
       },
       problems: [],
     }),

@@ -13,21 +13,22 @@ function node(name: string, runtime: string, annotation?: string): Node {
 
 const containerd: NodeFiles = {
   endpoint: 'unix:///run/containerd/containerd.sock',
-  endpointFile: '/var/lib/kubelet/instance-config.yaml',
+  endpointFrom: '/var/lib/kubelet/instance-config.yaml',
   runtime: 'containerd',
   runtimeVersion: '2.1.4',
   kubeletCgroupDriver: 'systemd',
+  kubeletCgroupDriverFrom: '/var/lib/kubelet/config.yaml',
   runtimeCgroupDriver: 'systemd',
-  runtimeCgroupDriverFile: '/etc/containerd/config.toml',
+  runtimeCgroupDriverFrom: '/etc/containerd/config.toml',
 };
 const criDockerd: NodeFiles = {
   endpoint: 'unix:///var/run/cri-dockerd.sock',
-  endpointFile: '/var/lib/kubelet/kubeadm-flags.env',
+  endpointFrom: '/var/lib/kubelet/kubeadm-flags.env',
   runtime: 'docker',
   runtimeVersion: '20.10.24',
   kubeletCgroupDriver: 'cgroupfs',
   runtimeCgroupDriver: 'cgroupfs',
-  runtimeCgroupDriverFile: '/etc/docker/daemon.json',
+  runtimeCgroupDriverFrom: '/etc/docker/daemon.json',
 };
 
 describe('nodeReport', () => {
@@ -57,7 +58,9 @@ describe('nodeReport', () => {
   it('flags a kubelet/runtime cgroup driver mismatch as an error, naming the file', () => {
     const report = nodeReport(node('n5', 'containerd://2.1.4'), { files: { ...containerd, runtimeCgroupDriver: 'cgroupfs' }, problems: [] });
     expect(report.status).toBe('error');
-    expect(report.errors).toEqual(["cgroup driver mismatch: the kubelet's is systemd, containerd's is cgroupfs (/etc/containerd/config.toml)"]);
+    expect(report.errors).toEqual([
+      "cgroup driver mismatch: the kubelet's is systemd (/var/lib/kubelet/config.yaml), containerd's is cgroupfs (/etc/containerd/config.toml)",
+    ]);
   });
 
   it('reports where the Node and the files disagree: the runtime, its version, a stale annotation', () => {
