@@ -29,7 +29,7 @@ export interface ReportFlags extends HostFlags {
   exitCode?: boolean;
   inventory?: string;
   namespace?: string;
-  filename: string[];
+  filename?: string[];
 }
 
 type Reacher = ReturnType<typeof nodeReacher>;
@@ -85,7 +85,7 @@ export async function gatherReport(flags: ReportFlags, env: CommandEnvironment):
   const doors = openDoors({ kubeconfig: kubeconfigSearch(flags.kubeconfig, env) });
   const machine = new LocalHost('/');
   const inventory: Inventory = flags.inventory ? await readInventory(machine, path.resolve(flags.inventory)) : new Map();
-  const manifests = await scanManifests(machine, flags.filename);
+  const manifests = await scanManifests(machine, flags.filename ?? []);
   const cluster = await doors.cluster();
   const hosts = new NodeHosts(flags, env);
   try {
@@ -128,8 +128,7 @@ export function registerMigrateReport(migrate: Command, env: CommandEnvironment)
     .option(
       '-f, --filename <dir|file>',
       'also scan these manifests: a file, or a directory of .yaml, .yml and .json files (recursively); repeatable',
-      (v: string, all: string[]) => [...all, v],
-      [] as string[],
+      (v: string, all: string[] = []) => [...all, v],
     );
   addHostFlags(cmd).action(async (flags: ReportFlags) => {
     const report = await gatherReport(flags, env);
