@@ -125,19 +125,24 @@ function plant(node: string, file: string, content: string): void {
 describe('bosun migrate report', () => {
   beforeAll(async () => {
     sandbox = await startSandbox({ workers: 2 });
-    // worker-1: a Docker node behind cri-dockerd, Docker on cgroupfs while kubeadm's kubelet says systemd.
-    const flags = path.join(rootfs(sandbox, 'worker-1'), 'var/lib/kubelet/kubeadm-flags.env');
-    writeFileSync(
-      flags,
-      readFileSync(flags, 'utf8').replace('KUBELET_KUBEADM_ARGS="', 'KUBELET_KUBEADM_ARGS="--container-runtime-endpoint=unix:///var/run/cri-dockerd.sock '),
-    );
+    // The workers are simulated (kwok) with real SSH hosts: their kubelet's files are what a node would have.
+    const kubelet = (extra = '') => `apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncgroupDriver: systemd\n${extra}`;
+    // worker-1: a Docker node behind cri-dockerd (kubelet flags, the layout before NodeLocalCRISocket), Docker on
+    // cgroupfs while kubeadm's kubelet says systemd.
+    plant('worker-1', 'var/lib/kubelet/kubeadm-flags.env', 'KUBELET_KUBEADM_ARGS="--container-runtime-endpoint=unix:///var/run/cri-dockerd.sock"\n');
+    plant('worker-1', 'var/lib/kubelet/config.yaml', kubelet());
     plant('worker-1', 'etc/docker/daemon.json', JSON.stringify({ 'exec-opts': ['native.cgroupdriver=cgroupfs'] }));
-    // worker-2: containerd with runc on systemd, as the kubelet.
+    // worker-2: containerd in the NodeLocalCRISocket layout, runc on systemd as the kubelet.
+    const endpoint = 'containerRuntimeEndpoint: unix:///run/containerd/containerd.sock\n';
+    plant('worker-2', 'var/lib/kubelet/instance-config.yaml', endpoint);
+    plant('worker-2', 'var/lib/kubelet/config.yaml', kubelet(endpoint));
     plant(
       'worker-2',
       'etc/containerd/config.toml',
       'version = 2\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]\n  runtime_type = "io.containerd.runc.v2"\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]\n  SystemdCgroup = true\n',
     );
+    // The bare Pod is admitted only once the controller-manager has made the namespace's default ServiceAccount.
+    await kubectl('wait', 'serviceaccount/default', '--for=create', WAIT);
     await sandbox.apply(WORKLOADS);
     await kubectl('create', 'job', 'cleanup-now', '--from=cronjob/cleanup');
     const cluster = await clusterFromKubeconfig(readFileSync(sandbox.kubeconfig, 'utf8'), { source: sandbox.kubeconfig });
@@ -183,18 +188,27 @@ describe('bosun migrate report', () => {
         files: {
           endpoint: 'unix:///var/run/cri-dockerd.sock',
           endpointFrom: '/var/lib/kubelet/kubeadm-flags.env',
+          criSocketLayout: 'flags',
           kubeletCgroupDriver: 'systemd',
           runtimeCgroupDriver: 'cgroupfs',
         },
       });
       expect(nodes['worker-1'].errors).toEqual([
-        expect.stringMatching(/^cgroup driver mismatch: the kubelet's is systemd .*docker's is cgroupfs \(\/etc\/docker\/daemon\.json\)$/),
+        "cgroup driver mismatch: the kubelet's is systemd (/var/lib/kubelet/config.yaml), docker's is cgroupfs (/etc/docker/daemon.json)",
       ]);
+      // The control-plane node's own files, as kubeadm wrote them: containerd's socket, no containerd config (its default: cgroupfs).
+      expect(nodes['control-plane']).toMatchObject({
+        runtime: 'containerd',
+        status: 'error',
+        files: { criSocketLayout: 'instance-config', runtimeCgroupDriver: 'cgroupfs' },
+      });
       expect(nodes['worker-2']).toMatchObject({
         runtime: 'containerd',
         status: 'ok',
         files: {
           runtime: 'containerd',
+          endpointFrom: '/var/lib/kubelet/instance-config.yaml',
+          criSocketLayout: 'instance-config',
           kubeletCgroupDriver: 'systemd',
           runtimeCgroupDriver: 'systemd',
           runtimeCgroupDriverFrom: '/etc/containerd/config.toml',
@@ -220,7 +234,8 @@ describe('bosun migrate report', () => {
       expect(text.stdout).toMatch(/^Nodes:\nNAME +STATUS +RUNTIME/);
       expect(text.stdout).toMatch(/^worker-1 +error +docker \(cri-dockerd\)/m);
       expect(text.stdout).not.toContain('builder');
-      expect(text.stdout).toMatch(/finding\(s\) block a migration:\n {2}node worker-1 runs docker \(cri-dockerd\)/);
+      expect(text.stdout).toMatch(/\n3 finding\(s\) block a migration:\n(?: {2}.*\n)*? {2}node worker-1 runs docker \(cri-dockerd\)\n/);
+      expect(text.stdout).toContain("Workloads:\nNone mounts Docker's socket");
       expect(text.stderr).toMatch(/^error: --exit-code: \d+ finding\(s\) block a migration/);
     },
     LONG,
