@@ -86,6 +86,11 @@ export class NodeHosts {
     if (ssh.length) await this.pool.connectAll(ssh, this.flags.parallel);
   }
 
+  /** Reaches one host (an SSH host's key, login, root); throws naming the host and why it cannot be reached. */
+  async reach(host: NodeAccess): Promise<void> {
+    if (host.reach.via === 'ssh') await this.pool.host(sshSettings(host.name, host.reach.ssh, this.env.home)).verify();
+  }
+
   /** The node-side work with at most `--parallel` hosts in a step at once. */
   bounded(work: NodeSideWork): NodeSideWork {
     const limit = pLimit(this.flags.parallel);

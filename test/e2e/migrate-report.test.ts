@@ -14,6 +14,7 @@ import type { Cluster } from '../../src/cluster/cluster.js';
 import { clusterFromKubeconfig } from '../../src/cluster/connect.js';
 import type { Pod } from '../../src/kube/workloads.js';
 import { sandboxPaths } from '../../src/sandbox/paths.js';
+import { emitYaml, parseYaml } from '../../src/util/yaml.js';
 import type { MigrationReport } from '../../src/runtime/report.js';
 import { bosun, startSandbox, type CliResult, type Sandbox } from '../support/sandbox.js';
 import { rootfs } from '../support/ssh-roll.js';
@@ -227,13 +228,20 @@ describe('bosun migrate report', () => {
   );
 
   it(
-    'prints tables for people, keeps to a namespace, and exits 3 with --exit-code when something blocks',
+    'prints tables for people, keeps to a namespace, reports a node it cannot reach from its Node, and exits 3 with --exit-code when something blocks',
     async () => {
-      const text = await report('--exit-code', '--namespace', 'kube-system');
+      // worker-2 at a port where nothing listens.
+      const cluster = parseYaml(readFileSync(sandboxPaths(sandbox.dir).cluster, 'utf8')) as { spec: { hosts: Array<{ name: string; ssh: { port: number } }> } };
+      cluster.spec.hosts.find((h) => h.name === 'worker-2')!.ssh.port = 2;
+      const unreachable = path.join(scratch, 'cluster.yaml');
+      writeFileSync(unreachable, emitYaml(cluster));
+      const text = await report('--exit-code', '--namespace', 'kube-system', '--inventory', unreachable);
       expect(text.code, text.stderr).toBe(3);
       expect(text.stdout).toMatch(/^Nodes:\nNAME +STATUS +RUNTIME/);
       expect(text.stdout).toMatch(/^worker-1 +error +docker \(cri-dockerd\)/m);
       expect(text.stdout).not.toContain('builder');
+      expect(text.stdout).toMatch(/^worker-2 +ok \(node not read\) +- +kwok +-/m);
+      expect(text.stdout).toMatch(/^worker-2: files not read \(.*worker-2.*\): reported from its Node alone$/m);
       expect(text.stdout).toMatch(/\n3 finding\(s\) block a migration:\n(?: {2}.*\n)*? {2}node worker-1 runs docker \(cri-dockerd\)\n/);
       expect(text.stdout).toContain("Workloads:\nNone mounts Docker's socket");
       expect(text.stderr).toMatch(/^error: --exit-code: \d+ finding\(s\) block a migration/);

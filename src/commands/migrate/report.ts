@@ -35,9 +35,12 @@ export interface ReportFlags extends HostFlags {
 type Reacher = ReturnType<typeof nodeReacher>;
 
 /** What a node's files say, or why they could not be read; undefined for a node bosun has no way to reach. */
-async function nodeFiles(reacher: Reacher, name: string): Promise<NodeFactsResult | undefined> {
-  if (!reacher.knows(name)) return undefined;
+async function nodeFiles(reacher: Reacher, hosts: NodeHosts, name: string): Promise<NodeFactsResult | undefined> {
+  const access = reacher.access(name);
+  if (!access) return undefined;
   try {
+    // Reached first: the facts reader takes a file it cannot read for a problem of the node, not of the connection.
+    await hosts.reach(access);
     const f = await readRuntimeFacts(reacher.reach(name).host);
     // Picked one by one: the report's schema is its own, not whatever the facts grow.
     const files = {
@@ -101,7 +104,7 @@ export async function gatherReport(flags: ReportFlags, env: CommandEnvironment):
     const nodeReports = await Promise.all(
       nodes
         .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))
-        .map((node) => limit(async () => nodeReport(node, await nodeFiles(reacher, node.metadata.name)))),
+        .map((node) => limit(async () => nodeReport(node, await nodeFiles(reacher, hosts, node.metadata.name)))),
     );
     return migrationReport(nodeReports, [...clusterWorkloadFindings(pods, { replicaSets, jobs }), ...manifests]);
   } finally {
