@@ -3,6 +3,12 @@ import type { Arg, NodeRegistrationOptions, Taint } from '../config/types.js';
 import { argValue, argsToCommand } from '../manifests/args.js';
 
 export const KUBELET_FLAGS_VARIABLE = 'KUBELET_KUBEADM_ARGS';
+/**
+ * The operator's own kubelet flags, in the packages' environment file (deb, then rpm). kubeadm's systemd drop-in
+ * puts them after kubeadm's on the kubelet's command line, so a flag there wins.
+ */
+export const KUBELET_EXTRA_ARGS_VARIABLE = 'KUBELET_EXTRA_ARGS';
+export const KUBELET_EXTRA_ARGS_FILES = ['/etc/default/kubelet', '/etc/sysconfig/kubelet'] as const;
 
 function taintText(t: Taint): string {
   return `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`;
@@ -33,16 +39,18 @@ export function renderKubeletFlagsEnv(nodeReg: NodeRegistrationOptions, hostname
 }
 
 /**
- * The flags in a kubeadm-flags.env, in order, as `--name=value` pairs (a bare `--flag` is `true`). The value is
- * read as systemd reads an EnvironmentFile line: one quoted string (kubeadm's %q quoting) or a plain word list.
+ * The flags of `variable` in an environment file (kubeadm-flags.env by default), in order, as `--name=value` pairs (a
+ * bare `--flag` is `true`). The value is read as systemd reads an EnvironmentFile line: one quoted string (kubeadm's
+ * %q quoting) or a plain word list; the last line setting the variable counts.
  */
-export function parseKubeletFlagsEnv(text: string): Arg[] {
-  const line = text.split('\n').find((l) => l.trimStart().startsWith(`${KUBELET_FLAGS_VARIABLE}=`));
+export function parseKubeletFlagsEnv(text: string, variable = KUBELET_FLAGS_VARIABLE): Arg[] {
+  const line = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith(`${variable}=`))
+    .at(-1);
   if (line === undefined) return [];
-  const raw = line
-    .trimStart()
-    .slice(KUBELET_FLAGS_VARIABLE.length + 1)
-    .trim();
+  const raw = line.slice(variable.length + 1);
   const quoted = /^(["'])(.*)\1$/.exec(raw);
   const value = !quoted ? raw : quoted[1] === '"' ? quoted[2].replace(/\\(["\\])/g, '$1') : quoted[2];
   return value

@@ -3,26 +3,23 @@
  * it, the kubelet's and the runtime's cgroup drivers, the runtime's version from its binary. Read through the Host
  * door only; a missing or unreadable file is a problem in the answer, never an exception.
  */
-import { UserError } from '../errors.js';
-import { readText, type Host } from '../host/host.js';
+import type { Host } from '../host/host.js';
 import { KUBELET_INSTANCE_CONFIG_FILE } from '../kubelet/config.js';
-import { parseKubeletFlagsEnv } from '../kubelet/flags.js';
+import { KUBELET_EXTRA_ARGS_FILES, KUBELET_EXTRA_ARGS_VARIABLE, KUBELET_FLAGS_VARIABLE, parseKubeletFlagsEnv } from '../kubelet/flags.js';
 import { KUBELET_BINARY, KUBELET_CONFIG_FILE, KUBELET_FLAGS_FILE } from '../kube/paths.js';
 import { argValue } from '../manifests/args.js';
-import { containerdCgroupDriver, containerdCriDisabled } from '../runtime/containerd-config.js';
-import { crioCgroupSetting } from '../runtime/crio-config.js';
-import { readDaemonJson } from '../runtime/docker-daemon.js';
 import { CONTAINERD_ENDPOINT, DOCKERSHIM_ENDPOINT, runtimeOfEndpoint, type CgroupDriver, type RuntimeName } from '../runtime/endpoints.js';
-import { CONTAINERD_CONFIG, CRIO_CONFIG, CRIO_DROP_IN_DIR, DOCKER_DAEMON_JSON } from '../runtime/paths.js';
-import { runtimeVersionOf } from '../runtime/version.js';
 import { parseYaml, YamlError } from '../util/yaml.js';
+import { readNodeFile, RUNTIME_FACTS, runtimeVersion, runVersion, type FactSource } from './runtime-files.js';
 
-/** Where a value came from: a node file, or a program's built-in default. */
-export type FactSource = string;
+export type { FactSource } from './runtime-files.js';
 export const KUBELET_DEFAULT = 'kubelet default';
 
 export interface NodeRuntimeFacts {
-  /** The CRI endpoint the kubelet uses: its flag, else config.yaml's `containerRuntimeEndpoint`, else its default. */
+  /**
+   * The CRI endpoint the kubelet uses: its flag (kubeadm-flags.env, or the operator's KUBELET_EXTRA_ARGS in
+   * /etc/default/kubelet), else config.yaml's `containerRuntimeEndpoint`, else its default.
+   */
   endpoint?: string;
   endpointFrom?: FactSource;
   /**
@@ -39,22 +36,12 @@ export interface NodeRuntimeFacts {
   runtimeVersion?: string;
   /** containerd only: its config.toml turns the CRI plugin off (Docker's containerd.io package ships it so). */
   criDisabled?: boolean;
+  /** containerd only: the files its config.toml imports, which containerd reads after it (their settings win over it). */
+  containerdImports?: string[];
   problems: string[];
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** A node file's text, or undefined with the reason in `problems` (missing files only when `required`). */
-async function readNodeFile(host: Host, file: string, problems: string[], required: boolean): Promise<string | undefined> {
-  try {
-    const text = await readText(host, file);
-    if (text === undefined && required) problems.push(`${file}: no such file`);
-    return text;
-  } catch (err) {
-    problems.push(`${file}: ${(err as Error).message.replace(`${file}: `, '')}`);
-    return undefined;
-  }
-}
 
 function parseYamlObject(text: string, file: string, problems: string[]): Record<string, unknown> | undefined {
   try {
@@ -78,20 +65,19 @@ async function kubeletMinor(host: Host): Promise<number | undefined> {
   return minor === undefined ? undefined : Number(minor);
 }
 
-/** `--version` of the first of `binaries` present on the node; run from where the node's file is on this machine (its rootfs). */
-async function runVersion(host: Host, binaries: readonly string[], problems?: string[]): Promise<string | undefined> {
-  for (const binary of binaries) {
-    if (!(await host.stat(binary))) continue;
-    try {
-      const result = await host.exec(host.resolve(binary), ['--version'], { check: false, timeoutMs: 30_000 });
-      if (result.code === 0) return result.stdout;
-      problems?.push(`${binary} --version exited ${result.code}: ${result.stderr.trim().split('\n')[0]}`);
-    } catch (err) {
-      problems?.push(`${binary} --version: ${(err as Error).message.split('\n')[0]}`);
-    }
-    return undefined;
+/** The kubelet's `--container-runtime-endpoint`: kubeadm's flags, then the operator's KUBELET_EXTRA_ARGS (later on its command line). */
+async function flagEndpoint(host: Host, problems: string[]): Promise<{ endpoint: string; endpointFrom: FactSource } | undefined> {
+  const sources: Array<[file: string, variable: string]> = [
+    [KUBELET_FLAGS_FILE, KUBELET_FLAGS_VARIABLE],
+    ...KUBELET_EXTRA_ARGS_FILES.map((file): [string, string] => [file, KUBELET_EXTRA_ARGS_VARIABLE]),
+  ];
+  let found: { endpoint: string; endpointFrom: FactSource } | undefined;
+  for (const [file, variable] of sources) {
+    const text = await readNodeFile(host, file, problems, false);
+    const endpoint = text === undefined ? undefined : argValue(parseKubeletFlagsEnv(text, variable), 'container-runtime-endpoint');
+    if (endpoint) found = { endpoint, endpointFrom: file };
   }
-  return undefined;
+  return found;
 }
 
 interface EndpointFacts {
@@ -102,15 +88,14 @@ interface EndpointFacts {
 
 /** The kubelet's precedence: its flag over config.yaml; kubeadm's instance-config.yaml is where config.yaml's value comes from. */
 async function endpointFacts(host: Host, kubeletConfig: Record<string, unknown> | undefined, problems: string[]): Promise<EndpointFacts> {
-  const flagsText = await readNodeFile(host, KUBELET_FLAGS_FILE, problems, false);
-  const flag = argValue(parseKubeletFlagsEnv(flagsText ?? ''), 'container-runtime-endpoint');
+  const flag = await flagEndpoint(host, problems);
   const instanceText = await readNodeFile(host, KUBELET_INSTANCE_CONFIG_FILE, problems, false);
   const instance = instanceText === undefined ? undefined : parseYamlObject(instanceText, KUBELET_INSTANCE_CONFIG_FILE, problems);
   const criSocketLayout = instanceText === undefined ? 'flags' : 'instance-config';
   const instanceEndpoint = stringField(instance, 'containerRuntimeEndpoint');
   const configEndpoint = stringField(kubeletConfig, 'containerRuntimeEndpoint');
   let facts: EndpointFacts;
-  if (flag) facts = { endpoint: flag, endpointFrom: KUBELET_FLAGS_FILE, criSocketLayout };
+  if (flag) facts = { ...flag, criSocketLayout };
   else if (configEndpoint)
     facts = {
       endpoint: configEndpoint,
@@ -145,81 +130,6 @@ function kubeletDriver(
   if (driver !== undefined) problems.push(`${KUBELET_CONFIG_FILE}: cgroupDriver "${driver}" is neither systemd nor cgroupfs`);
   return { kubeletCgroupDriver: 'cgroupfs', kubeletCgroupDriverFrom: KUBELET_DEFAULT };
 }
-
-interface RuntimeSideFacts {
-  runtimeCgroupDriver?: CgroupDriver;
-  runtimeCgroupDriverFrom?: FactSource;
-  runtimeVersion?: string;
-  criDisabled?: boolean;
-}
-
-/** Where each runtime's binary is installed: distribution packages first, then the upstream release tarballs' place. */
-const BINARIES: Record<RuntimeName, readonly string[]> = {
-  containerd: ['/usr/bin/containerd', '/usr/local/bin/containerd'],
-  docker: ['/usr/bin/dockerd', '/usr/sbin/dockerd', '/usr/local/bin/dockerd'],
-  crio: ['/usr/bin/crio', '/usr/local/bin/crio'],
-};
-
-async function runtimeVersion(host: Host, runtime: RuntimeName, problems: string[]): Promise<string | undefined> {
-  const out = await runVersion(host, BINARIES[runtime], problems);
-  const version = out === undefined ? undefined : runtimeVersionOf(out);
-  if (out !== undefined && version === undefined) problems.push(`${runtime} --version printed no version: ${out.trim().split('\n')[0]}`);
-  return version;
-}
-
-/** A runtime file's reading; a UserError (bad TOML or JSON, naming the file) becomes a problem. */
-function orProblem<T>(problems: string[], read: () => T): T | undefined {
-  try {
-    return read();
-  } catch (err) {
-    if (!(err instanceof UserError)) throw err;
-    problems.push(err.message);
-    return undefined;
-  }
-}
-
-async function containerdFacts(host: Host, problems: string[]): Promise<RuntimeSideFacts> {
-  const text = await readNodeFile(host, CONTAINERD_CONFIG, problems, false);
-  // No config.toml: containerd's defaults, runc on cgroupfs and the CRI on.
-  if (text === undefined) return { runtimeCgroupDriver: 'cgroupfs', runtimeCgroupDriverFrom: 'containerd default', criDisabled: false };
-  const driver = orProblem(problems, () => containerdCgroupDriver(text));
-  const criDisabled = orProblem(problems, () => containerdCriDisabled(text));
-  if (criDisabled) problems.push(`${CONTAINERD_CONFIG}: the CRI plugin is in disabled_plugins`);
-  return { runtimeCgroupDriver: driver, runtimeCgroupDriverFrom: driver && CONTAINERD_CONFIG, criDisabled };
-}
-
-/** dockerd's driver when daemon.json sets none: systemd on a cgroup v2 host booted by systemd, else cgroupfs. */
-async function dockerFacts(host: Host, problems: string[]): Promise<RuntimeSideFacts> {
-  const text = await readNodeFile(host, DOCKER_DAEMON_JSON, problems, false);
-  const daemon = orProblem(problems, () => readDaemonJson(text, DOCKER_DAEMON_JSON));
-  if (!daemon) return {};
-  if (daemon.cgroupDriverSet) return { runtimeCgroupDriver: daemon.cgroupDriver, runtimeCgroupDriverFrom: DOCKER_DAEMON_JSON };
-  const unified = (await host.stat('/sys/fs/cgroup/cgroup.controllers')) !== undefined && (await host.stat('/run/systemd/system')) !== undefined;
-  return { runtimeCgroupDriver: unified ? 'systemd' : daemon.cgroupDriver, runtimeCgroupDriverFrom: 'dockerd default' };
-}
-
-async function crioFacts(host: Host, problems: string[]): Promise<RuntimeSideFacts> {
-  const dropIns = (await host.readdir(CRIO_DROP_IN_DIR).catch(() => [] as string[])).filter((name) => !name.startsWith('.')).sort();
-  const files = [CRIO_CONFIG, ...dropIns.map((name) => `${CRIO_DROP_IN_DIR}/${name}`)];
-  const texts: Array<[string, string]> = [];
-  for (const file of files) {
-    const text = await readNodeFile(host, file, problems, false);
-    if (text !== undefined) texts.push([file, text]);
-  }
-  const setting = orProblem(problems, () =>
-    crioCgroupSetting(
-      texts.map(([, text]) => text),
-      texts.map(([file]) => file),
-    ),
-  );
-  return { runtimeCgroupDriver: setting?.driver, runtimeCgroupDriverFrom: setting && (setting.file ?? 'crio default') };
-}
-
-const RUNTIME_FACTS: Record<RuntimeName, (host: Host, problems: string[]) => Promise<RuntimeSideFacts>> = {
-  containerd: containerdFacts,
-  docker: dockerFacts,
-  crio: crioFacts,
-};
 
 /** What the node's files say; every file read through `host`. */
 export async function readRuntimeFacts(host: Host): Promise<NodeRuntimeFacts> {

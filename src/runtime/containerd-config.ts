@@ -41,12 +41,12 @@ export function containerdConfigVersion(containerdVersion: string): ContainerdCo
   throw new UserError({ what: `containerd version "${containerdVersion}" is not one bosun configures`, expected: 'containerd 1.x or 2.x' });
 }
 
-function fileVersion(config: TomlTable): 1 | 2 | 3 {
+function fileVersion(config: TomlTable, file = CONTAINERD_CONFIG): 1 | 2 | 3 {
   const version = config.version ?? 1;
   if (version === 1 || version === 2 || version === 3) return version;
   throw new UserError({
     what: `version = ${String(version)} is not a containerd config version bosun edits`,
-    where: { file: CONTAINERD_CONFIG },
+    where: { file },
     expected: '1, 2 or 3',
   });
 }
@@ -120,18 +120,64 @@ export function renderContainerdConfig(existing: string | undefined, opts: Conta
   return emitToml({ version, ...rest });
 }
 
-/** The cgroup driver of the CRI's default runtime handler (containerd's own default when the file says nothing: cgroupfs). */
-export function containerdCgroupDriver(text: string): CgroupDriver {
-  const config = parseToml(text, CONTAINERD_CONFIG);
-  const runtime = CRI[fileVersion(config)].runtime;
-  const name = tomlValue(config, [...runtime, 'containerd', 'default_runtime_name']) ?? 'runc';
-  const systemd = tomlValue(config, [...runtime, 'containerd', 'runtimes', String(name), 'options', 'SystemdCgroup']);
-  if (systemd !== undefined) return systemd === true ? 'systemd' : 'cgroupfs';
-  return tomlValue(config, [...runtime, 'systemd_cgroup']) === true ? 'systemd' : 'cgroupfs';
+/** A config.toml or one of the files it imports, by node path. */
+export interface ContainerdFile {
+  file: string;
+  text: string;
 }
 
-/** True when `disabled_plugins` turns the CRI off (Docker's containerd.io package ships `disabled_plugins = ["cri"]`). */
-export function containerdCriDisabled(text: string): boolean {
-  const disabled = parseToml(text, CONTAINERD_CONFIG).disabled_plugins;
+/**
+ * The files config.toml imports, as written (paths or globs; containerd resolves a relative one against config.toml's
+ * directory). containerd reads them after config.toml and their settings win (seen with 1.6.20 and 2.1.4).
+ */
+export function containerdImports(text: string): string[] {
+  const imports = parseToml(text, CONTAINERD_CONFIG).imports ?? [];
+  return Array.isArray(imports) ? imports.map(String) : [];
+}
+
+interface ParsedFile {
+  file: string;
+  config: TomlTable;
+}
+
+const parsed = (text: string, imported: ContainerdFile[]): ParsedFile[] =>
+  [{ file: CONTAINERD_CONFIG, text }, ...imported].map(({ file, text }) => ({ file, config: parseToml(text, file) }));
+
+/** The last of `files` (in containerd's order) where `read` finds a value, and that file. */
+function lastSet(files: ParsedFile[], read: (f: ParsedFile) => unknown): { value: unknown; file?: string } {
+  let found: { value: unknown; file?: string } = { value: undefined };
+  for (const f of files) {
+    const value = read(f);
+    if (value !== undefined) found = { value, file: f.file };
+  }
+  return found;
+}
+
+/** A value of the CRI's runtime settings, where the file's config version keeps them. */
+const criRuntime = ({ file, config }: ParsedFile, keys: string[]) => tomlValue(config, [...CRI[fileVersion(config, file)].runtime, ...keys]);
+
+/**
+ * The cgroup driver of the CRI's default runtime handler and the file that set it; none set it: containerd's own
+ * default, cgroupfs (runc's SystemdCgroup is false unless set). `imported`: the files config.toml imports, in order.
+ */
+export function containerdCgroupSetting(text: string, imported: ContainerdFile[] = []): { driver: CgroupDriver; file?: string } {
+  const files = parsed(text, imported);
+  const name = lastSet(files, (f) => criRuntime(f, ['containerd', 'default_runtime_name'])).value ?? 'runc';
+  const handler = lastSet(files, (f) => criRuntime(f, ['containerd', 'runtimes', String(name), 'options', 'SystemdCgroup']));
+  // The CRI plugin's own `systemd_cgroup` predates runc v2 handlers; it counts only where no handler says.
+  const setting = handler.file !== undefined ? handler : lastSet(files, (f) => criRuntime(f, ['systemd_cgroup']));
+  return { driver: setting.value === true ? 'systemd' : 'cgroupfs', file: setting.file };
+}
+
+export function containerdCgroupDriver(text: string, imported: ContainerdFile[] = []): CgroupDriver {
+  return containerdCgroupSetting(text, imported).driver;
+}
+
+/**
+ * True when the last `disabled_plugins` (config.toml's, or an imported file's) turns the CRI off (Docker's
+ * containerd.io package ships `disabled_plugins = ["cri"]`).
+ */
+export function containerdCriDisabled(text: string, imported: ContainerdFile[] = []): boolean {
+  const disabled = lastSet(parsed(text, imported), ({ config }) => config.disabled_plugins).value;
   return Array.isArray(disabled) && disabled.some((name) => CRI_PLUGIN_NAMES.has(String(name)));
 }

@@ -1,9 +1,9 @@
-/** The real containerd binaries of the sandbox's runtime cache, and `containerd config dump` of a config.toml. */
+/** The real runtime binaries of the sandbox's cache, and `containerd config dump` of a config.toml. */
 import { execFile } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { parse } from 'smol-toml';
+import { parse, stringify } from 'smol-toml';
 import { cacheRoot } from '../../src/sandbox/paths.js';
 import { tempDir } from './temp.js';
 
@@ -13,8 +13,11 @@ export const CACHED_CONTAINERDS = [
   { version: '2.1.4', configVersion: 3, file: 'bin/containerd/2.1.4/usr/bin/containerd' },
 ] as const;
 
-/** The cached binary's path; a missing one fails the test with how to get it. */
-export function cachedContainerd(file: string): string {
+/** Docker's daemon as Debian packages it, cached with its containerd. */
+export const CACHED_DOCKERD = 'bin/docker/20.10.24/usr/sbin/dockerd';
+
+/** The cached binary's path (`file` under the cache); a missing one fails the test with how to get it. */
+export function cachedRuntimeBinary(file: string): string {
   const binary = path.join(cacheRoot(), file);
   if (!existsSync(binary)) throw new Error(`${binary} is missing: run \`bosun sandbox binaries\` first (it caches the sandbox's container runtimes)`);
   return binary;
@@ -26,4 +29,31 @@ export async function containerdConfigDump(binary: string, config: string): Prom
   writeFileSync(file, config);
   const { stdout, stderr } = await promisify(execFile)(binary, ['--config', file, 'config', 'dump'], { timeout: 60_000 });
   return { dump: parse(stdout), log: stderr };
+}
+
+/**
+ * Starts the real containerd on `config` (its `root` moved to a temp dir) in a mount namespace of its own, with
+ * fresh tmpfs on /run and /opt (its sockets, state, NRI socket and opt directory: nothing is left on this machine),
+ * waits for its socket, and returns `ctr plugins ls` as [type, id, status] rows: the plugins that loaded and those
+ * that failed (`error`). The daemon is stopped before this returns.
+ */
+export async function containerdPlugins(binary: string, config: string): Promise<Array<[type: string, id: string, status: string]>> {
+  const dir = tempDir('bosun-containerd-run-');
+  const table = parse(config);
+  writeFileSync(path.join(dir, 'config.toml'), stringify({ ...table, root: path.join(dir, 'root') }));
+  const script = [
+    'set -e',
+    'mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /opt',
+    '"$1" --config "$2/config.toml" >"$2/containerd.log" 2>&1 & pid=$!',
+    'until [ -S /run/containerd/containerd.sock ]; do kill -0 $pid 2>/dev/null || { cat "$2/containerd.log" >&2; exit 1; }; sleep 0.1; done',
+    '"$(dirname "$1")/ctr" --address /run/containerd/containerd.sock plugins ls; status=$?',
+    'kill $pid; wait $pid || true; exit $status',
+  ].join('\n');
+  const { stdout } = await promisify(execFile)('unshare', ['--mount', '--', 'sh', '-c', script, 'sh', binary, dir], { timeout: 120_000 });
+  return stdout
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((cols) => cols.length >= 3)
+    .map((cols) => [cols[0], cols[1], cols[cols.length - 1]]);
 }

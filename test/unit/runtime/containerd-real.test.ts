@@ -3,9 +3,12 @@
  * enabled, runc's SystemdCgroup and the registry config_path where containerd looks for them, and no key ignored.
  */
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderContainerdConfig } from '../../../src/runtime/containerd-config.js';
-import { CACHED_CONTAINERDS, cachedContainerd, containerdConfigDump } from '../../support/containerd.js';
+import { containerdCgroupSetting, containerdCriDisabled, renderContainerdConfig } from '../../../src/runtime/containerd-config.js';
+import { CACHED_CONTAINERDS, cachedRuntimeBinary, containerdConfigDump, containerdPlugins } from '../../support/containerd.js';
+import { tempDir } from '../../support/temp.js';
 
 const CERTS_D = '/etc/containerd/certs.d';
 const DOCKER_SHIPPED = '#   Copyright 2018-2022 Docker Inc.\n\ndisabled_plugins = ["cri"]\n\n#root = "/var/lib/containerd"\n';
@@ -31,7 +34,7 @@ function expectMeant(dump: Table, configVersion: 2 | 3, systemdCgroup: boolean):
 }
 
 describe.each(CACHED_CONTAINERDS)('containerd $version reads config version $configVersion as bosun meant', ({ file, configVersion }) => {
-  const binary = cachedContainerd(file);
+  const binary = cachedRuntimeBinary(file);
   const operatorFile = execFileSync(binary, ['config', 'default']).toString().replace('oom_score = 0', 'oom_score = -999');
   const existing: Array<[string, string | undefined]> = [
     ['no file', undefined],
@@ -68,14 +71,63 @@ describe('files of the other config version', () => {
     const v2 = 'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\nsystemd_cgroup = true\nsandbox_image = "registry.k8s.io/pause:3.10"\n';
     const rendered = renderContainerdConfig(v2, { version: 3, systemdCgroup: true, registryConfigPath: CERTS_D });
     expect(rendered).toMatch(/^version = 2$/m);
-    const { dump, log } = await containerdConfigDump(cachedContainerd(CACHED_CONTAINERDS[1].file), rendered);
+    const { dump, log } = await containerdConfigDump(cachedRuntimeBinary(CACHED_CONTAINERDS[1].file), rendered);
     expectMeant(dump, 3, true);
     expect(log).not.toMatch(/level=(warning|error)/);
   });
 
   it('the legacy systemd_cgroup is gone from what containerd 1.x reads (its CRI refuses it with runc v2)', async () => {
     const rendered = renderContainerdConfig('version = 2\n[plugins."io.containerd.grpc.v1.cri"]\nsystemd_cgroup = true\n', { version: 2, systemdCgroup: true });
-    const { dump } = await containerdConfigDump(cachedContainerd(CACHED_CONTAINERDS[0].file), rendered);
+    const { dump } = await containerdConfigDump(cachedRuntimeBinary(CACHED_CONTAINERDS[0].file), rendered);
     expect((dump.plugins as Table)['io.containerd.grpc.v1.cri'].systemd_cgroup).toBe(false);
+  });
+});
+
+describe('containerd starts its CRI on what bosun renders', () => {
+  /** The CRI's plugins of each config version, which must all load. */
+  const CRI_PLUGINS = {
+    2: ['io.containerd.grpc.v1.cri'],
+    3: ['io.containerd.cri.v1.images', 'io.containerd.cri.v1.runtime', 'io.containerd.grpc.v1.cri'],
+  } as const;
+  const LEGACY = 'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\nsystemd_cgroup = true\n';
+
+  const cases = CACHED_CONTAINERDS.flatMap(({ file, version, configVersion }) => [
+    { name: `${version}: Docker's file, systemd`, file, configVersion, existing: DOCKER_SHIPPED, systemdCgroup: true },
+    { name: `${version}: a version 2 file with the deprecated systemd_cgroup, cgroupfs`, file, configVersion, existing: LEGACY, systemdCgroup: false },
+  ]);
+
+  it.each(cases)('$name', async ({ file, configVersion, existing, systemdCgroup }) => {
+    const rendered = renderContainerdConfig(existing, { version: configVersion, systemdCgroup, registryConfigPath: CERTS_D });
+    const plugins = await containerdPlugins(cachedRuntimeBinary(file), rendered);
+    const cri = plugins
+      .map(([type, id, status]) => `${type}.${id} ${status}`)
+      .filter((row) => CRI_PLUGINS[configVersion].some((id) => row.startsWith(`${id} `)));
+    expect(cri.sort()).toEqual(CRI_PLUGINS[configVersion].map((id) => `${id} ok`));
+  });
+
+  it('and would not on the file as it was (the check sees a failing CRI)', async () => {
+    const plugins = await containerdPlugins(cachedRuntimeBinary(CACHED_CONTAINERDS[0].file), LEGACY);
+    expect(plugins).toContainEqual(['io.containerd.grpc.v1', 'cri', 'error']);
+  });
+});
+
+describe('imported files win over config.toml, in containerd as in bosun reading them', () => {
+  it.each(CACHED_CONTAINERDS)('containerd $version', async ({ file, configVersion }) => {
+    const binary = cachedRuntimeBinary(file);
+    const dir = tempDir('bosun-containerd-imports-');
+    const main = renderContainerdConfig(`imports = ["${dir}/*.toml"]\n`, { version: configVersion, systemdCgroup: true, registryConfigPath: CERTS_D });
+    // A drop-in (as a package's might be) that puts runc back on cgroupfs.
+    const runtime = { file: path.join(dir, '10-runtime.toml'), text: renderContainerdConfig(undefined, { version: configVersion, systemdCgroup: false }) };
+    writeFileSync(runtime.file, runtime.text);
+    const { dump } = await containerdConfigDump(binary, main);
+    expect((dump.plugins as Table)[DUMPED[configVersion].runtime].containerd.runtimes.runc.options.SystemdCgroup ?? false).toBe(false);
+    expect(containerdCgroupSetting(main, [runtime])).toEqual({ driver: 'cgroupfs', file: runtime.file });
+
+    // And one that turns the CRI off again.
+    const off = { file: path.join(dir, '20-off.toml'), text: `version = ${configVersion}\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n` };
+    writeFileSync(off.file, off.text);
+    expect((await containerdConfigDump(binary, main)).dump.disabled_plugins).toEqual(['io.containerd.grpc.v1.cri']);
+    expect(containerdCriDisabled(main, [runtime, off])).toBe(true);
+    expect(containerdCriDisabled(main, [runtime])).toBe(false);
   });
 });
