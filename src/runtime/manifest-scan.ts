@@ -5,35 +5,17 @@
  */
 import { UserError } from '../errors.js';
 import { parseYamlDocuments, YamlError } from '../util/yaml.js';
-import { podSpecDependencies, type PodSpecLike } from './docker-dependencies.js';
-import { summarize, type ManifestSource, type WorkloadFinding } from './workloads.js';
+import { podSpecDependencies } from './docker-dependencies.js';
+import { isRecord, podSpecOf, summarize, type ManifestSource, type WorkloadFinding } from './workloads.js';
 
 type Doc = Record<string, unknown>;
-
-const isRecord = (value: unknown): value is Doc => typeof value === 'object' && value !== null && !Array.isArray(value);
-
-function at(value: unknown, ...path: string[]): unknown {
-  let here = value;
-  for (const step of path) here = isRecord(here) ? here[step] : undefined;
-  return here;
-}
-
-/** The Pod spec a document describes, wherever its kind keeps it; undefined for a document without one. */
-export function podSpecOf(doc: Doc): PodSpecLike | undefined {
-  const candidates =
-    doc.kind === 'Pod'
-      ? [at(doc, 'spec')]
-      : [at(doc, 'spec', 'template', 'spec'), at(doc, 'spec', 'jobTemplate', 'spec', 'template', 'spec'), at(doc, 'template', 'spec')];
-  const spec = candidates.find(isRecord);
-  return spec as PodSpecLike | undefined;
-}
 
 function documentFinding(doc: Doc, source: ManifestSource): WorkloadFinding | undefined {
   const spec = podSpecOf(doc);
   const dependencies = spec ? podSpecDependencies(spec) : [];
   if (!dependencies.length) return undefined;
-  const name = at(doc, 'metadata', 'name');
-  const namespace = at(doc, 'metadata', 'namespace');
+  const metadata = isRecord(doc.metadata) ? doc.metadata : {};
+  const { name, namespace } = metadata;
   return {
     kind: typeof doc.kind === 'string' ? doc.kind : '?',
     namespace: typeof namespace === 'string' ? namespace : undefined,

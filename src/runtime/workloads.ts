@@ -59,19 +59,52 @@ export function podWorkloads(owners: Owners): (pod: Pod) => WorkloadRef {
   };
 }
 
-/** The cluster's workloads that tie Pods to Docker, one entry per workload, sorted by namespace, kind and name. */
-export function clusterWorkloadFindings(pods: Pod[], owners: Owners): WorkloadFinding[] {
+export const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function at(value: unknown, ...path: string[]): unknown {
+  let here = value;
+  for (const step of path) here = isRecord(here) ? here[step] : undefined;
+  return here;
+}
+
+/**
+ * The Pod spec an object describes, wherever its kind keeps it: a Pod's `spec`, a workload's `spec.template`, a
+ * CronJob's `spec.jobTemplate.spec.template`, a PodTemplate's `template`; undefined for an object without one.
+ */
+export function podSpecOf(obj: { kind?: unknown }): PodSpecLike | undefined {
+  const candidates =
+    obj.kind === 'Pod'
+      ? [at(obj, 'spec')]
+      : [at(obj, 'spec', 'template', 'spec'), at(obj, 'spec', 'jobTemplate', 'spec', 'template', 'spec'), at(obj, 'template', 'spec')];
+  return candidates.find(isRecord) as PodSpecLike | undefined;
+}
+
+/**
+ * The cluster's workloads that tie Pods to Docker, one entry per workload with the Pods found, sorted by namespace,
+ * kind and name. `templates`: the workload objects themselves (Deployments, StatefulSets, DaemonSets, CronJobs),
+ * whose templates are read too: one scaled to zero, a CronJob that has not run, a DaemonSet whose Pods are not made
+ * yet have no Pod to find it by.
+ */
+export function clusterWorkloadFindings(pods: Pod[], owners: Owners, templates: KubeObject[] = []): WorkloadFinding[] {
   const workloadOf = podWorkloads(owners);
   const found = new Map<string, { ref: WorkloadRef; dependencies: Dependency[]; pods: string[] }>();
-  for (const pod of pods) {
-    const dependencies = podSpecDependencies(pod.spec as PodSpecLike);
-    if (!dependencies.length) continue;
-    const ref = workloadOf(pod);
+  const add = (ref: WorkloadRef, dependencies: Dependency[], pod?: string) => {
     const id = `${ref.kind}/${key(ref.namespace, ref.name)}`;
     const entry = found.get(id) ?? { ref, dependencies: [], pods: [] };
     entry.dependencies.push(...dependencies);
-    entry.pods.push(pod.metadata.name);
+    if (pod) entry.pods.push(pod);
     found.set(id, entry);
+  };
+  // A ReplicaSet or Job a controller made is found through that controller's own template.
+  const standalone = [...owners.replicaSets, ...owners.jobs].filter((o) => !controllerOf(o));
+  for (const obj of [...templates, ...standalone]) {
+    const spec = podSpecOf(obj);
+    const dependencies = spec ? podSpecDependencies(spec) : [];
+    if (dependencies.length) add({ kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name }, dependencies);
+  }
+  for (const pod of pods) {
+    const dependencies = podSpecDependencies(pod.spec as PodSpecLike);
+    if (dependencies.length) add(workloadOf(pod), dependencies, pod.metadata.name);
   }
   return [...found.values()]
     .map(({ ref, dependencies, pods: names }) => ({ ...ref, ...summarize(dependencies), pods: names.sort() }))

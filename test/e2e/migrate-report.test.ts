@@ -35,6 +35,18 @@ spec:
       volumes: [{name: sock, hostPath: {path: /var/run/docker.sock, type: Socket}}]
 ---
 apiVersion: apps/v1
+kind: Deployment
+metadata: {name: idle, namespace: default}
+spec:
+  replicas: 0
+  selector: {matchLabels: {app: idle}}
+  template:
+    metadata: {labels: {app: idle}}
+    spec:
+      containers: [{name: gc, image: busybox}]
+      volumes: [{name: containers, hostPath: {path: /var/lib/docker/containers}}]
+---
+apiVersion: apps/v1
 kind: DaemonSet
 metadata: {name: logs, namespace: default}
 spec:
@@ -171,6 +183,8 @@ describe('bosun migrate report', () => {
       expect(workloads).toEqual(
         expect.arrayContaining([
           ['Deployment', 'default', 'builder', 'depends', 2],
+          // Scaled to zero: found by its template.
+          ['Deployment', 'default', 'idle', 'depends', 0],
           ['CronJob', 'default', 'cleanup', 'depends', 1],
           ['DaemonSet', 'default', 'logs', 'may depend', expect.any(Number)],
           ['Pod', 'default', 'agent', 'may depend', 1],
@@ -178,7 +192,7 @@ describe('bosun migrate report', () => {
         ]),
       );
       // Nothing else in the sandbox (its control plane, CoreDNS, kube-proxy) touches Docker's paths.
-      expect(workloads).toHaveLength(5);
+      expect(workloads).toHaveLength(6);
 
       const nodes = Object.fromEntries(out.nodes.map((n) => [n.name, n]));
       expect(Object.keys(nodes).sort()).toEqual(['control-plane', 'worker-1', 'worker-2']);

@@ -41,7 +41,9 @@ function nodeNotes(nodes: NodeReport[]): string[] {
 const foundIn = (w: WorkloadFinding): string =>
   w.source
     ? `${w.source.file} (document ${w.source.document}${w.source.item !== undefined ? `, item ${w.source.item}` : ''})`
-    : `${w.pods?.length ?? 0} pod(s)`;
+    : w.pods?.length
+      ? `${w.pods.length} pod(s)`
+      : 'its template (no Pod)';
 
 function workloadsTable(workloads: WorkloadFinding[]): string {
   const rows = workloads.map((w) => [w.namespace ?? NONE, w.kind, w.name, w.class, foundIn(w), w.reasons.join('; ')]);

@@ -34,6 +34,14 @@ export interface ReportFlags extends HostFlags {
 
 type Reacher = ReturnType<typeof nodeReacher>;
 
+/** The workloads whose Pod templates are read besides their Pods (ReplicaSets and Jobs are listed as owners anyway). */
+const TEMPLATE_KINDS = [
+  ['apps/v1', 'Deployment'],
+  ['apps/v1', 'StatefulSet'],
+  ['apps/v1', 'DaemonSet'],
+  ['batch/v1', 'CronJob'],
+] as const;
+
 /** What a node's files say, or why they could not be read; undefined for a node bosun has no way to reach. */
 async function nodeFiles(reacher: Reacher, hosts: NodeHosts, name: string): Promise<NodeFactsResult | undefined> {
   const access = reacher.access(name);
@@ -94,11 +102,12 @@ export async function gatherReport(flags: ReportFlags, env: CommandEnvironment):
   try {
     const reacher = nodeReacher(inventory, localMachine.hostname(), hosts.open);
     const scope = { namespace: flags.namespace };
-    const [nodes, pods, replicaSets, jobs] = await Promise.all([
+    const [nodes, pods, replicaSets, jobs, ...templates] = await Promise.all([
       cluster.list<Node>('v1', 'Node'),
       cluster.list<Pod>('v1', 'Pod', scope),
       cluster.list<KubeObject>('apps/v1', 'ReplicaSet', scope),
       cluster.list<KubeObject>('batch/v1', 'Job', scope),
+      ...TEMPLATE_KINDS.map(([apiVersion, kind]) => cluster.list<KubeObject>(apiVersion, kind, scope)),
     ]);
     const limit = pLimit(flags.parallel);
     const nodeReports = await Promise.all(
@@ -106,7 +115,7 @@ export async function gatherReport(flags: ReportFlags, env: CommandEnvironment):
         .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))
         .map((node) => limit(async () => nodeReport(node, await nodeFiles(reacher, hosts, node.metadata.name)))),
     );
-    return migrationReport(nodeReports, [...clusterWorkloadFindings(pods, { replicaSets, jobs }), ...manifests]);
+    return migrationReport(nodeReports, [...clusterWorkloadFindings(pods, { replicaSets, jobs }, templates.flat()), ...manifests]);
   } finally {
     await hosts.close();
   }

@@ -71,6 +71,14 @@ describe('migrate report output', () => {
     expect(text.endsWith('Nothing blocks a migration.\n')).toBe(true);
   });
 
+  it('text: a workload found by its template alone says so', () => {
+    const idle = migrationReport(
+      [],
+      [{ kind: 'Deployment', namespace: 'ns', name: 'idle', class: 'depends', reasons: ['hostPath /var/lib/docker (volume d)'], pods: [] }],
+    );
+    expect(formatReport(idle, 'text')).toMatch(/^ns +Deployment +idle +depends +its template \(no Pod\) +hostPath \/var\/lib\/docker \(volume d\)$/m);
+  });
+
   it('json and yaml: the versioned MigrationReport object, the same data in both', () => {
     const json = JSON.parse(formatReport(report, 'json'));
     expect(json).toMatchObject({ apiVersion: 'bosun.dev/v1alpha1', kind: 'MigrationReport' });

@@ -75,4 +75,31 @@ describe('clusterWorkloadFindings', () => {
       },
     ]);
   });
+
+  it("reads the workloads' own templates: one without Pods is found, one with Pods is listed once, a controller's ReplicaSet not at all", () => {
+    const template = (kind: string, name: string, path: string, jobTemplate = false): KubeObject => {
+      const podTemplate = { spec: { containers: [{ name: 'c', image: 'busybox' }], volumes: [{ name: 'v', hostPath: { path } }] } };
+      return { ...object(kind, name), spec: jobTemplate ? { jobTemplate: { spec: { template: podTemplate } } } : { template: podTemplate } } as KubeObject;
+    };
+    const templated = {
+      replicaSets: [
+        { ...template('ReplicaSet', 'web-5d8f', '/var/run/docker.sock'), metadata: owners.replicaSets[0].metadata },
+        template('ReplicaSet', 'lone', '/run'),
+      ],
+      jobs: owners.jobs,
+    };
+    const found = clusterWorkloadFindings([pod('web-5d8f-a', owner('ReplicaSet', 'web-5d8f'), '/var/run/docker.sock')], templated, [
+      template('Deployment', 'web', '/var/run/docker.sock'),
+      template('DaemonSet', 'not-yet', '/var/lib/docker'),
+      template('CronJob', 'never-ran', '/var/run/dockershim.sock', true),
+      template('StatefulSet', 'clean', '/var/log'),
+    ]);
+    expect(found.map((f) => [f.kind, f.name, f.class, f.pods])).toEqual([
+      ['CronJob', 'never-ran', 'depends', []],
+      ['DaemonSet', 'not-yet', 'depends', []],
+      ['Deployment', 'web', 'depends', ['web-5d8f-a']],
+      ['ReplicaSet', 'lone', 'may depend', []],
+    ]);
+    expect(found.find((f) => f.name === 'web')?.reasons).toEqual(['hostPath /var/run/docker.sock (volume v)']);
+  });
 });
