@@ -25,7 +25,7 @@ import { abortRoll, runRoll, type RollContext } from '../../../roll/roll.js';
 import type { EventSink } from '../../../workflow/events.js';
 import { upgradeNodeWork } from './node-work.js';
 import { KubeletDownloads, prepareKubelet } from './kubelet-binary.js';
-import { addHostFlags, NodeHosts, type HostFlags } from './hosts.js';
+import { addHostFlags, NodeHosts, type HostFlags } from '../../../roll/hosts.js';
 import { describePlan, forecast, targetVersion } from './plan-text.js';
 
 export interface NodesFlags extends DrainFlags, HostFlags {

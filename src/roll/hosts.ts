@@ -1,5 +1,5 @@
 /**
- * How `upgrade nodes` opens each host's door: this machine (under a root directory, or `/`), or an SSH host of the
+ * How a command over many nodes (`upgrade nodes`, `apply`, `migrate`) opens each host's door: this machine (under a root directory, or `/`), or an SSH host of the
  * cluster file, all SSH hosts sharing one pool (one connection per host) and reached and verified (host key,
  * login, root) before anything changes on any of them.
  */
@@ -7,13 +7,13 @@ import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { Option, type Command } from 'commander';
 import pLimit from 'p-limit';
-import { UserError } from '../../../errors.js';
-import { LocalHost } from '../../../host/local.js';
-import { SshPool } from '../../../host/ssh/pool.js';
-import { defaultKnownHostsFile, type SshEndpoint, type SshHostSettings } from '../../../host/ssh/settings.js';
-import type { SshSettings } from '../../../inventory/inventory.js';
-import type { HostOpener, NodeAccess, NodeSideWork } from '../../../roll/nodes.js';
-import type { CommandEnvironment } from '../../../workflow/flags.js';
+import { UserError } from '../errors.js';
+import { LocalHost } from '../host/local.js';
+import { SshPool } from '../host/ssh/pool.js';
+import { defaultKnownHostsFile, type SshEndpoint, type SshHostSettings } from '../host/ssh/settings.js';
+import type { SshSettings } from '../inventory/inventory.js';
+import type { HostOpener, NodeAccess, NodeSideWork } from './nodes.js';
+import type { CommandEnvironment } from '../workflow/flags.js';
 
 export interface HostFlags {
   knownHosts?: string;
@@ -84,6 +84,11 @@ export class NodeHosts {
   async verify(hosts: NodeAccess[]): Promise<void> {
     const ssh = hosts.flatMap((h) => (h.reach.via === 'ssh' ? [sshSettings(h.name, h.reach.ssh, this.env.home)] : []));
     if (ssh.length) await this.pool.connectAll(ssh, this.flags.parallel);
+  }
+
+  /** Reaches one host (an SSH host's key, login, root); throws naming the host and why it cannot be reached. */
+  async reach(host: NodeAccess): Promise<void> {
+    if (host.reach.via === 'ssh') await this.pool.host(sshSettings(host.name, host.reach.ssh, this.env.home)).verify();
   }
 
   /** The node-side work with at most `--parallel` hosts in a step at once. */
