@@ -31,3 +31,25 @@ export function renderKubeletFlagsEnv(nodeReg: NodeRegistrationOptions, hostname
   // Double-quoted with `"` and `\` escaped, as Go's %q does for the printable flags kubelet takes.
   return `${KUBELET_FLAGS_VARIABLE}=${JSON.stringify(flags.join(' '))}\n`;
 }
+
+/**
+ * The flags in a kubeadm-flags.env, in order, as `--name=value` pairs (a bare `--flag` is `true`). The value is
+ * read as systemd reads an EnvironmentFile line: one quoted string (kubeadm's %q quoting) or a plain word list.
+ */
+export function parseKubeletFlagsEnv(text: string): Arg[] {
+  const line = text.split('\n').find((l) => l.trimStart().startsWith(`${KUBELET_FLAGS_VARIABLE}=`));
+  if (line === undefined) return [];
+  const raw = line
+    .trimStart()
+    .slice(KUBELET_FLAGS_VARIABLE.length + 1)
+    .trim();
+  const quoted = /^(["'])(.*)\1$/.exec(raw);
+  const value = !quoted ? raw : quoted[1] === '"' ? quoted[2].replace(/\\(["\\])/g, '$1') : quoted[2];
+  return value
+    .split(/\s+/)
+    .filter((word) => word.startsWith('--'))
+    .map((word) => {
+      const eq = word.indexOf('=');
+      return eq < 0 ? { name: word.slice(2), value: 'true' } : { name: word.slice(2, eq), value: word.slice(eq + 1) };
+    });
+}
