@@ -25,7 +25,11 @@ const LAYOUT = {
   sandboxEntry: ['^src/sandbox/command[.]ts$'],
   engine: ['^src/workflow/', '^src/roll/'],
   steps: ['^src/node/', '^src/drain/executor/'],
-  domain: ['^src/(config|pki|kubeconfig|manifests|tokens|versions|kube|kubelet|runtime|discovery|addons|inventory|util)/', '^src/drain/planner/', '^src/errors[.]ts$'],
+  domain: [
+    '^src/(config|pki|kubeconfig|manifests|tokens|versions|kube|kubelet|runtime|discovery|addons|inventory|util)/',
+    '^src/drain/planner/',
+    '^src/errors[.]ts$',
+  ],
   doors: ['^src/host/', '^src/cluster/', '^src/etcd/'],
   /** Door modules that hold only the interface and pure helpers over it: anyone may import them. */
   doorInterfaces: ['^src/host/host[.]ts$', '^src/host/ensure-file[.]ts$', '^src/cluster/cluster[.]ts$', '^src/cluster/errors[.]ts$'],

@@ -3,7 +3,7 @@
  * - `user` (1): bad input or configuration, or a failure the operator fixes and re-runs;
  * - `usage` (2): the command line itself: an unknown command or flag, a missing argument;
  * - `precondition` (3): the cluster or node is not in a state the command can start from (preflight failed, the
- *   control plane does not answer, a version skew forbids it);
+ *   control plane does not answer, a version skew forbids it; a check found what blocks the work, `migrate report --exit-code`);
  * - `internal` (4): a bug in bosun (an error bosun did not expect); BOSUN_DEBUG=1 prints its stack;
  * - `interrupted` (130 for SIGINT, 143 for SIGTERM: 128 + the signal's number, as shells report it).
  */
@@ -16,7 +16,10 @@ export const EXIT_CODE_HELP: ReadonlyArray<[code: string, meaning: string]> = [
   ['0', 'success'],
   ['1', 'bad input or configuration (the message names the file, document and field, or the flag)'],
   ['2', 'usage: unknown command or flag, missing or extra argument'],
-  ['3', 'failed precondition on the cluster or node: preflight failed, the control plane does not answer, version skew'],
+  [
+    '3',
+    'failed precondition on the cluster or node: preflight failed, the control plane does not answer, version skew; a check found problems (`migrate report --exit-code`)',
+  ],
   ['4', 'internal error: a bug in bosun (BOSUN_DEBUG=1 prints the stack trace)'],
   ['130, 143', 'interrupted by SIGINT or SIGTERM'],
 ];

@@ -29,6 +29,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   drain: async () => (await import('../commands/drain/command.js')).registerDrain,
   cordon: async () => (await import('../commands/drain/command.js')).registerCordon,
   uncordon: async () => (await import('../commands/drain/command.js')).registerUncordon,
+  migrate: async () => (await import('../commands/migrate/index.js')).registerMigrate,
 };
 
 /** init's and join's phase paths, for `config validate` to check skipPhases against (loaded only then). */

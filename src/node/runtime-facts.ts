@@ -14,6 +14,7 @@ import { crioCgroupSetting } from '../runtime/crio-config.js';
 import { readDaemonJson } from '../runtime/docker-daemon.js';
 import { CONTAINERD_ENDPOINT, DOCKERSHIM_ENDPOINT, runtimeOfEndpoint, type CgroupDriver, type RuntimeName } from '../runtime/endpoints.js';
 import { CONTAINERD_CONFIG, CRIO_CONFIG, CRIO_DROP_IN_DIR, DOCKER_DAEMON_JSON } from '../runtime/paths.js';
+import { runtimeVersionOf } from '../runtime/version.js';
 import { parseYaml, YamlError } from '../util/yaml.js';
 
 /** Where a value came from: a node file, or a program's built-in default. */
@@ -159,16 +160,9 @@ const BINARIES: Record<RuntimeName, readonly string[]> = {
   crio: ['/usr/bin/crio', '/usr/local/bin/crio'],
 };
 
-/** The version in each binary's `--version` line: `containerd <module> 1.6.20~ds1 <revision>`, `Docker version 20.10.24+dfsg1, build …`, `crio version 1.30.0`. */
-const VERSION_PATTERNS: Record<RuntimeName, RegExp> = {
-  containerd: /^containerd\s+\S+\s+v?(\S+)/m,
-  docker: /^Docker version v?([^,\s]+)/m,
-  crio: /^(?:crio version|Version:)\s+v?(\S+)/im,
-};
-
 async function runtimeVersion(host: Host, runtime: RuntimeName, problems: string[]): Promise<string | undefined> {
   const out = await runVersion(host, BINARIES[runtime], problems);
-  const version = out === undefined ? undefined : VERSION_PATTERNS[runtime].exec(out)?.[1];
+  const version = out === undefined ? undefined : runtimeVersionOf(out);
   if (out !== undefined && version === undefined) problems.push(`${runtime} --version printed no version: ${out.trim().split('\n')[0]}`);
   return version;
 }

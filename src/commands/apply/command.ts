@@ -21,7 +21,7 @@ import { runWorkflow } from '../../workflow/run.js';
 import { initPhases } from '../init/phases.js';
 import { ADMIN_CONF } from '../join/session.js';
 import { confirm } from '../upgrade/confirm.js';
-import { addHostFlags, NodeHosts, type HostFlags } from '../upgrade/nodes/hosts.js';
+import { addHostFlags, NodeHosts, type HostFlags } from '../../roll/hosts.js';
 import { KubeletDownloads } from '../upgrade/nodes/kubelet-binary.js';
 import { act, waitNodesReady, type ApplyRun } from './act.js';
 import { apiServerEndpoint, hostFacts, initConfigFor, joinConfigFor, kubernetesVersion, type RunSecrets } from './configs.js';

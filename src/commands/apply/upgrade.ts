@@ -25,7 +25,7 @@ import { ADMIN_CONF } from '../join/session.js';
 import { readClusterState } from '../upgrade/cluster-state.js';
 import { upgradeContext } from '../upgrade/make-context.js';
 import { connect, defaultJournalDir, startRoll, type NodesFlags } from '../upgrade/nodes/command.js';
-import type { HostFlags } from '../upgrade/nodes/hosts.js';
+import type { HostFlags } from '../../roll/hosts.js';
 import { applyPhases } from '../upgrade/phases.js';
 import { checkVersionPolicy } from '../upgrade/phases/preflight.js';
 import type { VersionChange } from './plan.js';

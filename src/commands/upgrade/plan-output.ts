@@ -1,4 +1,5 @@
 /** `bosun upgrade plan` printed: kubeadm's tables for people, the UpgradePlan object for `-o json|yaml`. */
+import { table } from '../../util/table.js';
 import { emitYaml } from '../../util/yaml.js';
 import { PINNED_KUBERNETES_VERSIONS } from '../../versions/pinned.js';
 import { describeViolations } from '../../versions/skew.js';
@@ -6,21 +7,6 @@ import type { DrainForecast } from './forecast.js';
 import type { ComponentUpgradePlan, UpgradePlan } from './plan.js';
 
 export type PlanFormat = 'text' | 'json' | 'yaml';
-
-/** Columns padded like kubeadm's tabwriter (padding 3); trailing spaces trimmed. */
-export function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return (
-    rows
-      .map((r) =>
-        r
-          .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] + 3)))
-          .join('')
-          .trimEnd(),
-      )
-      .join('\n') + '\n'
-  );
-}
 
 function componentTable(components: ComponentUpgradePlan[]): string {
   return table([['COMPONENT', 'NODE', 'CURRENT', 'TARGET'], ...components.map((c) => [c.name, c.nodeName ?? '', c.currentVersion, c.newVersion])]);

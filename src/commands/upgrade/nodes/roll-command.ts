@@ -24,7 +24,7 @@ import { abortRoll, runRoll, type RollContext } from '../../../roll/roll.js';
 import { PURPOSES, type RollPurpose } from '../../../roll/steps.js';
 import type { RollKind } from '../../../roll/kind.js';
 import type { EventSink } from '../../../workflow/events.js';
-import { addHostFlags, NodeHosts, type HostFlags } from './hosts.js';
+import { addHostFlags, NodeHosts, type HostFlags } from '../../../roll/hosts.js';
 
 export interface RollFlags extends DrainFlags, HostFlags {
   kubeconfig?: string;

@@ -1,5 +1,5 @@
 /**
- * How `upgrade nodes` opens each host's door: this machine (under a root directory, or `/`), or an SSH host of the
+ * How a command over many nodes (`upgrade nodes`, `apply`, `migrate`) opens each host's door: this machine (under a root directory, or `/`), or an SSH host of the
  * cluster file, all SSH hosts sharing one pool (one connection per host) and reached and verified (host key,
  * login, root) before anything changes on any of them.
  */
@@ -7,13 +7,13 @@ import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { Option, type Command } from 'commander';
 import pLimit from 'p-limit';
-import { UserError } from '../../../errors.js';
-import { LocalHost } from '../../../host/local.js';
-import { SshPool } from '../../../host/ssh/pool.js';
-import { defaultKnownHostsFile, type SshEndpoint, type SshHostSettings } from '../../../host/ssh/settings.js';
-import type { SshSettings } from '../../../inventory/inventory.js';
-import type { HostOpener, NodeAccess, NodeSideWork } from '../../../roll/nodes.js';
-import type { CommandEnvironment } from '../../../workflow/flags.js';
+import { UserError } from '../errors.js';
+import { LocalHost } from '../host/local.js';
+import { SshPool } from '../host/ssh/pool.js';
+import { defaultKnownHostsFile, type SshEndpoint, type SshHostSettings } from '../host/ssh/settings.js';
+import type { SshSettings } from '../inventory/inventory.js';
+import type { HostOpener, NodeAccess, NodeSideWork } from './nodes.js';
+import type { CommandEnvironment } from '../workflow/flags.js';
 
 export interface HostFlags {
   knownHosts?: string;
