@@ -6,7 +6,9 @@
 import type { Cluster } from '../cluster/cluster.js';
 import { isNodeReady, type Node } from '../kube/workloads.js';
 import type { EventPath, EventSink } from '../workflow/events.js';
-import type { NodeSideWork, NodeStepContext } from './nodes.js';
+import type { JournalStore } from './journal/store.js';
+import type { NodeRecord } from './journal/journal.js';
+import type { NodeSideWork, NodeStepContext, ReachedNode } from './nodes.js';
 import { sameVersion } from './plan.js';
 import { PURPOSES, type RollPurpose } from './steps.js';
 
@@ -60,4 +62,19 @@ export function upgradeKind(target: string, work: NodeSideWork): RollKind {
     nodeDone: `upgraded to kubelet ${target}`,
     rollDone: (nodes) => `${nodes} node(s) run kubelet ${target}`,
   };
+}
+
+/** What a run of the engine is given. */
+export interface RollContext {
+  cluster: Cluster;
+  store: JournalStore;
+  /** How a node of the journal is reached (its Host door, its kubelet install). */
+  reach(node: NodeRecord): ReachedNode;
+  /** What the roll is (upgrade, migration): its node-side steps, Ready test, rollback; given by the command. */
+  kind: RollKind;
+  /** Where the roll's progress goes, as typed events. */
+  events: EventSink;
+  /** Aborts the run (the lock was lost). */
+  signal: AbortSignal;
+  evictionConcurrency?: number;
 }

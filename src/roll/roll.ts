@@ -4,7 +4,6 @@
  * gate between batches. It can be stopped anywhere (kill -9) and resumed: done steps are skipped, the step that was
  * running runs again. A node whose node-side step or wait for Ready fails is rolled back when the kind can.
  */
-import type { Cluster } from '../cluster/cluster.js';
 import { setUnschedulable } from '../drain/executor/cordon.js';
 import { Drainer } from '../drain/executor/evict.js';
 import { Informer } from '../drain/executor/informer.js';
@@ -12,30 +11,14 @@ import { planDrain } from '../drain/planner/plan.js';
 import type { Node, Pod, PodDisruptionBudget } from '../kube/workloads.js';
 import { UserError } from '../errors.js';
 import { finishStep, nodeDone, progress, startStep, type NodeRecord, type RollJournal } from './journal/journal.js';
-import { prefixOf, type RollKind } from './kind.js';
-import type { JournalStore } from './journal/store.js';
-import type { EventSink } from '../workflow/events.js';
+import { prefixOf, type RollContext } from './kind.js';
 import { CORDONED_BY_ANNOTATION, releaseAndAbort } from './abort.js';
 import { waitHealthy } from './gate.js';
-import { runNodeSideStep, type NodeStepContext, type ReachedNode } from './nodes.js';
+import { runNodeSideStep, type NodeStepContext } from './nodes.js';
 import { batchPath, RollEvents, stepPath } from './progress.js';
 import { isNodeSideStep, type StepName } from './steps.js';
 import { rollBack, rollbackNote, retryRolledBack } from './rollback.js';
 import { errorText, runBefore, stopFailed } from './stop.js';
-
-export interface RollContext {
-  cluster: Cluster;
-  store: JournalStore;
-  /** How a node of the journal is reached (its Host door, its kubelet install). */
-  reach(node: NodeRecord): ReachedNode;
-  /** What the roll is (upgrade, migration): its node-side steps, Ready test, rollback; given by the command. */
-  kind: RollKind;
-  /** Where the roll's progress goes, as typed events. */
-  events: EventSink;
-  /** Aborts the run (the lock was lost). */
-  signal: AbortSignal;
-  evictionConcurrency?: number;
-}
 
 class Roll {
   private readonly j: RollJournal;

@@ -5,7 +5,7 @@
  * runs a failed rollback again, then retries the node from its first node-side step.
  */
 import { now, type NodeRecord } from './journal/journal.js';
-import type { RollContext } from './roll.js';
+import type { RollContext } from './kind.js';
 import type { NodeStepContext } from './nodes.js';
 import { prefixOf } from './kind.js';
 import { RollEvents } from './progress.js';

@@ -2,7 +2,7 @@
 import { UserError } from '../errors.js';
 import { finishStep, startStep } from './journal/journal.js';
 import type { RollEvents } from './progress.js';
-import type { RollContext } from './roll.js';
+import type { RollContext } from './kind.js';
 import { PURPOSES } from './steps.js';
 
 export const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));

@@ -5,7 +5,7 @@ import type { CommandEnvironment } from '../../../workflow/flags.js';
 import type { Node, Pod } from '../../../kube/workloads.js';
 import { localMachineFacts } from '../../../host/machine.js';
 import { nodeFacts } from '../../../config/node-facts.js';
-import { confirm } from '../confirm.js';
+import { confirm } from '../../../workflow/confirm.js';
 import { download } from '../../../host/download.js';
 import { newJournal, type RollJournal } from '../../../roll/journal/journal.js';
 import { healthBaseline } from '../../../roll/gate.js';
@@ -15,7 +15,8 @@ import { runRoll } from '../../../roll/roll.js';
 import { upgradeKind, type RollKind } from '../../../roll/kind.js';
 import { upgradeNodeWork } from './node-work.js';
 import { KubeletDownloads, prepareKubelet } from './kubelet-binary.js';
-import { describePlan, forecast, targetVersion } from './plan-text.js';
+import { describePlan, targetVersion } from './plan-text.js';
+import { forecast } from '../../../roll/forecast.js';
 import {
   abortCommand,
   addRollFlags,
@@ -30,9 +31,9 @@ import {
   rollSettings,
   runLocked,
   type RollFlags,
-} from './roll-command.js';
+} from '../../../roll/command.js';
 
-export { defaultJournalDir } from './roll-command.js';
+export { defaultJournalDir } from '../../../roll/command.js';
 
 export interface NodesFlags extends RollFlags {
   version?: string;
