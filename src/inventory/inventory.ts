@@ -62,10 +62,12 @@ function resolveHost(entry: HostEntry): InventoryHost {
   const reach: Reach = entry.ssh ? { via: 'ssh', ssh: entry.ssh } : { via: 'local', root: entry.local!.root };
   const host = { name: entry.name, role: entry.role, os: entry.os, reach, ...(entry.reset && { reset: true as const }) };
   const kubelet = entry.kubelet ? resolveInstall('kubelet', entry.kubelet, reach, RELEASE_KUBELET_URL) : defaultKubeletInstall(reach);
+  if (entry.containerd?.install === 'binary' && entry.containerd.url)
+    throw ['containerd.url', 'not taken for containerd: give from (a containerd binary on this machine), or install: package or none'];
   return { ...host, kubelet, ...(entry.containerd && { containerd: resolveInstall('containerd', entry.containerd, reach) }) };
 }
 
-/** A binary's install choice (`kubelet`, `containerd`) with its cross-field rules; a binary without `releaseUrl` needs url or from. */
+/** A binary's install choice (`kubelet`, `containerd`) with its cross-field rules; a binary without `releaseUrl` needs from. */
 function resolveInstall(field: string, choice: HostEntry['kubelet'] & object, reach: Reach, releaseUrl?: string): KubeletInstall {
   if (choice.install !== 'binary') return choice;
   if (choice.url && choice.from) throw [`${field}.from`, 'give one of url and from, not both'];
@@ -76,9 +78,8 @@ function resolveInstall(field: string, choice: HostEntry['kubelet'] & object, re
     return { install: 'binary', from: choice.from, link: choice.link };
   }
   if (choice.link) throw [`${field}.link`, 'link needs from: a binary on this machine'];
-  const url = choice.url ?? releaseUrl;
-  if (!url) throw [`${field}.url`, 'required for install: binary (where the binary is published; <url>.sha256 holds its digest), or give from'];
-  return { install: 'binary', url, fetch: choice.fetch };
+  if (!releaseUrl) throw [`${field}.from`, 'required for install: binary (a binary on this machine)'];
+  return { install: 'binary', url: choice.url ?? releaseUrl, fetch: choice.fetch };
 }
 
 function duplicateProblem(hosts: InventoryHost[], i: number): string | undefined {
