@@ -31,7 +31,7 @@ import {
 } from '../../roll/command.js';
 
 export interface MigrateFlags extends RollFlags {
-  to: string;
+  to?: string;
   nodes?: string;
 }
 

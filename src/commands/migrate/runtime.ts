@@ -62,7 +62,7 @@ export function registerMigrateRuntime(migrate: Command, env: CommandEnvironment
     .option('--to <runtime>', 'the runtime to move to: containerd')
     .option('--nodes <a,b>', 'only these nodes, by name');
   addRollFlags(cmd, env, 'migrated').action((flags: MigrateFlags) => {
-    if (!flags.abort && !flags.resume && flags.to !== 'containerd') throw new UserError(`--to: bosun moves nodes to containerd, got "${flags.to}"`);
+    if (!flags.abort && !flags.resume && flags.to !== 'containerd') throw new UserError(`--to: bosun moves nodes to containerd, got "${flags.to ?? ''}"`);
     return rollAction(flags, () => connectRoll(flags, env), {
       start: (session) => startMigration(session, flags, { ...runtimeMigration(session), target: 'containerd' }),
       resume: (session) => resumeMigration(session, 'migrate-runtime', runtimeMigration(session).kindOf),
