@@ -3,7 +3,7 @@
  * per-roll directory (/etc/kubernetes/tmp/bosun-migrate-<roll-id>/) before anything changes, with a manifest of
  * which files existed (and their modes). Taking it again is a no-op, so a resumed or retried node keeps the files
  * from before the roll, not its own half-written ones. Restoring puts every file back byte for byte and removes the
- * files that did not exist.
+ * files that did not exist (and the directories made for them).
  */
 import path from 'node:path';
 import { UserError } from '../errors.js';
@@ -21,6 +21,8 @@ export interface BackupEntry {
 export interface BackupManifest {
   rollId: string;
   files: BackupEntry[];
+  /** Directories the files that did not exist would be created in, which did not exist either (deepest first). */
+  createdDirs?: string[];
   /** What else the migration changed that is not a file (a Node annotation's old value), for the rollback. */
   notes?: Record<string, string | null>;
 }
@@ -58,7 +60,11 @@ export async function takeBackup(host: Host, rollId: string, files: string[], no
     await host.writeFileAtomic(`${dir}/${copy}`, (await host.readFile(file, READ_CAPS.data))!, 0o600);
     entries.push({ path: file, existed: true, mode: stat.mode & 0o7777, copy });
   }
-  const manifest: BackupManifest = { rollId, files: entries, ...(notes ? { notes } : {}) };
+  const createdDirs = await missingDirs(
+    host,
+    entries.filter((e) => !e.existed).map((e) => e.path),
+  );
+  const manifest: BackupManifest = { rollId, files: entries, createdDirs, ...(notes ? { notes } : {}) };
   await host.writeFileAtomic(`${dir}/${MANIFEST}`, `${JSON.stringify(manifest, null, 2)}\n`, 0o600);
   return manifest;
 }
@@ -76,5 +82,20 @@ export async function restoreBackup(host: Host, rollId: string): Promise<BackupM
     if (saved === undefined) throw new UserError(`${backupDir(rollId)}/${entry.copy}: the backup of ${entry.path} is missing`);
     await host.writeFileAtomic(entry.path, saved, entry.mode ?? 0o644);
   }
+  for (const dir of manifest.createdDirs ?? []) {
+    if ((await host.stat(dir)) && (await host.readdir(dir)).length === 0) await host.remove(dir);
+  }
   return manifest;
+}
+
+/** The parent directories of `files` that do not exist, deepest first. */
+async function missingDirs(host: Host, files: string[]): Promise<string[]> {
+  const missing = new Set<string>();
+  for (const file of files) {
+    for (let dir = path.posix.dirname(file); dir !== '/' && !missing.has(dir); dir = path.posix.dirname(dir)) {
+      if (await host.stat(dir)) break;
+      missing.add(dir);
+    }
+  }
+  return [...missing].sort((a, b) => b.split('/').length - a.split('/').length);
 }

@@ -12,7 +12,7 @@ import type { RollContext, RollKind } from '../../../src/roll/kind.js';
 import { planRoll } from '../../../src/roll/plan.js';
 import { runRoll } from '../../../src/roll/roll.js';
 import { MIGRATION_STEPS } from '../../../src/roll/steps.js';
-import type { WorkflowEvent } from '../../../src/workflow/events.js';
+import type { ProgressEvent } from '../../../src/workflow/events.js';
 import { node } from '../drain/fixtures.js';
 import { FakeCluster } from './fake-cluster.js';
 
@@ -45,14 +45,22 @@ function world(fail?: { node: string; step: string }) {
 
 async function start(cluster: FakeCluster, purpose: 'migrate-runtime' | 'upgrade' = 'migrate-runtime'): Promise<JournalStore> {
   const nodes = await cluster.list<Node>('v1', 'Node');
-  const plan = planRoll({ nodes, target: 'containerd', purpose, alreadyDone: () => undefined, maxUnavailable: { count: 1 }, order: 'name', executorFor: () => 'local' });
+  const plan = planRoll({
+    nodes,
+    target: 'containerd',
+    purpose,
+    alreadyDone: () => undefined,
+    maxUnavailable: { count: 1 },
+    order: 'name',
+    executorFor: () => 'local',
+  });
   const journal = newJournal({ id: 'r1', plan, target: 'containerd', settings, baseline: { notReadyNodes: [], failingPods: [] }, purpose, before: ['prep'] });
   const store = new JournalStore(cluster.asCluster(), new LocalHost('/'), path.join(mkdtempSync(path.join(tmpdir(), 'bosun-roll-')), 'journal.json'));
   await store.create(journal);
   return store;
 }
 
-function context(cluster: FakeCluster, store: JournalStore, kind: RollKind, events: WorkflowEvent[] = []): RollContext {
+function context(cluster: FakeCluster, store: JournalStore, kind: RollKind, events: ProgressEvent[] = []): RollContext {
   return {
     cluster: cluster.asCluster(),
     store,
@@ -63,13 +71,14 @@ function context(cluster: FakeCluster, store: JournalStore, kind: RollKind, even
   };
 }
 
-const unschedulable = async (cluster: FakeCluster, name: string) => (await cluster.get<Node>({ apiVersion: 'v1', kind: 'Node', name }))?.spec?.unschedulable === true;
+const unschedulable = async (cluster: FakeCluster, name: string) =>
+  (await cluster.get<Node>({ apiVersion: 'v1', kind: 'Node', name }))?.spec?.unschedulable === true;
 
 describe('roll engine, for every purpose', () => {
   it('runs the cluster-wide steps first, then each node, and names the purpose in its lines', async () => {
     const { calls, cluster, kind } = world();
     const store = await start(cluster);
-    const events: WorkflowEvent[] = [];
+    const events: ProgressEvent[] = [];
     await runRoll(context(cluster, store, kind, events));
     expect(calls[0]).toBe('prep');
     expect(calls.filter((c) => c.startsWith('w1:'))).toEqual(MIGRATION_STEPS['migrate-runtime'].map((s) => `w1:${s}`));
@@ -106,7 +115,9 @@ describe('roll engine, for every purpose', () => {
       throw new Error('docker will not start');
     };
     const store = await start(failing.cluster);
-    await expect(runRoll(context(failing.cluster, store, failing.kind))).rejects.toThrow(/w1: containerd-config failed: boom; its rollback failed too: docker will not start/);
+    await expect(runRoll(context(failing.cluster, store, failing.kind))).rejects.toThrow(
+      /w1: containerd-config failed: boom; its rollback failed too: docker will not start/,
+    );
     expect(store.journal.nodes.w1.rollback).toMatchObject({ state: 'rollback-failed', error: 'docker will not start' });
     const fixed = world();
     await runRoll(context(failing.cluster, store, fixed.kind));

@@ -11,7 +11,8 @@ function mergePatch(target: Record<string, unknown>, patch: Record<string, unkno
   const out = { ...target };
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete out[key];
-    else if (typeof value === 'object' && !Array.isArray(value)) out[key] = mergePatch((out[key] as Record<string, unknown>) ?? {}, value as Record<string, unknown>);
+    else if (typeof value === 'object' && !Array.isArray(value))
+      out[key] = mergePatch((out[key] as Record<string, unknown>) ?? {}, value as Record<string, unknown>);
     else out[key] = value;
   }
   return out;
@@ -48,7 +49,8 @@ export class FakeCluster implements Partial<Cluster> {
   }
 
   async create<T extends KubeObject>(obj: T): Promise<T> {
-    if (this.objects.has(this.key(obj.kind, obj.metadata.namespace, obj.metadata.name))) throw new ClusterError('create', obj.metadata.name, 'AlreadyExists', 'exists', 409);
+    if (this.objects.has(this.key(obj.kind, obj.metadata.namespace, obj.metadata.name)))
+      throw new ClusterError('create', obj.metadata.name, 'AlreadyExists', 'exists', 409);
     return this.put(obj) as T;
   }
 
@@ -57,11 +59,18 @@ export class FakeCluster implements Partial<Cluster> {
     const current = await this.get(ref);
     if (!current) throw new ClusterError('patch', ref.name, 'NotFound', 'not found', 404);
     const wanted = (patch as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion;
-    if (wanted !== undefined && wanted !== current.metadata.resourceVersion) throw new ClusterError('patch', ref.name, 'Conflict', 'stale resourceVersion', 409);
+    if (wanted !== undefined && wanted !== current.metadata.resourceVersion)
+      throw new ClusterError('patch', ref.name, 'Conflict', 'stale resourceVersion', 409);
     return this.put(mergePatch(current, patch as Record<string, unknown>) as KubeObject) as T;
   }
 
-  async watch<T extends KubeObject>(_apiVersion: string, kind: string, _opts: unknown, onEvent: (event: CollectionEvent<T>) => void, signal: AbortSignal): Promise<void> {
+  async watch<T extends KubeObject>(
+    _apiVersion: string,
+    kind: string,
+    _opts: unknown,
+    onEvent: (event: CollectionEvent<T>) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
     const watcher: Watcher = { kind, onEvent: onEvent as Watcher['onEvent'] };
     this.watchers.add(watcher);
     onEvent({ type: 'LISTED', items: await this.list<T>('', kind) });
