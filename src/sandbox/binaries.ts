@@ -4,15 +4,12 @@ import { Listr } from 'listr2';
 import { DEFAULT_KUBERNETES_VERSION, ETCD_VERSION, KWOK_VERSION, PINNED_KUBERNETES_VERSIONS } from '../versions/pinned.js';
 import { listrOptions, terminalOf } from '../workflow/progress.js';
 import { run, tryRun } from './exec.js';
-import { cacheRoot, PACKAGE_GO_DIR } from './paths.js';
+import { artifactDir, type Artifact } from './artifact.js';
+import { PACKAGE_GO_DIR } from './paths.js';
+import { buildRuntime, isRuntimeArtifact, RUNTIME_ARTIFACTS } from './runtime-binaries.js';
 import { GO_ENV, KUBERNETES_COMMANDS, kubernetesModule, parseKubernetesVersion } from './wrapper.js';
 
-/** One cache entry: a component at a version, built as a whole and renamed into place at once. */
-export interface Artifact {
-  component: 'kubernetes' | 'etcd' | 'kwok';
-  version: string;
-  binaries: readonly string[];
-}
+export { artifactDir, type Artifact } from './artifact.js';
 
 export const kubernetesArtifact = (version: string): Artifact => ({ component: 'kubernetes', version, binaries: KUBERNETES_COMMANDS });
 export const ETCD: Artifact = { component: 'etcd', version: ETCD_VERSION, binaries: ['etcd'] };
@@ -26,10 +23,6 @@ export const KWOK_STAGE_FILES = [
   'pod/fast/pod-complete.yaml',
   'pod/fast/pod-delete.yaml',
 ];
-
-export function artifactDir(a: Artifact): string {
-  return path.join(cacheRoot(), 'bin', a.component, a.version);
-}
 
 /** The versions `--version` names: one release, or `all` pinned ones. */
 export function kubernetesVersions(flag: string | undefined): string[] {
@@ -68,6 +61,8 @@ function onPath(name: string): string[] {
  * only when it reports that version. Undefined when it has to be built.
  */
 export async function locateBinary(a: Artifact, name: string, binDir?: string): Promise<string | undefined> {
+  // A runtime's files are node paths of one tree: only the cache has that tree.
+  if (isRuntimeArtifact(a)) return existsSync(path.join(artifactDir(a), name)) ? path.join(artifactDir(a), name) : undefined;
   if (binDir && (await isVersion(path.join(binDir, name), name, a.version))) return path.join(binDir, name);
   const cached = path.join(artifactDir(a), name);
   if (existsSync(cached)) return cached;
@@ -93,6 +88,7 @@ const BUILD_FLAGS = ['build', '-trimpath', '-tags', 'selinux,notest,grpcnotrace'
 /** Builds `names` of one artifact (a Kubernetes release: any of its commands; others: all) into `out`. */
 async function buildInto(a: Artifact, names: readonly string[], out: string, onLine: (line: string) => void): Promise<void> {
   const go = (args: string[], cwd: string) => run('go', args, { cwd, env: GO_ENV, onLine });
+  if (isRuntimeArtifact(a)) return buildRuntime(a, out, onLine);
   if (a.component === 'kubernetes') {
     const moduleDir = await kubernetesModule(a.version, onLine);
     onLine(`go build ${names.join(' ')} (module ${moduleDir})`);
@@ -192,11 +188,11 @@ function formatSeconds(seconds: number): string {
 }
 
 /**
- * Makes sure the binaries of these Kubernetes versions, etcd and kwok are on this machine, building
- * what is missing (go build through the module proxy), with progress.
+ * Makes sure the binaries of these Kubernetes versions, etcd, kwok and the nodes' container runtimes are on this
+ * machine, building what is missing (go build through the module proxy, Debian's packages), with progress.
  */
 export async function provideBinaries(versions: string[], binDir?: string): Promise<ProvidedArtifact[]> {
-  const artifacts = [...versions.map(kubernetesArtifact), ETCD, KWOK];
+  const artifacts = [...versions.map(kubernetesArtifact), ETCD, KWOK, ...RUNTIME_ARTIFACTS];
   const results: ProvidedArtifact[] = [];
   await new Listr(
     artifacts.map((a) => ({

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { UserError } from '../errors.js';
 import { kubernetesVersions, provideBinaries } from './binaries.js';
 import { down } from './down.js';
+import type { SandboxRuntime } from './node-runtime.js';
 import { clusterText, writeInventories } from './inventory.js';
 import { sandboxPaths } from './paths.js';
 import { StaticPodRunner } from './runner.js';
@@ -76,7 +77,8 @@ function addHostsCommands(sandbox: Command): void {
     .addOption(new Option('--control-planes <m>', 'how many of them are control-plane hosts').default(1).argParser(count('--control-planes')))
     .option('--version <version>', "the Kubernetes release the cluster file names (its binaries are provided); default bosun's default")
     .option('--bin-dir <dir>', 'use binaries from this directory when they report the right version')
-    .action(async (n: number, opts: { dir: string; controlPlanes: number; version?: string; binDir?: string }) => {
+    .addOption(runtimeOption())
+    .action(async (n: number, opts: { dir: string; controlPlanes: number; version?: string; binDir?: string; runtime?: string[] }) => {
       const text = await (await import('./hosts.js')).sandboxHosts({ ...opts, count: n });
       process.stdout.write(text);
     });
@@ -87,7 +89,37 @@ function addHostsCommands(sandbox: Command): void {
     .action(async (opts: { dir: string }) => (await import('./hosts-kwok.js')).runKwokWhenClusterExists(opts.dir));
 }
 
+/** `sandbox join`: more nodes, joined with the real `bosun join`. */
+function addJoinCommand(sandbox: Command): void {
+  sandbox
+    .command('join')
+    .description('Join nodes with the real "bosun join": simulated workers, or control-plane nodes with their own network namespace')
+    .addOption(dirOption())
+    .addOption(new Option('--workers <n>', 'simulated workers to join, in parallel').default(0).argParser(count('--workers')))
+    .addOption(new Option('--control-planes <n>', 'control-plane nodes to join, one after the other').default(0).argParser(count('--control-planes')))
+    .addOption(new Option('--parallel <n>', 'how many workers join at once (default: all)').argParser(count('--parallel')))
+    .addOption(
+      new Option('--runtime <runtime>', "the joined nodes' container runtime: docker joins them on cri-dockerd's socket, their kubelet on cgroupfs")
+        .choices(['containerd', 'docker'])
+        .default('containerd'),
+    )
+    .option('--timings', 'print how long the joins took, as JSON')
+    .action(async (opts: { dir: string; workers: number; controlPlanes: number; parallel?: number; runtime: SandboxRuntime; timings?: boolean }) => {
+      const timings = await (await import('./join.js')).sandboxJoin(opts);
+      if (opts.timings) printTimings(timings);
+    });
+}
+
 const dirOption = () => new Option('--dir <dir>', 'the sandbox directory').default(DEFAULT_DIR);
+
+/** `--runtime docker` (every node) or `--runtime docker=worker-1,worker-2`; repeatable. */
+const runtimeOption = () =>
+  new Option(
+    '--runtime <runtime[=nodes]>',
+    "container runtime on the nodes' disks: containerd (default: 2.1.4, SystemdCgroup) or docker (dockerd 20.10 on containerd 1.6, " +
+      "cri-dockerd's units, kubelet on unix:///var/run/cri-dockerd.sock, cgroupfs; with a DaemonSet mounting docker.sock); " +
+      '"docker" for every node or "docker=worker-1,worker-2"; repeatable',
+  ).argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
 
 /** `bosun sandbox …`: a real control plane on this machine, one network namespace per node. */
 export function registerSandbox(program: Command): void {
@@ -114,6 +146,7 @@ export function registerSandbox(program: Command): void {
       }),
     )
     .option('--config <file>', "kubeadm configuration for init (the node name, address and version are the sandbox's)")
+    .addOption(runtimeOption())
     .option('--bin-dir <dir>', 'use binaries from this directory when they report the right version')
     .option('--timings', 'print how long each step took, as JSON')
     .action(async (opts) => {
@@ -136,18 +169,7 @@ export function registerSandbox(program: Command): void {
     .addOption(dirOption())
     .option('--purge', 'also delete the sandbox directory')
     .action((opts: { dir: string; purge?: boolean }) => down(opts.dir, Boolean(opts.purge)));
-  sandbox
-    .command('join')
-    .description('Join nodes with the real "bosun join": simulated workers, or control-plane nodes with their own network namespace')
-    .addOption(dirOption())
-    .addOption(new Option('--workers <n>', 'simulated workers to join, in parallel').default(0).argParser(count('--workers')))
-    .addOption(new Option('--control-planes <n>', 'control-plane nodes to join, one after the other').default(0).argParser(count('--control-planes')))
-    .addOption(new Option('--parallel <n>', 'how many workers join at once (default: all)').argParser(count('--parallel')))
-    .option('--timings', 'print how long the joins took, as JSON')
-    .action(async (opts: { dir: string; workers: number; controlPlanes: number; parallel?: number; timings?: boolean }) => {
-      const timings = await (await import('./join.js')).sandboxJoin(opts);
-      if (opts.timings) printTimings(timings);
-    });
+  addJoinCommand(sandbox);
   sandbox
     .command('inventory')
     .description("Print the sandbox's nodes as SSH hosts (kind: Cluster: address, port 22, root, the sandbox's key) and write their known_hosts")

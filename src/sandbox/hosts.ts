@@ -17,6 +17,7 @@ import { BOSUN_BIN, CONTROL_PLANE_NODE, sandboxPaths } from './paths.js';
 import { startDetached, type ProcessRecord } from './processes.js';
 import { readState, writeState, type SandboxNode, type SandboxState } from './state.js';
 import { startRunner } from './up.js';
+import { assignRuntimes } from './up-runtime.js';
 import { parseKubernetesVersion } from './wrapper.js';
 
 export interface HostsOptions {
@@ -25,6 +26,8 @@ export interface HostsOptions {
   controlPlanes: number;
   version?: string;
   binDir?: string;
+  /** `docker` or `docker=host,…` (repeatable): machines with Docker's stack on their disks; the others containerd. */
+  runtime?: string[];
 }
 
 /** Control-plane hosts take .10 up of the sandbox's /24 and workers .100 up, as the nodes of `sandbox up`. */
@@ -70,6 +73,7 @@ export async function sandboxHosts(opts: HostsOptions): Promise<string> {
     processes: [],
     freshMachines: true,
   };
+  assignRuntimes(state.nodes, opts.runtime);
   // Written before anything starts, so `down` can clean up after a failure.
   await writeState(opts.dir, state);
   const record = async (p: ProcessRecord) => {

@@ -38,9 +38,9 @@ export function configVersion(file: string, text: string): string | undefined {
 
 /**
  * The config `bosun init` gets on the sandbox's control-plane node: the user's documents (or the
- * default) with this node's name and address, and the version whose binaries the sandbox provided.
+ * default) with this node's name, address and CRI socket (a Docker node's), and the version whose binaries the sandbox provided.
  */
-export function sandboxInitConfig(opts: { file?: string; text?: string; version: string; nodeName: string; address: string }): string {
+export function sandboxInitConfig(opts: { file?: string; text?: string; version: string; nodeName: string; address: string; criSocket?: string }): string {
   const docs = opts.text === undefined ? defaultDocuments(opts.version) : parseDocuments(opts.file!, opts.text);
   const apiVersion = docs.find(isKubeadm)?.apiVersion ?? 'kubeadm.k8s.io/v1beta4';
   let init = docs.find((d) => isKubeadm(d) && d.kind === 'InitConfiguration');
@@ -59,6 +59,6 @@ export function sandboxInitConfig(opts: { file?: string; text?: string; version:
   // A stable endpoint lets control-plane nodes join (bosun sandbox join --control-planes): the first node's address.
   cluster.controlPlaneEndpoint ??= `${opts.address}:6443`;
   init.localAPIEndpoint = { ...(init.localAPIEndpoint as object), advertiseAddress: opts.address };
-  init.nodeRegistration = { ...(init.nodeRegistration as object), name: opts.nodeName };
+  init.nodeRegistration = { ...(init.nodeRegistration as object), name: opts.nodeName, ...(opts.criSocket && { criSocket: opts.criSocket }) };
   return emitYamlDocuments(docs);
 }

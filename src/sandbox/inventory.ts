@@ -11,6 +11,7 @@ import { KUBEADM_V1BETA4 } from '../config/types.js';
 import { emitYaml } from '../util/yaml.js';
 import { artifactDir, kubernetesArtifact } from './binaries.js';
 import { SANDBOX_POD_SUBNET } from './init-config.js';
+import { CRI_DOCKERD_SOCKET } from './node-runtime.js';
 import { sandboxPaths } from './paths.js';
 import { writeKnownHosts } from './sshd.js';
 import type { SandboxState } from './state.js';
@@ -44,7 +45,16 @@ export function sshHosts(dir: string, state: SandboxState): InventoryHost[] {
  */
 function freshKubeadm(state: SandboxState): object[] {
   const first = state.nodes.find((n) => n.role === 'control-plane' && n.network);
+  // Docker machines (sandbox hosts --runtime docker) have the kubelet join on cri-dockerd; the file has one socket for all.
+  const docker = state.nodes.every((n) => n.runtime === 'docker');
+  const registration = { nodeRegistration: { criSocket: CRI_DOCKERD_SOCKET } };
   return [
+    ...(docker
+      ? [
+          { apiVersion: KUBEADM_V1BETA4, kind: 'InitConfiguration', ...registration },
+          { apiVersion: KUBEADM_V1BETA4, kind: 'JoinConfiguration', ...registration },
+        ]
+      : []),
     {
       apiVersion: KUBEADM_V1BETA4,
       kind: 'ClusterConfiguration',
@@ -59,6 +69,8 @@ function freshKubeadm(state: SandboxState): object[] {
 export function clusterText(dir: string, state: SandboxState): string {
   const paths = sandboxPaths(dir);
   const without = state.nodes.filter((n) => !n.network).map((n) => n.name);
+  const docker = state.nodes.filter((n) => n.runtime === 'docker').map((n) => n.name);
+  const mixed = state.freshMachines && docker.length > 0 && docker.length < state.nodes.length;
   const doc = inventoryDocument(sshHosts(dir, state)) as { spec: object };
   const usage = state.freshMachines
     ? `# Fresh machines: no cluster yet. bosun apply -f ${paths.cluster} --known-hosts ${paths.knownHosts}\n`
@@ -67,6 +79,7 @@ export function clusterText(dir: string, state: SandboxState): string {
     `# The nodes of the sandbox in ${paths.root} as SSH hosts (each node's sshd, chrooted into its files).\n` +
     usage +
     (without.length ? `# Without a machine of their own (the sandbox's network is full), not listed: ${without.join(', ')}\n` : '') +
+    (mixed ? `# Docker machines (${docker.join(', ')}): their kubelet needs criSocket ${CRI_DOCKERD_SOCKET}, one file has one for all\n` : '') +
     emitYaml(state.freshMachines ? { ...doc, spec: { ...doc.spec, kubeadm: freshKubeadm(state) } } : doc)
   );
 }

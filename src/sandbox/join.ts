@@ -12,10 +12,12 @@ import { kubernetesArtifact, locateBinary } from './binaries.js';
 import { startMachines } from './machines.js';
 import { inNetns, nodeNetwork, workerNetwork } from './network.js';
 import { ensureAgent } from './node-agent.js';
+import { CRI_DOCKERD_SOCKET, type SandboxRuntime } from './node-runtime.js';
 import { ADMIN_CONF, BOSUN_BIN, CONTROL_PLANE_NODE, sandboxPaths, type SandboxPaths } from './paths.js';
 import type { ProcessRecord } from './processes.js';
 import { requireState, writeState, type SandboxNode, type SandboxState } from './state.js';
 import { startRunner, type Timings } from './up.js';
+import { kubeletOnCgroupfs } from './up-runtime.js';
 
 export interface JoinOptions {
   dir: string;
@@ -23,6 +25,8 @@ export interface JoinOptions {
   controlPlanes: number;
   /** How many workers join at once (all by default). */
   parallel?: number;
+  /** The joined nodes' container runtime (default containerd); Docker nodes join on cri-dockerd's socket. */
+  runtime?: SandboxRuntime;
 }
 
 const READY_TIMEOUT_MS = 5 * 60_000;
@@ -114,10 +118,14 @@ interface JoinSession {
   admin: string;
   /** The kubelet binary the joined nodes are equipped with. */
   kubelet: string;
+  runtime?: SandboxRuntime;
 }
 
+/** A Docker node joins as `kubeadm join --cri-socket unix:///var/run/cri-dockerd.sock` did. */
+const criSocketArgs = (session: JoinSession) => (session.runtime === 'docker' ? ['--cri-socket', CRI_DOCKERD_SOCKET] : []);
+
 /** The sandbox to join into: refuses one whose control plane was not initialized or whose kubelet is not built. */
-async function openSession(dir: string): Promise<JoinSession> {
+async function openSession(dir: string, runtime: SandboxRuntime | undefined): Promise<JoinSession> {
   const paths = sandboxPaths(dir);
   const state = await requireState(dir);
   const admin = path.join(paths.nodeRoot(CONTROL_PLANE_NODE), ADMIN_CONF);
@@ -125,7 +133,7 @@ async function openSession(dir: string): Promise<JoinSession> {
   await ensureAgent(dir, state);
   const kubelet = await locateBinary(kubernetesArtifact(state.kubernetesVersion), 'kubelet', state.binDir);
   if (!kubelet) throw new UserError(`kubelet ${state.kubernetesVersion} is not built: run "bosun sandbox binaries --version ${state.kubernetesVersion}"`);
-  return { dir, paths, state, admin, kubelet };
+  return { dir, paths, state, admin, kubelet, runtime };
 }
 
 /**
@@ -153,7 +161,7 @@ async function joinControlPlane(session: JoinSession, timings: Timings): Promise
   const line = await controlPlaneJoinLine(session);
   const name = nextName(state, CONTROL_PLANE_NODE, 2);
   const network = nodeNetwork(state.network, name, nextNetworkIndex(state));
-  const node: SandboxNode = { name, role: 'control-plane', simulated: false, network };
+  const node: SandboxNode = { name, role: 'control-plane', simulated: false, network, runtime: session.runtime };
   state.nodes.push(node);
   await writeState(dir, state);
   await startMachines(dir, state, [node], session.kubelet, (p) => record(session, p));
@@ -164,10 +172,20 @@ async function joinControlPlane(session: JoinSession, timings: Timings): Promise
   await runBosun(
     [
       ...inNetns(network.netns),
-      ...bosun([...joinArgs(line), '--rootfs', paths.nodeRoot(name), '--node-name', name, '--apiserver-advertise-address', network.address]),
+      ...bosun([
+        ...joinArgs(line),
+        ...criSocketArgs(session),
+        '--rootfs',
+        paths.nodeRoot(name),
+        '--node-name',
+        name,
+        '--apiserver-advertise-address',
+        network.address,
+      ]),
     ],
     path.join(paths.logs(name), 'join.log'),
   );
+  if (session.runtime === 'docker') await kubeletOnCgroupfs(paths.nodeRoot(name));
   timings[`join/${name}`] = (Date.now() - started) / 1000;
   return name;
 }
@@ -183,7 +201,7 @@ async function joinWorkers(session: JoinSession, count: number, parallel: number
   for (let i = 0; i < count; i++) {
     const name = nextName(state, 'worker');
     const index = state.nodes.filter((n) => n.simulated).length;
-    state.nodes.push({ name, role: 'worker', simulated: true, network: workerNetwork(state.network, name, index) });
+    state.nodes.push({ name, role: 'worker', simulated: true, network: workerNetwork(state.network, name, index), runtime: session.runtime });
     names.push(name);
   }
   await writeState(dir, state);
@@ -200,12 +218,22 @@ async function joinWorkers(session: JoinSession, count: number, parallel: number
   const limit = pLimit(parallel || names.length);
   await Promise.all(
     names.map((name) =>
-      limit(() =>
-        runBosun(
-          bosun([...joinArgs(line), '--rootfs', paths.nodeRoot(name), '--node-name', name, '--ignore-preflight-errors', SIMULATED_IGNORED_CHECKS]),
+      limit(async () => {
+        await runBosun(
+          bosun([
+            ...joinArgs(line),
+            ...criSocketArgs(session),
+            '--rootfs',
+            paths.nodeRoot(name),
+            '--node-name',
+            name,
+            '--ignore-preflight-errors',
+            SIMULATED_IGNORED_CHECKS,
+          ]),
           path.join(paths.logs(name), 'join.log'),
-        ),
-      ),
+        );
+        if (session.runtime === 'docker') await kubeletOnCgroupfs(paths.nodeRoot(name));
+      }),
     ),
   );
   timings['join/workers-joined'] = (Date.now() - started) / 1000;
@@ -223,7 +251,7 @@ async function joinWorkers(session: JoinSession, count: number, parallel: number
  * new key).
  */
 export async function sandboxJoin(opts: JoinOptions): Promise<Timings> {
-  const session = await openSession(opts.dir);
+  const session = await openSession(opts.dir, opts.runtime);
   const timings: Timings = {};
   const joined: string[] = [];
   for (let i = 0; i < opts.controlPlanes; i++) joined.push(await joinControlPlane(session, timings));

@@ -1,16 +1,60 @@
 /** What a sandbox Node says about its node's kubelet, and the writes that make it say so. */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { KUBELET_BINARY, KUBELET_CONFIG_FILE, KUBELET_FLAGS_FILE } from '../kube/paths.js';
 import type { Node } from '../kube/workloads.js';
+import { parseYaml } from '../util/yaml.js';
 import { KWOK_NODE_ANNOTATION } from './mirror.js';
 
 /** kwok keeps a Node with this annotation value Ready; a stopped kubelet's Node gets another, so nothing heartbeats it. */
 const MANAGED = 'fake';
 const UNMANAGED = 'kubelet-stopped';
 
-/** What a started kubelet reports: read from the node's files when it started. */
-export interface Started {
+/** The kubelet a node's files start: its version, and the binary (its real path, inode and mtime; a link the local inventory swaps counts as a restart). */
+export interface KubeletFiles {
   version: string;
-  /** The binary it was started from (its real path, inode and mtime): a link the local inventory swaps counts as a restart. */
   binary: string;
+}
+
+/** What a started kubelet reports: read from the node's files when it started, its runtime as it last connected. */
+export interface Started extends KubeletFiles {
+  /** The CRI endpoint its files name. */
+  endpoint: string;
+  /** `containerd://2.1.4`: the runtime serving that endpoint and its binary's version. */
+  runtime: string;
+}
+
+export const NO_KUBELET = `${KUBELET_BINARY}: no such file`;
+
+/** The node's kubelet files as a kubelet starting now reads them; a reason when it could not start. */
+export async function readKubeletFiles(
+  rootfs: string,
+  versionOf: (file: string) => Promise<string | undefined>,
+  configRequired: boolean,
+): Promise<KubeletFiles | { problem: string }> {
+  const file = path.join(rootfs, KUBELET_BINARY);
+  const real = await fs.realpath(file).catch(() => undefined);
+  const stat = real === undefined ? undefined : await fs.stat(real).catch(() => undefined);
+  if (real === undefined || !stat?.isFile()) return { problem: NO_KUBELET };
+  const binary = `${real}:${stat.ino}:${stat.mtimeMs}`;
+  const version = await versionOf(binary);
+  if (version === undefined) return { problem: `${KUBELET_BINARY} --version: not a kubelet` };
+  // Absent on a worker `up` made without a join; present, they must be what a kubelet can start from.
+  const config = await fs.readFile(path.join(rootfs, KUBELET_CONFIG_FILE), 'utf8').catch(() => undefined);
+  // A fresh machine's kubelet, as a packaged one, restarts until kubeadm has written its configuration.
+  if (config === undefined && configRequired) return { problem: `${KUBELET_CONFIG_FILE}: no such file` };
+  if (config !== undefined) {
+    let kind: unknown;
+    try {
+      kind = (parseYaml(config) as { kind?: unknown } | null)?.kind;
+    } catch (err) {
+      return { problem: `${KUBELET_CONFIG_FILE}: ${(err as Error).message.split('\n')[0]}` };
+    }
+    if (kind !== 'KubeletConfiguration') return { problem: `${KUBELET_CONFIG_FILE}: not a KubeletConfiguration` };
+  }
+  const flags = await fs.readFile(path.join(rootfs, KUBELET_FLAGS_FILE), 'utf8').catch(() => undefined);
+  if (flags !== undefined && !/^KUBELET_KUBEADM_ARGS=/m.test(flags)) return { problem: `${KUBELET_FLAGS_FILE}: no KUBELET_KUBEADM_ARGS` };
+  return { version, binary };
 }
 
 type Condition = { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string; lastHeartbeatTime?: string };
@@ -30,13 +74,14 @@ export function nodeWrite(node: Node, started: Started | undefined, down: boolea
   if (annotation === undefined) return undefined; // not a sandbox kubelet's Node
   const conditions: Condition[] = node.status?.conditions ?? [];
   if (started) {
-    const stale = node.status?.nodeInfo?.kubeletVersion !== started.version;
+    const info = node.status?.nodeInfo as { kubeletVersion?: string; containerRuntimeVersion?: string } | undefined;
+    const stale = info?.kubeletVersion !== started.version || info?.containerRuntimeVersion !== started.runtime;
     if (!stale && annotation === MANAGED) return undefined;
-    // The version first: when kwok makes the Node Ready again, it already reports its new kubelet.
+    // The versions first: when kwok makes the Node Ready again, it already reports its new kubelet and runtime.
     return {
-      status: stale ? { status: { nodeInfo: { kubeletVersion: started.version } } } : undefined,
+      status: stale ? { status: { nodeInfo: { kubeletVersion: started.version, containerRuntimeVersion: started.runtime } } } : undefined,
       annotation: annotation === MANAGED ? undefined : MANAGED,
-      what: `reports kubelet ${started.version}${annotation === MANAGED ? '' : ', Ready again'}`,
+      what: `reports kubelet ${started.version} on ${started.runtime}${annotation === MANAGED ? '' : ', Ready again'}`,
     };
   }
   if (!down) return undefined;

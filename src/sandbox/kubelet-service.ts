@@ -4,11 +4,13 @@ import pLimit from 'p-limit';
 import type { Cluster } from '../cluster/cluster.js';
 import { connectCluster } from '../cluster/connect.js';
 import { LocalHost } from '../host/local.js';
-import { KUBELET_BINARY, KUBELET_CONFIG_FILE, KUBELET_FLAGS_FILE } from '../kube/paths.js';
+import { KUBELET_BINARY } from '../kube/paths.js';
 import type { Node } from '../kube/workloads.js';
-import { parseYaml } from '../util/yaml.js';
 import { tryRun } from './exec.js';
-import { nodeWrite, type Started } from './kubelet-node.js';
+import { NO_KUBELET, nodeWrite, readKubeletFiles, type Started } from './kubelet-node.js';
+import { containerRuntimeVersion, kubeletEndpoint } from './kubelet-runtime.js';
+import { RUNTIME_UNITS } from './node-runtime.js';
+import type { RuntimeUnits } from './node-units.js';
 import { KWOK_NODE_ANNOTATION } from './mirror.js';
 import { ADMIN_CONF, CONTROL_PLANE_NODE, sandboxPaths } from './paths.js';
 import type { NodeServices, UnitState } from './systemctl.js';
@@ -17,39 +19,6 @@ import type { NodeServices, UnitState } from './systemctl.js';
 const RESCAN_MS = 5_000;
 /** Node writes at once: a 200-node roll restarts many kubelets together, the API server has other work. */
 const WRITES_AT_ONCE = 4;
-
-const NO_KUBELET = `${KUBELET_BINARY}: no such file`;
-
-/** The node's kubelet files as a kubelet starting now reads them; a reason when it could not start. */
-async function readKubeletFiles(
-  rootfs: string,
-  versionOf: (file: string) => Promise<string | undefined>,
-  configRequired: boolean,
-): Promise<Started | { problem: string }> {
-  const file = path.join(rootfs, KUBELET_BINARY);
-  const real = await fs.realpath(file).catch(() => undefined);
-  const stat = real === undefined ? undefined : await fs.stat(real).catch(() => undefined);
-  if (real === undefined || !stat?.isFile()) return { problem: NO_KUBELET };
-  const binary = `${real}:${stat.ino}:${stat.mtimeMs}`;
-  const version = await versionOf(binary);
-  if (version === undefined) return { problem: `${KUBELET_BINARY} --version: not a kubelet` };
-  // Absent on a worker `up` made without a join; present, they must be what a kubelet can start from.
-  const config = await fs.readFile(path.join(rootfs, KUBELET_CONFIG_FILE), 'utf8').catch(() => undefined);
-  // A fresh machine's kubelet, as a packaged one, restarts until kubeadm has written its configuration.
-  if (config === undefined && configRequired) return { problem: `${KUBELET_CONFIG_FILE}: no such file` };
-  if (config !== undefined) {
-    let kind: unknown;
-    try {
-      kind = (parseYaml(config) as { kind?: unknown } | null)?.kind;
-    } catch (err) {
-      return { problem: `${KUBELET_CONFIG_FILE}: ${(err as Error).message.split('\n')[0]}` };
-    }
-    if (kind !== 'KubeletConfiguration') return { problem: `${KUBELET_CONFIG_FILE}: not a KubeletConfiguration` };
-  }
-  const flags = await fs.readFile(path.join(rootfs, KUBELET_FLAGS_FILE), 'utf8').catch(() => undefined);
-  if (flags !== undefined && !/^KUBELET_KUBEADM_ARGS=/m.test(flags)) return { problem: `${KUBELET_FLAGS_FILE}: no KUBELET_KUBEADM_ARGS` };
-  return { version, binary };
-}
 
 /**
  * The kubelet service of every sandbox node, as systemd runs it (enabled, restarted until it can start). Starting
@@ -69,6 +38,8 @@ export class KubeletService implements NodeServices {
   /** What each Node says: its kubelet version, whether kwok manages it, whether it is Ready. */
   private readonly nodes = new Map<string, Node>();
   private readonly versions = new Map<string, Promise<string | undefined>>();
+  private readonly runtimeVersions = new Map<string, Promise<string | undefined>>();
+  private readonly launching = new Map<string, Promise<void>>();
   private readonly watchers = new Map<string, FSWatcher>();
   private readonly writing = new Set<string>();
   private readonly limit = pLimit(WRITES_AT_ONCE);
@@ -76,12 +47,19 @@ export class KubeletService implements NodeServices {
   private cluster?: Cluster;
   private lastProblem?: string;
 
+  private units!: RuntimeUnits;
+
   constructor(
     private readonly dir: string,
     private readonly log: (line: string) => void,
     /** Machines of `sandbox hosts`: a kubelet needs its config.yaml to start, and the runner waits for it. */
     private readonly freshMachines = false,
   ) {}
+
+  /** The node's runtime units, whose changes reach the kubelet through runtimeChanged. */
+  useUnits(units: RuntimeUnits): void {
+    this.units = units;
+  }
 
   private rootfs(node: string): string {
     return sandboxPaths(this.dir).nodeRoot(node);
@@ -121,9 +99,17 @@ export class KubeletService implements NodeServices {
     return { state: 'activating', detail: `auto-restart: ${this.failing.get(node) ?? 'starting'}` };
   }
 
-  /** Starts the kubelet from the node's files (or records why it cannot), then brings its Node in line. */
-  private async launch(node: string): Promise<void> {
-    const read = await readKubeletFiles(this.rootfs(node), (key) => this.binaryVersion(key), this.freshMachines);
+  /** Starts the kubelet from the node's files (or records why it cannot), then brings its Node in line; one start per node at a time. */
+  private launch(node: string): Promise<void> {
+    const next = (this.launching.get(node) ?? Promise.resolve()).catch(() => undefined).then(() => this.launchNow(node));
+    this.launching.set(node, next);
+    return next;
+  }
+
+  private async launchNow(node: string): Promise<void> {
+    const files = await readKubeletFiles(this.rootfs(node), (key) => this.binaryVersion(key), this.freshMachines);
+    // The kubelet exits at start when it cannot reach a runtime at its CRI endpoint; systemd restarts it.
+    const read = 'problem' in files ? files : await this.withRuntime(node, files);
     // A stop that came while the files were read wins: systemd's last job is the one that stands.
     if (this.stopped.has(node)) return;
     if ('problem' in read) {
@@ -137,6 +123,26 @@ export class KubeletService implements NodeServices {
       this.log(`node ${node}: kubelet ${read.version} started`);
     }
     await this.mark(node, this.started.get(node));
+    this.reconcile(node);
+  }
+
+  /** The runtime the node's kubelet files select, or why the kubelet cannot use it. */
+  private async withRuntime(node: string, files: { version: string; binary: string }): Promise<Started | { problem: string }> {
+    const { endpoint } = await kubeletEndpoint(this.rootfs(node));
+    const runtime = await containerRuntimeVersion(this.rootfs(node), this.units.serving(node, endpoint), (file) => this.runtimeVersion(file));
+    return typeof runtime === 'string' ? { ...files, endpoint, runtime } : runtime;
+  }
+
+  /**
+   * A runtime unit of the node started or stopped: a running kubelet loses its runtime while it is down (its Node
+   * NotReady) and reports it again, with what its binary says now, once it is back; one waiting for it starts.
+   */
+  async runtimeChanged(node: string): Promise<void> {
+    const started = this.started.get(node);
+    if (!started) return this.stopped.has(node) ? undefined : this.launch(node);
+    const now = await this.withRuntime(node, started);
+    if ('problem' in now) this.log(`node ${node}: kubelet lost its runtime: ${now.problem}`);
+    else if (now.runtime !== started.runtime) this.started.set(node, now);
     this.reconcile(node);
   }
 
@@ -168,6 +174,8 @@ export class KubeletService implements NodeServices {
   }
 
   private async look(node: string): Promise<void> {
+    // The node's first look is its boot: its enabled runtime units start before its kubelet.
+    await this.units.boot(node, [...new Set(Object.values(RUNTIME_UNITS).flat())]);
     if (this.stopped.has(node)) return;
     this.watchBinDir(node);
     const started = this.started.get(node);
@@ -204,6 +212,15 @@ export class KubeletService implements NodeServices {
       );
     }
     return this.versions.get(key)!;
+  }
+
+  /** What a runtime binary prints for `--version`, asked once per file (real path, inode, mtime): a new binary is asked again. */
+  private async runtimeVersion(file: string): Promise<string | undefined> {
+    const stat = await fs.stat(file).catch(() => undefined);
+    if (!stat) return undefined;
+    const key = `${file}:${stat.ino}:${stat.mtimeMs}`;
+    if (!this.runtimeVersions.has(key)) this.runtimeVersions.set(key, tryRun(file, ['--version']));
+    return this.runtimeVersions.get(key)!;
   }
 
   /** One watch of every Node, from the control-plane node's admin.conf once `bosun init` wrote it. */
@@ -243,7 +260,10 @@ export class KubeletService implements NodeServices {
     if (!this.cluster || !node || this.writing.has(name)) return;
     // A node directory without a kubelet binary (a node joined by hand, not a machine) has no kubelet for the agent to play.
     const failing = this.failing.has(name) && this.failing.get(name) !== NO_KUBELET;
-    const write = nodeWrite(node, this.started.get(name), this.stopped.has(name) || failing);
+    const started = this.started.get(name);
+    // A kubelet whose runtime went away keeps running, its Node NotReady until the runtime is back.
+    const live = started && !('problem' in this.units.serving(name, started.endpoint)) ? started : undefined;
+    const write = nodeWrite(node, live, this.stopped.has(name) || failing || (started !== undefined && !live));
     if (!write) return;
     this.writing.add(name);
     const cluster = this.cluster;

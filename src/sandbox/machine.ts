@@ -8,6 +8,7 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import { KUBELET_BINARY } from '../kube/paths.js';
 import { run } from './exec.js';
+import { isRuntimeFile } from './node-runtime.js';
 import { AGENT_REQUEST_DIR, CURL_SCRIPT, SYSTEMCTL_SCRIPT } from './systemctl.js';
 
 /** Debian's busybox-static: one static binary, nothing to resolve inside the chroot. */
@@ -35,7 +36,11 @@ const BASH_SHIM = '#!/bin/sh\nexec /bin/sh "$@"\n';
 
 /** Whether a node path is one of the machine's own files (what a node comes with before bosun writes anything). */
 export function isMachineFile(nodePath: string): boolean {
-  return nodePath.startsWith('/bin/') || ['/dev/null', '/etc/os-release', '/usr/bin/systemctl', '/usr/bin/curl', KUBELET_BINARY].includes(nodePath);
+  return (
+    nodePath.startsWith('/bin/') ||
+    ['/dev/null', '/etc/os-release', '/usr/bin/systemctl', '/usr/bin/curl', KUBELET_BINARY].includes(nodePath) ||
+    isRuntimeFile(nodePath)
+  );
 }
 
 /** Writes `data` at `file` unless it already holds exactly that (a node's files survive `down`/`up`). */

@@ -2,6 +2,7 @@ import pLimit from 'p-limit';
 import { writeInventories } from './inventory.js';
 import { equipMachine, ensureNodeKubelet } from './machine.js';
 import { createNode } from './network.js';
+import { equipRuntime } from './node-runtime.js';
 import { sandboxPaths } from './paths.js';
 import type { ProcessRecord } from './processes.js';
 import { prepareSsh, startSshd } from './sshd.js';
@@ -12,7 +13,7 @@ const AT_ONCE = 4;
 
 /**
  * Makes `nodes` machines: each one's network namespace, its rootfs equipped (busybox, systemctl, the `kubelet`
- * binary unless it has one, or none when undefined) and its sshd; then writes the inventories and known_hosts for every node of the
+ * binary unless it has one, or none when undefined, its container runtime) and its sshd; then writes the inventories and known_hosts for every node of the
  * sandbox. `record` keeps each sshd in the state, for `down`. Idempotent: `up` after `down` starts them again.
  */
 export async function startMachines(
@@ -34,6 +35,7 @@ export async function startMachines(
         await equipMachine(rootfs);
         // A fresh machine (`sandbox hosts`) has no kubelet: installing it is the job of whoever makes the cluster.
         if (kubelet) await ensureNodeKubelet(rootfs, kubelet);
+        await equipRuntime(rootfs, node.runtime ?? 'containerd');
         if (!node.network) return;
         await createNode(state.network, node.network);
         const sshd = await startSshd(dir, state.network, node);

@@ -13,6 +13,7 @@ import { x509 } from '../pki/x509.js';
 import { emitYaml } from '../util/yaml.js';
 import { KubeletService } from './kubelet-service.js';
 import { registeredNode } from './mirror.js';
+import { RuntimeUnits } from './node-units.js';
 import { workerAddress } from './network.js';
 import { BOSUN_BIN, sandboxPaths } from './paths.js';
 import { isRunning, startDetached } from './processes.js';
@@ -192,7 +193,14 @@ export async function runAgent(dir: string): Promise<void> {
   const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
   const agent = new NodeAgent(dir, log);
   const kubelets = new KubeletService(dir, log, Boolean((await readState(dir))?.freshMachines));
-  const requests = new SystemctlServer(path.join(sandboxPaths(dir).root, 'nodes'), kubelets, log, (node, args) => curlInNode(dir, node, args));
+  const units = new RuntimeUnits(
+    (node) => sandboxPaths(dir).nodeRoot(node),
+    log,
+    (node) => void kubelets.runtimeChanged(node),
+  );
+  kubelets.useUnits(units);
+  const nodesDir = path.join(sandboxPaths(dir).root, 'nodes');
+  const requests = new SystemctlServer(nodesDir, kubelets, log, (node, args) => curlInNode(dir, node, args), units);
   agent.start();
   const timers = [kubelets.startTimer(), setInterval(() => void requests.scan(), REQUEST_RESCAN_MS)];
   void requests.scan();

@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { NetworkPlan, NodeNetwork } from './network.js';
+import type { SandboxRuntime } from './node-runtime.js';
 import { sandboxPaths } from './paths.js';
 import type { ProcessRecord } from './processes.js';
 
@@ -16,6 +17,8 @@ export interface SandboxNode {
   simulated: boolean;
   /** Absent for simulated workers past the network's worker addresses (WORKER_MACHINES). */
   network?: NodeNetwork;
+  /** The container runtime it was made with (absent: containerd); its disk says what it runs now. */
+  runtime?: SandboxRuntime;
 }
 
 /** What `up` created, so `status` and `down` find every process and link again. */

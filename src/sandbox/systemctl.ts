@@ -2,7 +2,8 @@
  * `systemctl` on a sandbox node. A session on the node (chrooted by its sshd into the rootfs) runs a busybox
  * script that writes its arguments as a request file into the node's /run/sandbox-agent and waits for the answer
  * file the node agent writes beside it (exit code, then what systemctl prints). The agent plays the node's
- * services: the kubelet (see KubeletService); every other unit is unknown, as on a node without it.
+ * services: the kubelet (see KubeletService) and the runtime units whose files the node's disk has (see
+ * RuntimeUnits); every other unit is unknown, as on a node without it.
  */
 import { existsSync, promises as fs, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
@@ -69,37 +70,108 @@ export interface NodeServices {
 
 const answer = (code: number, text = '', stream: 'out' | 'err' = 'out'): SystemctlAnswer => ({ code, stream, text });
 
-/** Runs one systemctl command line against a node's services, as systemd's systemctl answers it. */
-export async function systemctl(node: string, args: string[], services: NodeServices): Promise<SystemctlAnswer> {
-  const quiet = args.includes('--quiet') || args.includes('-q');
-  const [verb, ...units] = args.filter((a) => !a.startsWith('-'));
-  const unit = units[0]?.replace(/\.service$/, '');
-  if (verb === undefined) return answer(1, 'systemctl: a command is required (start, stop, restart, is-active, status)\n', 'err');
-  if (['daemon-reload', 'enable', 'disable', 'reset-failed'].includes(verb)) return answer(0);
-  if (unit === undefined) return answer(1, `Too few arguments.\n`, 'err');
+/** The units a node's disk has besides the kubelet (see RuntimeUnits): what systemctl needs of them. */
+export interface NodeUnits {
+  exists(node: string, unit: string): Promise<boolean>;
+  isEnabled(node: string, unit: string): Promise<boolean>;
+  enable(node: string, unit: string, on: boolean): Promise<void>;
+  start(node: string, unit: string): Promise<void>;
+  stop(node: string, unit: string): Promise<void>;
+  restart(node: string, unit: string): Promise<void>;
+  state(node: string, unit: string): { state: UnitState | 'failed'; detail: string };
+}
+
+const KUBELET = 'kubelet.service';
+/** `containerd` means `containerd.service`; `docker.socket` keeps its suffix. */
+const unitName = (arg: string) => (/\.(service|socket|target|timer|mount)$/.test(arg) ? arg : `${arg}.service`);
+
+/** The kubelet as one of the node's units: always there, always enabled (its package enables it). */
+function kubeletUnit(services: NodeServices): NodeUnits {
+  return {
+    exists: async () => true,
+    isEnabled: async () => true,
+    enable: async () => undefined,
+    start: (node) => services.start(node),
+    stop: (node) => services.stop(node),
+    restart: (node) => services.restart(node),
+    state: (node) => services.state(node),
+  };
+}
+
+const STATUS_TITLES: Record<string, string> = {
+  [KUBELET]: 'kubelet: The Kubernetes Node Agent',
+  'containerd.service': 'containerd container runtime',
+  'docker.service': 'Docker Application Container Engine',
+  'docker.socket': 'Docker Socket for the API',
+  'cri-docker.service': 'CRI Interface for Docker Application Container Engine',
+  'cri-docker.socket': 'CRI Docker Socket for the API',
+};
+
+/** A verb on one existing unit; a start that fails answers as systemd's job does, the daemon's words after it. */
+async function unitVerb(node: string, verb: string, unit: string, units: NodeUnits, quiet: boolean): Promise<SystemctlAnswer> {
   if (verb === 'is-active') {
-    const state = unit === 'kubelet' ? services.state(node).state : 'inactive';
+    const { state } = units.state(node, unit);
     return answer(state === 'active' ? 0 : 3, quiet ? '' : `${state}\n`);
   }
-  if (verb === 'is-enabled')
-    return unit === 'kubelet'
-      ? answer(0, quiet ? '' : 'enabled\n')
-      : answer(1, `Failed to get unit file state for ${unit}.service: No such file or directory\n`, 'err');
-  if (unit !== 'kubelet') return answer(5, `Failed to ${verb} ${unit}.service: Unit ${unit}.service not found.\n`, 'err');
-  if (verb === 'status') {
-    const { state, detail } = services.state(node);
-    return answer(state === 'active' ? 0 : 3, `● kubelet.service - kubelet: The Kubernetes Node Agent\n     Active: ${state} (${detail})\n`);
+  if (verb === 'is-enabled') {
+    const enabled = await units.isEnabled(node, unit);
+    return answer(enabled ? 0 : 1, quiet ? '' : enabled ? 'enabled\n' : 'disabled\n');
   }
-  const verbs: Record<string, (n: string) => Promise<void>> = {
-    start: (n) => services.start(n),
-    stop: (n) => services.stop(n),
-    restart: (n) => services.restart(n),
-    'try-restart': (n) => (services.state(n).state === 'inactive' ? Promise.resolve() : services.restart(n)),
-    'reload-or-restart': (n) => services.restart(n),
+  if (verb === 'enable' || verb === 'disable') return units.enable(node, unit, verb === 'enable').then(() => answer(0));
+  if (verb === 'status') {
+    const { state, detail } = units.state(node, unit);
+    return answer(state === 'active' ? 0 : 3, `● ${unit} - ${STATUS_TITLES[unit] ?? unit}\n     Active: ${state} (${detail})\n`);
+  }
+  const verbs: Record<string, () => Promise<void>> = {
+    start: () => units.start(node, unit),
+    stop: () => units.stop(node, unit),
+    restart: () => units.restart(node, unit),
+    'try-restart': () => (units.state(node, unit).state === 'active' ? units.restart(node, unit) : Promise.resolve()),
+    'reload-or-restart': () => units.restart(node, unit),
   };
   if (!verbs[verb]) return answer(1, `Unknown command verb '${verb}'.\n`, 'err');
-  await verbs[verb](node);
-  return answer(0);
+  try {
+    await verbs[verb]();
+    return answer(0);
+  } catch (err) {
+    const job = `Job for ${unit} failed because the control process exited with error code.\nSee "systemctl status ${unit}" and "journalctl -xeu ${unit}" for details.\n`;
+    return answer(1, `${job}${(err as Error).message.trimEnd()}\n`, 'err');
+  }
+}
+
+/** Runs one systemctl command line against a node's units, as systemd's systemctl answers it. */
+export async function systemctl(node: string, args: string[], services: NodeServices, others?: NodeUnits): Promise<SystemctlAnswer> {
+  const quiet = args.includes('--quiet') || args.includes('-q');
+  const now = args.includes('--now');
+  const [verb, ...names] = args.filter((a) => !a.startsWith('-'));
+  if (verb === undefined) return answer(1, 'systemctl: a command is required (start, stop, restart, is-active, status)\n', 'err');
+  if (['daemon-reload', 'reset-failed'].includes(verb)) return answer(0);
+  if (names.length === 0) return answer(1, `Too few arguments.\n`, 'err');
+  // is-active and is-enabled print a line per unit and fail when any does; other verbs stop at the first failure.
+  const query = verb === 'is-active' || verb === 'is-enabled';
+  const answers: SystemctlAnswer[] = [];
+  for (const unit of names.map(unitName)) {
+    const units = unit === KUBELET ? kubeletUnit(services) : others;
+    let result: SystemctlAnswer;
+    if (!units || !(await units.exists(node, unit))) {
+      if (verb === 'is-active') result = answer(3, quiet ? '' : 'inactive\n');
+      else if (verb === 'is-enabled') result = answer(1, `Failed to get unit file state for ${unit}: No such file or directory\n`, 'err');
+      else return answer(5, `Failed to ${verb} ${unit}: Unit ${unit} not found.\n`, 'err');
+    } else {
+      result = await unitVerb(node, verb, unit, units, quiet);
+      // enable --now / disable --now also start / stop it.
+      if (result.code === 0 && now && (verb === 'enable' || verb === 'disable'))
+        result = await unitVerb(node, verb === 'enable' ? 'start' : 'stop', unit, units, quiet);
+    }
+    if (result.code !== 0 && !query) return result;
+    answers.push(result);
+  }
+  const failed = answers.find((a) => a.code !== 0);
+  const out = answers
+    .filter((a) => a.stream === 'out')
+    .map((a) => a.text)
+    .join('');
+  return failed?.stream === 'err' ? failed : answer(failed?.code ?? 0, out);
 }
 
 /** Answers the systemctl requests of every node of a sandbox: file events on each node's request directory, and a rescan. */
@@ -112,6 +184,7 @@ export class SystemctlServer {
     private readonly services: NodeServices,
     private readonly log: (line: string) => void,
     private readonly curl?: NodeCurl,
+    private readonly units?: NodeUnits,
   ) {}
 
   /** Looks at every node's requests (called on the agent's scans). */
@@ -149,7 +222,11 @@ export class SystemctlServer {
       const args = text.split('\n').filter(Boolean);
       const isCurl = CURL_REQUEST.test(file);
       const run =
-        isCurl && this.curl ? this.curl(node, args) : isCurl ? Promise.resolve(answer(127, 'curl: not found\n', 'err')) : systemctl(node, args, this.services);
+        isCurl && this.curl
+          ? this.curl(node, args)
+          : isCurl
+            ? Promise.resolve(answer(127, 'curl: not found\n', 'err'))
+            : systemctl(node, args, this.services, this.units);
       const result = await run.catch((err: Error) => answer(1, `${err.message}\n`, 'err'));
       this.log(`node ${node}: ${isCurl ? 'curl' : 'systemctl'} ${args.join(' ')}: exit ${result.code}`);
       const answerFile = file.replace(/\.request$/, '.answer');

@@ -16,9 +16,11 @@ import { assembleStages, kwokArgs, registerSimulatedNodes } from './kwok.js';
 import { startMachines } from './machines.js';
 import { claimNetwork, createBridge, createNode, inNetns, nodeNetwork, workerAddress, workerNetwork, type NetworkPlan } from './network.js';
 import { ensureAgent } from './node-agent.js';
+import { CRI_DOCKERD_SOCKET } from './node-runtime.js';
 import { ADMIN_CONF, BOSUN_BIN, CONTROL_PLANE_NODE, sandboxPaths } from './paths.js';
 import { isRunning, startDetached, type ProcessRecord } from './processes.js';
 import { readState, writeJsonAtomic, writeState, type SandboxNode, type SandboxState } from './state.js';
+import { assignRuntimes, createDockerWorkload, pointKubeletAtCriDockerd } from './up-runtime.js';
 import { parseKubernetesVersion } from './wrapper.js';
 
 export interface UpOptions {
@@ -27,6 +29,8 @@ export interface UpOptions {
   workers: number;
   config?: string;
   binDir?: string;
+  /** `docker` or `docker=node,…` (repeatable): Docker nodes; the others run containerd. */
+  runtime?: string[];
 }
 
 const READY_TIMEOUT_MS = 5 * 60_000;
@@ -167,7 +171,11 @@ async function initControlPlane(opts: UpOptions, cp: SandboxNode, version: strin
     return;
   }
   const configFile = path.join(paths.root, 'init-config.yaml');
-  await fs.writeFile(configFile, sandboxInitConfig({ file: opts.config, text: configText, version, nodeName: cp.name, address: cp.network!.address }));
+  const criSocket = cp.runtime === 'docker' ? CRI_DOCKERD_SOCKET : undefined;
+  await fs.writeFile(
+    configFile,
+    sandboxInitConfig({ file: opts.config, text: configText, version, nodeName: cp.name, address: cp.network!.address, criSocket }),
+  );
   say(`running bosun init --rootfs ${rootfs} --config ${configFile}`);
   await runInit(cp.network!.netns, rootfs, configFile, timings);
 }
@@ -216,6 +224,8 @@ export async function up(opts: UpOptions): Promise<Timings> {
   const binary = (name: string) => provided.flatMap((p) => Object.entries(p.paths)).find(([n]) => n === name)![1];
 
   const { state, cp } = sandboxState(opts, version, await claimNetwork(previous?.network.slot), previous);
+  if (previous && opts.runtime?.length) throw new UserError(`--runtime: the sandbox in ${paths.root} exists; its nodes keep the runtime on their disks`);
+  assignRuntimes(state.nodes, opts.runtime);
   // Written before anything starts, so `down` can clean up after a failed `up`.
   await writeState(opts.dir, state);
   const record = async (p: ProcessRecord) => {
@@ -230,6 +240,7 @@ export async function up(opts: UpOptions): Promise<Timings> {
   say(`node ${cp.name}: network namespace ${cp.network!.netns}, address ${cp.network!.address}`);
 
   const inventory = await time('machines', () => startMachines(opts.dir, state, state.nodes, binary('kubelet'), record));
+  for (const node of state.nodes.filter((n) => n.simulated && n.runtime === 'docker')) await pointKubeletAtCriDockerd(paths.nodeRoot(node.name));
   say(`${state.nodes.filter((n) => n.network).length} machine(s) with sshd on port 22; their inventory: bosun sandbox inventory --dir ${opts.dir}`);
   await record(startRunner(opts.dir, cp));
   say(`node ${cp.name}: static-pod runner started (logs in ${paths.logs(cp.name)})`);
@@ -240,6 +251,7 @@ export async function up(opts: UpOptions): Promise<Timings> {
   await time('control-plane-ready', () => waitReady(cluster, READY_TIMEOUT_MS));
   const kubeconfig = host.resolve(ADMIN_CONF);
   await time('kwok', () => startKwok(opts.dir, state, { node: cp, kubeconfig, cluster }, binary('kwok'), record));
+  if (state.nodes.some((n) => n.runtime === 'docker')) await createDockerWorkload(cluster);
   // Joining nodes (bosun sandbox join, or bosun join --rootfs into the sandbox) need a kubelet's TLS bootstrap.
   await ensureAgent(opts.dir, state);
   timings['total'] = (Date.now() - started) / 1000;

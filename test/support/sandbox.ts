@@ -161,10 +161,10 @@ export interface Sandbox {
   down(): Promise<CliResult>;
 }
 
-export async function startSandbox(opts: { workers?: number; version?: string } = {}): Promise<Sandbox> {
+export async function startSandbox(opts: { workers?: number; version?: string; args?: string[] } = {}): Promise<Sandbox> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bosun-sandbox-'));
   const version = opts.version ?? DEFAULT_KUBERNETES_VERSION;
-  const result = await bosun('sandbox', 'up', '--dir', dir, '--version', version, '--workers', String(opts.workers ?? 0), '--timings');
+  const result = await bosun('sandbox', 'up', '--dir', dir, '--version', version, '--workers', String(opts.workers ?? 0), '--timings', ...(opts.args ?? []));
   const kubeconfig = path.join(sandboxPaths(dir).nodeRoot(CONTROL_PLANE_NODE), 'etc/kubernetes/admin.conf');
   const kubectl = path.join(artifactDir(kubernetesArtifact(version)), 'kubectl');
   const sandbox: Sandbox = {

@@ -78,14 +78,14 @@ describe("what a Node says about its node's kubelet", () => {
       kind: 'Node',
       metadata: { name: 'w1', annotations: { 'kwok.x-k8s.io/node': annotation } },
       status: {
-        nodeInfo: { kubeletVersion },
+        nodeInfo: { kubeletVersion, containerRuntimeVersion: 'containerd://2.1.4' },
         conditions: [
           { type: 'MemoryPressure', status: 'False' },
           { type: 'Ready', status: ready },
         ],
       },
     }) as Node;
-  const started = { version: 'v1.37.1', binary: '/x:1:2' };
+  const started = { version: 'v1.37.1', binary: '/x:1:2', endpoint: 'unix:///run/containerd/containerd.sock', runtime: 'containerd://2.1.4' };
 
   it('reports the started kubelet: its version, then kwok keeps it Ready', () => {
     expect(nodeWrite(node('v1.37.1', 'fake', 'True'), started, false)).toBeUndefined();
