@@ -21,11 +21,10 @@ import { CERTS_D, CONTAINERD_CONFIG, DOCKER_DAEMON_JSON } from '../../runtime/pa
 import { readText } from '../../host/host.js';
 import { containerdChoice, installContainerd } from './containerd-install.js';
 
-/** Docker's units and the binary that tells whether the node has them. */
-const DOCKER_UNITS: Array<[string, string[]]> = [
-  ['/usr/bin/dockerd', ['docker.socket', 'docker']],
-  ['/usr/bin/cri-dockerd', ['cri-docker.socket', 'cri-docker']],
-];
+/** Docker's and cri-dockerd's units, sockets first (so neither starts its service again while it stops). */
+const DOCKER_UNITS = ['docker.socket', 'docker', 'cri-docker.socket', 'cri-docker'];
+/** Where systemd finds unit files: the operator's, then the packages'. */
+const UNIT_DIRS = ['/etc/systemd/system', '/lib/systemd/system', '/usr/lib/systemd/system'];
 
 /** Every file the migration may change or create on the node. */
 export async function runtimeMigrationFiles(host: Host): Promise<string[]> {
@@ -33,9 +32,17 @@ export async function runtimeMigrationFiles(host: Host): Promise<string[]> {
   return [CONTAINERD_CONFIG, ...certsDFiles(daemon, CERTS_D).map((f) => f.path), KUBELET_FLAGS_FILE, KUBELET_CONFIG_FILE, KUBELET_INSTANCE_CONFIG_FILE];
 }
 
+/** The Docker units the node has a unit file for. */
 async function dockerUnits(host: Host): Promise<string[]> {
   const units: string[] = [];
-  for (const [binary, names] of DOCKER_UNITS) if (await host.stat(binary)) units.push(...names);
+  for (const unit of DOCKER_UNITS) {
+    const file = unit.includes('.') ? unit : `${unit}.service`;
+    for (const dir of UNIT_DIRS) {
+      if (!(await host.stat(`${dir}/${file}`))) continue;
+      units.push(unit);
+      break;
+    }
+  }
   return units;
 }
 
@@ -80,7 +87,11 @@ function runtimeWork(settings: RuntimeWorkSettings): RollKind['work'] {
       // NodeLocalCRISocket keeps the socket in instance-config.yaml: kubeadm drops the annotation there too.
       await setCriSocket(cluster, node.name, criSocketLayout === 'flags' ? CONTAINERD_ENDPOINT : null);
     },
-    'containerd-start': ({ node }) => node.host.service('containerd').enable(),
+    // Docker's containerd may be running already, on the old config.toml: a restart loads the new one.
+    'containerd-start': async ({ node }) => {
+      await node.host.service('containerd').enable();
+      await node.host.service('containerd').restart();
+    },
     'kubelet-start': ({ node }) => node.host.service('kubelet').start(),
   };
 }
