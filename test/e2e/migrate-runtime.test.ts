@@ -76,7 +76,7 @@ describe('migrate runtime over SSH', () => {
       expect(run.code).not.toBe(0);
       await sabotaged;
       expect(run.stderr).toMatch(
-        /worker-2: (containerd-start|wait-ready) failed: .*; rolled back: its files and services are as before the roll \(the node stays cordoned\)/,
+        /worker-2: (containerd-start|wait-ready) failed: [\s\S]*; rolled back: its files and services are as before the roll \(the node stays cordoned\)/,
       );
       expect(run.stderr).toContain('"bosun migrate runtime --resume" continues the roll once fixed');
 
