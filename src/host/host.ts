@@ -22,6 +22,10 @@ export interface ServiceControl {
   start(): Promise<void>;
   stop(): Promise<void>;
   restart(): Promise<void>;
+  /** Started now and at every boot (`systemctl enable --now`). */
+  enable(): Promise<void>;
+  /** Stopped now and not started at boot (`systemctl disable --now`). */
+  disable(): Promise<void>;
 }
 
 export interface FileStat {

@@ -113,11 +113,17 @@ export class LocalHost implements Host {
   }
 
   service(name: string): ServiceControl {
-    const systemctl = async (verb: string) => {
+    const systemctl = async (...verb: string[]) => {
       if (this.offline) return;
-      await this.exec('systemctl', [verb, name]);
+      await this.exec('systemctl', [...verb, name]);
     };
-    return { start: () => systemctl('start'), stop: () => systemctl('stop'), restart: () => systemctl('restart') };
+    return {
+      start: () => systemctl('start'),
+      stop: () => systemctl('stop'),
+      restart: () => systemctl('restart'),
+      enable: () => systemctl('enable', '--now'),
+      disable: () => systemctl('disable', '--now'),
+    };
   }
 }
 

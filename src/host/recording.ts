@@ -97,6 +97,6 @@ export class RecordingHost implements Host {
     const record = (verb: string) => async () => {
       this.actions.push({ kind: 'service', target: `${verb} ${name}` });
     };
-    return { start: record('start'), stop: record('stop'), restart: record('restart') };
+    return { start: record('start'), stop: record('stop'), restart: record('restart'), enable: record('enable'), disable: record('disable') };
   }
 }

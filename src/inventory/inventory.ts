@@ -44,6 +44,8 @@ export interface InventoryHost {
   os: 'linux' | 'windows';
   reach: Reach;
   kubelet: KubeletInstall;
+  /** How containerd is installed when the node moves to it; unset: none when the node has it, else its package. */
+  containerd?: KubeletInstall;
   /** Marked to leave the cluster: `bosun apply --prune` drains, removes and cleans it. */
   reset?: true;
 }
@@ -59,17 +61,25 @@ function resolveHost(entry: HostEntry): InventoryHost {
   if (!entry.ssh && !entry.local) throw ['ssh', 'required: how bosun reaches the host, ssh: {address: ...} (or local: {} for this machine)'];
   const reach: Reach = entry.ssh ? { via: 'ssh', ssh: entry.ssh } : { via: 'local', root: entry.local!.root };
   const host = { name: entry.name, role: entry.role, os: entry.os, reach, ...(entry.reset && { reset: true as const }) };
-  const kubelet = entry.kubelet;
-  if (kubelet?.install !== 'binary') return { ...host, kubelet: kubelet ?? defaultKubeletInstall(reach) };
-  if (kubelet.url && kubelet.from) throw ['kubelet.from', 'give one of url and from, not both'];
-  if (kubelet.from) {
-    if (kubelet.fetch === 'node') throw ['kubelet.fetch', '"node" fetches from a url; with from, bosun copies the file'];
-    if (kubelet.link && reach.via !== 'local')
-      throw ['kubelet.link', 'only a node whose files are on this machine (local) can link to a binary of this machine'];
-    return { ...host, kubelet: { install: 'binary', from: kubelet.from, link: kubelet.link } };
+  const kubelet = entry.kubelet ? resolveInstall('kubelet', entry.kubelet, reach, RELEASE_KUBELET_URL) : defaultKubeletInstall(reach);
+  if (entry.containerd?.install === 'binary' && entry.containerd.url)
+    throw ['containerd.url', 'not taken for containerd: give from (a containerd binary on this machine), or install: package or none'];
+  return { ...host, kubelet, ...(entry.containerd && { containerd: resolveInstall('containerd', entry.containerd, reach) }) };
+}
+
+/** A binary's install choice (`kubelet`, `containerd`) with its cross-field rules; a binary without `releaseUrl` needs from. */
+function resolveInstall(field: string, choice: HostEntry['kubelet'] & object, reach: Reach, releaseUrl?: string): KubeletInstall {
+  if (choice.install !== 'binary') return choice;
+  if (choice.url && choice.from) throw [`${field}.from`, 'give one of url and from, not both'];
+  if (choice.from) {
+    if (choice.fetch === 'node') throw [`${field}.fetch`, '"node" fetches from a url; with from, bosun copies the file'];
+    if (choice.link && reach.via !== 'local')
+      throw [`${field}.link`, 'only a node whose files are on this machine (local) can link to a binary of this machine'];
+    return { install: 'binary', from: choice.from, link: choice.link };
   }
-  if (kubelet.link) throw ['kubelet.link', 'link needs from: a binary on this machine'];
-  return { ...host, kubelet: { install: 'binary', url: kubelet.url ?? RELEASE_KUBELET_URL, fetch: kubelet.fetch } };
+  if (choice.link) throw [`${field}.link`, 'link needs from: a binary on this machine'];
+  if (!releaseUrl) throw [`${field}.from`, 'required for install: binary (a binary on this machine)'];
+  return { install: 'binary', url: choice.url ?? releaseUrl, fetch: choice.fetch };
 }
 
 function duplicateProblem(hosts: InventoryHost[], i: number): string | undefined {
@@ -143,12 +153,13 @@ export function inventoryDocument(hosts: InventoryHost[]): object {
     apiVersion: CLUSTER_API_VERSION,
     kind: CLUSTER_KIND,
     spec: {
-      hosts: hosts.map(({ name, role, os, reach, kubelet }) => ({
+      hosts: hosts.map(({ name, role, os, reach, kubelet, containerd }) => ({
         name,
         role,
         ...(os === 'linux' ? {} : { os }),
         ...(reach.via === 'ssh' ? { ssh: reach.ssh } : { local: { root: reach.root } }),
         kubelet,
+        ...(containerd && { containerd }),
       })),
     },
   };

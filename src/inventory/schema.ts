@@ -79,6 +79,8 @@ export const hostSchema = z.strictObject({
   ssh: sshSchema.optional(),
   local: localSchema.optional(),
   kubelet: kubeletInstallSchema.optional(),
+  /** How `bosun migrate runtime` installs containerd: package, none, or a binary from a file of this machine. */
+  containerd: kubeletInstallSchema.optional(),
   /** `bosun apply --prune` takes this host out of the cluster and cleans it (k0sctl's marker): it stays reachable. */
   reset: z.boolean().optional(),
 });

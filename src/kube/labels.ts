@@ -25,3 +25,6 @@ export const COMPONENT_CONFIG_HASH_ANNOTATION = 'kubeadm.kubernetes.io/component
 export const APISERVER_ADVERTISE_ADDRESS_ANNOTATION = 'kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint';
 /** On the etcd static Pod: the client URLs that member advertises. */
 export const ETCD_ADVERTISE_CLIENT_URLS_ANNOTATION = 'kubeadm.kubernetes.io/etcd.advertise-client-urls';
+
+/** Where kubeadm before NodeLocalCRISocket keeps a node's CRI socket (its `kubeadm upgrade` reads it from there). */
+export const CRI_SOCKET_ANNOTATION = 'kubeadm.alpha.kubernetes.io/cri-socket';

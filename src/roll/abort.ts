@@ -14,7 +14,7 @@ import type { RollEvents } from './progress.js';
 export const CORDONED_BY_ANNOTATION = 'upgrade.bosun.io/cordoned-by-roll';
 
 /** Uncordons what the roll cordoned and did not release, and marks the journal aborted. */
-export async function releaseAndAbort(cluster: Cluster, store: JournalStore, nodes: Informer<Node>, events: RollEvents): Promise<void> {
+export async function releaseAndAbort(cluster: Cluster, store: JournalStore, nodes: Informer<Node>, events: RollEvents, prefix: string): Promise<void> {
   const j = store.journal;
   await nodes.synced;
   const released: string[] = [];
@@ -29,5 +29,5 @@ export async function releaseAndAbort(cluster: Cluster, store: JournalStore, nod
   j.state = 'aborted';
   j.message = `aborted at ${j.abortRequestedAt}: ${progress(j)}${released.length ? `; uncordoned ${released.join(', ')}` : ''}`;
   await store.commit();
-  events.log(`[upgrade/nodes] ${j.message}`);
+  events.log(`${prefix} ${j.message}`);
 }

@@ -72,7 +72,7 @@ export async function waitHealthy(
     if (!problems.length) return pods;
     const text = problems.slice(0, 10).join('; ') + (problems.length > 10 ? `; and ${problems.length - 10} more` : '');
     if (Date.now() >= deadline) throw new Error(`not healthy after ${timeoutMs / 1000}s: ${text}`);
-    if (text !== reported) log(`[upgrade/nodes] health gate waiting: ${text}`);
+    if (text !== reported) log(`health gate waiting: ${text}`);
     reported = text;
     await sleep(Math.min(delay, Math.max(0, deadline - Date.now())), undefined, { signal });
     delay = Math.min(delay * 2, 5000);

@@ -19,6 +19,8 @@ export interface ReachedNode {
   via: ExecutorKind;
   host: Host;
   kubelet: KubeletInstall;
+  /** The cluster file's containerd install choice, if it gives one. */
+  containerd?: KubeletInstall;
 }
 
 export interface NodeStepContext {
@@ -36,7 +38,7 @@ export interface NodeStepContext {
 export type NodeSideWork = Partial<Record<NodeSideStep, (ctx: NodeStepContext) => Promise<void>>>;
 
 /** What the roll needs of a host: how to reach it and how its kubelet is installed. */
-export type NodeAccess = Pick<InventoryHost, 'name' | 'reach' | 'kubelet'>;
+export type NodeAccess = Pick<InventoryHost, 'name' | 'reach' | 'kubelet' | 'containerd'>;
 
 /** Opens the Host door of a host (once per host: the reacher keeps it). */
 export type HostOpener = (host: NodeAccess) => Host;
@@ -55,7 +57,12 @@ export function withExecutorFlags(inventory: Inventory, flags: string[]): Map<st
   for (const flag of flags) {
     const [name, kind] = flag.split('=');
     if (!name || kind !== 'local') throw new UserError(`--executor: expected NODE=local, got "${flag}" (other nodes are reached as --inventory says)`);
-    merged.set(name, { name, reach: THIS_MACHINE, kubelet: merged.get(name)?.kubelet ?? defaultKubeletInstall(THIS_MACHINE) });
+    merged.set(name, {
+      name,
+      reach: THIS_MACHINE,
+      kubelet: merged.get(name)?.kubelet ?? defaultKubeletInstall(THIS_MACHINE),
+      containerd: merged.get(name)?.containerd,
+    });
   }
   return merged;
 }
@@ -73,7 +80,7 @@ export function nodeReacher(inventory: Map<string, NodeAccess>, hostname: string
   const reach = (name: string): ReachedNode => {
     const found = entry(name);
     if (!found) throw new UserError(`node ${name}: the inventory does not name it (pass the roll's --inventory again)`);
-    if (!reached.has(name)) reached.set(name, { name, via: found.reach.via, host: open(found), kubelet: found.kubelet });
+    if (!reached.has(name)) reached.set(name, { name, via: found.reach.via, host: open(found), kubelet: found.kubelet, containerd: found.containerd });
     return reached.get(name)!;
   };
   /** Whether a node can be reached (a roll resumed without its inventory cannot reach the nodes it named). */

@@ -1,12 +1,13 @@
 /**
  * The roll's plan, pure: which nodes, in which batches, with which steps. Control-plane nodes go first, one at
  * a time; workers follow in batches of `--max-unavailable` (a count or a share of the workers), ordered by name
- * or by zone (a batch never spans two zones). Nodes whose kubelet already runs the target are left out.
+ * or by zone (a batch never spans two zones). Nodes already where the roll goes are left out: for an upgrade,
+ * those whose kubelet runs the target; for a migration, as its caller tells from each node's files.
  */
 import { UserError } from '../errors.js';
 import { CONTROL_PLANE_LABEL, OS_LABEL, ZONE_LABEL } from '../kube/labels.js';
 import type { Node } from '../kube/workloads.js';
-import { nodeSteps, type NodeOS, type StepName } from './steps.js';
+import { nodeSteps, type NodeOS, type RollPurpose, type StepName } from './steps.js';
 
 /** How a node is reached: `local` (this machine, or its files under a root directory) or `ssh`. */
 export type ExecutorKind = 'local' | 'ssh';
@@ -33,7 +34,7 @@ export interface PlannedNode {
   os: NodeOS;
   zone?: string;
   executor: ExecutorKind;
-  /** The kubelet version it reports now. */
+  /** What it runs now: the kubelet version (upgrade), the runtime or the cgroup driver (migrations). */
   from: string;
   steps: StepName[];
 }
@@ -53,6 +54,14 @@ export interface PlanInput {
   order: Order;
   /** The executor that runs a node's node-side steps, or why there is none. */
   executorFor(node: Node): ExecutorKind | { missing: string };
+  /** What the roll does (default: upgrade). */
+  purpose?: RollPurpose;
+  /** Why a node needs nothing (it is already where the roll goes), or undefined; default: its kubelet runs the target. */
+  alreadyDone?(node: Node): string | undefined;
+  /** What a node runs now; default: its kubelet version. */
+  from?(node: Node): string;
+  /** Why a node cannot be rolled (its runtime is unreadable), or undefined. */
+  refuse?(node: Node): string | undefined;
 }
 
 const byName = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
@@ -65,14 +74,24 @@ export function planRoll(input: PlanInput): RollPlan {
   const planned: PlannedNode[] = [];
   for (const node of [...input.nodes].sort((a, b) => byName(a.metadata.name, b.metadata.name))) {
     const name = node.metadata.name;
-    const from = node.status?.nodeInfo?.kubeletVersion ?? 'unknown';
-    if (sameVersion(from, input.target)) {
-      skipped.push({ node: name, reason: `its kubelet already runs ${input.target}` });
+    const from = input.from?.(node) ?? node.status?.nodeInfo?.kubeletVersion ?? 'unknown';
+    const done = input.alreadyDone ? input.alreadyDone(node) : sameVersion(from, input.target) ? `its kubelet already runs ${input.target}` : undefined;
+    if (done) {
+      skipped.push({ node: name, reason: done });
+      continue;
+    }
+    const refused = input.refuse?.(node);
+    if (refused) {
+      problems.push(`node ${name}: ${refused}`);
       continue;
     }
     const os = (node.status?.nodeInfo?.operatingSystem ?? node.metadata.labels?.[OS_LABEL] ?? 'linux') as NodeOS;
     if (os !== 'linux' && os !== 'windows') {
       problems.push(`node ${name}: operating system "${os}" is not one bosun upgrades`);
+      continue;
+    }
+    if (os === 'windows' && input.purpose && input.purpose !== 'upgrade') {
+      problems.push(`node ${name}: bosun migrates Linux nodes only`);
       continue;
     }
     const executor = input.executorFor(node);
@@ -81,7 +100,7 @@ export function planRoll(input: PlanInput): RollPlan {
       continue;
     }
     const role = node.metadata.labels?.[CONTROL_PLANE_LABEL] !== undefined ? 'control-plane' : 'worker';
-    planned.push({ name, role, os, zone: node.metadata.labels?.[ZONE_LABEL], executor, from, steps: nodeSteps(os) });
+    planned.push({ name, role, os, zone: node.metadata.labels?.[ZONE_LABEL], executor, from, steps: nodeSteps(os, input.purpose) });
   }
   if (problems.length) throw new UserError(`cannot plan the roll:\n  ${problems.join('\n  ')}`);
 

@@ -1,63 +1,38 @@
 /**
- * Runs a roll from its journal: batch after batch, each node cordon → drain → node-side steps → Ready with the
- * new kubelet → uncordon, every step journaled before and after it runs; a health gate between batches. It can
- * be stopped anywhere (kill -9) and resumed: done steps are skipped, the step that was running runs again.
+ * Runs a roll from its journal: the kind's cluster-wide steps, then batch after batch, each node cordon → drain →
+ * node-side steps → Ready as the kind wants it → uncordon, every step journaled before and after it runs; a health
+ * gate between batches. It can be stopped anywhere (kill -9) and resumed: done steps are skipped, the step that was
+ * running runs again. A node whose node-side step or wait for Ready fails is rolled back when the kind can.
  */
-import type { Cluster } from '../cluster/cluster.js';
 import { setUnschedulable } from '../drain/executor/cordon.js';
 import { Drainer } from '../drain/executor/evict.js';
 import { Informer } from '../drain/executor/informer.js';
 import { planDrain } from '../drain/planner/plan.js';
-import { isNodeReady, type Node, type Pod, type PodDisruptionBudget } from '../kube/workloads.js';
+import type { Node, Pod, PodDisruptionBudget } from '../kube/workloads.js';
 import { UserError } from '../errors.js';
 import { finishStep, nodeDone, progress, startStep, type NodeRecord, type RollJournal } from './journal/journal.js';
-import type { JournalStore } from './journal/store.js';
-import type { EventSink } from '../workflow/events.js';
+import { prefixOf, type RollContext } from './kind.js';
 import { CORDONED_BY_ANNOTATION, releaseAndAbort } from './abort.js';
 import { waitHealthy } from './gate.js';
-import { runNodeSideStep, type NodeSideWork, type ReachedNode } from './nodes.js';
-import { sameVersion } from './plan.js';
+import { runNodeSideStep, type NodeStepContext } from './nodes.js';
 import { batchPath, RollEvents, stepPath } from './progress.js';
 import { isNodeSideStep, type StepName } from './steps.js';
-
-export interface RollContext {
-  cluster: Cluster;
-  store: JournalStore;
-  /** How a node of the journal is reached (its Host door, its kubelet install). */
-  reach(node: NodeRecord): ReachedNode;
-  /** What the node-side steps do, given by the command. */
-  work: NodeSideWork;
-  /** Where the roll's progress goes, as typed events. */
-  events: EventSink;
-  /** Aborts the run (the lock was lost). */
-  signal: AbortSignal;
-  evictionConcurrency?: number;
-}
-
-const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
-
-/** Stops the roll as failed, journaled, with a message that says what to do next. */
-async function stopFailed(ctx: Pick<RollContext, 'store'>, message: string): Promise<never> {
-  const j = ctx.store.journal;
-  j.state = 'failed';
-  j.message = message;
-  await ctx.store.commit();
-  throw new UserError(
-    `${message}\n"bosun upgrade nodes --resume" continues the roll once fixed; "bosun upgrade nodes --abort" ends it and uncordons what it cordoned`,
-  );
-}
+import { rollBack, rollbackNote, retryRolledBack } from './rollback.js';
+import { errorText, runBefore, stopFailed } from './stop.js';
 
 class Roll {
   private readonly j: RollJournal;
   private readonly nodes: Informer<Node>;
   private readonly drainer: Drainer;
   private readonly events: RollEvents;
+  private readonly prefix: string;
   private evicted = 0;
   /** The pods the last health gate listed: the next batch's preflight starts from them. */
   private gatePods?: Pod[];
 
   constructor(private readonly ctx: RollContext) {
     this.j = ctx.store.journal;
+    this.prefix = prefixOf(ctx.kind);
     this.events = new RollEvents(ctx.events);
     this.nodes = new Informer<Node>(ctx.cluster, 'v1', 'Node');
     this.drainer = new Drainer(
@@ -67,7 +42,7 @@ class Roll {
         out: (line) => {
           if (line.startsWith('pod/')) this.evicted++;
         },
-        err: (line) => this.events.log(`[upgrade/nodes] ${line}`),
+        err: (line) => this.events.log(`${this.prefix} ${line}`),
       },
       ctx.evictionConcurrency,
     );
@@ -86,6 +61,7 @@ class Roll {
       delete j.message;
       await ctx.store.commit();
     }
+    await runBefore(ctx, this.events);
     for (const [index, batch] of j.batches.entries()) {
       if (batch.gate.state === 'done') continue;
       await ctx.store.sync();
@@ -93,15 +69,15 @@ class Roll {
       const label = `batch ${index + 1}/${j.batches.length}`;
       if (!(await this.events.unit(batchPath(index), () => this.runBatch(index, label), label))) return this.abort();
       if (j.settings.pauseBetweenSeconds > 0 && index < j.batches.length - 1) {
-        this.events.log(`[upgrade/nodes] pausing ${j.settings.pauseBetweenSeconds}s before the next batch`);
+        this.events.log(`${this.prefix} pausing ${j.settings.pauseBetweenSeconds}s before the next batch`);
         await ctx.store.pause(j.settings.pauseBetweenSeconds * 1000, ctx.signal);
         this.gatePods = undefined;
       }
     }
     j.state = 'done';
-    j.message = `${Object.keys(j.nodes).length} node(s) run kubelet ${j.target}`;
+    j.message = ctx.kind.rollDone(Object.keys(j.nodes).length);
     await ctx.store.commit();
-    this.events.log(`[upgrade/nodes] done: ${progress(j)}; ${this.evicted} pod(s) evicted`);
+    this.events.log(`${this.prefix} done: ${progress(j)}; ${this.evicted} pod(s) evicted`);
   }
 
   /** A batch's nodes, then the health gate; false when an abort was asked for meanwhile (no gate then). */
@@ -109,7 +85,7 @@ class Roll {
     const { j, ctx } = this;
     const pending = j.batches[index].nodes.filter((name) => !nodeDone(j.nodes[name]));
     if (pending.length) {
-      this.events.log(`[upgrade/nodes] ${label}: ${pending.join(', ')}`, batchPath(index));
+      this.events.log(`${this.prefix} ${label}: ${pending.join(', ')}`, batchPath(index));
       await this.preflight(pending, label);
       // Every node of the batch is cordoned before any is drained, so no evicted pod lands on a batch mate.
       const cordoned = await Promise.allSettled(pending.map((name) => this.runNode(j.nodes[name], 'cordon')));
@@ -127,12 +103,13 @@ class Roll {
     return true;
   }
 
-  /** A node whose drain did not finish stays cordoned: say so. */
+  /** A node whose drain did not finish stays cordoned, and one rolled back too: say so. */
   private describeFailure(name: string, err: unknown): string {
-    const step = this.j.nodes[name].steps.find((s) => s.state === 'failed');
-    const cordoned = this.j.nodes[name].steps.find((s) => s.name === 'cordon')!.state === 'done';
+    const record = this.j.nodes[name];
+    const step = record.steps.find((s) => s.state === 'failed');
+    const cordoned = record.steps.find((s) => s.name === 'cordon')!.state === 'done';
     const stays = cordoned && step?.name !== 'uncordon' ? ' (the node stays cordoned)' : '';
-    return `${name}: ${step?.name ?? 'step'} failed: ${errorText(err)}${stays}`;
+    return `${name}: ${step?.name ?? 'step'} failed: ${errorText(err)}${rollbackNote(record)}${stays}`;
   }
 
   /**
@@ -159,7 +136,7 @@ class Roll {
       options: this.j.settings.drain,
       now: Date.now(),
     });
-    if (!plan.capacity.fits) this.events.log(`[upgrade/nodes] warning: ${label}: ${plan.capacity.summary}`);
+    if (!plan.capacity.fits) this.events.log(`${this.prefix} warning: ${label}: ${plan.capacity.summary}`);
     if (plan.blockers.length) {
       await stopFailed(
         this.ctx,
@@ -170,6 +147,7 @@ class Roll {
 
   /** Runs the node's steps that are not done, in order (up to `last`, when given). */
   private async runNode(record: NodeRecord, last?: StepName): Promise<void> {
+    if (record.rollback && last === undefined) await retryRolledBack(this.ctx, record, () => this.nodeContext(record, 'rollback'));
     for (const step of record.steps) {
       if (step.state === 'done') {
         if (step.name === last) return;
@@ -186,13 +164,14 @@ class Roll {
       } catch (err) {
         finishStep(step, errorText(err));
         await this.ctx.store.commit();
+        if (isNodeSideStep(step.name) || step.name === 'wait-ready') await rollBack(this.ctx, record, step.name, () => this.nodeContext(record, 'rollback'));
         throw err;
       }
       finishStep(step);
       await this.ctx.store.commit();
       if (step.name === last) return;
     }
-    this.events.log(`[upgrade/nodes] ${record.name}: upgraded to kubelet ${this.j.target}`, `node/${record.name}`);
+    this.events.log(`${this.prefix} ${record.name}: ${this.ctx.kind.nodeDone}`, `node/${record.name}`);
   }
 
   private node(name: string): Node {
@@ -208,7 +187,7 @@ class Roll {
     if (step === 'cordon' || step === 'uncordon') {
       const cordon = step === 'cordon';
       if (!record.cordonedByRoll) {
-        if (cordon) this.events.log(`[upgrade/nodes] ${name}: was cordoned before the roll; it stays cordoned afterwards`, path);
+        if (cordon) this.events.log(`${this.prefix} ${name}: was cordoned before the roll; it stays cordoned afterwards`, path);
         return;
       }
       await setUnschedulable(ctx.cluster, this.node(name), cordon, { [CORDONED_BY_ANNOTATION]: cordon ? j.id : null });
@@ -216,31 +195,33 @@ class Roll {
     }
     if (step === 'drain') {
       await this.drainer.drain(name, ctx.signal);
-      return this.events.log(`[upgrade/nodes] ${name}: drained`, path);
+      return this.events.log(`${this.prefix} ${name}: drained`, path);
     }
-    if (step === 'wait-ready') return this.events.wait(path, `node ${name} Ready with kubelet ${j.target}`, () => this.waitReady(name));
-    if (isNodeSideStep(step)) {
-      const node = ctx.reach(record);
-      await runNodeSideStep(ctx.work, step, { node, target: j.target, cluster: ctx.cluster, path, events: ctx.events, signal: ctx.signal });
+    if (step === 'wait-ready') {
+      await this.events.wait(path, `node ${name} ${ctx.kind.ready.what}`, () => this.waitReady(name));
+      return ctx.kind.confirm?.(this.nodeContext(record, step));
     }
+    if (isNodeSideStep(step)) await runNodeSideStep(ctx.kind.work, step, this.nodeContext(record, step));
+  }
+
+  /** What a node-side step, the kind's check after Ready or its rollback is given. */
+  private nodeContext(record: NodeRecord, step: string): NodeStepContext {
+    const { ctx, j } = this;
+    return { node: ctx.reach(record), target: j.target, cluster: ctx.cluster, path: stepPath(record.name, step), events: ctx.events, signal: ctx.signal };
   }
 
   private async waitReady(name: string): Promise<void> {
     const seconds = this.j.settings.healthTimeoutSeconds;
-    const upgraded = () => {
+    const { ready } = this.ctx.kind;
+    const back = () => {
       const node = this.nodes.get(undefined, name);
-      return node && isNodeReady(node) && sameVersion(node.status?.nodeInfo?.kubeletVersion, this.j.target);
+      return node !== undefined && ready.test(node);
     };
     try {
-      await this.nodes.until(upgraded, AbortSignal.any([this.ctx.signal, AbortSignal.timeout(seconds * 1000)]));
+      await this.nodes.until(back, AbortSignal.any([this.ctx.signal, AbortSignal.timeout(seconds * 1000)]));
     } catch (err) {
       if (this.ctx.signal.aborted) throw err;
-      const node = this.nodes.get(undefined, name);
-      throw new Error(
-        `node ${name} did not report Ready with kubelet ${this.j.target} within ${seconds}s ` +
-          `(it reports ${node?.status?.nodeInfo?.kubeletVersion ?? 'nothing'}, ${node && isNodeReady(node) ? 'Ready' : 'not Ready'})`,
-        { cause: err },
-      );
+      throw new Error(`node ${name} did not report ${ready.what} within ${seconds}s (${ready.reports(this.nodes.get(undefined, name))})`, { cause: err });
     }
   }
 
@@ -252,7 +233,14 @@ class Roll {
     const path = `${batchPath(index)}/health-gate`;
     try {
       this.gatePods = await this.events.wait(path, 'every node Ready and no new failing pod', () =>
-        waitHealthy(ctx.cluster, this.nodes, j.baseline, j.settings.healthTimeoutSeconds * 1000, (line) => this.events.log(line, path), ctx.signal),
+        waitHealthy(
+          ctx.cluster,
+          this.nodes,
+          j.baseline,
+          j.settings.healthTimeoutSeconds * 1000,
+          (line) => this.events.log(`${this.prefix} ${line}`, path),
+          ctx.signal,
+        ),
       );
     } catch (err) {
       finishStep(gate, errorText(err));
@@ -260,12 +248,12 @@ class Roll {
     }
     finishStep(gate);
     await ctx.store.commit();
-    this.events.log(`[upgrade/nodes] ${label} done, cluster healthy: ${progress(j)}`, batchPath(index));
+    this.events.log(`${this.prefix} ${label} done, cluster healthy: ${progress(j)}`, batchPath(index));
   }
 
   /** `--abort`: no new nodes; what the roll cordoned and did not release is uncordoned. */
   abort(): Promise<void> {
-    return releaseAndAbort(this.ctx.cluster, this.ctx.store, this.nodes, this.events);
+    return releaseAndAbort(this.ctx.cluster, this.ctx.store, this.nodes, this.events, this.prefix);
   }
 }
 

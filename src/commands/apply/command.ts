@@ -20,7 +20,7 @@ import type { CommandEnvironment } from '../../workflow/flags.js';
 import { runWorkflow } from '../../workflow/run.js';
 import { initPhases } from '../init/phases.js';
 import { ADMIN_CONF } from '../join/session.js';
-import { confirm } from '../upgrade/confirm.js';
+import { confirm } from '../../workflow/confirm.js';
 import { addHostFlags, NodeHosts, type HostFlags } from '../../roll/hosts.js';
 import { KubeletDownloads } from '../upgrade/nodes/kubelet-binary.js';
 import { act, waitNodesReady, type ApplyRun } from './act.js';

@@ -16,7 +16,7 @@ import { commaList as list, kubeconfigOption, kubeconfigSearch, type CommandEnvi
 import type { Phase } from '../../workflow/phase.js';
 import { runWorkflow } from '../../workflow/run.js';
 import { readClusterState } from './cluster-state.js';
-import { confirm } from './confirm.js';
+import { confirm } from '../../workflow/confirm.js';
 import type { UpgradeContext, UpgradeOptions } from './context.js';
 import { forecastDrains } from './forecast.js';
 import { KUBELET_INSTALLERS } from './kubelet.js';

@@ -150,8 +150,14 @@ export class SshHost implements Host {
   }
 
   service(name: string): ServiceControl {
-    const systemctl = (verb: string) => this.exec('systemctl', [verb, name]).then(() => undefined);
-    return { start: () => systemctl('start'), stop: () => systemctl('stop'), restart: () => systemctl('restart') };
+    const systemctl = (...verb: string[]) => this.exec('systemctl', [...verb, name]).then(() => undefined);
+    return {
+      start: () => systemctl('start'),
+      stop: () => systemctl('stop'),
+      restart: () => systemctl('restart'),
+      enable: () => systemctl('enable', '--now'),
+      disable: () => systemctl('disable', '--now'),
+    };
   }
 
   /** A shell snippet run as root: for facts gathered in one round trip. */

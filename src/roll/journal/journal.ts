@@ -5,7 +5,7 @@
  */
 import type { DrainOptions } from '../../drain/planner/filters.js';
 import type { ExecutorKind, MaxUnavailable, Order, RollPlan } from '../plan.js';
-import type { StepName } from '../steps.js';
+import { PURPOSES, type RollPurpose, type StepName } from '../steps.js';
 
 export type StepState = 'pending' | 'running' | 'done' | 'failed';
 
@@ -29,6 +29,12 @@ export interface NodeRecord {
    */
   cordonedByRoll?: boolean;
   steps: Array<{ name: StepName } & StepRecord>;
+  /**
+   * Set when a node-side step or the wait for Ready failed and the purpose's rollback ran: `rolled-back` (the
+   * node's old files and services are back, it stays cordoned) or `rollback-failed`. `--resume` retries the node
+   * from its first node-side step (after running a failed rollback again).
+   */
+  rollback?: { state: 'rolled-back' | 'rollback-failed'; step: StepName; at: string; error?: string };
 }
 
 export interface BatchRecord {
@@ -50,6 +56,8 @@ export type RollState = 'running' | 'done' | 'failed' | 'aborted';
 
 export interface RollJournal {
   kind: 'NodeRoll';
+  /** What the roll does; absent in journals written before migrations existed: an upgrade. */
+  purpose?: RollPurpose;
   id: string;
   /** Increases with every write; of two copies (cluster, local file) the higher one is the newer. */
   revision: number;
@@ -62,6 +70,8 @@ export interface RollJournal {
   settings: RollSettings;
   /** What was unhealthy before the roll: the health gate only fails on what is new. */
   baseline: { notReadyNodes: string[]; failingPods: string[] };
+  /** Cluster-wide steps run once before any node (the cgroup-driver migration's kubelet-config ConfigMap). */
+  before?: Array<{ name: string } & StepRecord>;
   batches: BatchRecord[];
   nodes: Record<string, NodeRecord>;
   /** Set by `--abort`: the roll stops after its current nodes and uncordons what it cordoned. */
@@ -72,10 +82,24 @@ export interface RollJournal {
 
 export const now = (): string => new Date().toISOString();
 
-export function newJournal(input: { id: string; plan: RollPlan; target: string; settings: RollSettings; baseline: RollJournal['baseline'] }): RollJournal {
+export interface NewJournal {
+  id: string;
+  plan: RollPlan;
+  target: string;
+  settings: RollSettings;
+  baseline: RollJournal['baseline'];
+  purpose?: RollPurpose;
+  /** Names of the cluster-wide steps run before any node. */
+  before?: string[];
+}
+
+export const purposeOf = (j: RollJournal): RollPurpose => j.purpose ?? 'upgrade';
+
+export function newJournal(input: NewJournal): RollJournal {
   const at = now();
   return {
     kind: 'NodeRoll',
+    purpose: input.purpose ?? 'upgrade',
     id: input.id,
     revision: 0,
     state: 'running',
@@ -84,6 +108,7 @@ export function newJournal(input: { id: string; plan: RollPlan; target: string; 
     updatedAt: at,
     settings: input.settings,
     baseline: input.baseline,
+    ...(input.before?.length ? { before: input.before.map((name) => ({ name, state: 'pending' as const })) } : {}),
     batches: input.plan.batches.map((nodes) => ({ nodes, gate: { state: 'pending' } })),
     nodes: Object.fromEntries(
       input.plan.nodes.map((n) => [
@@ -130,9 +155,12 @@ export function cordonedNotReleased(j: RollJournal): NodeRecord[] {
 /** `12 of 20 nodes done; failed: worker-3 (drain: …)`. */
 export function progress(j: RollJournal): string {
   const nodes = Object.values(j.nodes);
-  const failed = nodes.flatMap((n) => n.steps.filter((s) => s.state === 'failed').map((s) => `${n.name} (${s.name}: ${s.error})`));
+  const failed = nodes.flatMap((n) =>
+    n.steps.filter((s) => s.state === 'failed').map((s) => `${n.name} (${s.name}: ${s.error}${n.rollback ? `; ${n.rollback.state}` : ''})`),
+  );
+  const before = (j.before ?? []).filter((s) => s.state === 'failed').map((s) => `${s.name}: ${s.error}`);
   const gates = j.batches.flatMap((b, i) => (b.gate.state === 'failed' ? [`health gate after batch ${i + 1}: ${b.gate.error}`] : []));
-  const problems = [...failed, ...gates];
+  const problems = [...before, ...failed, ...gates];
   return `${nodes.filter(nodeDone).length} of ${nodes.length} node(s) done${problems.length ? `; failed: ${problems.join('; ')}` : ''}`;
 }
 
@@ -143,4 +171,14 @@ export function progress(j: RollJournal): string {
 export function absorbRemote(mine: RollJournal, remote: RollJournal): void {
   mine.revision = Math.max(mine.revision, remote.revision);
   mine.abortRequestedAt ??= remote.abortRequestedAt;
+}
+
+/**
+ * Why a new roll cannot start over `j`: `a node roll (…) is unfinished (…): "bosun upgrade nodes --resume"
+ * continues it, "--abort" ends it`, naming the command of its purpose (a migration over an upgrade, or the reverse).
+ */
+export function unfinishedMessage(j: RollJournal, starting: RollPurpose): string {
+  const { what, command } = PURPOSES[purposeOf(j)];
+  const kind = purposeOf(j) === starting ? 'a node roll' : `a ${what}`;
+  return `${kind} (${j.id}) is unfinished (${progress(j)}): "${command} --resume" continues it, "--abort" ends it`;
 }

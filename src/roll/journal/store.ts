@@ -6,8 +6,9 @@ import { ClusterError, isTransient } from '../../cluster/errors.js';
 import { configMap, type ConfigMap } from '../../kube/objects.js';
 import { UserError } from '../../errors.js';
 import { readText, type Host } from '../../host/host.js';
-import { absorbRemote, isActive, now, type RollJournal } from './journal.js';
+import { absorbRemote, isActive, now, purposeOf, unfinishedMessage, type RollJournal } from './journal.js';
 import { MANAGED_BY_LABEL } from '../../kube/labels.js';
+import type { RollPurpose } from '../steps.js';
 
 export const JOURNAL_NAMESPACE = 'kube-system';
 export const JOURNAL_NAME = 'bosun-node-roll';
@@ -66,7 +67,7 @@ export class JournalStore {
     this.journal = journal;
     const existing = await this.readRemote();
     if (existing && isActive(existing)) {
-      throw new UserError(`a node roll (${existing.id}) is unfinished: "bosun upgrade nodes --resume" continues it, "--abort" ends it`);
+      throw new UserError(unfinishedMessage(existing, purposeOf(journal)));
     }
     await this.writeLocal(JSON.stringify(journal));
     if (!existing) {
@@ -157,10 +158,11 @@ export class JournalStore {
   }
 
   /** `--abort` from any process: sets the request on the cluster's copy, whoever runs the roll. */
-  async requestAbort(): Promise<RollJournal> {
+  async requestAbort(purpose: RollPurpose = 'upgrade'): Promise<RollJournal> {
     for (;;) {
       const remote = await this.readRemote();
       if (!remote || !isActive(remote)) throw new UserError('no node roll is in progress');
+      if (purposeOf(remote) !== purpose) throw new UserError(unfinishedMessage(remote, purpose));
       remote.abortRequestedAt ??= now();
       remote.revision++;
       try {

@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline/promises';
-import { UserError } from '../../errors.js';
+import { UserError } from '../errors.js';
 
 /**
  * Asks before a change that restarts the control plane, as kubeadm does. Without a terminal to ask on, it refuses
