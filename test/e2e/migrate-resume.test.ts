@@ -14,7 +14,7 @@ import { containerdCgroupDriver } from '../../src/runtime/containerd-config.js';
 import { sandboxPaths } from '../../src/sandbox/paths.js';
 import { parseYaml } from '../../src/util/yaml.js';
 import { journalOf, random, rollAndKill, transitions, type CM } from '../support/roll-crash.js';
-import { bosun, startSandbox, type Sandbox } from '../support/sandbox.js';
+import { startSandbox, type Sandbox } from '../support/sandbox.js';
 import { rootfs } from '../support/ssh-roll.js';
 
 const WORKERS = ['worker-1', 'worker-2', 'worker-3', 'worker-4'];
@@ -81,29 +81,41 @@ describe(`bosun migrate killed at random points (seed ${SEED})`, () => {
     sandbox = await startSandbox({ workers: WORKERS.length, args: ['--runtime', `docker=${WORKERS.join(',')}`] });
     cluster = await clusterFromKubeconfig(readFileSync(sandbox.kubeconfig, 'utf8'), { source: sandbox.kubeconfig });
     for (const name of WORKERS)
-      await cluster.watchUntil<Node>({ apiVersion: 'v1', kind: 'Node', name }, (n) => /^docker:\/\//.test(n?.status?.nodeInfo?.containerRuntimeVersion ?? ''), LONG);
+      await cluster.watchUntil<Node>(
+        { apiVersion: 'v1', kind: 'Node', name },
+        (n) => /^docker:\/\//.test(n?.status?.nodeInfo?.containerRuntimeVersion ?? ''),
+        LONG,
+      );
   }, LONG);
 
   afterAll(async () => {
     if (sandbox && existsSync(sandbox.dir)) await sandbox.down();
   });
 
-  it(`moves every Docker node to containerd once through at least ${KILLS} kills`, async () => {
-    expect(await killAndResume('runtime', ['--to', 'containerd'])).toBeGreaterThanOrEqual(KILLS);
-    for (const node of await cluster.list<Node>('v1', 'Node')) {
-      expect(node.status?.nodeInfo?.containerRuntimeVersion, node.metadata.name).toMatch(/^containerd:\/\//);
-      expect(isNodeReady(node) && !node.spec?.unschedulable, node.metadata.name).toBe(true);
-    }
-  }, LONG);
+  it(
+    `moves every Docker node to containerd once through at least ${KILLS} kills`,
+    async () => {
+      expect(await killAndResume('runtime', ['--to', 'containerd'])).toBeGreaterThanOrEqual(KILLS);
+      for (const node of await cluster.list<Node>('v1', 'Node')) {
+        expect(node.status?.nodeInfo?.containerRuntimeVersion, node.metadata.name).toMatch(/^containerd:\/\//);
+        expect(isNodeReady(node) && !node.spec?.unschedulable, node.metadata.name).toBe(true);
+      }
+    },
+    LONG,
+  );
 
-  it(`moves every node to the systemd cgroup driver once through at least ${KILLS} kills`, async () => {
-    expect(await killAndResume('cgroup-driver', ['--to', 'systemd'])).toBeGreaterThanOrEqual(KILLS);
-    for (const name of WORKERS) {
-      const root = rootfs(sandbox, name);
-      expect(parseYaml(readFileSync(path.join(root, 'var/lib/kubelet/config.yaml'), 'utf8')), name).toMatchObject({ cgroupDriver: 'systemd' });
-      expect(containerdCgroupDriver(readFileSync(path.join(root, 'etc/containerd/config.toml'), 'utf8')), name).toBe('systemd');
-    }
-    const nodes = await cluster.list<Node>('v1', 'Node');
-    expect(nodes.filter((n) => !isNodeReady(n) || n.spec?.unschedulable).map((n) => n.metadata.name)).toEqual([]);
-  }, LONG);
+  it(
+    `moves every node to the systemd cgroup driver once through at least ${KILLS} kills`,
+    async () => {
+      expect(await killAndResume('cgroup-driver', ['--to', 'systemd'])).toBeGreaterThanOrEqual(KILLS);
+      for (const name of WORKERS) {
+        const root = rootfs(sandbox, name);
+        expect(parseYaml(readFileSync(path.join(root, 'var/lib/kubelet/config.yaml'), 'utf8')), name).toMatchObject({ cgroupDriver: 'systemd' });
+        expect(containerdCgroupDriver(readFileSync(path.join(root, 'etc/containerd/config.toml'), 'utf8')), name).toBe('systemd');
+      }
+      const nodes = await cluster.list<Node>('v1', 'Node');
+      expect(nodes.filter((n) => !isNodeReady(n) || n.spec?.unschedulable).map((n) => n.metadata.name)).toEqual([]);
+    },
+    LONG,
+  );
 });

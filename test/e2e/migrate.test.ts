@@ -30,7 +30,14 @@ const FAILING = 'worker-2';
 const WORKERS = 6;
 const LONG = 900_000;
 /** The node files a runtime migration may change or create, relative to the rootfs. */
-const MIGRATED_PATHS = ['etc/containerd', 'etc/docker', 'var/lib/kubelet/config.yaml', 'var/lib/kubelet/instance-config.yaml', 'var/lib/kubelet/kubeadm-flags.env', 'etc/systemd/system'];
+const MIGRATED_PATHS = [
+  'etc/containerd',
+  'etc/docker',
+  'var/lib/kubelet/config.yaml',
+  'var/lib/kubelet/instance-config.yaml',
+  'var/lib/kubelet/kubeadm-flags.env',
+  'etc/systemd/system',
+];
 
 let sandbox: Sandbox;
 let cluster: Cluster;
@@ -52,7 +59,8 @@ const succeeded = (r: CliResult) => expect(r.code, `${r.stdout}\n${r.stderr}`).t
 const runtimeOf = (n: Node) => n.status?.nodeInfo?.containerRuntimeVersion;
 
 /** What the containerd binary on a node's disk calls itself (`containerd github.com/… 1.6.20~ds1 …`). */
-const containerdOnDisk = (node: string) => execFileSync(path.join(rootfs(sandbox, node), 'usr/bin/containerd'), ['--version'], { encoding: 'utf8' }).split(' ')[2];
+const containerdOnDisk = (node: string) =>
+  execFileSync(path.join(rootfs(sandbox, node), 'usr/bin/containerd'), ['--version'], { encoding: 'utf8' }).split(' ')[2];
 
 /** Every file under the paths a migration touches on a node, with its digest (a link: its target). */
 function nodeFiles(node: string): Record<string, string> {
@@ -109,85 +117,101 @@ describe('bosun migrate over SSH', () => {
     if (sandbox && existsSync(sandbox.dir)) await sandbox.down();
   });
 
-  it('reports exactly the Docker nodes, the docker.sock workload and its owner, and the planted mismatch', async () => {
-    const found = await report();
-    expect(found.nodes.filter((n) => n.status === 'to-migrate').map((n) => n.name)).toEqual(DOCKER);
-    expect(found.nodes.filter((n) => n.errors.length).map((n) => [n.name, n.errors.join('; ')])).toEqual([[MISMATCHED, expect.stringMatching(/cgroup/)]]);
-    expect(found.workloads.filter((w) => w.class === 'depends').map((w) => `${w.kind} ${w.namespace}/${w.name}`)).toEqual([
-      'DaemonSet kube-system/docker-log-agent',
-    ]);
-    const gate = await bosun('migrate', 'report', '--exit-code', ...reach());
-    expect(gate.code, gate.stdout + gate.stderr).toBe(3);
-  }, LONG);
+  it(
+    'reports exactly the Docker nodes, the docker.sock workload and its owner, and the planted mismatch',
+    async () => {
+      const found = await report();
+      expect(found.nodes.filter((n) => n.status === 'to-migrate').map((n) => n.name)).toEqual(DOCKER);
+      expect(found.nodes.filter((n) => n.errors.length).map((n) => [n.name, n.errors.join('; ')])).toEqual([[MISMATCHED, expect.stringMatching(/cgroup/)]]);
+      expect(found.workloads.filter((w) => w.class === 'depends').map((w) => `${w.kind} ${w.namespace}/${w.name}`)).toEqual([
+        'DaemonSet kube-system/docker-log-agent',
+      ]);
+      const gate = await bosun('migrate', 'report', '--exit-code', ...reach());
+      expect(gate.code, gate.stdout + gate.stderr).toBe(3);
+    },
+    LONG,
+  );
 
-  it('plans without changing anything on --dry-run', async () => {
-    const before = Object.fromEntries(DOCKER.map((n) => [n, nodeFiles(n)]));
-    const dry = await migrate('runtime', '--to', 'containerd', '--dry-run');
-    succeeded(dry);
-    for (const node of DOCKER) expect(dry.stdout).toContain(node);
-    expect(dry.stdout).toMatch(/containerRuntimeEndpoint/);
-    expect(Object.fromEntries(DOCKER.map((n) => [n, nodeFiles(n)]))).toEqual(before);
-    expect((await nodes()).filter((n) => n.spec?.unschedulable)).toEqual([]);
-  }, LONG);
+  it(
+    'plans without changing anything on --dry-run',
+    async () => {
+      const before = Object.fromEntries(DOCKER.map((n) => [n, nodeFiles(n)]));
+      const dry = await migrate('runtime', '--to', 'containerd', '--dry-run');
+      succeeded(dry);
+      for (const node of DOCKER) expect(dry.stdout).toContain(node);
+      expect(dry.stdout).toMatch(/containerRuntimeEndpoint/);
+      expect(Object.fromEntries(DOCKER.map((n) => [n, nodeFiles(n)]))).toEqual(before);
+      expect((await nodes()).filter((n) => n.spec?.unschedulable)).toEqual([]);
+    },
+    LONG,
+  );
 
-  it('rolls a node whose containerd does not start back to Docker byte for byte and stops there, then resumes to the end', async () => {
-    const budgets = budgetWatcher(cluster, ['web']);
-    await budgets.listed;
-    const before = nodeFiles(FAILING);
-    const breaker = breakContainerdConfig(FAILING);
-    let failed: CliResult;
-    try {
-      failed = await migrate('runtime', '--to', 'containerd', '--yes', '--max-unavailable', '1');
-    } finally {
-      breaker.close();
-    }
-    expect(failed.code, failed.stdout + failed.stderr).not.toBe(0);
-    expect(failed.stderr).toContain(FAILING);
-    // Back on Docker, with the files it had, and left cordoned.
-    const node = await cluster.watchUntil<Node>(
-      { apiVersion: 'v1', kind: 'Node', name: FAILING },
-      (n) => /^docker:\/\//.test(runtimeOf(n!) ?? '') && isNodeReady(n!),
-      LONG,
-    );
-    expect(node!.spec?.unschedulable).toBe(true);
-    expect(nodeFiles(FAILING)).toEqual(before);
+  it(
+    'rolls a node whose containerd does not start back to Docker byte for byte and stops there, then resumes to the end',
+    async () => {
+      const budgets = budgetWatcher(cluster, ['web']);
+      await budgets.listed;
+      const before = nodeFiles(FAILING);
+      const breaker = breakContainerdConfig(FAILING);
+      let failed: CliResult;
+      try {
+        failed = await migrate('runtime', '--to', 'containerd', '--yes', '--max-unavailable', '1');
+      } finally {
+        breaker.close();
+      }
+      expect(failed.code, failed.stdout + failed.stderr).not.toBe(0);
+      expect(failed.stderr).toContain(FAILING);
+      // Back on Docker, with the files it had, and left cordoned.
+      const node = await cluster.watchUntil<Node>(
+        { apiVersion: 'v1', kind: 'Node', name: FAILING },
+        (n) => /^docker:\/\//.test(runtimeOf(n!) ?? '') && isNodeReady(n!),
+        LONG,
+      );
+      expect(node!.spec?.unschedulable).toBe(true);
+      expect(nodeFiles(FAILING)).toEqual(before);
 
-    const resumed = await migrate('runtime', '--resume');
-    succeeded(resumed);
-    const after = await nodes();
-    expect(Object.fromEntries(after.map((n) => [n.metadata.name, runtimeOf(n)]))).toEqual(
-      Object.fromEntries(after.map((n) => [n.metadata.name, `containerd://${containerdOnDisk(n.metadata.name)}`])),
-    );
-    expect(after.filter((n) => n.spec?.unschedulable).map((n) => n.metadata.name)).toEqual([]);
-    // The layout of kubeadm v1.36+: the endpoint in instance-config.yaml and config.yaml, none in the flags, no annotation.
-    for (const name of DOCKER) {
-      const root = rootfs(sandbox, name);
-      expect(parseYaml(readFileSync(path.join(root, 'var/lib/kubelet/instance-config.yaml'), 'utf8'))).toMatchObject({
-        containerRuntimeEndpoint: 'unix:///run/containerd/containerd.sock',
-      });
-      expect(parseYaml(readFileSync(path.join(root, 'var/lib/kubelet/config.yaml'), 'utf8'))).toMatchObject({
-        containerRuntimeEndpoint: 'unix:///run/containerd/containerd.sock',
-      });
-      expect(readFileSync(path.join(root, 'var/lib/kubelet/kubeadm-flags.env'), 'utf8')).not.toContain('--container-runtime-endpoint');
-      expect(after.find((n) => n.metadata.name === name)!.metadata.annotations?.['kubeadm.alpha.kubernetes.io/cri-socket']).toBeUndefined();
-      expect(existsSync(path.join(root, 'etc/systemd/system/multi-user.target.wants/docker.service'))).toBe(false);
-    }
-    await budgets.stop();
-    expect(budgets.evictions.web).toBeGreaterThan(0);
-    expect(budgets.maxOutstanding.web).toBeLessThanOrEqual(1);
-    expect((await report()).nodes.filter((n) => n.status === 'to-migrate')).toEqual([]);
-  }, LONG);
+      const resumed = await migrate('runtime', '--resume');
+      succeeded(resumed);
+      const after = await nodes();
+      expect(Object.fromEntries(after.map((n) => [n.metadata.name, runtimeOf(n)]))).toEqual(
+        Object.fromEntries(after.map((n) => [n.metadata.name, `containerd://${containerdOnDisk(n.metadata.name)}`])),
+      );
+      expect(after.filter((n) => n.spec?.unschedulable).map((n) => n.metadata.name)).toEqual([]);
+      // The layout of kubeadm v1.36+: the endpoint in instance-config.yaml and config.yaml, none in the flags, no annotation.
+      for (const name of DOCKER) {
+        const root = rootfs(sandbox, name);
+        expect(parseYaml(readFileSync(path.join(root, 'var/lib/kubelet/instance-config.yaml'), 'utf8'))).toMatchObject({
+          containerRuntimeEndpoint: 'unix:///run/containerd/containerd.sock',
+        });
+        expect(parseYaml(readFileSync(path.join(root, 'var/lib/kubelet/config.yaml'), 'utf8'))).toMatchObject({
+          containerRuntimeEndpoint: 'unix:///run/containerd/containerd.sock',
+        });
+        expect(readFileSync(path.join(root, 'var/lib/kubelet/kubeadm-flags.env'), 'utf8')).not.toContain('--container-runtime-endpoint');
+        expect(after.find((n) => n.metadata.name === name)!.metadata.annotations?.['kubeadm.alpha.kubernetes.io/cri-socket']).toBeUndefined();
+        expect(existsSync(path.join(root, 'etc/systemd/system/multi-user.target.wants/docker.service'))).toBe(false);
+      }
+      await budgets.stop();
+      expect(budgets.evictions.web).toBeGreaterThan(0);
+      expect(budgets.maxOutstanding.web).toBeLessThanOrEqual(1);
+      expect((await report()).nodes.filter((n) => n.status === 'to-migrate')).toEqual([]);
+    },
+    LONG,
+  );
 
-  it('moves the ConfigMap and every node to the systemd cgroup driver, after which nothing mismatches', async () => {
-    succeeded(await migrate('cgroup-driver', '--to', 'systemd', '--yes', '--max-unavailable', '2'));
-    const cm = JSON.parse(await sandbox.kubectlOk('-n', 'kube-system', 'get', 'configmap', 'kubelet-config', '-o', 'json'));
-    expect(parseYaml(cm.data.kubelet)).toMatchObject({ cgroupDriver: 'systemd' });
-    for (const n of await nodes()) {
-      const root = rootfs(sandbox, n.metadata.name);
-      expect(parseYaml(readFileSync(path.join(root, 'var/lib/kubelet/config.yaml'), 'utf8')), n.metadata.name).toMatchObject({ cgroupDriver: 'systemd' });
-      expect(containerdCgroupDriver(readFileSync(path.join(root, 'etc/containerd/config.toml'), 'utf8')), n.metadata.name).toBe('systemd');
-      expect(isNodeReady(n) && !n.spec?.unschedulable, n.metadata.name).toBe(true);
-    }
-    expect((await report()).nodes.filter((n) => n.errors.length)).toEqual([]);
-  }, LONG);
+  it(
+    'moves the ConfigMap and every node to the systemd cgroup driver, after which nothing mismatches',
+    async () => {
+      succeeded(await migrate('cgroup-driver', '--to', 'systemd', '--yes', '--max-unavailable', '2'));
+      const cm = JSON.parse(await sandbox.kubectlOk('-n', 'kube-system', 'get', 'configmap', 'kubelet-config', '-o', 'json'));
+      expect(parseYaml(cm.data.kubelet)).toMatchObject({ cgroupDriver: 'systemd' });
+      for (const n of await nodes()) {
+        const root = rootfs(sandbox, n.metadata.name);
+        expect(parseYaml(readFileSync(path.join(root, 'var/lib/kubelet/config.yaml'), 'utf8')), n.metadata.name).toMatchObject({ cgroupDriver: 'systemd' });
+        expect(containerdCgroupDriver(readFileSync(path.join(root, 'etc/containerd/config.toml'), 'utf8')), n.metadata.name).toBe('systemd');
+        expect(isNodeReady(n) && !n.spec?.unschedulable, n.metadata.name).toBe(true);
+      }
+      expect((await report()).nodes.filter((n) => n.errors.length)).toEqual([]);
+    },
+    LONG,
+  );
 });
