@@ -14,7 +14,7 @@ import { containerdCgroupDriver } from '../../src/runtime/containerd-config.js';
 import { sandboxPaths } from '../../src/sandbox/paths.js';
 import { parseYaml } from '../../src/util/yaml.js';
 import { journalOf, random, rollAndKill, transitions, type CM } from '../support/roll-crash.js';
-import { startSandbox, type Sandbox } from '../support/sandbox.js';
+import { bosun, startSandbox, type Sandbox } from '../support/sandbox.js';
 import { rootfs } from '../support/ssh-roll.js';
 
 const WORKERS = ['worker-1', 'worker-2', 'worker-3', 'worker-4'];
@@ -78,7 +78,9 @@ async function killAndResume(kind: string, start: string[]): Promise<number> {
 
 describe(`bosun migrate killed at random points (seed ${SEED})`, () => {
   beforeAll(async () => {
-    sandbox = await startSandbox({ workers: WORKERS.length, args: ['--runtime', `docker=${WORKERS.join(',')}`] });
+    sandbox = await startSandbox();
+    const joined = await bosun('sandbox', 'join', '--dir', sandbox.dir, '--workers', String(WORKERS.length), '--runtime', 'docker');
+    expect(joined.code, joined.stdout + joined.stderr).toBe(0);
     cluster = await clusterFromKubeconfig(readFileSync(sandbox.kubeconfig, 'utf8'), { source: sandbox.kubeconfig });
     for (const name of WORKERS)
       await cluster.watchUntil<Node>(

@@ -1,6 +1,6 @@
 /**
  * `bosun migrate` end to end over SSH on sandbox machines with a real control plane: one control plane and six
- * workers, three of them Docker nodes on cgroupfs (dockerd, Debian's containerd 1.6 behind it, cri-dockerd's
+ * workers joined by `bosun join`, three of them Docker nodes on cgroupfs (dockerd, Debian's containerd 1.6 behind it, cri-dockerd's
  * socket in their kubelet files) and a driver mismatch planted on a containerd node. The report finds exactly
  * those; `migrate runtime` moves the Docker nodes to containerd under a budget, rolling back the one whose
  * containerd cannot start (its config broken right after bosun writes it) to Docker byte for byte; `--resume`
@@ -102,7 +102,9 @@ async function nodes(): Promise<Node[]> {
 
 describe('bosun migrate over SSH', () => {
   beforeAll(async () => {
-    sandbox = await startSandbox({ workers: WORKERS, args: ['--runtime', `docker=${DOCKER.join(',')}`] });
+    // Workers joined by the real `bosun join`, so their kubelet files are kubeadm's: three on Docker, three on containerd.
+    sandbox = await startSandbox();
+    for (const runtime of ['docker', 'containerd']) succeeded(await bosun('sandbox', 'join', '--dir', sandbox.dir, '--workers', String(WORKERS / 2), '--runtime', runtime));
     cluster = await clusterFromKubeconfig(readFileSync(sandbox.kubeconfig, 'utf8'), { source: sandbox.kubeconfig });
     const apps = path.join(scratch, 'web.yaml');
     writeFileSync(apps, webUnderBudget(6));
