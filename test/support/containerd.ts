@@ -34,9 +34,15 @@ export async function containerdConfigDump(binary: string, config: string): Prom
 /**
  * Runs `ctr <args>` against the real containerd started on `config` (its `root` moved to a temp dir) in a mount
  * namespace of its own, with fresh tmpfs on /run and /opt (its sockets, state, NRI socket and opt directory: nothing
- * is left on this machine). Waits for its socket first; the daemon is stopped before this returns, whatever ctr did.
+ * is left on this machine). Both run with `env` added to this process's. Waits for the socket first; the daemon is
+ * stopped before this returns, whatever ctr did.
  */
-export async function withContainerd(binary: string, config: string, ctrArgs: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+export async function withContainerd(
+  binary: string,
+  config: string,
+  ctrArgs: string[],
+  env: Record<string, string> = {},
+): Promise<{ stdout: string; stderr: string; code: number }> {
   const dir = tempDir('bosun-containerd-run-');
   writeFileSync(path.join(dir, 'config.toml'), stringify({ ...parse(config), root: path.join(dir, 'root') }));
   const script = [
@@ -48,7 +54,10 @@ export async function withContainerd(binary: string, config: string, ctrArgs: st
     'kill $pid; wait $pid; exit $status',
   ].join('\n');
   try {
-    const { stdout, stderr } = await promisify(execFile)('unshare', ['--mount', '--', 'sh', '-c', script, 'sh', binary, dir, ...ctrArgs], { timeout: 120_000 });
+    const { stdout, stderr } = await promisify(execFile)('unshare', ['--mount', '--', 'sh', '-c', script, 'sh', binary, dir, ...ctrArgs], {
+      timeout: 120_000,
+      env: { ...process.env, ...env },
+    });
     return { stdout, stderr, code: 0 };
   } catch (err) {
     const failed = err as { stdout?: string; stderr?: string; code?: number };
