@@ -61,7 +61,8 @@ const refuse = (what: string, expected: string) => new UserError({ what, where: 
 function editVersion(config: TomlTable, target: ContainerdConfigVersion): ContainerdConfigVersion {
   const version = fileVersion(config);
   if (version === 1) {
-    const shortNames = (config.disabled_plugins as unknown[] | undefined)?.filter((name) => !CRI_PLUGIN_NAMES.has(String(name))) ?? [];
+    const disabled: unknown[] = Array.isArray(config.disabled_plugins) ? config.disabled_plugins : [];
+    const shortNames = disabled.filter((name) => !CRI_PLUGIN_NAMES.has(String(name)));
     if (config.plugins !== undefined || shortNames.length > 0)
       throw refuse(
         'version 1 file (no `version` key) with plugin settings: containerd 2.x drops them and bosun does not guess their new names',
@@ -103,7 +104,9 @@ function setRegistryConfigPath(config: TomlTable, version: ContainerdConfigVersi
       `${tomlKeyPath([...keys, 'mirrors'])} is set; containerd refuses it together with config_path`,
       `mirrors moved to hosts.toml files under ${configPath}`,
     );
-  registry.config_path = configPath;
+  // A directory list (`:`-separated, as containerd splits it) the operator set stays first: their hosts win.
+  const existing = typeof registry.config_path === 'string' ? registry.config_path.split(':').filter(Boolean) : [];
+  registry.config_path = existing.includes(configPath) ? existing.join(':') : [...existing, configPath].join(':');
 }
 
 /**

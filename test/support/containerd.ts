@@ -32,24 +32,44 @@ export async function containerdConfigDump(binary: string, config: string): Prom
 }
 
 /**
- * Starts the real containerd on `config` (its `root` moved to a temp dir) in a mount namespace of its own, with
- * fresh tmpfs on /run and /opt (its sockets, state, NRI socket and opt directory: nothing is left on this machine),
- * waits for its socket, and returns `ctr plugins ls` as [type, id, status] rows: the plugins that loaded and those
- * that failed (`error`). The daemon is stopped before this returns.
+ * Runs `ctr <args>` against the real containerd started on `config` (its `root` moved to a temp dir) in a mount
+ * namespace of its own, with fresh tmpfs on /run and /opt (its sockets, state, NRI socket and opt directory: nothing
+ * is left on this machine). Both run with `env` added to this process's. Waits for the socket first; the daemon is
+ * stopped before this returns, whatever ctr did.
  */
-export async function containerdPlugins(binary: string, config: string): Promise<Array<[type: string, id: string, status: string]>> {
+export async function withContainerd(
+  binary: string,
+  config: string,
+  ctrArgs: string[],
+  env: Record<string, string> = {},
+): Promise<{ stdout: string; stderr: string; code: number }> {
   const dir = tempDir('bosun-containerd-run-');
-  const table = parse(config);
-  writeFileSync(path.join(dir, 'config.toml'), stringify({ ...table, root: path.join(dir, 'root') }));
+  writeFileSync(path.join(dir, 'config.toml'), stringify({ ...parse(config), root: path.join(dir, 'root') }));
   const script = [
-    'set -e',
-    'mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /opt',
-    '"$1" --config "$2/config.toml" >"$2/containerd.log" 2>&1 & pid=$!',
-    'until [ -S /run/containerd/containerd.sock ]; do kill -0 $pid 2>/dev/null || { cat "$2/containerd.log" >&2; exit 1; }; sleep 0.1; done',
-    '"$(dirname "$1")/ctr" --address /run/containerd/containerd.sock plugins ls; status=$?',
-    'kill $pid; wait $pid || true; exit $status',
+    'mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /opt || exit 1',
+    'containerd="$1" dir="$2"; shift 2',
+    '"$containerd" --config "$dir/config.toml" >"$dir/containerd.log" 2>&1 & pid=$!',
+    'until [ -S /run/containerd/containerd.sock ]; do kill -0 $pid 2>/dev/null || { cat "$dir/containerd.log" >&2; exit 1; }; sleep 0.1; done',
+    '"$(dirname "$containerd")/ctr" --address /run/containerd/containerd.sock "$@"; status=$?',
+    'kill $pid; wait $pid; exit $status',
   ].join('\n');
-  const { stdout } = await promisify(execFile)('unshare', ['--mount', '--', 'sh', '-c', script, 'sh', binary, dir], { timeout: 120_000 });
+  try {
+    const { stdout, stderr } = await promisify(execFile)('unshare', ['--mount', '--', 'sh', '-c', script, 'sh', binary, dir, ...ctrArgs], {
+      timeout: 120_000,
+      env: { ...process.env, ...env },
+    });
+    return { stdout, stderr, code: 0 };
+  } catch (err) {
+    const failed = err as { stdout?: string; stderr?: string; code?: number };
+    if (typeof failed.code !== 'number') throw err;
+    return { stdout: failed.stdout ?? '', stderr: failed.stderr ?? '', code: failed.code };
+  }
+}
+
+/** `ctr plugins ls` of the real containerd on `config` as [type, id, status] rows: the plugins that loaded and those that failed (`error`). */
+export async function containerdPlugins(binary: string, config: string): Promise<Array<[type: string, id: string, status: string]>> {
+  const { stdout, stderr, code } = await withContainerd(binary, config, ['plugins', 'ls']);
+  if (code !== 0) throw new Error(`ctr plugins ls exited ${code}: ${stderr}`);
   return stdout
     .split('\n')
     .slice(1)

@@ -82,6 +82,13 @@ describe('renderContainerdConfig', () => {
     expect(renderContainerdConfig(systemd, { version, systemdCgroup: true, registryConfigPath: '/etc/containerd/certs.d' })).toBe(systemd);
   });
 
+  it('adds certs.d after a registry config_path the operator set, once', () => {
+    const operator = 'version = 3\n[plugins."io.containerd.cri.v1.images".registry]\nconfig_path = "/etc/docker/certs.d"\n';
+    const once = renderContainerdConfig(operator, { version: 3, systemdCgroup: true, registryConfigPath: '/etc/containerd/certs.d' });
+    expect(tables(once).plugins[IMAGES_V3].registry.config_path).toBe('/etc/docker/certs.d:/etc/containerd/certs.d');
+    expect(renderContainerdConfig(once, { version: 3, systemdCgroup: true, registryConfigPath: '/etc/containerd/certs.d' })).toBe(once);
+  });
+
   it('drops the deprecated systemd_cgroup of the CRI plugin', () => {
     const legacy = 'version = 2\n[plugins."io.containerd.grpc.v1.cri"]\nsystemd_cgroup = true\n';
     expect(containerdCgroupDriver(legacy)).toBe('systemd');
