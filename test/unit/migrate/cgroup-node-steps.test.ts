@@ -12,7 +12,7 @@ import { LocalHost } from '../../../src/host/local.js';
 import { configMap, type ConfigMap } from '../../../src/kube/objects.js';
 import type { NodeStepContext } from '../../../src/roll/nodes.js';
 import { MIGRATION_STEPS } from '../../../src/roll/steps.js';
-import { CACHED_CONTAINERDS, cachedContainerd, containerdConfigDump } from '../../support/containerd.js';
+import { CACHED_CONTAINERDS, cachedRuntimeBinary, containerdConfigDump } from '../../support/containerd.js';
 import { rootfsDigests } from '../../support/rootfs-digest.js';
 import { tempDir } from '../../support/temp.js';
 import { FakeCluster } from '../roll/fake-cluster.js';
@@ -34,7 +34,7 @@ function containerdNode(): string {
     writeFileSync(path.join(root, file), content, { mode: 0o644 });
   }
   mkdirSync(path.join(root, 'usr/bin'), { recursive: true });
-  copyFileSync(cachedContainerd(CACHED_CONTAINERDS[1].file), path.join(root, 'usr/bin/containerd'));
+  copyFileSync(cachedRuntimeBinary(CACHED_CONTAINERDS[1].file), path.join(root, 'usr/bin/containerd'));
   return root;
 }
 
@@ -70,7 +70,7 @@ describe('migrate cgroup-driver', () => {
     for (const step of MIGRATION_STEPS['migrate-cgroup-driver']) await kind.work[step]!(ctx(step));
     expect(readFileSync(path.join(root, 'var/lib/kubelet/config.yaml'), 'utf8')).toContain('cgroupDriver: systemd');
     const { dump } = await containerdConfigDump(
-      cachedContainerd(CACHED_CONTAINERDS[1].file),
+      cachedRuntimeBinary(CACHED_CONTAINERDS[1].file),
       readFileSync(path.join(root, 'etc/containerd/config.toml'), 'utf8'),
     );
     const runtime = (dump.plugins as Record<string, { containerd: { runtimes: { runc: { options: { SystemdCgroup: boolean } } } } }>)[

@@ -11,7 +11,7 @@ import { CRI_SOCKET_ANNOTATION } from '../../../src/kube/labels.js';
 import type { Node } from '../../../src/kube/workloads.js';
 import type { NodeStepContext } from '../../../src/roll/nodes.js';
 import { MIGRATION_STEPS } from '../../../src/roll/steps.js';
-import { CACHED_CONTAINERDS, cachedContainerd, containerdConfigDump } from '../../support/containerd.js';
+import { CACHED_CONTAINERDS, cachedRuntimeBinary, containerdConfigDump } from '../../support/containerd.js';
 import { rootfsDigests } from '../../support/rootfs-digest.js';
 import { tempDir } from '../../support/temp.js';
 import { node } from '../drain/fixtures.js';
@@ -27,7 +27,7 @@ function rootfs(files: Record<string, string>): string {
     writeFileSync(path.join(root, file), content, { mode: 0o644 });
   }
   mkdirSync(path.join(root, 'usr/bin'), { recursive: true });
-  copyFileSync(cachedContainerd(CACHED_CONTAINERDS[0].file), path.join(root, 'usr/bin/containerd'));
+  copyFileSync(cachedRuntimeBinary(CACHED_CONTAINERDS[0].file), path.join(root, 'usr/bin/containerd'));
   writeFileSync(path.join(root, 'usr/bin/dockerd'), '#!/bin/sh\necho "Docker version 20.10.24+dfsg1, build 297e128"\n', { mode: 0o755 });
   return root;
 }
@@ -79,7 +79,7 @@ describe('migrate runtime on a node', () => {
     );
     expect(await run.annotationNow()).toBe('unix:///run/containerd/containerd.sock');
     expect(existsSync(path.join(root, 'var/lib/kubelet/instance-config.yaml'))).toBe(false);
-    const { dump } = await containerdConfigDump(cachedContainerd(CACHED_CONTAINERDS[0].file), run.read('/etc/containerd/config.toml'));
+    const { dump } = await containerdConfigDump(cachedRuntimeBinary(CACHED_CONTAINERDS[0].file), run.read('/etc/containerd/config.toml'));
     const cri = (
       dump.plugins as Record<string, { containerd: { runtimes: { runc: { options: { SystemdCgroup: boolean } } } }; registry: { config_path: string } }>
     )['io.containerd.grpc.v1.cri'];
@@ -113,7 +113,7 @@ describe('migrate runtime on a node', () => {
     expect(run.read('/var/lib/kubelet/config.yaml')).toContain('containerRuntimeEndpoint: unix:///run/containerd/containerd.sock');
     expect(run.read('/var/lib/kubelet/config.yaml')).toContain('cgroupDriver: cgroupfs');
     expect(await run.annotationNow()).toBeUndefined();
-    const { dump } = await containerdConfigDump(cachedContainerd(CACHED_CONTAINERDS[0].file), run.read('/etc/containerd/config.toml'));
+    const { dump } = await containerdConfigDump(cachedRuntimeBinary(CACHED_CONTAINERDS[0].file), run.read('/etc/containerd/config.toml'));
     expect(dump.disabled_plugins ?? []).not.toContain('cri');
     const cri = (
       dump.plugins as Record<string, { containerd: { runtimes: { runc: { options: { SystemdCgroup: boolean } } } }; registry: { config_path: string } }>
