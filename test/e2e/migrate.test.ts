@@ -104,7 +104,8 @@ describe('bosun migrate over SSH', () => {
   beforeAll(async () => {
     // Workers joined by the real `bosun join`, so their kubelet files are kubeadm's: three on Docker, three on containerd.
     sandbox = await startSandbox();
-    for (const runtime of ['docker', 'containerd']) succeeded(await bosun('sandbox', 'join', '--dir', sandbox.dir, '--workers', String(WORKERS / 2), '--runtime', runtime));
+    for (const runtime of ['docker', 'containerd'])
+      succeeded(await bosun('sandbox', 'join', '--dir', sandbox.dir, '--workers', String(WORKERS / 2), '--runtime', runtime));
     cluster = await clusterFromKubeconfig(readFileSync(sandbox.kubeconfig, 'utf8'), { source: sandbox.kubeconfig });
     const apps = path.join(scratch, 'web.yaml');
     writeFileSync(apps, webUnderBudget(6));
