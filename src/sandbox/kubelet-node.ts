@@ -68,8 +68,11 @@ export interface NodeWrite {
   what: string;
 }
 
-/** The writes that make a Node say what its kubelet reports; undefined when it already does. */
-export function nodeWrite(node: Node, started: Started | undefined, down: boolean): NodeWrite | undefined {
+/**
+ * The writes that make a Node say what its kubelet reports; undefined when it already does. `runtimeDown`: the
+ * kubelet runs but its runtime is gone (it reports Ready False with the reason, as a kubelet does).
+ */
+export function nodeWrite(node: Node, started: Started | undefined, down: boolean, runtimeDown?: string): NodeWrite | undefined {
   const annotation = node.metadata.annotations?.[KWOK_NODE_ANNOTATION];
   if (annotation === undefined) return undefined; // not a sandbox kubelet's Node
   const conditions: Condition[] = node.status?.conditions ?? [];
@@ -90,9 +93,9 @@ export function nodeWrite(node: Node, started: Started | undefined, down: boolea
   const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const notReady: Condition = {
     type: 'Ready',
-    status: 'Unknown',
-    reason: 'NodeStatusUnknown',
-    message: 'Kubelet stopped posting node status.',
+    ...(runtimeDown
+      ? { status: 'False', reason: 'KubeletNotReady', message: `container runtime is down: ${runtimeDown}` }
+      : { status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' }),
     lastTransitionTime: now,
     lastHeartbeatTime: ready?.lastHeartbeatTime ?? now,
   };
@@ -101,6 +104,6 @@ export function nodeWrite(node: Node, started: Started | undefined, down: boolea
     status: { status: { conditions: [...conditions.filter((c) => c.type !== 'Ready'), notReady] } },
     annotation: annotation === UNMANAGED ? undefined : UNMANAGED,
     annotateFirst: true,
-    what: 'kubelet not running: NotReady',
+    what: runtimeDown ? 'container runtime is down: NotReady' : 'kubelet not running: NotReady',
   };
 }

@@ -262,8 +262,10 @@ export class KubeletService implements NodeServices {
     const failing = this.failing.has(name) && this.failing.get(name) !== NO_KUBELET;
     const started = this.started.get(name);
     // A kubelet whose runtime went away keeps running, its Node NotReady until the runtime is back.
-    const live = started && !('problem' in this.units.serving(name, started.endpoint)) ? started : undefined;
-    const write = nodeWrite(node, live, this.stopped.has(name) || failing || (started !== undefined && !live));
+    const serving = started && this.units.serving(name, started.endpoint);
+    const runtimeDown = serving && 'problem' in serving ? serving.problem : undefined;
+    const live = runtimeDown ? undefined : started;
+    const write = nodeWrite(node, live, this.stopped.has(name) || failing || runtimeDown !== undefined, runtimeDown);
     if (!write) return;
     this.writing.add(name);
     const cluster = this.cluster;

@@ -202,11 +202,14 @@ export async function enableUnit(rootfs: string, unit: string): Promise<void> {
   const file = await unitFile(rootfs, unit);
   const target = file && wantedBy(await fs.readFile(path.join(rootfs, file), 'utf8'));
   if (!file || !target) return;
-  const link = path.join(rootfs, '/etc/systemd/system', `${target}.wants`, unit);
+  const wants = path.posix.join('/etc/systemd/system', `${target}.wants`);
+  // Relative (systemd writes it absolute): it then resolves the same in a session on the node and in the rootfs from this machine.
+  const relative = path.posix.relative(wants, file);
+  const link = path.join(rootfs, wants, unit);
   await fs.mkdir(path.dirname(link), { recursive: true });
-  if ((await fs.readlink(link).catch(() => undefined)) !== file) {
+  if ((await fs.readlink(link).catch(() => undefined)) !== relative) {
     await fs.rm(link, { force: true });
-    await fs.symlink(file, link);
+    await fs.symlink(relative, link);
   }
 }
 

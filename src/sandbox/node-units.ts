@@ -137,12 +137,13 @@ export class RuntimeUnits {
     const binary = BINARIES[unit];
     if (binary && !(await fs.stat(path.join(rootfs, binary)).catch(() => undefined))) throw new Error(`${binary}: No such file or directory`);
     if (unit === 'containerd.service') {
-      const config = path.join(rootfs, CONTAINERD_CONFIG);
-      // The node's own containerd reads the file as it would at start (an absent file means its defaults).
-      const args = (await fs.stat(config).catch(() => undefined)) ? ['--config', config, 'config', 'dump'] : ['config', 'default'];
-      const dump = await this.limit(() => run(path.join(rootfs, binary), args)).catch((err: Error) => {
+      // The node's own containerd reads its files as it would at start, chrooted so the files config.toml imports
+      // are the node's (an absent config.toml means its defaults).
+      const hasConfig = await fs.stat(path.join(rootfs, CONTAINERD_CONFIG)).catch(() => undefined);
+      const args = [rootfs, binary, ...(hasConfig ? ['--config', CONTAINERD_CONFIG, 'config', 'dump'] : ['config', 'default'])];
+      const dump = await this.limit(() => run('chroot', args)).catch((err: Error) => {
         const lines = err.message.split('\n').slice(1);
-        throw new Error((lines.filter((l) => l.startsWith('containerd:')).join('\n') || lines.join('\n')).replaceAll(rootfs, ''));
+        throw new Error(lines.filter((l) => l.startsWith('containerd:')).join('\n') || lines.join('\n'));
       });
       return { containerd: containerdFacts(dump) };
     }

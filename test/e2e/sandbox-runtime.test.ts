@@ -68,7 +68,11 @@ describe('container runtimes on sandbox nodes', () => {
   it('takes a node NotReady while its containerd is stopped, and Ready again when it starts', async () => {
     expect((await onNode('worker-1', 'systemctl stop containerd')).code).toBe(0);
     expect((await onNode('worker-1', 'systemctl is-active containerd; systemctl is-active kubelet')).stdout).toBe('inactive\nactive\n');
-    await waitNode('worker-1', (n) => !isNodeReady(n));
+    const down = await waitNode('worker-1', (n) => !isNodeReady(n));
+    expect(down?.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
+      status: 'False',
+      message: expect.stringContaining('container runtime is down'),
+    });
     expect((await onNode('worker-1', 'systemctl start containerd')).code).toBe(0);
     await waitNode('worker-1', (n) => isNodeReady(n) && runtimeOf(n) === 'containerd://2.1.4');
   });

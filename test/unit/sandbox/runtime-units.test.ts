@@ -61,65 +61,77 @@ const kubelet: NodeServices = {
   state: () => ({ state: 'active', detail: 'running v1.37.1' }),
 };
 
-// The real runtime binaries (bosun sandbox binaries) validate what the units start from.
-describe.skipIf(!runtimeBinary('containerd', '2.1.4') || !runtimeBinary('dockerd', '20.10.24'))("runtime units played from a node's disk", () => {
-  const nodes = temp();
-  const changed: string[] = [];
-  const units = new RuntimeUnits(
-    (node) => path.join(nodes, node),
-    () => undefined,
-    (node) => void changed.push(node),
-  );
-  const ctl = (node: string, ...args: string[]) => systemctl(node, args, kubelet, units);
-  afterAll(() => fs.rm(nodes, { recursive: true, force: true }));
+// The real runtime binaries (bosun sandbox binaries) validate what the units start from, chrooted into the node (root).
+describe.skipIf(process.getuid?.() !== 0 || !runtimeBinary('containerd', '2.1.4') || !runtimeBinary('dockerd', '20.10.24'))(
+  "runtime units played from a node's disk",
+  () => {
+    const nodes = temp();
+    const changed: string[] = [];
+    const units = new RuntimeUnits(
+      (node) => path.join(nodes, node),
+      () => undefined,
+      (node) => void changed.push(node),
+    );
+    const ctl = (node: string, ...args: string[]) => systemctl(node, args, kubelet, units);
+    afterAll(() => fs.rm(nodes, { recursive: true, force: true }));
 
-  it('boots the enabled units; the kubelet finds containerd serving its endpoint, or cri-dockerd on a Docker node', async () => {
-    await equipRuntime(path.join(nodes, 'c'), 'containerd');
-    await equipRuntime(path.join(nodes, 'd'), 'docker');
-    await units.boot('c', ['containerd.service']);
-    await units.boot('d', ['containerd.service', 'docker.socket', 'docker.service', 'cri-docker.socket', 'cri-docker.service']);
-    expect(units.serving('c', DEFAULT_CRI_ENDPOINT)).toEqual({ runtime: 'containerd', binary: '/usr/bin/containerd' });
-    expect(units.serving('d', 'unix:///var/run/cri-dockerd.sock')).toEqual({ runtime: 'docker', binary: '/usr/sbin/dockerd' });
-    // Docker's containerd runs with its CRI plugin off: a kubelet pointed at it cannot use it.
-    expect(units.serving('d', DEFAULT_CRI_ENDPOINT)).toMatchObject({ problem: expect.stringContaining('unknown service runtime.v1.RuntimeService') });
-    expect(units.serving('c', 'unix:///var/run/crio/crio.sock')).toMatchObject({ problem: expect.stringContaining('no such file or directory') });
-  });
+    it('boots the enabled units; the kubelet finds containerd serving its endpoint, or cri-dockerd on a Docker node', async () => {
+      await equipRuntime(path.join(nodes, 'c'), 'containerd');
+      await equipRuntime(path.join(nodes, 'd'), 'docker');
+      await units.boot('c', ['containerd.service']);
+      await units.boot('d', ['containerd.service', 'docker.socket', 'docker.service', 'cri-docker.socket', 'cri-docker.service']);
+      expect(units.serving('c', DEFAULT_CRI_ENDPOINT)).toEqual({ runtime: 'containerd', binary: '/usr/bin/containerd' });
+      expect(units.serving('d', 'unix:///var/run/cri-dockerd.sock')).toEqual({ runtime: 'docker', binary: '/usr/sbin/dockerd' });
+      // Docker's containerd runs with its CRI plugin off: a kubelet pointed at it cannot use it.
+      expect(units.serving('d', DEFAULT_CRI_ENDPOINT)).toMatchObject({ problem: expect.stringContaining('unknown service runtime.v1.RuntimeService') });
+      expect(units.serving('c', 'unix:///var/run/crio/crio.sock')).toMatchObject({ problem: expect.stringContaining('no such file or directory') });
+    });
 
-  it('answers systemctl for those units: state, several at once, unknown ones, stop and start', async () => {
-    expect(await ctl('d', 'is-active', 'docker', 'cri-docker.socket', 'crio')).toEqual({ code: 3, stream: 'out', text: 'active\nactive\ninactive\n' });
-    expect(await ctl('c', 'start', 'docker')).toMatchObject({ code: 5, text: 'Failed to start docker.service: Unit docker.service not found.\n' });
-    changed.length = 0;
-    expect(await ctl('d', 'stop', 'docker')).toMatchObject({ code: 0 });
-    expect(changed).toEqual(['d']);
-    expect(units.serving('d', 'unix:///var/run/cri-dockerd.sock')).toMatchObject({ problem: expect.stringContaining('Is the docker daemon running?') });
-    expect(await ctl('d', 'start', 'docker')).toMatchObject({ code: 0 });
-  });
+    it('answers systemctl for those units: state, several at once, unknown ones, stop and start', async () => {
+      expect(await ctl('d', 'is-active', 'docker', 'cri-docker.socket', 'crio')).toEqual({ code: 3, stream: 'out', text: 'active\nactive\ninactive\n' });
+      expect(await ctl('c', 'start', 'docker')).toMatchObject({ code: 5, text: 'Failed to start docker.service: Unit docker.service not found.\n' });
+      changed.length = 0;
+      expect(await ctl('d', 'stop', 'docker')).toMatchObject({ code: 0 });
+      expect(changed).toEqual(['d']);
+      expect(units.serving('d', 'unix:///var/run/cri-dockerd.sock')).toMatchObject({ problem: expect.stringContaining('Is the docker daemon running?') });
+      expect(await ctl('d', 'start', 'docker')).toMatchObject({ code: 0 });
+    });
 
-  it('keeps enabled state on the disk as systemd does, links in the target .wants directory', async () => {
-    const wants = path.join(nodes, 'c/etc/systemd/system/multi-user.target.wants/containerd.service');
-    expect(readlinkSync(wants)).toBe('/lib/systemd/system/containerd.service');
-    expect(await ctl('c', 'disable', 'containerd')).toMatchObject({ code: 0 });
-    expect(existsSync(wants)).toBe(false);
-    expect(await ctl('c', 'is-enabled', 'containerd')).toEqual({ code: 1, stream: 'out', text: 'disabled\n' });
-    expect(await ctl('c', 'enable', 'containerd')).toMatchObject({ code: 0 });
-    expect(await ctl('c', 'is-enabled', 'containerd')).toEqual({ code: 0, stream: 'out', text: 'enabled\n' });
-  });
+    it('keeps enabled state on the disk as systemd does, links in the target .wants directory', async () => {
+      const wants = path.join(nodes, 'c/etc/systemd/system/multi-user.target.wants/containerd.service');
+      expect(readlinkSync(wants)).toBe('../../../../lib/systemd/system/containerd.service');
+      expect(existsSync(wants)).toBe(true);
+      expect(await ctl('c', 'disable', 'containerd')).toMatchObject({ code: 0 });
+      expect(existsSync(wants)).toBe(false);
+      expect(await ctl('c', 'is-enabled', 'containerd')).toEqual({ code: 1, stream: 'out', text: 'disabled\n' });
+      expect(await ctl('c', 'enable', 'containerd')).toMatchObject({ code: 0 });
+      expect(await ctl('c', 'is-enabled', 'containerd')).toEqual({ code: 0, stream: 'out', text: 'enabled\n' });
+    });
 
-  it("fails a containerd start on a config it cannot read, with containerd's message, and the unit is failed", async () => {
-    await write(path.join(nodes, 'c'), '/etc/containerd/config.toml', 'version = 3\n[plugins\n');
-    const result = await ctl('c', 'restart', 'containerd');
-    expect(result).toMatchObject({ code: 1, stream: 'err' });
-    expect(result.text).toMatch(/^Job for containerd.service failed because the control process exited with error code\./);
-    expect(result.text).toMatch(/containerd: failed to unmarshal TOML/);
-    expect(result.text).not.toContain(nodes);
-    expect(await ctl('c', 'is-active', 'containerd')).toEqual({ code: 3, stream: 'out', text: 'failed\n' });
-    expect(units.serving('c', DEFAULT_CRI_ENDPOINT)).toHaveProperty('problem');
-  });
+    it("reads the node's own files that config.toml imports, as containerd does", async () => {
+      const root = path.join(nodes, 'c');
+      await write(root, '/etc/containerd/config.toml', "version = 3\nimports = ['/etc/containerd/conf.d/*.toml']\n");
+      await write(root, '/etc/containerd/conf.d/no-cri.toml', "version = 3\ndisabled_plugins = ['io.containerd.grpc.v1.cri']\n");
+      expect(await ctl('c', 'restart', 'containerd')).toMatchObject({ code: 0 });
+      expect(units.serving('c', DEFAULT_CRI_ENDPOINT)).toMatchObject({ problem: expect.stringContaining('unknown service') });
+    });
 
-  it("fails docker's start on a daemon.json that is not JSON", async () => {
-    await write(path.join(nodes, 'd'), '/etc/docker/daemon.json', '{"exec-opts": [');
-    const result = await ctl('d', 'restart', 'docker');
-    expect(result.code).toBe(1);
-    expect(result.text).toContain('unable to configure the Docker daemon with file /etc/docker/daemon.json');
-  });
-});
+    it("fails a containerd start on a config it cannot read, with containerd's message, and the unit is failed", async () => {
+      await write(path.join(nodes, 'c'), '/etc/containerd/config.toml', 'version = 3\n[plugins\n');
+      const result = await ctl('c', 'restart', 'containerd');
+      expect(result).toMatchObject({ code: 1, stream: 'err' });
+      expect(result.text).toMatch(/^Job for containerd.service failed because the control process exited with error code\./);
+      expect(result.text).toMatch(/containerd: failed to unmarshal TOML/);
+      expect(result.text).not.toContain(nodes);
+      expect(await ctl('c', 'is-active', 'containerd')).toEqual({ code: 3, stream: 'out', text: 'failed\n' });
+      expect(units.serving('c', DEFAULT_CRI_ENDPOINT)).toHaveProperty('problem');
+    });
+
+    it("fails docker's start on a daemon.json that is not JSON", async () => {
+      await write(path.join(nodes, 'd'), '/etc/docker/daemon.json', '{"exec-opts": [');
+      const result = await ctl('d', 'restart', 'docker');
+      expect(result.code).toBe(1);
+      expect(result.text).toContain('unable to configure the Docker daemon with file /etc/docker/daemon.json');
+    });
+  },
+);

@@ -107,6 +107,13 @@ describe("what a Node says about its node's kubelet", () => {
     expect(nodeWrite(node('v1.37.1', 'kubelet-stopped', 'True'), undefined, true)).toMatchObject({ annotation: undefined });
   });
 
+  it('makes the Node of a kubelet whose runtime is down NotReady with the reason, as the kubelet reports it', () => {
+    const write = nodeWrite(node('v1.37.1', 'fake', 'True'), undefined, true, 'dial unix /run/containerd/containerd.sock: no such file')!;
+    expect(write).toMatchObject({ annotation: 'kubelet-stopped', annotateFirst: true, what: 'container runtime is down: NotReady' });
+    const ready = (write.status as { status: { conditions: Array<{ type: string }> } }).status.conditions.find((c) => c.type === 'Ready');
+    expect(ready).toMatchObject({ status: 'False', reason: 'KubeletNotReady', message: expect.stringMatching(/^container runtime is down: dial unix/) });
+  });
+
   it('leaves alone a Node no sandbox kubelet reports (no kwok annotation)', () => {
     const plain = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'w1' } } as Node;
     expect(nodeWrite(plain, undefined, true)).toBeUndefined();
