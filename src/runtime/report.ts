@@ -3,12 +3,12 @@
  * blocks or needs a migration, and the workloads tied to Docker. Pure: the command fetches the Nodes, the facts and
  * the Pods.
  */
+import { CRI_SOCKET_ANNOTATION } from '../kube/labels.js';
 import type { Node } from '../kube/workloads.js';
 import { runtimeOfEndpoint, type CgroupDriver } from './endpoints.js';
 import type { WorkloadFinding } from './workloads.js';
 
 /** Where kubeadm recorded a node's CRI socket before NodeLocalCRISocket (`kubeadm upgrade` read it from there). */
-export const CRI_SOCKET_ANNOTATION = 'kubeadm.alpha.kubernetes.io/cri-socket';
 
 /** What a node's own files say, as the report shows it. */
 export interface NodeFiles {

@@ -11,7 +11,7 @@ import { KUBEADM_V1BETA4 } from '../config/types.js';
 import { emitYaml } from '../util/yaml.js';
 import { artifactDir, kubernetesArtifact } from './binaries.js';
 import { SANDBOX_POD_SUBNET } from './init-config.js';
-import { CRI_DOCKERD_SOCKET } from './node-runtime.js';
+import { CRI_DOCKERD_ENDPOINT } from '../runtime/endpoints.js';
 import { sandboxPaths } from './paths.js';
 import { writeKnownHosts } from './sshd.js';
 import type { SandboxState } from './state.js';
@@ -47,7 +47,7 @@ function freshKubeadm(state: SandboxState): object[] {
   const first = state.nodes.find((n) => n.role === 'control-plane' && n.network);
   // Docker machines (sandbox hosts --runtime docker) have the kubelet join on cri-dockerd; the file has one socket for all.
   const docker = state.nodes.every((n) => n.runtime === 'docker');
-  const registration = { nodeRegistration: { criSocket: CRI_DOCKERD_SOCKET } };
+  const registration = { nodeRegistration: { criSocket: CRI_DOCKERD_ENDPOINT } };
   return [
     ...(docker
       ? [
@@ -79,7 +79,7 @@ export function clusterText(dir: string, state: SandboxState): string {
     `# The nodes of the sandbox in ${paths.root} as SSH hosts (each node's sshd, chrooted into its files).\n` +
     usage +
     (without.length ? `# Without a machine of their own (the sandbox's network is full), not listed: ${without.join(', ')}\n` : '') +
-    (mixed ? `# Docker machines (${docker.join(', ')}): their kubelet needs criSocket ${CRI_DOCKERD_SOCKET}, one file has one for all\n` : '') +
+    (mixed ? `# Docker machines (${docker.join(', ')}): their kubelet needs criSocket ${CRI_DOCKERD_ENDPOINT}, one file has one for all\n` : '') +
     emitYaml(state.freshMachines ? { ...doc, spec: { ...doc.spec, kubeadm: freshKubeadm(state) } } : doc)
   );
 }

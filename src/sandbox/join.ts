@@ -12,7 +12,8 @@ import { kubernetesArtifact, locateBinary } from './binaries.js';
 import { startMachines } from './machines.js';
 import { inNetns, nodeNetwork, workerNetwork } from './network.js';
 import { ensureAgent } from './node-agent.js';
-import { CRI_DOCKERD_SOCKET, type SandboxRuntime } from './node-runtime.js';
+import { CRI_DOCKERD_ENDPOINT } from '../runtime/endpoints.js';
+import type { SandboxRuntime } from './node-runtime.js';
 import { ADMIN_CONF, BOSUN_BIN, CONTROL_PLANE_NODE, sandboxPaths, type SandboxPaths } from './paths.js';
 import type { ProcessRecord } from './processes.js';
 import { requireState, writeState, type SandboxNode, type SandboxState } from './state.js';
@@ -122,7 +123,7 @@ interface JoinSession {
 }
 
 /** A Docker node joins as `kubeadm join --cri-socket unix:///var/run/cri-dockerd.sock` did. */
-const criSocketArgs = (session: JoinSession) => (session.runtime === 'docker' ? ['--cri-socket', CRI_DOCKERD_SOCKET] : []);
+const criSocketArgs = (session: JoinSession) => (session.runtime === 'docker' ? ['--cri-socket', CRI_DOCKERD_ENDPOINT] : []);
 
 /** The sandbox to join into: refuses one whose control plane was not initialized or whose kubelet is not built. */
 async function openSession(dir: string, runtime: SandboxRuntime | undefined): Promise<JoinSession> {

@@ -1,7 +1,7 @@
 /**
  * What makes a node's rootfs look like a machine to a session that logs in to it (sshd chroots there): a static
  * busybox for the shell and core tools, /dev/null, /etc/os-release, root's home, the kubelet binary as a real file,
- * and a `systemctl` that hands its requests to the sandbox's node agent (see systemctl.ts).
+ * systemd's marker that it is init, and a `systemctl` that hands its requests to the sandbox's node agent (see systemctl.ts).
  */
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -68,7 +68,9 @@ export async function equipMachine(rootfs: string): Promise<void> {
   await fs.mkdir(rootfs, { recursive: true, mode: 0o755 });
   await fs.chown(rootfs, 0, 0);
   await fs.chmod(rootfs, 0o755);
-  for (const dir of ['bin', 'usr/bin', 'dev', 'etc', 'proc', 'root', AGENT_REQUEST_DIR]) await fs.mkdir(path.join(rootfs, dir), { recursive: true });
+  // /run/systemd/system: how a program tells that systemd is init (sd_booted), as the node agent plays it here.
+  for (const dir of ['bin', 'usr/bin', 'dev', 'etc', 'proc', 'root', 'run/systemd/system', AGENT_REQUEST_DIR])
+    await fs.mkdir(path.join(rootfs, dir), { recursive: true });
   await fs.mkdir(path.join(rootfs, 'tmp'), { recursive: true });
   await fs.chmod(path.join(rootfs, 'tmp'), 0o1777);
   await fs.chmod(path.join(rootfs, 'root'), 0o700);

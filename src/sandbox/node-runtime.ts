@@ -8,6 +8,7 @@ import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'smol-toml';
 import { UserError } from '../errors.js';
+import { CONTAINERD_CONFIG, DOCKER_DAEMON_JSON } from '../runtime/paths.js';
 import { artifactDir, type Artifact } from './artifact.js';
 import { tryRun } from './exec.js';
 import { CONTAINERD_RUNTIME, DOCKER_RUNTIME } from './runtime-binaries.js';
@@ -15,9 +16,6 @@ import { CONTAINERD_RUNTIME, DOCKER_RUNTIME } from './runtime-binaries.js';
 export type SandboxRuntime = 'containerd' | 'docker';
 export const SANDBOX_RUNTIMES: readonly SandboxRuntime[] = ['containerd', 'docker'];
 
-export const CONTAINERD_CONFIG = '/etc/containerd/config.toml';
-export const DOCKER_DAEMON_JSON = '/etc/docker/daemon.json';
-export const CRI_DOCKERD_SOCKET = 'unix:///var/run/cri-dockerd.sock';
 /** What a Docker node's daemon.json carries, for a migration to take over: a mirror and an insecure registry. */
 export const DOCKER_REGISTRY_MIRROR = 'https://mirror.sandbox.internal';
 export const DOCKER_INSECURE_REGISTRY = 'registry.sandbox.internal:5000';

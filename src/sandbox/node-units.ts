@@ -10,7 +10,8 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import { parse } from 'smol-toml';
 import { run } from './exec.js';
-import { CONTAINERD_CONFIG, DOCKER_DAEMON_JSON, disableUnit, enableUnit, isUnitEnabled, unitFile } from './node-runtime.js';
+import { CONTAINERD_CONFIG, DOCKER_DAEMON_JSON } from '../runtime/paths.js';
+import { disableUnit, enableUnit, isUnitEnabled, unitFile } from './node-runtime.js';
 
 export type RuntimeUnitState = 'active' | 'inactive' | 'failed';
 

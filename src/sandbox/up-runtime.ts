@@ -8,7 +8,8 @@ import { LocalHost } from '../host/local.js';
 import { instanceConfiguration, KUBELET_FILE_MODE, KUBELET_INSTANCE_CONFIG_FILE } from '../kubelet/config.js';
 import { KUBELET_CONFIG_FILE } from '../kube/paths.js';
 import { emitYaml, parseYaml } from '../util/yaml.js';
-import { CRI_DOCKERD_SOCKET, parseRuntimeFlag } from './node-runtime.js';
+import { CRI_DOCKERD_ENDPOINT } from '../runtime/endpoints.js';
+import { parseRuntimeFlag } from './node-runtime.js';
 import type { SandboxNode } from './state.js';
 
 /** Sets each new node's runtime from `--runtime` (nodes an earlier `up` made keep theirs). */
@@ -27,7 +28,7 @@ export function assignRuntimes(nodes: SandboxNode[], flags: string[] | undefined
 export async function pointKubeletAtCriDockerd(rootfs: string): Promise<void> {
   const host = new LocalHost(rootfs);
   if (await host.stat(KUBELET_INSTANCE_CONFIG_FILE)) return;
-  await host.writeFileAtomic(KUBELET_INSTANCE_CONFIG_FILE, emitYaml(instanceConfiguration(CRI_DOCKERD_SOCKET)), KUBELET_FILE_MODE);
+  await host.writeFileAtomic(KUBELET_INSTANCE_CONFIG_FILE, emitYaml(instanceConfiguration(CRI_DOCKERD_ENDPOINT)), KUBELET_FILE_MODE);
 }
 
 /** A Docker-era node's kubelet on cgroupfs (kubeadm before 1.22 left it so): its config.yaml after a join says so. */

@@ -16,7 +16,7 @@ import { assembleStages, kwokArgs, registerSimulatedNodes } from './kwok.js';
 import { startMachines } from './machines.js';
 import { claimNetwork, createBridge, createNode, inNetns, nodeNetwork, workerAddress, workerNetwork, type NetworkPlan } from './network.js';
 import { ensureAgent } from './node-agent.js';
-import { CRI_DOCKERD_SOCKET } from './node-runtime.js';
+import { CRI_DOCKERD_ENDPOINT } from '../runtime/endpoints.js';
 import { ADMIN_CONF, BOSUN_BIN, CONTROL_PLANE_NODE, sandboxPaths } from './paths.js';
 import { isRunning, startDetached, type ProcessRecord } from './processes.js';
 import { readState, writeJsonAtomic, writeState, type SandboxNode, type SandboxState } from './state.js';
@@ -171,7 +171,7 @@ async function initControlPlane(opts: UpOptions, cp: SandboxNode, version: strin
     return;
   }
   const configFile = path.join(paths.root, 'init-config.yaml');
-  const criSocket = cp.runtime === 'docker' ? CRI_DOCKERD_SOCKET : undefined;
+  const criSocket = cp.runtime === 'docker' ? CRI_DOCKERD_ENDPOINT : undefined;
   await fs.writeFile(
     configFile,
     sandboxInitConfig({ file: opts.config, text: configText, version, nodeName: cp.name, address: cp.network!.address, criSocket }),

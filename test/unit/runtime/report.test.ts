@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Node } from '../../../src/kube/workloads.js';
-import { CRI_SOCKET_ANNOTATION, migrationReport, nodeReport, type NodeFiles } from '../../../src/runtime/report.js';
+import { CRI_SOCKET_ANNOTATION } from '../../../src/kube/labels.js';
+import { migrationReport, nodeReport, type NodeFiles } from '../../../src/runtime/report.js';
 
 function node(name: string, runtime: string, annotation?: string): Node {
   return {
