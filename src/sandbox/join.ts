@@ -18,7 +18,7 @@ import { ADMIN_CONF, BOSUN_BIN, CONTROL_PLANE_NODE, sandboxPaths, type SandboxPa
 import type { ProcessRecord } from './processes.js';
 import { requireState, writeState, type SandboxNode, type SandboxState } from './state.js';
 import { startRunner, type Timings } from './up.js';
-import { kubeletOnCgroupfs } from './up-runtime.js';
+import { createDockerWorkload, kubeletOnCgroupfs } from './up-runtime.js';
 
 export interface JoinOptions {
   dir: string;
@@ -258,6 +258,9 @@ export async function sandboxJoin(opts: JoinOptions): Promise<Timings> {
   for (let i = 0; i < opts.controlPlanes; i++) joined.push(await joinControlPlane(session, timings));
   if (opts.workers > 0) joined.push(...(await joinWorkers(session, opts.workers, opts.parallel, timings)));
   await waitNodesReady(opts.dir, joined);
+  // Docker nodes come with a workload on docker.sock, as `up --runtime docker` gives them: something for a migration to find.
+  if (opts.runtime === 'docker' && joined.length)
+    await createDockerWorkload(await connectCluster(new LocalHost(session.paths.nodeRoot(CONTROL_PLANE_NODE)), ADMIN_CONF));
   say(`joined ${joined.length} node(s): ${joined.join(', ')}`);
   say(`its nodes, as bosun reaches them: bosun upgrade nodes --inventory ${session.paths.inventory}`);
   say(`its nodes as SSH hosts: bosun sandbox inventory --dir ${opts.dir}`);
