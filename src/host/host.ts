@@ -28,6 +28,17 @@ export interface ServiceControl {
   disable(): Promise<void>;
 }
 
+/** A unit's verbs as `systemctl` runs them, however the Host runs commands (this machine, a node over SSH). */
+export function systemctlUnit(systemctl: (...verb: string[]) => Promise<void>): ServiceControl {
+  return {
+    start: () => systemctl('start'),
+    stop: () => systemctl('stop'),
+    restart: () => systemctl('restart'),
+    enable: () => systemctl('enable', '--now'),
+    disable: () => systemctl('disable', '--now'),
+  };
+}
+
 export interface FileStat {
   mode: number;
   size: number;

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { makeDirectories, PARENT_DIR_MODE, symlinkAtomic, writeFileAtomic } from './atomic-write.js';
 import { readBounded } from './bounded-read.js';
-import { READ_CAPS, type ExecOptions, type ExecResult, type FileStat, type Host, type ReadCap, type ServiceControl } from './host.js';
+import { READ_CAPS, systemctlUnit, type ExecOptions, type ExecResult, type FileStat, type Host, type ReadCap, type ServiceControl } from './host.js';
 import { resolveInRoot } from './rootfs.js';
 import { systemProblem, UserError } from '../errors.js';
 
@@ -113,17 +113,10 @@ export class LocalHost implements Host {
   }
 
   service(name: string): ServiceControl {
-    const systemctl = async (...verb: string[]) => {
+    return systemctlUnit(async (...verb) => {
       if (this.offline) return;
       await this.exec('systemctl', [...verb, name]);
-    };
-    return {
-      start: () => systemctl('start'),
-      stop: () => systemctl('stop'),
-      restart: () => systemctl('restart'),
-      enable: () => systemctl('enable', '--now'),
-      disable: () => systemctl('disable', '--now'),
-    };
+    });
   }
 }
 

@@ -125,6 +125,16 @@ interface JoinSession {
 /** A Docker node joins as `kubeadm join --cri-socket unix:///var/run/cri-dockerd.sock` did. */
 const criSocketArgs = (session: JoinSession) => (session.runtime === 'docker' ? ['--cri-socket', CRI_DOCKERD_ENDPOINT] : []);
 
+/** The printed join line's arguments for one node of this sandbox: its files, its name, its runtime's socket. */
+const nodeJoinArgs = (session: JoinSession, line: string, name: string) => [
+  ...joinArgs(line),
+  ...criSocketArgs(session),
+  '--rootfs',
+  session.paths.nodeRoot(name),
+  '--node-name',
+  name,
+];
+
 /** The sandbox to join into: refuses one whose control plane was not initialized or whose kubelet is not built. */
 async function openSession(dir: string, runtime: SandboxRuntime | undefined): Promise<JoinSession> {
   const paths = sandboxPaths(dir);
@@ -171,19 +181,7 @@ async function joinControlPlane(session: JoinSession, timings: Timings): Promise
   say(`node ${name}: network namespace ${network.netns}, address ${network.address}; joining as a control-plane node`);
   const started = Date.now();
   await runBosun(
-    [
-      ...inNetns(network.netns),
-      ...bosun([
-        ...joinArgs(line),
-        ...criSocketArgs(session),
-        '--rootfs',
-        paths.nodeRoot(name),
-        '--node-name',
-        name,
-        '--apiserver-advertise-address',
-        network.address,
-      ]),
-    ],
+    [...inNetns(network.netns), ...bosun([...nodeJoinArgs(session, line, name), '--apiserver-advertise-address', network.address])],
     path.join(paths.logs(name), 'join.log'),
   );
   if (session.runtime === 'docker') await kubeletOnCgroupfs(paths.nodeRoot(name));
@@ -221,16 +219,7 @@ async function joinWorkers(session: JoinSession, count: number, parallel: number
     names.map((name) =>
       limit(async () => {
         await runBosun(
-          bosun([
-            ...joinArgs(line),
-            ...criSocketArgs(session),
-            '--rootfs',
-            paths.nodeRoot(name),
-            '--node-name',
-            name,
-            '--ignore-preflight-errors',
-            SIMULATED_IGNORED_CHECKS,
-          ]),
+          bosun([...nodeJoinArgs(session, line, name), '--ignore-preflight-errors', SIMULATED_IGNORED_CHECKS]),
           path.join(paths.logs(name), 'join.log'),
         );
         if (session.runtime === 'docker') await kubeletOnCgroupfs(paths.nodeRoot(name));

@@ -1,7 +1,7 @@
 import path from 'node:path/posix';
 import type { SFTPWrapper } from 'ssh2';
 import { UserError } from '../../errors.js';
-import { READ_CAPS, type ExecOptions, type ExecResult, type FileStat, type Host, type ReadCap, type ServiceControl } from '../host.js';
+import { READ_CAPS, systemctlUnit, type ExecOptions, type ExecResult, type FileStat, type Host, type ReadCap, type ServiceControl } from '../host.js';
 import type { SshConnection } from './connection.js';
 import { redact, shCommand } from './quote.js';
 import { CommandTimeout, ConnectionLost, OutputTooLarge, runCommand, withTimeout } from './run-command.js';
@@ -150,14 +150,7 @@ export class SshHost implements Host {
   }
 
   service(name: string): ServiceControl {
-    const systemctl = (...verb: string[]) => this.exec('systemctl', [...verb, name]).then(() => undefined);
-    return {
-      start: () => systemctl('start'),
-      stop: () => systemctl('stop'),
-      restart: () => systemctl('restart'),
-      enable: () => systemctl('enable', '--now'),
-      disable: () => systemctl('disable', '--now'),
-    };
+    return systemctlUnit((...verb) => this.exec('systemctl', [...verb, name]).then(() => undefined));
   }
 
   /** A shell snippet run as root: for facts gathered in one round trip. */
