@@ -19,8 +19,12 @@ import { rootfs } from '../support/ssh-roll.js';
 
 const WORKERS = ['worker-1', 'worker-2', 'worker-3', 'worker-4'];
 const KILLS = 10;
-/** A run is killed this many journal writes after it starts, at most: small, so that a migration takes many runs. */
-const MAX_WRITES_PER_RUN = 3;
+/**
+ * A run is killed between these many journal writes after the journal it starts from: a resumed run's first writes
+ * are its own (taking the roll over), so fewer would kill every run before it gets anywhere; few more, so a migration
+ * takes many runs.
+ */
+const WRITES_PER_RUN = { least: 4, most: 9 };
 const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
 const LONG = 1_200_000;
 const JOURNAL = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'kube-system', name: 'bosun-node-roll' };
@@ -59,7 +63,8 @@ async function killAndResume(kind: string, start: string[]): Promise<number> {
   let args = migrateArgs(kind, ...start, '--yes');
   for (;;) {
     const from = journalOf(await cluster.get<CM>(JOURNAL).catch(() => undefined));
-    const revision = (from?.state === 'running' || from?.state === 'failed' ? from.revision : 0) + 1 + Math.floor(next() * MAX_WRITES_PER_RUN);
+    const base = from?.state === 'running' || from?.state === 'failed' ? from.revision : 0;
+    const revision = base + WRITES_PER_RUN.least + Math.floor(next() * (WRITES_PER_RUN.most - WRITES_PER_RUN.least + 1));
     const run = await rollAndKill(cluster, args, revision);
     if (!run.killed) {
       expect(run.code, `${kind}, after ${kills} kill(s) (seed ${SEED}):\n${run.output}`).toBe(0);
