@@ -7,9 +7,21 @@ import { backupDir } from '../../node/roll-backup.js';
 import { abortCommand, addRollFlags, connectRoll, rollAction, type RollSession } from '../../roll/command.js';
 import type { RollJournal } from '../../roll/journal/journal.js';
 import type { CgroupDriver } from '../../runtime/endpoints.js';
+import { CONTAINERD_CONFIG } from '../../runtime/paths.js';
 import type { CommandEnvironment } from '../../workflow/flags.js';
 import { cgroupKind, runtimeOf } from './cgroup-work.js';
 import { resumeMigration, startMigration, type MigrateFlags, type Migration } from './migration.js';
+
+/** Why a node cannot move to `driver`, or undefined: bosun must read and be able to set its runtime's driver. */
+export function cgroupRefusal(facts: NodeRuntimeFacts, systemd: boolean, driver: CgroupDriver): string | undefined {
+  if ((facts.runtime !== 'containerd' && facts.runtime !== 'crio') || facts.runtimeCgroupDriver === undefined)
+    return `bosun cannot read its runtime's cgroup driver (runtime ${facts.runtime ?? 'unknown'}${facts.problems.length ? `: ${facts.problems.join('; ')}` : ''}); containerd and CRI-O nodes only`;
+  if (driver === 'systemd' && !systemd) return 'it has no systemd (/run/systemd/system is missing): the systemd cgroup driver needs systemd as init';
+  // containerd reads the files config.toml imports after it: a driver set there would win over the one bosun writes.
+  if (facts.runtimeCgroupDriverFrom !== undefined && facts.containerdImports?.includes(facts.runtimeCgroupDriverFrom))
+    return `its containerd cgroup driver is set in ${facts.runtimeCgroupDriverFrom}, which ${CONTAINERD_CONFIG} imports and which wins over it: move SystemdCgroup into ${CONTAINERD_CONFIG} first`;
+  return undefined;
+}
 
 function cgroupMigration(session: RollSession, driver: CgroupDriver): Migration {
   return {
@@ -19,12 +31,7 @@ function cgroupMigration(session: RollSession, driver: CgroupDriver): Migration 
       facts.kubeletCgroupDriver === driver && facts.runtimeCgroupDriver === driver
         ? `already on ${driver} (${facts.kubeletCgroupDriverFrom} and ${facts.runtimeCgroupDriverFrom} say so)`
         : undefined,
-    refuse: (_node, facts, systemd) => {
-      if ((facts.runtime !== 'containerd' && facts.runtime !== 'crio') || facts.runtimeCgroupDriver === undefined)
-        return `bosun cannot read its runtime's cgroup driver (runtime ${facts.runtime ?? 'unknown'}${facts.problems.length ? `: ${facts.problems.join('; ')}` : ''}); containerd and CRI-O nodes only`;
-      if (driver === 'systemd' && !systemd) return 'it has no systemd (/run/systemd/system is missing): the systemd cgroup driver needs systemd as init';
-      return undefined;
-    },
+    refuse: (_node, facts, systemd) => cgroupRefusal(facts, systemd, driver),
     from: (_node, facts) => `kubelet ${facts.kubeletCgroupDriver}, ${facts.runtime} ${facts.runtimeCgroupDriver}`,
     changes: (facts: NodeRuntimeFacts) => [
       `every file below backed up to ${backupDir('<roll id>')}/`,
