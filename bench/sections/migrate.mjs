@@ -16,28 +16,16 @@ const SAMPLE = Number(process.env.BENCH_MIGRATE_SAMPLE ?? 4);
 const VERSION = 'v1.36.3';
 const CONTAINERD_SOCKET = 'unix:///run/containerd/containerd.sock';
 
-const workers = (n) => Array.from({ length: n }, (_, i) => `worker-${i + 1}`);
-
-/** A sandbox of `n` Docker workers; resolves with its paths and its SSH cluster file's hosts. */
+/** A sandbox of `n` Docker workers joined by `bosun join`; resolves with its paths and its SSH cluster file's hosts. */
 async function dockerSandbox(n) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'bosun-bench-migrate-'));
-  const { ms } = await run(process.execPath, [
-    BOSUN,
-    'sandbox',
-    'up',
-    '--dir',
-    dir,
-    '--version',
-    VERSION,
-    '--workers',
-    String(n),
-    '--runtime',
-    `docker=${workers(n).join(',')}`,
-  ]);
+  const started = performance.now();
+  await run(process.execPath, [BOSUN, 'sandbox', 'up', '--dir', dir, '--version', VERSION]);
+  await run(process.execPath, [BOSUN, 'sandbox', 'join', '--dir', dir, '--workers', String(n), '--runtime', 'docker']);
   const cluster = path.join(dir, 'cluster.yaml');
   const hosts = parse(await readFile(cluster, 'utf8')).spec.hosts;
   const kubeconfig = path.join(dir, 'nodes', 'control-plane', 'etc', 'kubernetes', 'admin.conf');
-  return { dir, ms, cluster, hosts, kubeconfig, knownHosts: path.join(dir, 'ssh', 'known_hosts') };
+  return { dir, ms: performance.now() - started, cluster, hosts, kubeconfig, knownHosts: path.join(dir, 'ssh', 'known_hosts') };
 }
 
 async function down(dir) {
@@ -87,7 +75,7 @@ async function byHand(sb, kubectl) {
   const started = performance.now();
   for (const host of sb.hosts.filter((h) => h.role !== 'control-plane')) {
     await k('drain', host.name, '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=300s');
-    const { address, keyPath } = host.reach.ssh;
+    const { address, keyPath } = host.ssh;
     await run('ssh', ['-i', keyPath, '-o', `UserKnownHostsFile=${sb.knownHosts}`, '-o', 'BatchMode=yes', `root@${address}`, onNodeScript]);
     await k('wait', '--for=condition=Ready', `node/${host.name}`, '--timeout=300s');
     await k('wait', `--for=jsonpath={.status.nodeInfo.containerRuntimeVersion}=containerd://1.6.20~ds1`, `node/${host.name}`, '--timeout=300s');
@@ -106,6 +94,7 @@ export const migrateSection = {
     try {
       console.log(`  ${NODES} Docker workers made in ${seconds(big.ms)} (not counted)`);
       bosun = await withBosun(big);
+      console.log(`  bosun: ${seconds(bosun.ms)}, ${bosun.requests} API request(s)`);
     } finally {
       await down(big.dir);
     }
