@@ -174,8 +174,10 @@ export class KubeletService implements NodeServices {
   }
 
   private async look(node: string): Promise<void> {
-    // The node's first look is its boot: its enabled runtime units start before its kubelet.
-    await this.units.boot(node, [...new Set(Object.values(RUNTIME_UNITS).flat())]);
+    // The node's first look once its machine is equipped is its boot: its enabled runtime units start before its
+    // kubelet. Earlier (the kubelet binary is copied before the runtime's units are enabled) it would miss some.
+    if (await fs.stat(sandboxPaths(this.dir).machineEquipped(node)).catch(() => undefined))
+      await this.units.boot(node, [...new Set(Object.values(RUNTIME_UNITS).flat())]);
     if (this.stopped.has(node)) return;
     this.watchBinDir(node);
     const started = this.started.get(node);

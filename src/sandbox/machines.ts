@@ -1,3 +1,4 @@
+import { promises as fs } from 'node:fs';
 import pLimit from 'p-limit';
 import { writeInventories } from './inventory.js';
 import { equipMachine, ensureNodeKubelet } from './machine.js';
@@ -36,6 +37,8 @@ export async function startMachines(
         // A fresh machine (`sandbox hosts`) has no kubelet: installing it is the job of whoever makes the cluster.
         if (kubelet) await ensureNodeKubelet(rootfs, kubelet);
         await equipRuntime(rootfs, node.runtime ?? 'containerd');
+        await fs.mkdir(paths.runDir(node.name), { recursive: true });
+        await fs.writeFile(paths.machineEquipped(node.name), '');
         if (!node.network) return;
         await createNode(state.network, node.network);
         const sshd = await startSshd(dir, state.network, node);

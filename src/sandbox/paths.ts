@@ -41,6 +41,8 @@ export function sandboxPaths(dir: string) {
     runDir: (node: string) => path.join(root, 'run', node),
     /** Present while the node's kubelet runs (the node agent's word): a fresh machine's runner waits for it. */
     kubeletStarted: (node: string) => path.join(root, 'run', node, 'kubelet-started'),
+    /** Written once a node's machine has all its files (binaries, unit files, enabled units): its boot may start them. */
+    machineEquipped: (node: string) => path.join(root, 'run', node, 'machine-equipped'),
     kwokDir: path.join(root, 'kwok'),
   };
 }
