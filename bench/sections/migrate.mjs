@@ -20,7 +20,7 @@ const CONTAINERD_SOCKET = 'unix:///run/containerd/containerd.sock';
 async function dockerSandbox(n) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'bosun-bench-migrate-'));
   const started = performance.now();
-  await run(process.execPath, [BOSUN, 'sandbox', 'up', '--dir', dir, '--version', VERSION]);
+  await run(process.execPath, [BOSUN, 'sandbox', 'up', '--dir', dir, '--version', VERSION, '--workers', '0']);
   await run(process.execPath, [BOSUN, 'sandbox', 'join', '--dir', dir, '--workers', String(n), '--runtime', 'docker']);
   const cluster = path.join(dir, 'cluster.yaml');
   const hosts = parse(await readFile(cluster, 'utf8')).spec.hosts;
