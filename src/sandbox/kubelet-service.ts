@@ -174,10 +174,10 @@ export class KubeletService implements NodeServices {
   }
 
   private async look(node: string): Promise<void> {
-    // The node's first look once its machine is equipped is its boot: its enabled runtime units start before its
-    // kubelet. Earlier (the kubelet binary is copied before the runtime's units are enabled) it would miss some.
-    if (await fs.stat(sandboxPaths(this.dir).machineEquipped(node)).catch(() => undefined))
-      await this.units.boot(node, [...new Set(Object.values(RUNTIME_UNITS).flat())]);
+    // A machine still being equipped has neither all its files nor its units (its kubelet binary may be half
+    // copied): nothing runs there yet. Its first look once equipped is its boot: enabled runtime units, then the kubelet.
+    if (!(await fs.stat(sandboxPaths(this.dir).machineEquipped(node)).catch(() => undefined))) return;
+    await this.units.boot(node, [...new Set(Object.values(RUNTIME_UNITS).flat())]);
     if (this.stopped.has(node)) return;
     this.watchBinDir(node);
     const started = this.started.get(node);
@@ -208,10 +208,10 @@ export class KubeletService implements NodeServices {
   private binaryVersion(key: string): Promise<string | undefined> {
     if (!this.versions.has(key)) {
       const file = key.slice(0, key.indexOf(':'));
-      this.versions.set(
-        key,
-        tryRun(file, ['--version']).then((out) => /\bv\d+\.\d+\.\d+\S*/.exec(out ?? '')?.[0]),
-      );
+      const version = tryRun(file, ['--version']).then((out) => /\bv\d+\.\d+\.\d+\S*/.exec(out ?? '')?.[0]);
+      // A failure is asked again next time: the binary may have been busy (still open for writing) rather than wrong.
+      void version.then((v) => v === undefined && this.versions.delete(key));
+      this.versions.set(key, version);
     }
     return this.versions.get(key)!;
   }
