@@ -118,7 +118,10 @@ async function compare(
   const [ka, kb] = [await setup(a, kc), await setup(b, bo)];
   await podsOn(a, ka);
   await podsOn(b, kb);
+  // While kubectl drains a, b is cordoned: a replacement of a's pods placed on b would be in b's drain too.
+  await kubectl('cordon', b);
   const viaKubectl = await sandbox.kubectlRun('drain', a, ...flags);
+  await kubectl('uncordon', b);
   const viaBosun = await bosun('drain', b, '--kubeconfig', sandbox.kubeconfig, ...flags);
   return { kubectl: await outcome(viaKubectl, a, kc), bosun: await outcome(viaBosun, b, bo), bosunRun: viaBosun };
 }
