@@ -8,9 +8,11 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { KUBELET_CONFIG_FILE, KUBELET_FLAGS_FILE } from '../kube/paths.js';
 import { KUBELET_INSTANCE_CONFIG_FILE } from '../kubelet/config.js';
+import { parseKubeletFlagsEnv } from '../kubelet/flags.js';
+import { argValue } from '../manifests/args.js';
 import { parseYaml } from '../util/yaml.js';
 import type { Serving } from './node-units.js';
-import { runtimeVersionOf } from './runtime-binaries.js';
+import { runtimeVersionOf } from '../runtime/version.js';
 
 /** The kubelet's default endpoint since 1.27 (no dockershim, no flag needed for containerd). */
 export const DEFAULT_CRI_ENDPOINT = 'unix:///run/containerd/containerd.sock';
@@ -28,7 +30,7 @@ const configEndpoint = (text: string | undefined): string | undefined => {
 /** The CRI endpoint a kubelet starting from these files uses, and the file that set it (undefined: the default). */
 export async function kubeletEndpoint(rootfs: string): Promise<{ endpoint: string; file?: string }> {
   const read = (file: string) => fs.readFile(path.join(rootfs, file), 'utf8').catch(() => undefined);
-  const flags = /--container-runtime-endpoint[= ]"?([^\s"]+)/.exec((await read(KUBELET_FLAGS_FILE)) ?? '')?.[1];
+  const flags = argValue(parseKubeletFlagsEnv((await read(KUBELET_FLAGS_FILE)) ?? ''), 'container-runtime-endpoint');
   if (flags) return { endpoint: flags, file: KUBELET_FLAGS_FILE };
   const config = configEndpoint(await read(KUBELET_CONFIG_FILE));
   if (config) return { endpoint: config, file: KUBELET_CONFIG_FILE };

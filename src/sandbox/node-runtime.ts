@@ -8,7 +8,7 @@ import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'smol-toml';
 import { UserError } from '../errors.js';
-import { CONTAINERD_CONFIG, DOCKER_DAEMON_JSON } from '../runtime/paths.js';
+import { CONTAINERD_CONFIG, DOCKER_DAEMON_JSON, SYSTEMD_UNIT_DIRS } from '../runtime/paths.js';
 import { artifactDir, type Artifact } from './artifact.js';
 import { tryRun } from './exec.js';
 import { CONTAINERD_RUNTIME, DOCKER_RUNTIME } from './runtime-binaries.js';
@@ -227,7 +227,7 @@ export async function isUnitEnabled(rootfs: string, unit: string): Promise<boole
 
 /** The node path of a unit's file (/etc/systemd/system overrides /lib/systemd/system), or undefined when it has none. */
 export async function unitFile(rootfs: string, unit: string): Promise<string | undefined> {
-  for (const dir of ['/etc/systemd/system', UNIT_DIR, '/usr/lib/systemd/system']) {
+  for (const dir of SYSTEMD_UNIT_DIRS) {
     const file = path.posix.join(dir, unit);
     if ((await fs.stat(path.join(rootfs, file)).catch(() => undefined))?.isFile()) return file;
   }

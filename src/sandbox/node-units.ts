@@ -10,6 +10,7 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import { parse } from 'smol-toml';
 import { run } from './exec.js';
+import { containerdCriDisabled } from '../runtime/containerd-config.js';
 import { CONTAINERD_CONFIG, DOCKER_DAEMON_JSON } from '../runtime/paths.js';
 import { disableUnit, enableUnit, isUnitEnabled, unitFile } from './node-runtime.js';
 
@@ -30,16 +31,10 @@ const BINARIES: Record<string, string> = { 'containerd.service': '/usr/bin/conta
 
 const normalSocket = (endpoint: string) => endpoint.replace(/^unix:\/\//, '').replace(/^\/var\/run\//, '/run/');
 
-/** The CRI plugin's ids in containerd 1.x and 2.x, and the short name `disabled_plugins` accepts. */
-const CRI_PLUGINS = ['cri', 'io.containerd.grpc.v1.cri', 'io.containerd.cri.v1.runtime'];
-
 /** What `containerd config dump` says the daemon would serve: its socket and whether its CRI plugin is off. */
 export function containerdFacts(dump: string): ContainerdFacts {
-  const config = parse(dump) as { disabled_plugins?: string[]; grpc?: { address?: string } };
-  return {
-    address: config.grpc?.address || '/run/containerd/containerd.sock',
-    criDisabled: (config.disabled_plugins ?? []).some((p) => CRI_PLUGINS.includes(p)),
-  };
+  const config = parse(dump) as { grpc?: { address?: string } };
+  return { address: config.grpc?.address || '/run/containerd/containerd.sock', criDisabled: containerdCriDisabled(dump) };
 }
 
 /** The runtime behind a CRI endpoint and the binary whose `--version` it reports, or why the kubelet cannot reach one. */

@@ -10,6 +10,7 @@ import { artifactDir, type Artifact } from './artifact.js';
 import { run } from './exec.js';
 import { cacheRoot } from './paths.js';
 import { GO_ENV } from './wrapper.js';
+import { runtimeVersionOf } from '../runtime/version.js';
 
 /** containerd's own release, the default runtime of every sandbox node. */
 export const CONTAINERD_VERSION = '2.1.4';
@@ -56,17 +57,6 @@ const EXPECTED: Record<string, Array<[file: string, version: string]>> = {
 };
 
 export const isRuntimeArtifact = (a: Artifact): boolean => a.component === 'containerd' || a.component === 'docker';
-
-/**
- * The version a runtime binary reports, as the kubelet shows it after `<runtime>://`: containerd's third word
- * (`containerd github.com/containerd/containerd/v2 2.1.4 <revision>`), dockerd's after `version`
- * (`Docker version 20.10.24+dfsg1, build 5d6db84`).
- */
-export function runtimeVersionOf(output: string): string | undefined {
-  const containerd = /^containerd \S+ (\S+)/m.exec(output);
-  if (containerd) return containerd[1];
-  return /^Docker version ([^,\s]+)/m.exec(output)?.[1];
-}
 
 /**
  * Where a runtime binary of a version is in the cache: `runtimeBinary('containerd', '2.1.4')`,

@@ -17,14 +17,12 @@ import type { RollKind } from '../../roll/kind.js';
 import type { NodeStepContext } from '../../roll/nodes.js';
 import { certsDFiles, readDaemonJson } from '../../runtime/docker-daemon.js';
 import { CONTAINERD_ENDPOINT } from '../../runtime/endpoints.js';
-import { CERTS_D, CONTAINERD_CONFIG, DOCKER_DAEMON_JSON } from '../../runtime/paths.js';
+import { CERTS_D, CONTAINERD_CONFIG, DOCKER_DAEMON_JSON, SYSTEMD_UNIT_DIRS } from '../../runtime/paths.js';
 import { readText } from '../../host/host.js';
 import { containerdChoice, installContainerd } from './containerd-install.js';
 
 /** Docker's and cri-dockerd's units, sockets first (so neither starts its service again while it stops). */
 const DOCKER_UNITS = ['docker.socket', 'docker', 'cri-docker.socket', 'cri-docker'];
-/** Where systemd finds unit files: the operator's, then the packages'. */
-const UNIT_DIRS = ['/etc/systemd/system', '/lib/systemd/system', '/usr/lib/systemd/system'];
 
 /** Every file the migration may change or create on the node. */
 export async function runtimeMigrationFiles(host: Host): Promise<string[]> {
@@ -37,7 +35,7 @@ async function dockerUnits(host: Host): Promise<string[]> {
   const units: string[] = [];
   for (const unit of DOCKER_UNITS) {
     const file = unit.includes('.') ? unit : `${unit}.service`;
-    for (const dir of UNIT_DIRS) {
+    for (const dir of SYSTEMD_UNIT_DIRS) {
       if (!(await host.stat(`${dir}/${file}`))) continue;
       units.push(unit);
       break;

@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { DEFAULT_CRI_ENDPOINT, kubeletEndpoint } from '../../../src/sandbox/kubelet-runtime.js';
 import { equipRuntime, parseRuntimeFlag } from '../../../src/sandbox/node-runtime.js';
 import { containerdFacts, RuntimeUnits } from '../../../src/sandbox/node-units.js';
-import { runtimeBinary, runtimeVersionOf } from '../../../src/sandbox/runtime-binaries.js';
+import { runtimeVersionOf } from '../../../src/runtime/version.js';
+import { runtimeBinary } from '../../../src/sandbox/runtime-binaries.js';
 import { systemctl, type NodeServices } from '../../../src/sandbox/systemctl.js';
 
 const temp = () => mkdtempSync(path.join(os.tmpdir(), 'bosun-runtime-'));
