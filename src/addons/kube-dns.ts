@@ -54,8 +54,9 @@ export function translateKubeDNS(data: KubeDNSConfigData | undefined, cluster: {
 function stubDomainBlocks(text: string | undefined, warnings: string[]): string[] {
   const stubs = readJSON('stubDomains', text, isStringListRecord) ?? {};
   return Object.entries(stubs).flatMap(([domain, nameservers]) => {
+    // As kube-dns refused it (kubernetes/dns validateStubDomains); it also keeps spaces and braces out of the Corefile.
     if (!isDNS1123Subdomain(domain.replace(/\.$/, ''))) throw invalid('stubDomains', `domain ${quote(domain)} is not a DNS name`);
-    const addresses = ipNameservers('stubDomains', nameservers, `stub domain ${quote(domain)}`, warnings);
+    const addresses = ipNameservers('stubDomains', nameservers, `stub domain ${quote(domain)}: nameserver`, warnings);
     if (addresses.length === 0) {
       warnings.push(`${at('stubDomains')}: stub domain ${quote(domain)} has no IP nameserver left, so it gets no server block (its queries go upstream)`);
       return [];
@@ -72,7 +73,7 @@ function stubDomainBlocks(text: string | undefined, warnings: string[]): string[
 function upstreamTargets(text: string | undefined, warnings: string[]): string {
   const nameservers = readJSON('upstreamNameservers', text, isStringList);
   if (!nameservers) return RESOLV_CONF;
-  const addresses = ipNameservers('upstreamNameservers', nameservers, 'upstream', warnings);
+  const addresses = ipNameservers('upstreamNameservers', nameservers, 'nameserver', warnings);
   if (addresses.length > 0) return addresses.join(' ');
   warnings.push(`${at('upstreamNameservers')}: no IP nameserver left, so CoreDNS forwards to the node's ${RESOLV_CONF}`);
   return RESOLV_CONF;
@@ -84,21 +85,24 @@ function federationBlock(text: string | undefined, dnsDomain: string, warnings: 
   if (parsed === null) return [];
   // kubeadm wrote the block for `{}` too, with no lines in it.
   const federations = Object.entries(parsed);
+  // As kube-dns refused them (validateFederations: a label and a DNS name), which also keeps the Corefile well formed.
   for (const [name, domain] of federations) {
     if (!isDNS1123Label(name)) throw invalid('federations', `federation name ${quote(name)} is not a DNS label`);
     if (!isDNS1123Subdomain(domain)) throw invalid('federations', `federation ${quote(name)}: domain ${quote(domain)} is not a DNS name`);
   }
-  warnings.push(`${at('federations')}: the federation plugin left CoreDNS in 1.7.0; a later CoreDNS does not start with this Corefile's federation block`);
+  warnings.push(
+    `${at('federations')}: the federation plugin was removed from CoreDNS in 1.7.0: CoreDNS 1.7.0 and later refuse to start with this Corefile's federation block`,
+  );
   return [`    federation ${dnsDomain} {`, ...federations.map(([name, domain]) => `       ${name} ${domain}`), '    }'];
 }
 
 /** The IP nameservers, as written (ports kept); hostnames are left out with a warning, as kubeadm's omitHostnameInTranslation did. */
-function ipNameservers(key: Key, nameservers: readonly string[], of: string, warnings: string[]): string[] {
+function ipNameservers(key: Key, nameservers: readonly string[], label: string, warnings: string[]): string[] {
   return nameservers.filter((nameserver) => {
     const parsed = parseHostPort(nameserver);
-    if ('problem' in parsed) throw invalid(key, `${of} nameserver ${quote(nameserver)}: ${parsed.problem}`);
+    if ('problem' in parsed) throw invalid(key, `${label} ${quote(nameserver)}: ${parsed.problem}`);
     if (parseIP(parsed.host)) return true;
-    warnings.push(`${at(key)}: ${of} nameserver ${quote(nameserver)} is a hostname; CoreDNS forwards only to IP addresses, so it is left out`);
+    warnings.push(`${at(key)}: ${label} ${quote(nameserver)} is a hostname; CoreDNS forwards only to IP addresses, so it is left out`);
     return false;
   });
 }
@@ -113,7 +117,7 @@ function readJSON<T>(key: Key, text: string | undefined, shape: (value: unknown)
     throw invalid(key, `${quote(text)} is not valid JSON: ${(err as Error).message.split(', "')[0]}`);
   }
   if (value === null) return null;
-  if (!shape(value)) throw invalid(key, `${quote(text)} is not ${SHAPE[key]}`);
+  if (!shape(value)) throw invalid(key, `${quote(text)} has the wrong shape`);
   return value;
 }
 
