@@ -42,9 +42,22 @@ export function dnsServiceIP(serviceSubnet: string): string {
   return formatIP(nthIP(cidr, 10));
 }
 
-export function corefile(dnsDomain: string): string {
+/**
+ * What may be added to the default Corefile, in the places kubeadm's template left for a kube-dns translation:
+ * the `forward .` targets, plugin blocks right after `kubernetes`, and server blocks after the main one.
+ */
+export interface CorefileSlots {
+  /** Space-separated `forward .` targets (addresses, or a resolv.conf path). */
+  upstream?: string;
+  /** Plugin lines for the main server block, indented as its other plugins are. */
+  afterKubernetes?: readonly string[];
+  /** Whole server blocks; kubeadm put a blank line between them but none after the main block. */
+  serverBlocks?: readonly string[];
+}
+
+export function corefile(dnsDomain: string, slots: CorefileSlots = {}): string {
   const cache = dnsDomain ? `cache 30 {\n       disable success ${dnsDomain}\n       disable denial ${dnsDomain}\n    }` : 'cache 30';
-  return [
+  const main = [
     '.:53 {',
     '    errors',
     '    health {',
@@ -56,8 +69,9 @@ export function corefile(dnsDomain: string): string {
     '       fallthrough in-addr.arpa ip6.arpa',
     '       ttl 30',
     '    }',
+    ...(slots.afterKubernetes ?? []),
     '    prometheus :9153',
-    '    forward . /etc/resolv.conf {',
+    `    forward . ${slots.upstream ?? '/etc/resolv.conf'} {`,
     '       max_concurrent 1000',
     '    }',
     `    ${cache}`,
@@ -65,8 +79,8 @@ export function corefile(dnsDomain: string): string {
     '    reload',
     '    loadbalance',
     '}',
-    '',
   ].join('\n');
+  return [main, (slots.serverBlocks ?? []).join('\n\n')].filter(Boolean).join('\n') + '\n';
 }
 
 export function coreDNSConfigMap(cluster: ClusterConfiguration): ConfigMap {
