@@ -1,0 +1,103 @@
+/**
+ * Default Corefiles: kubeadm's for each Kubernetes minor (the library's `defaultConf` templates) and bosun's own
+ * (src/addons/coredns.ts), so an upgrade can tell a Corefile nobody changed (replaced by the new default) from a
+ * customised one (migrated). Templates match order-insensitively: server blocks, plugins and options in any order,
+ * arguments in order; `*` stands for one argument, `***` for all the rest.
+ */
+import { corefile as bosunCorefile } from '../coredns.js';
+import { parseCorefile, type Corefile } from './corefile.js';
+import { RELEASES, releaseIndex } from './releases.js';
+
+interface KubeadmDefault {
+  lameduck?: boolean;
+  ready?: boolean;
+  upstream?: boolean;
+  ttl?: boolean;
+  proxy?: boolean;
+  maxConcurrent?: boolean;
+  loopAndLoadbalance?: boolean;
+}
+
+function kubeadmTemplate(d: KubeadmDefault): string {
+  const forward = d.proxy ? '    proxy . *' : d.maxConcurrent ? '    forward . * {\n        max_concurrent 1000\n    }' : '    forward . *';
+  const lines = [
+    '.:53 {',
+    '    errors',
+    d.lameduck ? '    health {\n        lameduck 5s\n    }' : '    health',
+    d.ready && '    ready',
+    '    kubernetes * *** {',
+    '        pods insecure',
+    d.upstream && '        upstream',
+    '        fallthrough in-addr.arpa ip6.arpa',
+    d.ttl && '        ttl 30',
+    '    }',
+    '    prometheus :9153',
+    forward,
+    '    cache 30',
+    d.loopAndLoadbalance && '    loop',
+    '    reload',
+    d.loopAndLoadbalance && '    loadbalance',
+    '}',
+  ];
+  return lines.filter(Boolean).join('\n');
+}
+
+const K8S_1_13 = { upstream: true, proxy: true, loopAndLoadbalance: true };
+const K8S_1_17 = { lameduck: true, ready: true, ttl: true, loopAndLoadbalance: true };
+
+/** The templates by the release whose kubeadm first wrote them; bosun's from the first release it upgrades from. */
+const TEMPLATES: ReadonlyArray<readonly [version: string, template: string]> = [
+  ['1.1.3', kubeadmTemplate({ upstream: true, proxy: true })],
+  ['1.2.2', kubeadmTemplate(K8S_1_13)],
+  ['1.3.1', kubeadmTemplate({ ...K8S_1_13, proxy: false, ttl: true })],
+  ['1.6.2', kubeadmTemplate({ ready: true, ttl: true, loopAndLoadbalance: true })],
+  ['1.6.5', kubeadmTemplate(K8S_1_17)],
+  ['1.7.0', kubeadmTemplate({ ...K8S_1_17, maxConcurrent: true })],
+  ['1.13.1', bosunCorefile('*')],
+];
+
+function argsMatch(args: string[], template: string[]): boolean {
+  for (const [i, arg] of template.entries()) {
+    if (arg === '***') return true;
+    if (arg !== '*' && arg !== args[i]) return false;
+  }
+  return args.length === template.length;
+}
+
+const lineMatch = (a: { words: string[] }, t: { words: string[] }) => a.words[0] === t.words[0] && argsMatch(a.words.slice(1), t.words.slice(1));
+
+/** Every item of `items` matches one of `template`'s, with as many on each side, by `match`. */
+function sameShape<T, U>(items: T[], template: U[], match: (item: T, templateItem: U) => boolean): boolean {
+  return items.length === template.length && items.every((item) => template.some((t) => match(item, t)));
+}
+
+function matchesTemplate(corefile: Corefile, template: Corefile): boolean {
+  return sameShape(corefile.servers, template.servers, (server, t) => {
+    if (!argsMatch(server.keys, t.keys)) return false;
+    return sameShape(server.plugins, t.plugins, (plugin, tp) => {
+      if (!lineMatch({ words: [plugin.name, ...plugin.args] }, { words: [tp.name, ...tp.args] })) return false;
+      return sameShape(plugin.options, tp.options, (o, to) => lineMatch({ words: [o.name, ...o.args] }, { words: [to.name, ...to.args] }));
+    });
+  });
+}
+
+/**
+ * Whether `text` is a default Corefile of CoreDNS `version` or an earlier release (any release when omitted): what
+ * kubeadm or bosun wrote and nobody changed, for any cluster domain. A Corefile that does not parse is no default.
+ */
+export function isDefaultCorefile(text: string, version?: string): boolean {
+  let corefile: Corefile;
+  try {
+    corefile = parseCorefile(text);
+  } catch {
+    return false;
+  }
+  const newest = version === undefined ? RELEASES.length - 1 : releaseIndex(version, 'the installed');
+  return TEMPLATES.some(([since, template]) => releaseIndex(since, 'a template') <= newest && matchesTemplate(corefile, parseCorefile(template)));
+}
+
+/** The Corefile bosun writes for CoreDNS `version` (one it knows) and the cluster's DNS domain: its default. */
+export function defaultCorefile(version: string, dnsDomain: string): string {
+  releaseIndex(version, 'the target');
+  return bosunCorefile(dnsDomain);
+}
