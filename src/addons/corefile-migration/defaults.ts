@@ -56,27 +56,26 @@ const TEMPLATES: ReadonlyArray<readonly [version: string, template: string]> = [
   ['1.13.1', bosunCorefile('*')],
 ];
 
-function argsMatch(args: string[], template: string[]): boolean {
-  for (const [i, arg] of template.entries()) {
-    if (arg === '***') return true;
-    if (arg !== '*' && arg !== args[i]) return false;
+/** Whether a line's words (server keys; plugin or option name and arguments) fit a template line's. */
+export function wordsMatch(words: readonly string[], template: readonly string[]): boolean {
+  for (const [i, word] of template.entries()) {
+    if (word === '***') return true;
+    if (word !== '*' && word !== words[i]) return false;
   }
-  return args.length === template.length;
+  return words.length === template.length;
 }
 
-const lineMatch = (a: { words: string[] }, t: { words: string[] }) => a.words[0] === t.words[0] && argsMatch(a.words.slice(1), t.words.slice(1));
-
-/** Every item of `items` matches one of `template`'s, with as many on each side, by `match`. */
-function sameShape<T, U>(items: T[], template: U[], match: (item: T, templateItem: U) => boolean): boolean {
-  return items.length === template.length && items.every((item) => template.some((t) => match(item, t)));
+/** Every item of `items` fits one of `template`'s, with as many on each side. */
+function sameShape<T>(items: T[], template: T[], fits: (item: T, templateItem: T) => boolean): boolean {
+  return items.length === template.length && items.every((item) => template.some((t) => fits(item, t)));
 }
 
 function matchesTemplate(corefile: Corefile, template: Corefile): boolean {
   return sameShape(corefile.servers, template.servers, (server, t) => {
-    if (!argsMatch(server.keys, t.keys)) return false;
+    if (!wordsMatch(server.keys, t.keys)) return false;
     return sameShape(server.plugins, t.plugins, (plugin, tp) => {
-      if (!lineMatch({ words: [plugin.name, ...plugin.args] }, { words: [tp.name, ...tp.args] })) return false;
-      return sameShape(plugin.options, tp.options, (o, to) => lineMatch({ words: [o.name, ...o.args] }, { words: [to.name, ...to.args] }));
+      if (!wordsMatch([plugin.name, ...plugin.args], [tp.name, ...tp.args])) return false;
+      return sameShape(plugin.options, tp.options, (o, to) => wordsMatch([o.name, ...o.args], [to.name, ...to.args]));
     });
   });
 }
