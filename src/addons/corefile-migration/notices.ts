@@ -66,7 +66,8 @@ function serverNotices(server: CorefileServer, release: Release): CorefileNotice
     return rule ? pluginNotices(plugin, rule, release.version) : [];
   });
   for (const [name, rule] of Object.entries(release.plugins)) {
-    if (rule.status === 'newdefault' && !server.plugins.some((p) => p.name === name)) notices.push({ plugin: name, severity: 'newdefault', version: release.version });
+    if (rule.status === 'newdefault' && !server.plugins.some((p) => p.name === name))
+      notices.push({ plugin: name, severity: 'newdefault', version: release.version });
   }
   return notices;
 }

@@ -4,16 +4,7 @@
  * options of later CoreDNS releases the library's copy here does not list (they only keep such options from being
  * reported as unsupported; nothing is migrated for them).
  */
-import {
-  addPlugin,
-  dropHttpsGoogle,
-  plainOptions,
-  proxyToForward,
-  removeOption,
-  useFirstArgumentOnly,
-  type OptionRule,
-  type PluginRule,
-} from './rules.js';
+import { addPlugin, dropHttpsGoogle, plainOptions, proxyToForward, removeOption, useFirstArgumentOnly, type OptionRule, type PluginRule } from './rules.js';
 
 const K8S_COMMON = 'tls namespaces labels pods endpoint_pod_names ttl noendpoints fallthrough ignore';
 
@@ -61,7 +52,10 @@ export const KUBERNETES = {
   v8RemoveTransfer: kubernetes({ endpoint: endpointIgnored, transfer: { status: 'removed', action: removeOption } }, ' kubeconfig'),
   v8: kubernetes({ endpoint: endpointIgnored }, ' kubeconfig'),
   /** bosun: options of CoreDNS 1.12+ (`namespace_labels`, `multicluster`, `startup_timeout`, API client limits). */
-  v9: kubernetes({ endpoint: endpointIgnored }, ' kubeconfig namespace_labels multicluster startup_timeout apiserver_qps apiserver_burst apiserver_max_inflight'),
+  v9: kubernetes(
+    { endpoint: endpointIgnored },
+    ' kubeconfig namespace_labels multicluster startup_timeout apiserver_qps apiserver_burst apiserver_max_inflight',
+  ),
 } as const;
 
 export const ERRORS = {

@@ -9,7 +9,21 @@
  * Versions that were never released are absent: 1.6.8, 1.8.1, 1.8.2, 1.11.2.
  */
 import { UserError } from '../../errors.js';
-import { CACHE, ERRORS, FORWARD, HEALTH, HOSTS, K8S_EXTERNAL, KUBERNETES, LOG, LOOP_NEW_DEFAULT, PROXY, READY_NEW_DEFAULT, REWRITE, TRANSFER } from './plugins.js';
+import {
+  CACHE,
+  ERRORS,
+  FORWARD,
+  HEALTH,
+  HOSTS,
+  K8S_EXTERNAL,
+  KUBERNETES,
+  LOG,
+  LOOP_NEW_DEFAULT,
+  PROXY,
+  READY_NEW_DEFAULT,
+  REWRITE,
+  TRANSFER,
+} from './plugins.js';
 import { forwardZonesToServerBlocks, kubernetesTransferToPlugin, type CorefileStep, type PluginRule, type PluginTable } from './rules.js';
 
 export interface Release {

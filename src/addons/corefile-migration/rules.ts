@@ -92,7 +92,9 @@ export function forwardZonesToServerBlocks(corefile: Corefile): void {
     const zoned = server.plugins.filter((p) => p.name === 'forward' && p.args[0] !== '.');
     if (zoned.length === 0) continue;
     if (!isDefaultZone(server)) {
-      throw new Error(`server block "${server.keys.join(' ')}" forwards zone "${zoned[0].args[0]}": only the "." block's stub zones can be moved to blocks of their own`);
+      throw new Error(
+        `server block "${server.keys.join(' ')}" forwards zone "${zoned[0].args[0]}": only the "." block's stub zones can be moved to blocks of their own`,
+      );
     }
     for (const forward of zoned) {
       const plugins = [{ ...forward, args: ['.', ...forward.args.slice(1)] }, ...['loop', 'errors'].map((name) => ({ name, args: [], options: [] }))];
