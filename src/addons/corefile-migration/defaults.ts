@@ -46,15 +46,17 @@ const K8S_1_13 = { upstream: true, proxy: true, loopAndLoadbalance: true };
 const K8S_1_17 = { lameduck: true, ready: true, ttl: true, loopAndLoadbalance: true };
 
 /** The templates by the release whose kubeadm first wrote them; bosun's from the first release it upgrades from. */
-const TEMPLATES: ReadonlyArray<readonly [version: string, template: string]> = [
-  ['1.1.3', kubeadmTemplate({ upstream: true, proxy: true })],
-  ['1.2.2', kubeadmTemplate(K8S_1_13)],
-  ['1.3.1', kubeadmTemplate({ ...K8S_1_13, proxy: false, ttl: true })],
-  ['1.6.2', kubeadmTemplate({ ready: true, ttl: true, loopAndLoadbalance: true })],
-  ['1.6.5', kubeadmTemplate(K8S_1_17)],
-  ['1.7.0', kubeadmTemplate({ ...K8S_1_17, maxConcurrent: true })],
-  ['1.13.1', bosunCorefile('*')],
-];
+const TEMPLATES = (
+  [
+    ['1.1.3', kubeadmTemplate({ upstream: true, proxy: true })],
+    ['1.2.2', kubeadmTemplate(K8S_1_13)],
+    ['1.3.1', kubeadmTemplate({ ...K8S_1_13, proxy: false, ttl: true })],
+    ['1.6.2', kubeadmTemplate({ ready: true, ttl: true, loopAndLoadbalance: true })],
+    ['1.6.5', kubeadmTemplate(K8S_1_17)],
+    ['1.7.0', kubeadmTemplate({ ...K8S_1_17, maxConcurrent: true })],
+    ['1.13.1', bosunCorefile('*')],
+  ] as const
+).map(([since, template]) => ({ since: releaseIndex(since, 'a default'), template: parseCorefile(template) }));
 
 /** Whether a line's words (server keys; plugin or option name and arguments) fit a template line's. */
 export function wordsMatch(words: readonly string[], template: readonly string[]): boolean {
@@ -92,7 +94,7 @@ export function isDefaultCorefile(text: string, version?: string): boolean {
     return false;
   }
   const newest = version === undefined ? RELEASES.length - 1 : releaseIndex(version, 'the installed');
-  return TEMPLATES.some(([since, template]) => releaseIndex(since, 'a template') <= newest && matchesTemplate(corefile, parseCorefile(template)));
+  return TEMPLATES.some(({ since, template }) => since <= newest && matchesTemplate(corefile, template));
 }
 
 /** The Corefile bosun writes for CoreDNS `version` (one it knows) and the cluster's DNS domain: its default. */

@@ -11,7 +11,7 @@ import { UserError } from '../../errors.js';
 import { parseCorefile, printCorefile, type Corefile, type CorefileOption, type CorefilePlugin, type CorefileServer } from './corefile.js';
 import { deprecatedNotices, describeNotice, releasesBetween } from './notices.js';
 import { releaseVersion, type Release } from './releases.js';
-import { optionRule, type PluginRule } from './rules.js';
+import { CannotMigrate, optionRule, type PluginRule } from './rules.js';
 
 export interface MigrateOptions {
   /** Migrate deprecated plugins and options as soon as they are deprecated, not only once removed or ignored. */
@@ -61,8 +61,8 @@ function step(corefile: Corefile, release: Release, deprecations: boolean): Core
     release.postProcess?.(migrated);
     return migrated;
   } catch (error) {
-    if (error instanceof UserError) throw error;
-    throw new UserError({ what: `the Corefile cannot be migrated to CoreDNS ${release.version}: ${(error as Error).message}`, cause: error });
+    if (!(error instanceof CannotMigrate)) throw error;
+    throw new UserError({ what: `the Corefile cannot be migrated to CoreDNS ${release.version}: ${error.message}`, cause: error });
   }
 }
 

@@ -29,21 +29,22 @@ export function describeNotice(notice: CorefileNotice): string {
   return `${subject} ${state}${notice.replacedBy ? ` It is replaced by "${notice.replacedBy}".` : ''}`;
 }
 
-/** Throws unless `to` is `from` or a release after it (the migration only goes forward). */
-export function validUpMigration(from: string, to: string): void {
+/**
+ * The releases a migration from `from` to `to` goes through: those after `from`, up to `to` (just `from` when they
+ * are the same). An unknown release, or `to` before `from` (the migration only goes forward), is an error.
+ */
+export function releasesBetween(from: string, to: string): Release[] {
   const start = releaseIndex(from, 'the installed');
   const end = releaseIndex(to, 'the target');
   if (end < start) {
     throw new UserError({ what: `cannot migrate the Corefile down from CoreDNS ${from} to ${to}`, expected: `a CoreDNS release ${from} or later` });
   }
+  return start === end ? [RELEASES[start]] : RELEASES.slice(start + 1, end + 1);
 }
 
-/** The releases a migration from `from` to `to` goes through: those after `from`, up to `to` (just `from` when equal). */
-export function releasesBetween(from: string, to: string): Release[] {
-  validUpMigration(from, to);
-  const start = releaseIndex(from, 'the installed');
-  const end = releaseIndex(to, 'the target');
-  return start === end ? [RELEASES[start]] : RELEASES.slice(start + 1, end + 1);
+/** Throws unless both are releases the table knows and `to` is `from` or later. */
+export function validUpMigration(from: string, to: string): void {
+  releasesBetween(from, to);
 }
 
 function pluginNotices(plugin: CorefilePlugin, rule: PluginRule, version: string): CorefileNotice[] {

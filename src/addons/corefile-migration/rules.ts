@@ -39,6 +39,9 @@ export type PluginTable = Readonly<Record<string, PluginRule>>;
 /** A Corefile-wide step of a release, for changes beyond one plugin (moving plugins into new server blocks). */
 export type CorefileStep = (corefile: Corefile) => void;
 
+/** A Corefile a release's step cannot migrate (the message says what in it). */
+export class CannotMigrate extends Error {}
+
 /** Options with nothing to migrate, from a space-separated list of names. */
 export function plainOptions(names: string): Record<string, OptionRule> {
   return Object.fromEntries(names.split(' ').map((name) => [name, {}]));
@@ -92,7 +95,7 @@ export function forwardZonesToServerBlocks(corefile: Corefile): void {
     const zoned = server.plugins.filter((p) => p.name === 'forward' && p.args[0] !== '.');
     if (zoned.length === 0) continue;
     if (!isDefaultZone(server)) {
-      throw new Error(
+      throw new CannotMigrate(
         `server block "${server.keys.join(' ')}" forwards zone "${zoned[0].args[0]}": only the "." block's stub zones can be moved to blocks of their own`,
       );
     }
