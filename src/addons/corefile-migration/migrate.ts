@@ -25,15 +25,13 @@ export interface MigratedCorefile {
 }
 
 function migrateOptions(plugin: CorefilePlugin, rule: PluginRule, deprecations: boolean): CorefileOption[] {
-  const options: CorefileOption[] = [];
-  for (const option of plugin.options) {
-    const optionRuleOf = optionRule(rule, option.name);
-    const keep = !optionRuleOf?.action || (!deprecations && optionRuleOf.status === 'deprecated');
-    const migrated = keep ? option : optionRuleOf!.action!(option);
-    if (migrated) options.push(migrated);
-  }
-  for (const [name, optionRuleOf] of Object.entries(rule.options ?? {})) {
-    if (optionRuleOf.status === 'newdefault' && optionRuleOf.add && !plugin.options.some((o) => o.name === name)) options.push({ ...optionRuleOf.add });
+  const options = plugin.options.flatMap((option) => {
+    const own = optionRule(rule, option.name);
+    const action = own?.action && (deprecations || own.status !== 'deprecated') ? own.action : undefined;
+    return (action ? action(option) : option) ?? [];
+  });
+  for (const [name, { status, add }] of Object.entries(rule.options ?? {})) {
+    if (status === 'newdefault' && add && !plugin.options.some((o) => o.name === name)) options.push({ ...add });
   }
   return options;
 }

@@ -55,8 +55,8 @@ function pluginNotices(plugin: CorefilePlugin, rule: PluginRule, version: string
     const status = optionRule(rule, option.name)?.status;
     if (status && status !== 'newdefault') notices.push({ ...at, option: option.name, severity: status });
   }
-  for (const [name, optionRuleOf] of Object.entries(rule.options ?? {})) {
-    if (optionRuleOf.status === 'newdefault' && !plugin.options.some((o) => o.name === name)) notices.push({ ...at, option: name, severity: 'newdefault' });
+  for (const [name, { status }] of Object.entries(rule.options ?? {})) {
+    if (status === 'newdefault' && !plugin.options.some((o) => o.name === name)) notices.push({ ...at, option: name, severity: 'newdefault' });
   }
   return notices;
 }
