@@ -57,10 +57,12 @@ export function useFirstArgumentOnly(option: CorefileOption): CorefileOption {
   return { ...option, args: option.args.slice(0, 1) };
 }
 
+const plugin = (name: string, args: string[] = []): CorefilePlugin => ({ name, args, options: [] });
+
 /** A new default plugin goes into the server blocks that hold one of `beside` (every block when empty). */
 export function addPlugin(name: string, beside: string[]): (server: CorefileServer) => void {
   return (server) => {
-    if (beside.length === 0 || server.plugins.some((p) => beside.includes(p.name))) server.plugins.push({ name, args: [], options: [] });
+    if (beside.length === 0 || server.plugins.some((p) => beside.includes(p.name))) server.plugins.push(plugin(name));
   };
 }
 
@@ -94,14 +96,15 @@ export function forwardZonesToServerBlocks(corefile: Corefile): void {
   for (const server of [...corefile.servers]) {
     const zoned = server.plugins.filter((p) => p.name === 'forward' && p.args[0] !== '.');
     if (zoned.length === 0) continue;
+    if (zoned.some((p) => p.args.length === 0)) throw new CannotMigrate(`server block "${server.keys.join(' ')}" has a forward plugin without a zone`);
     if (!isDefaultZone(server)) {
       throw new CannotMigrate(
         `server block "${server.keys.join(' ')}" forwards zone "${zoned[0].args[0]}": only the "." block's stub zones can be moved to blocks of their own`,
       );
     }
     for (const forward of zoned) {
-      const plugins = [{ ...forward, args: ['.', ...forward.args.slice(1)] }, ...['loop', 'errors'].map((name) => ({ name, args: [], options: [] }))];
-      corefile.servers.push({ keys: [forward.args[0]], plugins: [...plugins, { name: 'cache', args: ['30'], options: [] }] });
+      const moved = { ...forward, args: ['.', ...forward.args.slice(1)] };
+      corefile.servers.push({ keys: [forward.args[0]], plugins: [moved, plugin('loop'), plugin('errors'), plugin('cache', ['30'])] });
     }
     server.plugins = server.plugins.filter((p) => !zoned.includes(p));
   }
@@ -113,6 +116,6 @@ export function kubernetesTransferToPlugin(corefile: Corefile): void {
     const kubernetes = server.plugins.filter((p) => p.name === 'kubernetes');
     const to = kubernetes.flatMap((p) => p.options.filter((o) => o.name === 'transfer').map((o) => o.args)).at(-1) ?? [];
     if (to.length < 2) continue;
-    server.plugins.push({ name: 'transfer', args: [kubernetes.at(-1)!.args[0]], options: [{ name: 'to', args: to.slice(1) }] });
+    server.plugins.push({ name: 'transfer', args: kubernetes.at(-1)!.args.slice(0, 1), options: [{ name: 'to', args: to.slice(1) }] });
   }
 }
