@@ -45,7 +45,10 @@ function kubeadmTemplate(d: KubeadmDefault): string {
 const K8S_1_13 = { upstream: true, proxy: true, loopAndLoadbalance: true };
 const K8S_1_17 = { lameduck: true, ready: true, ttl: true, loopAndLoadbalance: true };
 
-/** The templates by the release whose kubeadm first wrote them; bosun's from the first release it upgrades from. */
+/**
+ * The templates by the release whose kubeadm first wrote them. bosun's (kubeadm's too since k/k#128359, v1.32 or
+ * v1.33: `cache` with `disable success|denial <domain>`) counts from 1.11.3, the earlier of the two.
+ */
 const TEMPLATES = (
   [
     ['1.1.3', kubeadmTemplate({ upstream: true, proxy: true })],
@@ -54,7 +57,7 @@ const TEMPLATES = (
     ['1.6.2', kubeadmTemplate({ ready: true, ttl: true, loopAndLoadbalance: true })],
     ['1.6.5', kubeadmTemplate(K8S_1_17)],
     ['1.7.0', kubeadmTemplate({ ...K8S_1_17, maxConcurrent: true })],
-    ['1.13.1', bosunCorefile('*')],
+    ['1.11.3', bosunCorefile('*')],
   ] as const
 ).map(([since, template]) => ({ since: releaseIndex(since, 'a default'), template: parseCorefile(template) }));
 
