@@ -139,12 +139,13 @@ function printPlugin(plugin: CorefilePlugin): string {
 }
 
 function printServer(server: CorefileServer): string {
-  const head = line(server.keys);
-  if (server.plugins.length === 0) return head;
-  return `${head} {\n${server.plugins.map((p) => INDENT + printPlugin(p)).join('\n')}\n}\n`;
+  return `${line(server.keys)} {\n${server.plugins.map((p) => `${INDENT}${printPlugin(p)}\n`).join('')}}\n`;
 }
 
-/** The library's layout: four spaces a level, options on their own lines, a blank line between server blocks. */
+/**
+ * The library's layout: four spaces a level, options on their own lines, a blank line between server blocks. An
+ * empty server block keeps its braces (the library prints its keys alone, which no longer parses as a block).
+ */
 export function printCorefile(corefile: Pick<Corefile, 'servers'>): string {
   return corefile.servers.map(printServer).join('\n');
 }

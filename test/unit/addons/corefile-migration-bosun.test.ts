@@ -111,6 +111,11 @@ describe('what stops a Corefile migration', () => {
 });
 
 describe('Corefile text', () => {
+  it('prints an empty server block with its braces, so it reads back the same', () => {
+    const text = 'example.org:53 {\n}\n\n.:53 {\n    errors\n}\n';
+    expect(printCorefile(parseCorefile(text))).toBe(text);
+  });
+
   it('keeps quoted words and reports dropped comments', () => {
     const text = '.:53 {\n    # cluster DNS\n    template IN TXT {\n        answer "{{ .Name }} 60 IN TXT \\"hi\\""\n    }\n}\n';
     expect(printCorefile(parseCorefile(text))).toBe('.:53 {\n    template IN TXT {\n        answer "{{ .Name }} 60 IN TXT \\"hi\\""\n    }\n}\n');
