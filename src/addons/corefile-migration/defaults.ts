@@ -6,7 +6,7 @@
  */
 import { corefile as bosunCorefile } from '../coredns.js';
 import { parseCorefile, type Corefile } from './corefile.js';
-import { RELEASES, releaseIndex } from './releases.js';
+import { RELEASES, releaseIndex, releasePosition } from './releases.js';
 
 interface KubeadmDefault {
   lameduck?: boolean;
@@ -86,8 +86,10 @@ function matchesTemplate(corefile: Corefile, template: Corefile): boolean {
 }
 
 /**
- * Whether `text` is a default Corefile of CoreDNS `version` or an earlier release (any release when omitted): what
- * kubeadm or bosun wrote and nobody changed, for any cluster domain. A Corefile that does not parse is no default.
+ * Whether `text` is a default Corefile of CoreDNS `version` or an earlier release: what kubeadm or bosun wrote and
+ * nobody changed, for any cluster domain. Without a version, or with one the table does not know (a self-built
+ * image, whose default Corefile can still simply be replaced), every default counts. A Corefile that does not parse
+ * is no default.
  */
 export function isDefaultCorefile(text: string, version?: string): boolean {
   let corefile: Corefile;
@@ -96,7 +98,7 @@ export function isDefaultCorefile(text: string, version?: string): boolean {
   } catch {
     return false;
   }
-  const newest = version === undefined ? RELEASES.length - 1 : releaseIndex(version, 'the installed');
+  const newest = (version === undefined ? undefined : releasePosition(version)) ?? RELEASES.length - 1;
   return TEMPLATES.some(({ since, template }) => since <= newest && matchesTemplate(corefile, template));
 }
 

@@ -130,9 +130,14 @@ export function releaseVersion(tag: string): string {
   return tag.trim().replace(/^v/, '');
 }
 
+/** The position of a release in `RELEASES`, if the table knows it. */
+export function releasePosition(tag: string): number | undefined {
+  return INDEX.get(releaseVersion(tag));
+}
+
 /** The position of a release in `RELEASES`; an unknown version is an error naming it and the range known. */
 export function releaseIndex(tag: string, role: string): number {
-  const index = INDEX.get(releaseVersion(tag));
+  const index = releasePosition(tag);
   if (index === undefined) {
     throw new UserError({
       what: `${role} CoreDNS version "${tag}" is not a release the Corefile migration knows`,

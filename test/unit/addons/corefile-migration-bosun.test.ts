@@ -27,6 +27,8 @@ describe('default Corefiles bosun writes', () => {
     expect(isDefaultCorefile(bosunCorefile('cluster.local'), '1.7.0')).toBe(false);
     expect(isDefaultCorefile(customised, '1.14.2')).toBe(false);
     expect(isDefaultCorefile('.:53 {\n    errors\n')).toBe(false);
+    // A self-built image's tag is no release the table knows; its default Corefile is still one.
+    expect(isDefaultCorefile(bosunCorefile('cluster.local'), 'v1.14.2-custom')).toBe(true);
   });
 
   it('renders the default through coredns.ts for a release it knows', () => {
