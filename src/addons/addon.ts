@@ -1,5 +1,6 @@
 import type { Cluster, KubeObject, ObjectRef } from '../cluster/cluster.js';
 import type { InitConfig } from '../config/types.js';
+import type { ManifestSource } from './manifest-files.js';
 
 /** What an operator chose for one addon (flags of `bosun addon`, an `addons` entry of a config or cluster file). */
 export interface AddonSettings {
@@ -23,6 +24,8 @@ export interface AddonInput {
   settings: AddonSettings;
   /** The cluster has a Node labelled kubernetes.io/os=windows. */
   windowsNodes: boolean;
+  /** The vendored upstream manifests (`manifests/`) the addons' objects are made from. */
+  manifests: ManifestSource;
 }
 
 /** One step of an addon plan, printed by `--dry-run` and carried out in order by the addon engine. */
@@ -30,6 +33,8 @@ export type AddonAction =
   | { action: 'apply'; object: KubeObject }
   /** Until the Deployment or DaemonSet has rolled out (observed generation, updated and available replicas). */
   | { action: 'wait-rollout'; ref: ObjectRef; timeoutSeconds: number }
+  /** Until the CustomResourceDefinition is Established: before that its kind's API answers 404. */
+  | { action: 'wait-established'; ref: ObjectRef; timeoutSeconds: number }
   | { action: 'delete'; ref: ObjectRef; reason: string };
 
 export interface AddonPlan {
