@@ -29,6 +29,7 @@ export interface Container {
   image: string;
   imagePullPolicy: 'IfNotPresent';
   command?: string[];
+  workingDir?: string;
   args?: string[];
   env?: EnvVar[];
   resources?: { limits?: Record<string, string>; requests?: Record<string, string> };
@@ -51,6 +52,8 @@ export interface PodSpec {
   containers: Container[];
   dnsPolicy?: 'Default' | 'ClusterFirst';
   hostNetwork?: boolean;
+  /** Pod-level: Windows HostProcess pods set `windowsOptions` here. */
+  securityContext?: Record<string, unknown>;
   volumes?: Volume[];
 }
 

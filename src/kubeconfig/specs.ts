@@ -59,12 +59,17 @@ export function kubeconfigServer(spec: KubeconfigSpec, node: NodePki): string {
 }
 
 /** `controlPlaneEndpoint` (its port, else the bind port), else this node's advertise address and bind port. */
-export function controlPlaneURL(node: NodePki): string {
+export function controlPlaneHostPort(node: NodePki): { host: string; port: number } {
   const endpoint = node.cluster.controlPlaneEndpoint;
-  if (!endpoint) return httpsURL(node.advertiseAddress, node.bindPort);
+  if (!endpoint) return { host: node.advertiseAddress, port: node.bindPort };
   const parsed = parseHostPort(endpoint);
   if ('problem' in parsed) throw new Error(`ClusterConfiguration.controlPlaneEndpoint: ${parsed.problem}`);
-  return httpsURL(parsed.host, parsed.port ?? node.bindPort);
+  return { host: parsed.host, port: parsed.port ?? node.bindPort };
+}
+
+export function controlPlaneURL(node: NodePki): string {
+  const { host, port } = controlPlaneHostPort(node);
+  return httpsURL(host, port);
 }
 
 /** `https://host:port`, IPv6 hosts in brackets. */
