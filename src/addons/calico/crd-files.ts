@@ -1,0 +1,38 @@
+/** The vendored CRD files (manifests/calico/<version>/crds/), by name: the domain reads files only by path through a ManifestSource. */
+export const OPERATOR_CRD_FILES = [
+  'operator.tigera.io_apiservers.yaml',
+  'operator.tigera.io_gatewayapis.yaml',
+  'operator.tigera.io_goldmanes.yaml',
+  'operator.tigera.io_imagesets.yaml',
+  'operator.tigera.io_installations.yaml',
+  'operator.tigera.io_managementclusterconnections.yaml',
+  'operator.tigera.io_tigerastatuses.yaml',
+  'operator.tigera.io_whiskers.yaml',
+] as const;
+
+export const CALICO_CRD_FILES = [
+  'crd.projectcalico.org_bgpconfigurations.yaml',
+  'crd.projectcalico.org_bgpfilters.yaml',
+  'crd.projectcalico.org_bgppeers.yaml',
+  'crd.projectcalico.org_blockaffinities.yaml',
+  'crd.projectcalico.org_caliconodestatuses.yaml',
+  'crd.projectcalico.org_clusterinformations.yaml',
+  'crd.projectcalico.org_felixconfigurations.yaml',
+  'crd.projectcalico.org_globalnetworkpolicies.yaml',
+  'crd.projectcalico.org_globalnetworksets.yaml',
+  'crd.projectcalico.org_hostendpoints.yaml',
+  'crd.projectcalico.org_ipamblocks.yaml',
+  'crd.projectcalico.org_ipamconfigs.yaml',
+  'crd.projectcalico.org_ipamhandles.yaml',
+  'crd.projectcalico.org_ippools.yaml',
+  'crd.projectcalico.org_ipreservations.yaml',
+  'crd.projectcalico.org_kubecontrollersconfigurations.yaml',
+  'crd.projectcalico.org_networkpolicies.yaml',
+  'crd.projectcalico.org_networksets.yaml',
+  'crd.projectcalico.org_stagedglobalnetworkpolicies.yaml',
+  'crd.projectcalico.org_stagedkubernetesnetworkpolicies.yaml',
+  'crd.projectcalico.org_stagednetworkpolicies.yaml',
+  'crd.projectcalico.org_tiers.yaml',
+  'policy.networking.k8s.io_adminnetworkpolicies.yaml',
+  'policy.networking.k8s.io_baselineadminnetworkpolicies.yaml',
+] as const;
