@@ -7,7 +7,8 @@
  */
 import type { Cluster } from '../../cluster/cluster.js';
 import { UserError } from '../../errors.js';
-import { hasValidSignature, signConfigMap } from '../../addons/component-config.js';
+import { kubeletConfigWith } from '../../addons/component-config.js';
+import { COMPONENT_CONFIG_HASH_ANNOTATION } from '../../kube/labels.js';
 import type { ConfigMap } from '../../kube/objects.js';
 import { KUBELET_CONFIG_FILE } from '../../kube/paths.js';
 import { isNodeReady } from '../../kube/workloads.js';
@@ -19,7 +20,6 @@ import type { NodeStepContext } from '../../roll/nodes.js';
 import type { CgroupDriver } from '../../runtime/endpoints.js';
 import { CRIO_CGROUP_DROP_IN } from '../../runtime/crio-config.js';
 import { CONTAINERD_CONFIG } from '../../runtime/paths.js';
-import { parseYaml, emitYaml } from '../../util/yaml.js';
 
 export const KUBELET_CONFIG_MAP = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'kube-system', name: 'kubelet-config' } as const;
 
@@ -33,15 +33,10 @@ export function runtimeOf(facts: NodeRuntimeFacts): { service: 'containerd' | 'c
 /** The ConfigMap's `kubelet` document with cgroupDriver set, its kubeadm signature renewed when it had a valid one. */
 async function setConfigMapDriver(cluster: Cluster, driver: CgroupDriver): Promise<void> {
   const cm = await cluster.get<ConfigMap>(KUBELET_CONFIG_MAP);
-  const text = cm?.data?.kubelet;
-  if (!cm || text === undefined) throw new UserError('ConfigMap kube-system/kubelet-config: not found, or no "kubelet" key (a cluster made by kubeadm has it)');
-  const doc = parseYaml(text);
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
-    throw new UserError('ConfigMap kube-system/kubelet-config: key "kubelet" is not a YAML mapping');
-  if ((doc as Record<string, unknown>).cgroupDriver === driver) return;
-  const data = { ...cm.data, kubelet: emitYaml({ ...doc, cgroupDriver: driver }) };
-  const annotations = hasValidSignature(cm) ? signConfigMap({ ...cm, data }).metadata.annotations : undefined;
-  await cluster.patch(KUBELET_CONFIG_MAP, { metadata: { resourceVersion: cm.metadata.resourceVersion, ...(annotations && { annotations }) }, data });
+  const edit = kubeletConfigWith(cm, { cgroupDriver: driver });
+  if (!cm || !edit) return;
+  const annotations = edit.signature === undefined ? undefined : { [COMPONENT_CONFIG_HASH_ANNOTATION]: edit.signature };
+  await cluster.patch(KUBELET_CONFIG_MAP, { metadata: { resourceVersion: cm.metadata.resourceVersion, ...(annotations && { annotations }) }, data: edit.data });
 }
 
 function cgroupWork(rollId: string, driver: CgroupDriver): RollKind['work'] {
