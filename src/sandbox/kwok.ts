@@ -39,11 +39,14 @@ export function kwokArgs(binary: string, kubeconfig: string, stagesFile: string,
   ];
 }
 
+/** The operating system a simulated node reports (its labels and nodeInfo): Windows nodes are what Windows addons select. */
+export type SimulatedOS = 'linux' | 'windows';
+
 /**
  * A simulated worker Node for kwok to keep Ready. Untainted, so ordinary workloads schedule on it as on
  * any worker: the sandbox should look like a normal cluster to tests.
  */
-export function simulatedNode(name: string, address: string, kubeletVersion: string): KubeObject {
+export function simulatedNode(name: string, address: string, kubeletVersion: string, os: SimulatedOS = 'linux'): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Node',
@@ -51,10 +54,10 @@ export function simulatedNode(name: string, address: string, kubeletVersion: str
       name,
       labels: {
         'beta.kubernetes.io/arch': 'amd64',
-        'beta.kubernetes.io/os': 'linux',
+        'beta.kubernetes.io/os': os,
         'kubernetes.io/arch': 'amd64',
         'kubernetes.io/hostname': name,
-        'kubernetes.io/os': 'linux',
+        'kubernetes.io/os': os,
       },
       annotations: { [KWOK_NODE_ANNOTATION]: 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
     },
@@ -66,7 +69,7 @@ export function simulatedNode(name: string, address: string, kubeletVersion: str
       ],
       nodeInfo: {
         architecture: 'amd64',
-        operatingSystem: 'linux',
+        operatingSystem: os,
         kubeletVersion,
         kubeProxyVersion: '',
         containerRuntimeVersion: 'kwok',
@@ -80,6 +83,10 @@ export function simulatedNode(name: string, address: string, kubeletVersion: str
   };
 }
 
-export async function registerSimulatedNodes(cluster: Cluster, nodes: Array<{ name: string; address: string }>, kubeletVersion: string): Promise<void> {
-  for (const node of nodes) await cluster.apply(simulatedNode(node.name, node.address, kubeletVersion));
+export async function registerSimulatedNodes(
+  cluster: Cluster,
+  nodes: Array<{ name: string; address: string; os?: SimulatedOS }>,
+  kubeletVersion: string,
+): Promise<void> {
+  for (const node of nodes) await cluster.apply(simulatedNode(node.name, node.address, kubeletVersion, node.os));
 }
