@@ -5,7 +5,7 @@
  */
 import type { KubeObject } from '../../cluster/cluster.js';
 import type { ConfigMap } from '../../kube/objects.js';
-import type { AddonDefinition, AddonInput, AddonPlan } from '../addon.js';
+import type { AddonAction, AddonDefinition, AddonInput, AddonPlan } from '../addon.js';
 import { applyActions, chosenVersion, podSubnets, workloadImageTag } from '../addon-plan.js';
 import { objectNamed, upstreamObjects } from '../manifest-files.js';
 import { kubeProxyWindowsDaemonSet } from '../windows.js';
@@ -35,6 +35,40 @@ function withNetConf(cm: ConfigMap, netConfJson: string): ConfigMap {
   return { ...cm, data: { ...cm.data, 'net-conf.json': netConfJson } };
 }
 
+/** Same JSON value; text that is not JSON (an operator's broken edit) differs from any. */
+function sameJson(a: string, b: string): boolean {
+  try {
+    return JSON.stringify(JSON.parse(a)) === JSON.stringify(JSON.parse(b));
+  } catch {
+    return false;
+  }
+}
+
+/** Flannel before v0.19.0 ran in kube-system (flannel#1615): two DaemonSets would fight over the node's flannel.1. */
+const OLD_DAEMON_SET = { ...DAEMON_SET, namespace: 'kube-system' } as const;
+
+/**
+ * What an earlier flannel left: its kube-system DaemonSet is deleted; a changed net-conf.json is only read by
+ * flanneld at start, so the operator is told to restart the DaemonSet.
+ */
+async function pastInstall(input: AddonInput, wanted: string): Promise<{ actions: AddonAction[]; warnings: string[] }> {
+  const [old, current] = await Promise.all([
+    input.cluster.get(OLD_DAEMON_SET),
+    input.cluster.get<ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', namespace: FLANNEL_NAMESPACE, name: CONFIG_MAP }),
+  ]);
+  const actions: AddonAction[] = old
+    ? [{ action: 'delete', ref: OLD_DAEMON_SET, reason: 'flannel before v0.19.0 ran in kube-system; it now runs in kube-flannel' }]
+    : [];
+  const previous = current?.data?.['net-conf.json'];
+  const changed = previous !== undefined && !sameJson(previous, wanted);
+  const warnings = changed
+    ? [
+        `net-conf.json changes (${previous.replace(/\s+/g, ' ').trim()}); flanneld reads it at start: kubectl -n ${FLANNEL_NAMESPACE} rollout restart daemonset/${DAEMON_SET.name}`,
+      ]
+    : [];
+  return { actions, warnings };
+}
+
 async function plan(input: AddonInput): Promise<AddonPlan> {
   const subnets = podSubnets('flannel', input);
   const version = chosenVersion('flannel', VERSIONS, input, VERSIONS[VERSIONS.length - 1]);
@@ -42,7 +76,8 @@ async function plan(input: AddonInput): Promise<AddonPlan> {
   const path = manifestPath(version);
   const upstream = await upstreamObjects(input.manifests, path);
   const cm = objectNamed<ConfigMap>(upstream, 'ConfigMap', CONFIG_MAP, path);
-  const linux = upstream.map((o) => (o === cm ? withNetConf(cm, netConf(cm.data['net-conf.json'], subnets, windows)) : o));
+  const conf = netConf(cm.data['net-conf.json'], subnets, windows);
+  const linux = upstream.map((o) => (o === cm ? withNetConf(cm, conf) : o));
   const windowsObjects: KubeObject[] = windows
     ? [
         flannelWindowsConfigMap(input.config, subnets.ipv4 ?? subnets.ipv6!),
@@ -50,12 +85,13 @@ async function plan(input: AddonInput): Promise<AddonPlan> {
         kubeProxyWindowsDaemonSet(input.config, 'flannel'),
       ]
     : [];
+  const { actions, warnings } = await pastInstall(input, conf);
   const notes = [`net-conf.json: Network ${subnets.ipv4 ?? '(none)'}${subnets.ipv6 ? `, IPv6Network ${subnets.ipv6}` : ''}, backend vxlan`];
   if (windows) {
     const why = input.windowsNodes ? 'the cluster has Windows nodes' : '--windows';
     notes.push(`${why}: VXLAN VNI ${WINDOWS_VXLAN.VNI}, port ${WINDOWS_VXLAN.Port}; Windows DaemonSets for flannel and kube-proxy (network flannel.4096)`);
   }
-  return { addon: 'flannel', version, actions: applyActions([...linux, ...windowsObjects]), notes, warnings: [] };
+  return { addon: 'flannel', version, actions: [...actions, ...applyActions([...linux, ...windowsObjects])], notes, warnings };
 }
 
 export const flannelAddon: AddonDefinition = {

@@ -56,6 +56,22 @@ describe('flannel addon', () => {
     expect(find<DaemonSet>(objects, 'DaemonSet', 'kube-flannel-ds').spec.template.spec.containers[0].image).toBe('ghcr.io/flannel-io/flannel:v0.28.10');
   });
 
+  it('deletes the kube-system DaemonSet of a flannel before v0.19.0 first, and says when net-conf.json needs flanneld restarted', async () => {
+    const old = { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'kube-flannel-ds', namespace: 'kube-system' } };
+    const current: ConfigMap = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'kube-flannel-cfg', namespace: 'kube-flannel' },
+      data: { 'net-conf.json': '{"Network": "10.244.0.0/16", "EnableNFTables": false, "Backend": {"Type": "vxlan"}}' },
+    };
+    const plan = await flannelAddon.plan(addonInput({ podNetworkCidr: '10.244.0.0/16' }, { objects: [old, current], windowsNodes: true }));
+    expect(plan.actions[0]).toMatchObject({ action: 'delete', ref: { kind: 'DaemonSet', namespace: 'kube-system', name: 'kube-flannel-ds' } });
+    expect(plan.warnings).toEqual([expect.stringContaining('rollout restart daemonset/kube-flannel-ds')]);
+    const same = await flannelAddon.plan(addonInput({ podNetworkCidr: '10.244.0.0/16' }, { objects: [current] }));
+    expect(same.warnings).toEqual([]);
+    expect(same.actions.every((a) => a.action === 'apply')).toBe(true);
+  });
+
   it('refuses a version it has no manifests for', async () => {
     await expect(flannelAddon.plan(addonInput({ podNetworkCidr: '10.244.0.0/16' }, { settings: { version: 'v0.1.0' } }))).rejects.toThrow(/v0\.28\.10/);
   });
