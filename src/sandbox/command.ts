@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { UserError } from '../errors.js';
 import { kubernetesVersions, provideBinaries } from './binaries.js';
+import { coreDNSArtifacts } from './coredns-binaries.js';
 import { down } from './down.js';
 import type { SandboxRuntime } from './node-runtime.js';
 import { clusterText, writeInventories } from './inventory.js';
@@ -17,7 +18,9 @@ function printTimings(timings: Timings): void {
 }
 
 async function binariesCommand(opts: { version?: string; binDir?: string; timings?: boolean }): Promise<void> {
-  const provided = await provideBinaries(kubernetesVersions(opts.version), opts.binDir);
+  const versions = kubernetesVersions(opts.version);
+  // CoreDNS only here: a sandbox runs it for the tests that ask (src/sandbox/coredns.ts), so `up` never waits for its build.
+  const provided = await provideBinaries(versions, opts.binDir, coreDNSArtifacts(versions));
   if (opts.timings) printTimings(Object.fromEntries(provided.map((p) => [`binaries/${p.artifact.component}-${p.artifact.version}`, p.seconds])));
 }
 
@@ -128,7 +131,9 @@ export function registerSandbox(program: Command): void {
     .description('Run a real control plane on this machine: built binaries, one network namespace per node, simulated workers');
   sandbox
     .command('binaries')
-    .description('Provide kube-apiserver, kube-controller-manager, kube-scheduler, kubeadm, kubectl, kubelet, etcd and kwok (built once with go, then cached)')
+    .description(
+      'Provide kube-apiserver, kube-controller-manager, kube-scheduler, kubeadm, kubectl, kubelet, etcd, kwok, the container runtimes and CoreDNS (built once with go, then cached)',
+    )
     .option('--version <version>', 'Kubernetes release (v1.X.Y), or "all" for every pinned release')
     .option('--bin-dir <dir>', 'use binaries from this directory when they report the right version')
     .option('--timings', 'print how long each step took, as JSON')
