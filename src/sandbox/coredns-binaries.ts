@@ -21,7 +21,7 @@ export function coreDNSArtifacts(kubernetesVersions: readonly string[]): Artifac
 /**
  * `go build` in the module's own directory (`go install` refuses a module with replace directives), its plugins
  * as the release's plugin.cfg has them (the generated zplugin.go ships in the module), the commit set as its
- * Makefile does.
+ * Makefile does when the module proxy names it (its .info may not).
  */
 export async function buildCoreDNS(a: Artifact, out: string, onLine: (line: string) => void): Promise<void> {
   const env = { ...GO_ENV, GOFLAGS: '-mod=mod' };
@@ -33,8 +33,8 @@ export async function buildCoreDNS(a: Artifact, out: string, onLine: (line: stri
   };
   if (!info.Dir) throw new Error(`CoreDNS ${a.version} is not available from the Go module proxy: ${info.Error ?? 'no module directory'}`);
   onLine(`go build coredns (module ${info.Dir})`);
-  const commit = info.Origin?.Hash?.slice(0, 7) ?? 'unknown';
-  await run('go', ['build', '-trimpath', '-ldflags', `-s -w -X ${COREDNS_MODULE}/coremain.GitCommit=${commit}`, '-o', path.join(out, 'coredns'), '.'], {
+  const commit = info.Origin?.Hash ? ` -X ${COREDNS_MODULE}/coremain.GitCommit=${info.Origin.Hash.slice(0, 7)}` : '';
+  await run('go', ['build', '-trimpath', '-ldflags', `-s -w${commit}`, '-o', path.join(out, 'coredns'), '.'], {
     cwd: info.Dir,
     env,
     onLine,
