@@ -56,6 +56,15 @@ export function workerAddress(
   );
 }
 
+/** DNS pods (CoreDNS, the tests' DNS servers) take .80 up to .99: control-plane nodes stay below, workers above. */
+const DNS_POD_FIRST = 80;
+export const DNS_PODS = 20;
+
+/** The network of DNS pod number `index`: a namespace on the bridge, its address the pod's IP. */
+export function dnsPodNetwork(plan: NetworkPlan, index: number): NodeNetwork {
+  return { netns: `bosun${plan.slot}-dns${index}`, address: `10.251.${plan.slot}.${DNS_POD_FIRST + index}`, hostVeth: `bosun${plan.slot}d${index}` };
+}
+
 function linkExists(name: string): boolean {
   return existsSync(`/sys/class/net/${name}`);
 }
@@ -121,6 +130,44 @@ export async function createNode(plan: NetworkPlan, node: NodeNetwork): Promise<
   if (!addrs.includes(` ${node.address}/`)) await inNode('addr', 'add', `${node.address}/${plan.prefixLength}`, 'dev', 'eth0');
   await inNode('link', 'set', 'eth0', 'up');
   await inNode('route', 'replace', 'default', 'via', plan.gateway);
+}
+
+/**
+ * Takes the first free DNS pod network and creates it: adding a namespace that exists fails, so two pods starting
+ * at once never get the same one.
+ */
+export async function claimDnsPodNetwork(plan: NetworkPlan): Promise<NodeNetwork> {
+  for (let index = 0; index < DNS_PODS; index++) {
+    const pod = dnsPodNetwork(plan, index);
+    if (netnsExists(pod.netns)) continue;
+    try {
+      await ip('netns', 'add', pod.netns);
+    } catch (err) {
+      if (netnsExists(pod.netns)) continue;
+      throw err;
+    }
+    await createNode(plan, pod);
+    return pod;
+  }
+  throw new UserError(`no free DNS pod network: the sandbox on bridge ${plan.bridge} runs ${DNS_PODS} already`);
+}
+
+/**
+ * Gives a pod a Service's ClusterIP as its own (what kube-proxy's DNAT does for one backend): the address in the
+ * pod's namespace, and on the host a route to it through the pod's IP. Adding a route that exists fails: another
+ * sandbox's pod has that address.
+ */
+export async function addServiceAddress(plan: NetworkPlan, pod: NodeNetwork, serviceIP: string): Promise<void> {
+  await ip('netns', 'exec', pod.netns, 'ip', 'addr', 'add', `${serviceIP}/32`, 'dev', 'eth0');
+  await ip('route', 'add', `${serviceIP}/32`, 'via', pod.address, 'dev', plan.bridge).catch((err: Error) => {
+    throw new UserError(`${serviceIP}: this machine already routes it (another sandbox's DNS pod?): ${err.message}`);
+  });
+}
+
+/** Removes the host's route to a pod's Service address, if it still goes to that pod. */
+export async function removeServiceAddress(plan: NetworkPlan, pod: NodeNetwork, serviceIP: string): Promise<void> {
+  const route = ((await tryRun('ip', ['route', 'show', `${serviceIP}/32`, 'dev', plan.bridge])) ?? '').split(/\s+/);
+  if (route[route.indexOf('via') + 1] === pod.address) await ip('route', 'del', `${serviceIP}/32`, 'via', pod.address, 'dev', plan.bridge);
 }
 
 /** The pids of every process in the node's namespace. */
