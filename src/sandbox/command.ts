@@ -182,6 +182,13 @@ export function registerSandbox(program: Command): void {
     .action((opts: { dir: string }) => inventoryCommand(opts));
   addHostsCommands(sandbox);
   sandbox
+    .command('dns')
+    .description("Run the real CoreDNS as the sandbox's kube-system/coredns pod (its Corefile, ServiceAccount and kube-dns ClusterIP) until Ctrl-C")
+    .addOption(dirOption())
+    .option('--resolv-conf <file>', 'the pod\'s /etc/resolv.conf (where "forward . /etc/resolv.conf" goes)', '/etc/resolv.conf')
+    .option('--version <version>', "the CoreDNS release (v1.X.Y); default: the Deployment's image tag")
+    .action(async (opts: { dir: string; resolvConf: string; version?: string }) => (await import('./coredns.js')).runCoreDNS(opts));
+  sandbox
     .command('agent', { hidden: true })
     .description('Play the kubelet\'s TLS bootstrap for the sandbox\'s joining nodes (started by "up" and "join")')
     .addOption(dirOption())

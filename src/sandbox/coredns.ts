@@ -100,3 +100,26 @@ export async function startCoreDNS(opts: CoreDNSOptions): Promise<SandboxCoreDNS
   const pod = await startDnsPod(opts.dir, spec);
   return { ...pod, version, corefileKey: config.key };
 }
+
+/** `bosun sandbox dns`: the coredns pod until SIGTERM or Ctrl-C, its pod's resolv.conf a copy of the file `resolvConf`. */
+export async function runCoreDNS(opts: { dir: string; resolvConf: string; version?: string }): Promise<void> {
+  const resolvConf = await fs.readFile(opts.resolvConf, 'utf8').catch((err: Error) => {
+    throw new UserError(`--resolv-conf ${opts.resolvConf}: ${err.message}`);
+  });
+  const coredns = await startCoreDNS({ dir: opts.dir, resolvConf, version: opts.version });
+  process.stdout.write(
+    `CoreDNS ${coredns.version} answers on ${coredns.ip} (pod ${coredns.podIP}), Corefile from ConfigMap key ${coredns.corefileKey}; ` +
+      'a changed ConfigMap takes effect when it is started again. Ctrl-C stops it.\n',
+  );
+  // Watching CoreDNS also keeps Node's event loop alive: signal listeners alone do not.
+  let watch: NodeJS.Timeout | undefined;
+  const exited = await new Promise<boolean>((resolve) => {
+    watch = setInterval(() => coredns.running() || resolve(true), 1_000);
+    process.once('SIGTERM', () => resolve(false));
+    process.once('SIGINT', () => resolve(false));
+  });
+  clearInterval(watch);
+  const log = exited ? await coredns.logTail() : '';
+  await coredns.stop();
+  if (exited) throw new UserError(`CoreDNS exited:\n${log}`);
+}

@@ -42,6 +42,10 @@ export interface DnsPod {
   /** Where clients send queries: the Service's ClusterIP, else the pod IP. */
   ip: string;
   podIP: string;
+  /** Whether CoreDNS still runs. */
+  running(): boolean;
+  /** The last lines CoreDNS logged. */
+  logTail(): Promise<string>;
   /** Stops CoreDNS and removes the pod's namespace, route and files. */
   stop(): Promise<void>;
 }
@@ -157,5 +161,6 @@ export async function startDnsPod(sandboxDir: string, spec: DnsPodSpec): Promise
     await stop();
     throw err;
   }
-  return { ip: spec.serviceIP ?? pod.address, podIP: pod.address, stop };
+  const started = record;
+  return { ip: spec.serviceIP ?? pod.address, podIP: pod.address, running: () => isRunning(started), logTail: () => logTail(logFile), stop };
 }

@@ -29,9 +29,8 @@ async function emptyAndRemove(network: NodeNetwork): Promise<void> {
 /**
  * `bosun sandbox down`: stops every process the sandbox started (by pid, newest first; a runner stops its
  * node's components), then anything still left in a node's or DNS pod's network namespace (an sshd's sessions, a
- * CoreDNS whose test died), then removes
- * the namespaces, the rootfs mounts sshd chroots into, and the bridge. Files stay unless `purge`, so `up` can
- * start the same cluster again.
+ * CoreDNS whose test died), then removes the namespaces, the DNS pods' files, the rootfs mounts sshd chroots into,
+ * and the bridge. Other files stay unless `purge`, so `up` can start the same cluster again.
  */
 export async function down(dir: string, purge: boolean): Promise<void> {
   const paths = sandboxPaths(dir);
@@ -47,6 +46,8 @@ export async function down(dir: string, purge: boolean): Promise<void> {
   }
   const dnsPods = Array.from({ length: DNS_PODS }, (_, i) => dnsPodNetwork(state.network, i));
   for (const network of [...state.nodes.map((n) => n.network), ...dnsPods]) if (network) await emptyAndRemove(network);
+  // A DNS pod lives only as long as whoever started it: with its namespace gone, its files (a token) mean nothing.
+  await fs.rm(paths.dnsPods, { recursive: true, force: true });
   await removeSshRuntime(state.network);
   await removeBridge(state.network);
   say(`removed the network (bridge ${state.network.bridge})`);

@@ -6,14 +6,17 @@
  * server; with the Corefile the kube-dns translation writes, a stub domain goes to its server and everything else
  * to the translated upstream. Both pinned CoreDNS releases answer the same.
  */
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster } from '../../src/cluster/cluster.js';
 import { clusterFromKubeconfig } from '../../src/cluster/connect.js';
 import { COREDNS, corefile, COREDNS_VERSIONS } from '../../src/addons/coredns.js';
 import { translateKubeDNS } from '../../src/addons/kube-dns.js';
 import { configMap, type ConfigMap } from '../../src/kube/objects.js';
-import { runCommand, startSandbox, type Sandbox } from '../support/sandbox.js';
+import { BOSUN, runCommand, startSandbox, type Sandbox } from '../support/sandbox.js';
 import { answerA, answersA, startCoreDNS, startDnsServer, stopAll, waitForAnswer, type DnsPod } from '../support/dns.js';
 
 const LONG = 600_000;
@@ -118,6 +121,32 @@ describe('the sandbox CoreDNS', () => {
       expect(await answerA(coredns.ip, 'www.acme.local')).toEqual([UPSTREAM['www.acme.local']]);
     } finally {
       await coredns.stop();
+    }
+  });
+
+  it('runs as "bosun sandbox dns" until stopped', { timeout: LONG }, async () => {
+    const scratch = mkdtempSync(path.join(os.tmpdir(), 'bosun-sandbox-dns-'));
+    writeFileSync(path.join(scratch, 'resolv.conf'), resolvConf(upstream!));
+    const child = spawn(process.execPath, [BOSUN, 'sandbox', 'dns', '--dir', sandbox.dir, '--resolv-conf', path.join(scratch, 'resolv.conf')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    let output = '';
+    child.stderr.on('data', (c) => (output += c));
+    const started = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (c) => {
+        output += c;
+        if (output.includes('Ctrl-C stops it')) resolve(output);
+      });
+      void exited.then(() => reject(new Error(`bosun sandbox dns exited: ${output}`)));
+    });
+    try {
+      const ip = /answers on (\S+) /.exec(started)![1];
+      expect(await answerA(ip, 'www.example.com')).toEqual([UPSTREAM['www.example.com']]);
+    } finally {
+      child.kill('SIGTERM');
+      expect(await exited, output).toBe(0);
+      rmSync(scratch, { recursive: true, force: true });
     }
   });
 
