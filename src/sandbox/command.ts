@@ -20,7 +20,7 @@ function printTimings(timings: Timings): void {
 async function binariesCommand(opts: { version?: string; binDir?: string; timings?: boolean }): Promise<void> {
   const versions = kubernetesVersions(opts.version);
   // CoreDNS only here: a sandbox runs it for the tests that ask (src/sandbox/coredns.ts), so `up` never waits for its build.
-  const provided = await provideBinaries(versions, opts.binDir, coreDNSArtifacts(versions));
+  const provided = await provideBinaries(versions, opts.binDir, coreDNSArtifacts(versions, opts.version === 'all'));
   if (opts.timings) printTimings(Object.fromEntries(provided.map((p) => [`binaries/${p.artifact.component}-${p.artifact.version}`, p.seconds])));
 }
 
@@ -134,7 +134,10 @@ export function registerSandbox(program: Command): void {
     .description(
       'Provide kube-apiserver, kube-controller-manager, kube-scheduler, kubeadm, kubectl, kubelet, etcd, kwok, the container runtimes and CoreDNS (built once with go, then cached)',
     )
-    .option('--version <version>', 'Kubernetes release (v1.X.Y), or "all" for every pinned release')
+    .option(
+      '--version <version>',
+      'Kubernetes release (v1.X.Y), its binaries and the CoreDNS it pins; or "all": every pinned release, and an older CoreDNS for upgrade tests',
+    )
     .option('--bin-dir <dir>', 'use binaries from this directory when they report the right version')
     .option('--timings', 'print how long each step took, as JSON')
     .action((opts) => binariesCommand(opts));

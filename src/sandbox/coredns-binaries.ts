@@ -13,9 +13,15 @@ const COREDNS_MODULE = 'github.com/coredns/coredns';
 
 export const coreDNSArtifact = (version: string): Artifact => ({ component: 'coredns', version, binaries: ['coredns'] });
 
-/** The CoreDNS releases bosun pins for these Kubernetes versions, each once. */
-export function coreDNSArtifacts(kubernetesVersions: readonly string[]): Artifact[] {
-  return [...new Set(kubernetesVersions.map(coreDNSVersion))].map(coreDNSArtifact);
+/**
+ * A CoreDNS older than the pinned ones, for upgrade tests across CoreDNS minors: kubeadm v1.31/v1.32's release,
+ * which still builds with the Go bosun builds with (GOTOOLCHAIN=local).
+ */
+export const OLDER_COREDNS_VERSION = 'v1.11.3';
+
+/** The CoreDNS releases bosun pins for these Kubernetes versions, each once; with `older`, OLDER_COREDNS_VERSION first. */
+export function coreDNSArtifacts(kubernetesVersions: readonly string[], older = false): Artifact[] {
+  return [...new Set([...(older ? [OLDER_COREDNS_VERSION] : []), ...kubernetesVersions.map(coreDNSVersion)])].map(coreDNSArtifact);
 }
 
 /**

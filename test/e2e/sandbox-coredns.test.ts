@@ -4,7 +4,7 @@
  * a query to the kube-dns Service's ClusterIP reaches it, and Node's resolver is the client. With kubeadm's default
  * Corefile (as `bosun init` applied it) a Service resolves by name and other names go to the resolv.conf's
  * server; with the Corefile the kube-dns translation writes, a stub domain goes to its server and everything else
- * to the translated upstream. Both pinned CoreDNS releases answer the same.
+ * to the translated upstream. Both pinned CoreDNS releases, and the older one built for upgrade tests, answer the same.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster } from '../../src/cluster/cluster.js';
 import { clusterFromKubeconfig } from '../../src/cluster/connect.js';
 import { COREDNS, corefile, COREDNS_VERSIONS } from '../../src/addons/coredns.js';
+import { OLDER_COREDNS_VERSION } from '../../src/sandbox/coredns-binaries.js';
 import { translateKubeDNS } from '../../src/addons/kube-dns.js';
 import { configMap, type ConfigMap } from '../../src/kube/objects.js';
 import { BOSUN, runCommand, startSandbox, type Sandbox } from '../support/sandbox.js';
@@ -32,6 +33,8 @@ let upstream: DnsPod | undefined;
 let stub: DnsPod | undefined;
 let nodeResolver: DnsPod | undefined;
 let serviceIP: string;
+/** The pinned releases, and the older one `sandbox binaries --version all` builds for upgrades across CoreDNS minors. */
+const VERSIONS = [OLDER_COREDNS_VERSION, ...Object.values(COREDNS_VERSIONS)];
 
 const corefileConfigMap = () => cluster.get<ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', namespace: COREDNS.namespace, name: COREDNS.name });
 const setCorefile = (data: Record<string, string>) => cluster.apply(configMap(COREDNS.namespace, COREDNS.name, data), { force: true });
@@ -68,7 +71,7 @@ describe('the sandbox CoreDNS', () => {
     expect((await corefileConfigMap())?.data.Corefile).toBe(corefile('cluster.local'));
     const dnsIP = (await sandbox.kubectlOk('get', 'service', COREDNS.service, '-n', COREDNS.namespace, '-o', 'jsonpath={.spec.clusterIP}')).trim();
     const answers: Record<string, unknown> = {};
-    for (const version of Object.values(COREDNS_VERSIONS)) {
+    for (const version of VERSIONS) {
       await withCoreDNS(version, upstream!, async (ip) => {
         expect(ip).toBe(dnsIP);
         answers[version] = await answersA(ip, [
@@ -84,13 +87,13 @@ describe('the sandbox CoreDNS', () => {
         await waitForAnswer(ip, `${late}.default.svc.cluster.local`, [lateIP]);
       });
     }
-    expect(answers['v1.14.2']).toEqual({
+    expect(answers[VERSIONS[0]]).toEqual({
       'web.default.svc.cluster.local': [serviceIP],
       'kube-dns.kube-system.svc.cluster.local': [dnsIP],
       'www.example.com': [UPSTREAM['www.example.com']],
       'none.default.svc.cluster.local': 'ENOTFOUND',
     });
-    expect(answers['v1.14.6']).toEqual(answers['v1.14.2']);
+    for (const version of VERSIONS) expect(answers[version], version).toEqual(answers[VERSIONS[0]]);
   });
 
   it("runs the kube-dns translation's Corefile: the stub domain goes to its server, the rest to the translated upstream", { timeout: LONG }, async () => {
@@ -105,7 +108,7 @@ describe('the sandbox CoreDNS', () => {
       'www.example.com': [UPSTREAM['www.example.com']],
       'web.default.svc.cluster.local': [serviceIP],
     };
-    for (const version of Object.values(COREDNS_VERSIONS)) {
+    for (const version of VERSIONS) {
       await withCoreDNS(version, nodeResolver!, async (ip) => expect(await answersA(ip, names)).toEqual(expected));
     }
   });

@@ -1,16 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { COREDNS_VERSIONS } from '../../../src/addons/coredns.js';
-import { coreDNSArtifacts } from '../../../src/sandbox/coredns-binaries.js';
+import { coreDNSArtifacts, OLDER_COREDNS_VERSION } from '../../../src/sandbox/coredns-binaries.js';
 import { dnsServerFiles } from '../../../src/sandbox/dns-server.js';
 import { dnsPodNetwork, DNS_PODS, networkPlan, nodeNetwork, WORKER_MACHINES, workerNetwork } from '../../../src/sandbox/network.js';
 import { PINNED_KUBERNETES_VERSIONS } from '../../../src/versions/pinned.js';
 
 describe("the sandbox's DNS", () => {
-  it('builds the CoreDNS each pinned Kubernetes release names, each release once', () => {
+  it('builds the CoreDNS each Kubernetes release names, each release once', () => {
     expect(coreDNSArtifacts([...PINNED_KUBERNETES_VERSIONS]).map((a) => [a.component, a.version, a.binaries])).toEqual(
       Object.values(COREDNS_VERSIONS).map((v) => ['coredns', v, ['coredns']]),
     );
     expect(coreDNSArtifacts(['v1.37.1', 'v1.37.0']).map((a) => a.version)).toEqual([COREDNS_VERSIONS[37]]);
+    // `--version all`: and an older one, for upgrades across CoreDNS minors.
+    expect(coreDNSArtifacts([...PINNED_KUBERNETES_VERSIONS], true).map((a) => a.version)).toEqual([OLDER_COREDNS_VERSION, ...Object.values(COREDNS_VERSIONS)]);
   });
 
   it("gives DNS pods addresses of their own on the sandbox's /24, between the control planes and the workers", () => {
