@@ -114,6 +114,15 @@ export async function createBridge(plan: NetworkPlan): Promise<void> {
   await ip('link', 'set', plan.bridge, 'up');
 }
 
+/**
+ * eth0's MAC address, made from its IPv4 address (locally administered, 02:42 then the four bytes): a namespace made
+ * again with the same address (a DNS pod after another) keeps its MAC, so the neighbours' ARP caches stay true.
+ * A new MAC would leave them sending to the old one until their entries go stale, tens of seconds.
+ */
+export function macOf(address: string): string {
+  return ['02', '42', ...address.split('.').map((b) => Number(b).toString(16).padStart(2, '0'))].join(':');
+}
+
 /** Creates the node's namespace (lo up, eth0 on the bridge, default route via the host); idempotent. */
 export async function createNode(plan: NetworkPlan, node: NodeNetwork): Promise<void> {
   const inNode = (...args: string[]) => ip('netns', 'exec', node.netns, 'ip', ...args);
@@ -123,7 +132,7 @@ export async function createNode(plan: NetworkPlan, node: NodeNetwork): Promise<
   if (!hasEth0) {
     // A host end without its peer is left from an interrupted run: start that pair again.
     if (linkExists(node.hostVeth)) await ip('link', 'del', node.hostVeth);
-    await ip('link', 'add', node.hostVeth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', node.netns);
+    await ip('link', 'add', node.hostVeth, 'type', 'veth', 'peer', 'name', 'eth0', 'address', macOf(node.address), 'netns', node.netns);
   }
   await ip('link', 'set', node.hostVeth, 'master', plan.bridge, 'up');
   const addrs = await inNode('-o', 'addr', 'show', 'dev', 'eth0');

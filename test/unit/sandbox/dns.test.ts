@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { COREDNS_VERSIONS } from '../../../src/addons/coredns.js';
 import { coreDNSArtifacts, OLDER_COREDNS_VERSION } from '../../../src/sandbox/coredns-binaries.js';
 import { dnsServerFiles } from '../../../src/sandbox/dns-server.js';
-import { dnsPodNetwork, DNS_PODS, networkPlan, nodeNetwork, WORKER_MACHINES, workerNetwork } from '../../../src/sandbox/network.js';
+import { dnsPodNetwork, DNS_PODS, macOf, networkPlan, nodeNetwork, WORKER_MACHINES, workerNetwork } from '../../../src/sandbox/network.js';
 import { PINNED_KUBERNETES_VERSIONS } from '../../../src/versions/pinned.js';
 
 describe("the sandbox's DNS", () => {
@@ -26,6 +26,9 @@ describe("the sandbox's DNS", () => {
     expect([taken('address'), taken('netns'), taken('hostVeth')]).toEqual(Array(3).fill(pods.length + nodes.length));
     expect(pods[0]).toEqual({ netns: 'bosun3-dns0', address: '10.251.3.80', hostVeth: 'bosun3d0' });
     for (const pod of pods) expect(pod.hostVeth.length).toBeLessThanOrEqual(15); // IFNAMSIZ
+    // A pod made again at an address keeps its MAC: the neighbours' ARP caches stay true.
+    expect(new Set([...pods, ...nodes].map((n) => macOf(n.address))).size).toBe(pods.length + nodes.length);
+    expect(macOf('10.251.3.80')).toBe('02:42:0a:fb:03:50');
   });
 
   it('serves fixed records from one zone file per parent zone, with an SOA so other names there are NXDOMAIN', () => {
