@@ -63,7 +63,8 @@ async function configFiles(deployment: Deployment, configMap: (name: string) => 
 /** What the kubelet projects for a ServiceAccount: a bound token (TokenRequest, through kubectl) and the cluster CA. */
 async function serviceAccountFiles(cluster: Cluster, kubectl: string, kubeconfig: string, name: string): Promise<ServiceAccountFiles> {
   const ca = await cluster.watchUntil<ConfigMap>(ref('v1', 'ConfigMap', 'kube-root-ca.crt'), (cm) => cm?.data?.['ca.crt'] !== undefined, 120_000);
-  const token = await run(kubectl, ['--kubeconfig', kubeconfig, 'create', 'token', name, '--namespace', COREDNS.namespace]);
+  // A day, where a kubelet refreshes an hour's token: no one refreshes this one while `sandbox dns` runs.
+  const token = await run(kubectl, ['--kubeconfig', kubeconfig, 'create', 'token', name, '--namespace', COREDNS.namespace, '--duration', '24h']);
   return { token: token.trim(), caCrt: ca!.data['ca.crt'], namespace: COREDNS.namespace };
 }
 
