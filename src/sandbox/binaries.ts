@@ -6,6 +6,7 @@ import { listrOptions, terminalOf } from '../workflow/progress.js';
 import { run, tryRun } from './exec.js';
 import { artifactDir, type Artifact } from './artifact.js';
 import { PACKAGE_GO_DIR } from './paths.js';
+import { buildCoreDNS } from './coredns-binaries.js';
 import { buildRuntime, isRuntimeArtifact, RUNTIME_ARTIFACTS } from './runtime-binaries.js';
 import { GO_ENV, KUBERNETES_COMMANDS, kubernetesModule, parseKubernetesVersion } from './wrapper.js';
 
@@ -89,7 +90,9 @@ const BUILD_FLAGS = ['build', '-trimpath', '-tags', 'selinux,notest,grpcnotrace'
 async function buildInto(a: Artifact, names: readonly string[], out: string, onLine: (line: string) => void): Promise<void> {
   const go = (args: string[], cwd: string) => run('go', args, { cwd, env: GO_ENV, onLine });
   if (isRuntimeArtifact(a)) return buildRuntime(a, out, onLine);
-  if (a.component === 'kubernetes') {
+  if (a.component === 'coredns') {
+    await buildCoreDNS(a, out, onLine);
+  } else if (a.component === 'kubernetes') {
     const moduleDir = await kubernetesModule(a.version, onLine);
     onLine(`go build ${names.join(' ')} (module ${moduleDir})`);
     // One invocation for all of them: they share most packages, so the compile work is done once.
@@ -188,11 +191,12 @@ function formatSeconds(seconds: number): string {
 }
 
 /**
- * Makes sure the binaries of these Kubernetes versions, etcd, kwok and the nodes' container runtimes are on this
- * machine, building what is missing (go build through the module proxy, Debian's packages), with progress.
+ * Makes sure the binaries of these Kubernetes versions, etcd, kwok, the nodes' container runtimes and any `extra`
+ * artifacts (CoreDNS) are on this machine, building what is missing (go build through the module proxy, Debian's
+ * packages), with progress: a line per artifact.
  */
-export async function provideBinaries(versions: string[], binDir?: string): Promise<ProvidedArtifact[]> {
-  const artifacts = [...versions.map(kubernetesArtifact), ETCD, KWOK, ...RUNTIME_ARTIFACTS];
+export async function provideBinaries(versions: string[], binDir?: string, extra: readonly Artifact[] = []): Promise<ProvidedArtifact[]> {
+  const artifacts = [...versions.map(kubernetesArtifact), ETCD, KWOK, ...RUNTIME_ARTIFACTS, ...extra];
   const results: ProvidedArtifact[] = [];
   await new Listr(
     artifacts.map((a) => ({

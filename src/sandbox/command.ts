@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { UserError } from '../errors.js';
 import { kubernetesVersions, provideBinaries } from './binaries.js';
+import { coreDNSArtifacts } from './coredns-binaries.js';
 import { down } from './down.js';
 import type { SandboxRuntime } from './node-runtime.js';
 import { clusterText, writeInventories } from './inventory.js';
@@ -17,7 +18,9 @@ function printTimings(timings: Timings): void {
 }
 
 async function binariesCommand(opts: { version?: string; binDir?: string; timings?: boolean }): Promise<void> {
-  const provided = await provideBinaries(kubernetesVersions(opts.version), opts.binDir);
+  const versions = kubernetesVersions(opts.version);
+  // CoreDNS only here: a sandbox runs it for the tests that ask (src/sandbox/coredns.ts), so `up` never waits for its build.
+  const provided = await provideBinaries(versions, opts.binDir, coreDNSArtifacts(versions, opts.version === 'all'));
   if (opts.timings) printTimings(Object.fromEntries(provided.map((p) => [`binaries/${p.artifact.component}-${p.artifact.version}`, p.seconds])));
 }
 
@@ -128,8 +131,13 @@ export function registerSandbox(program: Command): void {
     .description('Run a real control plane on this machine: built binaries, one network namespace per node, simulated workers');
   sandbox
     .command('binaries')
-    .description('Provide kube-apiserver, kube-controller-manager, kube-scheduler, kubeadm, kubectl, kubelet, etcd and kwok (built once with go, then cached)')
-    .option('--version <version>', 'Kubernetes release (v1.X.Y), or "all" for every pinned release')
+    .description(
+      'Provide kube-apiserver, kube-controller-manager, kube-scheduler, kubeadm, kubectl, kubelet, etcd, kwok, the container runtimes and CoreDNS (built once with go, then cached)',
+    )
+    .option(
+      '--version <version>',
+      'Kubernetes release (v1.X.Y), its binaries and the CoreDNS it pins; or "all": every pinned release, and an older CoreDNS for upgrade tests',
+    )
     .option('--bin-dir <dir>', 'use binaries from this directory when they report the right version')
     .option('--timings', 'print how long each step took, as JSON')
     .action((opts) => binariesCommand(opts));
@@ -176,6 +184,13 @@ export function registerSandbox(program: Command): void {
     .addOption(dirOption())
     .action((opts: { dir: string }) => inventoryCommand(opts));
   addHostsCommands(sandbox);
+  sandbox
+    .command('dns')
+    .description("Run the real CoreDNS as the sandbox's kube-system/coredns pod (its Corefile, ServiceAccount and kube-dns ClusterIP) until Ctrl-C")
+    .addOption(dirOption())
+    .option('--resolv-conf <file>', 'the pod\'s /etc/resolv.conf (where "forward . /etc/resolv.conf" goes)', '/etc/resolv.conf')
+    .option('--version <version>', "the CoreDNS release (v1.X.Y); default: the Deployment's image tag")
+    .action(async (opts: { dir: string; resolvConf: string; version?: string }) => (await import('./coredns.js')).runCoreDNS(opts));
   sandbox
     .command('agent', { hidden: true })
     .description('Play the kubelet\'s TLS bootstrap for the sandbox\'s joining nodes (started by "up" and "join")')

@@ -56,6 +56,15 @@ export function workerAddress(
   );
 }
 
+/** DNS pods (CoreDNS, the tests' DNS servers) take .80 up to .99: control-plane nodes stay below, workers above. */
+const DNS_POD_FIRST = 80;
+export const DNS_PODS = 20;
+
+/** The network of DNS pod number `index`: a namespace on the bridge, its address the pod's IP. */
+export function dnsPodNetwork(plan: NetworkPlan, index: number): NodeNetwork {
+  return { netns: `bosun${plan.slot}-dns${index}`, address: `10.251.${plan.slot}.${DNS_POD_FIRST + index}`, hostVeth: `bosun${plan.slot}d${index}` };
+}
+
 function linkExists(name: string): boolean {
   return existsSync(`/sys/class/net/${name}`);
 }
@@ -105,6 +114,15 @@ export async function createBridge(plan: NetworkPlan): Promise<void> {
   await ip('link', 'set', plan.bridge, 'up');
 }
 
+/**
+ * eth0's MAC address, made from its IPv4 address (locally administered, 02:42 then the four bytes): a namespace made
+ * again with the same address (a DNS pod after another) keeps its MAC, so the neighbours' ARP caches stay true.
+ * A new MAC would leave them sending to the old one until their entries go stale, tens of seconds.
+ */
+export function macOf(address: string): string {
+  return ['02', '42', ...address.split('.').map((b) => Number(b).toString(16).padStart(2, '0'))].join(':');
+}
+
 /** Creates the node's namespace (lo up, eth0 on the bridge, default route via the host); idempotent. */
 export async function createNode(plan: NetworkPlan, node: NodeNetwork): Promise<void> {
   const inNode = (...args: string[]) => ip('netns', 'exec', node.netns, 'ip', ...args);
@@ -114,13 +132,51 @@ export async function createNode(plan: NetworkPlan, node: NodeNetwork): Promise<
   if (!hasEth0) {
     // A host end without its peer is left from an interrupted run: start that pair again.
     if (linkExists(node.hostVeth)) await ip('link', 'del', node.hostVeth);
-    await ip('link', 'add', node.hostVeth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', node.netns);
+    await ip('link', 'add', node.hostVeth, 'type', 'veth', 'peer', 'name', 'eth0', 'address', macOf(node.address), 'netns', node.netns);
   }
   await ip('link', 'set', node.hostVeth, 'master', plan.bridge, 'up');
   const addrs = await inNode('-o', 'addr', 'show', 'dev', 'eth0');
   if (!addrs.includes(` ${node.address}/`)) await inNode('addr', 'add', `${node.address}/${plan.prefixLength}`, 'dev', 'eth0');
   await inNode('link', 'set', 'eth0', 'up');
   await inNode('route', 'replace', 'default', 'via', plan.gateway);
+}
+
+/**
+ * Takes the first free DNS pod network and creates it: adding a namespace that exists fails, so two pods starting
+ * at once never get the same one.
+ */
+export async function claimDnsPodNetwork(plan: NetworkPlan): Promise<NodeNetwork> {
+  for (let index = 0; index < DNS_PODS; index++) {
+    const pod = dnsPodNetwork(plan, index);
+    if (netnsExists(pod.netns)) continue;
+    try {
+      await ip('netns', 'add', pod.netns);
+    } catch (err) {
+      if (netnsExists(pod.netns)) continue;
+      throw err;
+    }
+    await createNode(plan, pod);
+    return pod;
+  }
+  throw new UserError(`no free DNS pod network: the sandbox on bridge ${plan.bridge} runs ${DNS_PODS} already`);
+}
+
+/**
+ * Gives a pod a Service's ClusterIP as its own (what kube-proxy's DNAT does for one backend): the address in the
+ * pod's namespace, and on the host a route to it through the pod's IP. Adding a route that exists fails: another
+ * sandbox's pod has that address.
+ */
+export async function addServiceAddress(plan: NetworkPlan, pod: NodeNetwork, serviceIP: string): Promise<void> {
+  await ip('netns', 'exec', pod.netns, 'ip', 'addr', 'add', `${serviceIP}/32`, 'dev', 'eth0');
+  await ip('route', 'add', `${serviceIP}/32`, 'via', pod.address, 'dev', plan.bridge).catch((err: Error) => {
+    throw new UserError(`${serviceIP}: this machine already routes it (another sandbox's DNS pod?): ${err.message}`);
+  });
+}
+
+/** Removes the host's route to a pod's Service address, if it still goes to that pod. */
+export async function removeServiceAddress(plan: NetworkPlan, pod: NodeNetwork, serviceIP: string): Promise<void> {
+  const route = ((await tryRun('ip', ['route', 'show', `${serviceIP}/32`, 'dev', plan.bridge])) ?? '').split(/\s+/);
+  if (route[route.indexOf('via') + 1] === pod.address) await ip('route', 'del', `${serviceIP}/32`, 'via', pod.address, 'dev', plan.bridge);
 }
 
 /** The pids of every process in the node's namespace. */

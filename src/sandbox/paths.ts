@@ -44,6 +44,9 @@ export function sandboxPaths(dir: string) {
     /** Written once a node's machine has all its files (binaries, unit files, enabled units): its boot may start them. */
     machineEquipped: (node: string) => path.join(root, 'run', node, 'machine-equipped'),
     kwokDir: path.join(root, 'kwok'),
+    /** The DNS pods' files: each pod's (Corefile, service account, resolv.conf, log) under its network namespace's name. */
+    dnsPods: path.join(root, 'dns'),
+    dnsPod: (netns: string) => path.join(root, 'dns', netns),
   };
 }
 
