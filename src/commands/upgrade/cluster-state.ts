@@ -7,6 +7,7 @@ import { KUBE_PROXY } from '../../addons/kube-proxy.js';
 import { UserError } from '../../errors.js';
 import { CONFIG_HASH_ANNOTATION, CONTROL_PLANE_LABEL } from '../../kube/labels.js';
 import { STATIC_POD_COMPONENTS, type StaticPodComponent } from '../../node/static-pods.js';
+import { tagOfImage } from '../../manifests/images.js';
 
 export type { StaticPodComponent } from '../../node/static-pods.js';
 
@@ -51,12 +52,8 @@ interface WorkloadObject extends KubeObject {
   spec?: { template?: { spec?: { containers?: Array<{ name: string; image: string }> } } };
 }
 
-/** `registry.k8s.io/kube-apiserver:v1.37.1` -> `v1.37.1` (a digest is ignored; no tag reads as `latest`). */
-export function imageTag(image: string): string {
-  const name = image.split('@')[0];
-  const colon = name.lastIndexOf(':');
-  return colon > name.lastIndexOf('/') ? name.slice(colon + 1) : 'latest';
-}
+/** The tag of an image reference (see tagOfImage). */
+export const imageTag = tagOfImage;
 
 const conditionTrue = (obj: { status?: { conditions?: Array<{ type: string; status: string }> } } | undefined, type: string) =>
   obj?.status?.conditions?.some((c) => c.type === type && c.status === 'True') ?? false;
