@@ -45,6 +45,8 @@ export interface ClusterState {
   staticPods: StaticPodStatus[];
   nodes: NodeStatus[];
   coreDNS?: AddonStatus;
+  /** ConfigMap coredns's Corefile: what a CoreDNS version change keeps, replaces or migrates. */
+  coreDNSCorefile?: string;
   kubeProxy?: AddonStatus;
 }
 
@@ -102,7 +104,7 @@ async function configText(cluster: Cluster, name: string, key: string): Promise<
 
 /** Reads everything the plan and the preflight checks look at, in parallel. */
 export async function readClusterState(cluster: Cluster): Promise<ClusterState> {
-  const [version, clusterText, kubeletText, kubeProxyText, staticPods, nodes, coreDNS, kubeProxy] = await Promise.all([
+  const [version, clusterText, kubeletText, kubeProxyText, staticPods, nodes, coreDNS, kubeProxy, coreDNSCorefile] = await Promise.all([
     cluster.raw('/version'),
     configText(cluster, 'kubeadm-config', 'ClusterConfiguration'),
     configText(cluster, 'kubelet-config', 'kubelet'),
@@ -111,6 +113,7 @@ export async function readClusterState(cluster: Cluster): Promise<ClusterState> 
     cluster.list<Node>('v1', 'Node'),
     cluster.get<WorkloadObject>({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: COREDNS.namespace, name: COREDNS.name }),
     cluster.get<WorkloadObject>({ apiVersion: 'apps/v1', kind: 'DaemonSet', namespace: KUBE_PROXY.namespace, name: KUBE_PROXY.name }),
+    configText(cluster, COREDNS.name, 'Corefile'),
   ]);
   let apiServerVersion: string | undefined;
   try {
@@ -131,6 +134,7 @@ export async function readClusterState(cluster: Cluster): Promise<ClusterState> 
     staticPods,
     nodes: nodes.map(nodeStatus).sort((a, b) => Number(b.controlPlane) - Number(a.controlPlane) || a.name.localeCompare(b.name)),
     coreDNS: addonStatus(coreDNS, 'coredns'),
+    coreDNSCorefile,
     kubeProxy: addonStatus(kubeProxy, KUBE_PROXY.name),
   };
 }

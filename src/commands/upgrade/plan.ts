@@ -3,6 +3,8 @@
  * in the shape of kubeadm's `output.kubeadm.k8s.io/v1alpha3` UpgradePlan (plus bosun's own fields).
  */
 import { coreDNSImage } from '../../addons/coredns.js';
+import { upgradeCorefile } from '../../addons/coredns-addon/corefile-upgrade.js';
+import { UserError } from '../../errors.js';
 import type { ClusterConfiguration } from '../../config/types.js';
 import { KUBELET_V1BETA1, KUBEPROXY_V1ALPHA1 } from '../../config/types.js';
 import { etcdImage } from '../../manifests/images.js';
@@ -36,6 +38,8 @@ export interface AvailableUpgrade {
   components: ComponentUpgradePlan[];
   /** bosun: rules this upgrade breaks that a flag overrides: `apply` needs that flag. */
   needs?: SkewViolation[];
+  /** bosun: what the CoreDNS version change does to the Corefile (`kept`, `default Corefile: replaced`, `migrated` and its notices). */
+  corefile?: string[];
 }
 
 export interface ComponentConfigVersionState {
@@ -105,6 +109,18 @@ function componentChanges(state: ClusterState, cluster: ClusterConfiguration, ta
   return changes;
 }
 
+/** What `upgrade apply` to `target` does to the Corefile; a Corefile that cannot be migrated says why (apply stops on it). */
+function corefileChange(state: ClusterState, cluster: ClusterConfiguration, target: string): string[] | undefined {
+  if (cluster.dns.disabled || !state.coreDNS) return undefined;
+  const to = imageTag(coreDNSImage({ ...cluster, kubernetesVersion: target }));
+  try {
+    return upgradeCorefile({ text: state.coreDNSCorefile, from: state.coreDNS.version, to, dnsDomain: cluster.networking.dnsDomain }).lines;
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    return [`cannot be migrated (upgrade apply stops unless --ignore-preflight-errors=CoreDNSMigration): ${err.message}`];
+  }
+}
+
 /** The kubelets, one row per node: `bosun upgrade node` (or `nodes`) moves them after the control plane. */
 function kubeletChanges(state: ClusterState, target: string): ComponentUpgradePlan[] {
   return state.nodes.map((n) => ({ name: 'kubelet', currentVersion: n.kubeletVersion, newVersion: target, nodeName: n.name }));
@@ -172,6 +188,7 @@ export function planUpgrade(input: PlanInput): UpgradePlan {
       version: target,
       components: [...kubeletChanges(state, target), ...componentChanges(state, cluster, target)],
       ...(blocking.length && { needs: blocking }),
+      corefile: corefileChange(state, cluster, target),
     });
   }
   const kubeletSkew = state.nodes.flatMap((n) => {
