@@ -47,6 +47,8 @@ export interface ClusterState {
   coreDNS?: AddonStatus;
   /** ConfigMap coredns's Corefile: what a CoreDNS version change keeps, replaces or migrates. */
   coreDNSCorefile?: string;
+  /** Deployment kube-dns (its kubedns container), on a cluster the upgrade swaps to CoreDNS. */
+  kubeDNS?: AddonStatus;
   kubeProxy?: AddonStatus;
 }
 
@@ -104,7 +106,7 @@ async function configText(cluster: Cluster, name: string, key: string): Promise<
 
 /** Reads everything the plan and the preflight checks look at, in parallel. */
 export async function readClusterState(cluster: Cluster): Promise<ClusterState> {
-  const [version, clusterText, kubeletText, kubeProxyText, staticPods, nodes, coreDNS, kubeProxy, coreDNSCorefile] = await Promise.all([
+  const [version, clusterText, kubeletText, kubeProxyText, staticPods, nodes, coreDNS, kubeProxy, coreDNSCorefile, kubeDNS] = await Promise.all([
     cluster.raw('/version'),
     configText(cluster, 'kubeadm-config', 'ClusterConfiguration'),
     configText(cluster, 'kubelet-config', 'kubelet'),
@@ -114,6 +116,7 @@ export async function readClusterState(cluster: Cluster): Promise<ClusterState> 
     cluster.get<WorkloadObject>({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: COREDNS.namespace, name: COREDNS.name }),
     cluster.get<WorkloadObject>({ apiVersion: 'apps/v1', kind: 'DaemonSet', namespace: KUBE_PROXY.namespace, name: KUBE_PROXY.name }),
     configText(cluster, COREDNS.name, 'Corefile'),
+    cluster.get<WorkloadObject>({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: COREDNS.namespace, name: 'kube-dns' }),
   ]);
   let apiServerVersion: string | undefined;
   try {
@@ -135,6 +138,7 @@ export async function readClusterState(cluster: Cluster): Promise<ClusterState> 
     nodes: nodes.map(nodeStatus).sort((a, b) => Number(b.controlPlane) - Number(a.controlPlane) || a.name.localeCompare(b.name)),
     coreDNS: addonStatus(coreDNS, 'coredns'),
     coreDNSCorefile,
+    kubeDNS: addonStatus(kubeDNS, 'kubedns'),
     kubeProxy: addonStatus(kubeProxy, KUBE_PROXY.name),
   };
 }

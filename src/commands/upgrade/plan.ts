@@ -98,9 +98,8 @@ function componentChanges(state: ClusterState, cluster: ClusterConfiguration, ta
   if (!cluster.proxy.disabled && state.kubeProxy) {
     changes.push({ name: 'kube-proxy', currentVersion: state.kubeProxy.version, newVersion: target });
   }
-  if (!cluster.dns.disabled && state.coreDNS) {
-    changes.push({ name: 'CoreDNS', currentVersion: state.coreDNS.version, newVersion: imageTag(coreDNSImage(at)) });
-  }
+  const dns = state.coreDNS ?? (state.kubeDNS && { ...state.kubeDNS, version: `kube-dns ${state.kubeDNS.version}` });
+  if (!cluster.dns.disabled && dns) changes.push({ name: 'CoreDNS', currentVersion: dns.version, newVersion: imageTag(coreDNSImage(at)) });
   if (cluster.etcd.local) {
     for (const pod of state.staticPods.filter((p) => p.component === 'etcd')) {
       changes.push({ name: 'etcd', currentVersion: pod.version, newVersion: imageTag(etcdImage(at)), nodeName: pod.node });
@@ -109,9 +108,13 @@ function componentChanges(state: ClusterState, cluster: ClusterConfiguration, ta
   return changes;
 }
 
+const KUBE_DNS_SWAP =
+  'translated from ConfigMap kube-system/kube-dns (kube-dns → CoreDNS: the ConfigMap is kept, Deployment kube-dns is deleted once CoreDNS has rolled out)';
+
 /** What `upgrade apply` to `target` does to the Corefile; a Corefile that cannot be migrated says why (apply stops on it). */
 function corefileChange(state: ClusterState, cluster: ClusterConfiguration, target: string): string[] | undefined {
-  if (cluster.dns.disabled || !state.coreDNS) return undefined;
+  if (cluster.dns.disabled) return undefined;
+  if (!state.coreDNS) return state.kubeDNS && [KUBE_DNS_SWAP];
   const to = imageTag(coreDNSImage({ ...cluster, kubernetesVersion: target }));
   try {
     return upgradeCorefile({ text: state.coreDNSCorefile, from: state.coreDNS.version, to, dnsDomain: cluster.networking.dnsDomain }).lines;

@@ -93,4 +93,15 @@ describe('upgrade plan', () => {
     );
     expect(text).toContain('CoreDNS Corefile: migrated\n  Option "max_concurrent" in plugin "forward" is added as a default in 1.7.0.\n');
   });
+
+  it('shows the kube-dns → CoreDNS swap an upgrade of a kube-dns cluster makes', () => {
+    const state = {
+      ...stateOf(initConfig('v1.36.3')),
+      coreDNS: undefined,
+      kubeDNS: { image: 'registry.k8s.io/dns/k8s-dns-kube-dns:1.17.3', version: '1.17.3' },
+    };
+    const [upgrade] = planUpgrade({ state, known: KNOWN }).availableUpgrades!;
+    expect(upgrade.components).toContainEqual({ name: 'CoreDNS', currentVersion: 'kube-dns 1.17.3', newVersion: 'v1.14.6' });
+    expect(upgrade.corefile).toEqual([expect.stringMatching(/^translated from ConfigMap kube-system\/kube-dns \(kube-dns → CoreDNS/)]);
+  });
 });
