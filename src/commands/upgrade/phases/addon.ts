@@ -26,7 +26,7 @@ async function notYet(ctx: UpgradeContext, io: PhaseIO, addon: string): Promise<
 }
 
 /** kubeadm's way to go on with a Corefile the migration cannot carry: ignoring its CoreDNSMigration preflight check. */
-export function coreDNSSettings(ctx: UpgradeContext): AddonSettings {
+function coreDNSSettings(ctx: UpgradeContext): AddonSettings {
   const ignored = ctx.options.ignorePreflightErrors;
   return { skipCorefileMigration: ignored.has('all') || ignored.has('corednsmigration') };
 }
