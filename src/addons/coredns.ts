@@ -3,11 +3,9 @@ import { formatIP, nthIP, parseCIDRList } from '../config/net.js';
 import {
   clusterRole,
   clusterRoleBinding,
-  configMap,
   rule,
   serviceAccount,
   serviceAccountSubject,
-  type ConfigMap,
   type Role,
   type RoleBinding,
   type ServiceAccount,
@@ -81,10 +79,6 @@ export function corefile(dnsDomain: string, slots: CorefileSlots = {}): string {
     '}',
   ].join('\n');
   return [main, (slots.serverBlocks ?? []).join('\n\n')].filter(Boolean).join('\n') + '\n';
-}
-
-export function coreDNSConfigMap(cluster: ClusterConfiguration): ConfigMap {
-  return configMap(COREDNS.namespace, COREDNS.name, { Corefile: corefile(cluster.networking.dnsDomain) });
 }
 
 export function coreDNSClusterRole(): Role {

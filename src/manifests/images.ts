@@ -13,6 +13,13 @@ function imageTag(kubernetesVersion: string): string {
   return kubernetesVersion.replaceAll('+', '_');
 }
 
+/** `registry.k8s.io/kube-apiserver:v1.37.1` -> `v1.37.1` (a digest is ignored; no tag reads as `latest`). */
+export function tagOfImage(image: string): string {
+  const name = image.split('@')[0];
+  const colon = name.lastIndexOf(':');
+  return colon > name.lastIndexOf('/') ? name.slice(colon + 1) : 'latest';
+}
+
 export function kubernetesImage(component: string, cluster: ClusterConfiguration): string {
   return `${cluster.imageRepository}/${component}:${imageTag(cluster.kubernetesVersion)}`;
 }

@@ -119,6 +119,15 @@ export const PROXY = {
   removal: proxyToForward('removed'),
 } as const satisfies Record<string, PluginRule>;
 
+/**
+ * bosun: `federation` (kube-dns's federations, as kubeadm translated them), removed from CoreDNS in 1.7.0; the library
+ * does not list it. Its options are `<name> <domain>` lines, any name.
+ */
+export const FEDERATION = {
+  v1: { patternOptions: [[/^/, {}]] },
+  removal: { status: 'removed', action: () => undefined },
+} as const satisfies Record<string, PluginRule>;
+
 export const TRANSFER = { v1: { options: plainOptions('to') } } as const;
 
 /** CoreDNS 1.2.1 adds `loop` to blocks that forward; 1.5.0 adds `ready` to blocks that serve `kubernetes`. */

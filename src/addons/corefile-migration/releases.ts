@@ -12,6 +12,7 @@ import { UserError } from '../../errors.js';
 import {
   CACHE,
   ERRORS,
+  FEDERATION,
   FORWARD,
   HEALTH,
   HOSTS,
@@ -53,6 +54,7 @@ const V1_1: PluginTable = {
   loadbalance: plain,
   hosts: HOSTS.v1,
   rewrite: REWRITE.v1,
+  federation: FEDERATION.v1,
 };
 const V1_2_0: PluginTable = { ...V1_1, proxy: PROXY.v2, forward: FORWARD.v2 };
 const V1_2_2: PluginTable = { ...V1_2_0, loop: plain };
@@ -67,8 +69,9 @@ const V1_6_0: PluginTable = { ...V1_5, kubernetes: KUBERNETES.v6 };
 const V1_6_5: PluginTable = { ...V1_6_0, health: HEALTH.v1AddLameduck };
 const V1_6_6: PluginTable = { ...V1_6_0, cache: CACHE.v2 };
 const V1_6_9: PluginTable = { ...V1_6_6, forward: FORWARD.v3 };
-const V1_7_0: PluginTable = { ...V1_6_0, kubernetes: KUBERNETES.v7, forward: FORWARD.v3AddMaxConcurrent };
-const V1_7_1: PluginTable = { ...V1_7_0, forward: FORWARD.v3 };
+const V1_7_0: PluginTable = { ...V1_6_0, kubernetes: KUBERNETES.v7, forward: FORWARD.v3AddMaxConcurrent, federation: FEDERATION.removal };
+const { federation: _federationRemoved, ...V1_7 }: PluginTable = V1_7_0;
+const V1_7_1: PluginTable = { ...V1_7, forward: FORWARD.v3 };
 const V1_8_0: PluginTable = { ...V1_7_1, kubernetes: KUBERNETES.v8RemoveTransfer, transfer: TRANSFER.v1 };
 const V1_8_3: PluginTable = { ...V1_8_0, kubernetes: KUBERNETES.v8 };
 const V1_9_3: PluginTable = { ...V1_8_3, errors: ERRORS.v3 };

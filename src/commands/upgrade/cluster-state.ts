@@ -7,6 +7,7 @@ import { KUBE_PROXY } from '../../addons/kube-proxy.js';
 import { UserError } from '../../errors.js';
 import { CONFIG_HASH_ANNOTATION, CONTROL_PLANE_LABEL } from '../../kube/labels.js';
 import { STATIC_POD_COMPONENTS, type StaticPodComponent } from '../../node/static-pods.js';
+import { tagOfImage } from '../../manifests/images.js';
 
 export type { StaticPodComponent } from '../../node/static-pods.js';
 
@@ -44,6 +45,10 @@ export interface ClusterState {
   staticPods: StaticPodStatus[];
   nodes: NodeStatus[];
   coreDNS?: AddonStatus;
+  /** ConfigMap coredns's Corefile: what a CoreDNS version change keeps, replaces or migrates. */
+  coreDNSCorefile?: string;
+  /** Deployment kube-dns (its kubedns container), on a cluster the upgrade swaps to CoreDNS. */
+  kubeDNS?: AddonStatus;
   kubeProxy?: AddonStatus;
 }
 
@@ -51,12 +56,8 @@ interface WorkloadObject extends KubeObject {
   spec?: { template?: { spec?: { containers?: Array<{ name: string; image: string }> } } };
 }
 
-/** `registry.k8s.io/kube-apiserver:v1.37.1` -> `v1.37.1` (a digest is ignored; no tag reads as `latest`). */
-export function imageTag(image: string): string {
-  const name = image.split('@')[0];
-  const colon = name.lastIndexOf(':');
-  return colon > name.lastIndexOf('/') ? name.slice(colon + 1) : 'latest';
-}
+/** The tag of an image reference (see tagOfImage). */
+export const imageTag = tagOfImage;
 
 const conditionTrue = (obj: { status?: { conditions?: Array<{ type: string; status: string }> } } | undefined, type: string) =>
   obj?.status?.conditions?.some((c) => c.type === type && c.status === 'True') ?? false;
@@ -105,7 +106,7 @@ async function configText(cluster: Cluster, name: string, key: string): Promise<
 
 /** Reads everything the plan and the preflight checks look at, in parallel. */
 export async function readClusterState(cluster: Cluster): Promise<ClusterState> {
-  const [version, clusterText, kubeletText, kubeProxyText, staticPods, nodes, coreDNS, kubeProxy] = await Promise.all([
+  const [version, clusterText, kubeletText, kubeProxyText, staticPods, nodes, coreDNS, kubeProxy, coreDNSCorefile, kubeDNS] = await Promise.all([
     cluster.raw('/version'),
     configText(cluster, 'kubeadm-config', 'ClusterConfiguration'),
     configText(cluster, 'kubelet-config', 'kubelet'),
@@ -114,6 +115,8 @@ export async function readClusterState(cluster: Cluster): Promise<ClusterState> 
     cluster.list<Node>('v1', 'Node'),
     cluster.get<WorkloadObject>({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: COREDNS.namespace, name: COREDNS.name }),
     cluster.get<WorkloadObject>({ apiVersion: 'apps/v1', kind: 'DaemonSet', namespace: KUBE_PROXY.namespace, name: KUBE_PROXY.name }),
+    configText(cluster, COREDNS.name, 'Corefile'),
+    cluster.get<WorkloadObject>({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: COREDNS.namespace, name: 'kube-dns' }),
   ]);
   let apiServerVersion: string | undefined;
   try {
@@ -134,6 +137,8 @@ export async function readClusterState(cluster: Cluster): Promise<ClusterState> 
     staticPods,
     nodes: nodes.map(nodeStatus).sort((a, b) => Number(b.controlPlane) - Number(a.controlPlane) || a.name.localeCompare(b.name)),
     coreDNS: addonStatus(coreDNS, 'coredns'),
+    coreDNSCorefile,
+    kubeDNS: addonStatus(kubeDNS, 'kubedns'),
     kubeProxy: addonStatus(kubeProxy, KUBE_PROXY.name),
   };
 }

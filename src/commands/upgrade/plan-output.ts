@@ -50,6 +50,10 @@ function textPlan(plan: UpgradePlan, bosunVersion: string): string {
     const kubelets = upgrade.components.filter((c) => c.name === 'kubelet' && c.currentVersion !== c.newVersion);
     out.push(`${upgrade.description} (${upgrade.version}):`, '');
     out.push(componentTable(upgrade.components.filter((c) => c.name !== 'kubelet')));
+    if (upgrade.corefile) {
+      const [outcome, ...notices] = upgrade.corefile;
+      out.push(`CoreDNS Corefile: ${outcome}`, ...notices.map((n) => `  ${n}`), '');
+    }
     if (kubelets.length) out.push(KUBELETS_HEADING, componentTable(kubelets));
     if (upgrade.needs?.length) {
       out.push(`This upgrade breaks rules that need a flag to override:\n  ${describeViolations(upgrade.needs)}`, '');

@@ -3,6 +3,8 @@
  * in the shape of kubeadm's `output.kubeadm.k8s.io/v1alpha3` UpgradePlan (plus bosun's own fields).
  */
 import { coreDNSImage } from '../../addons/coredns.js';
+import { upgradeCorefile } from '../../addons/coredns-addon/corefile-upgrade.js';
+import { UserError } from '../../errors.js';
 import type { ClusterConfiguration } from '../../config/types.js';
 import { KUBELET_V1BETA1, KUBEPROXY_V1ALPHA1 } from '../../config/types.js';
 import { etcdImage } from '../../manifests/images.js';
@@ -36,6 +38,8 @@ export interface AvailableUpgrade {
   components: ComponentUpgradePlan[];
   /** bosun: rules this upgrade breaks that a flag overrides: `apply` needs that flag. */
   needs?: SkewViolation[];
+  /** bosun: what the CoreDNS version change does to the Corefile (`kept`, `default Corefile: replaced`, `migrated` and its notices). */
+  corefile?: string[];
 }
 
 export interface ComponentConfigVersionState {
@@ -94,15 +98,30 @@ function componentChanges(state: ClusterState, cluster: ClusterConfiguration, ta
   if (!cluster.proxy.disabled && state.kubeProxy) {
     changes.push({ name: 'kube-proxy', currentVersion: state.kubeProxy.version, newVersion: target });
   }
-  if (!cluster.dns.disabled && state.coreDNS) {
-    changes.push({ name: 'CoreDNS', currentVersion: state.coreDNS.version, newVersion: imageTag(coreDNSImage(at)) });
-  }
+  const dns = state.coreDNS ?? (state.kubeDNS && { ...state.kubeDNS, version: `kube-dns ${state.kubeDNS.version}` });
+  if (!cluster.dns.disabled && dns) changes.push({ name: 'CoreDNS', currentVersion: dns.version, newVersion: imageTag(coreDNSImage(at)) });
   if (cluster.etcd.local) {
     for (const pod of state.staticPods.filter((p) => p.component === 'etcd')) {
       changes.push({ name: 'etcd', currentVersion: pod.version, newVersion: imageTag(etcdImage(at)), nodeName: pod.node });
     }
   }
   return changes;
+}
+
+const KUBE_DNS_SWAP =
+  'translated from ConfigMap kube-system/kube-dns (kube-dns → CoreDNS: the ConfigMap is kept, Deployment kube-dns is deleted once CoreDNS has rolled out)';
+
+/** What `upgrade apply` to `target` does to the Corefile; a Corefile that cannot be migrated says why (apply stops on it). */
+function corefileChange(state: ClusterState, cluster: ClusterConfiguration, target: string): string[] | undefined {
+  if (cluster.dns.disabled) return undefined;
+  if (!state.coreDNS) return state.kubeDNS && [KUBE_DNS_SWAP];
+  const to = imageTag(coreDNSImage({ ...cluster, kubernetesVersion: target }));
+  try {
+    return upgradeCorefile({ text: state.coreDNSCorefile, from: state.coreDNS.version, to, dnsDomain: cluster.networking.dnsDomain }).lines;
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    return [`cannot be migrated (upgrade apply stops unless --ignore-preflight-errors=CoreDNSMigration): ${err.message}`];
+  }
 }
 
 /** The kubelets, one row per node: `bosun upgrade node` (or `nodes`) moves them after the control plane. */
@@ -172,6 +191,7 @@ export function planUpgrade(input: PlanInput): UpgradePlan {
       version: target,
       components: [...kubeletChanges(state, target), ...componentChanges(state, cluster, target)],
       ...(blocking.length && { needs: blocking }),
+      corefile: corefileChange(state, cluster, target),
     });
   }
   const kubeletSkew = state.nodes.flatMap((n) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultClusterConfiguration } from '../../../src/config/defaults.js';
-import { coreDNSConfigMap, coreDNSDeployment, coreDNSImage, coreDNSService, dnsServiceIP } from '../../../src/addons/coredns.js';
+import { corefile as defaultCorefile, coreDNSDeployment, coreDNSImage, coreDNSService, dnsServiceIP } from '../../../src/addons/coredns.js';
 
 describe('CoreDNS objects', () => {
   const cluster = defaultClusterConfiguration();
@@ -19,7 +19,7 @@ describe('CoreDNS objects', () => {
   });
 
   it('writes the default Corefile for the cluster domain', () => {
-    const corefile = coreDNSConfigMap({ ...cluster, networking: { ...cluster.networking, dnsDomain: 'example.org' } }).data.Corefile;
+    const corefile = defaultCorefile('example.org');
     expect(corefile).toContain('    kubernetes example.org in-addr.arpa ip6.arpa {\n');
     expect(corefile).toContain('    cache 30 {\n       disable success example.org\n       disable denial example.org\n    }\n    loop\n');
     expect(corefile.startsWith('.:53 {\n    errors\n    health {\n       lameduck 5s\n    }\n    ready\n')).toBe(true);

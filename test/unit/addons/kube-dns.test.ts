@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { defaultClusterConfiguration } from '../../../src/config/defaults.js';
-import { coreDNSConfigMap } from '../../../src/addons/coredns.js';
+import { corefile } from '../../../src/addons/coredns.js';
 import { translateKubeDNS, type KubeDNSConfigData } from '../../../src/addons/kube-dns.js';
 import { UserError } from '../../../src/errors.js';
 
@@ -198,7 +198,7 @@ describe('kube-dns → CoreDNS: the default Corefile is the base', () => {
   const domains = ['cluster.local', 'example.org'];
 
   it.each(domains)("translates no ConfigMap, and one without settings, to exactly today's default Corefile (%s)", (dnsDomain) => {
-    const today = coreDNSConfigMap({ ...cluster, networking: { ...cluster.networking, dnsDomain } }).data.Corefile;
+    const today = corefile(dnsDomain);
     expect(translateKubeDNS(undefined, { dnsDomain }).corefile).toBe(today);
     expect(translateKubeDNS({}, { dnsDomain }).corefile).toBe(today);
     expect(translateKubeDNS({ stubDomains: 'null', upstreamNameservers: 'null', federations: 'null' }, { dnsDomain })).toEqual({
@@ -208,7 +208,7 @@ describe('kube-dns → CoreDNS: the default Corefile is the base', () => {
   });
 
   it("renders kubeadm's template, as this test has it, as today's default when nothing fills it", () => {
-    expect(kubeadmCorefile({})).toBe(coreDNSConfigMap(cluster).data.Corefile);
+    expect(kubeadmCorefile({})).toBe(corefile(cluster.networking.dnsDomain));
   });
 });
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatPlan } from '../../../src/commands/upgrade/plan-output.js';
 import { nodeTarget, planUpgrade, RefusedUpgrade } from '../../../src/commands/upgrade/plan.js';
 import { initConfig, stateOf } from './support.js';
+import { corefile } from '../../../src/addons/coredns.js';
 
 const KNOWN = ['v1.36.3', 'v1.37.1'];
 
@@ -68,5 +69,39 @@ describe('upgrade plan', () => {
     expect(text).toContain('\tbosun upgrade apply v1.37.1');
     expect(JSON.parse(formatPlan(plan, 'json', '0.1.0'))).toEqual(plan);
     expect(formatPlan(plan, 'yaml', '0.1.0')).toMatch(/^apiVersion: output.kubeadm.k8s.io\/v1alpha3\nkind: UpgradePlan\n/);
+  });
+
+  it('says what the CoreDNS upgrade does to the Corefile: kept, replaced or migrated notice by notice, or why it cannot be', () => {
+    const cfg = initConfig('v1.36.3');
+    const corefileOf = (text: string | undefined, coreDNS = 'v1.14.2') => {
+      const state = { ...stateOf(cfg), coreDNS: { image: `registry.k8s.io/coredns/coredns:${coreDNS}`, version: coreDNS }, coreDNSCorefile: text };
+      return planUpgrade({ state, known: KNOWN }).availableUpgrades![0].corefile;
+    };
+    expect(corefileOf(corefile('cluster.local'))).toEqual(['default Corefile: kept (already the new default)']);
+    expect(corefileOf('.:53 {\n    forward . 10.0.0.53\n}\n', 'v1.6.9')).toEqual([
+      'migrated',
+      'Option "max_concurrent" in plugin "forward" is added as a default in 1.7.0.',
+    ]);
+    expect(corefileOf('.:53 {\n    forward . 10.0.0.53\n}\n', 'latest')).toEqual([expect.stringMatching(/^cannot be migrated .*"latest"/)]);
+    const text = formatPlan(
+      planUpgrade({
+        state: { ...stateOf(cfg), coreDNS: { image: 'c:v1.6.9', version: 'v1.6.9' }, coreDNSCorefile: '.:53 {\n    forward . 10.0.0.53\n}\n' },
+        known: KNOWN,
+      }),
+      'text',
+      'v0',
+    );
+    expect(text).toContain('CoreDNS Corefile: migrated\n  Option "max_concurrent" in plugin "forward" is added as a default in 1.7.0.\n');
+  });
+
+  it('shows the kube-dns → CoreDNS swap an upgrade of a kube-dns cluster makes', () => {
+    const state = {
+      ...stateOf(initConfig('v1.36.3')),
+      coreDNS: undefined,
+      kubeDNS: { image: 'registry.k8s.io/dns/k8s-dns-kube-dns:1.17.3', version: '1.17.3' },
+    };
+    const [upgrade] = planUpgrade({ state, known: KNOWN }).availableUpgrades!;
+    expect(upgrade.components).toContainEqual({ name: 'CoreDNS', currentVersion: 'kube-dns 1.17.3', newVersion: 'v1.14.6' });
+    expect(upgrade.corefile).toEqual([expect.stringMatching(/^translated from ConfigMap kube-system\/kube-dns \(kube-dns → CoreDNS/)]);
   });
 });

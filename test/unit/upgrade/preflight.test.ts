@@ -108,6 +108,17 @@ describe('upgrade apply preflight', () => {
     ]);
   });
 
+  it('fails on a Corefile the migration cannot carry to the new CoreDNS (CoreDNSMigration), a warning when ignored', async () => {
+    const host = await nodeWithManifests();
+    const state = { ...stateOf(initConfig('v1.36.3')), coreDNS: { image: 'coredns:v1.3.1', version: 'v1.3.1' } };
+    state.coreDNSCorefile = '.:53 {\n    kubernetes cluster.local\n}\nexample.org:53 {\n    proxy internal.example.org 10.0.0.1\n}\n';
+    const run = (ignored: string[]) => preflight(applyPhases, context(host, state, 'v1.37.1', controlPlane, { ignorePreflightErrors: new Set(ignored) }));
+    await expect(run([])).rejects.toThrow(
+      /\[ERROR CoreDNSMigration\]: ConfigMap kube-system\/coredns: data\.Corefile: the Corefile cannot be migrated from CoreDNS v1\.3\.1 to v1\.14\.6/,
+    );
+    expect((await run(['corednsmigration'])).filter((l) => l.includes('[WARNING'))).toEqual([expect.stringMatching(/^\t\[WARNING CoreDNSMigration\]: /)]);
+  });
+
   it('fails when the backups would not fit on the disk', async () => {
     const roomy = await nodeWithManifests();
     await roomy.writeFileAtomic('/var/lib/etcd/member/snap/db', Buffer.alloc(4096), 0o600);

@@ -1,14 +1,16 @@
-import { COREDNS } from '../../../addons/coredns.js';
-import { coreDNSAddon, kubeProxyAddon } from '../../../addons/essential.js';
+import { coreDNSAddonDefinition } from '../../../addons/coredns-addon/index.js';
+import { kubeProxyAddon } from '../../../addons/essential.js';
+import { runAddonActions, windowsNodesIn } from '../../../addons/run-actions.js';
 import type { Phase, PhaseIO } from '../../../workflow/phase.js';
 import type { InitContext } from '../context.js';
 
 async function installCoreDNS(ctx: InitContext, io: PhaseIO): Promise<void> {
   if (ctx.cfg.cluster.dns.disabled) return io.log('[addons] Skipping CoreDNS: dns.disabled is set');
   const cluster = await ctx.cluster();
-  const { objects, keptCorefile } = await coreDNSAddon(cluster, ctx.cfg.cluster);
-  if (keptCorefile) io.log(`[addons] Keeping the existing Corefile of ConfigMap ${COREDNS.namespace}/${COREDNS.name}`);
-  for (const obj of objects) await cluster.apply(obj);
+  const plan = await coreDNSAddonDefinition.plan({ config: ctx.cfg, cluster, settings: {}, windowsNodes: await windowsNodesIn(cluster) });
+  for (const note of plan.notes) io.log(`[addons] ${note}`);
+  for (const warning of plan.warnings) io.log(`[addons] WARNING: ${warning}`);
+  await runAddonActions(cluster, plan);
   io.log('[addons] Applied essential addon: CoreDNS');
 }
 

@@ -1,5 +1,7 @@
-import { COREDNS } from '../../../addons/coredns.js';
-import { coreDNSAddon, kubeProxyAddon } from '../../../addons/essential.js';
+import { coreDNSAddonDefinition } from '../../../addons/coredns-addon/index.js';
+import { kubeProxyAddon } from '../../../addons/essential.js';
+import { runAddonActions, windowsNodesIn } from '../../../addons/run-actions.js';
+import type { AddonSettings } from '../../../addons/addon.js';
 import type { Phase, PhaseIO } from '../../../workflow/phase.js';
 import { readStaticPods } from '../cluster-state.js';
 import type { UpgradeContext } from '../context.js';
@@ -23,13 +25,21 @@ async function notYet(ctx: UpgradeContext, io: PhaseIO, addon: string): Promise<
   return true;
 }
 
+/** kubeadm's way to go on with a Corefile the migration cannot carry: ignoring its CoreDNSMigration preflight check. */
+function coreDNSSettings(ctx: UpgradeContext): AddonSettings {
+  const ignored = ctx.options.ignorePreflightErrors;
+  return { skipCorefileMigration: ignored.has('all') || ignored.has('corednsmigration') };
+}
+
 async function upgradeCoreDNS(ctx: UpgradeContext, io: PhaseIO): Promise<void> {
-  const cfg = (await ctx.config()).cluster;
-  if (cfg.dns.disabled) return io.log('[upgrade/addon] Skipping CoreDNS: dns.disabled is set');
+  const config = await ctx.config();
+  if (config.cluster.dns.disabled) return io.log('[upgrade/addon] Skipping CoreDNS: dns.disabled is set');
   if (await notYet(ctx, io, 'coredns')) return;
-  const { objects, keptCorefile } = await coreDNSAddon(await ctx.cluster(), cfg);
-  if (keptCorefile) io.log(`[upgrade/addon] Keeping the Corefile of ConfigMap ${COREDNS.namespace}/${COREDNS.name}`);
-  await applyAll(ctx, objects);
+  const cluster = await ctx.cluster();
+  const plan = await coreDNSAddonDefinition.plan({ config, cluster, settings: coreDNSSettings(ctx), windowsNodes: await windowsNodesIn(cluster) });
+  for (const note of plan.notes) io.log(`[upgrade/addon] ${note}`);
+  for (const warning of plan.warnings) io.log(`[upgrade/addon] WARNING: ${warning}`);
+  await runAddonActions(cluster, plan);
   io.log('[addons] Applied essential addon: CoreDNS');
 }
 
@@ -44,7 +54,7 @@ async function upgradeKubeProxy(ctx: UpgradeContext, io: PhaseIO): Promise<void>
 export const addonPhase: Phase<UpgradeContext> = {
   name: 'addon',
   description: 'Upgrade the default kubeadm addons',
-  help: 'Once every API server runs the target version: CoreDNS (its Corefile kept, its replica count kept) and kube-proxy at the new images.',
+  help: 'Once every API server runs the target version: CoreDNS (a kube-dns cluster swapped to it; a default Corefile replaced, a customised one migrated; replicas, resources and affinity kept) and kube-proxy at the new images.',
   phases: [
     { name: 'coredns', description: 'Upgrade the CoreDNS addon', run: upgradeCoreDNS },
     { name: 'kube-proxy', description: 'Upgrade the kube-proxy addon', run: upgradeKubeProxy },

@@ -1,4 +1,7 @@
+import { coreDNSImage } from '../../../addons/coredns.js';
+import { upgradeCorefile } from '../../../addons/coredns-addon/corefile-upgrade.js';
 import { MANIFESTS_DIR, TEMP_DIR } from '../../../kube/paths.js';
+import { tagOfImage } from '../../../manifests/images.js';
 import { EXIT_CODES, UserError } from '../../../errors.js';
 import { manifestPath } from '../../../manifests/static-pods.js';
 import { blockingViolations, controlPlaneUpgradeViolations, describeViolations, kubeletSkewProblem, type SkewViolation } from '../../../versions/skew.js';
@@ -87,6 +90,28 @@ function diskSpace(ctx: UpgradeContext): Check {
   };
 }
 
+/**
+ * kubeadm's CoreDNSMigration: a Corefile the migration cannot carry to the target's CoreDNS stops the upgrade
+ * before the control plane moves, not in the addon phase after it (ignoring the check keeps the Corefile as it is).
+ */
+function coreDNSMigration(ctx: UpgradeContext): Check {
+  return {
+    name: 'CoreDNSMigration',
+    run: async () => {
+      const [state, { cluster }] = await Promise.all([ctx.state(), ctx.config()]);
+      if (cluster.dns.disabled || !state.coreDNS) return {};
+      const to = tagOfImage(coreDNSImage(cluster));
+      try {
+        upgradeCorefile({ text: state.coreDNSCorefile, from: state.coreDNS.version, to, dnsDomain: cluster.networking.dnsDomain });
+        return {};
+      } catch (err) {
+        if (!(err instanceof UserError)) throw err;
+        return { errors: [err.message] };
+      }
+    },
+  };
+}
+
 function logVersions(io: PhaseIO, state: ClusterState, target: string, overridden: SkewViolation[]): void {
   io.log(`[upgrade/versions] Cluster version: ${state.apiServerVersion}`);
   io.log(`[upgrade/versions] Target version: ${target}`);
@@ -104,7 +129,7 @@ async function applyPreflight(ctx: UpgradeContext, io: PhaseIO): Promise<void> {
   }
   logVersions(io, state, target, checkVersionPolicy(state, target, ctx.options.overrides));
   io.log('[preflight] Running pre-flight checks');
-  await runChecks([controlPlaneNodesReady(ctx), staticPodManifests(ctx), diskSpace(ctx)], ctx.options.ignorePreflightErrors, io);
+  await runChecks([controlPlaneNodesReady(ctx), staticPodManifests(ctx), diskSpace(ctx), coreDNSMigration(ctx)], ctx.options.ignorePreflightErrors, io);
 }
 
 async function nodePreflight(ctx: UpgradeContext, io: PhaseIO): Promise<void> {
@@ -126,7 +151,7 @@ async function nodePreflight(ctx: UpgradeContext, io: PhaseIO): Promise<void> {
 const HELP =
   'Resumes an interrupted upgrade apply of this node first (its journal under /etc/kubernetes/tmp): waits for the API server, then continues with its backups. ' +
   "Reads the kubeadm-config ConfigMap and the cluster's versions, enforces the version-skew rules, then checks that " +
-  "control-plane nodes are Ready, this node's static Pod manifests exist and the backups fit on disk; " +
+  "control-plane nodes are Ready, this node's static Pod manifests exist, the backups fit on disk and the Corefile can be migrated to the new CoreDNS; " +
   '--ignore-preflight-errors=<check>,... or all turns check errors into warnings.';
 
 export const applyPreflightPhase: Phase<UpgradeContext> = {

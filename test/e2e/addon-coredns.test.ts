@@ -1,0 +1,224 @@
+/**
+ * The CoreDNS addon's plan carried out against a real sandbox control plane (kube-apiserver, controller-manager,
+ * scheduler; kwok runs the pods):
+ * - a cluster as kubeadm v1.20 left one on kube-dns (the upstream kube-dns objects, template filled, with stub
+ *   domains, upstreams and a federation in ConfigMap kube-dns) is swapped to CoreDNS: Service kube-dns keeps its
+ *   ClusterIP, Deployment kube-dns goes, ConfigMap kube-dns stays, the Corefile is the translation; a second run
+ *   changes nothing;
+ * - CoreDNS at an older version with a customised Corefile, scaled and given resources by the operator, is
+ *   upgraded: the Corefile is migrated, the old text kept as Corefile-backup, replicas and resources kept.
+ */
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Cluster, ObjectRef } from '../../src/cluster/cluster.js';
+import { clusterFromKubeconfig } from '../../src/cluster/connect.js';
+import type { AddonPlan } from '../../src/addons/addon.js';
+import { coreDNSAddonDefinition } from '../../src/addons/coredns-addon/index.js';
+import { rolledOut, runAddonActions } from '../../src/addons/run-actions.js';
+import type { Deployment, Service } from '../../src/addons/workloads.js';
+import { readClusterState } from '../../src/commands/upgrade/cluster-state.js';
+import { storedClusterConfiguration } from '../../src/commands/upgrade/config.js';
+import { defaultInitConfig } from '../../src/config/defaults.js';
+import type { InitConfig } from '../../src/config/types.js';
+import type { ConfigMap } from '../../src/kube/objects.js';
+import { startSandbox, type Sandbox } from '../support/sandbox.js';
+
+const LONG = 600_000;
+/** The upstream kube-dns objects, from the Go module cache (`go mod download k8s.io/kubernetes@v1.36.3`). */
+const KUBE_DNS_MANIFEST = path.join(
+  process.env.GOMODCACHE ?? path.join(os.homedir(), 'go/pkg/mod'),
+  'k8s.io/kubernetes@v1.36.3/cluster/addons/dns/kube-dns/kube-dns.yaml.base',
+);
+
+const KUBE_DNS_DATA = {
+  stubDomains: '{"acme.local": ["10.150.0.1"], "corp.example": ["10.150.0.2:5353"]}',
+  upstreamNameservers: '["8.8.8.8", "8.8.4.4"]',
+  federations: '{"myfed": "fed.example.com"}',
+};
+
+/** kube-dns's settings in kubeadm's translation; the federation block left out by the migration past CoreDNS 1.7.0. */
+const SWAPPED = `.:53 {
+    errors
+    health {
+        lameduck 5s
+    }
+    ready
+    kubernetes cluster.local in-addr.arpa ip6.arpa {
+        pods insecure
+        fallthrough in-addr.arpa ip6.arpa
+        ttl 30
+    }
+    prometheus :9153
+    forward . 8.8.8.8 8.8.4.4 {
+        max_concurrent 1000
+    }
+    cache 30 {
+        disable success cluster.local
+        disable denial cluster.local
+    }
+    loop
+    reload
+    loadbalance
+}
+
+acme.local:53 {
+    errors
+    cache 30
+    loop
+    forward . 10.150.0.1 {
+        max_concurrent 1000
+    }
+}
+
+corp.example:53 {
+    errors
+    cache 30
+    loop
+    forward . 10.150.0.2:5353 {
+        max_concurrent 1000
+    }
+}
+`;
+
+/** An operator's Corefile for CoreDNS 1.6.9: a hosts block, and a forward without 1.7.0's max_concurrent. */
+const CUSTOM = `.:53 {
+    errors
+    health
+    ready
+    hosts {
+       10.0.0.1 registry.internal
+       fallthrough
+    }
+    kubernetes cluster.local in-addr.arpa ip6.arpa {
+       pods insecure
+       fallthrough in-addr.arpa ip6.arpa
+    }
+    forward . 10.0.0.53
+    cache 30
+    reload
+}
+`;
+
+let sandbox: Sandbox;
+let cluster: Cluster;
+let config: InitConfig;
+const kubectl = (...args: string[]) => sandbox.kubectlOk(...args);
+const ref = (kind: string, name: string, apiVersion = 'v1'): ObjectRef => ({ apiVersion, kind, namespace: 'kube-system', name });
+const DEPLOYMENT = ref('Deployment', 'coredns', 'apps/v1');
+
+const planCoreDNS = () => coreDNSAddonDefinition.plan({ config, cluster, settings: {}, windowsNodes: false });
+
+/** Plans CoreDNS for the sandbox as it is now and carries the plan out. */
+async function runCoreDNSPlan(): Promise<AddonPlan> {
+  const plan = await planCoreDNS();
+  await runAddonActions(cluster, plan);
+  return plan;
+}
+
+/**
+ * What bosun's applies change in the objects a plan applies: each one's generation (its spec) and bosun's
+ * managedFields entry (a no-op server-side apply leaves both; the controllers' status updates touch neither).
+ */
+async function applied(plan: AddonPlan): Promise<unknown[]> {
+  const objects = plan.actions.flatMap((a) => (a.action === 'apply' ? [a.object] : []));
+  return Promise.all(
+    objects.map(async (o) => {
+      const live = await cluster.get({ ...o, name: o.metadata.name, namespace: o.metadata.namespace });
+      const managed = (live?.metadata.managedFields as Array<{ manager: string }> | undefined)?.filter((m) => m.manager === 'bosun');
+      return { object: `${o.kind} ${o.metadata.name}`, generation: live?.metadata.generation, managed };
+    }),
+  );
+}
+
+/** Plans and runs CoreDNS again, once the last roll is done: bosun changes none of the objects it applies. */
+async function secondRunChangesNothing(): Promise<AddonPlan> {
+  await cluster.watchUntil(DEPLOYMENT, rolledOut, 300_000);
+  const again = await planCoreDNS();
+  const before = await applied(again);
+  // Not vacuous: bosun owns fields of its ConfigMap, Deployment and Service (an SSA of a bare ServiceAccount owns none).
+  const owning = (before as Array<{ object: string; managed?: unknown[] }>).filter((o) => o.managed?.length).map((o) => o.object);
+  expect(owning).toEqual(expect.arrayContaining(['ConfigMap coredns', 'Deployment coredns', 'Service kube-dns']));
+  await runAddonActions(cluster, again);
+  expect(await applied(again)).toEqual(before);
+  return again;
+}
+
+/** The upstream kube-dns objects with the template variables filled, at `clusterIP`. */
+function kubeDNSManifest(clusterIP: string): string {
+  return readFileSync(KUBE_DNS_MANIFEST, 'utf8')
+    .replaceAll('__DNS__SERVER__', clusterIP)
+    .replaceAll('__DNS__DOMAIN__', 'cluster.local')
+    .replaceAll('__DNS__MEMORY__LIMIT__', '170Mi');
+}
+
+describe('CoreDNS addon on a real control plane', () => {
+  beforeAll(async () => {
+    sandbox = await startSandbox({ workers: 1 });
+    cluster = await clusterFromKubeconfig(readFileSync(sandbox.kubeconfig, 'utf8'), { source: sandbox.kubeconfig });
+    config = { ...defaultInitConfig(), cluster: storedClusterConfiguration((await readClusterState(cluster)).configTexts) };
+  }, LONG);
+
+  afterAll(async () => {
+    if (sandbox) await sandbox.down();
+  });
+
+  it(
+    'swaps kube-dns for CoreDNS: Service IP kept, Deployment kube-dns gone, its ConfigMap kept; a second run changes nothing',
+    async () => {
+      // What bosun init installed goes; kube-dns comes at an address of its own (not the 10th: kept, not recomputed).
+      await kubectl('-n', 'kube-system', 'delete', 'deployment/coredns', 'configmap/coredns', 'service/kube-dns', 'serviceaccount/coredns');
+      await kubectl('delete', 'clusterrole/system:coredns', 'clusterrolebinding/system:coredns');
+      const kubernetesIP = (await kubectl('-n', 'default', 'get', 'service', 'kubernetes', '-o', 'jsonpath={.spec.clusterIP}')).trim();
+      const dnsIP = kubernetesIP.replace(/\.\d+$/, '.53');
+      await sandbox.apply(kubeDNSManifest(dnsIP));
+      await cluster.patch(ref('ConfigMap', 'kube-dns'), { data: KUBE_DNS_DATA });
+
+      const plan = await runCoreDNSPlan();
+      expect(plan.actions.map((a) => a.action)).toEqual(['apply', 'apply', 'apply', 'apply', 'apply', 'apply', 'wait-rollout', 'delete']);
+      expect(plan.warnings).toContain(
+        `the Corefile translated from kube-dns loses a plugin CoreDNS ${plan.version} does not have: Plugin "federation" is removed in 1.7.0.`,
+      );
+
+      expect((await cluster.get<Service>(ref('Service', 'kube-dns')))?.spec.clusterIP).toBe(dnsIP);
+      await cluster.watchUntil(ref('Deployment', 'kube-dns', 'apps/v1'), (d) => d === undefined, 120_000);
+      expect((await cluster.get<ConfigMap>(ref('ConfigMap', 'kube-dns')))?.data).toEqual(KUBE_DNS_DATA);
+      expect((await cluster.get<ConfigMap>(ref('ConfigMap', 'coredns')))?.data).toEqual({ Corefile: SWAPPED });
+      const coreDNS = await cluster.get<Deployment & { status?: { availableReplicas?: number } }>(DEPLOYMENT);
+      expect(coreDNS?.status?.availableReplicas).toBeGreaterThan(0);
+
+      const again = await secondRunChangesNothing();
+      expect(again.actions.map((a) => a.action)).not.toContain('delete');
+    },
+    LONG,
+  );
+
+  it(
+    'upgrades CoreDNS from an older version keeping a customised Corefile (migrated, the old text in Corefile-backup), replicas and resources',
+    async () => {
+      const older = 'registry.k8s.io/coredns/coredns:v1.6.9';
+      await kubectl('-n', 'kube-system', 'set', 'image', 'deployment/coredns', `coredns=${older}`);
+      await kubectl('-n', 'kube-system', 'scale', 'deployment/coredns', '--replicas=3');
+      await kubectl('-n', 'kube-system', 'set', 'resources', 'deployment/coredns', '-c', 'coredns', '--limits=memory=300Mi', '--requests=cpu=150m,memory=90Mi');
+      await cluster.patch(ref('ConfigMap', 'coredns'), { data: { Corefile: CUSTOM } });
+
+      const plan = await runCoreDNSPlan();
+      expect(plan.notes[0]).toMatch(/^Corefile of ConfigMap kube-system\/coredns \(CoreDNS v1\.6\.9 → v1\.14\.\d+\): migrated$/);
+      const data = (await cluster.get<ConfigMap>(ref('ConfigMap', 'coredns')))?.data;
+      expect(data?.['Corefile-backup']).toBe(CUSTOM);
+      expect(data?.Corefile).toContain('    hosts {\n        10.0.0.1 registry.internal\n        fallthrough\n    }\n');
+      expect(data?.Corefile).toContain('    forward . 10.0.0.53 {\n        max_concurrent 1000\n    }\n');
+
+      const deployment = (await cluster.get<Deployment>(DEPLOYMENT))!;
+      const [container] = deployment.spec.template.spec.containers;
+      expect(container.image).toBe(`registry.k8s.io/coredns/coredns:${plan.version}`);
+      expect(container.resources).toEqual({ limits: { memory: '300Mi' }, requests: { cpu: '150m', memory: '90Mi' } });
+      expect(deployment.spec.replicas).toBe(3);
+      expect(deployment.spec.template.spec.volumes?.[0]).toMatchObject({ configMap: { name: 'coredns', items: [{ key: 'Corefile', path: 'Corefile' }] } });
+
+      expect((await secondRunChangesNothing()).notes[0]).toMatch(/: kept$/);
+    },
+    LONG,
+  );
+});
