@@ -1,7 +1,7 @@
 /** What an upgrade reads from the cluster before it decides anything: versions, nodes, configuration. */
 import type { Cluster, KubeObject } from '../../cluster/cluster.js';
 import type { Node, Pod } from '../../kube/workloads.js';
-import type { ConfigMap } from '../../kube/objects.js';
+import { readStoredConfigTexts, withClusterText, type StoredConfigTexts } from '../../config/stored.js';
 import { COREDNS } from '../../addons/coredns.js';
 import { KUBE_PROXY } from '../../addons/kube-proxy.js';
 import { UserError } from '../../errors.js';
@@ -39,8 +39,7 @@ export interface AddonStatus {
 export interface ClusterState {
   /** What the API server reports (`/version`): the cluster's version. */
   apiServerVersion: string;
-  /** `kubeadm-config` ClusterConfiguration, `kubelet-config` kubelet and `kube-proxy` config.conf, as stored. */
-  configTexts: { cluster: string; kubelet?: string; kubeProxy?: string };
+  configTexts: StoredConfigTexts;
   staticPods: StaticPodStatus[];
   nodes: NodeStatus[];
   coreDNS?: AddonStatus;
@@ -98,18 +97,11 @@ export async function readStaticPods(cluster: Cluster): Promise<StaticPodStatus[
   return pods.flatMap((p) => staticPodStatus(p) ?? []).sort((a, b) => a.node.localeCompare(b.node) || a.component.localeCompare(b.component));
 }
 
-async function configText(cluster: Cluster, name: string, key: string): Promise<string | undefined> {
-  const cm = await cluster.get<ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', namespace: NAMESPACE, name });
-  return cm?.data?.[key];
-}
-
 /** Reads everything the plan and the preflight checks look at, in parallel. */
 export async function readClusterState(cluster: Cluster): Promise<ClusterState> {
-  const [version, clusterText, kubeletText, kubeProxyText, staticPods, nodes, coreDNS, kubeProxy] = await Promise.all([
+  const [version, texts, staticPods, nodes, coreDNS, kubeProxy] = await Promise.all([
     cluster.raw('/version'),
-    configText(cluster, 'kubeadm-config', 'ClusterConfiguration'),
-    configText(cluster, 'kubelet-config', 'kubelet'),
-    configText(cluster, KUBE_PROXY.name, 'config.conf'),
+    readStoredConfigTexts(cluster),
     readStaticPods(cluster),
     cluster.list<Node>('v1', 'Node'),
     cluster.get<WorkloadObject>({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: COREDNS.namespace, name: COREDNS.name }),
@@ -125,12 +117,9 @@ export async function readClusterState(cluster: Cluster): Promise<ClusterState> 
   if (version.status !== 200 || !apiServerVersion) {
     throw new UserError(`the API server did not report its version (GET /version answered ${version.status}: ${version.body.slice(0, 200)})`);
   }
-  if (clusterText === undefined) {
-    throw new UserError(`ConfigMap ${NAMESPACE}/kubeadm-config has no ClusterConfiguration: is this a cluster made by bosun init or kubeadm init?`);
-  }
   return {
     apiServerVersion,
-    configTexts: { cluster: clusterText, kubelet: kubeletText, kubeProxy: kubeProxyText },
+    configTexts: withClusterText(texts),
     staticPods,
     nodes: nodes.map(nodeStatus).sort((a, b) => Number(b.controlPlane) - Number(a.controlPlane) || a.name.localeCompare(b.name)),
     coreDNS: addonStatus(coreDNS, 'coredns'),

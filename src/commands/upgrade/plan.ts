@@ -20,7 +20,7 @@ import {
 } from '../../versions/skew.js';
 import { imageTag, type ClusterState } from './cluster-state.js';
 import type { DrainForecast } from './forecast.js';
-import { storedClusterConfiguration } from './config.js';
+import { storedClusterConfiguration } from '../../config/stored.js';
 
 export interface ComponentUpgradePlan {
   name: string;
