@@ -26,3 +26,10 @@ export function etcdImage(cluster: ClusterConfiguration): string {
   const repository = local?.imageRepository || cluster.imageRepository;
   return `${repository}/etcd:${local?.imageTag || etcdImageTag(cluster.kubernetesVersion)}`;
 }
+
+/** `registry.k8s.io/kube-apiserver:v1.37.1` -> `v1.37.1` (a digest is ignored; no tag reads as `latest`). */
+export function imageTagOf(image: string): string {
+  const name = image.split('@')[0];
+  const colon = name.lastIndexOf(':');
+  return colon > name.lastIndexOf('/') ? name.slice(colon + 1) : 'latest';
+}

@@ -6,6 +6,7 @@ import { COREDNS } from '../../addons/coredns.js';
 import { KUBE_PROXY } from '../../addons/kube-proxy.js';
 import { UserError } from '../../errors.js';
 import { CONFIG_HASH_ANNOTATION, CONTROL_PLANE_LABEL } from '../../kube/labels.js';
+import { imageTagOf } from '../../manifests/images.js';
 import { STATIC_POD_COMPONENTS, type StaticPodComponent } from '../../node/static-pods.js';
 
 export type { StaticPodComponent } from '../../node/static-pods.js';
@@ -50,13 +51,6 @@ interface WorkloadObject extends KubeObject {
   spec?: { template?: { spec?: { containers?: Array<{ name: string; image: string }> } } };
 }
 
-/** `registry.k8s.io/kube-apiserver:v1.37.1` -> `v1.37.1` (a digest is ignored; no tag reads as `latest`). */
-export function imageTag(image: string): string {
-  const name = image.split('@')[0];
-  const colon = name.lastIndexOf(':');
-  return colon > name.lastIndexOf('/') ? name.slice(colon + 1) : 'latest';
-}
-
 const conditionTrue = (obj: { status?: { conditions?: Array<{ type: string; status: string }> } } | undefined, type: string) =>
   obj?.status?.conditions?.some((c) => c.type === type && c.status === 'True') ?? false;
 
@@ -70,7 +64,7 @@ export function staticPodStatus(pod: Pod): StaticPodStatus | undefined {
     component,
     node: pod.spec.nodeName,
     image,
-    version: imageTag(image),
+    version: imageTagOf(image),
     hash: pod.metadata.annotations?.[CONFIG_HASH_ANNOTATION],
     ready: isPodReady(pod),
   };
@@ -88,7 +82,7 @@ function nodeStatus(node: Node): NodeStatus {
 
 function addonStatus(obj: WorkloadObject | undefined, container: string): AddonStatus | undefined {
   const image = obj?.spec?.template?.spec?.containers?.find((c) => c.name === container)?.image;
-  return image ? { image, version: imageTag(image) } : undefined;
+  return image ? { image, version: imageTagOf(image) } : undefined;
 }
 
 /** The control-plane mirror Pods (label tier=control-plane in kube-system). */

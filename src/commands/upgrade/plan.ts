@@ -5,7 +5,7 @@
 import { coreDNSImage } from '../../addons/coredns.js';
 import type { ClusterConfiguration } from '../../config/types.js';
 import { KUBELET_V1BETA1, KUBEPROXY_V1ALPHA1 } from '../../config/types.js';
-import { etcdImage } from '../../manifests/images.js';
+import { etcdImage, imageTagOf } from '../../manifests/images.js';
 import { parseYaml } from '../../util/yaml.js';
 import { PINNED_KUBERNETES_VERSIONS } from '../../versions/pinned.js';
 import {
@@ -18,7 +18,7 @@ import {
   type SkewOverride,
   type SkewViolation,
 } from '../../versions/skew.js';
-import { imageTag, type ClusterState } from './cluster-state.js';
+import type { ClusterState } from './cluster-state.js';
 import type { DrainForecast } from './forecast.js';
 import { storedClusterConfiguration } from '../../config/stored.js';
 
@@ -95,11 +95,11 @@ function componentChanges(state: ClusterState, cluster: ClusterConfiguration, ta
     changes.push({ name: 'kube-proxy', currentVersion: state.kubeProxy.version, newVersion: target });
   }
   if (!cluster.dns.disabled && state.coreDNS) {
-    changes.push({ name: 'CoreDNS', currentVersion: state.coreDNS.version, newVersion: imageTag(coreDNSImage(at)) });
+    changes.push({ name: 'CoreDNS', currentVersion: state.coreDNS.version, newVersion: imageTagOf(coreDNSImage(at)) });
   }
   if (cluster.etcd.local) {
     for (const pod of state.staticPods.filter((p) => p.component === 'etcd')) {
-      changes.push({ name: 'etcd', currentVersion: pod.version, newVersion: imageTag(etcdImage(at)), nodeName: pod.node });
+      changes.push({ name: 'etcd', currentVersion: pod.version, newVersion: imageTagOf(etcdImage(at)), nodeName: pod.node });
     }
   }
   return changes;
