@@ -6,7 +6,7 @@
 import type { Cluster, KubeObject, ObjectRef } from '../cluster/cluster.js';
 import { ClusterError, describeRef, TIMEOUT } from '../cluster/errors.js';
 import { UserError } from '../errors.js';
-import type { AddonAction, AddonPlan } from './addon.js';
+import type { AddonAction, AddonDefinition, AddonInput, AddonPlan } from './addon.js';
 import { nextRecord, readAddonRecords, sameRef, writeAddonRecord, type AddonRecord } from './record.js';
 
 /** Where the engine's progress lines go. */
@@ -141,4 +141,15 @@ export function removalPlan(addon: string, record: AddonRecord): AddonPlan {
     notes: [],
     warnings: [],
   };
+}
+
+/** Plans the addon, prints the plan (every action one line) and runs it: what `bosun addon install` and `bosun apply` do. */
+export async function installAddon(addon: AddonDefinition, input: AddonInput, opts: RunPlanOptions): Promise<PlanResult & { plan: AddonPlan }> {
+  const plan = await addon.plan(input);
+  return { plan, ...(await printAndRunPlan(plan, opts)) };
+}
+
+export async function printAndRunPlan(plan: AddonPlan, opts: RunPlanOptions): Promise<PlanResult> {
+  for (const line of planLines(plan)) opts.io.log(line);
+  return runPlan(plan, opts);
 }

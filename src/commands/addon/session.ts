@@ -1,7 +1,7 @@
 /** What every `bosun addon` subcommand starts from: the doors its flags ask for, the cluster's configuration, the addon's settings. */
 import type { AddonDefinition, AddonPlan, AddonSettings } from '../../addons/addon.js';
 import { clusterAddonInput, storedInitConfig } from '../../addons/cluster-input.js';
-import { planLines, runPlan, type PlanResult } from '../../addons/run-plan.js';
+import { printAndRunPlan, type PlanResult } from '../../addons/run-plan.js';
 import { settingsProblems, type SettingName } from '../../addons/settings.js';
 import type { Cluster } from '../../cluster/cluster.js';
 import { UserError, quote } from '../../errors.js';
@@ -69,8 +69,7 @@ export async function planFor(session: AddonSession, addon: AddonDefinition, set
 
 /** Prints the plan, every action one line, then carries it out (on a dry run, through the doors that record). */
 export async function printAndRun(session: AddonSession, plan: AddonPlan): Promise<PlanResult> {
-  for (const line of planLines(plan)) out(line);
-  const result = await runPlan(plan, { cluster: session.cluster, io: { log: out }, now: systemClock.now() });
+  const result = await printAndRunPlan(plan, { cluster: session.cluster, io: { log: out }, now: systemClock.now() });
   printDryRunReport(session.doors, 'text', { whenEmpty: false });
   if (!session.doors.recorded) out(`[addons] ${plan.addon}: done (record ${result.record})`);
   return result;
