@@ -4,13 +4,16 @@
  * kube-proxy; a dry run changes nothing; a second install changes no resourceVersion; remove and install round-trip
  * through the record; unknown names and bad flags are refused before anything changes.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AddonRecord } from '../../src/addons/record.js';
 import { ADDON_RECORD, readAddonRecords } from '../../src/addons/record.js';
 import type { Cluster, ObjectRef } from '../../src/cluster/cluster.js';
 import { clusterFromKubeconfig } from '../../src/cluster/connect.js';
 import type { AddonList } from '../../src/commands/addon/list.js';
+import { sandboxPaths } from '../../src/sandbox/paths.js';
+import { emitYaml, parseYaml } from '../../src/util/yaml.js';
 import { bosun, startSandbox, type Sandbox } from '../support/sandbox.js';
 
 const LONG = 600_000;
@@ -128,6 +131,31 @@ describe('bosun addon', () => {
       const version = await addon('install', 'kube-proxy', '--version', 'v1.2.3');
       expect(version.code).toBe(1);
       expect(version.stderr).toContain('--version "v1.2.3": "v1.2.3" is not a version bosun has for kube-proxy');
+      expect(await versions(refs)).toEqual(before);
+    },
+    LONG,
+  );
+
+  it(
+    'bosun apply installs the cluster file’s addons once the nodes match it: an addon already there changes nothing',
+    async () => {
+      const refs = (await record('kube-proxy'))!.objects;
+      const before = await versions(refs);
+      const paths = sandboxPaths(sandbox.dir);
+      const doc = parseYaml(readFileSync(paths.cluster, 'utf8')) as { spec: Record<string, unknown> };
+      doc.spec.addons = [{ name: 'kube-proxy' }];
+      const file = path.join(sandbox.dir, 'cluster-with-addons.yaml');
+      writeFileSync(file, emitYaml(doc));
+      const apply = (...args: string[]) => bosun('apply', '-f', file, '--known-hosts', paths.knownHosts, ...args);
+
+      const dry = await apply('--dry-run');
+      expect(dry.code, `${dry.stdout}\n${dry.stderr}`).toBe(0);
+      expect(dry.stdout).toContain('[dryrun] The addons, run on a door that records: nothing is changed');
+      const applied = await apply('--yes');
+      expect(applied.code, `${applied.stdout}\n${applied.stderr}`).toBe(0);
+      expect(applied.stdout).toContain('nothing to do');
+      expect(applied.stdout).toContain('[apply] Installing the addons of the cluster file: kube-proxy');
+      expect(applied.stdout).toContain('[addons] kube-proxy: done (record unchanged)');
       expect(await versions(refs)).toEqual(before);
     },
     LONG,

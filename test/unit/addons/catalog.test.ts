@@ -4,6 +4,10 @@ import { kubeProxyAddonDefinition } from '../../../src/addons/kube-proxy-addon.j
 import { settingsProblems } from '../../../src/addons/settings.js';
 import { buildInitConfig } from '../../../src/config/resolve.js';
 import { readConfigText } from '../../../src/config/read.js';
+import { kubeProxyWithDefaults } from '../../../src/config/defaults.js';
+import type { KubeProxyConfiguration } from '../../../src/config/types.js';
+import { kubeadmConfigObjects } from '../../../src/config/uploaded.js';
+import { storedInitConfig } from '../../../src/addons/cluster-input.js';
 import { FakeCluster } from './fake-cluster.js';
 
 function initConfig() {
@@ -65,6 +69,28 @@ describe('kube-proxy in the catalog', () => {
     expect(await kubeProxyAddonDefinition.installedVersion(cluster.asCluster())).toBeUndefined();
     cluster.put(ds.object);
     expect(await kubeProxyAddonDefinition.installedVersion(cluster.asCluster())).toBe('v1.37.1');
+  });
+
+  it('rebuilt from what the cluster stored, plans the same objects: a re-install changes nothing', async () => {
+    const cfg = initConfig();
+    cfg.kubeProxy = kubeProxyWithDefaults({ clientConnection: { qps: 7 } } as Partial<KubeProxyConfiguration>, cfg.cluster);
+    const cluster = new FakeCluster();
+    for (const object of kubeadmConfigObjects(cfg.cluster)) cluster.put(object);
+    cluster.put({
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: { name: 'kubernetes', namespace: 'default' },
+      endpoints: [{ addresses: ['10.0.0.1'] }],
+      ports: [{ port: 6443 }],
+    });
+    const objects = async (config: typeof cfg) =>
+      (await kubeProxyAddonDefinition.plan({ config, cluster: cluster.asCluster(), settings: {}, windowsNodes: false })).actions.flatMap((a) =>
+        a.action === 'apply' ? [a.object] : [],
+      );
+    const first = await objects(cfg);
+    cluster.put(first[0]);
+    const again = await objects(await storedInitConfig(cluster.asCluster(), []));
+    expect(again).toEqual(first);
   });
 
   it('refuses another version than the control plane’s', async () => {
