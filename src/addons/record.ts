@@ -63,14 +63,15 @@ export async function readAddonRecords(cluster: Cluster): Promise<Map<string, Ad
 }
 
 /**
- * The record after a plan ran: what it applied, in order, then what an earlier run applied that this one neither
- * applied nor deleted (it is still there, and still bosun's to remove).
+ * The record after a plan ran: what earlier runs applied and this one did not delete, in the order they were
+ * first applied, then what this run applied for the first time. An object a run leaves out (a kept Corefile) is
+ * still there and still bosun's to remove; a plan run again leaves the record as it was.
  */
 export function nextRecord(previous: AddonRecord | undefined, version: string, appliedAt: string, applied: ObjectRef[], deleted: ObjectRef[]): AddonRecord {
-  const seen = new Set([...applied, ...deleted].map(refKey));
-  const kept = (previous?.objects ?? []).filter((ref) => !seen.has(refKey(ref)));
-  const unique = [...new Map(applied.map((ref) => [refKey(ref), plainRef(ref)])).values()];
-  return { version, appliedAt, objects: [...unique, ...kept] };
+  const gone = new Set(deleted.map(refKey));
+  const objects = new Map((previous?.objects ?? []).filter((ref) => !gone.has(refKey(ref))).map((ref) => [refKey(ref), ref]));
+  for (const ref of applied) if (!objects.has(refKey(ref))) objects.set(refKey(ref), plainRef(ref));
+  return { version, appliedAt, objects: [...objects.values()] };
 }
 
 /** Equal but for when: rewriting it would change the ConfigMap (and its resourceVersion) for nothing. */

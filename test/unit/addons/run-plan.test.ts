@@ -67,7 +67,7 @@ describe('the addon engine', () => {
     );
     const records = await readAddonRecords(cluster.asCluster());
     expect(records.get('other')?.version).toBe('v9');
-    expect(records.get('demo')?.objects.map((o) => o.name)).toEqual(['c', 'b']);
+    expect(records.get('demo')?.objects.map((o) => o.name)).toEqual(['b', 'c']);
     expect(await cluster.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'demo', name: 'a' })).toBeUndefined();
   });
 
@@ -128,14 +128,16 @@ describe('rollout state', () => {
 });
 
 describe('the ownership record', () => {
-  it('lists what a run applied, then what earlier runs applied and this one left alone', () => {
+  it('keeps what earlier runs applied in its order, less what this run deleted, then what this run applied first', () => {
     const ref = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'n', name });
     const previous = { version: 'v1', appliedAt: 't0', objects: [ref('a'), ref('b'), ref('c')] };
     expect(nextRecord(previous, 'v2', 't1', [ref('c'), ref('d'), ref('d')], [ref('a')])).toEqual({
       version: 'v2',
       appliedAt: 't1',
-      objects: [ref('c'), ref('d'), ref('b')],
+      objects: [ref('b'), ref('c'), ref('d')],
     });
+    // A plan that leaves an object out (CoreDNS keeping the operator's Corefile) leaves the record as it was.
+    expect(nextRecord(previous, 'v1', 't2', [ref('b'), ref('c')], []).objects).toEqual(previous.objects);
   });
 
   it('refuses a value bosun did not write, naming the key', () => {
