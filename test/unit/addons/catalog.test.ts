@@ -5,10 +5,14 @@ import { settingsProblems } from '../../../src/addons/settings.js';
 import { buildInitConfig } from '../../../src/config/resolve.js';
 import { readConfigText } from '../../../src/config/read.js';
 import { kubeProxyWithDefaults } from '../../../src/config/defaults.js';
-import type { KubeProxyConfiguration } from '../../../src/config/types.js';
+import type { AddonRequest, KubeProxyConfiguration } from '../../../src/config/types.js';
 import { kubeadmConfigObjects } from '../../../src/config/uploaded.js';
 import { storedInitConfig } from '../../../src/addons/cluster-input.js';
 import { FakeCluster } from './fake-cluster.js';
+import { initPhases } from '../../../src/commands/init/phases.js';
+import { addonPhase } from '../../../src/commands/init/phases/addon.js';
+import type { InitContext } from '../../../src/commands/init/context.js';
+import { phasePaths } from '../../../src/workflow/phase.js';
 
 function initConfig() {
   const cfg = buildInitConfig(undefined, {});
@@ -131,5 +135,16 @@ describe('AddonConfiguration in a config file', () => {
     expect(() => readConfigText('apiVersion: bosun.dev/v1alpha1\nkind: Addons\naddons: []\n', 'init.yaml')).toThrow(
       'init.yaml: Addons: kind: "Addons" is not a bosun.dev/v1alpha1 kind of a config file; expected AddonConfiguration',
     );
+  });
+});
+
+describe("init's addon phase", () => {
+  it('has one subphase per catalog addon; the non-essential ones run only when the AddonConfiguration lists them', async () => {
+    expect(phasePaths(initPhases).filter((p) => p.startsWith('addon/'))).toEqual(ADDONS.map((a) => `addon/${a.name}`));
+    const flannel = addonPhase.phases!.find((p) => p.name === 'flannel')!;
+    const ctx = (addons?: AddonRequest[]) => ({ cfg: { ...initConfig(), ...(addons && { addons }) } }) as InitContext;
+    expect(await flannel.runIf!(ctx())).toBe(false);
+    expect(await flannel.runIf!(ctx([{ name: 'flannel', windows: true }]))).toBe(true);
+    expect(addonPhase.phases!.find((p) => p.name === 'kube-proxy')!.runIf).toBeUndefined();
   });
 });
