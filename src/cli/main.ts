@@ -30,6 +30,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   cordon: async () => (await import('../commands/drain/command.js')).registerCordon,
   uncordon: async () => (await import('../commands/drain/command.js')).registerUncordon,
   migrate: async () => (await import('../commands/migrate/index.js')).registerMigrate,
+  addon: async () => (await import('../commands/addon/command.js')).registerAddon,
 };
 
 /** init's and join's phase paths, for `config validate` to check skipPhases against (loaded only then). */

@@ -209,15 +209,18 @@ export function kubeProxyWithDefaults(
   cluster = clusterWithDefaults(),
   advertiseAddress = '',
 ): KubeProxyConfiguration {
-  const connection = (user.clientConnection ?? {}) as { kubeconfig?: string };
+  const { apiVersion: _apiVersion, kind: _kind, bindAddress, clientConnection, clusterCIDR, mode, ...rest } = user;
+  const { kubeconfig, ...connection } = (clientConnection ?? {}) as { kubeconfig?: string };
+  // The defaulted fields first, whatever order the user's document had: the ConfigMap's text is then the same when
+  // it is rebuilt from what it stored (an addon re-applied changes nothing).
   return {
-    ...user,
     apiVersion: KUBEPROXY_V1ALPHA1,
     kind: 'KubeProxyConfiguration',
-    bindAddress: (user.bindAddress as string | undefined) || (parseIP(advertiseAddress)?.family === 6 ? '::' : '0.0.0.0'),
-    clientConnection: { ...connection, kubeconfig: connection.kubeconfig || DEFAULTS.kubeProxyKubeconfig },
-    clusterCIDR: user.clusterCIDR || cluster.networking.podSubnet || '',
-    mode: user.mode || DEFAULTS.kubeProxyMode,
+    bindAddress: (bindAddress as string | undefined) || (parseIP(advertiseAddress)?.family === 6 ? '::' : '0.0.0.0'),
+    clientConnection: { kubeconfig: kubeconfig || DEFAULTS.kubeProxyKubeconfig, ...connection },
+    clusterCIDR: clusterCIDR || cluster.networking.podSubnet || '',
+    mode: mode || DEFAULTS.kubeProxyMode,
+    ...rest,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { ADDON_CONFIGURATION_API_VERSION, ADDON_CONFIGURATION_KIND, addonConfigurationSchema } from '../addons/requests.js';
 import { ConfigError } from '../errors.js';
 import { kubeletSchema, kubeProxySchema } from './component-schema.js';
 import { clusterFromV1beta3, initFromV1beta3, joinFromV1beta3 } from './convert.js';
@@ -6,7 +7,15 @@ import { parseDocuments, type ConfigDocument } from './documents.js';
 import { configError, zodProblems } from './issues.js';
 import { quote } from '../errors.js';
 import { kubeadmSchemas, type ClusterFile, type InitFile, type JoinFile } from './schema.js';
-import { KUBEADM_V1BETA3, KUBEADM_V1BETA4, KUBELET_V1BETA1, KUBEPROXY_V1ALPHA1, type KubeProxyConfiguration, type KubeletConfiguration } from './types.js';
+import {
+  KUBEADM_V1BETA3,
+  KUBEADM_V1BETA4,
+  KUBELET_V1BETA1,
+  KUBEPROXY_V1ALPHA1,
+  type AddonRequest,
+  type KubeProxyConfiguration,
+  type KubeletConfiguration,
+} from './types.js';
 
 /** The documents of one config file, shape-checked, v1beta3 converted to v1beta4; defaults not yet applied. */
 export interface ConfigFile {
@@ -16,6 +25,8 @@ export interface ConfigFile {
   join?: JoinFile;
   kubelet?: Partial<KubeletConfiguration>;
   kubeProxy?: Partial<KubeProxyConfiguration>;
+  /** bosun's AddonConfiguration: the addons besides CoreDNS and kube-proxy that init installs. */
+  addons?: AddonRequest[];
   /** v1beta3 apiServer.timeoutForControlPlane, which v1beta4 keeps in Init/Join timeouts. */
   controlPlaneTimeout?: string;
 }
@@ -100,6 +111,18 @@ function readDocument(config: ConfigFile, doc: ConfigDocument): void {
   }
   if (doc.apiVersion === KUBEPROXY_V1ALPHA1 && doc.kind === 'KubeProxyConfiguration') {
     config.kubeProxy = { apiVersion: KUBEPROXY_V1ALPHA1, kind: 'KubeProxyConfiguration', ...parse(kubeProxySchema, doc, file) };
+    return;
+  }
+  if (doc.apiVersion === ADDON_CONFIGURATION_API_VERSION) {
+    if (doc.kind !== ADDON_CONFIGURATION_KIND) {
+      throw new ConfigError(
+        file,
+        doc.kind,
+        'kind',
+        `${quote(doc.kind)} is not a ${doc.apiVersion} kind of a config file; expected ${ADDON_CONFIGURATION_KIND}`,
+      );
+    }
+    config.addons = parse(addonConfigurationSchema, doc, file).addons;
     return;
   }
   throw new ConfigError(file, doc.kind, 'apiVersion', `unknown apiVersion/kind ${quote(doc.apiVersion)} ${doc.kind}; expected ${SUPPORTED}`);

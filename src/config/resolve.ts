@@ -158,6 +158,7 @@ export function buildInitConfig(file: ConfigFile | undefined, flags: InitFlags, 
     kubelet: kubeletWithDefaults(file?.kubelet, cluster),
     kubeProxy: kubeProxyWithDefaults(file?.kubeProxy, cluster, init.localAPIEndpoint.advertiseAddress),
     proxyEnv: host?.proxyEnv() ?? [],
+    ...(file?.addons && { addons: file.addons }),
   };
   throwChecks(validateInitConfig(cfg, { complete: Boolean(host), phases }), file, origins);
   return cfg;

@@ -192,6 +192,18 @@ export interface InitConfig {
   kubeProxy: KubeProxyConfiguration;
   /** The `*_proxy` variables of the environment bosun runs in: kubeadm gives them to the control plane and kube-proxy. */
   proxyEnv: EnvVar[];
+  /** The addons besides the essential ones that init installs (an AddonConfiguration document), in order. */
+  addons?: AddonRequest[];
+}
+
+/** An addon asked for by name, with its settings (AddonSettings of src/addons/addon.ts). */
+export interface AddonRequest {
+  name: string;
+  version?: string;
+  windows?: boolean;
+  mode?: string;
+  localDNS?: string;
+  skipCorefileMigration?: boolean;
 }
 
 /** Everything `bosun join` acts on, defaults applied and validated. */

@@ -16,6 +16,7 @@
  *         cgroupDriver: systemd
  */
 import path from 'node:path';
+import type { AddonRequest } from '../config/types.js';
 import type { ConfigFile } from '../config/read.js';
 import { readConfigText } from '../config/read.js';
 import { buildInitConfig } from '../config/resolve.js';
@@ -30,6 +31,8 @@ export interface ClusterDefinition {
   hosts: InventoryHost[];
   /** Shape-checked and validated; defaults not applied (each host's configuration is resolved from it). */
   kubeadm: ConfigFile;
+  /** `spec.addons`: installed in this order once the nodes converge. */
+  addons: AddonRequest[];
 }
 
 /** Per-host settings the cluster file's hosts give: set in a kubeadm document they would apply to every host. */
@@ -73,7 +76,7 @@ export async function parseClusterFile(text: string, file: string, referenced: (
   refusePerHostFields(kubeadm);
   // The shared documents are checked as `bosun init --config` checks them, before any host is reached.
   buildInitConfig({ ...kubeadm, cluster: kubeadm.cluster ?? {} }, {});
-  return { file, hosts: doc.hosts, kubeadm };
+  return { file, hosts: doc.hosts, kubeadm, addons: doc.addons ?? [] };
 }
 
 /** Reads and validates the cluster file `file` (and the kubeadm file it names) on the operator's machine `local`. */

@@ -20,6 +20,7 @@ import { ConfigError, UserError } from '../errors.js';
 import { fieldPath, zodProblems } from '../config/issues.js';
 import { FileReadError, READ_CAPS, readText, type Host } from '../host/host.js';
 import { parseYaml } from '../util/yaml.js';
+import type { AddonRequest } from '../config/types.js';
 import { CLUSTER_API_VERSION, CLUSTER_KIND, clusterFileSchema, type HostEntry, type SshSettings } from './schema.js';
 
 export { CLUSTER_API_VERSION, CLUSTER_KIND, type SshSettings } from './schema.js';
@@ -97,7 +98,10 @@ function duplicateProblem(hosts: InventoryHost[], i: number): string | undefined
 }
 
 /** A cluster file's document, shape-checked, its hosts resolved; `spec.kubeadm` and `spec.kubeadmConfig` as written. */
-export function parseClusterDocument(text: string, file: string): { hosts: InventoryHost[]; kubeadm?: Record<string, unknown>[]; kubeadmConfig?: string } {
+export function parseClusterDocument(
+  text: string,
+  file: string,
+): { hosts: InventoryHost[]; kubeadm?: Record<string, unknown>[]; kubeadmConfig?: string; addons?: AddonRequest[] } {
   let doc: unknown;
   try {
     doc = parseYaml(text);
@@ -123,7 +127,7 @@ export function parseClusterDocument(text: string, file: string): { hosts: Inven
     const problem = duplicateProblem(hosts, i);
     if (problem) throw new ConfigError(file, CLUSTER_KIND, fieldPath(['spec', 'hosts', i]), problem);
   });
-  return { hosts, kubeadm: parsed.data.spec.kubeadm, kubeadmConfig: parsed.data.spec.kubeadmConfig };
+  return { hosts, kubeadm: parsed.data.spec.kubeadm, kubeadmConfig: parsed.data.spec.kubeadmConfig, addons: parsed.data.spec.addons };
 }
 
 /** Validates a cluster file's text; errors name `file`, the field (`spec.hosts[2].ssh.port`) and the host. */

@@ -3,6 +3,7 @@
  * and how. Strict objects, so a misspelt field is an error that names it, not a setting silently ignored.
  */
 import { z } from 'zod';
+import { addonRequestsSchema } from '../addons/requests.js';
 
 export const CLUSTER_API_VERSION = 'bosun.dev/v1alpha1';
 export const CLUSTER_KIND = 'Cluster';
@@ -98,6 +99,8 @@ export const clusterFileSchema = z.strictObject({
     kubeadm: z.array(z.record(z.string(), z.unknown())).optional(),
     /** Or the same documents in a file of their own, relative to the cluster file. */
     kubeadmConfig: z.string().min(1).optional(),
+    /** Addons `bosun apply` installs once the nodes converge, in order (as an init config's AddonConfiguration lists them). */
+    addons: addonRequestsSchema.optional(),
   }),
 });
 

@@ -13,13 +13,6 @@ function imageTag(kubernetesVersion: string): string {
   return kubernetesVersion.replaceAll('+', '_');
 }
 
-/** `registry.k8s.io/kube-apiserver:v1.37.1` -> `v1.37.1` (a digest is ignored; no tag reads as `latest`). */
-export function tagOfImage(image: string): string {
-  const name = image.split('@')[0];
-  const colon = name.lastIndexOf(':');
-  return colon > name.lastIndexOf('/') ? name.slice(colon + 1) : 'latest';
-}
-
 export function kubernetesImage(component: string, cluster: ClusterConfiguration): string {
   return `${cluster.imageRepository}/${component}:${imageTag(cluster.kubernetesVersion)}`;
 }
@@ -32,4 +25,11 @@ export function etcdImage(cluster: ClusterConfiguration): string {
   const local = cluster.etcd.local;
   const repository = local?.imageRepository || cluster.imageRepository;
   return `${repository}/etcd:${local?.imageTag || etcdImageTag(cluster.kubernetesVersion)}`;
+}
+
+/** `registry.k8s.io/kube-apiserver:v1.37.1` -> `v1.37.1` (a digest is ignored; no tag reads as `latest`). */
+export function imageTagOf(image: string): string {
+  const name = image.split('@')[0];
+  const colon = name.lastIndexOf(':');
+  return colon > name.lastIndexOf('/') ? name.slice(colon + 1) : 'latest';
 }

@@ -16,10 +16,11 @@ import type { Cluster, ObjectRef } from '../../src/cluster/cluster.js';
 import { clusterFromKubeconfig } from '../../src/cluster/connect.js';
 import type { AddonPlan } from '../../src/addons/addon.js';
 import { coreDNSAddonDefinition } from '../../src/addons/coredns-addon/index.js';
-import { rolledOut, runAddonActions } from '../../src/addons/run-actions.js';
+import { rolloutState, runPlan } from '../../src/addons/run-plan.js';
+import { DirManifestSource } from '../../src/host/manifest-source.js';
 import type { Deployment, Service } from '../../src/addons/workloads.js';
 import { readClusterState } from '../../src/commands/upgrade/cluster-state.js';
-import { storedClusterConfiguration } from '../../src/commands/upgrade/config.js';
+import { storedClusterConfiguration } from '../../src/config/stored.js';
 import { defaultInitConfig } from '../../src/config/defaults.js';
 import type { InitConfig } from '../../src/config/types.js';
 import type { ConfigMap } from '../../src/kube/objects.js';
@@ -108,12 +109,13 @@ const kubectl = (...args: string[]) => sandbox.kubectlOk(...args);
 const ref = (kind: string, name: string, apiVersion = 'v1'): ObjectRef => ({ apiVersion, kind, namespace: 'kube-system', name });
 const DEPLOYMENT = ref('Deployment', 'coredns', 'apps/v1');
 
-const planCoreDNS = () => coreDNSAddonDefinition.plan({ config, cluster, settings: {}, windowsNodes: false });
+const manifests = new DirManifestSource();
+const planCoreDNS = () => coreDNSAddonDefinition.plan({ config, cluster, settings: {}, windowsNodes: false, manifests });
 
 /** Plans CoreDNS for the sandbox as it is now and carries the plan out. */
 async function runCoreDNSPlan(): Promise<AddonPlan> {
   const plan = await planCoreDNS();
-  await runAddonActions(cluster, plan);
+  await runPlan(plan, { cluster, io: { log: () => undefined }, now: new Date() });
   return plan;
 }
 
@@ -134,13 +136,13 @@ async function applied(plan: AddonPlan): Promise<unknown[]> {
 
 /** Plans and runs CoreDNS again, once the last roll is done: bosun changes none of the objects it applies. */
 async function secondRunChangesNothing(): Promise<AddonPlan> {
-  await cluster.watchUntil(DEPLOYMENT, rolledOut, 300_000);
+  await cluster.watchUntil<Deployment>(DEPLOYMENT, (d) => rolloutState(d) === true, 300_000);
   const again = await planCoreDNS();
   const before = await applied(again);
   // Not vacuous: bosun owns fields of its ConfigMap, Deployment and Service (an SSA of a bare ServiceAccount owns none).
   const owning = (before as Array<{ object: string; managed?: unknown[] }>).filter((o) => o.managed?.length).map((o) => o.object);
   expect(owning).toEqual(expect.arrayContaining(['ConfigMap coredns', 'Deployment coredns', 'Service kube-dns']));
-  await runAddonActions(cluster, again);
+  await runPlan(again, { cluster, io: { log: () => undefined }, now: new Date() });
   expect(await applied(again)).toEqual(before);
   return again;
 }

@@ -2,7 +2,7 @@
 import type { Cluster, ObjectRef } from '../../cluster/cluster.js';
 import { UserError } from '../../errors.js';
 import type { ConfigMap } from '../../kube/objects.js';
-import { tagOfImage } from '../../manifests/images.js';
+import { imageTagOf } from '../../manifests/images.js';
 import { COREDNS } from '../coredns.js';
 import { KUBE_DNS_CONFIGMAP } from '../kube-dns.js';
 import type { Container, Deployment, Service } from '../workloads.js';
@@ -34,7 +34,7 @@ export function coreDNSContainer(d: Deployment): Container | undefined {
 /** The image tag the CoreDNS Deployment runs. */
 export function runningTag(d: Deployment): string | undefined {
   const image = coreDNSContainer(d)?.image;
-  return image ? tagOfImage(image) : undefined;
+  return image ? imageTagOf(image) : undefined;
 }
 
 /**

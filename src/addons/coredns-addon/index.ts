@@ -6,7 +6,7 @@
 import type { Cluster } from '../../cluster/cluster.js';
 import type { ClusterConfiguration } from '../../config/types.js';
 import { quote, UserError } from '../../errors.js';
-import { tagOfImage } from '../../manifests/images.js';
+import { imageTagOf } from '../../manifests/images.js';
 import type { AddonDefinition, AddonInput, AddonPlan } from '../addon.js';
 import { coreDNSImage, coreDNSVersion, COREDNS_VERSIONS } from '../coredns.js';
 import type { Deployment } from '../workloads.js';
@@ -27,7 +27,7 @@ function withVersion(cluster: ClusterConfiguration, version: string | undefined)
 
 async function planCoreDNS(input: AddonInput): Promise<AddonPlan> {
   const cluster = withVersion(input.config.cluster, input.settings.version);
-  const to = tagOfImage(coreDNSImage(cluster));
+  const to = imageTagOf(coreDNSImage(cluster));
   const dns = await readClusterDNS(input.cluster);
   const body = dns.kubeDNS ? swapFromKubeDNS(cluster, dns, to, input.settings) : installOrUpgrade(cluster, dns, to, input.settings);
   return { addon: 'coredns', version: to, ...body };

@@ -24,6 +24,9 @@ import { confirm } from '../../workflow/confirm.js';
 import { addHostFlags, NodeHosts, type HostFlags } from '../../roll/hosts.js';
 import { KubeletDownloads } from '../upgrade/nodes/kubelet-binary.js';
 import { act, waitNodesReady, type ApplyRun } from './act.js';
+import { convergeAddons } from './addons.js';
+import type { Cluster } from '../../cluster/cluster.js';
+import { RecordingCluster } from '../../cluster/recording.js';
 import { apiServerEndpoint, hostFacts, initConfigFor, joinConfigFor, kubernetesVersion, type RunSecrets } from './configs.js';
 import { changes, planApply, planTable, table, upgradeText, type ApplyPlan } from './plan.js';
 import { checkResetHosts, planDepartures } from './prune-plan.js';
@@ -31,7 +34,8 @@ import { keptText, pruneRun, removeDepartures } from './prune.js';
 import { planUpgrade, upgradeCluster } from './upgrade.js';
 import { ApplyProgress } from './progress.js';
 import { preflightHosts, preflightReport, type HostConfigs } from './preflight.js';
-import { clearLeftovers, findState } from './resume.js';
+import { clearLeftovers, findState, type FoundState } from './resume.js';
+import type { EnvVar } from '../../config/types.js';
 import { reachHosts, surveyHosts, type SurveyedHost } from './survey.js';
 
 interface ApplyFlags extends HostFlags {
@@ -88,6 +92,15 @@ async function planRun(def: ClusterDefinition, surveyed: Map<string, SurveyedHos
   return { plan: { ...planApply(staying, surveys, nodeNames, version, found.journal, departures), upgrade }, found };
 }
 
+/** Nothing to do on the hosts: an interrupted run's leftovers cleared, then the file's addons (a dry run: on a door that records). */
+async function nodesMatch(def: ClusterDefinition, flags: ApplyFlags, plan: ApplyPlan, found: FoundState, proxyEnv: EnvVar[]): Promise<void> {
+  if (!flags.dryRun && found.cluster) await clearLeftovers(found.cluster, found, log);
+  log(`[apply] The cluster matches ${flags.filename}: every host is a node of it; nothing to do${keptText(plan)}`);
+  if (!found.cluster) return;
+  if (flags.dryRun && def.addons.length) log('[dryrun] The addons, run on a door that records: nothing is changed');
+  await convergeAddons(flags.dryRun ? new RecordingCluster(found.cluster) : found.cluster, def.addons, proxyEnv, log);
+}
+
 async function runApply(flags: ApplyFlags, env: CommandEnvironment, cmd: Command): Promise<void> {
   const { sink, signal } = engineOptions(cmd);
   const progress = new ApplyProgress(sink ?? noProgress);
@@ -100,10 +113,8 @@ async function runApply(flags: ApplyFlags, env: CommandEnvironment, cmd: Command
     await reachHosts(def, hosts.open, flags.parallel);
     const surveyed = new Map((await surveyHosts(def.hosts, hosts.open, flags.parallel)).map((s) => [s.host.name, s]));
     const { plan, found } = await planRun(def, surveyed, flags, version);
-    if (!changes(plan)) {
-      if (!flags.dryRun && found.cluster) await clearLeftovers(found.cluster, found, log);
-      return log(`[apply] The cluster matches ${flags.filename}: every host is a node of it; nothing to do${keptText(plan)}`);
-    }
+    const leaderEnv = () => hostFacts(plan.leader, surveyed.get(plan.leader.name)!.machine).proxyEnv();
+    if (!changes(plan)) return await nodesMatch(def, flags, plan, found, leaderEnv());
     const joiningControlPlanes = plan.hosts.some((h) => h.action === 'join-control-plane');
     const secrets: RunSecrets = { token: generateToken(), ...(joiningControlPlanes && { certificateKey: generateCertificateKey() }) };
     const configs = hostConfigs(plan, def, surveyed, secrets);
@@ -149,8 +160,9 @@ async function runApply(flags: ApplyFlags, env: CommandEnvironment, cmd: Command
       });
     }
     progress.planned(plan);
+    let cluster: Cluster | undefined;
     const ready = await progress.drawn(async () => {
-      const cluster = await act(run);
+      cluster = await act(run);
       await removeDepartures(pruneRun(run, cluster), plan.departures);
       progress.log('[apply] Waiting for every Node to be Ready');
       return waitNodesReady(
@@ -160,6 +172,7 @@ async function runApply(flags: ApplyFlags, env: CommandEnvironment, cmd: Command
       );
     });
     log(`\n${summary(plan, ready, progress.timings)}`);
+    await convergeAddons(cluster!, def.addons, leaderEnv(), log);
   } finally {
     await hosts.close();
   }

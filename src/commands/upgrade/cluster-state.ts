@@ -1,13 +1,14 @@
 /** What an upgrade reads from the cluster before it decides anything: versions, nodes, configuration. */
 import type { Cluster, KubeObject } from '../../cluster/cluster.js';
-import type { Node, Pod } from '../../kube/workloads.js';
 import type { ConfigMap } from '../../kube/objects.js';
+import type { Node, Pod } from '../../kube/workloads.js';
+import { readStoredConfigTexts, withClusterText, type StoredConfigTexts } from '../../config/stored.js';
 import { COREDNS } from '../../addons/coredns.js';
 import { KUBE_PROXY } from '../../addons/kube-proxy.js';
 import { UserError } from '../../errors.js';
 import { CONFIG_HASH_ANNOTATION, CONTROL_PLANE_LABEL } from '../../kube/labels.js';
+import { imageTagOf } from '../../manifests/images.js';
 import { STATIC_POD_COMPONENTS, type StaticPodComponent } from '../../node/static-pods.js';
-import { tagOfImage } from '../../manifests/images.js';
 
 export type { StaticPodComponent } from '../../node/static-pods.js';
 
@@ -40,8 +41,7 @@ export interface AddonStatus {
 export interface ClusterState {
   /** What the API server reports (`/version`): the cluster's version. */
   apiServerVersion: string;
-  /** `kubeadm-config` ClusterConfiguration, `kubelet-config` kubelet and `kube-proxy` config.conf, as stored. */
-  configTexts: { cluster: string; kubelet?: string; kubeProxy?: string };
+  configTexts: StoredConfigTexts;
   staticPods: StaticPodStatus[];
   nodes: NodeStatus[];
   coreDNS?: AddonStatus;
@@ -56,9 +56,6 @@ interface WorkloadObject extends KubeObject {
   spec?: { template?: { spec?: { containers?: Array<{ name: string; image: string }> } } };
 }
 
-/** The tag of an image reference (see tagOfImage). */
-export const imageTag = tagOfImage;
-
 const conditionTrue = (obj: { status?: { conditions?: Array<{ type: string; status: string }> } } | undefined, type: string) =>
   obj?.status?.conditions?.some((c) => c.type === type && c.status === 'True') ?? false;
 
@@ -72,7 +69,7 @@ export function staticPodStatus(pod: Pod): StaticPodStatus | undefined {
     component,
     node: pod.spec.nodeName,
     image,
-    version: imageTag(image),
+    version: imageTagOf(image),
     hash: pod.metadata.annotations?.[CONFIG_HASH_ANNOTATION],
     ready: isPodReady(pod),
   };
@@ -90,7 +87,7 @@ function nodeStatus(node: Node): NodeStatus {
 
 function addonStatus(obj: WorkloadObject | undefined, container: string): AddonStatus | undefined {
   const image = obj?.spec?.template?.spec?.containers?.find((c) => c.name === container)?.image;
-  return image ? { image, version: imageTag(image) } : undefined;
+  return image ? { image, version: imageTagOf(image) } : undefined;
 }
 
 /** The control-plane mirror Pods (label tier=control-plane in kube-system). */
@@ -99,23 +96,16 @@ export async function readStaticPods(cluster: Cluster): Promise<StaticPodStatus[
   return pods.flatMap((p) => staticPodStatus(p) ?? []).sort((a, b) => a.node.localeCompare(b.node) || a.component.localeCompare(b.component));
 }
 
-async function configText(cluster: Cluster, name: string, key: string): Promise<string | undefined> {
-  const cm = await cluster.get<ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', namespace: NAMESPACE, name });
-  return cm?.data?.[key];
-}
-
 /** Reads everything the plan and the preflight checks look at, in parallel. */
 export async function readClusterState(cluster: Cluster): Promise<ClusterState> {
-  const [version, clusterText, kubeletText, kubeProxyText, staticPods, nodes, coreDNS, kubeProxy, coreDNSCorefile, kubeDNS] = await Promise.all([
+  const [version, texts, staticPods, nodes, coreDNS, kubeProxy, coreDNSConfig, kubeDNS] = await Promise.all([
     cluster.raw('/version'),
-    configText(cluster, 'kubeadm-config', 'ClusterConfiguration'),
-    configText(cluster, 'kubelet-config', 'kubelet'),
-    configText(cluster, KUBE_PROXY.name, 'config.conf'),
+    readStoredConfigTexts(cluster),
     readStaticPods(cluster),
     cluster.list<Node>('v1', 'Node'),
     cluster.get<WorkloadObject>({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: COREDNS.namespace, name: COREDNS.name }),
     cluster.get<WorkloadObject>({ apiVersion: 'apps/v1', kind: 'DaemonSet', namespace: KUBE_PROXY.namespace, name: KUBE_PROXY.name }),
-    configText(cluster, COREDNS.name, 'Corefile'),
+    cluster.get<ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', namespace: COREDNS.namespace, name: COREDNS.name }),
     cluster.get<WorkloadObject>({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: COREDNS.namespace, name: 'kube-dns' }),
   ]);
   let apiServerVersion: string | undefined;
@@ -128,16 +118,13 @@ export async function readClusterState(cluster: Cluster): Promise<ClusterState> 
   if (version.status !== 200 || !apiServerVersion) {
     throw new UserError(`the API server did not report its version (GET /version answered ${version.status}: ${version.body.slice(0, 200)})`);
   }
-  if (clusterText === undefined) {
-    throw new UserError(`ConfigMap ${NAMESPACE}/kubeadm-config has no ClusterConfiguration: is this a cluster made by bosun init or kubeadm init?`);
-  }
   return {
     apiServerVersion,
-    configTexts: { cluster: clusterText, kubelet: kubeletText, kubeProxy: kubeProxyText },
+    configTexts: withClusterText(texts),
     staticPods,
     nodes: nodes.map(nodeStatus).sort((a, b) => Number(b.controlPlane) - Number(a.controlPlane) || a.name.localeCompare(b.name)),
     coreDNS: addonStatus(coreDNS, 'coredns'),
-    coreDNSCorefile,
+    coreDNSCorefile: coreDNSConfig?.data?.Corefile,
     kubeDNS: addonStatus(kubeDNS, 'kubedns'),
     kubeProxy: addonStatus(kubeProxy, KUBE_PROXY.name),
   };

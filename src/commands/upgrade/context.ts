@@ -3,7 +3,7 @@ import type { InitConfig } from '../../config/types.js';
 import type { Host } from '../../host/host.js';
 import type { SkewOverride } from '../../versions/skew.js';
 import type { ClusterState, StaticPodComponent } from './cluster-state.js';
-import type { NodeIdentity } from './config.js';
+import type { NodeIdentity } from '../../config/stored.js';
 import type { KubeletInstaller } from './kubelet.js';
 
 /** Options of `bosun upgrade apply` and `bosun upgrade node`. */

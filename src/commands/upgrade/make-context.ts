@@ -4,7 +4,7 @@ import { once } from '../../util/once.js';
 import type { Doors } from '../../workflow/doors.js';
 import { backupStamp } from './backup.js';
 import { readClusterState } from './cluster-state.js';
-import { storedClusterConfiguration, upgradeConfig } from './config.js';
+import { storedClusterConfiguration, upgradeConfig } from '../../config/stored.js';
 import type { UpgradeContext, UpgradeOptions } from './context.js';
 import { manualInstaller, type KubeletInstaller } from './kubelet.js';
 import { readNodeIdentity } from './node.js';

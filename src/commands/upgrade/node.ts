@@ -13,7 +13,7 @@ import { manifestPath } from '../../manifests/static-pods.js';
 import { readManifest } from '../../node/static-pod-files.js';
 import { parseCertificate } from '../../pki/certificate.js';
 import { parseYaml } from '../../util/yaml.js';
-import type { NodeIdentity } from './config.js';
+import type { NodeIdentity } from '../../config/stored.js';
 
 export { readManifest };
 

@@ -7,7 +7,7 @@ import { upgradeCorefile } from '../../addons/coredns-addon/corefile-upgrade.js'
 import { UserError } from '../../errors.js';
 import type { ClusterConfiguration } from '../../config/types.js';
 import { KUBELET_V1BETA1, KUBEPROXY_V1ALPHA1 } from '../../config/types.js';
-import { etcdImage } from '../../manifests/images.js';
+import { etcdImage, imageTagOf } from '../../manifests/images.js';
 import { parseYaml } from '../../util/yaml.js';
 import { PINNED_KUBERNETES_VERSIONS } from '../../versions/pinned.js';
 import {
@@ -20,9 +20,9 @@ import {
   type SkewOverride,
   type SkewViolation,
 } from '../../versions/skew.js';
-import { imageTag, type ClusterState } from './cluster-state.js';
+import type { ClusterState } from './cluster-state.js';
 import type { DrainForecast } from './forecast.js';
-import { storedClusterConfiguration } from './config.js';
+import { storedClusterConfiguration } from '../../config/stored.js';
 
 export interface ComponentUpgradePlan {
   name: string;
@@ -99,10 +99,10 @@ function componentChanges(state: ClusterState, cluster: ClusterConfiguration, ta
     changes.push({ name: 'kube-proxy', currentVersion: state.kubeProxy.version, newVersion: target });
   }
   const dns = state.coreDNS ?? (state.kubeDNS && { ...state.kubeDNS, version: `kube-dns ${state.kubeDNS.version}` });
-  if (!cluster.dns.disabled && dns) changes.push({ name: 'CoreDNS', currentVersion: dns.version, newVersion: imageTag(coreDNSImage(at)) });
+  if (!cluster.dns.disabled && dns) changes.push({ name: 'CoreDNS', currentVersion: dns.version, newVersion: imageTagOf(coreDNSImage(at)) });
   if (cluster.etcd.local) {
     for (const pod of state.staticPods.filter((p) => p.component === 'etcd')) {
-      changes.push({ name: 'etcd', currentVersion: pod.version, newVersion: imageTag(etcdImage(at)), nodeName: pod.node });
+      changes.push({ name: 'etcd', currentVersion: pod.version, newVersion: imageTagOf(etcdImage(at)), nodeName: pod.node });
     }
   }
   return changes;
@@ -115,7 +115,7 @@ const KUBE_DNS_SWAP =
 function corefileChange(state: ClusterState, cluster: ClusterConfiguration, target: string): string[] | undefined {
   if (cluster.dns.disabled) return undefined;
   if (!state.coreDNS) return state.kubeDNS && [KUBE_DNS_SWAP];
-  const to = imageTag(coreDNSImage({ ...cluster, kubernetesVersion: target }));
+  const to = imageTagOf(coreDNSImage({ ...cluster, kubernetesVersion: target }));
   try {
     return upgradeCorefile({ text: state.coreDNSCorefile, from: state.coreDNS.version, to, dnsDomain: cluster.networking.dnsDomain }).lines;
   } catch (err) {

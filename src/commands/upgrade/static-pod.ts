@@ -19,7 +19,7 @@ import { commandArg, desiredManifests, type DesiredManifest } from '../../node/s
 import { etcdDowngradeProblem } from '../../versions/skew.js';
 import type { PhaseIO } from '../../workflow/phase.js';
 import { backupDirs, copyTree, ensureBackupDir, restoreTree } from './backup.js';
-import { imageTag } from './cluster-state.js';
+import { imageTagOf } from '../../manifests/images.js';
 import type { UpgradeContext, UpgradedComponent } from './context.js';
 import { readStaticPodFacts } from '../../node/static-pods.js';
 import { clearApplyJournal, saveApplyJournal } from './journal.js';
@@ -155,7 +155,7 @@ export async function upgradeStaticPod(ctx: UpgradeContext, io: PhaseIO, desired
     return;
   }
   if (component === 'etcd') {
-    const problem = etcdDowngradeProblem(imageTag(current.pod.spec.containers[0].image), imageTag(desired.pod.spec.containers[0].image));
+    const problem = etcdDowngradeProblem(imageTagOf(current.pod.spec.containers[0].image), imageTagOf(desired.pod.spec.containers[0].image));
     if (problem) {
       io.log(`[upgrade/etcd] WARNING: ${problem}; skipping the etcd upgrade`);
       return;

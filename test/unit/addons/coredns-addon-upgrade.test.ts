@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { corefile as defaultCorefile } from '../../../src/addons/coredns.js';
 import { coreDNSAddonDefinition } from '../../../src/addons/coredns-addon/index.js';
-import { runAddonActions } from '../../../src/addons/run-actions.js';
+import { runPlan } from '../../../src/addons/run-plan.js';
 import type { Deployment } from '../../../src/addons/workloads.js';
 import type { ConfigMap } from '../../../src/kube/objects.js';
 import { UserError } from '../../../src/errors.js';
@@ -52,7 +52,7 @@ const CUSTOM_1_6 = `.:53 {
 
 describe('CoreDNS addon: another CoreDNS version installed', () => {
   it('replaces a default Corefile by the new default', async () => {
-    const fake = new FakeCluster(installedCoreDNS('v1.7.0', KUBEADM_1_19));
+    const fake = new FakeCluster(installedCoreDNS('v1.7.0', KUBEADM_1_19), { rollsOut: true });
     const p = await install(fake);
     expect(p.actions.map(describeAction)).toEqual(KUBEADM_ORDER);
     expect(p.notes).toEqual(['Corefile of ConfigMap kube-system/coredns (CoreDNS v1.7.0 → v1.14.6): default Corefile: replaced']);
@@ -70,6 +70,7 @@ describe('CoreDNS addon: another CoreDNS version installed', () => {
         d.spec.template.spec.affinity = affinity;
         d.spec.template.spec.containers[0].resources = resources;
       }),
+      { rollsOut: true },
     );
     const p = await plan(fake);
     expect(p.actions.map(describeAction)).toEqual(['apply ConfigMap coredns', 'apply Deployment coredns', 'wait Deployment coredns', ...KUBEADM_ORDER]);
@@ -87,7 +88,7 @@ describe('CoreDNS addon: another CoreDNS version installed', () => {
     expect(p.notes).toContain('Corefile migration: Option "max_concurrent" in plugin "forward" is added as a default in 1.7.0.');
     expect(p.notes).toContain(`Corefile:\n${finalMap.data.Corefile.trimEnd().replace(/^/gm, '    ')}`);
 
-    await runAddonActions(fake.asCluster(), p);
+    await runPlan(p, { cluster: fake.asCluster(), io: { log: () => undefined }, now: new Date() });
     const deployment = deploymentOf(fake);
     expect(deployment.spec.template.spec.containers[0]).toMatchObject({ image: 'registry.k8s.io/coredns/coredns:v1.14.6', resources });
     expect(deployment.spec.template.spec.volumes?.[0]).toMatchObject({ configMap: { items: [{ key: 'Corefile', path: 'Corefile' }] } });
@@ -102,7 +103,7 @@ describe('CoreDNS addon: another CoreDNS version installed', () => {
 
   it('keeps a customised Corefile the migration does not change, comments and all', async () => {
     const text = `# ours\n${defaultCorefile('cluster.local').replace('    loadbalance\n', '    loadbalance\n    log\n')}`;
-    const fake = new FakeCluster(installedCoreDNS('v1.13.1', text));
+    const fake = new FakeCluster(installedCoreDNS('v1.13.1', text), { rollsOut: true });
     const p = await install(fake);
     expect(p.actions.map(describeAction)).toEqual(KUBEADM_ORDER);
     expect(p.notes[0]).toBe('Corefile of ConfigMap kube-system/coredns (CoreDNS v1.13.1 → v1.14.6): kept (nothing to migrate)');
@@ -112,7 +113,7 @@ describe('CoreDNS addon: another CoreDNS version installed', () => {
   it('stops on a Corefile the migration cannot carry, naming plugin and version, unless the migration is skipped', async () => {
     // CoreDNS 1.5.0 moves a proxy's zone into a server block of its own: only from the "." block.
     const text = '.:53 {\n    kubernetes cluster.local\n}\nexample.org:53 {\n    proxy internal.example.org 10.0.0.1\n}\n';
-    const fake = new FakeCluster(installedCoreDNS('v1.3.1', text));
+    const fake = new FakeCluster(installedCoreDNS('v1.3.1', text), { rollsOut: true });
     const error = await plan(fake).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UserError);
     expect((error as Error).message).toMatch(
@@ -127,14 +128,14 @@ describe('CoreDNS addon: another CoreDNS version installed', () => {
   });
 
   it('names a version bosun does not install', async () => {
-    await expect(plan(new FakeCluster(), { version: '1.2.3' })).rejects.toThrow(
+    await expect(plan(new FakeCluster([], { rollsOut: true }), { version: '1.2.3' })).rejects.toThrow(
       /--version: CoreDNS version "1.2.3" is not one bosun installs; expected v1.14.2, v1.14.6/,
     );
-    expect((await plan(new FakeCluster(), { version: '1.14.2' })).version).toBe('v1.14.2');
+    expect((await plan(new FakeCluster([], { rollsOut: true }), { version: '1.14.2' })).version).toBe('v1.14.2');
   });
 
   it('reads the installed version from Deployment coredns', async () => {
-    expect(await coreDNSAddonDefinition.installedVersion(new FakeCluster().asCluster())).toBeUndefined();
-    expect(await coreDNSAddonDefinition.installedVersion(new FakeCluster(installedCoreDNS('v1.13.1', '')).asCluster())).toBe('v1.13.1');
+    expect(await coreDNSAddonDefinition.installedVersion(new FakeCluster([], { rollsOut: true }).asCluster())).toBeUndefined();
+    expect(await coreDNSAddonDefinition.installedVersion(new FakeCluster(installedCoreDNS('v1.13.1', ''), { rollsOut: true }).asCluster())).toBe('v1.13.1');
   });
 });

@@ -8,7 +8,7 @@ import { corefileOf, deploymentOf, describeAction, install, KUBEADM_ORDER, plan 
 
 describe('CoreDNS addon: a cluster without DNS (init)', () => {
   it("applies kubeadm's objects in kubeadm's order with the default Corefile, and a second run changes nothing", async () => {
-    const fake = new FakeCluster();
+    const fake = new FakeCluster([], { rollsOut: true });
     const first = await install(fake);
     expect(first.version).toBe('v1.14.6');
     expect(first.actions.map(describeAction)).toEqual(KUBEADM_ORDER);
@@ -24,7 +24,7 @@ describe('CoreDNS addon: a cluster without DNS (init)', () => {
   });
 
   it('keeps a Corefile already in ConfigMap coredns', async () => {
-    const fake = new FakeCluster([configMap('kube-system', 'coredns', { Corefile: '.:53 {\n    whoami\n}\n' })]);
+    const fake = new FakeCluster([configMap('kube-system', 'coredns', { Corefile: '.:53 {\n    whoami\n}\n' })], { rollsOut: true });
     const p = await install(fake);
     expect(p.notes).toEqual(['Keeping the existing Corefile of ConfigMap kube-system/coredns']);
     expect(corefileOf(fake)?.Corefile).toBe('.:53 {\n    whoami\n}\n');
@@ -99,7 +99,7 @@ corp.example:53 {
 
 describe('CoreDNS addon: a cluster running kube-dns', () => {
   it("translates kube-dns's ConfigMap, keeps the Service's ClusterIP, rolls CoreDNS out, then deletes Deployment kube-dns", async () => {
-    const fake = new FakeCluster(kubeDNSCluster(KUBE_DNS_DATA));
+    const fake = new FakeCluster(kubeDNSCluster(KUBE_DNS_DATA), { rollsOut: true });
     const p = await install(fake);
     expect(p.actions.map(describeAction)).toEqual([...KUBEADM_ORDER, 'wait Deployment coredns', 'delete Deployment kube-dns']);
     expect(p.actions.at(-1)).toMatchObject({ reason: expect.stringContaining('ConfigMap kube-system/kube-dns is kept for a rollback') });
@@ -126,7 +126,7 @@ describe('CoreDNS addon: a cluster running kube-dns', () => {
   });
 
   it('picks up an interrupted swap (both Deployments there) and keeps the Corefile it wrote', async () => {
-    const fake = new FakeCluster(kubeDNSCluster(KUBE_DNS_DATA));
+    const fake = new FakeCluster(kubeDNSCluster(KUBE_DNS_DATA), { rollsOut: true });
     const first = await plan(fake);
     for (const action of first.actions.slice(0, KUBEADM_ORDER.length)) await fake.asCluster().apply((action as { object: KubeObject }).object);
     const resumed = await install(fake);
@@ -135,7 +135,7 @@ describe('CoreDNS addon: a cluster running kube-dns', () => {
   });
 
   it('refuses an invalid kube-dns value, naming the key and the value, before anything is applied', async () => {
-    const fake = new FakeCluster(kubeDNSCluster({ upstreamNameservers: '["8.8.8.8:99999"]' }));
+    const fake = new FakeCluster(kubeDNSCluster({ upstreamNameservers: '["8.8.8.8:99999"]' }), { rollsOut: true });
     const error = await plan(fake).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UserError);
     expect((error as Error).message).toMatch(/ConfigMap kube-system\/kube-dns: data\.upstreamNameservers: .*"8\.8\.8\.8:99999"/);
@@ -146,8 +146,8 @@ describe('CoreDNS addon: a cluster running kube-dns', () => {
     const [kubeDNS] = kubeDNSCluster({});
     const other = structuredClone(kubeDNS);
     other.metadata.name = 'my-dns';
-    const both = new FakeCluster([kubeDNS, other]);
+    const both = new FakeCluster([kubeDNS, other], { rollsOut: true });
     await expect(plan(both)).rejects.toThrow(/more than one DNS Deployment \(label k8s-app=kube-dns\): kube-dns \(.*\), my-dns/);
-    await expect(plan(new FakeCluster([other]))).rejects.toThrow(/a DNS Deployment bosun does not manage .*my-dns/);
+    await expect(plan(new FakeCluster([other], { rollsOut: true }))).rejects.toThrow(/a DNS Deployment bosun does not manage .*my-dns/);
   });
 });

@@ -3,21 +3,22 @@ import type { KubeObject } from '../../../src/cluster/cluster.js';
 import type { AddonAction, AddonSettings } from '../../../src/addons/addon.js';
 import { coreDNSDeployment } from '../../../src/addons/coredns.js';
 import { coreDNSAddonDefinition } from '../../../src/addons/coredns-addon/index.js';
-import { runAddonActions } from '../../../src/addons/run-actions.js';
+import { runPlan } from '../../../src/addons/run-plan.js';
 import type { Deployment } from '../../../src/addons/workloads.js';
 import { configMap, type ConfigMap } from '../../../src/kube/objects.js';
 import { initConfig } from '../upgrade/support.js';
+import { manifests } from './addon-support.js';
 import type { FakeCluster } from './fake-cluster.js';
 
 export const V137 = initConfig('v1.37.1');
 
 export async function plan(fake: FakeCluster, settings: AddonSettings = {}, cfg = V137) {
-  return coreDNSAddonDefinition.plan({ config: cfg, cluster: fake.asCluster(), settings, windowsNodes: false });
+  return coreDNSAddonDefinition.plan({ config: cfg, cluster: fake.asCluster(), settings, windowsNodes: false, manifests });
 }
 
 export async function install(fake: FakeCluster, settings: AddonSettings = {}) {
   const p = await plan(fake, settings);
-  await runAddonActions(fake.asCluster(), p);
+  await runPlan(p, { cluster: fake.asCluster(), io: { log: () => undefined }, now: new Date() });
   return p;
 }
 

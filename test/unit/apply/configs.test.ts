@@ -42,3 +42,29 @@ describe("each host's kubeadm configuration", () => {
     expect(() => apiServerEndpoint(bare.def, bare.cp, hostFacts(bare.cp, machine('cp-1')))).toThrow(/^host cp-1: ssh\.address: /);
   });
 });
+
+describe("the cluster file's addons", () => {
+  const file = (addons: string) =>
+    [
+      'apiVersion: bosun.dev/v1alpha1',
+      'kind: Cluster',
+      'spec:',
+      '  hosts:',
+      '    - {name: cp-1, role: control-plane, ssh: {address: 10.0.0.1}}',
+      '  addons:',
+      addons,
+    ].join('\n');
+  const parse = (text: string) => parseClusterFile(text, 'cluster.yaml', () => Promise.reject(new Error('no referenced file')));
+
+  it('are read in order, with their settings', async () => {
+    expect((await parse(file('    - {name: flannel, windows: true}\n    - {name: kube-proxy}'))).addons).toEqual([
+      { name: 'flannel', windows: true },
+      { name: 'kube-proxy' },
+    ]);
+  });
+
+  it('are checked against the catalog, naming the field', async () => {
+    await expect(parse(file('    - {name: weave}'))).rejects.toThrow(/^cluster\.yaml: Cluster: spec\.addons\[0\]\.name: "weave" is not an addon bosun knows/);
+    await expect(parse(file('    - {name: nodelocaldns, localDNS: nope}'))).rejects.toThrow(/spec\.addons\[0\]\.localDNS: "nope" is not an IP address/);
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeFacts } from '../../../src/manifests/static-pods.js';
-import { storedClusterConfiguration, upgradeConfig } from '../../../src/commands/upgrade/config.js';
+import { storedClusterConfiguration, upgradeConfig } from '../../../src/config/stored.js';
 import { desiredManifests, etcdMembersOf } from '../../../src/node/static-pods.js';
 import { ADVERTISE, initConfig, NODE, stateOf } from './support.js';
 

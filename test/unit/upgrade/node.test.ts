@@ -6,8 +6,9 @@ import { clusterKubeletConfiguration, nodeKubeletConfiguration, renderKubeletCon
 import { manifestPath } from '../../../src/manifests/static-pods.js';
 import { emitYaml, parseYaml } from '../../../src/util/yaml.js';
 import { backupStamp } from '../../../src/commands/upgrade/backup.js';
-import { imageTag, staticPodStatus } from '../../../src/commands/upgrade/cluster-state.js';
-import { upgradeConfig, type NodeIdentity } from '../../../src/commands/upgrade/config.js';
+import { staticPodStatus } from '../../../src/commands/upgrade/cluster-state.js';
+import { imageTagOf as imageTag } from '../../../src/manifests/images.js';
+import { upgradeConfig, type NodeIdentity } from '../../../src/config/stored.js';
 import { confirm } from '../../../src/workflow/confirm.js';
 import type { UpgradeContext } from '../../../src/commands/upgrade/context.js';
 import { fileDiff } from '../../../src/util/file-diff.js';

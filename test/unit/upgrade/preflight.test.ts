@@ -4,7 +4,7 @@ import { LocalHost } from '../../../src/host/local.js';
 import { manifestPath } from '../../../src/manifests/static-pods.js';
 import { backupStamp } from '../../../src/commands/upgrade/backup.js';
 import type { ClusterState } from '../../../src/commands/upgrade/cluster-state.js';
-import { upgradeConfig, type NodeIdentity } from '../../../src/commands/upgrade/config.js';
+import { upgradeConfig, type NodeIdentity } from '../../../src/config/stored.js';
 import type { UpgradeContext } from '../../../src/commands/upgrade/context.js';
 import { manualInstaller } from '../../../src/commands/upgrade/kubelet.js';
 import { applyPhases, nodePhases } from '../../../src/commands/upgrade/phases.js';

@@ -7,7 +7,7 @@ import { RecordingHost } from '../../../src/host/recording.js';
 import { manifestPath } from '../../../src/manifests/static-pods.js';
 import { desiredManifests, readStaticPodFacts } from '../../../src/node/static-pods.js';
 import type { ClusterState } from '../../../src/commands/upgrade/cluster-state.js';
-import { upgradeConfig, type NodeIdentity } from '../../../src/commands/upgrade/config.js';
+import { upgradeConfig, type NodeIdentity } from '../../../src/config/stored.js';
 import type { UpgradeContext } from '../../../src/commands/upgrade/context.js';
 import { APPLY_JOURNAL } from '../../../src/commands/upgrade/journal.js';
 import { manualInstaller } from '../../../src/commands/upgrade/kubelet.js';

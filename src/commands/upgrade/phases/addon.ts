@@ -1,11 +1,13 @@
+import type { AddonDefinition, AddonSettings } from '../../../addons/addon.js';
+import { clusterAddonInput } from '../../../addons/cluster-input.js';
 import { coreDNSAddonDefinition } from '../../../addons/coredns-addon/index.js';
-import { kubeProxyAddon } from '../../../addons/essential.js';
-import { runAddonActions, windowsNodesIn } from '../../../addons/run-actions.js';
-import type { AddonSettings } from '../../../addons/addon.js';
+import { kubeProxyAddonDefinition } from '../../../addons/kube-proxy-addon.js';
+import { runPlanQuietly } from '../../../addons/run-plan.js';
+import { DirManifestSource } from '../../../host/manifest-source.js';
+import { systemClock } from '../../../workflow/doors.js';
 import type { Phase, PhaseIO } from '../../../workflow/phase.js';
 import { readStaticPods } from '../cluster-state.js';
 import type { UpgradeContext } from '../context.js';
-import { applyAll } from './upload-config.js';
 
 /**
  * Addons move only once every API server runs the target version (kubeadm's rule): a newer kube-proxy or
@@ -31,15 +33,18 @@ function coreDNSSettings(ctx: UpgradeContext): AddonSettings {
   return { skipCorefileMigration: ignored.has('all') || ignored.has('corednsmigration') };
 }
 
+/** Plans the addon at the target version and runs the plan through the addon engine, which records it. */
+async function upgradeAddon(ctx: UpgradeContext, io: PhaseIO, addon: AddonDefinition, settings: AddonSettings): Promise<void> {
+  const cluster = await ctx.cluster();
+  const plan = await addon.plan(await clusterAddonInput(cluster, await ctx.config(), settings, new DirManifestSource()));
+  await runPlanQuietly(plan, cluster, (line) => io.log(line), '[upgrade/addon]', systemClock.now());
+}
+
 async function upgradeCoreDNS(ctx: UpgradeContext, io: PhaseIO): Promise<void> {
   const config = await ctx.config();
   if (config.cluster.dns.disabled) return io.log('[upgrade/addon] Skipping CoreDNS: dns.disabled is set');
   if (await notYet(ctx, io, 'coredns')) return;
-  const cluster = await ctx.cluster();
-  const plan = await coreDNSAddonDefinition.plan({ config, cluster, settings: coreDNSSettings(ctx), windowsNodes: await windowsNodesIn(cluster) });
-  for (const note of plan.notes) io.log(`[upgrade/addon] ${note}`);
-  for (const warning of plan.warnings) io.log(`[upgrade/addon] WARNING: ${warning}`);
-  await runAddonActions(cluster, plan);
+  await upgradeAddon(ctx, io, coreDNSAddonDefinition, coreDNSSettings(ctx));
   io.log('[addons] Applied essential addon: CoreDNS');
 }
 
@@ -47,7 +52,7 @@ async function upgradeKubeProxy(ctx: UpgradeContext, io: PhaseIO): Promise<void>
   const cfg = await ctx.config();
   if (cfg.cluster.proxy.disabled) return io.log('[upgrade/addon] Skipping kube-proxy: proxy.disabled is set');
   if (await notYet(ctx, io, 'kube-proxy')) return;
-  await applyAll(ctx, kubeProxyAddon(cfg));
+  await upgradeAddon(ctx, io, kubeProxyAddonDefinition, {});
   io.log('[addons] Applied essential addon: kube-proxy');
 }
 

@@ -10,7 +10,7 @@ import type { Log } from '../../../node/log.js';
 import { parseYaml } from '../../../util/yaml.js';
 import type { Phase } from '../../../workflow/phase.js';
 import { backupDirs, ensureBackupDir } from '../backup.js';
-import type { NodeIdentity } from '../config.js';
+import type { NodeIdentity } from '../../../config/stored.js';
 import type { UpgradeContext } from '../context.js';
 
 /**

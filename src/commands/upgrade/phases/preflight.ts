@@ -1,7 +1,7 @@
 import { coreDNSImage } from '../../../addons/coredns.js';
 import { upgradeCorefile } from '../../../addons/coredns-addon/corefile-upgrade.js';
 import { MANIFESTS_DIR, TEMP_DIR } from '../../../kube/paths.js';
-import { tagOfImage } from '../../../manifests/images.js';
+import { imageTagOf } from '../../../manifests/images.js';
 import { EXIT_CODES, UserError } from '../../../errors.js';
 import { manifestPath } from '../../../manifests/static-pods.js';
 import { blockingViolations, controlPlaneUpgradeViolations, describeViolations, kubeletSkewProblem, type SkewViolation } from '../../../versions/skew.js';
@@ -100,7 +100,7 @@ function coreDNSMigration(ctx: UpgradeContext): Check {
     run: async () => {
       const [state, { cluster }] = await Promise.all([ctx.state(), ctx.config()]);
       if (cluster.dns.disabled || !state.coreDNS) return {};
-      const to = tagOfImage(coreDNSImage(cluster));
+      const to = imageTagOf(coreDNSImage(cluster));
       try {
         upgradeCorefile({ text: state.coreDNSCorefile, from: state.coreDNS.version, to, dnsDomain: cluster.networking.dnsDomain });
         return {};
