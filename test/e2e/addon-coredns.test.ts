@@ -9,8 +9,6 @@
  *   upgraded: the Corefile is migrated, the old text kept as Corefile-backup, replicas and resources kept.
  */
 import { readFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster, ObjectRef } from '../../src/cluster/cluster.js';
 import { clusterFromKubeconfig } from '../../src/cluster/connect.js';
@@ -24,15 +22,10 @@ import { storedClusterConfiguration } from '../../src/config/stored.js';
 import { defaultInitConfig } from '../../src/config/defaults.js';
 import type { InitConfig } from '../../src/config/types.js';
 import type { ConfigMap } from '../../src/kube/objects.js';
+import { installKubeDNS } from '../support/kube-dns.js';
 import { startSandbox, type Sandbox } from '../support/sandbox.js';
 
 const LONG = 600_000;
-/** The upstream kube-dns objects, from the Go module cache (`go mod download k8s.io/kubernetes@v1.36.3`). */
-const KUBE_DNS_MANIFEST = path.join(
-  process.env.GOMODCACHE ?? path.join(os.homedir(), 'go/pkg/mod'),
-  'k8s.io/kubernetes@v1.36.3/cluster/addons/dns/kube-dns/kube-dns.yaml.base',
-);
-
 const KUBE_DNS_DATA = {
   stubDomains: '{"acme.local": ["10.150.0.1"], "corp.example": ["10.150.0.2:5353"]}',
   upstreamNameservers: '["8.8.8.8", "8.8.4.4"]',
@@ -147,14 +140,6 @@ async function secondRunChangesNothing(): Promise<AddonPlan> {
   return again;
 }
 
-/** The upstream kube-dns objects with the template variables filled, at `clusterIP`. */
-function kubeDNSManifest(clusterIP: string): string {
-  return readFileSync(KUBE_DNS_MANIFEST, 'utf8')
-    .replaceAll('__DNS__SERVER__', clusterIP)
-    .replaceAll('__DNS__DOMAIN__', 'cluster.local')
-    .replaceAll('__DNS__MEMORY__LIMIT__', '170Mi');
-}
-
 describe('CoreDNS addon on a real control plane', () => {
   beforeAll(async () => {
     sandbox = await startSandbox({ workers: 1 });
@@ -169,13 +154,7 @@ describe('CoreDNS addon on a real control plane', () => {
   it(
     'swaps kube-dns for CoreDNS: Service IP kept, Deployment kube-dns gone, its ConfigMap kept; a second run changes nothing',
     async () => {
-      // What bosun init installed goes; kube-dns comes at an address of its own (not the 10th: kept, not recomputed).
-      await kubectl('-n', 'kube-system', 'delete', 'deployment/coredns', 'configmap/coredns', 'service/kube-dns', 'serviceaccount/coredns');
-      await kubectl('delete', 'clusterrole/system:coredns', 'clusterrolebinding/system:coredns');
-      const kubernetesIP = (await kubectl('-n', 'default', 'get', 'service', 'kubernetes', '-o', 'jsonpath={.spec.clusterIP}')).trim();
-      const dnsIP = kubernetesIP.replace(/\.\d+$/, '.53');
-      await sandbox.apply(kubeDNSManifest(dnsIP));
-      await cluster.patch(ref('ConfigMap', 'kube-dns'), { data: KUBE_DNS_DATA });
+      const dnsIP = await installKubeDNS(sandbox, cluster, KUBE_DNS_DATA);
 
       const plan = await runCoreDNSPlan();
       expect(plan.actions.map((a) => a.action)).toEqual(['apply', 'apply', 'apply', 'apply', 'apply', 'apply', 'wait-rollout', 'delete']);
