@@ -11,13 +11,23 @@ import { COREDNS_DEPLOYMENT, coreDNSContainer, runningTag, type ClusterDNS } fro
 import { upgradeCorefile, type CorefileUpgrade } from './corefile-upgrade.js';
 import { COREFILE_BACKUP_KEY, coreDNSApplies, coreDNSDeploymentFor, coreDNSServiceFor, corefileConfigMap } from './objects.js';
 import { indented, ROLLOUT_SECONDS, type PlanBody } from './plan-body.js';
+import { translatedCorefile } from './swap.js';
 
 const CONFIGMAP = `ConfigMap ${COREDNS.namespace}/${COREDNS.name}`;
 
-/** No CoreDNS Deployment yet (init, a first install): a Corefile already there is the operator's and stays. */
-function firstCorefile(dns: ClusterDNS, dnsDomain: string, to: string): CorefileUpgrade {
+/**
+ * No CoreDNS Deployment yet (init, a first install): a Corefile already there is the operator's and stays. Without
+ * one, the settings of a kube-dns ConfigMap are translated, as kubeadm (up to v1.20) did whenever it created
+ * CoreDNS's: a cluster taken off kube-dns keeps that ConfigMap, so CoreDNS removed and installed again gets back
+ * the stub domains and upstreams it was swapped with.
+ */
+function firstCorefile(dns: ClusterDNS, dnsDomain: string, to: string, settings: AddonSettings): CorefileUpgrade {
   const existing = dns.corefileData?.Corefile;
   if (existing !== undefined) return { corefile: existing, lines: [`Keeping the existing Corefile of ${CONFIGMAP}`], warnings: [] };
+  if (dns.kubeDNSData !== undefined) {
+    const { corefile, notes, warnings } = translatedCorefile(dns, dnsDomain, to, settings);
+    return { corefile, lines: notes, warnings };
+  }
   return { corefile: defaultCorefile(dnsDomain), lines: [`Writing the default Corefile of CoreDNS ${to} to ${CONFIGMAP}`], warnings: [] };
 }
 
@@ -48,7 +58,7 @@ export function installOrUpgrade(cluster: ClusterConfiguration, dns: ClusterDNS,
   const from = dns.coreDNS && runningTag(dns.coreDNS);
   const upgrade =
     from === undefined
-      ? firstCorefile(dns, dnsDomain, to)
+      ? firstCorefile(dns, dnsDomain, to, settings)
       : upgradeCorefile({ text: dns.corefileData?.Corefile, from, to, dnsDomain, skipMigration: settings.skipCorefileMigration });
   const backup = upgrade.backup ?? dns.corefileData?.[COREFILE_BACKUP_KEY];
   const actions = [

@@ -33,7 +33,7 @@ interface SwapCorefile {
 }
 
 /** The translation, carried to CoreDNS `to` unless the operator skips the Corefile migration. */
-function translatedCorefile(dns: ClusterDNS, dnsDomain: string, to: string, settings: AddonSettings): SwapCorefile {
+export function translatedCorefile(dns: ClusterDNS, dnsDomain: string, to: string, settings: AddonSettings): SwapCorefile {
   const translation = translateKubeDNS(dns.kubeDNSData as KubeDNSConfigData | undefined, { dnsDomain });
   const source = dns.kubeDNSData ? `translated from ${KUBE_DNS_CM} (kept for a rollback)` : `the default: there is no ${KUBE_DNS_CM} to translate`;
   const notes = [`kube-dns → CoreDNS ${to}: the Corefile is ${source}`];

@@ -29,6 +29,14 @@ describe('CoreDNS addon: a cluster without DNS (init)', () => {
     expect(p.notes).toEqual(['Keeping the existing Corefile of ConfigMap kube-system/coredns']);
     expect(corefileOf(fake)?.Corefile).toBe('.:53 {\n    whoami\n}\n');
   });
+
+  it('translates a kube-dns ConfigMap kept from a swap (CoreDNS removed and installed again gets its stub domains back)', async () => {
+    const fake = new FakeCluster([configMap('kube-system', 'kube-dns', { stubDomains: '{"acme.local": ["10.150.0.1"]}' })], { rollsOut: true });
+    const p = await install(fake);
+    expect(p.notes[0]).toBe('kube-dns → CoreDNS v1.14.6: the Corefile is translated from ConfigMap kube-system/kube-dns (kept for a rollback)');
+    expect(corefileOf(fake)?.Corefile).toContain('acme.local:53 {\n    errors\n    cache 30\n    loop\n    forward . 10.150.0.1 {\n');
+    expect(fake.object<ConfigMap>('ConfigMap', 'kube-dns')?.data).toEqual({ stubDomains: '{"acme.local": ["10.150.0.1"]}' });
+  });
 });
 
 /** A v1.20-era kube-dns: its Deployment (3 replicas), ConfigMap and Service at a ClusterIP not the 10th address. */
