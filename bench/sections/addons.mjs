@@ -11,6 +11,9 @@
 // onto the objects they have, as bosun's first run did. Objects of a kind that a CRD of the same set defines (Calico's
 // Installation) go in a second `kubectl apply` once those CRDs are Established, as Tigera's guide applies its custom
 // resources after the operator's manifest. kubectl does not wait for rollouts; bosun does (CoreDNS, kube-proxy).
+// Seen once: a Calico CRD deleted by `bosun addon remove` seconds after it was created stayed Terminating ("could
+// not list instances: storage is (re)initializing") while the API server's finalizer controller backed off, longer
+// than the 300 s wait; the CRD had no instances, and taking its customresourcecleanup finalizer off let the run go on.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
