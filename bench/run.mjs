@@ -12,8 +12,9 @@ import { configSection } from './sections/config.mjs';
 import { sshSection } from './sections/ssh.mjs';
 import { applySection } from './sections/apply.mjs';
 import { migrateSection } from './sections/migrate.mjs';
+import { addonsSection } from './sections/addons.mjs';
 
-const SECTIONS = [pkiSection, joinSection, drainSection, configSection, sshSection, applySection, migrateSection];
+const SECTIONS = [pkiSection, joinSection, drainSection, configSection, sshSection, applySection, migrateSection, addonsSection];
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((name) => !SECTIONS.some((s) => s.name === name));

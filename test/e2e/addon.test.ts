@@ -13,7 +13,7 @@ import type { Cluster, ObjectRef } from '../../src/cluster/cluster.js';
 import { clusterFromKubeconfig } from '../../src/cluster/connect.js';
 import type { AddonList } from '../../src/commands/addon/list.js';
 import { sandboxPaths } from '../../src/sandbox/paths.js';
-import { emitYaml, parseYaml } from '../../src/util/yaml.js';
+import { emitYaml, parseYaml, parseYamlDocuments } from '../../src/util/yaml.js';
 import { bosun, startSandbox, type Sandbox } from '../support/sandbox.js';
 
 const LONG = 600_000;
@@ -83,6 +83,29 @@ describe('bosun addon', () => {
       expect(second.code, second.stderr).toBe(0);
       expect(second.stdout).toContain('[addons] kube-proxy: done (record unchanged)');
       expect(await versions(refs)).toEqual(settled);
+    },
+    LONG,
+  );
+
+  it(
+    'install --dry-run -o yaml prints only the objects the plan applies, the ones the record lists; a run ends with its API requests',
+    async () => {
+      const refs = (await record('kube-proxy'))!.objects;
+      const dry = await addon('install', 'kube-proxy', '--dry-run', '-o', 'yaml');
+      expect(dry.code, dry.stderr).toBe(0);
+      const objects = parseYamlDocuments(dry.stdout) as Array<{ apiVersion: string; kind: string; metadata: { namespace?: string; name: string } }>;
+      const refsOf = objects.map((o) => ({
+        apiVersion: o.apiVersion,
+        kind: o.kind,
+        ...(o.metadata.namespace && { namespace: o.metadata.namespace }),
+        name: o.metadata.name,
+      }));
+      expect(refsOf).toEqual(refs);
+      const refused = await addon('install', 'kube-proxy', '-o', 'yaml');
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('-o/--output yaml: only with --dry-run');
+      const again = await addon('install', 'kube-proxy');
+      expect(again.stdout).toMatch(/^\[addons\] \d+ API request\(s\) by this process$/m);
     },
     LONG,
   );

@@ -6,7 +6,9 @@ import { Option, type Command } from 'commander';
 import { addonNamed } from '../../addons/catalog.js';
 import { readAddonRecords } from '../../addons/record.js';
 import { removalPlan } from '../../addons/run-plan.js';
-import { preconditionFailed } from '../../errors.js';
+import type { AddonPlan } from '../../addons/addon.js';
+import { preconditionFailed, UserError } from '../../errors.js';
+import { emitYamlDocuments } from '../../util/yaml.js';
 import { confirm } from '../../workflow/confirm.js';
 import { kubeconfigOption, type CommandEnvironment } from '../../workflow/flags.js';
 import { addonList, formatAddonList, type ListFormat } from './list.js';
@@ -22,17 +24,31 @@ function settingOptions(cmd: Command): Command {
     .option('--local-dns <ip>', 'nodelocaldns: the link-local address the cache listens on (default 169.254.20.10)')
     .option('--skip-corefile-migration', 'coredns: keep a customised Corefile as it is instead of migrating it')
     .option('--dry-run', DRY_RUN)
+    .addOption(
+      new Option('-o, --output <format>', 'with --dry-run: yaml prints only the objects the plan would apply, as multi-document YAML (for review or kubectl)')
+        .choices(['text', 'yaml'])
+        .default('text'),
+    )
     .addOption(kubeconfigOption());
 }
 
-async function install(name: string, flags: AddonFlags, env: CommandEnvironment, upgrade: boolean): Promise<void> {
+/** The objects a plan applies, in its order, as one YAML stream. */
+const appliedObjects = (plan: AddonPlan) => emitYamlDocuments(plan.actions.flatMap((a) => (a.action === 'apply' ? [a.object] : [])));
+
+type InstallFlags = AddonFlags & { output: 'text' | 'yaml' };
+
+async function install(name: string, flags: InstallFlags, env: CommandEnvironment, upgrade: boolean): Promise<void> {
   const addon = addonNamed(name);
+  if (flags.output === 'yaml' && !flags.dryRun)
+    throw new UserError({ what: 'only with --dry-run (the objects the plan would apply)', where: { flag: '-o/--output yaml' } });
   const settings = settingsFromFlags(addon, flags);
   const session = await openSession(flags, env);
   if (upgrade && (await addon.installedVersion(session.cluster)) === undefined) {
     throw preconditionFailed(`addon ${name} is not installed`, { object: name }, `an installed addon; install it with: bosun addon install ${name}`);
   }
-  await printAndRun(session, await planFor(session, addon, settings));
+  const plan = await planFor(session, addon, settings);
+  if (flags.output === 'yaml') process.stdout.write(appliedObjects(plan));
+  else await printAndRun(session, plan);
 }
 
 async function remove(name: string, flags: AddonFlags & { yes?: boolean }, env: CommandEnvironment): Promise<void> {
@@ -64,10 +80,10 @@ export function registerAddon(program: Command, env: CommandEnvironment): void {
     });
   settingOptions(addon.command('install').argument('<name>', 'the addon (see bosun addon list)'))
     .description('Install an addon (or re-apply it): print the plan, apply its objects server-side, wait for its workloads, record them')
-    .action((name: string, flags: AddonFlags) => install(name, flags, env, false));
+    .action((name: string, flags: InstallFlags) => install(name, flags, env, false));
   settingOptions(addon.command('upgrade').argument('<name>', 'an installed addon'))
     .description('Move an installed addon to another version (default: the one bosun pins for the cluster); refused when it is not installed')
-    .action((name: string, flags: AddonFlags) => install(name, flags, env, true));
+    .action((name: string, flags: InstallFlags) => install(name, flags, env, true));
   addon
     .command('remove')
     .argument('<name>', 'an addon bosun installed')

@@ -4,6 +4,7 @@ import { clusterAddonInput, storedInitConfig } from '../../addons/cluster-input.
 import { printAndRunPlan, type PlanResult } from '../../addons/run-plan.js';
 import { settingsProblems, type SettingName } from '../../addons/settings.js';
 import type { Cluster } from '../../cluster/cluster.js';
+import { apiRequests } from '../../cluster/transport.js';
 import { UserError, quote } from '../../errors.js';
 import { proxyEnv } from '../../manifests/args.js';
 import { printDryRunReport } from '../../workflow/dry-run-output.js';
@@ -73,5 +74,7 @@ export async function printAndRun(session: AddonSession, plan: AddonPlan): Promi
   const result = await printAndRunPlan(plan, { cluster: session.cluster, io: { log: out }, now: systemClock.now() });
   printDryRunReport(session.doors, 'text', { whenEmpty: false });
   if (!session.doors.recorded) out(`[addons] ${plan.addon}: done (record ${result.record})`);
+  // As the roll commands end: what the run cost the API server (a re-run that changes nothing should cost little).
+  out(`[addons] ${apiRequests.count} API request(s) by this process`);
   return result;
 }
