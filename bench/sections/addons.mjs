@@ -6,14 +6,12 @@
 // and NodeLocal DNSCache) and Calico is measured alone on a second fresh sandbox. CoreDNS and kube-proxy were
 // already applied by the sandbox's `bosun init`: their first run is a re-apply onto what init made.
 // Beside it the real peer: `kubectl apply --server-side --field-manager=bench -f` of the same objects (from
-// `bosun addon install NAME --dry-run -o yaml`), twice, on the same sandbox once `bosun addon remove` took the
-// non-essential addons away again (namespaces and CRDs waited out); CoreDNS and kube-proxy stay, so kubectl applies
-// onto the objects they have, as bosun's first run did. Objects of a kind that a CRD of the same set defines (Calico's
+// `bosun addon install NAME --dry-run -o yaml`), twice, on a second fresh sandbox made the same way; CoreDNS and
+// kube-proxy are there from its `bosun init`, so kubectl applies onto the objects they have, as bosun's first run did. Objects of a kind that a CRD of the same set defines (Calico's
 // Installation) go in a second `kubectl apply` once those CRDs are Established, as Tigera's guide applies its custom
 // resources after the operator's manifest. kubectl does not wait for rollouts; bosun does (CoreDNS, kube-proxy).
-// Seen once: a Calico CRD deleted by `bosun addon remove` seconds after it was created stayed Terminating ("could
-// not list instances: storage is (re)initializing") while the API server's finalizer controller backed off, longer
-// than the 300 s wait; the CRD had no instances, and taking its customresourcecleanup finalizer off let the run go on.
+// A fresh sandbox rather than `bosun addon remove`: a Calico CRD deleted seconds after it was created was once seen
+// to stay Terminating ("storage is (re)initializing") for minutes while the API server's finalizer controller backed off.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,7 +20,6 @@ import { BOSUN, BOSUN_CACHE, run, seconds, table } from '../lib.mjs';
 
 const VERSION = 'v1.36.3';
 const CLUSTERS = [['coredns', 'kube-proxy', 'flannel', 'kube-proxy-windows', 'nodelocaldns'], ['calico']];
-const ESSENTIAL = new Set(['coredns', 'kube-proxy']);
 const RECORD = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'kube-system', name: 'bosun-addons' };
 
 async function sandboxUp() {
@@ -124,27 +121,25 @@ async function kubectlRuns(sb, r) {
 
 const firstError = (message) => message.split('\n').find((line) => line.startsWith('error')) ?? message.split('\n')[0];
 
-/** Takes a non-essential addon away again and waits until its namespaces and CRDs are gone. */
-async function removeAndWait(sb, r) {
-  await addon(sb, 'remove', r.name, '--yes');
-  const slow = r.refs.filter((ref) => ref.kind === 'Namespace' || ref.kind === 'CustomResourceDefinition').map(resource);
-  if (slow.length) await sb.kubectl('wait', '--for=delete', ...slow, '--timeout=300s');
-}
-
-/** Every addon of one cluster: bosun twice each, then the non-essential ones removed, then kubectl twice each. */
+/** Every addon of one cluster: bosun twice each on one fresh sandbox, kubectl twice each on another. */
 async function measureCluster(names) {
-  const sb = await sandboxUp();
-  const rows = [];
+  const results = [];
+  const forBosun = await sandboxUp();
   try {
-    console.log(`  sandbox for ${names.join(', ')} made in ${seconds(sb.ms)} (not counted)`);
-    const results = [];
-    for (const name of names) results.push(await bosunRuns(sb, name));
-    for (const r of [...results].reverse()) if (!ESSENTIAL.has(r.name)) await removeAndWait(sb, r);
-    for (const r of results) rows.push({ ...r, kubectl: await kubectlRuns(sb, r).catch((err) => ({ failed: firstError(err.message) })) });
+    console.log(`  sandbox for ${names.join(', ')} made in ${seconds(forBosun.ms)} (not counted)`);
+    for (const name of names) results.push(await bosunRuns(forBosun, name));
   } finally {
-    await down(sb.dir);
+    await down(forBosun.dir);
   }
-  return rows;
+  const forKubectl = await sandboxUp();
+  try {
+    const kubectlOf = (r) => kubectlRuns(forKubectl, r).catch((err) => ({ failed: firstError(err.message) }));
+    const rows = [];
+    for (const r of results) rows.push({ ...r, kubectl: await kubectlOf(r) });
+    return rows;
+  } finally {
+    await down(forKubectl.dir);
+  }
 }
 
 const yesNo = (b) => (b ? 'yes' : 'no');
