@@ -1,4 +1,5 @@
 /** Marks a Node as a control-plane node, as kubeadm does on `init` and on a joining control plane: labels and taints. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cluster, KubeObject } from '../cluster/cluster.js';
 import { ClusterError } from '../cluster/errors.js';
 import { DEFAULTS } from '../config/defaults.js';
@@ -9,8 +10,12 @@ import type { Log } from './log.js';
 
 const CONTROL_PLANE_LABELS = [CONTROL_PLANE_LABEL, EXCLUDE_FROM_EXTERNAL_LB_LABEL];
 const DEFAULT_TAINTS: Taint[] = [CONTROL_PLANE_TAINT];
-/** Tries when the Node changed between read and write (its taints are one atomic list, written with a precondition). */
-const ATTEMPTS = 5;
+/**
+ * When the Node changed between read and write (its taints are one atomic list, written with a precondition), read
+ * again after this pause, until the API call timeout: kubeadm's PatchNode polls the same way (APICallRetryInterval);
+ * a busy node's status updates can win several quick retries in a row.
+ */
+const CONFLICT_RETRY_MS = 500;
 
 interface Node extends KubeObject {
   spec?: { taints?: Taint[] };
@@ -38,7 +43,8 @@ export async function markControlPlane(cfg: InitConfig, connect: () => Promise<C
   // The kubelet (or the sandbox's runner) registers the Node; it may not be there yet.
   const timeout = durationMs(cfg.init.timeouts?.kubernetesAPICall ?? DEFAULTS.timeouts.kubernetesAPICall);
   let node = await cluster.watchUntil<Node>(ref, (n) => n !== undefined, timeout);
-  for (let attempt = 1; ; attempt++) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
     const labels = node?.metadata.labels ?? {};
     const existing = node?.spec?.taints ?? [];
     const labelled = CONTROL_PLANE_LABELS.every((label) => labels[label] === '');
@@ -57,7 +63,8 @@ export async function markControlPlane(cfg: InitConfig, connect: () => Promise<C
       );
       return;
     } catch (err) {
-      if (!(err instanceof ClusterError && err.code === 409 && attempt < ATTEMPTS)) throw err;
+      if (!(err instanceof ClusterError && err.code === 409 && Date.now() + CONFLICT_RETRY_MS < deadline)) throw err;
+      await sleep(CONFLICT_RETRY_MS);
       node = await cluster.get<Node>(ref);
     }
   }
