@@ -188,10 +188,11 @@ describe('bosun upgrade nodes', () => {
     await kubectl('rollout', 'status', 'deployment/stuck', WAIT);
     await kubectl('wait', 'pdb', 'stuck', '--for=jsonpath={.status.disruptionsAllowed}=1', WAIT);
     await setKubelet(OLD, ['worker-5', 'worker-6']);
-    const r = await roll('--yes', '--max-unavailable', '2', '--timeout', '3s');
+    // Long enough that, on a loaded machine too, the first eviction and the budget's refusal of the second come before it.
+    const r = await roll('--yes', '--max-unavailable', '2', '--timeout', '20s');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
-      /worker-5: drain failed: error when evicting pods\/"stuck-[\w-]+" -n "default": global timeout reached: 3s \(the node stays cordoned\)/,
+      /worker-5: drain failed: error when evicting pods\/"stuck-[\w-]+" -n "default": global timeout reached: 20s \(the node stays cordoned\)/,
     );
     expect(r.stdout).toMatch(/pod default\/stuck-[\w-]+ on node worker-5 waits: PodDisruptionBudget default\/stuck allows/);
     expect(r.stdout).toMatch(/pending pods in node "worker-5" .*: 1 waiting on PodDisruptionBudget default\/stuck allows 0 disruption/);
