@@ -188,7 +188,9 @@ describe('bosun upgrade nodes', () => {
     await kubectl('rollout', 'status', 'deployment/stuck', WAIT);
     await kubectl('wait', 'pdb', 'stuck', '--for=jsonpath={.status.disruptionsAllowed}=1', WAIT);
     await setKubelet(OLD, ['worker-5', 'worker-6']);
-    // Long enough that, on a loaded machine too, the first eviction and the budget's refusal of the second come before it.
+    // Long enough that, on a loaded machine too, the node's other pods get out first (db's budget lets one of its Pods
+    // go at a time, and worker-6's went in the same batch; a 3 s timeout once caught db-1 still waiting) and only
+    // stuck's second Pod is left waiting when it ends.
     const r = await roll('--yes', '--max-unavailable', '2', '--timeout', '20s');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
