@@ -23,6 +23,7 @@ import { defaultInitConfig } from '../../src/config/defaults.js';
 import type { InitConfig } from '../../src/config/types.js';
 import type { ConfigMap } from '../../src/kube/objects.js';
 import { installKubeDNS } from '../support/kube-dns.js';
+import { CUSTOM_1_6, SWAPPED_COREFILE } from '../support/corefiles.js';
 import { startSandbox, type Sandbox } from '../support/sandbox.js';
 
 const LONG = 600_000;
@@ -31,69 +32,6 @@ const KUBE_DNS_DATA = {
   upstreamNameservers: '["8.8.8.8", "8.8.4.4"]',
   federations: '{"myfed": "fed.example.com"}',
 };
-
-/** kube-dns's settings in kubeadm's translation; the federation block left out by the migration past CoreDNS 1.7.0. */
-const SWAPPED = `.:53 {
-    errors
-    health {
-        lameduck 5s
-    }
-    ready
-    kubernetes cluster.local in-addr.arpa ip6.arpa {
-        pods insecure
-        fallthrough in-addr.arpa ip6.arpa
-        ttl 30
-    }
-    prometheus :9153
-    forward . 8.8.8.8 8.8.4.4 {
-        max_concurrent 1000
-    }
-    cache 30 {
-        disable success cluster.local
-        disable denial cluster.local
-    }
-    loop
-    reload
-    loadbalance
-}
-
-acme.local:53 {
-    errors
-    cache 30
-    loop
-    forward . 10.150.0.1 {
-        max_concurrent 1000
-    }
-}
-
-corp.example:53 {
-    errors
-    cache 30
-    loop
-    forward . 10.150.0.2:5353 {
-        max_concurrent 1000
-    }
-}
-`;
-
-/** An operator's Corefile for CoreDNS 1.6.9: a hosts block, and a forward without 1.7.0's max_concurrent. */
-const CUSTOM = `.:53 {
-    errors
-    health
-    ready
-    hosts {
-       10.0.0.1 registry.internal
-       fallthrough
-    }
-    kubernetes cluster.local in-addr.arpa ip6.arpa {
-       pods insecure
-       fallthrough in-addr.arpa ip6.arpa
-    }
-    forward . 10.0.0.53
-    cache 30
-    reload
-}
-`;
 
 let sandbox: Sandbox;
 let cluster: Cluster;
@@ -165,7 +103,7 @@ describe('CoreDNS addon on a real control plane', () => {
       expect((await cluster.get<Service>(ref('Service', 'kube-dns')))?.spec.clusterIP).toBe(dnsIP);
       await cluster.watchUntil(ref('Deployment', 'kube-dns', 'apps/v1'), (d) => d === undefined, 120_000);
       expect((await cluster.get<ConfigMap>(ref('ConfigMap', 'kube-dns')))?.data).toEqual(KUBE_DNS_DATA);
-      expect((await cluster.get<ConfigMap>(ref('ConfigMap', 'coredns')))?.data).toEqual({ Corefile: SWAPPED });
+      expect((await cluster.get<ConfigMap>(ref('ConfigMap', 'coredns')))?.data).toEqual({ Corefile: SWAPPED_COREFILE });
       const coreDNS = await cluster.get<Deployment & { status?: { availableReplicas?: number } }>(DEPLOYMENT);
       expect(coreDNS?.status?.availableReplicas).toBeGreaterThan(0);
 
@@ -182,12 +120,12 @@ describe('CoreDNS addon on a real control plane', () => {
       await kubectl('-n', 'kube-system', 'set', 'image', 'deployment/coredns', `coredns=${older}`);
       await kubectl('-n', 'kube-system', 'scale', 'deployment/coredns', '--replicas=3');
       await kubectl('-n', 'kube-system', 'set', 'resources', 'deployment/coredns', '-c', 'coredns', '--limits=memory=300Mi', '--requests=cpu=150m,memory=90Mi');
-      await cluster.patch(ref('ConfigMap', 'coredns'), { data: { Corefile: CUSTOM } });
+      await cluster.patch(ref('ConfigMap', 'coredns'), { data: { Corefile: CUSTOM_1_6 } });
 
       const plan = await runCoreDNSPlan();
       expect(plan.notes[0]).toMatch(/^Corefile of ConfigMap kube-system\/coredns \(CoreDNS v1\.6\.9 → v1\.14\.\d+\): migrated$/);
       const data = (await cluster.get<ConfigMap>(ref('ConfigMap', 'coredns')))?.data;
-      expect(data?.['Corefile-backup']).toBe(CUSTOM);
+      expect(data?.['Corefile-backup']).toBe(CUSTOM_1_6);
       expect(data?.Corefile).toContain('    hosts {\n        10.0.0.1 registry.internal\n        fallthrough\n    }\n');
       expect(data?.Corefile).toContain('    forward . 10.0.0.53 {\n        max_concurrent 1000\n    }\n');
 

@@ -6,6 +6,7 @@ import type { Deployment } from '../../../src/addons/workloads.js';
 import type { ConfigMap } from '../../../src/kube/objects.js';
 import { UserError } from '../../../src/errors.js';
 import { FakeCluster } from './fake-cluster.js';
+import { CUSTOM_1_6 } from '../../support/corefiles.js';
 import { corefileOf, deploymentOf, describeAction, install, installedCoreDNS, KUBEADM_ORDER, plan } from './coredns-fixtures.js';
 
 /** kubeadm v1.19's default Corefile (CoreDNS 1.7.0). */
@@ -28,25 +29,6 @@ const KUBEADM_1_19 = `.:53 {
     loop
     reload
     loadbalance
-}
-`;
-
-/** Customised for CoreDNS 1.6.9: a hosts block, and a forward without 1.7.0's max_concurrent. */
-const CUSTOM_1_6 = `.:53 {
-    errors
-    health
-    ready
-    hosts {
-       10.0.0.1 registry.internal
-       fallthrough
-    }
-    kubernetes cluster.local in-addr.arpa ip6.arpa {
-       pods insecure
-       fallthrough in-addr.arpa ip6.arpa
-    }
-    forward . 10.0.0.53
-    cache 30
-    reload
 }
 `;
 

@@ -4,6 +4,7 @@ import { corefile as defaultCorefile } from '../../../src/addons/coredns.js';
 import { configMap, type ConfigMap } from '../../../src/kube/objects.js';
 import { UserError } from '../../../src/errors.js';
 import { FakeCluster } from './fake-cluster.js';
+import { SWAPPED_COREFILE } from '../../support/corefiles.js';
 import { corefileOf, deploymentOf, describeAction, install, KUBEADM_ORDER, plan } from './coredns-fixtures.js';
 
 describe('CoreDNS addon: a cluster without DNS (init)', () => {
@@ -61,49 +62,6 @@ const KUBE_DNS_DATA = {
   upstreamNameservers: '["8.8.8.8", "8.8.4.4"]',
   federations: '{"myfed": "fed.example.com"}',
 };
-
-const SWAPPED_COREFILE = `.:53 {
-    errors
-    health {
-        lameduck 5s
-    }
-    ready
-    kubernetes cluster.local in-addr.arpa ip6.arpa {
-        pods insecure
-        fallthrough in-addr.arpa ip6.arpa
-        ttl 30
-    }
-    prometheus :9153
-    forward . 8.8.8.8 8.8.4.4 {
-        max_concurrent 1000
-    }
-    cache 30 {
-        disable success cluster.local
-        disable denial cluster.local
-    }
-    loop
-    reload
-    loadbalance
-}
-
-acme.local:53 {
-    errors
-    cache 30
-    loop
-    forward . 10.150.0.1 {
-        max_concurrent 1000
-    }
-}
-
-corp.example:53 {
-    errors
-    cache 30
-    loop
-    forward . 10.150.0.2:5353 {
-        max_concurrent 1000
-    }
-}
-`;
 
 describe('CoreDNS addon: a cluster running kube-dns', () => {
   it("translates kube-dns's ConfigMap, keeps the Service's ClusterIP, rolls CoreDNS out, then deletes Deployment kube-dns", async () => {
