@@ -119,6 +119,12 @@ export interface Host {
   stat(nodePath: string): Promise<FileStat | undefined>;
   readdir(nodePath: string): Promise<string[]>;
   remove(nodePath: string): Promise<void>;
+  /**
+   * Moves a file to another path of the node, replacing what was there in one step where the door can (a reader sees
+   * the old target or the moved file). A binary in use on Windows can be moved but not overwritten: this is how one is
+   * swapped. A missing `from` is an error naming it.
+   */
+  rename(fromNodePath: string, toNodePath: string): Promise<void>;
   /** Bytes free for new files on the filesystem holding `nodePath` (or its nearest existing parent); undefined if unknown. */
   freeSpace(nodePath: string): Promise<number | undefined>;
   exec(cmd: string, args: string[], opts?: ExecOptions): Promise<ExecResult>;

@@ -81,6 +81,11 @@ export class LocalHost implements Host {
     await fs.rm(this.resolve(nodePath), { recursive: true, force: true });
   }
 
+  async rename(fromNodePath: string, toNodePath: string): Promise<void> {
+    const to = this.resolve(toNodePath);
+    await fs.rename(this.resolve(fromNodePath), to).catch(cannotWrite(to));
+  }
+
   async freeSpace(nodePath: string): Promise<number | undefined> {
     for (let dir = this.followed(nodePath); ; dir = path.dirname(dir)) {
       try {

@@ -84,6 +84,14 @@ export class RecordingHost implements Host {
     this.actions.push({ kind: 'remove', target: nodePath, before });
   }
 
+  /** Recorded as what it does: the target written with the moved file's bytes, and the old path removed. */
+  async rename(fromNodePath: string, toNodePath: string): Promise<void> {
+    const [data, stat] = [await this.readFile(fromNodePath, READ_CAPS.binary), await this.stat(fromNodePath)];
+    if (!data || !stat) throw new Error(`${this.resolve(fromNodePath)}: no such file to move`);
+    await this.writeFileAtomic(toNodePath, data, stat.mode);
+    await this.remove(fromNodePath);
+  }
+
   freeSpace(nodePath: string): Promise<number | undefined> {
     return this.inner.freeSpace(nodePath);
   }

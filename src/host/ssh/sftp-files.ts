@@ -172,12 +172,17 @@ export async function writeFileAtomic(sftp: SFTPWrapper, p: string, data: Buffer
     } finally {
       await call((cb) => sftp.close(handle, cb));
     }
-    if ('posix-rename@openssh.com' in extensions) await call((cb) => sftp.ext_openssh_rename(temp, p, cb));
-    else await renameReplacing(sftp, temp, p);
+    await renameOver(sftp, temp, p, extensions);
   } catch (err) {
     await optional(call((cb) => sftp.unlink(temp, cb))).catch(() => {});
     throw err;
   }
+}
+
+/** Renames `from` over `to`: in one step with `posix-rename@openssh.com`, else as renameReplacing does. */
+export async function renameOver(sftp: SFTPWrapper, from: string, to: string, extensions: ServerExtensions): Promise<void> {
+  if ('posix-rename@openssh.com' in extensions) await call((cb) => sftp.ext_openssh_rename(from, to, cb));
+  else await renameReplacing(sftp, from, to);
 }
 
 /** Servers without posix-rename: plain rename, and when the target exists, remove it first (a short window without it). */

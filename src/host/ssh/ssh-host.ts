@@ -5,7 +5,7 @@ import { READ_CAPS, systemctlUnit, type ExecOptions, type ExecResult, type FileS
 import type { SshConnection } from './connection.js';
 import { redact, shCommand } from './quote.js';
 import { CommandTimeout, ConnectionLost, OutputTooLarge, runCommand, withTimeout } from './run-command.js';
-import { freeSpace, mkdirP, readdir, readFile, removeTree, stat, type ServerExtensions, writeFileAtomic } from './sftp-files.js';
+import { freeSpace, mkdirP, readdir, readFile, removeTree, renameOver, stat, type ServerExtensions, writeFileAtomic } from './sftp-files.js';
 import { serverExtensions } from './sftp-session.js';
 import type { Endpoint } from './settings.js';
 
@@ -99,6 +99,11 @@ export class SshHost implements Host {
     const p = this.resolve(nodePath);
     if (p === '/') throw new Error(`${this.name}: refusing to remove /`);
     return this.files(`removing ${p}`, (sftp) => removeTree(sftp, p));
+  }
+
+  rename(fromNodePath: string, toNodePath: string): Promise<void> {
+    const [from, to] = [this.resolve(fromNodePath), this.resolve(toNodePath)];
+    return this.files(`moving ${from} to ${to}`, (sftp, ext) => renameOver(sftp, from, to, ext));
   }
 
   freeSpace(nodePath: string): Promise<number | undefined> {
