@@ -4,11 +4,12 @@ import { Listr } from 'listr2';
 import { DEFAULT_KUBERNETES_VERSION, ETCD_VERSION, KWOK_VERSION, PINNED_KUBERNETES_VERSIONS } from '../versions/pinned.js';
 import { listrOptions, terminalOf } from '../workflow/progress.js';
 import { run, tryRun } from './exec.js';
-import { artifactDir, type Artifact } from './artifact.js';
+import { artifactDir, publishArtifact, type Artifact } from './artifact.js';
 import { PACKAGE_GO_DIR } from './paths.js';
 import { buildCoreDNS } from './coredns-binaries.js';
 import { buildRuntime, isRuntimeArtifact, RUNTIME_ARTIFACTS } from './runtime-binaries.js';
-import { GO_ENV, KUBERNETES_COMMANDS, kubernetesModule, parseKubernetesVersion } from './wrapper.js';
+import { buildWindows, isWindowsArtifact } from './windows-binaries.js';
+import { GO_ENV, KUBERNETES_BUILD_TAGS, KUBERNETES_COMMANDS, kubernetesLdflags, kubernetesModule, parseKubernetesVersion } from './wrapper.js';
 
 export { artifactDir, type Artifact } from './artifact.js';
 
@@ -62,8 +63,9 @@ function onPath(name: string): string[] {
  * only when it reports that version. Undefined when it has to be built.
  */
 export async function locateBinary(a: Artifact, name: string, binDir?: string): Promise<string | undefined> {
-  // A runtime's files are node paths of one tree: only the cache has that tree.
-  if (isRuntimeArtifact(a)) return existsSync(path.join(artifactDir(a), name)) ? path.join(artifactDir(a), name) : undefined;
+  // A runtime's files are node paths of one tree, and a Windows binary cannot tell its version by running here:
+  // only the cache has those.
+  if (isRuntimeArtifact(a) || isWindowsArtifact(a)) return existsSync(path.join(artifactDir(a), name)) ? path.join(artifactDir(a), name) : undefined;
   if (binDir && (await isVersion(path.join(binDir, name), name, a.version))) return path.join(binDir, name);
   const cached = path.join(artifactDir(a), name);
   if (existsSync(cached)) return cached;
@@ -71,25 +73,13 @@ export async function locateBinary(a: Artifact, name: string, binDir?: string): 
   return undefined;
 }
 
-/** The version flags Kubernetes' own build sets (hack/lib/version.sh), on both version packages. */
-async function kubernetesLdflags(moduleDir: string, version: string): Promise<string> {
-  const { minor } = parseKubernetesVersion(version);
-  const info = JSON.parse(await run('go', ['list', '-m', '-json', 'k8s.io/kubernetes'], { cwd: moduleDir, env: GO_ENV })) as {
-    Time?: string;
-  };
-  const values = { gitVersion: version, gitMajor: '1', gitMinor: String(minor), gitTreeState: 'clean', buildDate: info.Time ?? '1970-01-01T00:00:00Z' };
-  const flags = ['k8s.io/client-go/pkg/version', 'k8s.io/component-base/version'].flatMap((pkg) =>
-    Object.entries(values).map(([key, value]) => `-X '${pkg}.${key}=${value}'`),
-  );
-  return ['-s', '-w', ...flags].join(' ');
-}
-
-const BUILD_FLAGS = ['build', '-trimpath', '-tags', 'selinux,notest,grpcnotrace'];
+const BUILD_FLAGS = ['build', '-trimpath', '-tags', KUBERNETES_BUILD_TAGS];
 
 /** Builds `names` of one artifact (a Kubernetes release: any of its commands; others: all) into `out`. */
 async function buildInto(a: Artifact, names: readonly string[], out: string, onLine: (line: string) => void): Promise<void> {
   const go = (args: string[], cwd: string) => run('go', args, { cwd, env: GO_ENV, onLine });
   if (isRuntimeArtifact(a)) return buildRuntime(a, out, onLine);
+  if (isWindowsArtifact(a)) return buildWindows(a, names, out, onLine);
   if (a.component === 'coredns') {
     await buildCoreDNS(a, out, onLine);
   } else if (a.component === 'kubernetes') {
@@ -120,49 +110,12 @@ async function buildInto(a: Artifact, names: readonly string[], out: string, onL
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Removes temp dirs left by builds that were killed (their pid is in the name). */
-async function removeAbandoned(parent: string): Promise<void> {
-  for (const entry of await fs.readdir(parent).catch(() => [])) {
-    const m = /\.tmp-(\d+)$/.exec(entry);
-    if (m && !isAlive(Number(m[1]))) await fs.rm(path.join(parent, entry), { recursive: true, force: true });
-  }
-}
-
 /**
- * Builds an artifact (or the binaries of it a cache entry lacks) into the cache: into a temp dir beside the
- * entry, then renamed (the whole entry, or each binary into the existing one), so a killed build never leaves a
- * half binary where a complete one is expected.
+ * Builds an artifact (or the binaries of it a cache entry lacks) into the cache, published at once (see
+ * publishArtifact).
  */
-export async function buildArtifact(a: Artifact, onLine: (line: string) => void, names: readonly string[] = a.binaries): Promise<string> {
-  const target = artifactDir(a);
-  await fs.mkdir(path.dirname(target), { recursive: true });
-  await removeAbandoned(path.dirname(target));
-  const temp = path.join(path.dirname(target), `.${a.version}.tmp-${process.pid}`);
-  await fs.rm(temp, { recursive: true, force: true });
-  await fs.mkdir(temp);
-  try {
-    await buildInto(a, names, temp, onLine);
-    if (existsSync(target)) {
-      for (const name of names) await fs.rename(path.join(temp, name), path.join(target, name));
-      await fs.rm(temp, { recursive: true, force: true });
-    } else {
-      await fs.rename(temp, target);
-    }
-  } catch (err) {
-    await fs.rm(temp, { recursive: true, force: true });
-    // The rename fails when another bosun finished the same binaries first: use those.
-    if (!names.every((name) => existsSync(path.join(target, name)))) throw err;
-  }
-  return target;
+export function buildArtifact(a: Artifact, onLine: (line: string) => void, names: readonly string[] = a.binaries): Promise<string> {
+  return publishArtifact(a, names, (out) => buildInto(a, names, out, onLine));
 }
 
 export interface ProvidedArtifact {

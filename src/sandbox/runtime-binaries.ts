@@ -101,26 +101,40 @@ async function debianPackages(names: string[], onLine: (line: string) => void): 
   return found.map((f) => path.join(dir, f!));
 }
 
-/** containerd's commands built from its Go module (whose go.mod `go install` refuses), the version set as its release does. */
-async function buildContainerd(out: string, onLine: (line: string) => void): Promise<void> {
-  const env = { ...GO_ENV, GOFLAGS: '-mod=mod' };
+/** go's environment for containerd's module, whose go.mod `go install` refuses: it is built in its own directory. */
+export const CONTAINERD_GO_ENV = { ...GO_ENV, GOFLAGS: '-mod=mod' };
+
+/** containerd's module at the pinned release, from the Go module proxy (`cwd`: any directory outside a module). */
+export async function containerdModule(cwd: string, onLine: (line: string) => void): Promise<string> {
   onLine(`go mod download ${CONTAINERD_MODULE}@v${CONTAINERD_VERSION}`);
-  const info = JSON.parse(await run('go', ['mod', 'download', '-json', `${CONTAINERD_MODULE}@v${CONTAINERD_VERSION}`], { cwd: out, env })) as {
+  const info = JSON.parse(await run('go', ['mod', 'download', '-json', `${CONTAINERD_MODULE}@v${CONTAINERD_VERSION}`], { cwd, env: CONTAINERD_GO_ENV })) as {
     Dir?: string;
     Error?: string;
   };
   if (!info.Dir) throw new Error(`containerd v${CONTAINERD_VERSION} is not available from the Go module proxy: ${info.Error ?? 'no module directory'}`);
-  onLine(`go build ${CONTAINERD_COMMANDS.join(' ')} (module ${info.Dir})`);
-  const ldflags = `-s -w -X ${CONTAINERD_MODULE}/version.Version=${CONTAINERD_VERSION}`;
+  return info.Dir;
+}
+
+/** The version stamped as containerd's release does, and no snapshotters that need cgo. */
+export const CONTAINERD_BUILD_FLAGS = [
+  '-tags',
+  'no_btrfs,no_devmapper,no_zfs',
+  '-ldflags',
+  `-s -w -X ${CONTAINERD_MODULE}/version.Version=${CONTAINERD_VERSION}`,
+];
+
+/** containerd's commands built from its Go module, with its systemd unit. */
+async function buildContainerd(out: string, onLine: (line: string) => void): Promise<void> {
+  const dir = await containerdModule(out, onLine);
+  onLine(`go build ${CONTAINERD_COMMANDS.join(' ')} (module ${dir})`);
   const packages = CONTAINERD_COMMANDS.map((c) => `./cmd/${c}`);
-  const tags = 'no_btrfs,no_devmapper,no_zfs';
-  await run('go', ['build', '-trimpath', '-tags', tags, '-ldflags', ldflags, '-o', `${path.join(out, 'usr/bin')}/`, ...packages], {
-    cwd: info.Dir,
-    env,
+  await run('go', ['build', '-trimpath', ...CONTAINERD_BUILD_FLAGS, '-o', `${path.join(out, 'usr/bin')}/`, ...packages], {
+    cwd: dir,
+    env: CONTAINERD_GO_ENV,
     onLine,
   });
   await fs.mkdir(path.join(out, path.dirname(CONTAINERD_UNIT)), { recursive: true });
-  await fs.copyFile(path.join(info.Dir, 'containerd.service'), path.join(out, CONTAINERD_UNIT));
+  await fs.copyFile(path.join(dir, 'containerd.service'), path.join(out, CONTAINERD_UNIT));
   await fs.chmod(path.join(out, CONTAINERD_UNIT), 0o644); // the module cache's files are read-only
 }
 

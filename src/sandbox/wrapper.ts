@@ -31,6 +31,22 @@ export function parseKubernetesVersion(version: string): { minor: number; patch:
   return { minor: Number(m[1]), patch: Number(m[2]) };
 }
 
+/** The build tags of Kubernetes' own release builds (hack/lib/golang.sh). */
+export const KUBERNETES_BUILD_TAGS = 'selinux,notest,grpcnotrace';
+
+/** The version flags Kubernetes' own build sets (hack/lib/version.sh), on both version packages. */
+export async function kubernetesLdflags(moduleDir: string, version: string): Promise<string> {
+  const { minor } = parseKubernetesVersion(version);
+  const info = JSON.parse(await run('go', ['list', '-m', '-json', 'k8s.io/kubernetes'], { cwd: moduleDir, env: GO_ENV })) as {
+    Time?: string;
+  };
+  const values = { gitVersion: version, gitMajor: '1', gitMinor: String(minor), gitTreeState: 'clean', buildDate: info.Time ?? '1970-01-01T00:00:00Z' };
+  const flags = ['k8s.io/client-go/pkg/version', 'k8s.io/component-base/version'].flatMap((pkg) =>
+    Object.entries(values).map(([key, value]) => `-X '${pkg}.${key}=${value}'`),
+  );
+  return ['-s', '-w', ...flags].join(' ');
+}
+
 interface GoModJson {
   Go?: string;
   /** Spelled GoDebug in `go mod edit -json` output (its help text says Godebug). */
