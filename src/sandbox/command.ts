@@ -10,6 +10,7 @@ import { StaticPodRunner } from './runner.js';
 import { findNode, requireState } from './state.js';
 import { formatStatus, isHealthy, sandboxStatus } from './status.js';
 import { up, type Timings } from './up.js';
+import { windowsArtifacts } from './windows-binaries.js';
 
 const DEFAULT_DIR = '.sandbox';
 
@@ -19,8 +20,10 @@ function printTimings(timings: Timings): void {
 
 async function binariesCommand(opts: { version?: string; binDir?: string; timings?: boolean }): Promise<void> {
   const versions = kubernetesVersions(opts.version);
-  // CoreDNS only here: a sandbox runs it for the tests that ask (src/sandbox/coredns.ts), so `up` never waits for its build.
-  const provided = await provideBinaries(versions, opts.binDir, coreDNSArtifacts(versions, opts.version === 'all'));
+  // CoreDNS and the Windows binaries only here: a sandbox runs them for the tests that ask (src/sandbox/coredns.ts,
+  // its Windows machines), so `up` never waits for their builds.
+  const extra = [...coreDNSArtifacts(versions, opts.version === 'all'), ...windowsArtifacts(versions)];
+  const provided = await provideBinaries(versions, opts.binDir, extra);
   if (opts.timings) printTimings(Object.fromEntries(provided.map((p) => [`binaries/${p.artifact.component}-${p.artifact.version}`, p.seconds])));
 }
 
@@ -132,7 +135,8 @@ export function registerSandbox(program: Command): void {
   sandbox
     .command('binaries')
     .description(
-      'Provide kube-apiserver, kube-controller-manager, kube-scheduler, kubeadm, kubectl, kubelet, etcd, kwok, the container runtimes and CoreDNS (built once with go, then cached)',
+      'Provide kube-apiserver, kube-controller-manager, kube-scheduler, kubeadm, kubectl, kubelet, etcd, kwok, the container runtimes, CoreDNS ' +
+        "and the Windows machines' kubelet.exe, kube-log-runner.exe and containerd.exe (built once with go, then cached)",
     )
     .option(
       '--version <version>',
