@@ -5,16 +5,22 @@
  * a truncated copy of kubelet.exe is not taken for one.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, openSync, readFileSync, statSync, writeFileSync, closeSync, readSync } from 'node:fs';
+import { closeSync, copyFileSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CONTAINERD_VERSION } from '../../src/sandbox/runtime-binaries.js';
-import { cachedWindowsBinary, isWindowsExecutable, windowsBinaryVersion, type WindowsBinaryName } from '../../src/sandbox/windows-binaries.js';
+import { locateBinary } from '../../src/sandbox/binaries.js';
+import {
+  CONTAINERD_WINDOWS,
+  cachedWindowsBinary,
+  isWindowsExecutable,
+  kubernetesWindowsArtifact,
+  windowsBinaryVersion,
+  type WindowsBinaryName,
+} from '../../src/sandbox/windows-binaries.js';
 import { PINNED_KUBERNETES_VERSIONS } from '../../src/versions/pinned.js';
 import { tempDir } from '../support/temp.js';
 
 const MiB = 1024 * 1024;
-const CONTAINERD = `v${CONTAINERD_VERSION}`;
 
 /** Each binary at each release, with the size range a real build of it falls in. */
 const BINARIES: Array<{ name: WindowsBinaryName; version: string; minMiB: number; maxMiB: number }> = [
@@ -22,8 +28,15 @@ const BINARIES: Array<{ name: WindowsBinaryName; version: string; minMiB: number
     { name: 'kubelet.exe' as const, version, minMiB: 30, maxMiB: 250 },
     { name: 'kube-log-runner.exe' as const, version, minMiB: 1, maxMiB: 30 },
   ]),
-  { name: 'containerd.exe', version: CONTAINERD, minMiB: 20, maxMiB: 200 },
+  { name: 'containerd.exe', version: CONTAINERD_WINDOWS.version, minMiB: 20, maxMiB: 200 },
 ];
+
+/** A Windows binary as the sandbox finds it in the cache (which `bosun sandbox binaries` fills), or an error saying so. */
+async function cached(name: WindowsBinaryName, version: string): Promise<string> {
+  const file = await locateBinary(name === 'containerd.exe' ? CONTAINERD_WINDOWS : kubernetesWindowsArtifact(version), name);
+  if (!file) throw new Error(`${name} ${version} is not in the binaries cache: run \`bosun sandbox binaries --version all\` first`);
+  return file;
+}
 
 /** What objdump (binutils) says a file is: its format and architecture lines. */
 function objdumpHeader(file: string): string {
@@ -32,8 +45,8 @@ function objdumpHeader(file: string): string {
 
 describe.each(BINARIES)('$name $version', ({ name, version, minMiB, maxMiB }) => {
   it('is a PE32+ x86-64 Windows executable of a plausible size, stamped with its release', async () => {
-    const file = await cachedWindowsBinary(name, version);
-    expect(path.basename(file)).toBe(name);
+    const file = await cached(name, version);
+    expect(await cachedWindowsBinary(name, version)).toBe(file);
     const size = statSync(file).size / MiB;
     expect(size).toBeGreaterThan(minMiB);
     expect(size).toBeLessThan(maxMiB);
@@ -64,7 +77,7 @@ describe('what is not a Windows executable', () => {
   });
 
   it('refuses a truncated kubelet.exe, cut inside its sections or inside its headers', async () => {
-    const kubelet = await cachedWindowsBinary('kubelet.exe', PINNED_KUBERNETES_VERSIONS[0]);
+    const kubelet = await cached('kubelet.exe', PINNED_KUBERNETES_VERSIONS[0]);
     const dir = tempDir('bosun-windows-binaries-');
     const whole = readFileSync(kubelet);
     for (const bytes of [whole.length - 1, Math.floor(whole.length / 2), 4096, 200, 2]) {
