@@ -130,9 +130,9 @@ const building = new Map<string, Promise<string>>();
 export async function cachedWindowsBinary(name: WindowsBinaryName, version: string, onLine: (line: string) => void = () => {}): Promise<string> {
   const a = name === 'containerd.exe' ? CONTAINERD_WINDOWS : kubernetesWindowsArtifact(version);
   if (a.version !== version) throw new Error(`containerd.exe ${version}: the sandbox builds containerd ${CONTAINERD_WINDOWS.version} only`);
-  const file = path.join(artifactDir(a), name);
-  if (existsSync(file)) return file;
   const dir = artifactDir(a);
+  const file = path.join(dir, name);
+  if (existsSync(file)) return file;
   if (!building.has(dir)) {
     const missing = a.binaries.filter((b) => !existsSync(path.join(dir, b)));
     const build = publishArtifact(a, missing, (out) => buildWindows(a, missing, out, onLine)).finally(() => building.delete(dir));
