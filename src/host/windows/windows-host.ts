@@ -66,7 +66,11 @@ export class WindowsSshHost extends SshDoor implements Host {
     }
   }
 
-  /** Runs a PowerShell body (wrapped, encoded: powershell.ts) as the login; an error record becomes the error thrown. */
+  /**
+   * Runs a PowerShell body (wrapped, encoded: powershell.ts) as the login; an error record becomes the error thrown.
+   * A deadline (`timeoutMs`) is kept by the client, which closes the channel a little after it: Windows has no
+   * `timeout` program to stop the command on the node as the Linux door's line does.
+   */
   async powershell(body: string, opts: PowerShellOptions = {}): Promise<ExecResult> {
     const shown = opts.shown ?? redact(body.split('\n')[0], opts.secrets);
     const result = await this.run(powershellCommandLine(wrapScript(body)), shown, opts);
