@@ -22,8 +22,11 @@ export function decodeCommandLine(line: string): string {
   return Buffer.from(line.slice(ENCODED_PREFIX.length), 'base64').toString('utf16le');
 }
 
-/** A Windows host whose node answers every script with `answer(script)`; `lines` holds what was sent. */
-export function fakeWindowsHost(answer: (script: string) => Answer = () => ({})) {
+/**
+ * A Windows host whose node answers every script with `answer(script)`; `lines` holds what was sent. `sftp` stands
+ * in for the SFTP session (its `_extensions` are the server's announced extensions).
+ */
+export function fakeWindowsHost(answer: (script: string) => Answer = () => ({}), sftp: object = {}) {
   const lines: string[] = [];
   const client = {
     exec(line: string, started: (err: Error | undefined, channel: unknown) => void) {
@@ -40,10 +43,16 @@ export function fakeWindowsHost(answer: (script: string) => Answer = () => ({}))
       started(undefined, channel);
     },
   };
-  const connection = { client: async () => client, droppedSince: async () => false } as unknown as SshConnection;
+  const connection = { client: async () => client, sftp: async () => sftp, droppedSince: async () => false } as unknown as SshConnection;
   const host = new WindowsSshHost('win-1', endpoint({ address: '10.0.0.9', user: 'Administrator' }, 'win-1'), connection);
   return { host, lines, scripts: () => lines.map(decodeCommandLine) };
 }
 
 /** The wrapper's error line for a record, as a node prints it. */
 export const errorRecordLine = (message: string, id: string, category = 'ObjectNotFound') => `bosun-error: ${JSON.stringify({ message, id, category })}\r\n`;
+
+/** An SFTP server without posix-rename whose own rename refuses (SSH_FX_FAILURE), as SFTP v3 does over an existing file. */
+export const SFTP_WITHOUT_POSIX_RENAME = {
+  _extensions: {},
+  rename: (_from: string, _to: string, cb: (err: Error) => void) => cb(Object.assign(new Error('Failure'), { code: 4 })),
+};

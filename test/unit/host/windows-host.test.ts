@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { UserError } from '../../../src/errors.js';
 import { LocalHost } from '../../../src/host/local.js';
 import { wrapScript } from '../../../src/host/windows/powershell.js';
-import { serviceScript } from '../../../src/host/windows/scripts.js';
+import { moveOverScript, serviceScript } from '../../../src/host/windows/scripts.js';
 import { windowsMachine } from '../../../src/host/windows/machine.js';
-import { errorRecordLine, fakeWindowsHost } from '../../support/windows-ssh.js';
+import { errorRecordLine, fakeWindowsHost, SFTP_WITHOUT_POSIX_RENAME } from '../../support/windows-ssh.js';
 
 describe('WindowsSshHost', () => {
   it('maps node paths in either form to SFTP paths, naming the host when it refuses one', () => {
@@ -65,6 +65,18 @@ describe('WindowsSshHost', () => {
       .catch((e: Error) => e);
     expect(err).toBeInstanceOf(UserError);
     expect((err as Error).message).toBe("win-1: Get-Service -Name 'kubelet' | Out-Null: Cannot find any service with service name 'kubelet'.");
+  });
+
+  it('renames over an existing file through Move-Item when SFTP cannot; a missing source is an error', async () => {
+    const fake = fakeWindowsHost(() => ({}), SFTP_WITHOUT_POSIX_RENAME);
+    await fake.host.rename('/etc/kubernetes/kubelet.conf.new', 'C:\\etc\\kubernetes\\kubelet.conf');
+    expect(fake.scripts()).toEqual([wrapScript(moveOverScript('C:\\etc\\kubernetes\\kubelet.conf.new', 'C:\\etc\\kubernetes\\kubelet.conf'))]);
+    const missing = fakeWindowsHost(() => ({}), {
+      _extensions: {},
+      rename: (_f: string, _t: string, cb: (err: Error) => void) => cb(Object.assign(new Error('No such file'), { code: 2 })),
+    });
+    await expect(missing.host.rename('C:\\k\\absent', 'C:\\k\\b')).rejects.toThrow('win-1: moving /C:/k/absent to /C:/k/b: No such file');
+    expect(missing.lines).toEqual([]);
   });
 
   it('verifies the login is an administrator', async () => {

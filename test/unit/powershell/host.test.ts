@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { windowsMachine } from '../../../src/host/windows/machine.js';
-import { wrapScript } from '../../../src/host/windows/powershell.js';
-import { moveOverScript, type ServiceVerb } from '../../../src/host/windows/scripts.js';
+import type { ServiceVerb } from '../../../src/host/windows/scripts.js';
 import { expectGoldenScript } from '../../support/powershell-golden.js';
-import { fakeWindowsHost } from '../../support/windows-ssh.js';
+import { fakeWindowsHost, SFTP_WITHOUT_POSIX_RENAME } from '../../support/windows-ssh.js';
 
 /** The one script the door sent for `act`, decoded from its command line. */
-async function sentBy(act: (host: ReturnType<typeof fakeWindowsHost>['host']) => Promise<unknown>, stdout = ''): Promise<string> {
-  const fake = fakeWindowsHost(() => ({ stdout }));
+async function sentBy(act: (host: ReturnType<typeof fakeWindowsHost>['host']) => Promise<unknown>, stdout = '', sftp?: object): Promise<string> {
+  const fake = fakeWindowsHost(() => ({ stdout }), sftp);
   await act(fake.host);
   expect(fake.scripts()).toHaveLength(1);
   return fake.scripts()[0];
@@ -52,6 +51,6 @@ describe('the Windows door scripts', () => {
   });
 
   it('moves a file over another through PowerShell when SFTP cannot', async () => {
-    await expectGoldenScript('host-move-over', wrapScript(moveOverScript('C:\\k\\.kubelet.exe.0a1b2c3d4e5f.tmp', 'C:\\k\\kubelet.exe')));
+    await expectGoldenScript('host-move-over', await sentBy((h) => h.rename('C:\\k\\kubelet.exe.new', 'C:\\k\\kubelet.exe'), '', SFTP_WITHOUT_POSIX_RENAME));
   });
 });
