@@ -60,6 +60,8 @@ async function replaceAtomically(target: string, make: (temp: string) => Promise
 
 /** fsync of a directory: makes its entries (a rename) durable. Filesystems that cannot say EINVAL; nothing to do there. */
 async function syncDirectory(dir: string): Promise<void> {
+  // Windows opens no directory for fsync (bosun run on a Windows node); NTFS journals the rename itself.
+  if (process.platform === 'win32') return;
   const handle = await fs.open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
   try {
     await handle.sync();

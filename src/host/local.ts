@@ -5,26 +5,46 @@ import { makeDirectories, PARENT_DIR_MODE, symlinkAtomic, writeFileAtomic } from
 import { readBounded } from './bounded-read.js';
 import { READ_CAPS, systemctlUnit, type ExecOptions, type ExecResult, type FileStat, type Host, type ReadCap, type ServiceControl } from './host.js';
 import { resolveInRoot } from './rootfs.js';
+import { driveLetter, parseWindowsPath, windowsPath } from './windows/paths.js';
+import { POWERSHELL, powershellArgs, scriptFailure, wrapScript } from './windows/powershell.js';
+import { windowsService } from './windows/scripts.js';
 import { systemProblem, UserError } from '../errors.js';
+
+/** The machine bosun runs on, as the local Host needs it: its platform and (on Windows) its system drive. */
+export interface LocalSystem {
+  platform: NodeJS.Platform;
+  /** Windows' `SystemDrive` (`C:`). */
+  systemDrive?: string;
+}
+
+const THIS_SYSTEM: LocalSystem = { platform: process.platform, systemDrive: process.env.SystemDrive };
 
 /**
  * This machine, with every node path under `root` (`/` for the real node, a directory with `--rootfs`). Under a
  * directory, paths are looked up as a chroot would (rootfs.ts): a link in the node's files never leads out of it.
+ * On Windows (`bosun join` typed on a Windows node) node paths in Linux form are on the system drive, as kubeadm and
+ * the kubelet resolve them there, and services run through the same PowerShell scripts as the Windows SSH door's.
  */
 export class LocalHost implements Host {
-  readonly os = 'linux' as const;
+  readonly os: 'linux' | 'windows';
   readonly offline: boolean;
   readonly root: string;
+  /** The system drive's letter when this is a Windows node's own files, else undefined. */
+  private readonly windowsDrive?: string;
 
-  constructor(root = '/') {
+  constructor(root = '/', system: LocalSystem = THIS_SYSTEM) {
     // An empty root would be the working directory while node paths stay absolute: this machine's own files.
     if (root.trim() === '') throw new Error('LocalHost: the root must be a directory, not empty');
-    this.root = path.resolve(root);
+    // `/` is the node's own files on every platform (resolved on Windows it would be the working directory's drive).
+    this.root = root === '/' ? '/' : path.resolve(root);
     this.offline = this.root !== '/';
+    this.windowsDrive = system.platform === 'win32' && !this.offline ? driveLetter(system.systemDrive) : undefined;
+    this.os = this.windowsDrive ? 'windows' : 'linux';
   }
 
   /** Where `nodePath` is on this machine; `followLast` follows a link in its last name too. */
   private machinePath(nodePath: string, followLast: boolean): string {
+    if (this.windowsDrive) return windowsPath(parseWindowsPath(nodePath, this.windowsDrive));
     return this.offline ? resolveInRoot(this.root, nodePath, followLast) : path.resolve('/', nodePath);
   }
 
@@ -117,7 +137,16 @@ export class LocalHost implements Host {
     });
   }
 
+  /** Runs a PowerShell body (wrapped and encoded as the Windows SSH door sends it) on this Windows machine. */
+  async powershell(body: string): Promise<ExecResult> {
+    const result = await this.exec(POWERSHELL, powershellArgs(wrapScript(body)), { check: false });
+    const failure = scriptFailure('this machine', body.split('\n')[0], result);
+    if (failure) throw failure;
+    return result;
+  }
+
   service(name: string): ServiceControl {
+    if (this.windowsDrive) return windowsService(name, (body) => this.powershell(body));
     return systemctlUnit(async (...verb) => {
       if (this.offline) return;
       await this.exec('systemctl', [...verb, name]);

@@ -56,11 +56,16 @@ export type Inventory = Map<string, InventoryHost>;
 /** What `upgrade node` does when the file does not say: the package on a real machine, nothing on a rendered node. */
 export const defaultKubeletInstall = (reach: Reach): KubeletInstall => ({ install: reach.via === 'local' && reach.root !== '/' ? 'none' : 'package' });
 
+/** Who bosun logs in as when the file names no user: root, or a Windows host's built-in administrator. */
+const defaultLogin = { linux: 'root', windows: 'Administrator' } as const;
+
 /** One host's cross-field rules, which a schema of single fields cannot say; throws `[field, problem]`. */
 function resolveHost(entry: HostEntry): InventoryHost {
   if (entry.ssh && entry.local) throw ['ssh', 'give one of ssh and local, not both'];
   if (!entry.ssh && !entry.local) throw ['ssh', 'required: how bosun reaches the host, ssh: {address: ...} (or local: {} for this machine)'];
-  const reach: Reach = entry.ssh ? { via: 'ssh', ssh: entry.ssh } : { via: 'local', root: entry.local!.root };
+  const reach: Reach = entry.ssh
+    ? { via: 'ssh', ssh: { ...entry.ssh, user: entry.ssh.user ?? defaultLogin[entry.os] } }
+    : { via: 'local', root: entry.local!.root };
   const host = { name: entry.name, role: entry.role, os: entry.os, reach, ...(entry.reset && { reset: true as const }) };
   const kubelet = entry.kubelet ? resolveInstall('kubelet', entry.kubelet, reach, RELEASE_KUBELET_URL) : defaultKubeletInstall(reach);
   if (entry.containerd?.install === 'binary' && entry.containerd.url)

@@ -42,7 +42,8 @@ const jump = z.strictObject({
 export const sshSchema = z.strictObject({
   address,
   port: port.default(22),
-  user: user.default('root'),
+  /** Default root, on a Windows host Administrator (inventory.ts: the default depends on the host's os). */
+  user: user.optional(),
   /** Without it: the ssh-agent, as `ssh` would use it. */
   keyPath: absolutePath('the private key file').optional(),
   passphraseEnv: passphraseEnv.optional(),

@@ -58,8 +58,8 @@ function endpoint(ssh: Omit<SshSettings, 'bastion'>, home: string): SshEndpoint 
   return { address: ssh.address, port: ssh.port, user: ssh.user, keyPath: expandHome(ssh.keyPath, home), passphraseEnv: ssh.passphraseEnv };
 }
 
-function sshSettings(name: string, ssh: SshSettings, home: string): SshHostSettings {
-  return { name, ...endpoint(ssh, home), bastion: ssh.bastion && endpoint(ssh.bastion, home) };
+function sshSettings(host: NodeAccess, ssh: SshSettings, home: string): SshHostSettings {
+  return { name: host.name, os: host.os, ...endpoint(ssh, home), bastion: ssh.bastion && endpoint(ssh.bastion, home) };
 }
 
 export class NodeHosts {
@@ -78,17 +78,17 @@ export class NodeHosts {
   }
 
   readonly open: HostOpener = (host) =>
-    host.reach.via === 'local' ? new LocalHost(host.reach.root) : this.pool.host(sshSettings(host.name, host.reach.ssh, this.env.home));
+    host.reach.via === 'local' ? new LocalHost(host.reach.root) : this.pool.host(sshSettings(host, host.reach.ssh, this.env.home));
 
   /** Reaches every SSH host among `hosts` (host key, login, root) before anything changes; one error names each failure. */
   async verify(hosts: NodeAccess[]): Promise<void> {
-    const ssh = hosts.flatMap((h) => (h.reach.via === 'ssh' ? [sshSettings(h.name, h.reach.ssh, this.env.home)] : []));
+    const ssh = hosts.flatMap((h) => (h.reach.via === 'ssh' ? [sshSettings(h, h.reach.ssh, this.env.home)] : []));
     if (ssh.length) await this.pool.connectAll(ssh, this.flags.parallel);
   }
 
   /** Reaches one host (an SSH host's key, login, root); throws naming the host and why it cannot be reached. */
   async reach(host: NodeAccess): Promise<void> {
-    if (host.reach.via === 'ssh') await this.pool.host(sshSettings(host.name, host.reach.ssh, this.env.home)).verify();
+    if (host.reach.via === 'ssh') await this.pool.host(sshSettings(host, host.reach.ssh, this.env.home)).verify();
   }
 
   /** The node-side work with at most `--parallel` hosts in a step at once. */

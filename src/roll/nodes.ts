@@ -38,7 +38,7 @@ export interface NodeStepContext {
 export type NodeSideWork = Partial<Record<NodeSideStep, (ctx: NodeStepContext) => Promise<void>>>;
 
 /** What the roll needs of a host: how to reach it and how its kubelet is installed. */
-export type NodeAccess = Pick<InventoryHost, 'name' | 'reach' | 'kubelet' | 'containerd'>;
+export type NodeAccess = Pick<InventoryHost, 'name' | 'reach' | 'kubelet' | 'containerd'> & Partial<Pick<InventoryHost, 'os'>>;
 
 /** Opens the Host door of a host (once per host: the reacher keeps it). */
 export type HostOpener = (host: NodeAccess) => Host;

@@ -48,15 +48,20 @@ export class Sshd {
   private constructor(
     readonly dir: string,
     readonly port: number,
+    readonly chroot?: string,
   ) {
     this.hostKey = keygen(path.join(dir, 'ssh_host_ed25519_key'));
   }
 
-  static async start(authorizedKeys: Record<string, string[]>): Promise<Sshd> {
+  /**
+   * With `chroot`, every session is chrooted there (as the sandbox's machines are): SFTP's `/` is that directory.
+   * sshd takes only a directory whose every component is root-owned and writable by no one else (not one under /tmp).
+   */
+  static async start(authorizedKeys: Record<string, string[]>, opts: { chroot?: string } = {}): Promise<Sshd> {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'bosun-sshd-'));
     // Non-root logins read their authorized_keys as themselves (and sudo runs from their login): the directory is 0755.
     chmodSync(dir, 0o755);
-    const sshd = new Sshd(dir, await freePort());
+    const sshd = new Sshd(dir, await freePort(), opts.chroot);
     mkdirSync(path.join(dir, 'keys'), { mode: 0o755 });
     for (const [user, keys] of Object.entries(authorizedKeys)) sshd.authorize(user, keys);
     await sshd.run();
@@ -87,6 +92,7 @@ export class Sshd {
       // The key files live in the test's temp directory, not in a home directory StrictModes would check.
       'StrictModes no',
       'Subsystem sftp internal-sftp',
+      ...(this.chroot ? [`ChrootDirectory ${this.chroot}`] : []),
       // DEBUG1 logs each direct-tcpip request, which shows a bastion hop happened.
       'LogLevel DEBUG1',
       '',

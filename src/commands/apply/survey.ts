@@ -8,6 +8,8 @@ import type { Host } from '../../host/host.js';
 import { localMachine, type Machine } from '../../host/machine.js';
 import { SshHost } from '../../host/ssh/ssh-host.js';
 import { sshMachine } from '../../host/ssh/ssh-machine.js';
+import { windowsMachine } from '../../host/windows/machine.js';
+import { WindowsSshHost } from '../../host/windows/windows-host.js';
 import type { ClusterDefinition } from '../../inventory/cluster.js';
 import type { InventoryHost } from '../../inventory/inventory.js';
 import { KUBECONFIG_FILES, KUBELET_BINARY, KUBERNETES_DIR } from '../../kube/paths.js';
@@ -37,7 +39,7 @@ export async function reachHosts(def: ClusterDefinition, open: (h: InventoryHost
     def.hosts.map((host, i) =>
       limit(async () => {
         const node = open(host);
-        if (!(node instanceof SshHost)) return undefined;
+        if (!(node instanceof SshHost || node instanceof WindowsSshHost)) return undefined;
         return node.verify().then(
           () => undefined,
           (err: Error) => `  ${def.file}: spec.hosts[${i}].ssh: ${err.message}`,
@@ -51,6 +53,13 @@ export async function reachHosts(def: ClusterDefinition, open: (h: InventoryHost
   throw new UserError({ what, category: 'precondition', message: `${what}:\n${lines.join('\n')}` });
 }
 
+/** The machine a host's node runs on: an SSH host's (Linux or Windows), or this one. */
+function machineOf(node: Host): Promise<Machine> {
+  if (node instanceof SshHost) return sshMachine(node);
+  if (node instanceof WindowsSshHost) return windowsMachine(node);
+  return Promise.resolve(localMachine);
+}
+
 /** Surveys every host, at most `parallel` at once. */
 export async function surveyHosts(hosts: InventoryHost[], open: (h: InventoryHost) => Host, parallel: number): Promise<SurveyedHost[]> {
   const limit = pLimit(parallel);
@@ -59,7 +68,7 @@ export async function surveyHosts(hosts: InventoryHost[], open: (h: InventoryHos
       limit(async (): Promise<SurveyedHost> => {
         const node = open(host);
         const [machine, kubelet, kubeletConf, adminConf] = await Promise.all([
-          node instanceof SshHost ? sshMachine(node) : Promise.resolve(localMachine),
+          machineOf(node),
           kubeletVersion(node),
           node.stat(`${KUBERNETES_DIR}/${KUBECONFIG_FILES.kubelet}`),
           node.stat(`${KUBERNETES_DIR}/${KUBECONFIG_FILES.admin}`),

@@ -6,6 +6,13 @@ import { connectClient, type Credentials, credentials, credentialsFailure, SshCo
 import { SshConnection } from './connection.js';
 import { type Endpoint, endpoint, endpointKey, type SshHostSettings, type SshOptions } from './settings.js';
 import { SshHost } from './ssh-host.js';
+import { WindowsSshHost } from '../windows/windows-host.js';
+
+/** The door of a host reached over SSH: Linux or Windows. */
+export type SshNodeHost = SshHost | WindowsSshHost;
+
+/** The login a Windows host gets when the file names none: its built-in administrator, as root is Linux's. */
+const WINDOWS_DEFAULT_USER = 'Administrator';
 
 /** A TCP stream to `address:port` opened by the bastion (OpenSSH's ProxyJump: a direct-tcpip channel). */
 function forward(bastion: Client, target: Endpoint): Promise<Duplex> {
@@ -24,34 +31,44 @@ function forward(bastion: Client, target: Endpoint): Promise<Duplex> {
  */
 export class SshPool {
   private readonly connections = new Map<string, SshConnection>();
-  private readonly hosts = new Map<string, SshHost>();
+  private readonly hosts = new Map<string, SshNodeHost>();
   private readonly keys = new Map<string, Promise<Credentials>>();
 
   constructor(readonly opts: SshOptions) {}
 
-  /** The host's Host door; the same object (and connection) for every caller. Connecting waits for first use. */
-  host(settings: SshHostSettings): SshHost {
+  /**
+   * The host's Host door (the Windows one for `os: windows`); the same object (and connection) for every caller.
+   * Connecting waits for first use. Host keys are checked alike for both.
+   */
+  host(settings: SshHostSettings & { os?: 'linux' }): SshHost;
+  host(settings: SshHostSettings): SshNodeHost;
+  host(settings: SshHostSettings): SshNodeHost {
     const known = this.hosts.get(settings.name);
     if (known) return known;
-    const target = endpoint(settings, settings.name);
+    const windows = settings.os === 'windows';
+    const target = endpoint({ ...settings, user: settings.user ?? (windows ? WINDOWS_DEFAULT_USER : undefined) }, settings.name);
     const bastion = settings.bastion && endpoint(settings.bastion, `bastion ${settings.bastion.address} of ${settings.name}`);
-    const host = new SshHost(settings.name, target, this.connection(target, bastion), this.opts.readLimitBytes);
+    // A Windows login works as itself (an administrator): no sudo for its SFTP session.
+    const connection = this.connection(target, bastion, !windows && target.user !== 'root');
+    const host = windows
+      ? new WindowsSshHost(settings.name, target, connection, this.opts.readLimitBytes)
+      : new SshHost(settings.name, target, connection, this.opts.readLimitBytes);
     this.hosts.set(settings.name, host);
     return host;
   }
 
-  private connection(target: Endpoint, bastion?: Endpoint): SshConnection {
+  private connection(target: Endpoint, bastion?: Endpoint, sudo = false): SshConnection {
     const key = bastion ? `${endpointKey(bastion)}>${endpointKey(target)}` : endpointKey(target);
     let conn = this.connections.get(key);
     if (!conn) {
-      const jump = bastion && this.connection(bastion);
+      const jump = bastion && this.connection(bastion, undefined, bastion.user !== 'root');
       const dial = async () => {
         const auth = await this.credentials(target).catch((err: unknown) => {
           throw credentialsFailure(target, err);
         });
         return connectClient(target, this.opts, auth, jump && (await forward(await jump.client(), target)));
       };
-      conn = new SshConnection(dial, target.user !== 'root');
+      conn = new SshConnection(dial, sudo);
       this.connections.set(key, conn);
     }
     return conn;
@@ -73,10 +90,11 @@ export class SshPool {
   }
 
   /**
-   * Reaches every host before anything changes: host key, login, root (through sudo for a non-root user) and SFTP, at most
+   * Reaches every host before anything changes: host key, login, root (through sudo for a non-root user; an administrator
+   * on Windows) and SFTP, at most
    * `parallel` at once. One error names every host that failed and why.
    */
-  async connectAll(settings: readonly SshHostSettings[], parallel = 8): Promise<SshHost[]> {
+  async connectAll(settings: readonly SshHostSettings[], parallel = 8): Promise<SshNodeHost[]> {
     const limit = pLimit(Math.max(1, parallel));
     const hosts = settings.map((s) => this.host(s));
     const failures = (

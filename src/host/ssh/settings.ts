@@ -7,7 +7,7 @@ export interface SshEndpoint {
   address: string;
   /** Default 22. */
   port?: number;
-  /** Default root; anyone else works through `sudo -n`. */
+  /** Default root (Administrator on a Windows host); anyone else on Linux works through `sudo -n`. */
   user?: string;
   /** A private key file; without one, the ssh-agent at `SSH_AUTH_SOCK`. */
   keyPath?: string;
@@ -18,6 +18,8 @@ export interface SshEndpoint {
 /** One host of an inventory: the node's name (for messages) and how to reach it, optionally through a bastion. */
 export interface SshHostSettings extends SshEndpoint {
   name: string;
+  /** A Windows host is reached through the Windows door (PowerShell, `/C:/` SFTP paths) as an administrator. Default linux. */
+  os?: 'linux' | 'windows';
   /** A jump host, as OpenSSH's ProxyJump: the connection to the host is tunnelled through this one. */
   bastion?: SshEndpoint;
 }

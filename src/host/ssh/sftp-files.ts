@@ -92,23 +92,32 @@ async function readAll(sftp: SFTPWrapper, handle: Buffer, limit: number, tooBig:
   }
 }
 
+/**
+ * What differs between SFTP servers' files: how a file is renamed over another, and whether files keep POSIX modes
+ * (a Windows server keeps ACLs instead: see windows/windows-host.ts).
+ */
+export interface FileRules {
+  renameOver(sftp: SFTPWrapper, from: string, to: string, extensions: ServerExtensions): Promise<void>;
+  modes: boolean;
+}
+
 /** `mkdir -p`: missing parents 0755, the leaf `mode` exactly (the server's umask would otherwise take bits off). */
-export async function mkdirP(sftp: SFTPWrapper, p: string, mode = 0o755): Promise<void> {
+export async function mkdirP(sftp: SFTPWrapper, p: string, mode = 0o755, modes = true): Promise<void> {
   const existing = await optional(statOf(sftp, p));
   if (existing) {
     if ((existing.mode & S_IFMT) !== S_IFDIR) throw new Error(`${p} exists and is not a directory`);
     return;
   }
   const parent = path.dirname(p);
-  if (parent !== p) await mkdirP(sftp, parent, 0o755);
+  if (parent !== p) await mkdirP(sftp, parent, 0o755, modes);
   try {
-    await call((cb) => sftp.mkdir(p, { mode }, cb));
+    await call((cb) => sftp.mkdir(p, modes ? { mode } : {}, cb));
   } catch (err) {
     // Made meanwhile by a concurrent step: fine when it is a directory.
     if ((await optional(statOf(sftp, p)))?.isDirectory()) return;
     throw err;
   }
-  await call((cb) => sftp.chmod(p, mode, cb));
+  if (modes) await call((cb) => sftp.chmod(p, mode, cb));
 }
 
 /** `rm -rf`: a symlink is removed, never followed. */
@@ -155,24 +164,32 @@ async function removeStaleTemps(sftp: SFTPWrapper, dir: string, base: string): P
 
 /**
  * Temp file `.<name>.<random>.tmp` beside the target (created exclusively, 0600 until done), written, fsynced where the
- * server offers `fsync@openssh.com`, given its exact mode, then renamed over the target with `posix-rename@openssh.com`
- * (plain SFTP rename refuses an existing target). The temp file is removed on any failure.
+ * server offers `fsync@openssh.com`, given its exact mode (where the server keeps modes), then renamed over the target
+ * as the server's rules say (on Linux with `posix-rename@openssh.com`: plain SFTP rename refuses an existing target).
+ * The temp file is removed on any failure.
  */
-export async function writeFileAtomic(sftp: SFTPWrapper, p: string, data: Buffer, mode: number, extensions: ServerExtensions): Promise<void> {
+export async function writeFileAtomic(
+  sftp: SFTPWrapper,
+  p: string,
+  data: Buffer,
+  mode: number,
+  extensions: ServerExtensions,
+  rules: FileRules = POSIX_FILES,
+): Promise<void> {
   const [dir, base] = [path.dirname(p), path.basename(p)];
-  await mkdirP(sftp, dir);
+  await mkdirP(sftp, dir, 0o755, rules.modes);
   await removeStaleTemps(sftp, dir, base);
   const temp = path.join(dir, `.${base}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    const handle = await call<Buffer>((cb) => sftp.open(temp, 'wx', { mode: 0o600 }, cb));
+    const handle = await call<Buffer>((cb) => sftp.open(temp, 'wx', rules.modes ? { mode: 0o600 } : {}, cb));
     try {
       await writeAll(sftp, handle, data);
-      await call((cb) => sftp.fchmod(handle, mode, cb));
+      if (rules.modes) await call((cb) => sftp.fchmod(handle, mode, cb));
       if ('fsync@openssh.com' in extensions) await call((cb) => sftp.ext_openssh_fsync(handle, cb));
     } finally {
       await call((cb) => sftp.close(handle, cb));
     }
-    await renameOver(sftp, temp, p, extensions);
+    await rules.renameOver(sftp, temp, p, extensions);
   } catch (err) {
     await optional(call((cb) => sftp.unlink(temp, cb))).catch(() => {});
     throw err;
@@ -185,12 +202,18 @@ export async function renameOver(sftp: SFTPWrapper, from: string, to: string, ex
   else await renameReplacing(sftp, from, to);
 }
 
+/** A Linux server's files: exact modes, renamed over in one step where the server can. */
+export const POSIX_FILES: FileRules = { renameOver, modes: true };
+
+/** SFTP's own rename (draft-02 §6.5): refused when the target exists. */
+export const plainRename = (sftp: SFTPWrapper, from: string, to: string): Promise<void> => call((cb) => sftp.rename(from, to, cb));
+
 /** Servers without posix-rename: plain rename, and when the target exists, remove it first (a short window without it). */
 async function renameReplacing(sftp: SFTPWrapper, from: string, to: string): Promise<void> {
   try {
-    await call((cb) => sftp.rename(from, to, cb));
+    await plainRename(sftp, from, to);
   } catch {
     await optional(call((cb) => sftp.unlink(to, cb)));
-    await call((cb) => sftp.rename(from, to, cb));
+    await plainRename(sftp, from, to);
   }
 }

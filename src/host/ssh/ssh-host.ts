@@ -1,15 +1,9 @@
 import path from 'node:path/posix';
-import type { SFTPWrapper } from 'ssh2';
 import { UserError } from '../../errors.js';
-import { READ_CAPS, systemctlUnit, type ExecOptions, type ExecResult, type FileStat, type Host, type ReadCap, type ServiceControl } from '../host.js';
-import type { SshConnection } from './connection.js';
+import { systemctlUnit, type ExecOptions, type ExecResult, type Host, type ServiceControl } from '../host.js';
 import { redact, shCommand } from './quote.js';
-import { CommandTimeout, ConnectionLost, OutputTooLarge, runCommand, withTimeout } from './run-command.js';
-import { freeSpace, mkdirP, readdir, readFile, removeTree, renameOver, stat, type ServerExtensions, writeFileAtomic } from './sftp-files.js';
-import { serverExtensions } from './sftp-session.js';
-import type { Endpoint } from './settings.js';
-
-const DEFAULT_READ_LIMIT = 256 * 1024 * 1024;
+import { withTimeout } from './run-command.js';
+import { SshDoor } from './ssh-door.js';
 
 /** sudo's words when `-n` keeps it from asking for a password (or it has no rule for the user). */
 const SUDO_REFUSED = /sudo: (a password is required|a terminal is required|.* is not in the sudoers file|.* not allowed to)[^\n]*/;
@@ -30,17 +24,8 @@ export class SudoPasswordRequired extends UserError {
  * commands on exec channels (through `sudo -n` for a non-root user), services through systemctl. Every
  * operation shares the host's one connection.
  */
-export class SshHost implements Host {
+export class SshHost extends SshDoor implements Host {
   readonly os = 'linux' as const;
-  readonly root = '/';
-  readonly offline = false;
-
-  constructor(
-    readonly name: string,
-    readonly target: Endpoint,
-    readonly connection: SshConnection,
-    private readonly readLimit = DEFAULT_READ_LIMIT,
-  ) {}
 
   /** Whether commands and files go through sudo. */
   get sudo(): boolean {
@@ -51,64 +36,14 @@ export class SshHost implements Host {
     return path.resolve('/', nodePath);
   }
 
-  /** Runs `op` on the host's SFTP session; when the connection dropped under it, reconnects and runs it once more. */
-  private async files<T>(what: string, op: (sftp: SFTPWrapper, ext: ServerExtensions) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      const client = await this.connection.client();
-      try {
-        const sftp = await this.connection.sftp();
-        return await op(sftp, serverExtensions(sftp));
-      } catch (err) {
-        if (attempt === 1 && (await this.connection.droppedSince(client))) continue;
-        // A refusal that already names the host and file (a FileReadError) is the user's to read as it is.
-        if (err instanceof UserError) throw err;
-        const sudo = SUDO_REFUSED.exec((err as Error).message);
-        if (this.sudo && sudo) throw new SudoPasswordRequired(this.name, sudo[0]);
-        throw new Error(`${this.name}: ${what}: ${(err as Error).message}`, { cause: err });
-      }
-    }
+  protected isRoot(p: string): boolean {
+    return p === '/';
   }
 
-  readFile(nodePath: string, cap: ReadCap = READ_CAPS.file): Promise<Buffer | undefined> {
-    const p = this.resolve(nodePath);
-    return this.files(`reading ${p}`, (sftp) => readFile(sftp, p, cap, this.name));
-  }
-
-  writeFileAtomic(nodePath: string, data: string | Uint8Array, mode: number): Promise<void> {
-    const p = this.resolve(nodePath);
-    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    return this.files(`writing ${p}`, (sftp, ext) => writeFileAtomic(sftp, p, bytes, mode, ext));
-  }
-
-  mkdir(nodePath: string, mode = 0o755): Promise<void> {
-    const p = this.resolve(nodePath);
-    return this.files(`creating directory ${p}`, (sftp) => mkdirP(sftp, p, mode));
-  }
-
-  stat(nodePath: string): Promise<FileStat | undefined> {
-    const p = this.resolve(nodePath);
-    return this.files(`stat ${p}`, (sftp) => stat(sftp, p));
-  }
-
-  readdir(nodePath: string): Promise<string[]> {
-    const p = this.resolve(nodePath);
-    return this.files(`listing ${p}`, (sftp) => readdir(sftp, p));
-  }
-
-  remove(nodePath: string): Promise<void> {
-    const p = this.resolve(nodePath);
-    if (p === '/') throw new Error(`${this.name}: refusing to remove /`);
-    return this.files(`removing ${p}`, (sftp) => removeTree(sftp, p));
-  }
-
-  rename(fromNodePath: string, toNodePath: string): Promise<void> {
-    const [from, to] = [this.resolve(fromNodePath), this.resolve(toNodePath)];
-    return this.files(`moving ${from} to ${to}`, (sftp, ext) => renameOver(sftp, from, to, ext));
-  }
-
-  freeSpace(nodePath: string): Promise<number | undefined> {
-    const p = this.resolve(nodePath);
-    return this.files(`free space at ${p}`, (sftp, ext) => freeSpace(sftp, p, ext));
+  protected override fileFailure(what: string, err: unknown): Error {
+    const sudo = err instanceof UserError ? null : SUDO_REFUSED.exec((err as Error).message);
+    if (this.sudo && sudo) return new SudoPasswordRequired(this.name, sudo[0]);
+    return super.fileFailure(what, err);
   }
 
   /** The command line sent: `[sudo -n --] [env K=V…] [timeout …] cmd args…`, every word quoted for sh. */
@@ -130,21 +65,6 @@ export class SshHost implements Host {
       throw new Error(`${this.name}: ${shown} exited ${result.code}: ${redact(result.stderr.trim(), opts.secrets)}`);
     }
     return result;
-  }
-
-  /** Runs a command line; one the node never received because the connection had dropped is sent again on a new one. */
-  private async run(line: string, shown: string, opts: ExecOptions): Promise<ExecResult> {
-    for (let attempt = 1; ; attempt++) {
-      const client = await this.connection.client();
-      try {
-        return await runCommand(client, line, { input: opts.input, timeoutMs: opts.timeoutMs, outputLimit: this.readLimit });
-      } catch (err) {
-        if (err instanceof ConnectionLost && !err.started && attempt === 1 && (await this.connection.droppedSince(client))) continue;
-        if (err instanceof CommandTimeout || err instanceof ConnectionLost || err instanceof OutputTooLarge)
-          throw new Error(`${this.name}: ${shown}: ${err.message}`, { cause: err });
-        throw err;
-      }
-    }
   }
 
   /** Fails with a clear error unless commands and files work as root: the login itself, or through passwordless sudo. */
