@@ -49,6 +49,7 @@ const WRAPPERS = new Set([
   'left_assignment_expression',
   'statement_list',
   'argument_expression',
+  'command_name_expr',
 ]);
 
 /** A method argument's operator levels (`additive_argument_expression`) are the expression's. */
@@ -338,8 +339,9 @@ export class PowerShellInterpreter {
         return this.method(node);
       case 'verbatim_string_characters':
       case 'generic_token':
+      case 'command_name':
         if (node.namedChildren.length > 0) throw notInSandbox(node);
-        return node.type === 'generic_token' ? node.text : unquote(node.text);
+        return type === 'verbatim_string_characters' ? unquote(node.text) : node.text;
       case 'expandable_string_literal':
       case 'expandable_here_string_literal':
         return this.expand(node);
