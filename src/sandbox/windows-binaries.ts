@@ -4,7 +4,9 @@
  * node reports comes from its binaries, never from bosun's words.
  */
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { tryRun } from './exec.js';
+import { cacheRoot } from './paths.js';
 
 /** IMAGE_FILE_MACHINE_AMD64: the machine field of a PE header for x86-64. */
 const AMD64 = 0x8664;
@@ -33,4 +35,13 @@ export async function windowsBinaryVersion(file: string): Promise<string | undef
   if (!(await isWindowsExecutable(file))) return undefined;
   const info = await tryRun('go', ['version', '-m', file]);
   return VERSION_STAMP.exec(info ?? '')?.[1];
+}
+
+/** containerd's Windows release the sandbox's Windows machines come with. */
+export const WINDOWS_CONTAINERD_VERSION = 'v2.1.4';
+
+/** Where the cache keeps a Windows binary of a version (`kubelet.exe` of `kubernetes-windows/<v>`, `containerd.exe` of `containerd-windows/<v>`). */
+export function cachedWindowsBinary(name: string, version: string): string {
+  const component = name === 'containerd.exe' ? 'containerd-windows' : 'kubernetes-windows';
+  return path.join(cacheRoot(), 'bin', component, version, name);
 }

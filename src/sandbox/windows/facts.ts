@@ -48,7 +48,7 @@ export async function readFacts(rootfs: string): Promise<MachineFacts> {
   try {
     return JSON.parse(text) as MachineFacts;
   } catch (err) {
-    throw new Error(`${factsFile(rootfs)}: unreadable machine facts: ${(err as Error).message}`);
+    throw new Error(`${factsFile(rootfs)}: unreadable machine facts: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -58,3 +58,11 @@ export const isWindowsMachine = (rootfs: string): Promise<boolean> =>
     () => true,
     () => false,
   );
+
+/** What a Windows kubelet registers from its machine: the OS image (Caption) and the build label's `major.minor.build`. */
+export async function windowsNodeFacts(rootfs: string): Promise<{ osImage: string; build: string }> {
+  const system = (await readFacts(rootfs)).Win32_OperatingSystem ?? {};
+  const build = /^\d+\.\d+\.\d+/.exec(String(system.Version ?? ''))?.[0] ?? `10.0.${system.BuildNumber ?? 0}`;
+  // The kubelet reports the product name (the registry's), which is the Caption without the vendor.
+  return { osImage: String(system.Caption ?? 'Windows').replace(/^Microsoft /, ''), build };
+}

@@ -5,15 +5,10 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { isWindowsExecutable, windowsBinaryVersion } from '../windows-binaries.js';
+import { isWindowsExecutable } from '../windows-binaries.js';
 import { hostPath, SEARCH_PATH, type WindowsMachine } from './interpreter-machine.js';
 import { NotInSandbox, PowerShellError } from './interpreter-values.js';
-
-/** What `--version` prints, by program, from the version its build info records. */
-const VERSION_LINES: Record<string, (version: string) => string> = {
-  'kubelet.exe': (v) => `Kubernetes ${v}`,
-  'containerd.exe': (v) => `containerd github.com/containerd/containerd/v2 ${v}`,
-};
+import { answersVersion, windowsVersionOutput } from './native-version.js';
 
 /** The file a program name runs: a path, or a name looked up in the machine's PATH (`.exe` added when missing). */
 export async function resolveProgram(machine: WindowsMachine, program: string): Promise<string | undefined> {
@@ -42,12 +37,11 @@ export async function runNative(
       program,
       true,
     );
-  const line = VERSION_LINES[path.basename(file).toLowerCase()];
-  if (!line || args.length !== 1 || args[0] !== '--version')
+  if (!answersVersion(file) || args.length !== 1 || args[0] !== '--version')
     throw new NotInSandbox(
       `the sandbox runs no Windows program: ${program} ${args.join(' ')} (only kubelet.exe and containerd.exe --version answer, from their build info)`,
     );
-  const version = await windowsBinaryVersion(file);
-  if (!version) return { code: 1, stdout: '', stderr: `${program}: its build info records no version\n` };
-  return { code: 0, stdout: `${line(version)}\n`, stderr: '' };
+  const output = await windowsVersionOutput(file);
+  if (output === undefined) return { code: 1, stdout: '', stderr: `${program}: its build info records no version\n` };
+  return { code: 0, stdout: output, stderr: '' };
 }

@@ -170,3 +170,17 @@ export function enumerate(value: PsValue): PsValue[] {
 export function collapse(values: PsValue[]): PsValue {
   return values.length === 0 ? null : values.length === 1 ? values[0] : values;
 }
+
+/** A property of a value; of each item for an array (member enumeration), `Length`/`Count` of strings and arrays. */
+export function property(owner: PsValue, name: string): PsValue {
+  const lower = name.toLowerCase();
+  if (owner === null) return null;
+  if (Array.isArray(owner)) {
+    if (lower === 'count' || lower === 'length') return owner.length;
+    return collapse(owner.map((item) => property(item, name)).filter((v) => v !== null));
+  }
+  if (typeof owner === 'string' && lower === 'length') return owner.length;
+  if (owner instanceof PsEnum && lower === 'value__') return owner.value;
+  if (owner instanceof PsObject) return owner.get(name);
+  return null;
+}

@@ -29,7 +29,7 @@ export async function readServices(rootfs: string): Promise<ServiceRegistry> {
   try {
     return (JSON.parse(text) as { services?: ServiceRegistry }).services ?? {};
   } catch (err) {
-    throw new Error(`${scmFile(rootfs)}: unreadable service registry: ${(err as Error).message}`);
+    throw new Error(`${scmFile(rootfs)}: unreadable service registry: ${(err as Error).message}`, { cause: err });
   }
 }
 

@@ -30,7 +30,12 @@ Stop-Service -Name kubelet -Force
     );
     expect(r).toEqual({ code: 0, stdout: 'Running\n{"Name":"kubelet","Status":4,"StartType":2}\nTrue\n', stderr: '' });
     const registry = JSON.parse(readFileSync(m.drive('Windows/System32/config/bosun-sandbox-scm.json'), 'utf8'));
-    expect(registry.services.kubelet).toEqual({ displayName: 'kubelet', binaryPathName: 'C:\\k\\kubelet.exe --windows-service', startType: 'Manual', running: false });
+    expect(registry.services.kubelet).toEqual({
+      displayName: 'kubelet',
+      binaryPathName: 'C:\\k\\kubelet.exe --windows-service',
+      startType: 'Manual',
+      running: false,
+    });
   });
 
   it('answers as the SCM for a service it does not have, one registered twice, and one that cannot start', async () => {
@@ -40,7 +45,9 @@ Stop-Service -Name kubelet -Force
     expect(missing.stderr).toContain('"id":"NoServiceFoundForGivenName,Microsoft.PowerShell.Commands.StartServiceCommand"');
     await m.ps(wrapped(KUBELET_SERVICE));
     expect((await m.ps(wrapped(KUBELET_SERVICE))).stderr).toContain('The specified service already exists');
-    await m.ps(wrapped(`New-Service -Name containerd -BinaryPathName 'containerd.exe --run-service' -DisplayName containerd -StartupType Automatic | Out-Null`));
+    await m.ps(
+      wrapped(`New-Service -Name containerd -BinaryPathName 'containerd.exe --run-service' -DisplayName containerd -StartupType Automatic | Out-Null`),
+    );
     const failed = await m.ps(wrapped('Start-Service containerd'));
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain("Service 'containerd (containerd)' cannot be started due to the following error: C:\\\\Program Files");
@@ -105,7 +112,9 @@ Get-NetFirewallRule -Name kubelet | Select-Object -Property 'Name','Direction','
     });
 
     it('finds programs and cmdlets with Get-Command', async () => {
-      const r = await m.ps(`(Get-Command -Name C:\\k\\kubelet.exe).Source\n(Get-Command Get-Service).CommandType\n$x = Get-Command nope.exe -ErrorAction SilentlyContinue\n$x -eq $null`);
+      const r = await m.ps(
+        `(Get-Command -Name C:\\k\\kubelet.exe).Source\n(Get-Command Get-Service).CommandType\n$x = Get-Command nope.exe -ErrorAction SilentlyContinue\n$x -eq $null`,
+      );
       expect(r).toEqual({ code: 0, stdout: 'C:\\k\\kubelet.exe\nCmdlet\nTrue\n', stderr: '' });
     });
 
