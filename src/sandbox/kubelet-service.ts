@@ -211,7 +211,8 @@ export class KubeletService implements NodeServices {
   /** What a binary says it is (`Kubernetes v1.37.1`), asked once per binary (real path, inode, mtime). */
   private binaryVersion(key: string, layout: KubeletLayout): Promise<string | undefined> {
     if (!this.versions.has(key)) {
-      const file = key.slice(0, key.indexOf(':'));
+      // The key is `<real path>:<inode>:<mtime>`; a Windows machine's path has a colon of its own (`…/C:/k/kubelet.exe`).
+      const file = key.replace(/:[^:]*:[^:]*$/, '');
       const version = layout.versionOutput(file).then((out) => /\bv\d+\.\d+\.\d+\S*/.exec(out ?? '')?.[0]);
       // A failure is asked again next time: the binary may have been busy (still open for writing) rather than wrong.
       void version.then((v) => v === undefined && this.versions.delete(key));

@@ -12,7 +12,8 @@ import { cacheRoot } from './paths.js';
 const AMD64 = 0x8664;
 /** The version stamps the builds set through -ldflags -X: Kubernetes' gitVersion, containerd's Version. */
 const VERSION_STAMP =
-  /-X[= ](?:k8s\.io\/component-base\/version\.gitVersion|github\.com\/containerd\/containerd(?:\/v2)?\/version\.Version)=(v\d+\.\d+\.\d+\S*?)["'\s]/;
+  /-X[= ]'?(?:k8s\.io\/component-base\/version\.gitVersion|github\.com\/containerd\/containerd(?:\/v2)?\/version\.Version)=v?(\d+\.\d+\.\d+[^"'\s]*)/;
+/-X[= ](?:k8s\.io\/component-base\/version\.gitVersion|github\.com\/containerd\/containerd(?:\/v2)?\/version\.Version)=(v\d+\.\d+\.\d+\S*?)["'\s]/;
 
 /** Whether `file` is a Windows x86-64 executable: the DOS header's `MZ`, and `PE\0\0` with the AMD64 machine where it points. */
 export async function isWindowsExecutable(file: string): Promise<boolean> {
@@ -34,7 +35,8 @@ export async function isWindowsExecutable(file: string): Promise<boolean> {
 export async function windowsBinaryVersion(file: string): Promise<string | undefined> {
   if (!(await isWindowsExecutable(file))) return undefined;
   const info = await tryRun('go', ['version', '-m', file]);
-  return VERSION_STAMP.exec(info ?? '')?.[1];
+  const version = VERSION_STAMP.exec(info ?? '')?.[1];
+  return version === undefined ? undefined : `v${version}`;
 }
 
 /** containerd's Windows release the sandbox's Windows machines come with. */
