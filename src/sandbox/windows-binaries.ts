@@ -13,7 +13,6 @@ const AMD64 = 0x8664;
 /** The version stamps the builds set through -ldflags -X: Kubernetes' gitVersion, containerd's Version. */
 const VERSION_STAMP =
   /-X[= ]'?(?:k8s\.io\/component-base\/version\.gitVersion|github\.com\/containerd\/containerd(?:\/v2)?\/version\.Version)=v?(\d+\.\d+\.\d+[^"'\s]*)/;
-/-X[= ](?:k8s\.io\/component-base\/version\.gitVersion|github\.com\/containerd\/containerd(?:\/v2)?\/version\.Version)=(v\d+\.\d+\.\d+\S*?)["'\s]/;
 
 /** Whether `file` is a Windows x86-64 executable: the DOS header's `MZ`, and `PE\0\0` with the AMD64 machine where it points. */
 export async function isWindowsExecutable(file: string): Promise<boolean> {
