@@ -12,19 +12,10 @@ import { sandboxPaths } from '../../src/sandbox/paths.js';
 import { cachedWindowsBinary } from '../../src/sandbox/windows-binaries.js';
 import { parseYaml } from '../../src/util/yaml.js';
 import { bosun, sandboxSsh, type CliResult, type SandboxSsh } from '../support/sandbox.js';
+import { doorScript, errorRecord } from '../support/powershell-wrapper.js';
 
 const VERSION = 'v1.36.3';
 
-/** The Windows door's wrapper around a body: an error record as `bosun-error: {json}` on stderr, exit 1. */
-const wrapped = (body: string) => `$ErrorActionPreference = 'Stop'
-$ProgressPreference = 'SilentlyContinue'
-try {
-${body}
-} catch {
-  [Console]::Error.WriteLine('bosun-error: ' + ($_ | Select-Object -Property @{n='message';e={$_.Exception.Message}},@{n='id';e={$_.FullyQualifiedErrorId}},@{n='category';e={[string]$_.CategoryInfo.Category}} | ConvertTo-Json -Compress))
-  exit 1
-}
-`;
 const encoded = (script: string) => Buffer.from(script, 'utf16le').toString('base64');
 
 let dir: string;
@@ -32,7 +23,7 @@ let ssh: SandboxSsh;
 let windowsAddress: string;
 const drive = (...parts: string[]) => path.join(sandboxPaths(dir).nodeRoot('worker-1'), 'C:', ...parts);
 const failed = (r: CliResult) => `exit ${r.code}\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`;
-const powershell = (body: string) => ssh.ssh(windowsAddress, `powershell.exe -NoProfile -NonInteractive -EncodedCommand ${encoded(wrapped(body))}`);
+const powershell = (body: string) => ssh.ssh(windowsAddress, `powershell.exe -NoProfile -NonInteractive -EncodedCommand ${encoded(doorScript(body))}`);
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'bosun-sandbox-windows-'));
@@ -78,7 +69,7 @@ Get-CimInstance -ClassName Win32_OperatingSystem | Select-Object -Property 'Capt
   it('returns an error record and exit 1 for what fails, and for what the sandbox does not run', async () => {
     const missing = await powershell(`Get-Item -LiteralPath 'C:\\nothing'`);
     expect(missing.code).toBe(1);
-    expect(JSON.parse(/^bosun-error: (.*)$/m.exec(missing.stderr)![1])).toEqual({
+    expect(errorRecord(missing.stderr)).toEqual({
       message: "Cannot find path 'C:\\nothing' because it does not exist.",
       id: 'PathNotFound,Microsoft.PowerShell.Commands.GetItemCommand',
       category: 'ObjectNotFound',

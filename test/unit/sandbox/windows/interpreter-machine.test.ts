@@ -2,10 +2,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureFacts } from '../../../../src/sandbox/windows/facts.js';
 import { windowsProgram } from '../../../support/windows-program.js';
+import { doorScript } from '../../../support/powershell-wrapper.js';
 import { testMachine } from './machine.js';
 
-const wrapped = (body: string) =>
-  `$ErrorActionPreference = 'Stop'\ntry {\n${body}\n} catch {\n  [Console]::Error.WriteLine('bosun-error: ' + ($_ | Select-Object -Property @{n='message';e={$_.Exception.Message}},@{n='id';e={$_.FullyQualifiedErrorId}} | ConvertTo-Json -Compress))\n  exit 1\n}\n`;
 const KUBELET_SERVICE = `New-Service -Name kubelet -BinaryPathName 'C:\\k\\kubelet.exe --windows-service' -DisplayName 'kubelet' -StartupType Automatic | Out-Null`;
 /** sshd on 0.0.0.0:22 and the kubelet on 127.0.0.1:10250, listening; one established connection. */
 const TCP = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
@@ -18,7 +17,7 @@ describe('the sandbox PowerShell: services', () => {
   it('registers a service in the machine’s registry, starts, restarts and stops it through the machine', async () => {
     const m = testMachine();
     const r = await m.ps(
-      wrapped(`${KUBELET_SERVICE}
+      doorScript(`${KUBELET_SERVICE}
 Start-Service -Name kubelet
 $s = Get-Service -Name kubelet
 [string]$s.Status
@@ -40,15 +39,15 @@ Stop-Service -Name kubelet -Force
 
   it('answers as the SCM for a service it does not have, one registered twice, and one that cannot start', async () => {
     const m = testMachine({ containerd: 'C:\\Program Files\\containerd\\containerd.exe is not a Windows program' });
-    const missing = await m.ps(wrapped('Start-Service -Name kubelet'));
+    const missing = await m.ps(doorScript('Start-Service -Name kubelet'));
     expect(missing.stderr).toContain(`"message":"Cannot find any service with service name 'kubelet'."`);
     expect(missing.stderr).toContain('"id":"NoServiceFoundForGivenName,Microsoft.PowerShell.Commands.StartServiceCommand"');
-    await m.ps(wrapped(KUBELET_SERVICE));
-    expect((await m.ps(wrapped(KUBELET_SERVICE))).stderr).toContain('The specified service already exists');
+    await m.ps(doorScript(KUBELET_SERVICE));
+    expect((await m.ps(doorScript(KUBELET_SERVICE))).stderr).toContain('The specified service already exists');
     await m.ps(
-      wrapped(`New-Service -Name containerd -BinaryPathName 'containerd.exe --run-service' -DisplayName containerd -StartupType Automatic | Out-Null`),
+      doorScript(`New-Service -Name containerd -BinaryPathName 'containerd.exe --run-service' -DisplayName containerd -StartupType Automatic | Out-Null`),
     );
-    const failed = await m.ps(wrapped('Start-Service containerd'));
+    const failed = await m.ps(doorScript('Start-Service containerd'));
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain("Service 'containerd (containerd)' cannot be started due to the following error: C:\\\\Program Files");
     expect((await m.ps(`Test-Path -LiteralPath '\\\\.\\pipe\\containerd-containerd'`)).stdout).toBe('False\n');
@@ -79,7 +78,7 @@ describe('the sandbox PowerShell: the machine', () => {
   it('lists the listening sockets of the machine’s network namespace', async () => {
     const m = testMachine({}, TCP);
     expect((await m.ps(`(Get-NetTCPConnection -LocalPort 10250 -State Listen).LocalAddress`)).stdout).toBe('127.0.0.1\n');
-    const none = await m.ps(wrapped(`Get-NetTCPConnection -LocalPort 6443 -State Listen`));
+    const none = await m.ps(doorScript(`Get-NetTCPConnection -LocalPort 6443 -State Listen`));
     expect(none.stderr).toContain("No MSFT_NetTCPConnection objects found with property 'LocalPort' equal to '6443'.");
     const quiet = await m.ps(`$c = Get-NetTCPConnection -LocalPort 6443 -ErrorAction SilentlyContinue\nif (-not $c) { 'free' }`);
     expect(quiet).toEqual({ code: 0, stdout: 'free\n', stderr: '' });
@@ -89,11 +88,11 @@ describe('the sandbox PowerShell: the machine', () => {
     const m = testMachine();
     const rule = `New-NetFirewallRule -Name kubelet -DisplayName 'kubelet (TCP 10250)' -Direction Inbound -Protocol TCP -LocalPort 10250 -Action Allow | Out-Null`;
     const r = await m.ps(
-      wrapped(`if (-not (Get-NetFirewallRule -Name kubelet -ErrorAction SilentlyContinue)) { ${rule} }
+      doorScript(`if (-not (Get-NetFirewallRule -Name kubelet -ErrorAction SilentlyContinue)) { ${rule} }
 Get-NetFirewallRule -Name kubelet | Select-Object -Property 'Name','Direction','Action' | ConvertTo-Json -Compress`),
     );
     expect(r).toEqual({ code: 0, stdout: '{"Name":"kubelet","Direction":1,"Action":2}\n', stderr: '' });
-    expect((await m.ps(wrapped(rule))).stderr).toContain('Cannot create a file when that file already exists.');
+    expect((await m.ps(doorScript(rule))).stderr).toContain('Cannot create a file when that file already exists.');
   });
 
   describe('native programs', () => {
@@ -106,7 +105,7 @@ Get-NetFirewallRule -Name kubelet | Select-Object -Property 'Name','Direction','
     }, 120_000);
 
     it('answers kubelet.exe --version from its build info, and sets $LASTEXITCODE', async () => {
-      const r = await m.ps(wrapped(`$v = & 'C:\\k\\kubelet.exe' '--version'\nWrite-Output "$v exit=$LASTEXITCODE"\nexit $LASTEXITCODE`));
+      const r = await m.ps(doorScript(`$v = & 'C:\\k\\kubelet.exe' '--version'\nWrite-Output "$v exit=$LASTEXITCODE"\nexit $LASTEXITCODE`));
       expect(r).toEqual({ code: 0, stdout: 'Kubernetes v1.36.3 exit=0\n', stderr: '' });
       expect((await m.ps(`& C:\\k\\kubelet.exe --version`)).stdout).toBe('Kubernetes v1.36.3\n');
     });
@@ -119,10 +118,10 @@ Get-NetFirewallRule -Name kubelet | Select-Object -Property 'Name','Direction','
     });
 
     it('refuses a file that is no Windows program, a program it cannot run, and a missing one', async () => {
-      expect((await m.ps(wrapped(`& 'C:\\k\\kubeadm.exe' version`))).stderr).toContain('is not a valid application for this OS platform');
-      const other = await m.ps(wrapped(`& 'C:\\k\\kubelet.exe' --windows-service`));
+      expect((await m.ps(doorScript(`& 'C:\\k\\kubeadm.exe' version`))).stderr).toContain('is not a valid application for this OS platform');
+      const other = await m.ps(doorScript(`& 'C:\\k\\kubelet.exe' --windows-service`));
       expect([other.code, other.stderr]).toEqual([1, expect.stringContaining('the sandbox runs no Windows program')]);
-      expect((await m.ps(wrapped(`& 'C:\\k\\nothing.exe'`))).stderr).toContain("The term 'C:\\\\k\\\\nothing.exe' is not recognized");
+      expect((await m.ps(doorScript(`& 'C:\\k\\nothing.exe'`))).stderr).toContain("The term 'C:\\\\k\\\\nothing.exe' is not recognized");
     });
   });
 });

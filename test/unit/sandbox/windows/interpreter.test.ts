@@ -2,19 +2,7 @@ import { existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { testMachine } from './machine.js';
-
-/** The door's wrapper around a body (the wire format's script). */
-const wrapped = (body: string) => `$ErrorActionPreference = 'Stop'
-$ProgressPreference = 'SilentlyContinue'
-try {
-  ${body}
-} catch {
-  [Console]::Error.WriteLine('bosun-error: ' + ($_ | Select-Object -Property @{n='message';e={$_.Exception.Message}},@{n='id';e={$_.FullyQualifiedErrorId}},@{n='category';e={[string]$_.CategoryInfo.Category}} | ConvertTo-Json -Compress))
-  exit 1
-}
-`;
-
-const record = (stderr: string) => JSON.parse(/^bosun-error: (.*)$/m.exec(stderr)![1]) as { message: string; id: string; category: string };
+import { doorScript, errorRecord } from '../../../support/powershell-wrapper.js';
 
 describe('the sandbox PowerShell: language', () => {
   it('runs variables, strings, if/elseif/else, foreach, comparisons and member access', async () => {
@@ -43,15 +31,15 @@ $h.a
 
   it('turns the wrapper’s catch into one bosun-error record and exit 1', async () => {
     const m = testMachine();
-    const r = await m.ps(wrapped(`Get-Item -LiteralPath 'C:\\nothing'`));
+    const r = await m.ps(doorScript(`Get-Item -LiteralPath 'C:\\nothing'`));
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(record(r.stderr)).toEqual({
+    expect(errorRecord(r.stderr)).toEqual({
       message: "Cannot find path 'C:\\nothing' because it does not exist.",
       id: 'PathNotFound,Microsoft.PowerShell.Commands.GetItemCommand',
       category: 'ObjectNotFound',
     });
-    expect(await m.ps(wrapped(`Write-Output 'fine'`))).toEqual({ code: 0, stdout: 'fine\n', stderr: '' });
+    expect(await m.ps(doorScript(`Write-Output 'fine'`))).toEqual({ code: 0, stdout: 'fine\n', stderr: '' });
   });
 
   it('writes non-terminating errors under Continue, hides them with -ErrorAction SilentlyContinue, stops with Stop', async () => {
@@ -73,10 +61,10 @@ $h.a
 
   it('refuses unknown commands, parameters and syntax with an error record and exit 1, even inside try', async () => {
     const m = testMachine();
-    const unknown = await m.ps(wrapped('Invoke-WebRequest -Uri x'));
+    const unknown = await m.ps(doorScript('Invoke-WebRequest -Uri x'));
     expect(unknown.code).toBe(1);
-    expect(record(unknown.stderr)).toMatchObject({ id: 'CommandNotFoundException', category: 'ObjectNotFound' });
-    expect(record(unknown.stderr).message).toMatch(/^The term 'Invoke-WebRequest' is not recognized/);
+    expect(errorRecord(unknown.stderr)).toMatchObject({ id: 'CommandNotFoundException', category: 'ObjectNotFound' });
+    expect(errorRecord(unknown.stderr).message).toMatch(/^The term 'Invoke-WebRequest' is not recognized/);
     const parameter = await m.ps(`Test-Path -Nope C:\\`);
     expect(parameter.code).toBe(1);
     expect(parameter.stderr).toContain("A parameter cannot be found that matches parameter name 'Nope'.");
@@ -84,7 +72,7 @@ $h.a
     const syntax = await m.ps(`while ($true) { 'x' }`);
     expect(syntax.code).toBe(1);
     expect(syntax.stderr).toMatch(/does not run while_statement/);
-    const method = await m.ps(wrapped(`$x = 'a'\n$x.PadLeft(3)`));
+    const method = await m.ps(doorScript(`$x = 'a'\n$x.PadLeft(3)`));
     expect([method.code, method.stderr]).toEqual([1, expect.stringMatching(/does not run invokation_expression/)]);
     const parse = await m.ps(`if (`);
     expect(parse.code).toBe(1);
@@ -108,7 +96,7 @@ describe('the sandbox PowerShell: files on the C: drive', () => {
   it('makes directories, writes, reads, hashes, copies, moves and removes files under <rootfs>/C:', async () => {
     const m = testMachine();
     const r = await m.ps(
-      wrapped(`
+      doorScript(`
 New-Item -ItemType Directory -Path 'C:\\etc\\kubernetes\\pki' -Force | Out-Null
 New-Item -ItemType Directory -Path 'C:\\etc\\kubernetes' -Force | Out-Null
 Set-Content -LiteralPath 'C:\\etc\\kubernetes\\a.txt' -Value 'hello'
@@ -134,15 +122,17 @@ Remove-Item -LiteralPath 'C:\\etc\\kubernetes\\pki' -Recurse -Force
     mkdirSync(m.drive('k'), { recursive: true });
     writeFileSync(m.drive('k/a'), 'a');
     writeFileSync(m.drive('k/b'), 'b');
-    expect(record((await m.ps(wrapped(`New-Item -ItemType Directory -Path C:\\k`))).stderr)).toEqual({
+    expect(errorRecord((await m.ps(doorScript(`New-Item -ItemType Directory -Path C:\\k`))).stderr)).toEqual({
       message: 'An item with the specified name C:\\k already exists.',
       id: 'DirectoryExist,Microsoft.PowerShell.Commands.NewItemCommand',
       category: 'ResourceExists',
     });
-    expect(record((await m.ps(wrapped(`Move-Item -LiteralPath C:\\k\\a -Destination C:\\k\\b`))).stderr).message).toBe(
+    expect(errorRecord((await m.ps(doorScript(`Move-Item -LiteralPath C:\\k\\a -Destination C:\\k\\b`))).stderr).message).toBe(
       'Cannot create a file when that file already exists.',
     );
-    expect(record((await m.ps(wrapped(`Test-Path -LiteralPath D:\\x`))).stderr).message).toBe("Cannot find drive. A drive with the name 'D' does not exist.");
+    expect(errorRecord((await m.ps(doorScript(`Test-Path -LiteralPath D:\\x`))).stderr).message).toBe(
+      "Cannot find drive. A drive with the name 'D' does not exist.",
+    );
     expect(readFileSync(m.drive('k/b'), 'utf8')).toBe('b');
   });
 
@@ -151,7 +141,7 @@ Remove-Item -LiteralPath 'C:\\etc\\kubernetes\\pki' -Recurse -Force
     mkdirSync(m.drive('var/lib/kubelet/pki'), { recursive: true });
     mkdirSync(m.drive('etc/kubernetes'), { recursive: true });
     const r = await m.ps(
-      wrapped(`New-Item -ItemType SymbolicLink -Path 'C:\\etc\\kubernetes\\pki' -Target 'C:\\var\\lib\\kubelet\\pki' | Out-Null
+      doorScript(`New-Item -ItemType SymbolicLink -Path 'C:\\etc\\kubernetes\\pki' -Target 'C:\\var\\lib\\kubelet\\pki' | Out-Null
 (Get-Item -LiteralPath 'C:\\etc\\kubernetes\\pki').Target`),
     );
     expect(r).toEqual({ code: 0, stdout: 'C:\\var\\lib\\kubelet\\pki\n', stderr: '' });
