@@ -29,8 +29,8 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'bosun-sandbox-windows-'));
   const made = await bosun('sandbox', 'hosts', '2', '--windows', '1', '--dir', dir, '--version', VERSION);
   expect(made.code, failed(made)).toBe(0);
-  const doc = parseYaml(made.stdout) as { spec: { hosts: Array<{ name: string; os: string; ssh: { address: string } }> } };
-  expect(doc.spec.hosts.map((h) => [h.name, h.os])).toEqual([
+  const doc = parseYaml(readFileSync(sandboxPaths(dir).cluster, 'utf8')) as { spec: { hosts: Array<{ name: string; os?: string; ssh: { address: string } }> } };
+  expect(doc.spec.hosts.map((h) => [h.name, h.os ?? 'linux'])).toEqual([
     ['control-plane', 'linux'],
     ['worker-1', 'windows'],
   ]);
