@@ -84,7 +84,12 @@ function addHostsCommands(sandbox: Command): void {
     .option('--version <version>', "the Kubernetes release the cluster file names (its binaries are provided); default bosun's default")
     .option('--bin-dir <dir>', 'use binaries from this directory when they report the right version')
     .addOption(runtimeOption())
-    .action(async (n: number, opts: { dir: string; controlPlanes: number; version?: string; binDir?: string; runtime?: string[] }) => {
+    .addOption(
+      new Option('--windows <k>', 'how many of the workers (the last ones) are Windows machines: a C: drive, PowerShell over SSH, containerd as a service')
+        .default(0)
+        .argParser(count('--windows')),
+    )
+    .action(async (n: number, opts: { dir: string; controlPlanes: number; version?: string; binDir?: string; runtime?: string[]; windows: number }) => {
       const text = await (await import('./hosts.js')).sandboxHosts({ ...opts, count: n });
       process.stdout.write(text);
     });

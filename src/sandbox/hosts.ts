@@ -1,8 +1,8 @@
 /**
- * `bosun sandbox hosts N [--control-planes M]`: N fresh machines and no cluster. Each is what `sandbox up` makes of a
+ * `bosun sandbox hosts N [--control-planes M] [--windows K]`: N fresh machines and no cluster. Each is what `sandbox up` makes of a
  * node before `bosun init` (its network namespace and address, a rootfs with the machine's base files only, sshd,
  * systemctl reaching the node agent's kubelet stand-in), plus, on control-plane hosts, the static-pod runner, which
- * acts once the kubelet is started. No kubelet binary is installed and nothing is initialised: the printed cluster
+ * acts once the kubelet is started. The last K workers are Windows machines (see windows/machine.ts). No kubelet binary is installed and nothing is initialised: the printed cluster
  * file is for `bosun apply`, which makes the cluster over SSH. `sandbox down` removes the machines.
  */
 import { UserError } from '../errors.js';
@@ -28,6 +28,8 @@ export interface HostsOptions {
   binDir?: string;
   /** `docker` or `docker=host,…` (repeatable): machines with Docker's stack on their disks; the others containerd. */
   runtime?: string[];
+  /** How many of the workers (the last ones) are Windows machines. */
+  windows?: number;
 }
 
 /** Control-plane hosts take .10 up of the sandbox's /24 and workers .100 up, as the nodes of `sandbox up`. */
@@ -37,12 +39,15 @@ const MAX_CONTROL_PLANES = 90;
  * The hosts' names: the first control-plane host is the sandbox's control-plane node (the node agent reads the
  * cluster through its admin.conf once it exists), then control-plane-2…, worker-1….
  */
-export function freshNodes(plan: NetworkPlan, count: number, controlPlanes: number): SandboxNode[] {
+export function freshNodes(plan: NetworkPlan, count: number, controlPlanes: number, windows = 0): SandboxNode[] {
   if (!Number.isInteger(count) || count < 1) throw new UserError(`expected a number of hosts (1 or more), got ${count}`);
   if (controlPlanes < 1 || controlPlanes > count)
     throw new UserError(`--control-planes ${controlPlanes}: expected 1 to ${count} (the hosts), since a cluster needs a control-plane host`);
   if (controlPlanes > MAX_CONTROL_PLANES) throw new UserError(`--control-planes ${controlPlanes}: the sandbox's network has room for ${MAX_CONTROL_PLANES}`);
   if (count - controlPlanes > WORKER_MACHINES) throw new UserError(`${count - controlPlanes} workers: the sandbox's network has room for ${WORKER_MACHINES}`);
+  // A Windows node is never a control-plane node (Kubernetes runs its control plane on Linux only).
+  if (windows > count - controlPlanes)
+    throw new UserError(`--windows ${windows}: expected 0 to ${count - controlPlanes} (the workers), since a Windows node is never a control-plane node`);
   const cps = Array.from({ length: controlPlanes }, (_, i): SandboxNode => {
     const name = i === 0 ? CONTROL_PLANE_NODE : `${CONTROL_PLANE_NODE}-${i + 1}`;
     return { name, role: 'control-plane', simulated: false, network: nodeNetwork(plan, name, i) };
@@ -50,7 +55,8 @@ export function freshNodes(plan: NetworkPlan, count: number, controlPlanes: numb
   // A worker's Node is registered by the node agent after its TLS bootstrap, as for the sandbox's simulated workers.
   const workers = Array.from({ length: count - controlPlanes }, (_, i): SandboxNode => {
     const name = `worker-${i + 1}`;
-    return { name, role: 'worker', simulated: true, network: workerNetwork(plan, name, i) };
+    const os = i >= count - controlPlanes - windows ? { os: 'windows' as const } : {};
+    return { name, role: 'worker', simulated: true, network: workerNetwork(plan, name, i), ...os };
   });
   return [...cps, ...workers];
 }
@@ -69,7 +75,7 @@ export async function sandboxHosts(opts: HostsOptions): Promise<string> {
     kubernetesVersion: version,
     binDir: opts.binDir,
     network: plan,
-    nodes: freshNodes(plan, opts.count, opts.controlPlanes),
+    nodes: freshNodes(plan, opts.count, opts.controlPlanes, opts.windows),
     processes: [],
     freshMachines: true,
   };

@@ -14,10 +14,15 @@ import { SANDBOX_POD_SUBNET } from './init-config.js';
 import { CRI_DOCKERD_ENDPOINT } from '../runtime/endpoints.js';
 import { sandboxPaths } from './paths.js';
 import { writeKnownHosts } from './sshd.js';
-import type { SandboxState } from './state.js';
+import type { SandboxNode, SandboxState } from './state.js';
+import { windowsBinaryPath } from './windows-binaries.js';
 
 /** The cached kubelet of every version, `{version}` standing for the version (the cluster files' `kubelet.from`). */
 export const cachedKubelet = (): string => `${artifactDir(kubernetesArtifact('{version}'))}/kubelet`;
+
+/** A node's OS in the cluster files, and the cached kubelet its kubelet.from names (kubelet.exe on Windows). */
+const nodeOs = (node: SandboxNode) => node.os ?? 'linux';
+const kubeletFrom = (node: SandboxNode) => (node.os === 'windows' ? windowsBinaryPath('kubelet.exe', '{version}') : cachedKubelet());
 
 async function writeAtomic(file: string, text: string): Promise<void> {
   const temp = `${file}.${process.pid}.tmp`;
@@ -33,9 +38,9 @@ export function sshHosts(dir: string, state: SandboxState): InventoryHost[] {
     .map((n) => ({
       name: n.name,
       role: n.role,
-      os: 'linux',
+      os: nodeOs(n),
       reach: { via: 'ssh', ssh: { address: n.network!.address, port: 22, user: 'root', keyPath: paths.clientKey } },
-      kubelet: { install: 'binary', from: cachedKubelet(), link: false },
+      kubelet: { install: 'binary', from: kubeletFrom(n), link: false },
     }));
 }
 
@@ -90,9 +95,9 @@ export async function writeInventories(dir: string, state: SandboxState): Promis
   const local: InventoryHost[] = state.nodes.map((n) => ({
     name: n.name,
     role: n.role,
-    os: 'linux',
+    os: nodeOs(n),
     reach: { via: 'local', root: paths.nodeRoot(n.name) },
-    kubelet: { install: 'binary', from: cachedKubelet(), link: true },
+    kubelet: { install: 'binary', from: kubeletFrom(n), link: true },
   }));
   await writeAtomic(
     paths.inventory,

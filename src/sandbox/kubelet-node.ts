@@ -1,9 +1,10 @@
 /** What a sandbox Node says about its node's kubelet, and the writes that make it say so. */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { KUBELET_BINARY, KUBELET_CONFIG_FILE, KUBELET_FLAGS_FILE } from '../kube/paths.js';
+import { KUBELET_CONFIG_FILE, KUBELET_FLAGS_FILE } from '../kube/paths.js';
 import type { Node } from '../kube/workloads.js';
 import { parseYaml } from '../util/yaml.js';
+import type { KubeletLayout } from './kubelet-layout.js';
 import { KWOK_NODE_ANNOTATION } from './mirror.js';
 
 /** kwok keeps a Node with this annotation value Ready; a stopped kubelet's Node gets another, so nothing heartbeats it. */
@@ -24,36 +25,41 @@ export interface Started extends KubeletFiles {
   runtime: string;
 }
 
-export const NO_KUBELET = `${KUBELET_BINARY}: no such file`;
+/** Why a node's kubelet does not start when it has no kubelet binary (not a failure: a node joined by hand has none). */
+export const noKubelet = (layout: KubeletLayout): string => `${layout.display(layout.binary)}: no such file`;
 
-/** The node's kubelet files as a kubelet starting now reads them; a reason when it could not start. */
+/** The node's kubelet files as a kubelet starting now reads them (where its layout has them); a reason when it could not start. */
 export async function readKubeletFiles(
   rootfs: string,
+  layout: KubeletLayout,
   versionOf: (file: string) => Promise<string | undefined>,
   configRequired: boolean,
 ): Promise<KubeletFiles | { problem: string }> {
-  const file = path.join(rootfs, KUBELET_BINARY);
+  const root = layout.root(rootfs);
+  const file = path.join(root, layout.binary);
   const real = await fs.realpath(file).catch(() => undefined);
   const stat = real === undefined ? undefined : await fs.stat(real).catch(() => undefined);
-  if (real === undefined || !stat?.isFile()) return { problem: NO_KUBELET };
+  if (real === undefined || !stat?.isFile()) return { problem: noKubelet(layout) };
   const binary = `${real}:${stat.ino}:${stat.mtimeMs}`;
   const version = await versionOf(binary);
-  if (version === undefined) return { problem: `${KUBELET_BINARY} --version: not a kubelet` };
+  if (version === undefined) return { problem: `${layout.display(layout.binary)} --version: not a kubelet` };
+  const configFile = layout.display(KUBELET_CONFIG_FILE);
+  const flagsFile = layout.display(KUBELET_FLAGS_FILE);
   // Absent on a worker `up` made without a join; present, they must be what a kubelet can start from.
-  const config = await fs.readFile(path.join(rootfs, KUBELET_CONFIG_FILE), 'utf8').catch(() => undefined);
+  const config = await fs.readFile(path.join(root, KUBELET_CONFIG_FILE), 'utf8').catch(() => undefined);
   // A fresh machine's kubelet, as a packaged one, restarts until kubeadm has written its configuration.
-  if (config === undefined && configRequired) return { problem: `${KUBELET_CONFIG_FILE}: no such file` };
+  if (config === undefined && configRequired) return { problem: `${configFile}: no such file` };
   if (config !== undefined) {
     let kind: unknown;
     try {
       kind = (parseYaml(config) as { kind?: unknown } | null)?.kind;
     } catch (err) {
-      return { problem: `${KUBELET_CONFIG_FILE}: ${(err as Error).message.split('\n')[0]}` };
+      return { problem: `${configFile}: ${(err as Error).message.split('\n')[0]}` };
     }
-    if (kind !== 'KubeletConfiguration') return { problem: `${KUBELET_CONFIG_FILE}: not a KubeletConfiguration` };
+    if (kind !== 'KubeletConfiguration') return { problem: `${configFile}: not a KubeletConfiguration` };
   }
-  const flags = await fs.readFile(path.join(rootfs, KUBELET_FLAGS_FILE), 'utf8').catch(() => undefined);
-  if (flags !== undefined && !/^KUBELET_KUBEADM_ARGS=/m.test(flags)) return { problem: `${KUBELET_FLAGS_FILE}: no KUBELET_KUBEADM_ARGS` };
+  const flags = await fs.readFile(path.join(root, KUBELET_FLAGS_FILE), 'utf8').catch(() => undefined);
+  if (flags !== undefined && !/^KUBELET_KUBEADM_ARGS=/m.test(flags)) return { problem: `${flagsFile}: no KUBELET_KUBEADM_ARGS` };
   return { version, binary };
 }
 

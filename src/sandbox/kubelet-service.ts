@@ -4,13 +4,11 @@ import pLimit from 'p-limit';
 import type { Cluster } from '../cluster/cluster.js';
 import { connectCluster } from '../cluster/connect.js';
 import { LocalHost } from '../host/local.js';
-import { KUBELET_BINARY } from '../kube/paths.js';
 import type { Node } from '../kube/workloads.js';
-import { tryRun } from './exec.js';
-import { NO_KUBELET, nodeWrite, readKubeletFiles, type Started } from './kubelet-node.js';
+import type { KubeletLayout } from './kubelet-layout.js';
+import type { KubeletMachines } from './kubelet-machines.js';
+import { noKubelet, nodeWrite, readKubeletFiles, type Started } from './kubelet-node.js';
 import { containerRuntimeVersion, kubeletEndpoint } from './kubelet-runtime.js';
-import { RUNTIME_UNITS } from './node-runtime.js';
-import type { RuntimeUnits } from './node-units.js';
 import { KWOK_NODE_ANNOTATION } from './mirror.js';
 import { ADMIN_CONF, CONTROL_PLANE_NODE, sandboxPaths } from './paths.js';
 import type { NodeServices, UnitState } from './systemctl.js';
@@ -47,7 +45,7 @@ export class KubeletService implements NodeServices {
   private cluster?: Cluster;
   private lastProblem?: string;
 
-  private units!: RuntimeUnits;
+  private machines!: KubeletMachines;
 
   constructor(
     private readonly dir: string,
@@ -56,9 +54,9 @@ export class KubeletService implements NodeServices {
     private readonly freshMachines = false,
   ) {}
 
-  /** The node's runtime units, whose changes reach the kubelet through runtimeChanged. */
-  useUnits(units: RuntimeUnits): void {
-    this.units = units;
+  /** The nodes' machines (layouts, runtimes, boot), whose runtime changes reach the kubelet through runtimeChanged. */
+  useMachines(machines: KubeletMachines): void {
+    this.machines = machines;
   }
 
   private rootfs(node: string): string {
@@ -107,14 +105,17 @@ export class KubeletService implements NodeServices {
   }
 
   private async launchNow(node: string): Promise<void> {
-    const files = await readKubeletFiles(this.rootfs(node), (key) => this.binaryVersion(key), this.freshMachines);
+    const layout = await this.machines.layout(node);
+    // A Windows kubelet runs only as the service the SCM was asked to run (a runtime's start does not start it).
+    if (!(await this.machines.kubeletWanted(node))) return;
+    const files = await readKubeletFiles(this.rootfs(node), layout, (key) => this.binaryVersion(key, layout), this.freshMachines);
     // The kubelet exits at start when it cannot reach a runtime at its CRI endpoint; systemd restarts it.
     const read = 'problem' in files ? files : await this.withRuntime(node, files);
     // A stop that came while the files were read wins: systemd's last job is the one that stands.
     if (this.stopped.has(node)) return;
     if ('problem' in read) {
       this.started.delete(node);
-      if (this.failing.get(node) !== read.problem && read.problem !== NO_KUBELET)
+      if (this.failing.get(node) !== read.problem && read.problem !== noKubelet(layout))
         this.log(`node ${node}: kubelet cannot start: ${read.problem} (trying again every ${RESCAN_MS / 1000}s)`);
       this.failing.set(node, read.problem);
     } else {
@@ -128,8 +129,10 @@ export class KubeletService implements NodeServices {
 
   /** The runtime the node's kubelet files select, or why the kubelet cannot use it. */
   private async withRuntime(node: string, files: { version: string; binary: string }): Promise<Started | { problem: string }> {
-    const { endpoint } = await kubeletEndpoint(this.rootfs(node));
-    const runtime = await containerRuntimeVersion(this.rootfs(node), this.units.serving(node, endpoint), (file) => this.runtimeVersion(file));
+    const layout = await this.machines.layout(node);
+    const root = layout.root(this.rootfs(node));
+    const { endpoint } = await kubeletEndpoint(root);
+    const runtime = await containerRuntimeVersion(root, this.machines.serving(node, endpoint), (file) => this.runtimeVersion(file, layout));
     return typeof runtime === 'string' ? { ...files, endpoint, runtime } : runtime;
   }
 
@@ -177,22 +180,23 @@ export class KubeletService implements NodeServices {
     // A machine still being equipped has neither all its files nor its units (its kubelet binary may be half
     // copied): nothing runs there yet. Its first look once equipped is its boot: enabled runtime units, then the kubelet.
     if (!(await fs.stat(sandboxPaths(this.dir).machineEquipped(node)).catch(() => undefined))) return;
-    await this.units.boot(node, [...new Set(Object.values(RUNTIME_UNITS).flat())]);
-    if (this.stopped.has(node)) return;
-    this.watchBinDir(node);
+    // A Windows kubelet is a service bosun registers and starts: until then, nothing runs it.
+    if (!(await this.machines.boot(node)) || this.stopped.has(node)) return;
+    const layout = await this.machines.layout(node);
+    this.watchBinDir(node, layout);
     const started = this.started.get(node);
     if (!started) return this.launch(node);
-    const link = await fs.lstat(path.join(this.rootfs(node), KUBELET_BINARY)).catch(() => undefined);
+    const link = await fs.lstat(path.join(layout.root(this.rootfs(node)), layout.binary)).catch(() => undefined);
     if (!link?.isSymbolicLink()) return;
-    const now = await readKubeletFiles(this.rootfs(node), (key) => this.binaryVersion(key), this.freshMachines);
+    const now = await readKubeletFiles(this.rootfs(node), layout, (key) => this.binaryVersion(key, layout), this.freshMachines);
     if (!('problem' in now) && now.binary !== started.binary) await this.launch(node);
   }
 
-  private watchBinDir(node: string): void {
+  private watchBinDir(node: string, layout: KubeletLayout): void {
     if (this.watchers.has(node)) return;
     try {
-      const watcher = watch(path.join(this.rootfs(node), path.dirname(KUBELET_BINARY)), (_event, file) => {
-        if (file === path.basename(KUBELET_BINARY)) void this.look(node);
+      const watcher = watch(path.join(layout.root(this.rootfs(node)), path.dirname(layout.binary)), (_event, file) => {
+        if (file === path.basename(layout.binary)) void this.look(node);
       });
       watcher.on('error', () => {
         watcher.close();
@@ -205,10 +209,11 @@ export class KubeletService implements NodeServices {
   }
 
   /** What a binary says it is (`Kubernetes v1.37.1`), asked once per binary (real path, inode, mtime). */
-  private binaryVersion(key: string): Promise<string | undefined> {
+  private binaryVersion(key: string, layout: KubeletLayout): Promise<string | undefined> {
     if (!this.versions.has(key)) {
-      const file = key.slice(0, key.indexOf(':'));
-      const version = tryRun(file, ['--version']).then((out) => /\bv\d+\.\d+\.\d+\S*/.exec(out ?? '')?.[0]);
+      // The key is `<real path>:<inode>:<mtime>`; a Windows machine's path has a colon of its own (`…/C:/k/kubelet.exe`).
+      const file = key.replace(/:[^:]*:[^:]*$/, '');
+      const version = layout.versionOutput(file).then((out) => /\bv\d+\.\d+\.\d+\S*/.exec(out ?? '')?.[0]);
       // A failure is asked again next time: the binary may have been busy (still open for writing) rather than wrong.
       void version.then((v) => v === undefined && this.versions.delete(key));
       this.versions.set(key, version);
@@ -217,11 +222,11 @@ export class KubeletService implements NodeServices {
   }
 
   /** What a runtime binary prints for `--version`, asked once per file (real path, inode, mtime): a new binary is asked again. */
-  private async runtimeVersion(file: string): Promise<string | undefined> {
+  private async runtimeVersion(file: string, layout: KubeletLayout): Promise<string | undefined> {
     const stat = await fs.stat(file).catch(() => undefined);
     if (!stat) return undefined;
     const key = `${file}:${stat.ino}:${stat.mtimeMs}`;
-    if (!this.runtimeVersions.has(key)) this.runtimeVersions.set(key, tryRun(file, ['--version']));
+    if (!this.runtimeVersions.has(key)) this.runtimeVersions.set(key, layout.versionOutput(file));
     return this.runtimeVersions.get(key)!;
   }
 
@@ -261,10 +266,10 @@ export class KubeletService implements NodeServices {
     const node = this.nodes.get(name);
     if (!this.cluster || !node || this.writing.has(name)) return;
     // A node directory without a kubelet binary (a node joined by hand, not a machine) has no kubelet for the agent to play.
-    const failing = this.failing.has(name) && this.failing.get(name) !== NO_KUBELET;
+    const failing = this.failing.has(name) && this.failing.get(name) !== noKubelet(this.machines.knownLayout(name));
     const started = this.started.get(name);
     // A kubelet whose runtime went away keeps running, its Node NotReady until the runtime is back.
-    const serving = started && this.units.serving(name, started.endpoint);
+    const serving = started && this.machines.serving(name, started.endpoint);
     const runtimeDown = serving && 'problem' in serving ? serving.problem : undefined;
     const live = runtimeDown ? undefined : started;
     const write = nodeWrite(node, live, this.stopped.has(name) || failing || runtimeDown !== undefined, runtimeDown);

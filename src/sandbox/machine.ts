@@ -44,7 +44,7 @@ export function isMachineFile(nodePath: string): boolean {
 }
 
 /** Writes `data` at `file` unless it already holds exactly that (a node's files survive `down`/`up`). */
-async function ensureFile(file: string, data: string | Buffer, mode: number): Promise<void> {
+export async function ensureFile(file: string, data: string | Buffer, mode: number): Promise<void> {
   const current = await fs.readFile(file).catch(() => undefined);
   if (current?.equals(Buffer.from(data))) return;
   await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o755 });
@@ -61,16 +61,15 @@ async function ensureLink(target: string, link: string): Promise<void> {
 }
 
 /**
- * sshd chroots only into a directory owned by root and writable by nobody else: the rootfs itself and the
- * directories a session needs. Idempotent.
+ * What a session needs of a chroot, whatever the machine: the rootfs and its directories (sshd chroots only into a
+ * directory owned by root and writable by nobody else), a static busybox with `applets` as the shell sshd runs
+ * a command with, /dev/null, and the directory where the node agent's requests go. Idempotent.
  */
-export async function equipMachine(rootfs: string): Promise<void> {
+export async function equipChroot(rootfs: string, applets: readonly string[]): Promise<void> {
   await fs.mkdir(rootfs, { recursive: true, mode: 0o755 });
   await fs.chown(rootfs, 0, 0);
   await fs.chmod(rootfs, 0o755);
-  // /run/systemd/system: how a program tells that systemd is init (sd_booted), as the node agent plays it here.
-  for (const dir of ['bin', 'usr/bin', 'dev', 'etc', 'proc', 'root', 'run/systemd/system', AGENT_REQUEST_DIR])
-    await fs.mkdir(path.join(rootfs, dir), { recursive: true });
+  for (const dir of ['bin', 'usr/bin', 'dev', 'etc', 'proc', 'root', AGENT_REQUEST_DIR]) await fs.mkdir(path.join(rootfs, dir), { recursive: true });
   await fs.mkdir(path.join(rootfs, 'tmp'), { recursive: true });
   await fs.chmod(path.join(rootfs, 'tmp'), 0o1777);
   await fs.chmod(path.join(rootfs, 'root'), 0o700);
@@ -78,17 +77,24 @@ export async function equipMachine(rootfs: string): Promise<void> {
     throw new UserError(`${BUSYBOX} is missing: a sandbox node's shell is Debian's static busybox (apt-get install busybox-static)`);
   });
   await ensureFile(path.join(rootfs, 'bin/busybox'), busybox, 0o755);
-  for (const applet of APPLETS) await ensureLink('busybox', path.join(rootfs, 'bin', applet));
+  for (const applet of applets) await ensureLink('busybox', path.join(rootfs, 'bin', applet));
   await ensureFile(path.join(rootfs, 'bin/bash'), BASH_SHIM, 0o755);
-  await ensureFile(path.join(rootfs, 'etc/os-release'), OS_RELEASE, 0o644);
-  await ensureFile(path.join(rootfs, 'usr/bin/systemctl'), SYSTEMCTL_SCRIPT, 0o755);
-  await ensureFile(path.join(rootfs, 'usr/bin/curl'), CURL_SCRIPT, 0o755);
   const devNull = path.join(rootfs, 'dev/null');
   const stat = await fs.stat(devNull).catch(() => undefined);
   if (!stat?.isCharacterDevice()) {
     await fs.rm(devNull, { force: true });
     await run('mknod', ['-m', '666', devNull, 'c', '1', '3']);
   }
+}
+
+/** A Linux machine: the chroot with busybox's tools, /etc/os-release, systemd's marker, systemctl and curl. */
+export async function equipMachine(rootfs: string): Promise<void> {
+  await equipChroot(rootfs, APPLETS);
+  // /run/systemd/system: how a program tells that systemd is init (sd_booted), as the node agent plays it here.
+  await fs.mkdir(path.join(rootfs, 'run/systemd/system'), { recursive: true });
+  await ensureFile(path.join(rootfs, 'etc/os-release'), OS_RELEASE, 0o644);
+  await ensureFile(path.join(rootfs, 'usr/bin/systemctl'), SYSTEMCTL_SCRIPT, 0o755);
+  await ensureFile(path.join(rootfs, 'usr/bin/curl'), CURL_SCRIPT, 0o755);
 }
 
 /**

@@ -8,13 +8,14 @@ import { sandboxPaths } from './paths.js';
 import type { ProcessRecord } from './processes.js';
 import { prepareSsh, startSshd } from './sshd.js';
 import type { SandboxNode, SandboxState } from './state.js';
+import { equipWindowsMachine } from './windows/machine.js';
 
 /** Machines made at once: each is a few `ip` commands, a key, an sshd and a copy of the kubelet binary. */
 const AT_ONCE = 4;
 
 /**
  * Makes `nodes` machines: each one's network namespace, its rootfs equipped (busybox, systemctl, the `kubelet`
- * binary unless it has one, or none when undefined, its container runtime) and its sshd; then writes the inventories and known_hosts for every node of the
+ * binary unless it has one, or none when undefined, its container runtime; a Windows machine's drive) and its sshd; then writes the inventories and known_hosts for every node of the
  * sandbox. `record` keeps each sshd in the state, for `down`. Idempotent: `up` after `down` starts them again.
  */
 export async function startMachines(
@@ -33,10 +34,13 @@ export async function startMachines(
     nodes.map((node) =>
       limit(async () => {
         const rootfs = paths.nodeRoot(node.name);
-        await equipMachine(rootfs);
-        // A fresh machine (`sandbox hosts`) has no kubelet: installing it is the job of whoever makes the cluster.
-        if (kubelet) await ensureNodeKubelet(rootfs, kubelet);
-        await equipRuntime(rootfs, node.runtime ?? 'containerd');
+        if (node.os === 'windows') await equipWindowsMachine(rootfs, node.name);
+        else {
+          await equipMachine(rootfs);
+          // A fresh machine (`sandbox hosts`) has no kubelet: installing it is the job of whoever makes the cluster.
+          if (kubelet) await ensureNodeKubelet(rootfs, kubelet);
+          await equipRuntime(rootfs, node.runtime ?? 'containerd');
+        }
         await fs.mkdir(paths.runDir(node.name), { recursive: true });
         await fs.writeFile(paths.machineEquipped(node.name), '');
         if (!node.network) return;

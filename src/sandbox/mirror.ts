@@ -21,10 +21,13 @@ export interface NodeFacts {
   name: string;
   address: string;
   kubeletVersion: string;
+  /** A Windows node: its OS image (`Microsoft Windows Server 2022 Datacenter`) and build (`10.0.20348`), from its machine. */
+  windows?: { osImage: string; build: string };
 }
 
 /** The Node a kubelet registers (labels a kubelet may set on itself; status as it reports at registration). */
 export function registeredNode(node: NodeFacts): KubeObject {
+  const os = node.windows ? 'windows' : 'linux';
   return {
     apiVersion: 'v1',
     kind: 'Node',
@@ -32,10 +35,11 @@ export function registeredNode(node: NodeFacts): KubeObject {
       name: node.name,
       labels: {
         'beta.kubernetes.io/arch': 'amd64',
-        'beta.kubernetes.io/os': 'linux',
+        'beta.kubernetes.io/os': os,
         'kubernetes.io/arch': 'amd64',
         'kubernetes.io/hostname': node.name,
-        'kubernetes.io/os': 'linux',
+        'kubernetes.io/os': os,
+        ...(node.windows && { 'node.kubernetes.io/windows-build': node.windows.build }),
       },
       annotations: {
         [KWOK_NODE_ANNOTATION]: 'fake',
@@ -52,8 +56,8 @@ export function registeredNode(node: NodeFacts): KubeObject {
       allocatable: { cpu: '2', memory: '8Gi', pods: '110' },
       nodeInfo: {
         architecture: 'amd64',
-        operatingSystem: 'linux',
-        osImage: 'bosun sandbox',
+        operatingSystem: os,
+        osImage: node.windows?.osImage ?? 'bosun sandbox',
         kernelVersion: '',
         kubeletVersion: node.kubeletVersion,
         kubeProxyVersion: '',

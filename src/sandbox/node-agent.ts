@@ -11,6 +11,8 @@ import { LocalHost } from '../host/local.js';
 import { readKubeconfigTarget } from '../kubeconfig/kubeconfig.js';
 import { x509 } from '../pki/x509.js';
 import { emitYaml } from '../util/yaml.js';
+import { kubeletLayout } from './kubelet-layout.js';
+import { KubeletMachines } from './kubelet-machines.js';
 import { KubeletService } from './kubelet-service.js';
 import { registeredNode } from './mirror.js';
 import { RuntimeUnits } from './node-units.js';
@@ -19,6 +21,9 @@ import { BOSUN_BIN, sandboxPaths } from './paths.js';
 import { isRunning, startDetached } from './processes.js';
 import { readState, writeState, type SandboxState } from './state.js';
 import { SystemctlServer, type SystemctlAnswer } from './systemctl.js';
+import { isWindowsMachine, windowsNodeFacts } from './windows/facts.js';
+import { namespaceTcpTable, powershellExe } from './windows/powershell-exe.js';
+import { WindowsServices } from './windows/services.js';
 
 /**
  * The sandbox's node agent plays the kubelet's part for what a node reports: its kubelet service, which the
@@ -105,13 +110,15 @@ export class NodeAgent {
       let state: SandboxState | undefined;
       for (const name of names) {
         if (this.busy.has(name) || (this.retryAt.get(name) ?? 0) > Date.now()) continue;
-        const host = new LocalHost(path.join(nodesDir, name));
+        const rootfs = path.join(nodesDir, name);
+        // A Windows machine's kubelet files are kubeadm's Linux paths under its system drive.
+        const host = new LocalHost((await kubeletLayout(rootfs)).root(rootfs));
         const [bootstrap, kubelet] = await Promise.all([host.stat(BOOTSTRAP_CONF), host.stat(KUBELET_CONF)]);
         if (!bootstrap || kubelet) continue;
         state ??= await readState(this.dir);
         if (!state) return;
         this.busy.add(name);
-        void this.bootstrap(host, name, state)
+        void this.bootstrap(host, rootfs, name, state)
           .then(() => this.retryAt.delete(name))
           .catch((err) => {
             this.retryAt.set(name, Date.now() + RETRY_MS);
@@ -124,7 +131,7 @@ export class NodeAgent {
     }
   }
 
-  private async bootstrap(host: LocalHost, dirName: string, state: SandboxState): Promise<void> {
+  private async bootstrap(host: LocalHost, rootfs: string, dirName: string, state: SandboxState): Promise<void> {
     const text = (await host.readFile(BOOTSTRAP_CONF))?.toString('utf8');
     if (!text) return;
     const target = readKubeconfigTarget(text);
@@ -168,7 +175,8 @@ export class NodeAgent {
     const address = node ? workerAddress(state, node) : `10.251.${state.network.slot}.${this.extra.get(dirName)!}`;
     const asNode = new KubeCluster(staticTransport(target.server, { ca, cert: certPem, key: keyPem }));
     try {
-      await asNode.create(registeredNode({ name: nodeName, address, kubeletVersion: state.kubernetesVersion }));
+      const windows = (await isWindowsMachine(rootfs)) ? await windowsNodeFacts(rootfs) : undefined;
+      await asNode.create(registeredNode({ name: nodeName, address, kubeletVersion: state.kubernetesVersion, windows }));
       this.log(`node ${nodeName}: registered its Node (${address}) for kwok`);
     } catch (err) {
       if (!(err instanceof ClusterError && err.code === 409)) throw err;
@@ -198,9 +206,22 @@ export async function runAgent(dir: string): Promise<void> {
     log,
     (node) => void kubelets.runtimeChanged(node),
   );
-  kubelets.useUnits(units);
+  const machines = new KubeletMachines((node) => sandboxPaths(dir).nodeRoot(node), units);
+  kubelets.useMachines(machines);
+  const windows = new WindowsServices(
+    (node) => sandboxPaths(dir).nodeRoot(node),
+    kubelets,
+    log,
+    (node) => void kubelets.runtimeChanged(node),
+  );
+  machines.useWindows(windows);
   const nodesDir = path.join(sandboxPaths(dir).root, 'nodes');
-  const requests = new SystemctlServer(nodesDir, kubelets, log, (node, args) => curlInNode(dir, node, args), units);
+  const powershell = async (node: string, args: string[]) => {
+    const sshd = (await readState(dir))?.processes.find((p) => p.name === `sshd/${node}`);
+    const machine = { rootfs: sandboxPaths(dir).nodeRoot(node), services: windows.driver(node), tcpTable: () => namespaceTcpTable(sshd?.pid) };
+    return powershellExe(machine, args);
+  };
+  const requests = new SystemctlServer(nodesDir, kubelets, log, (node, args) => curlInNode(dir, node, args), units, powershell);
   agent.start();
   const timers = [kubelets.startTimer(), setInterval(() => void requests.scan(), REQUEST_RESCAN_MS)];
   void requests.scan();

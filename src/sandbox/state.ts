@@ -19,6 +19,8 @@ export interface SandboxNode {
   network?: NodeNetwork;
   /** The container runtime it was made with (absent: containerd); its disk says what it runs now. */
   runtime?: SandboxRuntime;
+  /** A Windows machine (`sandbox hosts --windows`): its system drive `C:` in its rootfs, PowerShell over SSH. */
+  os?: 'windows';
 }
 
 /** What `up` created, so `status` and `down` find every process and link again. */

@@ -15,10 +15,12 @@ const WAIT_STEPS = 2400;
 
 /**
  * A command of the node that the agent answers: `systemctl` (the node's services), `curl` (run by the agent in the
- * node's network namespace: a machine has curl, and a busybox chroot has no TLS client). The request is a file the
- * agent watches (written whole, by rename); its answer, beside it, holds the exit code and what to print.
+ * node's network namespace: a machine has curl, and a busybox chroot has no TLS client), `powershell.exe` (a
+ * Windows machine's scripts, see windows/interpreter.ts). The request is a file the agent watches (written whole,
+ * by rename); its answer, beside it, holds the exit code and what to print, and a `.stderr` file written before it
+ * what a command that prints on both streams prints on stderr.
  */
-const agentScript = (command: 'systemctl' | 'curl', request: string) => `#!/bin/sh
+const agentScript = (command: 'systemctl' | 'curl' | 'powershell.exe', request: string) => `#!/bin/sh
 # ${command} of a bosun sandbox node, answered by the sandbox's node agent.
 dir=${AGENT_REQUEST_DIR}
 mkdir -p "$dir" || exit 1
@@ -38,7 +40,8 @@ done
   read -r code stream
   if [ "$stream" = err ]; then cat >&2; else cat; fi
 } < "$dir/$id.answer"
-rm -f "$dir/$id.answer"
+if [ -f "$dir/$id.stderr" ]; then cat "$dir/$id.stderr" >&2; fi
+rm -f "$dir/$id.answer" "$dir/$id.stderr"
 exit "$code"
 `;
 
@@ -46,6 +49,9 @@ export const SYSTEMCTL_SCRIPT = agentScript('systemctl', '');
 /** curl's requests are named `<id>.curl.request`. */
 export const CURL_SCRIPT = agentScript('curl', '.curl');
 const CURL_REQUEST = /\.curl\.request$/;
+/** A Windows machine's `powershell.exe`: its requests are named `<id>.powershell.request`. */
+export const POWERSHELL_SCRIPT = agentScript('powershell.exe', '.powershell');
+const POWERSHELL_REQUEST = /\.powershell\.request$/;
 
 /** Runs curl with a request's arguments for a node (in its network namespace). */
 export type NodeCurl = (node: string, args: string[]) => Promise<SystemctlAnswer>;
@@ -55,7 +61,12 @@ export interface SystemctlAnswer {
   code: number;
   stream: 'out' | 'err';
   text: string;
+  /** What it prints on stderr besides (a command that writes both streams). */
+  stderr?: string;
 }
+
+/** Runs a Windows machine's powershell.exe command line (its arguments). */
+export type NodePowerShell = (node: string, args: string[]) => Promise<SystemctlAnswer>;
 
 /** A unit's state as `systemctl is-active` names it. */
 export type UnitState = 'active' | 'activating' | 'inactive';
@@ -185,6 +196,7 @@ export class SystemctlServer {
     private readonly log: (line: string) => void,
     private readonly curl?: NodeCurl,
     private readonly units?: NodeUnits,
+    private readonly powershell?: NodePowerShell,
   ) {}
 
   /** Looks at every node's requests (called on the agent's scans). */
@@ -213,6 +225,14 @@ export class SystemctlServer {
     for (const file of requests) void this.handle(node, path.join(dir, file));
   }
 
+  /** The command a request file is for, and its answer. */
+  private command(node: string, file: string, args: string[]): [string, Promise<SystemctlAnswer>] {
+    if (CURL_REQUEST.test(file)) return ['curl', this.curl ? this.curl(node, args) : Promise.resolve(answer(127, 'curl: not found\n', 'err'))];
+    if (POWERSHELL_REQUEST.test(file))
+      return ['powershell.exe', this.powershell ? this.powershell(node, args) : Promise.resolve(answer(127, 'powershell.exe: not found\n', 'err'))];
+    return ['systemctl', systemctl(node, args, this.services, this.units)];
+  }
+
   private async handle(node: string, file: string): Promise<void> {
     if (this.handling.has(file)) return;
     this.handling.add(file);
@@ -220,16 +240,11 @@ export class SystemctlServer {
       const text = await fs.readFile(file, 'utf8').catch(() => undefined);
       if (text === undefined) return;
       const args = text.split('\n').filter(Boolean);
-      const isCurl = CURL_REQUEST.test(file);
-      const run =
-        isCurl && this.curl
-          ? this.curl(node, args)
-          : isCurl
-            ? Promise.resolve(answer(127, 'curl: not found\n', 'err'))
-            : systemctl(node, args, this.services, this.units);
+      const [command, run] = this.command(node, file, args);
       const result = await run.catch((err: Error) => answer(1, `${err.message}\n`, 'err'));
-      this.log(`node ${node}: ${isCurl ? 'curl' : 'systemctl'} ${args.join(' ')}: exit ${result.code}`);
+      this.log(`node ${node}: ${command} ${command === 'powershell.exe' ? '…' : args.join(' ')}: exit ${result.code}`);
       const answerFile = file.replace(/\.request$/, '.answer');
+      if (result.stderr) await fs.writeFile(file.replace(/\.request$/, '.stderr'), result.stderr);
       await fs.writeFile(`${answerFile}.tmp`, `${result.code} ${result.stream}\n${result.text}`);
       await fs.rename(`${answerFile}.tmp`, answerFile);
       await fs.rm(file, { force: true });

@@ -120,6 +120,13 @@ export async function buildWindows(a: Artifact, names: readonly string[], out: s
   }
 }
 
+const windowsArtifactOf = (name: WindowsBinaryName, version: string): Artifact =>
+  name === 'containerd.exe' ? CONTAINERD_WINDOWS : kubernetesWindowsArtifact(version);
+
+/** Where the cache keeps a Windows binary of a version (containerd's: of the pinned one), whether or not it is there yet; a template may pass `{version}`. */
+export const windowsBinaryPath = (name: WindowsBinaryName, version: string): string =>
+  path.join(artifactDir(windowsArtifactOf(name, version)), name);
+
 /** Builds in progress in this process, by cache entry: asking twice while one builds waits for that one. */
 const building = new Map<string, Promise<string>>();
 
@@ -128,10 +135,10 @@ const building = new Map<string, Promise<string>>();
  * `cachedWindowsBinary('containerd.exe', 'v2.1.4')`), built first when the cache lacks it.
  */
 export async function cachedWindowsBinary(name: WindowsBinaryName, version: string, onLine: (line: string) => void = () => {}): Promise<string> {
-  const a = name === 'containerd.exe' ? CONTAINERD_WINDOWS : kubernetesWindowsArtifact(version);
+  const a = windowsArtifactOf(name, version);
   if (a.version !== version) throw new Error(`containerd.exe ${version}: the sandbox builds containerd ${CONTAINERD_WINDOWS.version} only`);
   const dir = artifactDir(a);
-  const file = path.join(dir, name);
+  const file = windowsBinaryPath(name, version);
   if (existsSync(file)) return file;
   if (!building.has(dir)) {
     const missing = a.binaries.filter((b) => !existsSync(path.join(dir, b)));

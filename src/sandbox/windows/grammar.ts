@@ -10,7 +10,8 @@ import { once } from '../../util/once.js';
 const require = createRequire(import.meta.url);
 
 const parser = once(async () => {
-  await Parser.init();
+  // The runtime's own wasm from its package, wherever the bundler put this code (dist/chunks has no copy).
+  await Parser.init({ locateFile: () => require.resolve('web-tree-sitter/web-tree-sitter.wasm') });
   const language = await Language.load(require.resolve('tree-sitter-powershell/tree-sitter-powershell.wasm'));
   return new Parser().setLanguage(language);
 });
