@@ -1,5 +1,5 @@
 /**
- * Reaches every host, then looks at each before anything is planned: its kubelet binary and version, whether it is
+ * Reaches every host, then looks at each before anything is planned: its kubelet binary (kubelet.exe on Windows) and version, whether it is
  * a node already (kubelet.conf) and a control-plane node (admin.conf), and the machine's facts for preflight. Reads only.
  */
 import pLimit from 'p-limit';
@@ -10,7 +10,9 @@ import { SshHost } from '../../host/ssh/ssh-host.js';
 import { sshMachine } from '../../host/ssh/ssh-machine.js';
 import type { ClusterDefinition } from '../../inventory/cluster.js';
 import type { InventoryHost } from '../../inventory/inventory.js';
-import { KUBECONFIG_FILES, KUBELET_BINARY, KUBERNETES_DIR } from '../../kube/paths.js';
+import { KUBECONFIG_FILES, KUBERNETES_DIR } from '../../kube/paths.js';
+import { kubeletPlatform } from '../../node/kubelet-platform.js';
+import { canRunPowerShell } from '../../node/windows-powershell.js';
 import type { HostSurvey } from './plan.js';
 
 export interface SurveyedHost {
@@ -21,8 +23,9 @@ export interface SurveyedHost {
 }
 
 async function kubeletVersion(node: Host): Promise<string | undefined> {
-  if (!(await node.stat(KUBELET_BINARY))) return undefined;
-  const out = await node.exec(KUBELET_BINARY, ['--version'], { check: false });
+  const binary = kubeletPlatform(node).binary;
+  if (!(await node.stat(binary))) return undefined;
+  const out = await node.exec(binary, ['--version'], { check: false });
   return /\bv\d+\.\d+\.\d+\S*/.exec(out.stdout)?.[0];
 }
 
@@ -51,6 +54,12 @@ export async function reachHosts(def: ClusterDefinition, open: (h: InventoryHost
   throw new UserError({ what, category: 'precondition', message: `${what}:\n${lines.join('\n')}` });
 }
 
+/** The machine a host runs on: a Windows host's facts through its own connection, an SSH host's, or this one. */
+function machineOf(node: Host): Promise<Machine> {
+  if (canRunPowerShell(node)) return node.windowsMachine();
+  return node instanceof SshHost ? sshMachine(node) : Promise.resolve(localMachine);
+}
+
 /** Surveys every host, at most `parallel` at once. */
 export async function surveyHosts(hosts: InventoryHost[], open: (h: InventoryHost) => Host, parallel: number): Promise<SurveyedHost[]> {
   const limit = pLimit(parallel);
@@ -59,7 +68,7 @@ export async function surveyHosts(hosts: InventoryHost[], open: (h: InventoryHos
       limit(async (): Promise<SurveyedHost> => {
         const node = open(host);
         const [machine, kubelet, kubeletConf, adminConf] = await Promise.all([
-          node instanceof SshHost ? sshMachine(node) : Promise.resolve(localMachine),
+          machineOf(node),
           kubeletVersion(node),
           node.stat(`${KUBERNETES_DIR}/${KUBECONFIG_FILES.kubelet}`),
           node.stat(`${KUBERNETES_DIR}/${KUBECONFIG_FILES.admin}`),
