@@ -59,13 +59,15 @@ export const PREPARE_STEPS: PrepareStep[] = [
   {
     name: 'kubelet-binary',
     async plan({ host, kubelet }) {
-      if (!kubelet) return (await host.stat(WINDOWS_KUBELET_BINARY)) ? undefined : `none: ${WINDOWS_KUBELET_BINARY} is missing and kubelet.install is none`;
-      return (await installedKubeletDigest(host)) === (await kubelet.digest()) ? undefined : `install ${kubelet.describe} as ${WINDOWS_KUBELET_BINARY}`;
+      if (kubelet)
+        return (await installedKubeletDigest(host)) === (await kubelet.digest()) ? undefined : `install ${kubelet.describe} as ${WINDOWS_KUBELET_BINARY}`;
+      if (await host.stat(WINDOWS_KUBELET_BINARY)) return undefined;
+      throw new UserError(
+        `${WINDOWS_KUBELET_BINARY} is missing and the cluster file's kubelet.install is none: install it, or give install: binary; nothing was changed`,
+      );
     },
     async run({ host, kubelet }) {
-      if (!kubelet)
-        throw new UserError(`${WINDOWS_KUBELET_BINARY} is missing and the cluster file's kubelet.install is none: install it, or give install: binary`);
-      await installWindowsKubelet(host, await kubelet.bytes());
+      if (kubelet) await installWindowsKubelet(host, await kubelet.bytes());
     },
   },
   {
