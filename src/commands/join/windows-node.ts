@@ -1,6 +1,7 @@
 import { UserError } from '../../errors.js';
 import { KUBELET_PORT } from '../../manifests/ports.js';
-import { fileAvailableCheck, portCheck } from '../../node/preflight-checks.js';
+import { kubeletBaseFlags } from '../../kubelet/flags.js';
+import { fileAvailableCheck, portCheck, simple } from '../../node/preflight-checks.js';
 import { windowsNodeChecks, windowsPreparedCheck } from '../../node/windows-preflight-checks.js';
 import { powerShellHost, windowsMachineOf } from '../../node/windows-powershell.js';
 import type { Check } from '../../workflow/checks.js';
@@ -18,6 +19,27 @@ export function refuseWindowsControlPlane(ctx: Pick<JoinContext, 'cfg' | 'host'>
 }
 
 /**
+ * The kubelet service of a Windows node runs a fixed command line (the node name its only node-specific flag, see
+ * windows-scripts.ts), so flags kubeadm would put in kubeadm-flags.env beyond that (taints to register with,
+ * kubeletExtraArgs) would not reach the kubelet: named here, before anything changes.
+ */
+export function windowsKubeletFlagsCheck(ctx: Pick<JoinContext, 'cfg'>, hostname: string): Check {
+  return simple('WindowsKubeletFlags', () => {
+    const nodeReg = ctx.cfg.join.nodeRegistration;
+    const flags = [...kubeletBaseFlags(nodeReg, hostname, true), ...(nodeReg.kubeletExtraArgs ?? [])]
+      .map((a) => a.name)
+      .filter((name) => name !== 'hostname-override');
+    if (!flags.length) return {};
+    const list = [...new Set(flags)].map((f) => `--${f}`).join(', ');
+    return {
+      errors: [
+        `${list}: nodeRegistration.taints and kubeletExtraArgs are not applied to a Windows node's kubelet service (its command line carries only the node name); remove them for this host`,
+      ],
+    };
+  });
+}
+
+/**
  * A Windows worker's join checks: no kubelet files yet, the kubelet's port free, the machine fit for `version`, and
  * (unless it is about to be prepared, as `bosun apply` does) prepared.
  */
@@ -27,6 +49,7 @@ export async function windowsJoinChecks(ctx: Pick<JoinContext, 'cfg' | 'host' | 
   return [
     ...windowsNodeChecks(host, machine, version),
     ...(prepared ? [windowsPreparedCheck(host)] : []),
+    windowsKubeletFlagsCheck(ctx, machine.hostname()),
     fileAvailableCheck(host, KUBELET_CONF),
     fileAvailableCheck(host, BOOTSTRAP_KUBELET_CONF),
     fileAvailableCheck(host, ctx.cfg.join.caCertPath),

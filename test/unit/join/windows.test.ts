@@ -10,6 +10,7 @@ import { KUBELET_CONFIG_FILE, KUBELET_FLAGS_FILE } from '../../../src/kube/paths
 import { KeyPool } from '../../../src/pki/key-pool.js';
 import { parseYaml } from '../../../src/util/yaml.js';
 import type { PhaseIO } from '../../../src/workflow/phase.js';
+import { installWindowsKubelet } from '../../../src/node/windows-kubelet-binary.js';
 import { FakeWindowsHost } from '../../support/fake-windows-host.js';
 
 const CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
@@ -80,5 +81,18 @@ describe('joining a Windows host', () => {
     await expect(failure).rejects.toThrow(/Windows build 19041 is not a Windows Server release Kubernetes supports/);
     await expect(failure).rejects.toThrow(/C:\\k\\kubelet.exe and the kubelet service missing: prepare the node first \(bosun node prepare\)/);
     expect(host.changes).toEqual([]);
+  });
+});
+
+describe("a Windows node's kubelet flags", () => {
+  it('refuses taints and kubeletExtraArgs, which its service would not pass to the kubelet', async () => {
+    const host = new FakeWindowsHost();
+    await installWindowsKubelet(host, Buffer.from('MZ'));
+    host.state.kubeletService = true;
+    const ctx = await windowsJoin(host);
+    ctx.cfg.join.nodeRegistration.taints = [{ key: 'os', value: 'windows', effect: 'NoSchedule' }];
+    ctx.cfg.join.nodeRegistration.kubeletExtraArgs = [{ name: 'v', value: '4' }];
+    await expect(runJoinPreflight(ctx, io)).rejects.toThrow(/--register-with-taints, --v: nodeRegistration.taints and kubeletExtraArgs are not applied/);
+    expect(host.changes).toEqual([`write C:\\k\\kubelet.exe.new`, `rename C:\\k\\kubelet.exe.new C:\\k\\kubelet.exe`]);
   });
 });
