@@ -10,6 +10,7 @@ import { KUBELET_CONFIG_FILE, KUBELET_FLAGS_FILE } from '../../../src/kube/paths
 import { KeyPool } from '../../../src/pki/key-pool.js';
 import { parseYaml } from '../../../src/util/yaml.js';
 import type { PhaseIO } from '../../../src/workflow/phase.js';
+import { kubeletConfReady } from '../../../src/commands/join/node-files.js';
 import { installWindowsKubelet } from '../../../src/node/windows-kubelet-binary.js';
 import { FakeWindowsHost } from '../../support/fake-windows-host.js';
 
@@ -94,5 +95,31 @@ describe("a Windows node's kubelet flags", () => {
     ctx.cfg.join.nodeRegistration.kubeletExtraArgs = [{ name: 'v', value: '4' }];
     await expect(runJoinPreflight(ctx, io)).rejects.toThrow(/--register-with-taints, --v: nodeRegistration.taints and kubeletExtraArgs are not applied/);
     expect(host.changes).toEqual([`write C:\\k\\kubelet.exe.new`, `rename C:\\k\\kubelet.exe.new C:\\k\\kubelet.exe`]);
+  });
+});
+
+describe("a Windows kubelet's TLS bootstrap", () => {
+  it('is done once kubelet.conf names its client certificate by a Windows path that exists', async () => {
+    const host = new FakeWindowsHost();
+    const kubeconfig = {
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'default-cluster', cluster: { server: 'https://10.0.0.10:6443' } }],
+      contexts: [{ name: 'default-context', context: { cluster: 'default-cluster', user: 'default-auth' } }],
+      'current-context': 'default-context',
+      users: [
+        {
+          name: 'default-auth',
+          user: {
+            'client-certificate': 'C:\\var\\lib\\kubelet\\pki\\kubelet-client-current.pem',
+            'client-key': 'C:\\var\\lib\\kubelet\\pki\\kubelet-client-current.pem',
+          },
+        },
+      ],
+    };
+    await host.writeFileAtomic('/etc/kubernetes/kubelet.conf', JSON.stringify(kubeconfig), 0o600);
+    expect(await kubeletConfReady(host)).toBe(false);
+    await host.writeFileAtomic('C:\\var\\lib\\kubelet\\pki\\kubelet-client-current.pem', 'PEM', 0o600);
+    expect(await kubeletConfReady(host)).toBe(true);
   });
 });
