@@ -105,7 +105,7 @@ export interface PlannedStep {
 }
 
 /** The steps this node needs, in order; throws (nothing changed) when containerd is not there to build on. */
-export async function planPrepare(target: PrepareTarget, steps: PrepareStep[] = PREPARE_STEPS): Promise<PlannedStep[]> {
+export async function planPrepare(target: PrepareTarget): Promise<PlannedStep[]> {
   const state = await readNodeState(target.host);
   const problem = containerdProblem(state);
   if (problem)
@@ -115,7 +115,7 @@ export async function planPrepare(target: PrepareTarget, steps: PrepareStep[] = 
       message: `node ${target.nodeName}: ${problem}; nothing was changed`,
     });
   const planned: PlannedStep[] = [];
-  for (const step of steps) {
+  for (const step of PREPARE_STEPS) {
     const action = await step.plan(target, state);
     if (action) planned.push({ step, action });
   }
