@@ -31,6 +31,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   uncordon: async () => (await import('../commands/drain/command.js')).registerUncordon,
   migrate: async () => (await import('../commands/migrate/index.js')).registerMigrate,
   addon: async () => (await import('../commands/addon/command.js')).registerAddon,
+  node: async () => (await import('../commands/node/command.js')).registerNode,
 };
 
 /** init's and join's phase paths, for `config validate` to check skipPhases against (loaded only then). */

@@ -6,7 +6,10 @@ import { readBounded } from './bounded-read.js';
 import { READ_CAPS, systemctlUnit, type ExecOptions, type ExecResult, type FileStat, type Host, type ReadCap, type ServiceControl } from './host.js';
 import { resolveInRoot } from './rootfs.js';
 import { driveLetter, parseWindowsPath, windowsPath } from './windows/paths.js';
+import { windowsMachine, type WindowsMachine } from './windows/machine.js';
 import { POWERSHELL, powershellArgs, scriptFailure, wrapScript } from './windows/powershell.js';
+import type { PowerShellOptions } from './windows/windows-host.js';
+import { redact } from './ssh/quote.js';
 import { windowsService } from './windows/scripts.js';
 import { systemProblem, UserError } from '../errors.js';
 
@@ -27,6 +30,7 @@ const THIS_SYSTEM: LocalSystem = { platform: process.platform, systemDrive: proc
  */
 export class LocalHost implements Host {
   readonly os: 'linux' | 'windows';
+  readonly name = 'this machine';
   readonly offline: boolean;
   readonly root: string;
   /** The system drive's letter when this is a Windows node's own files, else undefined. */
@@ -138,11 +142,16 @@ export class LocalHost implements Host {
   }
 
   /** Runs a PowerShell body (wrapped and encoded as the Windows SSH door sends it) on this Windows machine. */
-  async powershell(body: string): Promise<ExecResult> {
-    const result = await this.exec(POWERSHELL, powershellArgs(wrapScript(body)), { check: false });
-    const failure = scriptFailure('this machine', body.split('\n')[0], result);
+  async powershell(body: string, opts: PowerShellOptions = {}): Promise<ExecResult> {
+    const result = await this.exec(POWERSHELL, powershellArgs(wrapScript(body)), { check: false, timeoutMs: opts.timeoutMs });
+    const failure = opts.check === false ? undefined : scriptFailure(this.name, opts.shown ?? redact(body.split('\n')[0], opts.secrets), result, opts.secrets);
     if (failure) throw failure;
     return result;
+  }
+
+  /** This Windows machine's facts, as a Windows SSH host's are read. */
+  windowsMachine(): Promise<WindowsMachine> {
+    return windowsMachine(this);
   }
 
   service(name: string): ServiceControl {

@@ -23,6 +23,7 @@ import { buildInitConfig } from '../config/resolve.js';
 import { ConfigError, UserError } from '../errors.js';
 import { readText, type Host } from '../host/host.js';
 import { emitYamlDocuments } from '../util/yaml.js';
+import { DEFAULT_KUBERNETES_VERSION } from '../versions/pinned.js';
 import { CLUSTER_KIND, parseClusterDocument, type InventoryHost } from './inventory.js';
 
 /** What one cluster file says: its hosts in the file's order, and the kubeadm documents shared by every host. */
@@ -34,6 +35,9 @@ export interface ClusterDefinition {
   /** `spec.addons`: installed in this order once the nodes converge. */
   addons: AddonRequest[];
 }
+
+/** The Kubernetes version the cluster file names (its ClusterConfiguration's), or bosun's default. */
+export const kubernetesVersion = (def: Pick<ClusterDefinition, 'kubeadm'>): string => def.kubeadm.cluster?.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION;
 
 /** Per-host settings the cluster file's hosts give: set in a kubeadm document they would apply to every host. */
 const PER_HOST_FIELDS: Record<string, { field: string; why: string }[]> = {

@@ -53,8 +53,14 @@ export interface InventoryHost {
 
 export type Inventory = Map<string, InventoryHost>;
 
-/** What `upgrade node` does when the file does not say: the package on a real machine, nothing on a rendered node. */
-export const defaultKubeletInstall = (reach: Reach): KubeletInstall => ({ install: reach.via === 'local' && reach.root !== '/' ? 'none' : 'package' });
+/**
+ * What `upgrade node` does when the file does not say: the package on a real machine, nothing on a rendered node; a
+ * Windows machine has no Kubernetes packages, so its kubelet.exe is the release's, pushed by bosun.
+ */
+export const defaultKubeletInstall = (reach: Reach, os: InventoryHost['os'] = 'linux'): KubeletInstall =>
+  os === 'windows'
+    ? { install: 'binary', url: RELEASE_KUBELET_URL, fetch: 'bosun' }
+    : { install: reach.via === 'local' && reach.root !== '/' ? 'none' : 'package' };
 
 /** Who bosun logs in as when the file names no user: root, or a Windows host's built-in administrator. */
 const defaultLogin = { linux: 'root', windows: 'Administrator' } as const;
@@ -67,7 +73,7 @@ function resolveHost(entry: HostEntry): InventoryHost {
     ? { via: 'ssh', ssh: { ...entry.ssh, user: entry.ssh.user ?? defaultLogin[entry.os] } }
     : { via: 'local', root: entry.local!.root };
   const host = { name: entry.name, role: entry.role, os: entry.os, reach, ...(entry.reset && { reset: true as const }) };
-  const kubelet = entry.kubelet ? resolveInstall('kubelet', entry.kubelet, reach, RELEASE_KUBELET_URL) : defaultKubeletInstall(reach);
+  const kubelet = entry.kubelet ? resolveInstall('kubelet', entry.kubelet, reach, RELEASE_KUBELET_URL) : defaultKubeletInstall(reach, entry.os);
   if (entry.containerd?.install === 'binary' && entry.containerd.url)
     throw ['containerd.url', 'not taken for containerd: give from (a containerd binary on this machine), or install: package or none'];
   return { ...host, kubelet, ...(entry.containerd && { containerd: resolveInstall('containerd', entry.containerd, reach) }) };

@@ -1,21 +1,16 @@
 /**
  * The kubelet's files on a node (flags env, instance config, config.yaml) and its (re)start: what kubeadm's
- * kubelet-start writes on `init` and `join`; `upgrade` rewrites config.yaml from the same source.
+ * kubelet-start writes on `init` and `join`; `upgrade` rewrites config.yaml from the same source. What differs on a
+ * Windows node (CRI endpoint, its kubelet settings) comes from its kubelet platform; the flags file is the same: kubeadm
+ * computes the same flags on Windows (its --pod-infra-container-image is for releases before 1.27, older than bosun's).
  */
-import { DEFAULTS } from '../config/defaults.js';
 import type { InitConfig } from '../config/types.js';
 import type { Host } from '../host/host.js';
 import { KUBELET_CONFIG_FILE, KUBELET_DIR, KUBELET_FLAGS_FILE } from '../kube/paths.js';
-import {
-  KUBELET_FILE_MODE,
-  KUBELET_INSTANCE_CONFIG_FILE,
-  clusterKubeletConfiguration,
-  nodeKubeletConfiguration,
-  renderInstanceConfiguration,
-  renderKubeletConfiguration,
-} from '../kubelet/config.js';
+import { KUBELET_FILE_MODE, KUBELET_INSTANCE_CONFIG_FILE, renderInstanceConfiguration } from '../kubelet/config.js';
 import { renderKubeletFlagsEnv } from '../kubelet/flags.js';
 import { ensureDir, writeFilesIfChanged } from './files.js';
+import { kubeletPlatform } from './kubelet-platform.js';
 import type { Log } from './log.js';
 
 /** The kubelet directory holds its client keys later: owner-only, as kubeadm creates it. */
@@ -29,26 +24,12 @@ export interface KubeletNode {
   registerTaints: boolean;
 }
 
-/** Whether systemd-resolved runs on the node (then the kubelet must read its real resolv.conf). Unknown offline: no. */
-async function systemdResolvedActive(host: Host): Promise<boolean> {
-  if (host.offline) return false;
-  try {
-    return (await host.exec('systemctl', ['is-active', '--quiet', 'systemd-resolved'], { check: false })).code === 0;
-  } catch {
-    return false; // no systemctl: no systemd-resolved either
-  }
-}
-
-/** config.yaml: the cluster's kubelet configuration with this node's CRI socket and resolv.conf. */
-export function kubeletConfigFile(cfg: InitConfig, node: { criSocket: string; systemdResolved: boolean }): string {
-  return renderKubeletConfiguration(nodeKubeletConfiguration(clusterKubeletConfiguration(cfg.kubelet, cfg.cluster), node));
-}
-
 /** Writes the kubelet's flags, instance and configuration files where they differ; returns whether any changed. */
 async function writeKubeletFiles(host: Host, log: Log, cfg: InitConfig, node: KubeletNode): Promise<boolean> {
   const nodeReg = cfg.init.nodeRegistration;
-  const criSocket = nodeReg.criSocket || DEFAULTS.criSocket;
-  const config = kubeletConfigFile(cfg, { criSocket, systemdResolved: await systemdResolvedActive(host) });
+  const platform = kubeletPlatform(host);
+  const criSocket = platform.criSocket(nodeReg.criSocket);
+  const config = await platform.configFile(host, cfg, criSocket);
   const files: [string, string, string][] = [
     [KUBELET_FLAGS_FILE, renderKubeletFlagsEnv(nodeReg, node.hostname, node.registerTaints), 'Writing kubelet environment file with flags to file'],
     [KUBELET_INSTANCE_CONFIG_FILE, renderInstanceConfiguration(criSocket), 'Writing kubelet configuration to file'],

@@ -1,5 +1,5 @@
 /**
- * `bosun apply`'s changes, in order: the kubelet where a host lacks one, init's phases on the first control-plane
+ * `bosun apply`'s changes, in order: the kubelet where a Linux host lacks one, Windows hosts prepared, init's phases on the first control-plane
  * host, the run's bootstrap token (made by init, or created for a cluster that exists), control-plane hosts joined
  * one at a time (upload-certs / certificate key), workers joined in parallel, the token deleted, every Node Ready.
  * Every host is reached through its own Host door; the phases are init's and join's, unchanged.
@@ -21,9 +21,12 @@ import { initPhases } from '../init/phases.js';
 import { joinPhases } from '../join/phases.js';
 import { ADMIN_CONF, createJoinContext } from '../join/session.js';
 import { kubeletInstaller, type KubeletDownloads } from '../upgrade/nodes/kubelet-binary.js';
+import { windowsKubeletSource } from '../../node/windows-kubelet-binary.js';
+import { powerShellHost } from '../../node/windows-powershell.js';
+import { prepareWindowsNode } from '../../node/windows-prepare.js';
 import { apiServerEndpoint, hostFacts, joinConfigFor, RUN_TOKEN_DESCRIPTION, type RunSecrets } from './configs.js';
 import { JournalWriter } from './journal.js';
-import type { ApplyPlan, HostPlan } from './plan.js';
+import { preparesWindows, type ApplyPlan, type HostPlan } from './plan.js';
 import { deleteRunTokens } from './resume.js';
 import type { ClusterDefinition } from '../../inventory/cluster.js';
 import type { ApplyProgress, StepOutput } from './progress.js';
@@ -49,11 +52,27 @@ export interface ApplyRun {
   signal?: AbortSignal;
 }
 
+/** A Windows host about to join is prepared first (kubelet.exe, directories, service, firewall): only what it lacks. */
+async function prepareWindowsHost(run: ApplyRun, h: HostPlan, log: (line: string) => void): Promise<void> {
+  const host = powerShellHost(run.surveyed.get(h.host.name)!.node, `host ${h.host.name}`);
+  const kubelet = windowsKubeletSource(h.host.name, h.host.kubelet, run.version, run.local, run.downloads);
+  await prepareWindowsNode({ host, nodeName: h.host.name, kubelet }, log);
+}
+
+/** Windows hosts that join: prepared in parallel. */
+async function prepareWindowsHosts(run: ApplyRun): Promise<void> {
+  const limit = pLimit(run.parallel);
+  await Promise.all(
+    run.plan.hosts.filter(preparesWindows).map((h) => limit(() => run.progress.step(h.host.name, 'prepare', ({ log }) => prepareWindowsHost(run, h, log)))),
+  );
+}
+
+/** Linux hosts without a kubelet get one, as their install choice says. */
 async function installKubelets(run: ApplyRun): Promise<void> {
   const limit = pLimit(run.parallel);
   await Promise.all(
     run.plan.hosts
-      .filter((h) => h.installKubelet)
+      .filter((h) => h.installKubelet && h.host.os !== 'windows')
       .map((h) =>
         limit(() =>
           run.progress.step(h.host.name, 'kubelet', ({ log }) =>
@@ -140,6 +159,7 @@ async function withRunToken(run: ApplyRun, cluster: () => Promise<Cluster>, work
 /** Acts on the plan; returns the cluster. The run's token is deleted however the run ends. */
 export async function act(run: ApplyRun): Promise<Cluster> {
   await installKubelets(run);
+  await prepareWindowsHosts(run);
   const leaderName = run.plan.leader.name;
   const leader = run.surveyed.get(leaderName)!;
   const doors = openDoors({ kubeconfig: ADMIN_CONF }, leader.node);

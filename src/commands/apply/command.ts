@@ -127,6 +127,7 @@ async function runApply(flags: ApplyFlags, env: CommandEnvironment, cmd: Command
           surveyed,
           configs,
           flags.parallel,
+          version,
         ),
       ).trimEnd(),
     );

@@ -14,7 +14,6 @@ import type { InitConfig, JoinConfig } from '../../config/types.js';
 import type { Machine } from '../../host/machine.js';
 import type { ClusterDefinition } from '../../inventory/cluster.js';
 import type { InventoryHost } from '../../inventory/inventory.js';
-import { DEFAULT_KUBERNETES_VERSION } from '../../versions/pinned.js';
 
 /** The run's secrets: made when the run starts, gone when it ends. */
 export interface RunSecrets {
@@ -42,7 +41,7 @@ export function apiServerEndpoint(def: ClusterDefinition, leader: InventoryHost,
   return `${address}:6443`;
 }
 
-export const kubernetesVersion = (def: ClusterDefinition): string => def.kubeadm.cluster?.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION;
+export { kubernetesVersion } from '../../inventory/cluster.js';
 
 /**
  * What resolve derives from the machine, answered for the host: its hostname, its address, no proxy variables.

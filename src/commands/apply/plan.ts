@@ -66,6 +66,7 @@ export function planApply(
   journal?: ApplyJournal,
   departures: Departure[] = [],
 ): ApplyPlan {
+  refuseWindowsControlPlanes(hosts);
   const survey = (h: InventoryHost) => surveys.get(h.name)!;
   const initializing = journal?.initializing ? journalLeader(hosts, journal) : undefined;
   const leader = initializing ?? hosts.find((h) => h.role === 'control-plane' && survey(h).adminConf) ?? hosts.find((h) => h.role === 'control-plane')!;
@@ -92,6 +93,16 @@ export function planApply(
     return { host, action: joinAction(host), installKubelet, why: 'not a node yet' };
   });
   return { hosts: plans, leader, clusterExists, departures };
+}
+
+/** Kubernetes runs its control plane on Linux only: a Windows host with the control-plane role stops the plan. */
+function refuseWindowsControlPlanes(hosts: InventoryHost[]): void {
+  const windows = hosts.filter((h) => h.os === 'windows' && h.role === 'control-plane').map((h) => h.name);
+  if (!windows.length) return;
+  throw new UserError(
+    `host${windows.length > 1 ? 's' : ''} ${windows.join(', ')}: os: windows with role: control-plane; a Windows node can only be a worker ` +
+      '(Kubernetes runs its control plane on Linux): make it role: worker; nothing was changed',
+  );
 }
 
 /** The control-plane host an interrupted init ran on: still one in the file, or bosun cannot finish it. */
@@ -122,11 +133,20 @@ const ACTION_TEXT: Record<Action, string> = {
   none: 'leave alone',
 };
 
+/** A Windows host that joins is prepared first (bosun node prepare's steps). */
+export const preparesWindows = (h: HostPlan): boolean => h.host.os === 'windows' && h.action === 'join-worker';
+
+/** What the plan does to a host's kubelet, for the table. */
+function kubeletText(h: HostPlan, version: string): string {
+  if (preparesWindows(h)) return `prepare Windows (kubelet.exe ${version})`;
+  return h.installKubelet ? `install ${version}` : 'present';
+}
+
 /** The plan as a table: host, role, kubelet, action, why. */
 export function planTable(plan: ApplyPlan, version: string): string {
   const rows = [
     ['HOST', 'ROLE', 'KUBELET', 'ACTION', 'WHY'],
-    ...plan.hosts.map((h) => [h.host.name, h.host.role, h.installKubelet ? `install ${version}` : 'present', ACTION_TEXT[h.action], h.why]),
+    ...plan.hosts.map((h) => [h.host.name, h.host.role, kubeletText(h, version), ACTION_TEXT[h.action], h.why]),
     ...plan.departures.map((d) => [d.name, d.role, '-', d.action === 'remove' ? 'remove (drain, etcd member, Node)' : ACTION_TEXT.none, d.why]),
   ];
   return table(rows);

@@ -1,7 +1,7 @@
 /**
  * bosun's preflight on every host that will change, in parallel, each through its own Host and machine facts:
  * init's checks on the host to initialise, join's node checks on joining hosts (and init's control-plane checks on
- * joining control-plane hosts), and whether the host can get a kubelet. The result is one table of what each host
+ * joining control-plane hosts), Windows workers' own checks, and whether the host can get a kubelet. The result is one table of what each host
  * lacks; any error refuses the run before any host changes.
  */
 import pLimit from 'p-limit';
@@ -9,6 +9,8 @@ import { UserError } from '../../errors.js';
 import { controlPlaneChecks } from '../../node/control-plane-checks.js';
 import type { Check } from '../../workflow/checks.js';
 import { joinNodeChecks } from '../join/phases/preflight.js';
+import { windowsJoinChecks } from '../join/windows-node.js';
+import { windowsKubeletChoiceProblem } from '../../node/windows-kubelet-binary.js';
 import type { HostPlan } from './plan.js';
 import { table } from './plan.js';
 import type { SurveyedHost } from './survey.js';
@@ -24,6 +26,16 @@ export interface HostFindings {
 export interface HostConfigs {
   init?: InitConfig;
   join?: JoinConfig;
+}
+
+/**
+ * A Windows worker, before it is prepared: the machine (Administrator, OS build for `version`, memory, containerd's
+ * pipe), join's files and port, and a kubelet.exe it can get (a release URL bosun pushes, or a file).
+ */
+async function windowsChecksFor(plan: HostPlan, surveyed: SurveyedHost, configs: HostConfigs, version: string): Promise<Check[]> {
+  const problem = windowsKubeletChoiceProblem(plan.host.kubelet);
+  const kubelet: Check = { name: 'KubeletInstall', run: async () => (problem ? { errors: [problem] } : {}) };
+  return [kubelet, ...(await windowsJoinChecks({ host: surveyed.node, cfg: configs.join!, machine: surveyed.machine }, version, false))];
 }
 
 function checksFor(plan: HostPlan, surveyed: SurveyedHost, configs: HostConfigs): Check[] {
@@ -60,6 +72,7 @@ export async function preflightHosts(
   surveyed: Map<string, SurveyedHost>,
   configs: Map<string, HostConfigs>,
   parallel: number,
+  version: string,
 ): Promise<HostFindings[]> {
   const limit = pLimit(parallel);
   const changing = plans.filter((p) => p.action !== 'none');
@@ -72,7 +85,9 @@ export async function preflightHosts(
             s.toLowerCase(),
           ),
         );
-        return { name: plan.host.name, ...(await runHostChecks(checksFor(plan, surveyed.get(plan.host.name)!, cfg), ignored)) };
+        const host = surveyed.get(plan.host.name)!;
+        const checks = plan.host.os === 'windows' ? await windowsChecksFor(plan, host, cfg, version) : checksFor(plan, host, cfg);
+        return { name: plan.host.name, ...(await runHostChecks(checks, ignored)) };
       }),
     ),
   );

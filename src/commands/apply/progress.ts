@@ -7,10 +7,10 @@
  */
 import { RollEvents, stepPath } from '../../roll/progress.js';
 import type { EventPath, EventSink } from '../../workflow/events.js';
-import type { ApplyPlan } from './plan.js';
+import { preparesWindows, type ApplyPlan } from './plan.js';
 
 /** The steps a host goes through, in the order the run takes them. */
-export const APPLY_STEPS = ['kubelet', 'init', 'join', 'ready'] as const;
+export const APPLY_STEPS = ['kubelet', 'prepare', 'init', 'join', 'ready'] as const;
 export type ApplyStep = (typeof APPLY_STEPS)[number];
 
 /** What a step's work may report: its phases' events and its own lines. */
@@ -19,12 +19,13 @@ export interface StepOutput {
   log: (line: string) => void;
 }
 
-/** Every host and step of the plan, ordered as the run goes: kubelets, init, control-plane joins, worker joins, Ready. */
+/** Every host and step of the plan, ordered as the run goes: kubelets, Windows hosts prepared, init, control-plane joins, worker joins, Ready. */
 export function plannedSteps(plan: ApplyPlan): EventPath[] {
   const changing = plan.hosts.filter((h) => h.action !== 'none');
   const joins = [...changing.filter((h) => h.action === 'join-control-plane'), ...changing.filter((h) => h.action === 'join-worker')];
   return [
-    ...plan.hosts.filter((h) => h.installKubelet).map((h) => stepPath(h.host.name, 'kubelet')),
+    ...plan.hosts.filter((h) => h.installKubelet && h.host.os !== 'windows').map((h) => stepPath(h.host.name, 'kubelet')),
+    ...plan.hosts.filter(preparesWindows).map((h) => stepPath(h.host.name, 'prepare')),
     ...changing.filter((h) => h.action === 'init').map((h) => stepPath(h.host.name, 'init')),
     ...joins.map((h) => stepPath(h.host.name, 'join')),
     ...plan.hosts.map((h) => stepPath(h.host.name, 'ready')),

@@ -1,5 +1,5 @@
 /**
- * Reaches every host, then looks at each before anything is planned: its kubelet binary and version, whether it is
+ * Reaches every host, then looks at each before anything is planned: its kubelet binary (kubelet.exe on Windows) and version, whether it is
  * a node already (kubelet.conf) and a control-plane node (admin.conf), and the machine's facts for preflight. Reads only.
  */
 import pLimit from 'p-limit';
@@ -7,12 +7,13 @@ import { UserError } from '../../errors.js';
 import type { Host } from '../../host/host.js';
 import { localMachine, type Machine } from '../../host/machine.js';
 import { SshHost } from '../../host/ssh/ssh-host.js';
-import { sshMachine } from '../../host/ssh/ssh-machine.js';
-import { windowsMachine } from '../../host/windows/machine.js';
 import { WindowsSshHost } from '../../host/windows/windows-host.js';
+import { sshMachine } from '../../host/ssh/ssh-machine.js';
 import type { ClusterDefinition } from '../../inventory/cluster.js';
 import type { InventoryHost } from '../../inventory/inventory.js';
-import { KUBECONFIG_FILES, KUBELET_BINARY, KUBERNETES_DIR } from '../../kube/paths.js';
+import { KUBECONFIG_FILES, KUBERNETES_DIR } from '../../kube/paths.js';
+import { kubeletPlatform } from '../../node/kubelet-platform.js';
+import { canRunPowerShell } from '../../node/windows-powershell.js';
 import type { HostSurvey } from './plan.js';
 
 export interface SurveyedHost {
@@ -23,8 +24,9 @@ export interface SurveyedHost {
 }
 
 async function kubeletVersion(node: Host): Promise<string | undefined> {
-  if (!(await node.stat(KUBELET_BINARY))) return undefined;
-  const out = await node.exec(KUBELET_BINARY, ['--version'], { check: false });
+  const binary = kubeletPlatform(node).binary;
+  if (!(await node.stat(binary))) return undefined;
+  const out = await node.exec(binary, ['--version'], { check: false });
   return /\bv\d+\.\d+\.\d+\S*/.exec(out.stdout)?.[0];
 }
 
@@ -53,11 +55,10 @@ export async function reachHosts(def: ClusterDefinition, open: (h: InventoryHost
   throw new UserError({ what, category: 'precondition', message: `${what}:\n${lines.join('\n')}` });
 }
 
-/** The machine a host's node runs on: an SSH host's (Linux or Windows), or this one. */
+/** The machine a host runs on: a Windows host's facts through its own connection, an SSH host's, or this one. */
 function machineOf(node: Host): Promise<Machine> {
-  if (node instanceof SshHost) return sshMachine(node);
-  if (node instanceof WindowsSshHost) return windowsMachine(node);
-  return Promise.resolve(localMachine);
+  if (canRunPowerShell(node)) return node.windowsMachine();
+  return node instanceof SshHost ? sshMachine(node) : Promise.resolve(localMachine);
 }
 
 /** Surveys every host, at most `parallel` at once. */

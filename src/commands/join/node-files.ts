@@ -51,6 +51,8 @@ export async function kubeletConfReady(host: Host): Promise<boolean> {
   if (user['client-certificate-data'] && user['client-key-data']) return true;
   const files = [user['client-certificate'], user['client-key']];
   if (!files[0] || !files[1]) return Boolean(user.token);
-  const stats = await Promise.all(files.map((f) => host.stat(path.resolve(KUBERNETES_DIR, f!))));
+  // A Windows kubelet names its files with a drive (C:\var\lib\kubelet\pki\…), which the Windows Host takes as they are.
+  const nodePath = (file: string) => (/^[A-Za-z]:/.test(file) ? file : path.resolve(KUBERNETES_DIR, file));
+  const stats = await Promise.all(files.map((f) => host.stat(nodePath(f!))));
   return stats.every(Boolean);
 }

@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import type { ExecResult } from '../host.js';
 import type { Machine } from '../machine.js';
 import { portStateOf } from '../ssh/machine-facts.js';
 import { FACTS_SCRIPT, hasCommandScript, LISTENERS_SCRIPT } from './scripts.js';
-import type { WindowsSshHost } from './windows-host.js';
+import type { PowerShellOptions } from './windows-host.js';
 
 /** What preflight asks of a Windows node, plus what the Windows checks need: the OS build and its name. */
 export interface WindowsMachine extends Machine {
@@ -43,7 +44,10 @@ function parseJson<T>(host: string, what: string, text: string, schema: z.ZodTyp
  * Gathers a Windows node's facts in one PowerShell round trip (Get-CimInstance). Listening ports are read again
  * when asked, as preflight asks just before the kubelet would bind them.
  */
-export async function windowsMachine(host: Pick<WindowsSshHost, 'name' | 'powershell'>): Promise<WindowsMachine> {
+export async function windowsMachine(host: {
+  readonly name: string;
+  powershell(body: string, opts?: PowerShellOptions): Promise<ExecResult>;
+}): Promise<WindowsMachine> {
   const facts = parseJson(host.name, 'machine facts', (await host.powershell(FACTS_SCRIPT, { shown: 'machine facts' })).stdout.trim(), factsSchema);
   return {
     build: facts.build,

@@ -6,6 +6,7 @@ import { isNoSuchFile, plainRename, renameOver, type FileRules, type ServerExten
 import { SshDoor } from '../ssh/ssh-door.js';
 import { parseWindowsPath, sftpPath, windowsPath } from './paths.js';
 import { execBody, powershellCommandLine, scriptFailure, wrapScript } from './powershell.js';
+import { windowsMachine, type WindowsMachine } from './machine.js';
 import { ADMINISTRATOR_SCRIPT, moveOverScript, windowsService } from './scripts.js';
 
 /** How a PowerShell body runs: ExecOptions less what a script cannot take, plus how errors name it. */
@@ -106,5 +107,9 @@ export class WindowsSshHost extends SshDoor implements Host {
 
   service(name: string): ServiceControl {
     return windowsService(name, (body) => this.powershell(body));
+  }
+
+  windowsMachine(): Promise<WindowsMachine> {
+    return windowsMachine(this);
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { host } from './hosts.js';
-import { changes, planApply, type HostSurvey } from '../../../src/commands/apply/plan.js';
+import { changes, planApply, planTable, preparesWindows, type HostSurvey } from '../../../src/commands/apply/plan.js';
 
 const fresh: HostSurvey = { kubeletConf: false, adminConf: false };
 const node: HostSurvey = { kubelet: 'v1.36.3', kubeletConf: true, adminConf: false };
@@ -48,5 +48,17 @@ describe("bosun apply's plan", () => {
     expect(() => planApply(HOSTS, surveys, undefined, 'v1.36.3')).toThrow(/host w-2: it has \/etc\/kubernetes\/kubelet\.conf but is no Node of this cluster/);
     const joined = new Map(HOSTS.map((h) => [h.name, h.role === 'control-plane' ? controlPlane : node]));
     expect(() => planApply(HOSTS, joined, new Set(['cp-1', 'cp-2', 'w-1']), 'v1.36.3')).toThrow(/host w-2:/);
+  });
+
+  it('prepares a Windows worker before it joins; a Windows control-plane host is refused before anything changes', () => {
+    const win = { ...host('win-1'), os: 'windows' as const };
+    const surveys = new Map([...HOSTS, win].map((h) => [h.name, fresh]));
+    const plan = planApply([...HOSTS, win], surveys, undefined, 'v1.36.3');
+    expect(plan.hosts.filter(preparesWindows).map((h) => h.host.name)).toEqual(['win-1']);
+    expect(planTable(plan, 'v1.36.3')).toMatch(/win-1 +worker +prepare Windows \(kubelet\.exe v1\.36\.3\) +join as worker/);
+    const windowsControlPlane = { ...win, role: 'control-plane' as const };
+    expect(() => planApply([windowsControlPlane, ...HOSTS], surveys, undefined, 'v1.36.3')).toThrow(
+      /host win-1: os: windows with role: control-plane; a Windows node can only be a worker .*nothing was changed/,
+    );
   });
 });

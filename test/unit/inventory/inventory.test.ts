@@ -117,4 +117,9 @@ describe('the cluster file', () => {
     expect((await readInventory(new LocalHost('/'), path.join(dir, 'ok.yaml'))).size).toBe(1);
     await expect(readInventory(new LocalHost('/'), path.join(dir, 'missing.yaml'))).rejects.toThrow(`--inventory ${dir}/missing.yaml: file not found`);
   });
+
+  it("a Windows host's kubelet is the release's kubelet.exe pushed by bosun unless the file says otherwise (Windows has no packages)", () => {
+    const inventory = parseInventory(hosts('{name: win-1, role: worker, os: windows, ssh: {address: 10.0.0.9}}'), FILE);
+    expect(inventory.get('win-1')!.kubelet).toEqual({ install: 'binary', url: RELEASE_KUBELET_URL, fetch: 'bosun' });
+  });
 });

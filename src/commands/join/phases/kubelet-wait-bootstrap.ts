@@ -1,5 +1,6 @@
 import { DEFAULTS } from '../../../config/defaults.js';
 import { durationMs } from '../../../config/duration.js';
+import { kubeletPlatform } from '../../../node/kubelet-platform.js';
 import type { Phase, PhaseIO } from '../../../workflow/phase.js';
 import type { JoinContext } from '../context.js';
 import { BOOTSTRAP_KUBELET_CONF, KUBELET_CONF, kubeletConfReady } from '../node-files.js';
@@ -19,7 +20,7 @@ async function waitBootstrap(ctx: JoinContext, io: PhaseIO): Promise<void> {
     );
   } catch (err) {
     throw new Error(
-      `${(err as Error).message}. Check that the kubelet runs (systemctl status kubelet, journalctl -xeu kubelet) and that its ` +
+      `${(err as Error).message}. Check that the kubelet runs (${kubeletPlatform(ctx.host).logHint}) and that its ` +
         'certificate signing request was approved (kubectl get csr)',
       { cause: err },
     );

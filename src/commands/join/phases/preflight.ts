@@ -20,6 +20,7 @@ import type { Phase, PhaseIO } from '../../../workflow/phase.js';
 import { isControlPlane, type JoinContext } from '../context.js';
 import { BOOTSTRAP_KUBELET_CONF, KUBELET_CONF, requireSharedCerts } from '../node-files.js';
 import { refuseRegisteredNode } from '../registered-node.js';
+import { refuseWindowsControlPlane, windowsJoinChecks } from '../windows-node.js';
 
 /**
  * kubeadm's join node checks, minus those that need a container runtime or a kubelet binary. With --rootfs the
@@ -53,8 +54,10 @@ export function joinNodeChecks(ctx: Pick<JoinContext, 'host' | 'cfg'>, machine: 
  * controlPlaneEndpoint, the shared certificates (unless they are to be downloaded) and init's control-plane checks.
  */
 export async function runJoinPreflight(ctx: JoinContext, io: PhaseIO, machine: Machine = localMachine): Promise<void> {
+  refuseWindowsControlPlane(ctx);
   io.log('[preflight] Running pre-flight checks');
   const ignored = new Set(ctx.options.ignorePreflightErrors);
+  if (ctx.host.os === 'windows') return windowsJoinPreflight(ctx, io, ignored);
   const nodeChecks = joinNodeChecks(ctx, machine);
   await runChecks(nodeChecks, ignored, io);
   const cfg = await ctx.clusterConfig(io);
@@ -74,6 +77,13 @@ export async function runJoinPreflight(ctx: JoinContext, io: PhaseIO, machine: M
     ignored,
     io,
   );
+}
+
+/** A Windows worker: its checks need the cluster's version (the OS build it supports), so discovery comes first. */
+async function windowsJoinPreflight(ctx: JoinContext, io: PhaseIO, ignored: Set<string>): Promise<void> {
+  const cfg = await ctx.clusterConfig(io);
+  await runChecks(await windowsJoinChecks(ctx, cfg.cluster.kubernetesVersion), ignored, io);
+  await refuseRegisteredNode(ctx, io);
 }
 
 export const preflightPhase: Phase<JoinContext> = {

@@ -5,7 +5,7 @@ import type { InitConfig } from '../../../config/types.js';
 import { readText, type Host } from '../../../host/host.js';
 import { KUBELET_CONFIG_FILE } from '../../../kube/paths.js';
 import { KUBELET_FILE_MODE, SYSTEMD_RESOLVED_RESOLV_CONF } from '../../../kubelet/config.js';
-import { kubeletConfigFile } from '../../../node/kubelet-files.js';
+import { kubeletConfigFile } from '../../../node/kubelet-platform.js';
 import type { Log } from '../../../node/log.js';
 import { parseYaml } from '../../../util/yaml.js';
 import type { Phase } from '../../../workflow/phase.js';
