@@ -71,13 +71,24 @@ export function instanceConfiguration(criSocket: string): { containerRuntimeEndp
 }
 
 /**
- * `/var/lib/kubelet/config.yaml`: the cluster-wide configuration with this node's instance settings
- * merged in, and systemd-resolved's real resolv.conf when that service runs (its stub would loop DNS).
+ * What a Windows kubelet runs with whatever the cluster-wide configuration says (the sig-windows guides' flags
+ * `--cgroups-per-qos=false --enforce-node-allocatable="" --resolv-conf=""`): Windows has no cgroups and no resolv.conf.
  */
-export function nodeKubeletConfiguration(clusterWide: KubeletConfiguration, node: { criSocket: string; systemdResolved: boolean }): KubeletConfiguration {
+export const WINDOWS_KUBELET_SETTINGS = { cgroupsPerQOS: false, enforceNodeAllocatable: [], resolvConf: '' } as const;
+
+/**
+ * `/var/lib/kubelet/config.yaml`: the cluster-wide configuration with this node's instance settings
+ * merged in, and systemd-resolved's real resolv.conf when that service runs (its stub would loop DNS); on a
+ * Windows node, the Windows kubelet settings.
+ */
+export function nodeKubeletConfiguration(
+  clusterWide: KubeletConfiguration,
+  node: { criSocket: string; systemdResolved: boolean; windows?: boolean },
+): KubeletConfiguration {
   const { apiVersion, kind, ...rest } = clusterWide;
   let cfg: Obj = { apiVersion, kind, ...rest, ...instanceConfiguration(node.criSocket) };
   if (node.systemdResolved) cfg = withDefault(cfg, ['resolvConf'], SYSTEMD_RESOLVED_RESOLV_CONF);
+  if (node.windows) cfg = { ...cfg, ...WINDOWS_KUBELET_SETTINGS };
   return cfg as KubeletConfiguration;
 }
 

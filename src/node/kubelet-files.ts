@@ -40,7 +40,7 @@ async function systemdResolvedActive(host: Host): Promise<boolean> {
 }
 
 /** config.yaml: the cluster's kubelet configuration with this node's CRI socket and resolv.conf. */
-export function kubeletConfigFile(cfg: InitConfig, node: { criSocket: string; systemdResolved: boolean }): string {
+export function kubeletConfigFile(cfg: InitConfig, node: { criSocket: string; systemdResolved: boolean; windows?: boolean }): string {
   return renderKubeletConfiguration(nodeKubeletConfiguration(clusterKubeletConfiguration(cfg.kubelet, cfg.cluster), node));
 }
 

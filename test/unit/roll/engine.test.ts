@@ -35,7 +35,7 @@ function world(fail?: { node: string; step: string }) {
     purpose: 'migrate-runtime',
     work,
     ready: { what: 'Ready', test: isNodeReady, reports: () => '' },
-    rollback: async ({ node: n }) => void calls.push(`${n.name}:rollback`),
+    rollback: { linux: async ({ node: n }) => void calls.push(`${n.name}:rollback`) },
     before: { prep: async () => void calls.push('prep') },
     nodeDone: 'moved',
     rollDone: (n) => `${n} moved`,
@@ -111,8 +111,10 @@ describe('roll engine, for every purpose', () => {
 
   it('journals a rollback that fails, and runs it again before retrying the node', async () => {
     const failing = world({ node: 'w1', step: 'containerd-config' });
-    failing.kind.rollback = async () => {
-      throw new Error('docker will not start');
+    failing.kind.rollback = {
+      linux: async () => {
+        throw new Error('docker will not start');
+      },
     };
     const store = await start(failing.cluster);
     await expect(runRoll(context(failing.cluster, store, failing.kind))).rejects.toThrow(

@@ -14,6 +14,7 @@ import { planRoll } from '../../../roll/plan.js';
 import { runRoll } from '../../../roll/roll.js';
 import { upgradeKind, type RollKind } from '../../../roll/kind.js';
 import { upgradeNodeWork } from './node-work.js';
+import { windowsRollback } from './windows-node-work.js';
 import { KubeletDownloads, prepareKubelet } from './kubelet-binary.js';
 import { describePlan, targetVersion } from './plan-text.js';
 import { forecast } from '../../../roll/forecast.js';
@@ -57,11 +58,23 @@ export async function connect(flags: NodesFlags, env: CommandEnvironment, at?: {
       }),
     );
   };
-  /** The upgrade as the engine runs it: the `upgrade node` phases on each node, at most --parallel at once. */
+  /**
+   * The upgrade as the engine runs it: the `upgrade node` phases on each node (a Windows node's kubelet.exe swapped
+   * around its stopped service), at most --parallel at once; a Windows node that does not come back is rolled back.
+   */
   const kindOf = (journal: RollJournal): RollKind =>
     upgradeKind(
       journal.target,
-      hosts.bounded(upgradeNodeWork({ timeoutMs: flags.healthTimeout * 1000, machine, downloads, proxyEnv: nodeFacts(localMachineFacts).proxyEnv() })),
+      hosts.bounded(
+        upgradeNodeWork({
+          timeoutMs: flags.healthTimeout * 1000,
+          machine,
+          downloads,
+          proxyEnv: nodeFacts(localMachineFacts).proxyEnv(),
+          rollId: journal.id,
+        }),
+      ),
+      { windows: windowsRollback(journal.id) },
     );
   return { ...session, downloads, verify, kindOf };
 }

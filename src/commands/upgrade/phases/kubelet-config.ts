@@ -4,6 +4,7 @@ import { DEFAULTS } from '../../../config/defaults.js';
 import type { InitConfig } from '../../../config/types.js';
 import { readText, type Host } from '../../../host/host.js';
 import { KUBELET_CONFIG_FILE } from '../../../kube/paths.js';
+import { WINDOWS_CRI_SOCKET } from '../../../kube/windows-paths.js';
 import { KUBELET_FILE_MODE, SYSTEMD_RESOLVED_RESOLV_CONF } from '../../../kubelet/config.js';
 import { kubeletConfigFile } from '../../../node/kubelet-files.js';
 import type { Log } from '../../../node/log.js';
@@ -15,15 +16,18 @@ import type { UpgradeContext } from '../context.js';
 
 /**
  * Rewrites this node's kubelet configuration from the cluster's (`cfg`: the kubelet-config ConfigMap at the target
- * version) with the node's own settings kept: its CRI socket and systemd-resolved's resolv.conf. The previous file
- * is backed up first, under the backup directories of the run `stamp` names. The kubelet reads it when it restarts.
+ * version) with the node's own settings kept: its CRI socket and systemd-resolved's resolv.conf, or on a Windows
+ * host containerd's named pipe and the Windows kubelet settings. The previous file is backed up first, under the
+ * backup directories of the run `stamp` names. The kubelet reads it when it restarts.
  */
 export async function upgradeKubeletConfig(host: Host, log: Log, cfg: InitConfig, node: NodeIdentity, stamp: string): Promise<void> {
   const current = await readText(host, KUBELET_CONFIG_FILE);
   const resolvConf = current === undefined ? undefined : (parseYaml(current) as { resolvConf?: string } | null)?.resolvConf;
+  const windows = host.os === 'windows';
   const next = kubeletConfigFile(cfg, {
-    criSocket: node.criSocket ?? cfg.init.nodeRegistration.criSocket ?? DEFAULTS.criSocket,
-    systemdResolved: resolvConf === SYSTEMD_RESOLVED_RESOLV_CONF,
+    criSocket: node.criSocket ?? (windows ? WINDOWS_CRI_SOCKET : (cfg.init.nodeRegistration.criSocket ?? DEFAULTS.criSocket)),
+    systemdResolved: !windows && resolvConf === SYSTEMD_RESOLVED_RESOLV_CONF,
+    windows,
   });
   // The same settings in another key order are the same configuration: the file is left alone.
   if (current !== undefined && isDeepStrictEqual(parseYaml(current), parseYaml(next))) {

@@ -47,6 +47,6 @@ describe('roll plan', () => {
   it('keeps one step plan per operating system', () => {
     expect(nodeSteps('linux')).toEqual(['cordon', 'drain', 'upgrade-node', 'kubelet-restart', 'wait-ready', 'uncordon']);
     expect(nodeSteps('windows')).toEqual(['cordon', 'drain', ...NODE_SIDE_STEPS.windows, 'wait-ready', 'uncordon']);
-    expect(NODE_SIDE_STEPS.windows).toEqual(['kubeadm-binary', 'upgrade-node', 'kubelet-stop', 'kubelet-binary', 'kubelet-start']);
+    expect(NODE_SIDE_STEPS.windows).toEqual(['kubelet-push', 'upgrade-node', 'kubelet-stop', 'kubelet-binary', 'kubelet-start']);
   });
 });
