@@ -23,6 +23,7 @@ function kubeProxy(spec: Partial<DaemonSet['spec']['template']['spec']>): Daemon
     metadata: { name: 'kube-proxy', namespace: 'kube-system' },
     spec: {
       selector: { matchLabels: { 'k8s-app': 'kube-proxy' } },
+      updateStrategy: { type: 'RollingUpdate' },
       template: { metadata: { labels: { 'k8s-app': 'kube-proxy' } }, spec: { containers: [], ...spec } },
     },
   };
