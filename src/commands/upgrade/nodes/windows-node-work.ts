@@ -6,6 +6,7 @@
  * as `kubelet.exe.<old version>` and the new one moved in (`kubelet-binary`). Every step finds what it did before
  * and does nothing more, so a resumed roll runs the interrupted one again.
  */
+import { UserError } from '../../../errors.js';
 import type { Host } from '../../../host/host.js';
 import type { KubeletInstall } from '../../../inventory/inventory.js';
 import { KUBELET_CONFIG_FILE } from '../../../kube/paths.js';
@@ -43,7 +44,7 @@ async function kubeletExe(ctx: NodeStepContext, settings: WindowsWorkSettings): 
   const { kubelet, host } = ctx.node;
   if (kubelet.install === 'none') return undefined;
   const problem = windowsKubeletInstallProblem(kubelet);
-  if (problem) throw new Error(`node ${ctx.node.name}: ${problem}`);
+  if (problem) throw new UserError(`node ${ctx.node.name}: ${problem}`);
   return pushedKubeletBytes(kubelet as PushedKubelet, host, ctx.target, settings.machine, settings.downloads);
 }
 
@@ -55,7 +56,7 @@ export function windowsNodeWork(settings: WindowsWorkSettings): NodeSideWork {
       const bytes = await kubeletExe(ctx, settings);
       if (!bytes) return log(`[upgrade/kubelet] kubelet.install is none: the operator puts kubelet.exe ${ctx.target} in place`);
       const wrote = await stageWindowsKubelet(ctx.node.host, bytes);
-      log(`[upgrade/kubelet] ${wrote ? 'Pushed' : 'Already on the node:'} kubelet.exe ${ctx.target} as ${STAGED_WINDOWS_KUBELET}`);
+      log(`[upgrade/kubelet] ${wrote ? `Pushed kubelet.exe ${ctx.target} as ${STAGED_WINDOWS_KUBELET}` : `kubelet.exe ${ctx.target} is on the node already`}`);
     },
     'kubelet-stop': ({ node }) => node.host.service('kubelet').stop(),
     'kubelet-binary': async (ctx) => {

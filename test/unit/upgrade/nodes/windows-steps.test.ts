@@ -130,6 +130,7 @@ describe('a Windows node in the upgrade roll', () => {
     expect(['k/kubelet.exe', 'k/kubelet.exe.v1.36.3', 'var/lib/kubelet/config.yaml'].map(node.file)).toEqual(before);
     expect(node.file('k/kubelet.exe.new')).toBeUndefined();
     expect(node.lines).toContain('[upgrade/kubelet] C:\\k\\kubelet.exe already is v1.37.1');
+    expect(node.lines).toContain('[upgrade/kubelet] kubelet.exe v1.37.1 is on the node already');
   });
 
   it('finishes a swap that stopped between its two renames', async () => {
