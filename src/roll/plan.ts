@@ -1,8 +1,9 @@
 /**
  * The roll's plan, pure: which nodes, in which batches, with which steps. Control-plane nodes go first, one at
  * a time; workers follow in batches of `--max-unavailable` (a count or a share of the workers), ordered by name
- * or by zone (a batch never spans two zones), with at most `--windows-max-unavailable` Windows workers in a batch. Nodes already where the roll goes are left out: for an upgrade,
- * those whose kubelet runs the target; for a migration, as its caller tells from each node's files.
+ * or by zone (a batch never spans two zones), with at most `--windows-max-unavailable` Windows workers in a batch.
+ * Nodes already where the roll goes are left out: for an upgrade, those whose kubelet runs the target; for a
+ * migration, as its caller tells from each node's files.
  */
 import { UserError } from '../errors.js';
 import { CONTROL_PLANE_LABEL, OS_LABEL, ZONE_LABEL } from '../kube/labels.js';

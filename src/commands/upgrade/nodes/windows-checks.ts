@@ -60,7 +60,7 @@ async function linuxKubeProxy(cluster: Cluster): Promise<string[]> {
   const ds = await cluster.get<DaemonSet>({ apiVersion: 'apps/v1', kind: 'DaemonSet', namespace: KUBE_PROXY.namespace, name: KUBE_PROXY.name });
   if (!ds || !selectsWindowsNodes(ds)) return [];
   return [
-    `DaemonSet ${KUBE_PROXY.namespace}/${KUBE_PROXY.name} selects Windows nodes: its Linux Pods would be put on them; give it nodeSelector ${OS_LABEL}: linux (as kubeadm does)`,
+    `DaemonSet ${KUBE_PROXY.namespace}/${KUBE_PROXY.name} selects Windows nodes: its Linux Pods would be put on them; give it nodeSelector ${OS_LABEL}: linux, as kubeadm's has ("bosun addon upgrade kube-proxy" applies kubeadm's)`,
   ];
 }
 

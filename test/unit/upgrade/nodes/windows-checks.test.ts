@@ -87,7 +87,7 @@ describe('checks before a roll with Windows nodes', () => {
     });
     expect(problems).toEqual([
       'node l1 reports linux; the cluster file gives its host os: windows',
-      'DaemonSet kube-system/kube-proxy selects Windows nodes: its Linux Pods would be put on them; give it nodeSelector kubernetes.io/os: linux (as kubeadm does)',
+      'DaemonSet kube-system/kube-proxy selects Windows nodes: its Linux Pods would be put on them; give it nodeSelector kubernetes.io/os: linux, as kubeadm\'s has ("bosun addon upgrade kube-proxy" applies kubeadm\'s)',
       'ConfigMap kube-flannel/kube-flannel-cfg key net-conf.json: Backend is {"Type":"vxlan"}; Windows nodes need {Type: vxlan, VNI: 4096, Port: 4789} ("bosun addon upgrade flannel --windows")',
       'node w2016: Windows build 10.0.14393, from label node.kubernetes.io/windows-build, is not supported by Kubernetes v1.31.2, which supports Windows Server 2019 (10.0.17763), Windows Server 2022 (10.0.20348)',
       'node w2025: Windows Server 2025 (10.0.26100), from its OS image "Windows Server 2025 Datacenter", is not supported by Kubernetes v1.31.2, which supports Windows Server 2019 (10.0.17763), Windows Server 2022 (10.0.20348)',
@@ -96,7 +96,7 @@ describe('checks before a roll with Windows nodes', () => {
     ]);
     expect(() => refuseFailedChecks(results)).toThrow(/^cannot roll the nodes \(nothing was changed\):\n {2}NodeOS: node l1 reports linux/);
     expect(describeChecks(results)).toContain(
-      '  check LinuxKubeProxy: DaemonSet kube-system/kube-proxy selects Windows nodes: its Linux Pods would be put on them; give it nodeSelector kubernetes.io/os: linux (as kubeadm does)',
+      '  check LinuxKubeProxy: DaemonSet kube-system/kube-proxy selects Windows nodes: its Linux Pods would be put on them; give it nodeSelector kubernetes.io/os: linux, as kubeadm\'s has ("bosun addon upgrade kube-proxy" applies kubeadm\'s)',
     );
   });
 
