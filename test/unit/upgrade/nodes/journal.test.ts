@@ -37,6 +37,40 @@ describe('roll journal', () => {
     expect(progress(j)).toBe('0 of 3 node(s) done');
   });
 
+  it("keeps a mixed roll's Windows nodes with their steps and --windows-max-unavailable in its settings, through JSON as the stores keep it", () => {
+    const settings = {
+      maxUnavailable: { count: 2 },
+      windowsMaxUnavailable: { count: 1 },
+      order: 'name' as const,
+      pauseBetweenSeconds: 0,
+      healthTimeoutSeconds: 60,
+      drain: DEFAULT_DRAIN_OPTIONS,
+    };
+    const plan = planRoll({
+      nodes: [node('a'), node('b', { os: 'windows' }), node('c', { os: 'windows' })],
+      target: 'v1.37.1',
+      maxUnavailable: settings.maxUnavailable,
+      windowsMaxUnavailable: settings.windowsMaxUnavailable,
+      order: 'name',
+      executorFor: () => 'ssh',
+    });
+    const j = JSON.parse(JSON.stringify(newJournal({ id: 'r2', plan, target: 'v1.37.1', settings, baseline: { notReadyNodes: [], failingPods: [] } })));
+    expect(j.settings.windowsMaxUnavailable).toEqual({ count: 1 });
+    expect(j.batches.map((b: { nodes: string[] }) => b.nodes)).toEqual([['a', 'b'], ['c']]);
+    expect(j.nodes.b).toMatchObject({ os: 'windows', from: 'v1.36.3' });
+    expect(j.nodes.b.steps.map((s: { name: string }) => s.name)).toEqual([
+      'cordon',
+      'drain',
+      'kubelet-push',
+      'upgrade-node',
+      'kubelet-stop',
+      'kubelet-binary',
+      'kubelet-start',
+      'wait-ready',
+      'uncordon',
+    ]);
+  });
+
   it('gives back only what the roll cordoned and did not uncordon', () => {
     const j = journal();
     const [w1, w2, w3] = [j.nodes.w1, j.nodes.w2, j.nodes.w3];
