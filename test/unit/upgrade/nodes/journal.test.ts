@@ -3,6 +3,7 @@ import { DEFAULT_DRAIN_OPTIONS } from '../../../../src/drain/planner/filters.js'
 import { absorbRemote, cordonedNotReleased, finishStep, newJournal, nodeDone, progress, startStep } from '../../../../src/roll/journal/journal.js';
 import { isDeadLocalHolder, processIdentity } from '../../../../src/roll/journal/lock.js';
 import { planRoll } from '../../../../src/roll/plan.js';
+import { nodeSteps } from '../../../../src/roll/steps.js';
 import { node } from '../../drain/fixtures.js';
 
 function journal() {
@@ -58,17 +59,7 @@ describe('roll journal', () => {
     expect(j.settings.windowsMaxUnavailable).toEqual({ count: 1 });
     expect(j.batches.map((b: { nodes: string[] }) => b.nodes)).toEqual([['a', 'b'], ['c']]);
     expect(j.nodes.b).toMatchObject({ os: 'windows', from: 'v1.36.3' });
-    expect(j.nodes.b.steps.map((s: { name: string }) => s.name)).toEqual([
-      'cordon',
-      'drain',
-      'kubelet-push',
-      'upgrade-node',
-      'kubelet-stop',
-      'kubelet-binary',
-      'kubelet-start',
-      'wait-ready',
-      'uncordon',
-    ]);
+    expect(j.nodes.b.steps.map((s: { name: string }) => s.name)).toEqual(nodeSteps('windows'));
   });
 
   it('gives back only what the roll cordoned and did not uncordon', () => {
