@@ -81,7 +81,7 @@ export interface Node extends KubeObject {
   status?: {
     allocatable?: Quantities;
     conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>;
-    nodeInfo?: { kubeletVersion?: string; operatingSystem?: string; containerRuntimeVersion?: string };
+    nodeInfo?: { kubeletVersion?: string; operatingSystem?: string; containerRuntimeVersion?: string; kernelVersion?: string; osImage?: string };
   };
 }
 

@@ -11,7 +11,8 @@ import type { KubeletInstall } from '../inventory/inventory.js';
 import { WINDOWS_KUBELET_BINARY } from '../kube/windows-paths.js';
 import { binarySource, kubeletSourceFile, type KubeletDownloads } from './kubelet-release.js';
 
-const NEW_KUBELET = `${WINDOWS_KUBELET_BINARY}.new`;
+/** Where a new kubelet.exe waits until it can be moved in (the roll stages it before the node's downtime). */
+export const STAGED_WINDOWS_KUBELET = `${WINDOWS_KUBELET_BINARY}.new`;
 const EXECUTABLE_MODE = 0o755;
 
 export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
@@ -22,16 +23,34 @@ export async function installedKubeletDigest(host: Host): Promise<string | undef
   return current && sha256(current);
 }
 
+/** Whether the node's file holds exactly these bytes (the size first: a kubelet.exe is read whole only when it may match). */
+async function holds(host: Host, nodePath: string, bytes: Uint8Array): Promise<boolean> {
+  const stat = await host.stat(nodePath);
+  if (!stat || stat.isDirectory || stat.size !== bytes.length) return false;
+  const current = await host.readFile(nodePath, READ_CAPS.binary);
+  return current !== undefined && sha256(current) === sha256(bytes);
+}
+
 /**
- * Installs `bytes` as C:\k\kubelet.exe: written to kubelet.exe.new atomically, the current one renamed to
- * `keepPreviousAs` when asked, then kubelet.exe.new renamed into place. False (nothing written) when kubelet.exe
- * already has these bytes.
+ * Puts these bytes on the node as kubelet.exe.new, unless kubelet.exe or kubelet.exe.new already holds them;
+ * returns whether it wrote.
+ */
+export async function stageWindowsKubelet(host: Host, bytes: Uint8Array): Promise<boolean> {
+  if ((await holds(host, WINDOWS_KUBELET_BINARY, bytes)) || (await holds(host, STAGED_WINDOWS_KUBELET, bytes))) return false;
+  await host.writeFileAtomic(STAGED_WINDOWS_KUBELET, bytes, EXECUTABLE_MODE);
+  return true;
+}
+
+/**
+ * Makes these bytes the node's kubelet.exe: staged as kubelet.exe.new (unless already there), the current
+ * kubelet.exe renamed to `keepPreviousAs` when given, then kubelet.exe.new renamed to kubelet.exe. Each step finds
+ * what an interrupted earlier run did and goes on. False, writing nothing, when kubelet.exe already holds these bytes.
  */
 export async function installWindowsKubelet(host: Host, bytes: Uint8Array, opts: { keepPreviousAs?: string } = {}): Promise<boolean> {
-  if ((await installedKubeletDigest(host)) === sha256(bytes)) return false;
-  await host.writeFileAtomic(NEW_KUBELET, bytes, EXECUTABLE_MODE);
+  if (await holds(host, WINDOWS_KUBELET_BINARY, bytes)) return false;
+  await stageWindowsKubelet(host, bytes);
   if (opts.keepPreviousAs && (await host.stat(WINDOWS_KUBELET_BINARY))) await host.rename(WINDOWS_KUBELET_BINARY, opts.keepPreviousAs);
-  await host.rename(NEW_KUBELET, WINDOWS_KUBELET_BINARY);
+  await host.rename(STAGED_WINDOWS_KUBELET, WINDOWS_KUBELET_BINARY);
   return true;
 }
 

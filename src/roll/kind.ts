@@ -10,7 +10,7 @@ import type { JournalStore } from './journal/store.js';
 import type { NodeRecord } from './journal/journal.js';
 import type { NodeSideWork, NodeStepContext, ReachedNode } from './nodes.js';
 import { sameVersion } from './plan.js';
-import { PURPOSES, type RollPurpose } from './steps.js';
+import { PURPOSES, type NodeOS, type RollPurpose } from './steps.js';
 
 /** What a cluster-wide step before the nodes gets. */
 export interface BeforeStepContext {
@@ -35,10 +35,10 @@ export interface RollKind {
   /** Checked on the node once its Node is back (the node's files say what the roll wrote); throws when not. */
   confirm?(ctx: NodeStepContext): Promise<void>;
   /**
-   * Puts a node whose node-side step or wait for Ready failed back as it was before the roll (its files and
-   * services); the node stays cordoned.
+   * Per operating system: puts a node whose node-side step or wait for Ready failed back as it was before the roll
+   * (its files, binaries and services); the node stays cordoned. A node whose OS has none is not rolled back.
    */
-  rollback?(ctx: NodeStepContext): Promise<void>;
+  rollback?: Partial<Record<NodeOS, (ctx: NodeStepContext) => Promise<void>>>;
   /** Cluster-wide steps, journaled, run once before any node (names as in the journal's `before`). */
   before?: Record<string, (ctx: BeforeStepContext) => Promise<void>>;
   /** `upgraded to kubelet v1.37.1`: what a node that finished is. */
@@ -50,10 +50,11 @@ export interface RollKind {
 export const prefixOf = (kind: Pick<RollKind, 'purpose'>): string => PURPOSES[kind.purpose].prefix;
 
 /** `bosun upgrade nodes`: a node is back when Ready with the target kubelet. */
-export function upgradeKind(target: string, work: NodeSideWork): RollKind {
+export function upgradeKind(target: string, work: NodeSideWork, rollback?: RollKind['rollback']): RollKind {
   return {
     purpose: 'upgrade',
     work,
+    rollback,
     ready: {
       what: `Ready with kubelet ${target}`,
       test: (node) => isNodeReady(node) && sameVersion(node.status?.nodeInfo?.kubeletVersion, target),

@@ -27,6 +27,8 @@ export interface NodeStepContext {
   node: ReachedNode;
   /** The kubelet version the roll goes to. */
   target: string;
+  /** What the node ran before the roll (its journal's `from`: the kubelet version, for an upgrade). */
+  from: string;
   cluster: Cluster;
   /** The step's event path (`node/<name>/<step>`): its progress goes to `events` under it. */
   path: string;
@@ -37,7 +39,10 @@ export interface NodeStepContext {
 /** What each node-side step does; a step a node's OS needs and this lacks stops that node with a clear error. */
 export type NodeSideWork = Partial<Record<NodeSideStep, (ctx: NodeStepContext) => Promise<void>>>;
 
-/** What the roll needs of a host: how to reach it and how its kubelet is installed. */
+/**
+ * What the roll needs of a host: how to reach it, how its kubelet is installed and, when the cluster file names it,
+ * its operating system (checked against what its Node reports before anything changes).
+ */
 export type NodeAccess = Pick<InventoryHost, 'name' | 'reach' | 'kubelet' | 'containerd'> & Partial<Pick<InventoryHost, 'os'>>;
 
 /** Opens the Host door of a host (once per host: the reacher keeps it). */
@@ -47,7 +52,7 @@ const THIS_MACHINE: Reach = { via: 'local', root: '/' };
 
 export async function runNodeSideStep(work: NodeSideWork, step: NodeSideStep, ctx: NodeStepContext): Promise<void> {
   const run = work[step];
-  if (!run) throw new UserError(`node ${ctx.node.name}: bosun has no "${step}" step yet (Windows node steps come with the remote executors)`);
+  if (!run) throw new UserError(`node ${ctx.node.name}: this roll has no "${step}" step (its journal names a step of another roll)`);
   await run(ctx);
 }
 
@@ -62,6 +67,7 @@ export function withExecutorFlags(inventory: Inventory, flags: string[]): Map<st
       reach: THIS_MACHINE,
       kubelet: merged.get(name)?.kubelet ?? defaultKubeletInstall(THIS_MACHINE),
       containerd: merged.get(name)?.containerd,
+      os: merged.get(name)?.os,
     });
   }
   return merged;

@@ -1,8 +1,9 @@
 /**
  * The roll's plan, pure: which nodes, in which batches, with which steps. Control-plane nodes go first, one at
  * a time; workers follow in batches of `--max-unavailable` (a count or a share of the workers), ordered by name
- * or by zone (a batch never spans two zones). Nodes already where the roll goes are left out: for an upgrade,
- * those whose kubelet runs the target; for a migration, as its caller tells from each node's files.
+ * or by zone (a batch never spans two zones), with at most `--windows-max-unavailable` Windows workers in a batch.
+ * Nodes already where the roll goes are left out: for an upgrade, those whose kubelet runs the target; for a
+ * migration, as its caller tells from each node's files.
  */
 import { UserError } from '../errors.js';
 import { CONTROL_PLANE_LABEL, OS_LABEL, ZONE_LABEL } from '../kube/labels.js';
@@ -16,11 +17,12 @@ export type Order = 'name' | 'zone';
 /** `--max-unavailable`: a node count or a percentage of the workers. */
 export type MaxUnavailable = { count: number } | { percent: number };
 
-export function parseMaxUnavailable(text: string): MaxUnavailable {
+/** `--max-unavailable` (of the workers) or `--windows-max-unavailable` (of the Windows workers). */
+export function parseMaxUnavailable(text: string, flag = '--max-unavailable', of = 'the workers'): MaxUnavailable {
   const percent = /^(\d+)%$/.exec(text);
   if (percent && Number(percent[1]) > 0 && Number(percent[1]) <= 100) return { percent: Number(percent[1]) };
   if (/^\d+$/.test(text) && Number(text) > 0) return { count: Number(text) };
-  throw new UserError(`--max-unavailable: expected a node count (1, 5) or a percentage of the workers (10%), got "${text}"`);
+  throw new UserError(`${flag}: expected a node count (1, 5) or a percentage of ${of} (10%), got "${text}"`);
 }
 
 /** Workers per batch: the count, or the share of the workers rounded down, at least one. */
@@ -51,6 +53,8 @@ export interface PlanInput {
   nodes: Node[];
   target: string;
   maxUnavailable: MaxUnavailable;
+  /** At most this many Windows workers in a batch (`--windows-max-unavailable`), within `maxUnavailable`. */
+  windowsMaxUnavailable?: MaxUnavailable;
   order: Order;
   /** The executor that runs a node's node-side steps, or why there is none. */
   executorFor(node: Node): ExecutorKind | { missing: string };
@@ -107,17 +111,33 @@ export function planRoll(input: PlanInput): RollPlan {
   const controlPlane = planned.filter((n) => n.role === 'control-plane');
   const workers = planned.filter((n) => n.role === 'worker');
   const size = batchSize(input.maxUnavailable, workers.length);
+  const windowsWorkers = workers.filter((n) => n.os === 'windows').length;
+  const windowsSize = input.windowsMaxUnavailable ? batchSize(input.windowsMaxUnavailable, windowsWorkers) : size;
   const groups = input.order === 'zone' ? zones(workers) : [workers];
-  const batches = [
-    ...controlPlane.map((n) => [n.name]),
-    ...groups.flatMap((group) =>
-      chunk(
-        group.map((n) => n.name),
-        size,
-      ),
-    ),
-  ];
+  const batches = [...controlPlane.map((n) => [n.name]), ...groups.flatMap((group) => fill(group, size, windowsSize))];
   return { nodes: [...controlPlane, ...workers], batches, skipped };
+}
+
+/**
+ * A group's workers in batches of `size`, in order, with at most `windowsSize` Windows nodes in each: a Windows
+ * node that does not fit waits for the next batch while the Linux nodes after it fill this one.
+ */
+function fill(group: PlannedNode[], size: number, windowsSize: number): string[][] {
+  const batches: string[][] = [];
+  let waiting = group;
+  while (waiting.length) {
+    const batch: PlannedNode[] = [];
+    let windows = 0;
+    for (const node of waiting) {
+      if (batch.length === size) break;
+      if (node.os === 'windows' && windows === windowsSize) continue;
+      if (node.os === 'windows') windows++;
+      batch.push(node);
+    }
+    batches.push(batch.map((n) => n.name));
+    waiting = waiting.filter((n) => !batch.includes(n));
+  }
+  return batches;
 }
 
 /** Workers grouped by zone (zones by name, nodes without one last), each group by name. */
@@ -125,10 +145,4 @@ function zones(workers: PlannedNode[]): PlannedNode[][] {
   const groups = new Map<string, PlannedNode[]>();
   for (const n of workers) groups.set(n.zone ?? '', [...(groups.get(n.zone ?? '') ?? []), n]);
   return [...groups.keys()].sort((a, b) => (a === '' ? 1 : b === '' ? -1 : byName(a, b))).map((zone) => groups.get(zone)!);
-}
-
-function chunk<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }

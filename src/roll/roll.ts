@@ -207,7 +207,15 @@ class Roll {
   /** What a node-side step, the kind's check after Ready or its rollback is given. */
   private nodeContext(record: NodeRecord, step: string): NodeStepContext {
     const { ctx, j } = this;
-    return { node: ctx.reach(record), target: j.target, cluster: ctx.cluster, path: stepPath(record.name, step), events: ctx.events, signal: ctx.signal };
+    return {
+      node: ctx.reach(record),
+      target: j.target,
+      from: record.from,
+      cluster: ctx.cluster,
+      path: stepPath(record.name, step),
+      events: ctx.events,
+      signal: ctx.signal,
+    };
   }
 
   private async waitReady(name: string): Promise<void> {

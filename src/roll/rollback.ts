@@ -15,7 +15,7 @@ import { errorText } from './stop.js';
 
 /** Runs the kind's rollback after `failed` failed on the node (not when the roll lost its lock: it just stops). */
 export async function rollBack(ctx: RollContext, record: NodeRecord, failed: StepName, node: () => NodeStepContext): Promise<void> {
-  const rollback = ctx.kind.rollback;
+  const rollback = ctx.kind.rollback?.[record.os];
   if (!rollback || ctx.signal.aborted) return;
   const events = new RollEvents(ctx.events);
   const prefix = prefixOf(ctx.kind);
@@ -38,9 +38,10 @@ export async function rollBack(ctx: RollContext, record: NodeRecord, failed: Ste
 export async function retryRolledBack(ctx: RollContext, record: NodeRecord, node: () => NodeStepContext): Promise<void> {
   const previous = record.rollback;
   if (!previous) return;
-  if (previous.state === 'rollback-failed' && ctx.kind.rollback) {
+  const rollback = ctx.kind.rollback?.[record.os];
+  if (previous.state === 'rollback-failed' && rollback) {
     const step = node();
-    await new RollEvents(ctx.events).unit(step.path, () => ctx.kind.rollback!(step));
+    await new RollEvents(ctx.events).unit(step.path, () => rollback(step));
   }
   for (const step of record.steps) {
     if (!isNodeSideStep(step.name) && step.name !== 'wait-ready') continue;

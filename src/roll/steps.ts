@@ -3,8 +3,10 @@
  * the same way: cordon, drain, (node-side steps), wait until Ready as the purpose wants it, uncordon.
  *
  * An upgrade follows the Kubernetes upgrade guides: on Linux `kubeadm upgrade node` (kubelet configuration, static
- * Pods, the kubelet package) and a kubelet restart; on Windows the kubeadm and kubelet binaries are swapped by hand
- * around `kubeadm upgrade node`, with the kubelet service stopped. The migrations follow the dockershim → containerd
+ * Pods, the kubelet package) and a kubelet restart; on Windows ("Upgrading Windows nodes") the new kubelet.exe is
+ * pushed beside the running one before the node's downtime, then `kubeadm upgrade node`'s work (the kubelet
+ * configuration; a Windows node has no static Pods), the kubelet service stopped, kubelet.exe swapped (the old one
+ * kept for a rollback) and the service started. The migrations follow the dockershim → containerd
  * and cgroup-driver guides, with every file they change backed up first so a node that does not come back can be
  * rolled back.
  */
@@ -16,7 +18,7 @@ export type RollPurpose = 'upgrade' | 'migrate-runtime' | 'migrate-cgroup-driver
 /** The upgrade's node-side steps. */
 export const NODE_SIDE_STEPS = {
   linux: ['upgrade-node', 'kubelet-restart'],
-  windows: ['kubeadm-binary', 'upgrade-node', 'kubelet-stop', 'kubelet-binary', 'kubelet-start'],
+  windows: ['kubelet-push', 'upgrade-node', 'kubelet-stop', 'kubelet-binary', 'kubelet-start'],
 } as const satisfies Record<NodeOS, readonly string[]>;
 
 /** The migrations' node-side steps (Linux only: bosun migrates no Windows node). */

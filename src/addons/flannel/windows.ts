@@ -5,6 +5,7 @@ import { apiServerEnv, FLANNEL_WINDOWS_NETWORK, fieldEnv, HOST_PROCESS, WINDOWS_
 import type { DaemonSet } from '../workloads.js';
 
 export const FLANNEL_NAMESPACE = 'kube-flannel';
+export const FLANNEL_WINDOWS_DAEMON_SET = 'kube-flannel-ds-windows-amd64';
 const WINDOWS_CONFIG = 'kube-flannel-windows-cfg';
 /** Filled by the start script: the node's own address, known only on the node. */
 const PROVIDER_ADDRESS = '__PROVIDER_ADDRESS__';
@@ -64,7 +65,7 @@ export function flannelWindowsDaemonSet(cfg: InitConfig, flannelVersion: string)
   return {
     apiVersion: 'apps/v1',
     kind: 'DaemonSet',
-    metadata: { name: 'kube-flannel-ds-windows-amd64', namespace: FLANNEL_NAMESPACE, labels: { ...labels, 'k8s-app': 'flannel' } },
+    metadata: { name: FLANNEL_WINDOWS_DAEMON_SET, namespace: FLANNEL_NAMESPACE, labels: { ...labels, 'k8s-app': 'flannel' } },
     spec: {
       selector: { matchLabels: { app: labels.app } },
       updateStrategy: { type: 'RollingUpdate' },

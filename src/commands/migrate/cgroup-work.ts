@@ -71,14 +71,16 @@ export function cgroupKind(rollId: string, driver: CgroupDriver, bounded: (work:
       if (facts.kubeletCgroupDriver !== driver || facts.runtimeCgroupDriver !== driver)
         throw new Error(`node ${node.name} is Ready but its files say kubelet ${facts.kubeletCgroupDriver}, runtime ${facts.runtimeCgroupDriver ?? 'unknown'}`);
     },
-    rollback: async ({ node }) => {
-      const { host } = node;
-      if (!(await readBackup(host, rollId))) return;
-      const { service } = runtimeOf(await readRuntimeFacts(host));
-      await host.service('kubelet').stop();
-      await restoreBackup(host, rollId);
-      await host.service(service).restart();
-      await host.service('kubelet').restart();
+    rollback: {
+      linux: async ({ node }) => {
+        const { host } = node;
+        if (!(await readBackup(host, rollId))) return;
+        const { service } = runtimeOf(await readRuntimeFacts(host));
+        await host.service('kubelet').stop();
+        await restoreBackup(host, rollId);
+        await host.service(service).restart();
+        await host.service('kubelet').restart();
+      },
     },
     nodeDone: `on the ${driver} cgroup driver`,
     rollDone: (nodes) => `${nodes} node(s) on the ${driver} cgroup driver`,

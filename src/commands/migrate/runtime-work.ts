@@ -122,7 +122,7 @@ export function runtimeKind(settings: RuntimeWorkSettings, bounded: (work: RollK
       test: (node) => isNodeReady(node) && (node.status?.nodeInfo?.containerRuntimeVersion ?? '').startsWith('containerd://'),
       reports: (node) => `it reports ${node?.status?.nodeInfo?.containerRuntimeVersion ?? 'no runtime'}, ${node && isNodeReady(node) ? 'Ready' : 'not Ready'}`,
     },
-    rollback: rollback(settings),
+    rollback: { linux: rollback(settings) },
     nodeDone: 'moved to containerd',
     rollDone: (nodes) => `${nodes} node(s) moved to containerd`,
   };

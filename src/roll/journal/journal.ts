@@ -45,6 +45,8 @@ export interface BatchRecord {
 
 export interface RollSettings {
   maxUnavailable: MaxUnavailable;
+  /** `--windows-max-unavailable`: the batches were planned with it; kept so a resumed roll shows it. */
+  windowsMaxUnavailable?: MaxUnavailable;
   order: Order;
   nodeSelector?: string;
   pauseBetweenSeconds: number;

@@ -61,6 +61,7 @@ describe('migrate cgroup-driver', () => {
     const ctx = (step: string): NodeStepContext => ({
       node: { name: 'w1', via: 'local', host, kubelet: { install: 'none' } },
       target: 'systemd',
+      from: 'cgroupfs',
       cluster: new FakeCluster().asCluster(),
       path: `node/w1/${step}`,
       events: () => undefined,
@@ -79,7 +80,7 @@ describe('migrate cgroup-driver', () => {
     expect(runtime.containerd.runtimes.runc.options.SystemdCgroup).toBe(true);
     await kind.confirm!(ctx('wait-ready'));
 
-    await kind.rollback!(ctx('rollback'));
+    await kind.rollback!.linux!(ctx('rollback'));
     expect(rootfsDigests(root, ['/etc/kubernetes'])).toEqual(before);
     await expect(kind.confirm!(ctx('wait-ready'))).rejects.toThrow(/its files say kubelet cgroupfs, runtime cgroupfs/);
   });

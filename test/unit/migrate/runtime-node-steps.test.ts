@@ -47,6 +47,7 @@ async function migrate(root: string, annotation?: string) {
   const ctx = (step: string): NodeStepContext => ({
     node: { name: 'w1', via: 'local', host, kubelet: { install: 'none' } },
     target: 'containerd',
+    from: 'docker',
     cluster: cluster.asCluster(),
     path: `node/w1/${step}`,
     events: (e) => void (e.type === 'log' && lines.push(e.line)),
@@ -60,7 +61,7 @@ async function migrate(root: string, annotation?: string) {
   expect(rootfsDigests(root, [])).toEqual(once);
   const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
   const annotationNow = async () => (await cluster.get<Node>({ apiVersion: 'v1', kind: 'Node', name: 'w1' }))?.metadata.annotations?.[CRI_SOCKET_ANNOTATION];
-  return { cluster, before, read, annotationNow, lines, rollback: () => kind.rollback!(ctx('rollback')) };
+  return { cluster, before, read, annotationNow, lines, rollback: () => kind.rollback!.linux!(ctx('rollback')) };
 }
 
 const BACKUP = `/etc/kubernetes/tmp/bosun-migrate-${ROLL}`;

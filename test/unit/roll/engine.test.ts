@@ -8,10 +8,10 @@ import type { Host } from '../../../src/host/host.js';
 import { isNodeReady, type Node } from '../../../src/kube/workloads.js';
 import { newJournal, type RollJournal } from '../../../src/roll/journal/journal.js';
 import { JournalStore } from '../../../src/roll/journal/store.js';
-import type { RollContext, RollKind } from '../../../src/roll/kind.js';
+import { upgradeKind, type RollContext, type RollKind } from '../../../src/roll/kind.js';
 import { planRoll } from '../../../src/roll/plan.js';
 import { runRoll } from '../../../src/roll/roll.js';
-import { MIGRATION_STEPS } from '../../../src/roll/steps.js';
+import { MIGRATION_STEPS, NODE_SIDE_STEPS } from '../../../src/roll/steps.js';
 import type { ProgressEvent } from '../../../src/workflow/events.js';
 import { node } from '../drain/fixtures.js';
 import { FakeCluster } from './fake-cluster.js';
@@ -35,7 +35,7 @@ function world(fail?: { node: string; step: string }) {
     purpose: 'migrate-runtime',
     work,
     ready: { what: 'Ready', test: isNodeReady, reports: () => '' },
-    rollback: async ({ node: n }) => void calls.push(`${n.name}:rollback`),
+    rollback: { linux: async ({ node: n }) => void calls.push(`${n.name}:rollback`) },
     before: { prep: async () => void calls.push('prep') },
     nodeDone: 'moved',
     rollDone: (n) => `${n} moved`,
@@ -111,8 +111,10 @@ describe('roll engine, for every purpose', () => {
 
   it('journals a rollback that fails, and runs it again before retrying the node', async () => {
     const failing = world({ node: 'w1', step: 'containerd-config' });
-    failing.kind.rollback = async () => {
-      throw new Error('docker will not start');
+    failing.kind.rollback = {
+      linux: async () => {
+        throw new Error('docker will not start');
+      },
     };
     const store = await start(failing.cluster);
     await expect(runRoll(context(failing.cluster, store, failing.kind))).rejects.toThrow(
@@ -123,6 +125,32 @@ describe('roll engine, for every purpose', () => {
     await runRoll(context(failing.cluster, store, fixed.kind));
     expect(fixed.calls[0]).toBe('w1:rollback');
     expect(fixed.calls[1]).toBe('w1:backup');
+  });
+
+  it("rolls back a failed node as its operating system's rollback says, and a node whose OS has none not at all", async () => {
+    const calls: string[] = [];
+    const cluster = new FakeCluster([node('l1'), node('w1', { os: 'windows' })]);
+    const step = async ({ node: n }: { node: { name: string } }) => {
+      calls.push(n.name);
+      throw new Error('boom');
+    };
+    const work = Object.fromEntries([...NODE_SIDE_STEPS.linux, ...NODE_SIDE_STEPS.windows].map((name) => [name, step]));
+    const kind = {
+      ...upgradeKind('v1.37.1', work, { windows: async ({ node: n }) => void calls.push(`${n.name}:rollback`) }),
+      before: { prep: async () => undefined },
+    };
+    const store = await start(cluster, 'upgrade');
+    await expect(runRoll(context(cluster, store, kind))).rejects.toThrow(/l1: upgrade-node failed: boom \(the node stays cordoned\)/);
+    expect(store.journal.nodes.l1.rollback).toBeUndefined();
+    await expect(runRoll(context(cluster, store, kind))).rejects.toThrow(/l1: upgrade-node failed/);
+    expect(calls).toEqual(['l1', 'l1']);
+    store.journal.nodes.l1.steps.forEach((s) => (s.state = 'done'));
+    store.journal.batches[0].gate.state = 'done';
+    await expect(runRoll(context(cluster, store, kind))).rejects.toThrow(
+      /w1: kubelet-push failed: boom; rolled back: its files and services are as before the roll \(the node stays cordoned\)/,
+    );
+    expect(calls.slice(-2)).toEqual(['w1', 'w1:rollback']);
+    expect(store.journal.nodes.w1.rollback).toMatchObject({ state: 'rolled-back', step: 'kubelet-push' });
   });
 
   it('refuses a roll of one purpose over an unfinished roll of another, naming how to resume or abort it', async () => {

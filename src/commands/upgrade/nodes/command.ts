@@ -7,15 +7,17 @@ import { localMachineFacts } from '../../../host/machine.js';
 import { nodeFacts } from '../../../config/node-facts.js';
 import { confirm } from '../../../workflow/confirm.js';
 import { download } from '../../../host/download.js';
-import { newJournal, type RollJournal } from '../../../roll/journal/journal.js';
+import { newJournal, type RollJournal, type RollSettings } from '../../../roll/journal/journal.js';
 import { healthBaseline } from '../../../roll/gate.js';
 import type { NodeAccess } from '../../../roll/nodes.js';
-import { planRoll } from '../../../roll/plan.js';
+import { parseMaxUnavailable, planRoll } from '../../../roll/plan.js';
 import { runRoll } from '../../../roll/roll.js';
 import { upgradeKind, type RollKind } from '../../../roll/kind.js';
 import { upgradeNodeWork } from './node-work.js';
+import { windowsRollback } from './windows-node-work.js';
+import { describeChecks, refuseFailedChecks, windowsChecks } from './windows-checks.js';
 import { KubeletDownloads, prepareKubelet } from './kubelet-binary.js';
-import { describePlan, targetVersion } from './plan-text.js';
+import { describePlan, targetVersion, windowsLimit } from './plan-text.js';
 import { forecast } from '../../../roll/forecast.js';
 import {
   abortCommand,
@@ -37,6 +39,16 @@ export { defaultJournalDir } from '../../../roll/command.js';
 
 export interface NodesFlags extends RollFlags {
   version?: string;
+  windowsMaxUnavailable?: string;
+}
+
+/** The journal's settings: the roll's, and `--windows-max-unavailable` when given. */
+function nodesSettings(flags: NodesFlags): RollSettings {
+  const windows = flags.windowsMaxUnavailable;
+  return {
+    ...rollSettings(flags),
+    ...(windows && { windowsMaxUnavailable: parseMaxUnavailable(windows, '--windows-max-unavailable', 'the Windows workers') }),
+  };
 }
 
 /** The roll session of `upgrade nodes`: with the kubelets it installs, fetched and checked before anything changes. */
@@ -57,11 +69,23 @@ export async function connect(flags: NodesFlags, env: CommandEnvironment, at?: {
       }),
     );
   };
-  /** The upgrade as the engine runs it: the `upgrade node` phases on each node, at most --parallel at once. */
+  /**
+   * The upgrade as the engine runs it: the `upgrade node` phases on each node (a Windows node's kubelet.exe swapped
+   * around its stopped service), at most --parallel at once; a Windows node that does not come back is rolled back.
+   */
   const kindOf = (journal: RollJournal): RollKind =>
     upgradeKind(
       journal.target,
-      hosts.bounded(upgradeNodeWork({ timeoutMs: flags.healthTimeout * 1000, machine, downloads, proxyEnv: nodeFacts(localMachineFacts).proxyEnv() })),
+      hosts.bounded(
+        upgradeNodeWork({
+          timeoutMs: flags.healthTimeout * 1000,
+          machine,
+          downloads,
+          proxyEnv: nodeFacts(localMachineFacts).proxyEnv(),
+          rollId: journal.id,
+        }),
+      ),
+      { windows: windowsRollback(journal.id) },
     );
   return { ...session, downloads, verify, kindOf };
 }
@@ -73,9 +97,18 @@ export async function startRoll(session: Session, flags: NodesFlags): Promise<vo
   await refuseUnfinished(store, 'upgrade');
   const target = await targetVersion(cluster, flags.version);
   const [nodes, pods] = await Promise.all([cluster.list<Node>('v1', 'Node', { labelSelector: flags.nodeSelector }), cluster.list<Pod>('v1', 'Pod')]);
-  const settings = rollSettings(flags);
-  const plan = planRoll({ nodes, target, maxUnavailable: settings.maxUnavailable, order: settings.order, executorFor: session.reacher.kindOf });
-  log(describePlan(plan, target));
+  const settings = nodesSettings(flags);
+  const plan = planRoll({
+    nodes,
+    target,
+    maxUnavailable: settings.maxUnavailable,
+    windowsMaxUnavailable: settings.windowsMaxUnavailable,
+    order: settings.order,
+    executorFor: session.reacher.kindOf,
+  });
+  const checks = await windowsChecks({ cluster, plan, nodes, target, access: session.reacher.access });
+  log(describePlan(plan, target, { maxUnavailable: settings.windowsMaxUnavailable, checks: describeChecks(checks) }));
+  refuseFailedChecks(checks);
   await session.verify(
     plan.nodes.map((n) => n.name),
     target,
@@ -99,7 +132,8 @@ export async function startRoll(session: Session, flags: NodesFlags): Promise<vo
 async function resumeRoll(session: Session): Promise<void> {
   const journal = await loadForResume(session, 'upgrade');
   await session.verify(pendingNodes(journal), journal.target);
-  log(resumeLine(journal, `kubelet ${journal.target}`));
+  const windows = journal.settings.windowsMaxUnavailable;
+  log(`${resumeLine(journal, `kubelet ${journal.target}`)}${windows ? ` (Windows nodes out at once: ${windowsLimit(windows)})` : ''}`);
   await runLocked(session, session.kindOf, runRoll);
 }
 
@@ -108,7 +142,8 @@ export function registerUpgradeNodes(upgrade: Command, env: CommandEnvironment):
   const cmd = upgrade
     .command('nodes')
     .description('Roll every node to the new kubelet: control-plane nodes one at a time, then workers in batches; cordon, drain, upgrade, wait Ready, uncordon')
-    .option('--version <version>', "kubelet version to roll to (default: the ClusterConfiguration's kubernetesVersion)");
+    .option('--version <version>', "kubelet version to roll to (default: the ClusterConfiguration's kubernetesVersion)")
+    .option('--windows-max-unavailable <n|p%>', 'Windows workers upgraded at once, within --max-unavailable: a count or a percentage of the Windows workers');
   addRollFlags(cmd, env, 'upgraded').action((flags: NodesFlags) =>
     rollAction(flags, () => connect(flags, env), {
       start: (session) => startRoll(session, flags),

@@ -39,8 +39,20 @@ export function fileInstaller(from: string, link: boolean, machine: Host): Kubel
   };
 }
 
+/** Kubernetes publishes its Windows node binaries for amd64 only; a Linux node's is what `uname -m` says. */
+const releaseArchitecture = (host: Host): Promise<string> => (host.os === 'windows' ? Promise.resolve('amd64') : nodeArchitecture(host));
+
 /** The release URL for this node: its architecture and OS filled in. */
-const releaseUrl = async (template: string, host: Host, version: string) => binarySource(template, version, await nodeArchitecture(host), host.os);
+const releaseUrl = async (template: string, host: Host, version: string) => binarySource(template, version, await releaseArchitecture(host), host.os);
+
+/** A kubelet binary bosun pushes itself: a release download or a file of this machine. */
+export type PushedKubelet = Extract<KubeletInstall, { install: 'binary' }> & ({ from: string } | { fetch: 'bosun' });
+
+/** The bytes of the kubelet of `version` a pushed install gives this host: the release download (SHA-256 checked) or the file. */
+export async function pushedKubeletBytes(choice: PushedKubelet, host: Host, version: string, machine: Host, downloads: KubeletDownloads): Promise<Buffer> {
+  if ('from' in choice) return (await machine.readFile(await kubeletSourceFile(choice.from, version, machine, host.os), READ_CAPS.binary))!;
+  return downloads.binary(await releaseUrl(choice.url, host, version));
+}
 
 export function releaseInstaller(template: string, fetch: 'bosun' | 'node', downloads: KubeletDownloads): KubeletInstaller {
   return {

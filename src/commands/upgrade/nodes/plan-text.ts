@@ -2,7 +2,7 @@
 import type { Cluster } from '../../../cluster/cluster.js';
 import { UserError } from '../../../errors.js';
 import type { ConfigMap } from '../../../kube/objects.js';
-import type { RollPlan } from '../../../roll/plan.js';
+import type { MaxUnavailable, RollPlan } from '../../../roll/plan.js';
 import { parseYaml } from '../../../util/yaml.js';
 import { parseKubernetesVersion } from '../../../versions/skew.js';
 
@@ -36,13 +36,30 @@ export async function targetVersion(cluster: Cluster, flag: string | undefined):
   return `v${wanted.version}`;
 }
 
-export function describePlan(plan: RollPlan, target: string): string {
+/** `at most 2`, `at most 50% of the Windows workers`: `--windows-max-unavailable` as the plan and a resume say it. */
+export const windowsLimit = (max: MaxUnavailable) => `at most ${'count' in max ? max.count : `${max.percent}% of the Windows workers`}`;
+
+/**
+ * The plan as the operator reads it before anything changes: the batches (Windows nodes marked), what was skipped,
+ * how nodes are reached, the steps per operating system, the Windows limit and the checks before the first cordon.
+ */
+export function describePlan(plan: RollPlan, target: string, windows: { maxUnavailable?: MaxUnavailable; checks?: string[] } = {}): string {
   const lines = [`[upgrade/nodes] Rolling ${plan.nodes.length} node(s) to kubelet ${target} in ${plan.batches.length} batch(es):`];
-  plan.batches.forEach((batch, i) => lines.push(`  batch ${i + 1}: ${batch.join(', ')}`));
+  const osOf = new Map(plan.nodes.map((n) => [n.name, n.os]));
+  const shown = (name: string) => (osOf.get(name) === 'windows' ? `${name} (windows)` : name);
+  plan.batches.forEach((batch, i) => lines.push(`  batch ${i + 1}: ${batch.map(shown).join(', ')}`));
   for (const s of plan.skipped) lines.push(`  skipped ${s.node}: ${s.reason}`);
   const byExecutor = new Map<string, string[]>();
   for (const n of plan.nodes) byExecutor.set(n.executor, [...(byExecutor.get(n.executor) ?? []), n.name]);
   for (const [kind, nodes] of byExecutor) lines.push(`  executor ${kind}: ${nodes.length} node(s)`);
-  if (plan.nodes[0]) lines.push(`  steps per node: ${plan.nodes[0].steps.join(' → ')}`);
+  for (const [os, what] of [
+    ['linux', 'node'],
+    ['windows', 'Windows node'],
+  ] as const) {
+    const first = plan.nodes.find((n) => n.os === os);
+    if (first) lines.push(`  steps per ${what}: ${first.steps.join(' → ')}`);
+  }
+  if (windows.maxUnavailable) lines.push(`  Windows nodes out at once: ${windowsLimit(windows.maxUnavailable)} (--windows-max-unavailable)`);
+  if (windows.checks?.length) lines.push('  before the first cordon:', ...windows.checks);
   return lines.join('\n');
 }

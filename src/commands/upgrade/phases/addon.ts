@@ -2,6 +2,11 @@ import type { AddonDefinition, AddonSettings } from '../../../addons/addon.js';
 import { clusterAddonInput } from '../../../addons/cluster-input.js';
 import { coreDNSAddonDefinition } from '../../../addons/coredns-addon/index.js';
 import { kubeProxyAddonDefinition } from '../../../addons/kube-proxy-addon.js';
+import { flannelAddon } from '../../../addons/flannel/index.js';
+import { FLANNEL_WINDOWS_DAEMON_SET } from '../../../addons/flannel/windows.js';
+import { kubeProxyWindowsAddon } from '../../../addons/kube-proxy-windows.js';
+import { readAddonRecords } from '../../../addons/record.js';
+import { KUBE_PROXY_WINDOWS } from '../../../addons/windows.js';
 import { runPlanQuietly } from '../../../addons/run-plan.js';
 import { DirManifestSource } from '../../../host/manifest-source.js';
 import { systemClock } from '../../../workflow/doors.js';
@@ -56,12 +61,38 @@ async function upgradeKubeProxy(ctx: UpgradeContext, io: PhaseIO): Promise<void>
   io.log('[addons] Applied essential addon: kube-proxy');
 }
 
+const WINDOWS_DAEMON_SETS = { flannel: FLANNEL_WINDOWS_DAEMON_SET, kubeProxy: KUBE_PROXY_WINDOWS.name };
+
+/**
+ * The Windows DaemonSets bosun installed move with the control plane (kube-proxy-windows runs the cluster's
+ * Kubernetes version, and both take the API endpoint and Service subnet from its configuration): installed with
+ * Flannel (`--windows`, or a cluster with Windows nodes), Flannel's plan at its installed version applies them;
+ * installed on their own (Calico), the kube-proxy-windows addon's. What bosun did not install is left alone.
+ */
+async function upgradeWindows(ctx: UpgradeContext, io: PhaseIO): Promise<void> {
+  if (await notYet(ctx, io, 'windows')) return;
+  const records = await readAddonRecords(await ctx.cluster());
+  const flannel = records.get(flannelAddon.name);
+  if (flannel?.objects.some((ref) => ref.kind === 'DaemonSet' && ref.name === WINDOWS_DAEMON_SETS.flannel)) {
+    await upgradeAddon(ctx, io, flannelAddon, { version: flannel.version, windows: true });
+    return io.log(`[upgrade/addon] Applied the Windows DaemonSets of flannel ${flannel.version} and kube-proxy ${await ctx.target()}`);
+  }
+  if (records.has(kubeProxyWindowsAddon.name)) {
+    await upgradeAddon(ctx, io, kubeProxyWindowsAddon, {});
+    return io.log(`[upgrade/addon] Applied addon: ${kubeProxyWindowsAddon.name} ${await ctx.target()}`);
+  }
+  io.log(`[upgrade/addon] Skipping the addon/windows phase: bosun installed no Windows DaemonSet (${Object.values(WINDOWS_DAEMON_SETS).join(', ')})`);
+}
+
 export const addonPhase: Phase<UpgradeContext> = {
   name: 'addon',
   description: 'Upgrade the default kubeadm addons',
-  help: 'Once every API server runs the target version: CoreDNS (a kube-dns cluster swapped to it; a default Corefile replaced, a customised one migrated; replicas, resources and affinity kept) and kube-proxy at the new images.',
+  help:
+    'Once every API server runs the target version: CoreDNS (a kube-dns cluster swapped to it; a default Corefile replaced, a customised one migrated; replicas, resources and affinity kept) and kube-proxy at the new images, ' +
+    "then the Windows DaemonSets bosun installed (kube-proxy-windows at the new version; flannel's Windows DaemonSet at its installed version).",
   phases: [
     { name: 'coredns', description: 'Upgrade the CoreDNS addon', run: upgradeCoreDNS },
     { name: 'kube-proxy', description: 'Upgrade the kube-proxy addon', run: upgradeKubeProxy },
+    { name: 'windows', description: 'Upgrade the Windows DaemonSets of kube-proxy and flannel bosun installed', run: upgradeWindows },
   ],
 };

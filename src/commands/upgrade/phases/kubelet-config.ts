@@ -1,11 +1,10 @@
 import path from 'node:path/posix';
 import { isDeepStrictEqual } from 'node:util';
-import { DEFAULTS } from '../../../config/defaults.js';
 import type { InitConfig } from '../../../config/types.js';
 import { readText, type Host } from '../../../host/host.js';
 import { KUBELET_CONFIG_FILE } from '../../../kube/paths.js';
 import { KUBELET_FILE_MODE, SYSTEMD_RESOLVED_RESOLV_CONF } from '../../../kubelet/config.js';
-import { kubeletConfigFile } from '../../../node/kubelet-platform.js';
+import { kubeletConfigFile, kubeletPlatform } from '../../../node/kubelet-platform.js';
 import type { Log } from '../../../node/log.js';
 import { parseYaml } from '../../../util/yaml.js';
 import type { Phase } from '../../../workflow/phase.js';
@@ -15,16 +14,20 @@ import type { UpgradeContext } from '../context.js';
 
 /**
  * Rewrites this node's kubelet configuration from the cluster's (`cfg`: the kubelet-config ConfigMap at the target
- * version) with the node's own settings kept: its CRI socket and systemd-resolved's resolv.conf. The previous file
- * is backed up first, under the backup directories of the run `stamp` names. The kubelet reads it when it restarts.
+ * version) with the node's own settings kept: its CRI socket and systemd-resolved's resolv.conf, or on a Windows
+ * host containerd's named pipe and the Windows kubelet settings. The previous file is backed up first, under the
+ * backup directories of the run `stamp` names. The kubelet reads it when it restarts.
  */
 export async function upgradeKubeletConfig(host: Host, log: Log, cfg: InitConfig, node: NodeIdentity, stamp: string): Promise<void> {
   const current = await readText(host, KUBELET_CONFIG_FILE);
   const resolvConf = current === undefined ? undefined : (parseYaml(current) as { resolvConf?: string } | null)?.resolvConf;
-  const next = kubeletConfigFile(cfg, {
-    criSocket: node.criSocket ?? cfg.init.nodeRegistration.criSocket ?? DEFAULTS.criSocket,
-    systemdResolved: resolvConf === SYSTEMD_RESOLVED_RESOLV_CONF,
-  });
+  const platform = kubeletPlatform(host);
+  const criSocket = node.criSocket ?? platform.criSocket(cfg.init.nodeRegistration.criSocket);
+  // A Linux node keeps the resolv.conf its file has (systemd-resolved's is set where that service ran at join).
+  const next =
+    platform.os === 'windows'
+      ? await platform.configFile(host, cfg, criSocket)
+      : kubeletConfigFile(cfg, { criSocket, systemdResolved: resolvConf === SYSTEMD_RESOLVED_RESOLV_CONF });
   // The same settings in another key order are the same configuration: the file is left alone.
   if (current !== undefined && isDeepStrictEqual(parseYaml(current), parseYaml(next))) {
     return log(`[upgrade/kubelet-config] "${KUBELET_CONFIG_FILE}" is up to date`);

@@ -3,6 +3,7 @@ import { DEFAULT_DRAIN_OPTIONS } from '../../../../src/drain/planner/filters.js'
 import { absorbRemote, cordonedNotReleased, finishStep, newJournal, nodeDone, progress, startStep } from '../../../../src/roll/journal/journal.js';
 import { isDeadLocalHolder, processIdentity } from '../../../../src/roll/journal/lock.js';
 import { planRoll } from '../../../../src/roll/plan.js';
+import { nodeSteps } from '../../../../src/roll/steps.js';
 import { node } from '../../drain/fixtures.js';
 
 function journal() {
@@ -35,6 +36,30 @@ describe('roll journal', () => {
       'uncordon:pending',
     ]);
     expect(progress(j)).toBe('0 of 3 node(s) done');
+  });
+
+  it("keeps a mixed roll's Windows nodes with their steps and --windows-max-unavailable in its settings, through JSON as the stores keep it", () => {
+    const settings = {
+      maxUnavailable: { count: 2 },
+      windowsMaxUnavailable: { count: 1 },
+      order: 'name' as const,
+      pauseBetweenSeconds: 0,
+      healthTimeoutSeconds: 60,
+      drain: DEFAULT_DRAIN_OPTIONS,
+    };
+    const plan = planRoll({
+      nodes: [node('a'), node('b', { os: 'windows' }), node('c', { os: 'windows' })],
+      target: 'v1.37.1',
+      maxUnavailable: settings.maxUnavailable,
+      windowsMaxUnavailable: settings.windowsMaxUnavailable,
+      order: 'name',
+      executorFor: () => 'ssh',
+    });
+    const j = JSON.parse(JSON.stringify(newJournal({ id: 'r2', plan, target: 'v1.37.1', settings, baseline: { notReadyNodes: [], failingPods: [] } })));
+    expect(j.settings.windowsMaxUnavailable).toEqual({ count: 1 });
+    expect(j.batches.map((b: { nodes: string[] }) => b.nodes)).toEqual([['a', 'b'], ['c']]);
+    expect(j.nodes.b).toMatchObject({ os: 'windows', from: 'v1.36.3' });
+    expect(j.nodes.b.steps.map((s: { name: string }) => s.name)).toEqual(nodeSteps('windows'));
   });
 
   it('gives back only what the roll cordoned and did not uncordon', () => {

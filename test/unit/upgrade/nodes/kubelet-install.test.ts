@@ -44,6 +44,7 @@ describe('node-side steps', () => {
   const context = (host: NodeStepContext['node']['host']): NodeStepContext => ({
     node: { name: 'n', via: 'local', host, kubelet: { install: 'none' } },
     target: 'v1.37.1',
+    from: 'v1.36.3',
     cluster: {} as Cluster,
     path: 'node/n/kubelet-restart',
     events: () => undefined,
@@ -52,10 +53,10 @@ describe('node-side steps', () => {
 
   it("restarts the kubelet through the node's service manager; a step bosun lacks stops the node", async () => {
     const host = new RecordingHost(new LocalHost(temp('bosun-local-')));
-    const work = upgradeNodeWork({ timeoutMs: 1000, machine: new LocalHost('/'), downloads: downloads(), proxyEnv: [] });
+    const work = upgradeNodeWork({ timeoutMs: 1000, machine: new LocalHost('/'), downloads: downloads(), proxyEnv: [], rollId: 'r1' });
     await runNodeSideStep(work, 'kubelet-restart', context(host));
     expect(host.actions).toEqual([expect.objectContaining({ kind: 'service', target: expect.stringContaining('kubelet') })]);
-    await expect(runNodeSideStep(work, 'kubelet-stop', context(host))).rejects.toThrow('node n: bosun has no "kubelet-stop" step yet');
+    await expect(runNodeSideStep(work, 'docker-stop', context(host))).rejects.toThrow('node n: this roll has no "docker-stop" step');
   });
 
   it('installs a kubelet binary of this machine on the node: a link in one step where it can, else a copy', async () => {

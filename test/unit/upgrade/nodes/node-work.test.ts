@@ -38,10 +38,11 @@ describe("the roll's upgrade-node step", () => {
     const host = new LocalHost(mkdtempSync(path.join(os.tmpdir(), 'bosun-node-')));
     const { cluster, kubeletText } = clusterAt('v1.37.1');
     const events: ProgressEvent[] = [];
-    const work = upgradeNodeWork({ timeoutMs: 1000, machine: new LocalHost('/'), downloads: new KubeletDownloads(download), proxyEnv: [] });
+    const work = upgradeNodeWork({ timeoutMs: 1000, machine: new LocalHost('/'), downloads: new KubeletDownloads(download), proxyEnv: [], rollId: 'r1' });
     await runNodeSideStep(work, 'upgrade-node', {
       node: { name: 'w-1', via: 'local', host, kubelet: { install: 'binary', from: path.join(machine, 'kubelet-{version}'), link: true } },
       target: 'v1.37.1',
+      from: 'v1.36.3',
       cluster,
       path: 'node/w-1/upgrade-node',
       events: (e) => events.push(e),

@@ -44,9 +44,44 @@ describe('roll plan', () => {
     ).toThrow(/node far: no executor\n {2}node odd: operating system "plan9"/);
   });
 
+  it('puts at most --windows-max-unavailable Windows workers in a batch, Linux workers filling the rest, within --max-unavailable', () => {
+    const win = (name: string, zone?: string) => node(name, { os: 'windows', labels: zone ? { 'topology.kubernetes.io/zone': zone } : {} });
+    const nodes = [cp('cp-1'), node('n1'), node('n2'), win('n3'), win('n4'), win('n5'), node('n6')];
+    const plan = planRoll({ nodes, target: 'v1.37.1', maxUnavailable: { count: 3 }, windowsMaxUnavailable: { count: 1 }, order: 'name', executorFor: local });
+    expect(plan.batches).toEqual([['cp-1'], ['n1', 'n2', 'n3'], ['n4', 'n6'], ['n5']]);
+    expect(plan.nodes.find((n) => n.name === 'n3')).toMatchObject({ os: 'windows', steps: nodeSteps('windows') });
+    // A limit above --max-unavailable does not widen a batch; a share is of the Windows workers.
+    const wide = planRoll({ nodes, target: 'v1.37.1', maxUnavailable: { count: 2 }, windowsMaxUnavailable: { count: 5 }, order: 'name', executorFor: local });
+    expect(wide.batches).toEqual([['cp-1'], ['n1', 'n2'], ['n3', 'n4'], ['n5', 'n6']]);
+    const share = planRoll({
+      nodes,
+      target: 'v1.37.1',
+      maxUnavailable: { count: 4 },
+      windowsMaxUnavailable: { percent: 34 },
+      order: 'name',
+      executorFor: local,
+    });
+    expect(share.batches).toEqual([['cp-1'], ['n1', 'n2', 'n3', 'n6'], ['n4'], ['n5']]);
+    // By zone: the limit holds in each zone's batches.
+    const zoned = [win('a-w1', 'a'), win('a-w2', 'a'), node('a-l1', { labels: { 'topology.kubernetes.io/zone': 'a' } }), win('b-w1', 'b')];
+    const byZone = planRoll({
+      nodes: zoned,
+      target: 'v1.37.1',
+      maxUnavailable: { count: 2 },
+      windowsMaxUnavailable: { count: 1 },
+      order: 'zone',
+      executorFor: local,
+    });
+    expect(byZone.batches).toEqual([['a-l1', 'a-w1'], ['a-w2'], ['b-w1']]);
+    expect(parseMaxUnavailable('2', '--windows-max-unavailable', 'the Windows workers')).toEqual({ count: 2 });
+    expect(() => parseMaxUnavailable('0', '--windows-max-unavailable', 'the Windows workers')).toThrow(
+      '--windows-max-unavailable: expected a node count (1, 5) or a percentage of the Windows workers (10%), got "0"',
+    );
+  });
+
   it('keeps one step plan per operating system', () => {
     expect(nodeSteps('linux')).toEqual(['cordon', 'drain', 'upgrade-node', 'kubelet-restart', 'wait-ready', 'uncordon']);
     expect(nodeSteps('windows')).toEqual(['cordon', 'drain', ...NODE_SIDE_STEPS.windows, 'wait-ready', 'uncordon']);
-    expect(NODE_SIDE_STEPS.windows).toEqual(['kubeadm-binary', 'upgrade-node', 'kubelet-stop', 'kubelet-binary', 'kubelet-start']);
+    expect(NODE_SIDE_STEPS.windows).toEqual(['kubelet-push', 'upgrade-node', 'kubelet-stop', 'kubelet-binary', 'kubelet-start']);
   });
 });
