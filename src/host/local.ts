@@ -7,8 +7,8 @@ import { READ_CAPS, systemctlUnit, type ExecOptions, type ExecResult, type FileS
 import { resolveInRoot } from './rootfs.js';
 import { driveLetter, parseWindowsPath, windowsPath } from './windows/paths.js';
 import { windowsMachine, type WindowsMachine } from './windows/machine.js';
-import { POWERSHELL, powershellArgs, scriptFailure, wrapScript } from './windows/powershell.js';
-import type { PowerShellOptions } from './windows/windows-host.js';
+import { POWERSHELL, powershellArgs, scriptFailure, wrapScript, type PowerShellOptions } from './windows/powershell.js';
+
 import { redact } from './ssh/quote.js';
 import { windowsService } from './windows/scripts.js';
 import { systemProblem, UserError } from '../errors.js';

@@ -7,7 +7,7 @@ import { UserError } from '../errors.js';
 import type { ExecResult, Host } from '../host/host.js';
 import type { Machine } from '../host/machine.js';
 import type { WindowsMachine } from '../host/windows/machine.js';
-import type { PowerShellOptions } from '../host/windows/windows-host.js';
+import type { PowerShellOptions } from '../host/windows/powershell.js';
 
 export interface PowerShellHost extends Host {
   /**

@@ -124,8 +124,7 @@ const windowsArtifactOf = (name: WindowsBinaryName, version: string): Artifact =
   name === 'containerd.exe' ? CONTAINERD_WINDOWS : kubernetesWindowsArtifact(version);
 
 /** Where the cache keeps a Windows binary of a version (containerd's: of the pinned one), whether or not it is there yet; a template may pass `{version}`. */
-export const windowsBinaryPath = (name: WindowsBinaryName, version: string): string =>
-  path.join(artifactDir(windowsArtifactOf(name, version)), name);
+export const windowsBinaryPath = (name: WindowsBinaryName, version: string): string => path.join(artifactDir(windowsArtifactOf(name, version)), name);
 
 /** Builds in progress in this process, by cache entry: asking twice while one builds waits for that one. */
 const building = new Map<string, Promise<string>>();

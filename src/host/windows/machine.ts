@@ -3,7 +3,7 @@ import type { ExecResult } from '../host.js';
 import type { Machine } from '../machine.js';
 import { portStateOf } from '../ssh/machine-facts.js';
 import { FACTS_SCRIPT, hasCommandScript, LISTENERS_SCRIPT } from './scripts.js';
-import type { PowerShellOptions } from './windows-host.js';
+import type { PowerShellOptions } from './powershell.js';
 
 /** What preflight asks of a Windows node, plus what the Windows checks need: the OS build and its name. */
 export interface WindowsMachine extends Machine {

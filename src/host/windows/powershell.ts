@@ -7,6 +7,13 @@
  */
 import { UserError } from '../../errors.js';
 import { redact } from '../ssh/quote.js';
+import type { ExecOptions } from '../host.js';
+
+/** How a PowerShell body runs: ExecOptions less what a script cannot take, plus how errors name it. */
+export interface PowerShellOptions extends Pick<ExecOptions, 'check' | 'timeoutMs' | 'secrets'> {
+  /** The command as errors name it (default: the body's first line). */
+  shown?: string;
+}
 
 /** Windows PowerShell 5.1, on every Windows Server since 2016. */
 export const POWERSHELL = 'powershell.exe';

@@ -5,15 +5,9 @@ import { redact } from '../ssh/quote.js';
 import { isNoSuchFile, plainRename, renameOver, type FileRules, type ServerExtensions } from '../ssh/sftp-files.js';
 import { SshDoor } from '../ssh/ssh-door.js';
 import { parseWindowsPath, sftpPath, windowsPath } from './paths.js';
-import { execBody, powershellCommandLine, scriptFailure, wrapScript } from './powershell.js';
+import { execBody, powershellCommandLine, scriptFailure, wrapScript, type PowerShellOptions } from './powershell.js';
 import { windowsMachine, type WindowsMachine } from './machine.js';
 import { ADMINISTRATOR_SCRIPT, moveOverScript, windowsService } from './scripts.js';
-
-/** How a PowerShell body runs: ExecOptions less what a script cannot take, plus how errors name it. */
-export interface PowerShellOptions extends Pick<ExecOptions, 'check' | 'timeoutMs' | 'secrets'> {
-  /** The command as errors name it (default: the body's first line). */
-  shown?: string;
-}
 
 /**
  * A Windows node over SSH (Windows' own OpenSSH server), logged in as an administrator: files through SFTP at
