@@ -27,13 +27,13 @@ describe('atomic writes', () => {
     const root = tempDir('bosun-node-');
     const host = new LocalHost(root);
     writeFileSync(path.join(root, 'etc'), 'a file where a directory should be\n');
+    // Each refusal is caught as it is made: one awaited after another would reject with nothing listening yet.
     const refused = [
       host.writeFileAtomic('/etc/kubernetes/admin.conf', 'x', 0o600),
       host.symlink('/opt/kubelet', '/etc/kubernetes/kubelet'),
       host.mkdir('/etc/kubernetes/manifests'),
-    ];
-    for (const write of refused) {
-      const err = await write.catch((e: unknown) => e);
+    ].map((write) => write.catch((e: unknown) => e));
+    for (const err of await Promise.all(refused)) {
       expect(err).toBeInstanceOf(UserError);
       expect((err as UserError).message).toMatch(
         new RegExp(`^${root}/etc/kubernetes/\\S+: cannot write: a part of the path is not a directory \\(ENOTDIR\\)$`),
