@@ -4,7 +4,8 @@
  */
 import type { Node } from 'web-tree-sitter';
 import { unquote } from './grammar.js';
-import { identityCast, principalMethod, staticMethod, staticProperty } from './interpreter-identity.js';
+import { identityCast, staticMethod, staticProperty } from './interpreter-identity.js';
+import { callMethod } from './interpreter-methods.js';
 import {
   collapse,
   enumerate,
@@ -233,10 +234,7 @@ export class Expressions {
     return this.call(await this.evaluate(target), name, args, node);
   }
 
-  /**
-   * `(…).Method(…)` as a command's argument, which the grammar splits into the member access and the argument list
-   * that follows it (PowerShell reads them as one method call).
-   */
+  /** `(…).Method(…)` as a command's argument: the grammar splits it into a member access and an argument list. */
   async methodArgument(access: Node, argumentList: Node): Promise<PsValue> {
     const [target] = access.namedChildren as Node[];
     return this.call(await this.evaluate(target), memberName(access), await this.arguments(argumentList), access);
@@ -248,27 +246,7 @@ export class Expressions {
   }
 
   private call(owner: PsValue, method: string, args: PsValue[], node: Node): PsValue {
-    const name = method.toLowerCase();
-    if (owner instanceof PsObject && owner.typeName === 'System.IO.TextWriter' && name === 'writeline') {
-      const line = `${args.map(toText).join('')}\n`;
-      this.scope.write(owner.text === 'stderr' ? 'stderr' : 'stdout', line);
-      return null;
-    }
-    if (name === 'tostring' && args.length === 0) return toText(owner);
-    if (typeof owner === 'string') {
-      const [a, b] = args.map(toText);
-      const strings: Record<string, () => PsValue> = {
-        trim: () => owner.trim(),
-        tolower: () => owner.toLowerCase(),
-        toupper: () => owner.toUpperCase(),
-        contains: () => owner.includes(a),
-        startswith: () => owner.startsWith(a),
-        endswith: () => owner.endsWith(a),
-        replace: () => owner.replaceAll(a, b),
-      };
-      if (strings[name]) return strings[name]();
-    }
-    const answer = principalMethod(owner, name, args);
+    const answer = callMethod(owner, method, args, (stream, line) => this.scope.write(stream, line));
     if (answer === undefined) throw notInSandbox(node);
     return answer;
   }
