@@ -190,6 +190,13 @@ describe('Windows workers: bosun apply, then a mixed roll killed and resumed', (
     // On the disks: the new binaries, and each Windows node's old kubelet.exe kept for a rollback.
     for (const name of LINUX) expect(digest(path.join(paths().nodeRoot(name), 'usr/bin/kubelet')), name).toBe(digest(cachedKubelet(NEW)));
     for (const name of WINDOWS) {
+      // The swap, said under the node's name by the run that did it (the resumed run finds it done if the kill came after).
+      const swap = `  ${name}: [upgrade/kubelet] C:\\k\\kubelet.exe `;
+      const said = [`${swap}is ${NEW}; the old one kept as C:\\k\\kubelet.exe.${OLD}`, `${swap}already is ${NEW}`];
+      expect(
+        said.some((line) => `${run.output}${resumed.stdout}`.includes(line)),
+        `${name}:\n${run.output}\n${resumed.stdout}`,
+      ).toBe(true);
       expect(digest(drive(name, 'k/kubelet.exe')), name).toBe(digest(windowsBinaryPath('kubelet.exe', NEW)));
       expect(digest(drive(name, `k/kubelet.exe.${OLD}`)), name).toBe(digest(windowsBinaryPath('kubelet.exe', OLD)));
       expect(existsSync(drive(name, 'k/kubelet.exe.new')), name).toBe(false);
