@@ -89,8 +89,8 @@ describe('checks before a roll with Windows nodes', () => {
       'node l1 reports linux; the cluster file gives its host os: windows',
       'DaemonSet kube-system/kube-proxy selects Windows nodes: its Linux Pods would be put on them; give it nodeSelector kubernetes.io/os: linux, as kubeadm\'s has ("bosun addon upgrade kube-proxy" applies kubeadm\'s)',
       'ConfigMap kube-flannel/kube-flannel-cfg key net-conf.json: Backend is {"Type":"vxlan"}; Windows nodes need {Type: vxlan, VNI: 4096, Port: 4789} ("bosun addon upgrade flannel --windows")',
-      'node w2016: Windows build 10.0.14393, from label node.kubernetes.io/windows-build, is not supported by Kubernetes v1.31.2, which supports Windows Server 2019 (10.0.17763), Windows Server 2022 (10.0.20348)',
-      'node w2025: Windows Server 2025 (10.0.26100), from its OS image "Windows Server 2025 Datacenter", is not supported by Kubernetes v1.31.2, which supports Windows Server 2019 (10.0.17763), Windows Server 2022 (10.0.20348)',
+      'node w2016: Windows build 14393, from label node.kubernetes.io/windows-build, is not supported by Kubernetes v1.31.2, which supports Windows Server 2019 (build 17763), Windows Server 2022 (build 20348)',
+      'node w2025: Windows Server 2025 (build 26100), from its OS image "Windows Server 2025 Datacenter", is not supported by Kubernetes v1.31.2, which supports Windows Server 2019 (build 17763), Windows Server 2022 (build 20348)',
       'node wx: cannot tell its Windows build (no label node.kubernetes.io/windows-build, kernel version or Windows Server OS image)',
       'node wpkg: kubelet.install is package: Windows has no kubelet package; give install: binary (url or from)',
     ]);
