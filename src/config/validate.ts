@@ -146,8 +146,12 @@ function checkNodeRegistration(n: NodeRegistrationOptions, fail: Fail, opts: Val
     fail('nodeRegistration.name', 'required; the hostname could not be used, set --node-name or nodeRegistration.name');
   }
   const socket = n.criSocket ?? '';
-  if (!refuseWhitespace(socket, 'nodeRegistration.criSocket', fail) && !/^unix:\/\/\/./.test(socket))
-    fail('nodeRegistration.criSocket', `${quote(socket)} is not a CRI socket; expected a unix:// URL such as unix:///var/run/containerd/containerd.sock`);
+  // A Windows node's runtime serves CRI on a named pipe (kubeadm's default URL scheme there is npipe).
+  if (!refuseWhitespace(socket, 'nodeRegistration.criSocket', fail) && !/^unix:\/\/\/.|^npipe:\/\/\/\/\.\/pipe\/./.test(socket))
+    fail(
+      'nodeRegistration.criSocket',
+      `${quote(socket)} is not a CRI socket; expected a unix:// URL such as unix:///var/run/containerd/containerd.sock (on Windows: npipe:////./pipe/containerd-containerd)`,
+    );
   checkArgs(n.kubeletExtraArgs, 'nodeRegistration.kubeletExtraArgs', fail);
   checkKubeletArgValues(n.kubeletExtraArgs, 'nodeRegistration.kubeletExtraArgs', fail);
   checkTaints(n.taints, 'nodeRegistration.taints', fail);

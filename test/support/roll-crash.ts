@@ -1,7 +1,7 @@
 /**
  * Killing bosun with SIGKILL at chosen points and telling what each node went through: random kill points
  * reproducible from a seed, a run killed after a delay (`bosun apply`) or once the node roll's journal reaches a
- * revision (`bosun upgrade nodes`), and every node's cordon and uncordon counted from a watch.
+ * revision or a state (`bosun upgrade nodes`), and every node's cordon and uncordon counted from a watch.
  */
 import { spawn } from 'node:child_process';
 import type { Cluster, KubeObject } from '../../src/cluster/cluster.js';
@@ -105,10 +105,21 @@ export function startBosun(args: string[], onOutput?: (output: string) => void) 
 }
 
 /** Starts `bosun <args>` and SIGKILLs it once the roll's journal reaches `revision`; resolves with whether it was killed. */
-export function rollAndKill(cluster: Cluster, args: string[], revision: number): Promise<{ killed: boolean; code: number | null; output: string }> {
+export const rollAndKill = (cluster: Cluster, args: string[], revision: number) => rollAndKillWhen(cluster, args, (j) => j.revision >= revision);
+
+/**
+ * Starts `bosun <args>` and SIGKILLs it once a journal of this roll (running, not the last roll's) satisfies `when`;
+ * resolves with whether it was killed, and the journal it was killed at.
+ */
+export function rollAndKillWhen(
+  cluster: Cluster,
+  args: string[],
+  when: (j: RollJournal) => boolean,
+): Promise<{ killed: boolean; code: number | null; output: string; at?: RollJournal }> {
   const run = startBosun(args);
   const controller = new AbortController();
   let killed = false;
+  let at: RollJournal | undefined;
   void run.exited.then(() => controller.abort());
   void cluster.watch<CM>(
     'v1',
@@ -117,16 +128,16 @@ export function rollAndKill(cluster: Cluster, args: string[], revision: number):
     (e) => {
       for (const cm of e.type === 'LISTED' ? e.items : e.type === 'DELETED' ? [] : [e.object]) {
         const j = journalOf(cm);
-        // A journal of this roll (not the last one's, which is done) at the revision: kill.
-        if (j && j.state === 'running' && j.revision >= revision && !killed) {
+        if (j && j.state === 'running' && when(j) && !killed) {
           killed = run.kill();
+          at = j;
           controller.abort();
         }
       }
     },
     controller.signal,
   );
-  return run.exited.then((code) => ({ killed, code, output: run.output() }));
+  return run.exited.then((code) => ({ killed, code, output: run.output(), at }));
 }
 
 /**

@@ -30,7 +30,13 @@ export function freshFacts(name: string): MachineFacts {
       TotalVisibleMemorySize: kb(os.totalmem()),
       FreePhysicalMemory: kb(os.freemem()),
     },
-    Win32_ComputerSystem: { Name: name.toUpperCase(), TotalPhysicalMemory: os.totalmem(), NumberOfLogicalProcessors: cpus, NumberOfProcessors: 1 },
+    Win32_ComputerSystem: {
+      Name: name.toUpperCase(),
+      DNSHostName: name,
+      TotalPhysicalMemory: os.totalmem(),
+      NumberOfLogicalProcessors: cpus,
+      NumberOfProcessors: 1,
+    },
     Win32_Processor: { Name: os.cpus()[0]?.model ?? 'x86-64', NumberOfCores: cpus, NumberOfLogicalProcessors: cpus, AddressWidth: 64 },
   };
 }

@@ -1,6 +1,7 @@
 /** The cmdlets the sandbox's PowerShell runs, and how a command line's elements bind to their parameters. */
 import path from 'node:path';
 import type { Node } from 'web-tree-sitter';
+import { unwrap, type Expressions } from './interpreter-expressions.js';
 import { cmdletError, requiredArg, type Arguments, type Cmdlet } from './interpreter-cmdlet.js';
 import { FILE_CMDLETS } from './interpreter-files.js';
 import { PIPELINE_CMDLETS } from './interpreter-pipeline.js';
@@ -19,19 +20,25 @@ export const findCmdlet = (name: string): Cmdlet | undefined => CMDLETS.get(name
 export type Element = { parameter: string; attached: boolean; text: string } | { value: PsValue };
 
 /** A command's elements in order, values evaluated. */
-export async function commandElements(command: Node, evaluate: (node: Node) => Promise<PsValue>): Promise<Element[]> {
+export async function commandElements(command: Node, expressions: Pick<Expressions, 'evaluate' | 'methodArgument'>): Promise<Element[]> {
   const list = command.namedChildren.find((c) => c?.type === 'command_elements');
   const children = (list?.namedChildren ?? []).filter((c): c is Node => Boolean(c));
   const elements: Element[] = [];
   for (const [i, child] of children.entries()) {
-    if (child.type === 'command_argument_sep') continue;
+    if (child.type === 'command_argument_sep' || isMethodCall(child, children[i + 1])) continue;
     if (child.type === 'command_parameter') {
       const attached = child.text.endsWith(':') || children[i + 1]?.text === ':';
       elements.push({ parameter: child.text.replace(/^-+/, '').replace(/:$/, ''), attached, text: child.text });
-    } else elements.push({ value: await evaluate(child) });
+    } else if (child.type === 'argument_list' && isMethodCall(children[i - 1], child))
+      elements.push({ value: await expressions.methodArgument(unwrap(children[i - 1]), child) });
+    else elements.push({ value: await expressions.evaluate(child) });
   }
   return elements;
 }
+
+/** `(…).Method(…)` in argument mode: the grammar's member access, then its argument list right after it. */
+const isMethodCall = (access: Node | undefined, next: Node | undefined): boolean =>
+  access !== undefined && next?.type === 'argument_list' && next.startIndex === access.endIndex && unwrap(access).type === 'member_access';
 
 /** The elements as a native program's argument strings (arrays spread, as PowerShell passes them). */
 export function nativeArguments(elements: Element[]): string[] {

@@ -4,6 +4,8 @@
  */
 import type { Node } from 'web-tree-sitter';
 import { unquote } from './grammar.js';
+import { identityCast, staticMethod, staticProperty } from './interpreter-identity.js';
+import { callMethod } from './interpreter-methods.js';
 import {
   collapse,
   enumerate,
@@ -198,49 +200,55 @@ export class Expressions {
       }
       case '[bool]':
         return isTrue(value);
-      default:
-        throw notInSandbox(type);
+      default: {
+        const cast = identityCast(type.text, value);
+        if (cast === undefined) throw notInSandbox(type);
+        return cast;
+      }
     }
   }
 
-  /** `$x.Prop`, `$list.Prop` (each item's), `[Console]::Error`. */
+  /** `$x.Prop`, `$list.Prop` (each item's), `[Console]::Error`, `[Security.Principal.WindowsBuiltInRole]::Administrator`. */
   private async member(node: Node): Promise<PsValue> {
     const owner = node.namedChildren[0]!;
     const name = memberName(node);
     if (owner.type === 'type_literal') {
       const stream = owner.text.toLowerCase() === '[console]' && { error: 'stderr', out: 'stdout' }[name.toLowerCase()];
-      if (!stream) throw notInSandbox(node);
-      return PsObject.of({}, 'System.IO.TextWriter', stream);
+      if (stream) return PsObject.of({}, 'System.IO.TextWriter', stream);
+      const value = staticProperty(owner.text, name);
+      if (value === undefined) throw notInSandbox(node);
+      return value;
     }
     return property(await this.evaluate(owner), name);
   }
 
   private async method(node: Node): Promise<PsValue> {
     const [target, , argumentList] = node.namedChildren as Node[];
-    const owner = await this.evaluate(target);
-    const name = node.namedChildren.find((c) => c?.type === 'member_name')!.text.toLowerCase();
+    const name = node.namedChildren.find((c) => c?.type === 'member_name')!.text;
+    const args = await this.arguments(argumentList);
+    if (target.type === 'type_literal') {
+      const value = staticMethod(target.text, name, args);
+      if (value === undefined) throw notInSandbox(node);
+      return value;
+    }
+    return this.call(await this.evaluate(target), name, args, node);
+  }
+
+  /** `(…).Method(…)` as a command's argument: the grammar splits it into a member access and an argument list. */
+  async methodArgument(access: Node, argumentList: Node): Promise<PsValue> {
+    const [target] = access.namedChildren as Node[];
+    return this.call(await this.evaluate(target), memberName(access), await this.arguments(argumentList), access);
+  }
+
+  private async arguments(argumentList: Node | undefined): Promise<PsValue[]> {
     const expressions = argumentList?.namedChildren.find((c) => c?.type === 'argument_expression_list');
-    const args = expressions ? await Promise.all(expressions.namedChildren.map((c) => this.evaluate(c!))) : [];
-    if (owner instanceof PsObject && owner.typeName === 'System.IO.TextWriter' && name === 'writeline') {
-      const line = `${args.map(toText).join('')}\n`;
-      this.scope.write(owner.text === 'stderr' ? 'stderr' : 'stdout', line);
-      return null;
-    }
-    if (name === 'tostring' && args.length === 0) return toText(owner);
-    if (typeof owner === 'string') {
-      const [a, b] = args.map(toText);
-      const strings: Record<string, () => PsValue> = {
-        trim: () => owner.trim(),
-        tolower: () => owner.toLowerCase(),
-        toupper: () => owner.toUpperCase(),
-        contains: () => owner.includes(a),
-        startswith: () => owner.startsWith(a),
-        endswith: () => owner.endsWith(a),
-        replace: () => owner.replaceAll(a, b),
-      };
-      if (strings[name]) return strings[name]();
-    }
-    throw notInSandbox(node);
+    return expressions ? Promise.all(expressions.namedChildren.map((c) => this.evaluate(c!))) : [];
+  }
+
+  private call(owner: PsValue, method: string, args: PsValue[], node: Node): PsValue {
+    const answer = callMethod(owner, method, args, (stream, line) => this.scope.write(stream, line));
+    if (answer === undefined) throw notInSandbox(node);
+    return answer;
   }
 
   /** "…$x… $($y.Z)…" with PowerShell's backtick escapes. */

@@ -4,7 +4,7 @@
  */
 import { cmdletError, requiredArg, textArg, type Cmdlet, type Invocation } from './interpreter-cmdlet.js';
 import type { ServiceStatus, WindowsMachine } from './interpreter-machine.js';
-import { PsEnum, PsObject, type PsValue } from './interpreter-values.js';
+import { enumerate, PsEnum, PsObject, toText, type PsValue } from './interpreter-values.js';
 import { findService, readServices, writeServices, type ServiceRegistration, type StartType } from './scm.js';
 
 /** System.ServiceProcess.ServiceControllerStatus and ServiceStartMode, as ConvertTo-Json writes them (numbers). */
@@ -47,11 +47,23 @@ function startType(command: string, value: string): StartType {
   return type;
 }
 
+/** Starts a service, its dependencies first (as the SCM does). */
 async function start(command: string, machine: WindowsMachine, name: string): Promise<void> {
   const [key, service] = await registered(command, machine, name);
   const label = `'${service.displayName} (${key})'`;
   if (service.startType === 'Disabled')
     throw cmdletError(command, 'StartServiceFailed', 'OpenError', `Service ${label} cannot be started due to the following error: the service is disabled.`);
+  for (const dependency of service.dependsOn ?? []) {
+    if ((await machine.services.status(dependency)) === 'Running') continue;
+    await start(command, machine, dependency).catch(() => {
+      throw cmdletError(
+        command,
+        'StartServiceFailed',
+        'OpenError',
+        `Service ${label} cannot be started due to the following error: the dependency service ${dependency} could not start.`,
+      );
+    });
+  }
   await machine.services.start(key).catch((err: Error) => {
     throw cmdletError(command, 'StartServiceFailed', 'OpenError', `Service ${label} cannot be started due to the following error: ${err.message}`);
   });
@@ -109,7 +121,7 @@ export const SERVICE_CMDLETS: Cmdlet[] = [
   },
   {
     name: 'New-Service',
-    parameters: ['Name', 'BinaryPathName', 'DisplayName', 'StartupType', 'Description'],
+    parameters: ['Name', 'BinaryPathName', 'DisplayName', 'StartupType', 'Description', 'DependsOn'],
     positional: 2,
     run: async ({ args, machine }) => {
       const name = requiredArg('New-Service', args, 'Name');
@@ -126,6 +138,7 @@ export const SERVICE_CMDLETS: Cmdlet[] = [
         binaryPathName: requiredArg('New-Service', args, 'BinaryPathName'),
         startType: startType('New-Service', textArg(args, 'StartupType') ?? 'Automatic'),
         running: false,
+        ...(args.has('dependson') && { dependsOn: enumerate(args.get('dependson')!).map(toText) }),
       };
       await writeServices(machine.rootfs, { ...services, [name]: service });
       return [await serviceObject(machine, name, service)];

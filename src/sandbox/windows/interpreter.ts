@@ -255,7 +255,7 @@ export class PowerShellInterpreter implements Scope {
     if (invoked && invoked.text !== '&') throw notInSandbox(node);
     const nameNode = node.namedChildren.find((c) => c?.type === 'command_name' || c?.type === 'command_name_expr')!;
     const name = nameNode.type === 'command_name' ? nameNode.text : toText(await this.expressions.evaluate(nameNode));
-    const elements = await commandElements(node, (n) => this.expressions.evaluate(n));
+    const elements = await commandElements(node, this.expressions);
     const cmdlet = invoked ? undefined : findCmdlet(name);
     if (!cmdlet) {
       if (!invoked && !/[\\/]|\.exe$/i.test(name)) throw commandNotFound(name);

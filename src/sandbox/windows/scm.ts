@@ -15,6 +15,8 @@ export interface ServiceRegistration {
   displayName: string;
   binaryPathName: string;
   startType: StartType;
+  /** The services the SCM starts before this one (New-Service -DependsOn). */
+  dependsOn?: string[];
   /** Whether the SCM runs it (Start-Service, or its start type at boot); what runs is the node agent's to say. */
   running: boolean;
 }

@@ -182,6 +182,8 @@ describe('field errors name the file, kind and field, and say what was expected'
     expect(errorOf(init('nodeRegistration: {criSocket: "tcp://1.2.3.4:1"}')).message).toMatch(
       /nodeRegistration\.criSocket: "tcp:\/\/1\.2\.3\.4:1" is not a CRI socket; expected a unix:\/\/ URL/,
     );
+    // A Windows node's containerd: its named pipe.
+    expect(() => resolveText(init('nodeRegistration: {criSocket: "npipe:////./pipe/containerd-containerd"}'))).not.toThrow();
     expect(errorOf(init('nodeRegistration: {ignorePreflightErrors: [all, Swap]}')).field).toBe('nodeRegistration.ignorePreflightErrors');
     expect(errorOf(cluster('networking: {podSubnet: 10.244.0.0/26}')).message).toMatch(
       /networking\.podSubnet: 10\.244\.0\.0\/26 is smaller than one node's pod range \(\/24/,

@@ -37,7 +37,8 @@ export function windowsKubeletInstallProblem(choice: KubeletInstall): string | u
   return undefined;
 }
 
-const logTo = (ctx: NodeStepContext) => (line: string) => ctx.events({ type: 'log', path: ctx.path, at: Date.now(), line });
+/** A line of a step's kubelet work, under the step (as upgrade-node's phases are), so the roll prints it under the node's name. */
+const logTo = (ctx: NodeStepContext) => (line: string) => ctx.events({ type: 'log', path: `${ctx.path}/kubelet`, at: Date.now(), line });
 
 /** The kubelet.exe of the roll's version for this node, or undefined when the operator puts it there (install: none). */
 async function kubeletExe(ctx: NodeStepContext, settings: WindowsWorkSettings): Promise<Buffer | undefined> {

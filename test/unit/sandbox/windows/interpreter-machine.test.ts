@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureFacts } from '../../../../src/sandbox/windows/facts.js';
 import { windowsProgram } from '../../../support/windows-program.js';
+import { FACTS_SCRIPT } from '../../../../src/host/windows/scripts.js';
 import { doorScript } from '../../../support/powershell-wrapper.js';
 import { testMachine } from './machine.js';
 
@@ -35,6 +36,19 @@ Stop-Service -Name kubelet -Force
       startType: 'Manual',
       running: false,
     });
+  });
+
+  it('starts the services a service depends on first (New-Service -DependsOn)', async () => {
+    const m = testMachine();
+    const r = await m.ps(
+      doorScript(`New-Service -Name containerd -BinaryPathName 'C:\\k\\containerd.exe' -StartupType Manual | Out-Null
+New-Service -Name kubelet -BinaryPathName 'C:\\k\\kubelet.exe' -DisplayName 'kubelet' -StartupType Automatic -DependsOn 'containerd' | Out-Null
+Start-Service -Name kubelet`),
+    );
+    expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect([...m.running].sort()).toEqual(['containerd', 'kubelet']);
+    const registry = JSON.parse(readFileSync(m.drive('Windows/System32/config/bosun-sandbox-scm.json'), 'utf8'));
+    expect(registry.services.kubelet.dependsOn).toEqual(['containerd']);
   });
 
   it('answers as the SCM for a service it does not have, one registered twice, and one that cannot start', async () => {
@@ -73,6 +87,14 @@ describe('the sandbox PowerShell: the machine', () => {
     facts.Win32_OperatingSystem.BuildNumber = '17763';
     writeFileSync(file, JSON.stringify(facts));
     expect((await m.ps(`(Get-CimInstance Win32_OperatingSystem).BuildNumber`)).stdout).toBe('17763\n');
+  });
+
+  it("answers the Windows door's facts script in one JSON object", async () => {
+    const m = testMachine();
+    await ensureFacts(m.rootfs, 'worker-1');
+    const r = await m.ps(doorScript(FACTS_SCRIPT));
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ build: '20348', caption: 'Microsoft Windows Server 2022 Datacenter', hostname: 'worker-1', admin: true });
   });
 
   it('lists the listening sockets of the machine’s network namespace', async () => {

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { testMachine } from './machine.js';
+import { ADMINISTRATOR_SCRIPT } from '../../../../src/host/windows/scripts.js';
 import { doorScript, errorRecord } from '../../../support/powershell-wrapper.js';
 
 describe('the sandbox PowerShell: language', () => {
@@ -83,6 +84,17 @@ $h.a
     const m = testMachine();
     const r = await m.ps(`[Console]::Error.WriteLine('to stderr')\n@{ a = 1 } | Select-Object -Property a`);
     expect(r).toEqual({ code: 0, stdout: '\na : 1\n\n', stderr: 'to stderr\n' });
+  });
+
+  it("answers the door's administrator check: the session is the machine's Administrator, elevated", async () => {
+    const m = testMachine();
+    expect(await m.ps(ADMINISTRATOR_SCRIPT)).toEqual({ code: 0, stdout: 'True\n', stderr: '' });
+    const r = await m.ps(`$p = [Security.Principal.WindowsPrincipal][Security.Principal.WindowsIdentity]::GetCurrent()
+Write-Output $p.Identity.Name
+$p.IsInRole([Security.Principal.WindowsBuiltInRole]::Guest)
+$p.IsInRole('Administrator')`);
+    expect(r).toEqual({ code: 0, stdout: 'Administrator\nFalse\nTrue\n', stderr: '' });
+    expect((await m.ps('[Security.Principal.WindowsIdentity]::GetAnonymous()')).code).toBe(1);
   });
 
   it('converts to JSON as Windows PowerShell 5.1 (enums as numbers, -Compress, -Depth)', async () => {

@@ -53,13 +53,14 @@ function windowsNode(kubelet?: KubeletInstall) {
   const install = kubelet ?? { install: 'binary', from: path.join(machine, 'kubelet-{version}.exe'), link: false };
   const work = upgradeNodeWork({ timeoutMs: 1000, machine: new LocalHost('/'), downloads: new KubeletDownloads(download), proxyEnv: [], rollId: 'r1' });
   const lines: string[] = [];
+  const logPaths: string[] = [];
   const context = (step: string): NodeStepContext => ({
     node: { name: 'win-1', via: 'ssh', host, kubelet: install },
     target: 'v1.37.1',
     from: 'v1.36.3',
     cluster: clusterAt('v1.37.1'),
     path: `node/win-1/${step}`,
-    events: (e) => void (e.type === 'log' && lines.push(e.line)),
+    events: (e) => void (e.type === 'log' && lines.push(e.line) && logPaths.push(e.path)),
     signal: new AbortController().signal,
   });
   const file = (p: string) => {
@@ -70,7 +71,7 @@ function windowsNode(kubelet?: KubeletInstall) {
     }
   };
   const run = (step: NodeSideStep) => runNodeSideStep(work, step, context(step));
-  return { host, file, run, lines, context };
+  return { host, file, run, lines, logPaths, context };
 }
 
 describe('a Windows node in the upgrade roll', () => {
@@ -131,6 +132,8 @@ describe('a Windows node in the upgrade roll', () => {
     expect(node.file('k/kubelet.exe.new')).toBeUndefined();
     expect(node.lines).toContain('[upgrade/kubelet] C:\\k\\kubelet.exe already is v1.37.1');
     expect(node.lines).toContain('[upgrade/kubelet] kubelet.exe v1.37.1 is on the node already');
+    // Every line under a step's own path: the roll prints such lines under the node's name.
+    expect(node.logPaths.filter((p) => !/^node\/win-1\/[^/]+\/./.test(p))).toEqual([]);
   });
 
   it('finishes a swap that stopped between its two renames', async () => {
