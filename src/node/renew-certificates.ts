@@ -19,7 +19,7 @@ import type { Log } from './log.js';
 import type { StaticPodComponent } from './static-pods.js';
 
 /** What kubeadm renews before it restarts each component. */
-const RENEWALS: Record<StaticPodComponent, { certs: string[]; kubeconfigs: string[] }> = {
+export const COMPONENT_RENEWALS: Record<StaticPodComponent, { certs: string[]; kubeconfigs: string[] }> = {
   etcd: { certs: ['etcd-server', 'etcd-peer', 'etcd-healthcheck-client'], kubeconfigs: [] },
   'kube-apiserver': { certs: ['apiserver', 'apiserver-kubelet-client', 'front-proxy-client', 'apiserver-etcd-client'], kubeconfigs: [] },
   'kube-controller-manager': { certs: [], kubeconfigs: ['controller-manager.conf'] },
@@ -57,7 +57,8 @@ async function localSigner(host: Host, certDir: string, ca: CaSpec): Promise<Sig
   return cert && key ? { cert, key } : undefined;
 }
 
-async function renewed(cert: Certificate, signer: Signer, cluster: ClusterConfiguration): Promise<{ cert: Certificate; keyPem: string }> {
+/** A new certificate like `cert` (and its new key), signed by `signer` for the configured validity. */
+export async function renewedLeaf(cert: Certificate, signer: Signer, cluster: ClusterConfiguration): Promise<{ cert: Certificate; keyPem: string }> {
   const key = await generateKey(cluster.encryptionAlgorithm);
   const next = await createLeafCertificate(renewalRequest(cert), key, signer, validities(cluster, new Date()).leaf);
   return { cert: next, keyPem: encodePrivateKey(key.privateKey) };
@@ -73,7 +74,7 @@ async function renewCertificate(host: Host, cluster: ClusterConfiguration, spec:
   const signer = await localSigner(host, dir, spec.ca);
   if (!signer) return log(`[upgrade/staticpods] The "${spec.ca.name}" CA key is not on this node (external CA): "${spec.name}" is not renewed`);
   log(`[upgrade/staticpods] Renewing ${spec.name} certificate`);
-  const next = await renewed(cert, signer, cluster);
+  const next = await renewedLeaf(cert, signer, cluster);
   // The key first: an interrupted renewal leaves the old certificate with a key that does not match, which the next run renews.
   await host.writeFileAtomic(path.join(dir, `${spec.baseName}.key`), next.keyPem, SECRET_MODE);
   await host.writeFileAtomic(certPath, encodeCertificate(next.cert), PUBLIC_MODE);
@@ -92,7 +93,7 @@ export async function renewKubeconfig(host: Host, cluster: ClusterConfiguration,
   const signer = await localSigner(host, cluster.certificatesDir, CLUSTER_CA);
   if (!signer) return log(`[upgrade/staticpods] The "ca" key is not on this node (external CA): ${file} is not renewed`);
   log(`[upgrade/staticpods] Renewing ${file} certificate`);
-  const next = await renewed(cert, signer, cluster);
+  const next = await renewedLeaf(cert, signer, cluster);
   user['client-certificate-data'] = Buffer.from(encodeCertificate(next.cert)).toString('base64');
   user['client-key-data'] = Buffer.from(next.keyPem).toString('base64');
   await host.writeFileAtomic(nodePath, emitYaml(doc), SECRET_MODE);
@@ -100,7 +101,7 @@ export async function renewKubeconfig(host: Host, cluster: ClusterConfiguration,
 
 /** Renews what `component` uses (its certificates or its kubeconfig), as kubeadm does before restarting it. */
 export async function renewForComponent(host: Host, cluster: ClusterConfiguration, component: StaticPodComponent, log: Log): Promise<void> {
-  const { certs, kubeconfigs } = RENEWALS[component];
+  const { certs, kubeconfigs } = COMPONENT_RENEWALS[component];
   for (const name of certs) {
     const spec = CERT_LIST.find((s): s is LeafSpec => s.kind === 'leaf' && s.name === name)!;
     // With an external etcd, its client certificates are the operator's.

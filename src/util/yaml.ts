@@ -4,7 +4,12 @@ import { printable, quote } from '../errors.js';
 /** The one YAML emitter: keys in the order objects were built (typed constructors fix it), no line folding. */
 const EMIT: ToStringOptions = { lineWidth: 0, minContentWidth: 0, indentSeq: true };
 
-export function emitYaml(value: unknown): string {
+/**
+ * `goStyle`: as Go's sigs.k8s.io/yaml prints (kubeadm's `-o yaml`): lists not indented under their key, and YAML 1.1
+ * scalars (timestamps, yes/no) quoted when they are strings.
+ */
+export function emitYaml(value: unknown, opts: { goStyle?: boolean } = {}): string {
+  if (opts.goStyle) return new Document(value, { aliasDuplicateObjects: false, version: '1.1' }).toString({ ...EMIT, indentSeq: false });
   return new Document(value, { aliasDuplicateObjects: false }).toString(EMIT);
 }
 

@@ -1,4 +1,5 @@
 import type { BootstrapToken } from '../../config/types.js';
+import { shortHumanDuration, tabwriterBlock } from '../../util/go-format.js';
 import { emitYaml } from '../../util/yaml.js';
 
 /** How `token list` shows tokens, as kubeadm prints them (`-o text|json|yaml`, output.kubeadm.k8s.io/v1alpha3). */
@@ -6,23 +7,6 @@ export const OUTPUT_FORMATS = ['text', 'json', 'yaml'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 const COLUMNS = ['TOKEN', 'TTL', 'EXPIRES', 'USAGES', 'DESCRIPTION', 'EXTRA GROUPS'];
-/** Go tabwriter settings of kubeadm's token printer: minwidth 10, padding 3. */
-const MIN_WIDTH = 10;
-const PADDING = 3;
-
-/** Go's duration.ShortHumanDuration: `45s`, `59m`, `23h`, `6d`, `2y`; `<invalid>` once more than a second past. */
-export function shortHumanDuration(ms: number): string {
-  const seconds = Math.trunc(ms / 1000);
-  if (seconds < -1) return '<invalid>';
-  if (seconds < 0) return '0s';
-  if (seconds < 60) return `${seconds}s`;
-  const minutes = Math.trunc(seconds / 60);
-  if (minutes < 60) return `${minutes}m`;
-  const hours = Math.trunc(minutes / 60);
-  if (hours < 24) return `${hours}h`;
-  if (hours < 24 * 365) return `${Math.trunc(hours / 24)}d`;
-  return `${Math.trunc(hours / 24 / 365)}y`;
-}
 
 function cells(token: BootstrapToken, now: Date): string[] {
   const expires = token.expires ? new Date(token.expires) : undefined;
@@ -36,18 +20,12 @@ function cells(token: BootstrapToken, now: Date): string[] {
   ];
 }
 
-/** Lines laid out as a Go tabwriter does: every cell but the last padded to its column's width. */
-function tabulate(rows: string[][]): string {
-  const widths = rows[0].slice(0, -1).map((_, i) => Math.max(MIN_WIDTH, ...rows.map((r) => r[i].length + PADDING)));
-  return rows.map((r) => r.map((cell, i) => (i < widths.length ? cell.padEnd(widths[i]) : cell)).join('')).join('\n') + '\n';
-}
-
 /**
  * kubeadm prints each token with its own tabwriter (the header shares the first token's): only the header and the
  * first row are aligned with each other, as in kubeadm's output.
  */
 export function formatTokenTable(tokens: BootstrapToken[], now: Date): string {
-  return tokens.map((t, i) => tabulate(i === 0 ? [COLUMNS, cells(t, now)] : [cells(t, now)])).join('');
+  return tokens.map((t, i) => tabwriterBlock(i === 0 ? [COLUMNS, cells(t, now)] : [cells(t, now)])).join('');
 }
 
 /** One output.kubeadm.k8s.io/v1alpha3 BootstrapToken per token, JSON indented by 4 as kubeadm's printer does. */

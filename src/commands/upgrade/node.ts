@@ -6,35 +6,15 @@ import { parseHostPort } from '../../config/net.js';
 import { APISERVER_ADVERTISE_ADDRESS_ANNOTATION } from '../../kube/labels.js';
 import { UserError } from '../../errors.js';
 import { readText, type Host } from '../../host/host.js';
-import { KUBECONFIG_FILES, KUBELET_DIR, KUBERNETES_DIR } from '../../kube/paths.js';
+import { KUBELET_DIR } from '../../kube/paths.js';
 import { KUBELET_INSTANCE_CONFIG_FILE } from '../../kubelet/config.js';
-import { readKubeconfigTarget } from '../../kubeconfig/kubeconfig.js';
 import { manifestPath } from '../../manifests/static-pods.js';
+import { KUBELET_CONF, nodeNameFromKubeletConf } from '../../node/node-name.js';
 import { readManifest } from '../../node/static-pod-files.js';
-import { parseCertificate } from '../../pki/certificate.js';
 import { parseYaml } from '../../util/yaml.js';
 import type { NodeIdentity } from '../../config/stored.js';
 
 export { readManifest };
-
-const KUBELET_CONF = path.join(KUBERNETES_DIR, KUBECONFIG_FILES.kubelet);
-const NODE_CN_PREFIX = 'system:node:';
-
-/** The node name in the kubelet's client certificate (`system:node:<name>`), embedded in kubelet.conf or a file it names. */
-async function nodeNameFromKubeletConf(host: Host): Promise<string | undefined> {
-  const text = await readText(host, KUBELET_CONF);
-  if (text === undefined) return undefined;
-  let target;
-  try {
-    target = readKubeconfigTarget(text);
-  } catch (err) {
-    throw new UserError(`${KUBELET_CONF}: ${(err as Error).message}`);
-  }
-  let pem = target.clientCertPem;
-  if (pem === undefined && target.clientCertFile) pem = await readText(host, path.resolve(KUBERNETES_DIR, target.clientCertFile));
-  const cn = pem ? parseCertificate(pem)?.subjectName.getField('CN')[0] : undefined;
-  return cn?.startsWith(NODE_CN_PREFIX) ? cn.slice(NODE_CN_PREFIX.length) : undefined;
-}
 
 async function criSocket(host: Host): Promise<string | undefined> {
   const text = await readText(host, KUBELET_INSTANCE_CONFIG_FILE);

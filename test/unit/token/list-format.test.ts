@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatTokens, shortHumanDuration } from '../../../src/commands/token/list-format.js';
+import { formatTokens } from '../../../src/commands/token/list-format.js';
+import { shortHumanDuration } from '../../../src/util/go-format.js';
 
 const now = new Date('2026-11-22T05:00:00Z');
 const tokens = [
