@@ -32,6 +32,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   migrate: async () => (await import('../commands/migrate/index.js')).registerMigrate,
   addon: async () => (await import('../commands/addon/command.js')).registerAddon,
   node: async () => (await import('../commands/node/command.js')).registerNode,
+  certs: async () => (await import('../commands/certs/command.js')).registerCerts,
 };
 
 /** init's and join's phase paths, for `config validate` to check skipPhases against (loaded only then). */

@@ -67,6 +67,10 @@ export class AdminCluster implements Cluster {
     await this.ensure();
     return this.admin.patch<T>(ref, patch, opts);
   }
+  async update<T extends KubeObject>(obj: T, opts?: { subresource?: 'approval' | 'status' }): Promise<T> {
+    await this.ensure();
+    return this.admin.update(obj, opts);
+  }
   async evict(pod: ObjectRef, opts?: { gracePeriodSeconds?: number }): Promise<EvictionAnswer> {
     await this.ensure();
     return this.admin.evict(pod, opts);

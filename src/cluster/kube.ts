@@ -91,6 +91,19 @@ export class KubeCluster implements Cluster {
     return typed(this.api.json<T>('patch', describeRef(ref), res), ref.apiVersion, ref.kind);
   }
 
+  async update<T extends KubeObject>(obj: T, opts: { subresource?: 'approval' | 'status' } = {}): Promise<T> {
+    const ref = refOf(obj);
+    const info = await this.api.resource('update', ref);
+    const sub = opts.subresource ? `/${opts.subresource}` : '';
+    const res = await this.api.send('update', describeRef(ref), {
+      method: 'PUT',
+      path: `${this.api.objectPath(info, ref)}${sub}?${new URLSearchParams({ fieldManager: FIELD_MANAGER })}`,
+      body: JSON.stringify(obj),
+    });
+    if (res.status >= 300) this.api.fail('update', describeRef(ref), res);
+    return typed(this.api.json<T>('update', describeRef(ref), res), ref.apiVersion, ref.kind);
+  }
+
   async evict(pod: ObjectRef, opts: { gracePeriodSeconds?: number } = {}): Promise<EvictionAnswer> {
     const info = await this.api.resource('evict', pod);
     const eviction = {
