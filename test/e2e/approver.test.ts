@@ -4,19 +4,16 @@
  * Event naming the rule, whoever asked (a node, another node's name, a bootstrap token).
  */
 import { spawn } from 'node:child_process';
-import { webcrypto } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster, KubeObject } from '../../src/cluster/cluster.js';
-import { clusterFromKubeconfig } from '../../src/cluster/connect.js';
 import { initPhases } from '../../src/commands/init/phases.js';
-import { readKubeconfigTarget } from '../../src/kubeconfig/kubeconfig.js';
 import { createLeafCertificate, encodeCertificate, parseCertificate } from '../../src/pki/certificate.js';
 import { encodePrivateKey, generateKey, parsePrivateKey } from '../../src/pki/keys.js';
 import { x509 } from '../../src/pki/x509.js';
 import { DEFAULT_KUBERNETES_VERSION } from '../../src/versions/pinned.js';
 import { runWorkflow } from '../../src/workflow/run.js';
-import { startControlPlane, type ControlPlane } from '../support/control-plane.js';
+import { clientOf, postCsr, startControlPlane, type ControlPlane } from '../support/control-plane.js';
 import { BOSUN, bosun } from '../support/sandbox.js';
 
 type San = { type: 'dns' | 'ip' | 'email'; value: string };
@@ -50,15 +47,6 @@ describe('the kubelet serving-certificate approver on a real control plane', () 
   let asNode: Record<string, Cluster>;
   let asBootstrapToken: Cluster;
 
-  /** A kubeconfig of the API server with these credentials (a user's `user:` fields). */
-  async function clientOf(user: string): Promise<Cluster> {
-    const { server, caCertPem } = readKubeconfigTarget((await cp.host.readFile('/etc/kubernetes/admin.conf'))!.toString());
-    const ca = Buffer.from(caCertPem!).toString('base64');
-    return clusterFromKubeconfig(
-      `{apiVersion: v1, kind: Config, current-context: x, contexts: [{name: x, context: {cluster: c, user: u}}], clusters: [{name: c, cluster: {server: "${server}", certificate-authority-data: ${ca}}}], users: [{name: u, user: ${user}}]}`,
-    );
-  }
-
   /** A client certificate of the cluster CA for the node's identity, as the kubelet's after its TLS bootstrap. */
   async function nodeClient(name: string): Promise<Cluster> {
     const pki = (file: string) => cp.host.readFile(`/etc/kubernetes/pki/${file}`).then((b) => b!);
@@ -74,29 +62,17 @@ describe('the kubelet serving-certificate approver on a real control plane', () 
       },
     );
     const b64 = (text: string) => Buffer.from(text).toString('base64');
-    return clientOf(`{client-certificate-data: ${b64(encodeCertificate(cert))}, client-key-data: ${b64(encodePrivateKey(key.privateKey))}}`);
+    return clientOf(cp, `{client-certificate-data: ${b64(encodeCertificate(cert))}, client-key-data: ${b64(encodePrivateKey(key.privateKey))}}`);
   }
 
-  /** Posts a kubelet-serving CSR as `client` does, for a fresh key. */
-  async function requestServing(client: Cluster, name: string, opts: { subject?: string; sans?: San[]; usages?: string[] } = {}): Promise<void> {
-    const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-    const request = await x509.Pkcs10CertificateRequestGenerator.create({
-      name: opts.subject ?? 'O=system:nodes, CN=system:node:worker-a',
-      keys,
-      signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
-      extensions: [new x509.SubjectAlternativeNameExtension(opts.sans ?? TRUE_SANS_A)],
+  /** Posts a kubelet-serving CSR as `client` does (by default worker-a's, for its true names). */
+  const requestServing = (client: Cluster, name: string, opts: { subject?: string; sans?: San[]; usages?: string[] } = {}) =>
+    postCsr(client, name, {
+      subject: opts.subject ?? 'O=system:nodes, CN=system:node:worker-a',
+      sans: opts.sans ?? TRUE_SANS_A,
+      signerName: 'kubernetes.io/kubelet-serving',
+      usages: opts.usages ?? SERVING_USAGES,
     });
-    await client.create({
-      apiVersion: 'certificates.k8s.io/v1',
-      kind: 'CertificateSigningRequest',
-      metadata: { name },
-      spec: {
-        request: Buffer.from(request.toString('pem')).toString('base64'),
-        signerName: 'kubernetes.io/kubelet-serving',
-        usages: opts.usages ?? SERVING_USAGES,
-      },
-    });
-  }
 
   const csr = (name: string) => cp.admin.get<Csr>({ apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', name });
   const conditions = async (name: string) => ((await csr(name))?.status?.conditions ?? []).map((c) => c.type);
@@ -120,7 +96,7 @@ describe('the kubelet serving-certificate approver on a real control plane', () 
       }
       kubeconfig = path.join(cp.root, 'etc/kubernetes/admin.conf');
       asNode = { 'worker-a': await nodeClient('worker-a'), 'worker-b': await nodeClient('worker-b') };
-      asBootstrapToken = await clientOf(`{token: ${cp.cfg.init.bootstrapTokens![0].token}}`);
+      asBootstrapToken = await clientOf(cp, `{token: ${cp.cfg.init.bootstrapTokens![0].token}}`);
     } catch (err) {
       throw new Error(`${(err as Error).message}\n${await cp.logTails()}`, { cause: err });
     }
