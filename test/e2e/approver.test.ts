@@ -4,6 +4,7 @@
  * Event naming the rule, whoever asked (a node, another node's name, a bootstrap token).
  */
 import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster, KubeObject } from '../../src/cluster/cluster.js';
@@ -13,7 +14,7 @@ import { encodePrivateKey, generateKey, parsePrivateKey } from '../../src/pki/ke
 import { x509 } from '../../src/pki/x509.js';
 import { DEFAULT_KUBERNETES_VERSION } from '../../src/versions/pinned.js';
 import { runWorkflow } from '../../src/workflow/run.js';
-import { clientOf, postCsr, startControlPlane, type ControlPlane } from '../support/control-plane.js';
+import { clientOf, kubeconfigFor, postCsr, startControlPlane, type ControlPlane } from '../support/control-plane.js';
 import { BOSUN, bosun } from '../support/sandbox.js';
 
 type San = { type: 'dns' | 'ip' | 'email'; value: string };
@@ -47,23 +48,21 @@ describe('the kubelet serving-certificate approver on a real control plane', () 
   let asNode: Record<string, Cluster>;
   let asBootstrapToken: Cluster;
 
-  /** A client certificate of the cluster CA for the node's identity, as the kubelet's after its TLS bootstrap. */
-  async function nodeClient(name: string): Promise<Cluster> {
+  /** A kubeconfig user with a client certificate of the cluster CA (CN = user name, O = groups). */
+  async function certificateUser(commonName: string, organization: string[] = []): Promise<string> {
     const pki = (file: string) => cp.host.readFile(`/etc/kubernetes/pki/${file}`).then((b) => b!);
     const signer = { cert: parseCertificate(await pki('ca.crt'))!, key: parsePrivateKey(await pki('ca.key'))! };
     const key = await generateKey('ECDSA-P256');
-    const cert = await createLeafCertificate(
-      { subject: { commonName: `system:node:${name}`, organization: ['system:nodes'] }, usages: ['client'] },
-      key,
-      signer,
-      {
-        now: new Date(),
-        lifetimeMs: 3_600_000,
-      },
-    );
+    const cert = await createLeafCertificate({ subject: { commonName, organization }, usages: ['client'] }, key, signer, {
+      now: new Date(),
+      lifetimeMs: 3_600_000,
+    });
     const b64 = (text: string) => Buffer.from(text).toString('base64');
-    return clientOf(cp, `{client-certificate-data: ${b64(encodeCertificate(cert))}, client-key-data: ${b64(encodePrivateKey(key.privateKey))}}`);
+    return `{client-certificate-data: ${b64(encodeCertificate(cert))}, client-key-data: ${b64(encodePrivateKey(key.privateKey))}}`;
   }
+
+  /** The node's identity, as its kubelet has it after the TLS bootstrap. */
+  const nodeClient = async (name: string) => clientOf(cp, await certificateUser(`system:node:${name}`, ['system:nodes']));
 
   /** Posts a kubelet-serving CSR as `client` does (by default worker-a's, for its true names). */
   const requestServing = (client: Cluster, name: string, opts: { subject?: string; sans?: San[]; usages?: string[] } = {}) =>
@@ -185,5 +184,44 @@ describe('the kubelet serving-certificate approver on a real control plane', () 
     );
     expect(await eventReasons('outside-cidrs')).toEqual(['AddressOutsideAllowedCidrs']);
     expect(await approve('--allowed-cidrs', '10.251.0.0/24')).toContain('approved certificatesigningrequest/outside-cidrs of node worker-a');
+  });
+
+  it('installs least-privilege RBAC and a Deployment; with exactly those rights the approver approves and records Events', async () => {
+    const installed = await approve('--install', '--image', 'registry.example/bosun:test', '--allowed-cidrs', '10.251.0.0/16');
+    expect(installed).toContain('deployment/bosun-kubelet-serving-approver applied');
+    const deployment = await cp.admin.get<KubeObject & { spec: { template: { spec: { containers: Array<{ image: string; args: string[] }> } } } }>({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      namespace: 'kube-system',
+      name: 'bosun-kubelet-serving-approver',
+    });
+    expect(deployment!.spec.template.spec.containers[0]).toMatchObject({
+      image: 'registry.example/bosun:test',
+      args: ['certs', 'approve-kubelet-serving', '--watch', '--kubeconfig', '/etc/bosun-approver/kubeconfig.conf', '--allowed-cidrs', '10.251.0.0/16'],
+    });
+    expect(await approve('--install', '--image', 'registry.example/bosun:test', '--allowed-cidrs', '10.251.0.0/16', '--dry-run')).toMatch(
+      /would apply Deployment kube-system\/bosun-kubelet-serving-approver/,
+    );
+
+    // The ServiceAccount's user name on a client certificate: RBAC grants it what the installed binding grants.
+    const approverConf = path.join(cp.root, 'approver.conf');
+    await writeFile(approverConf, await kubeconfigFor(cp, await certificateUser('system:serviceaccount:kube-system:bosun-kubelet-serving-approver')), {
+      mode: 0o600,
+    });
+    await requestServing(asNode['worker-b'], 'serving-b-by-approver', { subject: 'O=system:nodes, CN=system:node:worker-b', sans: TRUE_SANS_B });
+    await requestServing(asNode['worker-b'], 'wildcard-by-approver', {
+      subject: 'O=system:nodes, CN=system:node:worker-b',
+      sans: [{ type: 'dns', value: '*.b' }],
+    });
+    const result = await bosun('certs', 'approve-kubelet-serving', '--kubeconfig', approverConf);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('approved certificatesigningrequest/serving-b-by-approver of node worker-b');
+    expect(result.stdout).not.toContain('could not record an Event');
+    expect(await eventReasons('wildcard-by-approver')).toEqual(['WildcardName']);
+    await cp.admin.watchUntil<Csr>(
+      { apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', name: 'serving-b-by-approver' },
+      (obj) => Boolean(obj?.status?.certificate),
+      60_000,
+    );
   });
 });

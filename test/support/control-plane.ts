@@ -213,19 +213,22 @@ export async function startControlPlane(version: string, node: string): Promise<
   };
 }
 
-/** A client of the control plane's API server as the kubeconfig user `user` (`{token: …}`, client certificate data). */
-export async function clientOf(cp: ControlPlane, user: string): Promise<Cluster> {
+/** A kubeconfig of the control plane's API server for the kubeconfig user `user` (`{token: …}`, client certificate data). */
+export async function kubeconfigFor(cp: ControlPlane, user: string): Promise<string> {
   const { server, caCertPem } = readKubeconfigTarget((await cp.host.readFile('/etc/kubernetes/admin.conf'))!.toString());
-  return clusterFromKubeconfig(
-    [
-      'apiVersion: v1',
-      'kind: Config',
-      `clusters: [{name: c, cluster: {server: "${server}", certificate-authority-data: ${Buffer.from(caCertPem!).toString('base64')}}}]`,
-      `users: [{name: u, user: ${user}}]`,
-      'contexts: [{name: x, context: {cluster: c, user: u}}]',
-      'current-context: x',
-    ].join('\n'),
-  );
+  return [
+    'apiVersion: v1',
+    'kind: Config',
+    `clusters: [{name: c, cluster: {server: "${server}", certificate-authority-data: ${Buffer.from(caCertPem!).toString('base64')}}}]`,
+    `users: [{name: u, user: ${user}}]`,
+    'contexts: [{name: x, context: {cluster: c, user: u}}]',
+    'current-context: x',
+  ].join('\n');
+}
+
+/** A client of the control plane's API server as the kubeconfig user `user`. */
+export async function clientOf(cp: ControlPlane, user: string): Promise<Cluster> {
+  return clusterFromKubeconfig(await kubeconfigFor(cp, user));
 }
 
 /** What a CSR asks for: its request's subject and names (made for a fresh ECDSA P-256 key), signer and usages. */

@@ -1,14 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { parseCIDR, type CIDR } from '../../config/net.js';
-import { quote, usageError } from '../../errors.js';
+import { readKubeconfigFile } from '../../cluster/connect.js';
+import { quote, usageError, UserError } from '../../errors.js';
+import { readKubeconfigTarget } from '../../kubeconfig/kubeconfig.js';
 import { openDoors, type Doors } from '../../workflow/doors.js';
 import { checkReportOutput, printDryRunReport, reportOutputOption, type ReportFormat } from '../../workflow/dry-run-output.js';
 import { commaList, kubeconfigOption, kubeconfigSearch, type CommandEnvironment } from '../../workflow/flags.js';
+import { approverObjects } from './approver-install.js';
 import { countsSummary, CSR_API, KubeletServingApprover, SERVING_SIGNER_SELECTOR, type CertificateSigningRequest } from './kubelet-serving-approver.js';
 
 interface ApproveFlags {
   kubeconfig?: string;
+  install?: boolean;
+  image?: string;
   watch?: boolean;
   allowedCidrs?: string[];
   dryRun?: boolean;
@@ -83,10 +88,35 @@ async function watch(approver: KubeletServingApprover, doors: Doors): Promise<vo
   if (failure) throw failure;
 }
 
+/** `--install`: the approver's RBAC, in-cluster kubeconfig and Deployment applied, for the API server of the kubeconfig. */
+async function install(doors: Doors, flags: ApproveFlags): Promise<void> {
+  if (!flags.image)
+    throw usageError('--install needs the image to run', { flag: '--image' }, 'an image holding bosun, e.g. --image registry.example/bosun:v0.1.0');
+  if (flags.watch) throw usageError('--install and --watch do not go together', { flag: '--watch' }, 'the installed Deployment to watch');
+  const file = await doors.kubeconfig();
+  const text = await readKubeconfigFile(doors.host, file);
+  if (text === undefined) throw new UserError(`kubeconfig ${file}: file not found`);
+  let server: string;
+  try {
+    server = readKubeconfigTarget(text).server;
+  } catch (err) {
+    throw new UserError(`kubeconfig ${file}: ${(err as Error).message}`);
+  }
+  const cluster = await doors.cluster();
+  for (const obj of approverObjects({ image: flags.image, server, allowedCidrs: flags.allowedCidrs })) {
+    await cluster.apply(obj);
+    log(`${obj.kind.toLowerCase()}/${obj.metadata.name} applied${doors.recorded ? ' (dry run)' : ''}`);
+  }
+}
+
 async function approveKubeletServing(flags: ApproveFlags, env: CommandEnvironment): Promise<void> {
   checkReportOutput(flags);
   const cidrs = allowedCidrs(flags.allowedCidrs);
   const doors = openDoors({ dryRun: flags.dryRun, kubeconfig: kubeconfigSearch(flags.kubeconfig, env) });
+  if (flags.install) {
+    await install(doors, flags);
+    return printDryRunReport(doors, flags.output);
+  }
   const approver = new KubeletServingApprover(await doors.cluster(), { allowedCidrs: cidrs, clock: doors.clock, log });
   await (flags.watch && !doors.recorded ? watch(approver, doors) : pass(approver, doors));
   process.stdout.write(countsSummary(approver.counts));
@@ -101,7 +131,9 @@ export function registerApproveKubeletServing(certs: Command, env: CommandEnviro
     .addOption(kubeconfigOption())
     .option('--watch', 'keep approving as CSRs arrive, until SIGINT or SIGTERM (default: one pass over the pending CSRs)')
     .option('--allowed-cidrs <cidrs>', 'approve IP addresses only inside these CIDRs (comma-separated), besides being the Node’s own', commaList)
-    .option('--dry-run', 'judge the pending CSRs once and report what would be approved and recorded, changing nothing')
+    .option('--dry-run', 'judge the pending CSRs once (or plan --install) and report what would change, changing nothing')
+    .option('--install', 'instead of approving, run the approver in the cluster: a Deployment (kube-system) of --image with least-privilege RBAC')
+    .option('--image <image>', 'with --install: the image holding bosun that the Deployment runs')
     .addOption(reportOutputOption())
     .addHelpText(
       'after',
