@@ -75,7 +75,8 @@ async function watch(approver: KubeletServingApprover, doors: Doors): Promise<vo
         { fieldSelector: SERVING_SIGNER_SELECTOR },
         (event) => {
           if (event.type === 'LISTED') judge(event.items);
-          else if (event.type !== 'DELETED') judge([event.object]);
+          else if (event.type === 'DELETED') approver.forget(event.object);
+          else judge([event.object]);
         },
         stop.signal,
       ),

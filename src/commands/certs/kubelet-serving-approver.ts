@@ -40,7 +40,8 @@ const decided = (csr: CertificateSigningRequest) => (csr.status?.conditions ?? [
  */
 export class KubeletServingApprover {
   readonly counts: ApproverCounts = { approved: 0, refused: {} };
-  private readonly told = new Set<string>();
+  /** The rules each CSR (by uid) was told about. */
+  private readonly told = new Map<string, Set<ServingRule>>();
   private events = 0;
 
   constructor(
@@ -61,6 +62,11 @@ export class KubeletServingApprover {
         csr = await this.cluster.get<CertificateSigningRequest>({ ...CSR_API, name: csr.metadata.name });
       }
     }
+  }
+
+  /** A deleted CSR is not remembered (a watch runs for months; the controller-manager deletes old CSRs). */
+  forget(csr: CertificateSigningRequest): void {
+    this.told.delete(csr.metadata.uid ?? csr.metadata.name);
   }
 
   private async judge(csr: CertificateSigningRequest): Promise<ServingVerdict> {
@@ -90,9 +96,10 @@ export class KubeletServingApprover {
   }
 
   private async leavePending(csr: CertificateSigningRequest, verdict: { rule: ServingRule; message: string }): Promise<void> {
-    const key = `${csr.metadata.uid ?? csr.metadata.name}|${verdict.rule}`;
-    if (this.told.has(key)) return;
-    this.told.add(key);
+    const id = csr.metadata.uid ?? csr.metadata.name;
+    const rules = this.told.get(id) ?? new Set<ServingRule>();
+    if (rules.has(verdict.rule)) return;
+    this.told.set(id, rules.add(verdict.rule));
     this.counts.refused[verdict.rule] = (this.counts.refused[verdict.rule] ?? 0) + 1;
     this.opts.log(`left pending certificatesigningrequest/${csr.metadata.name}: ${verdict.rule}: ${verdict.message}`);
     try {
