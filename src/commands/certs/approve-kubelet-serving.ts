@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { parseCIDR, type CIDR } from '../../config/net.js';
 import { readKubeconfigFile } from '../../cluster/connect.js';
-import { quote, usageError, UserError } from '../../errors.js';
+import { printable, quote, usageError, UserError } from '../../errors.js';
 import { readKubeconfigTarget } from '../../kubeconfig/kubeconfig.js';
 import { openDoors, type Doors } from '../../workflow/doors.js';
 import { checkReportOutput, printDryRunReport, reportOutputOption, type ReportFormat } from '../../workflow/dry-run-output.js';
@@ -26,7 +26,8 @@ interface ApproveFlags {
  */
 const RESYNC_MS = 60_000;
 
-const log = (line: string) => process.stdout.write(`${line}\n`);
+/** Log lines quote what a CSR's author wrote (names, subjects): control characters are shown escaped, never sent to the terminal. */
+const log = (line: string) => process.stdout.write(`${printable(line)}\n`);
 
 /** `--allowed-cidrs`, each a CIDR; a bad one is a usage error naming it. */
 function allowedCidrs(values: string[] | undefined): CIDR[] | undefined {
