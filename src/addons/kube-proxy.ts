@@ -7,6 +7,7 @@ import {
   roleBinding,
   rule,
   serviceAccount,
+  serviceAccountKubeconfig,
   serviceAccountSubject,
   type ConfigMap,
   type Role,
@@ -20,25 +21,11 @@ import type { DaemonSet } from './workloads.js';
 
 /** kube-proxy as kubeadm installs it: ConfigMap, DaemonSet, ServiceAccount and RBAC, all named `kube-proxy`. */
 export const KUBE_PROXY = { name: 'kube-proxy', namespace: 'kube-system', label: { 'k8s-app': 'kube-proxy' } } as const;
-const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
-
-/** The in-cluster kubeconfig kube-proxy reads: its ServiceAccount token, the control-plane endpoint. */
-export function kubeProxyKubeconfig(server: string): string {
-  return emitYaml({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ cluster: { 'certificate-authority': `${SA_DIR}/ca.crt`, server }, name: 'default' }],
-    contexts: [{ context: { cluster: 'default', namespace: 'default', user: 'default' }, name: 'default' }],
-    'current-context': 'default',
-    users: [{ name: 'default', user: { tokenFile: `${SA_DIR}/token` } }],
-  });
-}
-
 export function kubeProxyConfigMap(config: KubeProxyConfiguration, server: string): ConfigMap {
   return configMap(
     KUBE_PROXY.namespace,
     KUBE_PROXY.name,
-    { 'kubeconfig.conf': kubeProxyKubeconfig(server), 'config.conf': emitYaml(config) },
+    { 'kubeconfig.conf': serviceAccountKubeconfig(server), 'config.conf': emitYaml(config) },
     { labels: { app: KUBE_PROXY.name } },
   );
 }

@@ -1,6 +1,11 @@
 import type { Cluster, CollectionEvent, EvictionAnswer, KubeObject, ListOptions, ObjectRef } from './cluster.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ClusterError } from './errors.js';
 import { clusterRoleBinding, group } from '../kube/objects.js';
+
+/** How long admin.conf may be refused after its binding was written: 50 × 100 ms. */
+const AUTHORIZED_ATTEMPTS = 50;
+const AUTHORIZED_RETRY_MS = 100;
 
 /** kubeadm's group for admin.conf, and the binding that gives it cluster-admin. */
 export const CLUSTER_ADMINS_GROUP = 'kubeadm:cluster-admins';
@@ -36,6 +41,24 @@ export class AdminCluster implements Cluster {
     } catch (err) {
       if (!(err instanceof ClusterError) || err.code !== 403) throw err;
       await (await this.superAdmin()).apply(binding);
+      await this.authorized(binding);
+    }
+  }
+
+  /**
+   * The API server's authorizer sees a new binding a moment after it is written (its RBAC cache): until then
+   * admin.conf is still refused, so the first call after the binding waits for admin.conf to read it.
+   */
+  private async authorized(binding: KubeObject): Promise<void> {
+    const ref = { apiVersion: binding.apiVersion, kind: binding.kind, name: binding.metadata.name };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.admin.get(ref);
+        return;
+      } catch (err) {
+        if (!(err instanceof ClusterError) || err.code !== 403 || attempt >= AUTHORIZED_ATTEMPTS) throw err;
+        await sleep(AUTHORIZED_RETRY_MS);
+      }
     }
   }
 
@@ -66,6 +89,10 @@ export class AdminCluster implements Cluster {
   async patch<T extends KubeObject>(ref: ObjectRef, patch: unknown, opts?: { subresource?: 'status' }): Promise<T> {
     await this.ensure();
     return this.admin.patch<T>(ref, patch, opts);
+  }
+  async update<T extends KubeObject>(obj: T, opts?: { subresource?: 'approval' | 'status' }): Promise<T> {
+    await this.ensure();
+    return this.admin.update(obj, opts);
   }
   async evict(pod: ObjectRef, opts?: { gracePeriodSeconds?: number }): Promise<EvictionAnswer> {
     await this.ensure();

@@ -61,6 +61,12 @@ export interface Cluster {
    * conditional: a stale write fails with Conflict (409), which is how journals do optimistic concurrency.
    */
   patch<T extends KubeObject>(ref: ObjectRef, patch: unknown, opts?: { subresource?: 'status' }): Promise<T>;
+  /**
+   * Replaces the object or a subresource of it (PUT), conditional on its `metadata.resourceVersion`: a stale write fails
+   * with Conflict (409). For what is granted as `update` alone, e.g. a CSR's `approval`, as `kubectl certificate
+   * approve` sends it.
+   */
+  update<T extends KubeObject>(obj: T, opts?: { subresource?: 'approval' | 'status' }): Promise<T>;
   /** Evicts a pod through policy/v1 (PodDisruptionBudgets apply); every answer is returned, none thrown. */
   evict(pod: ObjectRef, opts?: { gracePeriodSeconds?: number }): Promise<EvictionAnswer>;
   /**

@@ -79,16 +79,28 @@ export class KubeCluster implements Cluster {
   }
 
   async patch<T extends KubeObject>(ref: ObjectRef, patch: unknown, opts: { subresource?: 'status' } = {}): Promise<T> {
-    const info = await this.api.resource('patch', ref);
-    const sub = opts.subresource ? `/${opts.subresource}` : '';
-    const res = await this.api.send('patch', describeRef(ref), {
-      method: 'PATCH',
+    return this.write<T>('patch', ref, opts.subresource, { method: 'PATCH', body: JSON.stringify(patch), contentType: 'application/merge-patch+json' });
+  }
+
+  async update<T extends KubeObject>(obj: T, opts: { subresource?: 'approval' | 'status' } = {}): Promise<T> {
+    return this.write<T>('update', refOf(obj), opts.subresource, { method: 'PUT', body: JSON.stringify(obj) });
+  }
+
+  /** A PATCH or PUT of the object or one of its subresources; the answer is the object as written. */
+  private async write<T extends KubeObject>(
+    action: 'patch' | 'update',
+    ref: ObjectRef,
+    subresource: string | undefined,
+    req: { method: 'PATCH' | 'PUT'; body: string; contentType?: string },
+  ): Promise<T> {
+    const info = await this.api.resource(action, ref);
+    const sub = subresource ? `/${subresource}` : '';
+    const res = await this.api.send(action, describeRef(ref), {
+      ...req,
       path: `${this.api.objectPath(info, ref)}${sub}?${new URLSearchParams({ fieldManager: FIELD_MANAGER })}`,
-      body: JSON.stringify(patch),
-      contentType: 'application/merge-patch+json',
     });
-    if (res.status >= 300) this.api.fail('patch', describeRef(ref), res);
-    return typed(this.api.json<T>('patch', describeRef(ref), res), ref.apiVersion, ref.kind);
+    if (res.status >= 300) this.api.fail(action, describeRef(ref), res);
+    return typed(this.api.json<T>(action, describeRef(ref), res), ref.apiVersion, ref.kind);
   }
 
   async evict(pod: ObjectRef, opts: { gracePeriodSeconds?: number } = {}): Promise<EvictionAnswer> {

@@ -2,11 +2,11 @@ import type { Cluster, CollectionEvent, EvictionAnswer, KubeObject, ListOptions,
 import { ClusterError, describeRef, UNREACHABLE } from './errors.js';
 
 export interface RecordedClusterAction {
-  verb: 'apply' | 'create' | 'delete' | 'wait' | 'get' | 'patch' | 'evict';
+  verb: 'apply' | 'create' | 'delete' | 'wait' | 'get' | 'patch' | 'update' | 'evict';
   target: string;
   /** The object acted on (every verb but a raw `get`). */
   ref?: ObjectRef;
-  /** `patch` of a subresource (`status`). */
+  /** `patch` or `update` of a subresource (`status`, `approval`). */
   subresource?: string;
   object?: KubeObject;
 }
@@ -84,6 +84,15 @@ export class RecordingCluster implements Cluster {
     this.actions.push({ verb: 'patch', target: `${describeRef(ref)}${opts.subresource ? `/${opts.subresource}` : ''}`, ref, subresource: opts.subresource });
     // Not merged: a dry run reports the patch, later reads see the object as it was.
     return ((await this.get<T>(ref)) ?? { ...ref, metadata: { name: ref.name, namespace: ref.namespace } }) as T;
+  }
+
+  async update<T extends KubeObject>(obj: T, opts: { subresource?: 'approval' | 'status' } = {}): Promise<T> {
+    const ref = refOf(obj);
+    const target = `${describeRef(ref)}${opts.subresource ? `/${opts.subresource}` : ''}`;
+    this.actions.push({ verb: 'update', target, ref, subresource: opts.subresource, object: obj });
+    // A subresource's update changes only that part: later reads see the object as it was, as for a patch.
+    if (!opts.subresource) this.overlay.set(key(ref), obj);
+    return obj;
   }
 
   async evict(pod: ObjectRef): Promise<EvictionAnswer> {

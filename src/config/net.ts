@@ -138,3 +138,8 @@ export function parseHostPort(text: string): { host: string; port?: number } | {
   }
   return port === undefined ? { host } : { host, port: Number(port) };
 }
+
+/** Whether the subnet holds the address (same family, inside its range). */
+export function cidrContains(cidr: CIDR, ip: IP): boolean {
+  return cidr.family === ip.family && ip.value >= cidr.base && ip.value < cidr.base + cidrSize(cidr);
+}

@@ -3,6 +3,7 @@
  * built by small pure constructors. Kept beside the KubeObject type; imports nothing with side effects.
  */
 import type { KubeObject } from '../cluster/cluster.js';
+import { emitYaml } from '../util/yaml.js';
 
 export type Metadata = KubeObject['metadata'];
 
@@ -92,6 +93,21 @@ export function secret(namespace: string, name: string, type: string, values: Re
 /** The values of a Secret read from the API, decoded. */
 export function secretValues(obj: { data?: Record<string, string> }): Record<string, Buffer> {
   return Object.fromEntries(Object.entries(obj.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')]));
+}
+
+/** Where a Pod finds its ServiceAccount's token and the cluster CA. */
+const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/** The in-cluster kubeconfig a Pod reads (kube-proxy, the kubelet-serving approver): its ServiceAccount token, this API server. */
+export function serviceAccountKubeconfig(server: string): string {
+  return emitYaml({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ cluster: { 'certificate-authority': `${SA_DIR}/ca.crt`, server }, name: 'default' }],
+    contexts: [{ context: { cluster: 'default', namespace: 'default', user: 'default' }, name: 'default' }],
+    'current-context': 'default',
+    users: [{ name: 'default', user: { tokenFile: `${SA_DIR}/token` } }],
+  });
 }
 
 export function serviceAccount(namespace: string, name: string): ServiceAccount {

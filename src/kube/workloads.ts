@@ -82,6 +82,7 @@ export interface Node extends KubeObject {
     allocatable?: Quantities;
     conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>;
     nodeInfo?: { kubeletVersion?: string; operatingSystem?: string; containerRuntimeVersion?: string; kernelVersion?: string; osImage?: string };
+    addresses?: Array<{ type: string; address: string }>;
   };
 }
 

@@ -29,7 +29,7 @@ export type NodeCommand = { run: string } | { service: string; action: string };
 
 /** A write to the Kubernetes API. */
 export interface ObjectChange {
-  verb: 'apply' | 'create' | 'patch' | 'delete' | 'evict';
+  verb: 'apply' | 'create' | 'patch' | 'update' | 'delete' | 'evict';
   apiVersion: string;
   kind: string;
   namespace?: string;
@@ -114,7 +114,7 @@ function nodeCommand(action: RecordedAction): NodeCommand {
   return { service: name.join(' '), action: verb };
 }
 
-const WRITES = new Set<RecordedClusterAction['verb']>(['apply', 'create', 'patch', 'delete', 'evict']);
+const WRITES = new Set<RecordedClusterAction['verb']>(['apply', 'create', 'patch', 'update', 'delete', 'evict']);
 
 function objectChange(action: RecordedClusterAction & { ref: NonNullable<RecordedClusterAction['ref']> }): ObjectChange {
   const { apiVersion, kind, namespace, name } = action.ref;

@@ -213,35 +213,57 @@ export async function startControlPlane(version: string, node: string): Promise<
   };
 }
 
-/** A TLS bootstrap as the kubelet does it: with the bootstrap token, a node-client CSR, wait for the signed certificate. */
-export async function tlsBootstrap(cp: ControlPlane, nodeName: string): Promise<string> {
+/** A kubeconfig of the control plane's API server for the kubeconfig user `user` (`{token: …}`, client certificate data). */
+export async function kubeconfigFor(cp: ControlPlane, user: string): Promise<string> {
   const { server, caCertPem } = readKubeconfigTarget((await cp.host.readFile('/etc/kubernetes/admin.conf'))!.toString());
-  const bootstrap = await clusterFromKubeconfig(
-    [
-      'apiVersion: v1',
-      'kind: Config',
-      `clusters: [{name: c, cluster: {server: "${server}", certificate-authority-data: ${Buffer.from(caCertPem!).toString('base64')}}}]`,
-      `users: [{name: u, user: {token: ${cp.cfg.init.bootstrapTokens![0].token}}}]`,
-      'contexts: [{name: x, context: {cluster: c, user: u}}]',
-      'current-context: x',
-    ].join('\n'),
-  );
+  return [
+    'apiVersion: v1',
+    'kind: Config',
+    `clusters: [{name: c, cluster: {server: "${server}", certificate-authority-data: ${Buffer.from(caCertPem!).toString('base64')}}}]`,
+    `users: [{name: u, user: ${user}}]`,
+    'contexts: [{name: x, context: {cluster: c, user: u}}]',
+    'current-context: x',
+  ].join('\n');
+}
+
+/** A client of the control plane's API server as the kubeconfig user `user`. */
+export async function clientOf(cp: ControlPlane, user: string): Promise<Cluster> {
+  return clusterFromKubeconfig(await kubeconfigFor(cp, user));
+}
+
+/** What a CSR asks for: its request's subject and names (made for a fresh ECDSA P-256 key), signer and usages. */
+export interface CsrAsk {
+  subject: string;
+  sans?: Array<{ type: 'dns' | 'ip' | 'email'; value: string }>;
+  signerName: string;
+  usages: string[];
+}
+
+/** Posts a CertificateSigningRequest as `client`. */
+export async function postCsr(client: Cluster, name: string, ask: CsrAsk): Promise<void> {
   const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({
-    name: `O=system:nodes, CN=system:node:${nodeName}`,
+    name: ask.subject,
     keys,
     signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
+    extensions: ask.sans ? [new x509.SubjectAlternativeNameExtension(ask.sans)] : [],
   });
-  const name = `node-csr-${nodeName}`;
-  await bootstrap.create({
+  await client.create({
     apiVersion: 'certificates.k8s.io/v1',
     kind: 'CertificateSigningRequest',
     metadata: { name },
-    spec: {
-      request: Buffer.from(csr.toString('pem')).toString('base64'),
-      signerName: 'kubernetes.io/kube-apiserver-client-kubelet',
-      usages: ['digital signature', 'client auth'],
-    },
+    spec: { request: Buffer.from(csr.toString('pem')).toString('base64'), signerName: ask.signerName, usages: ask.usages },
+  });
+}
+
+/** A TLS bootstrap as the kubelet does it: with the bootstrap token, a node-client CSR, wait for the signed certificate. */
+export async function tlsBootstrap(cp: ControlPlane, nodeName: string): Promise<string> {
+  const bootstrap = await clientOf(cp, `{token: ${cp.cfg.init.bootstrapTokens![0].token}}`);
+  const name = `node-csr-${nodeName}`;
+  await postCsr(bootstrap, name, {
+    subject: `O=system:nodes, CN=system:node:${nodeName}`,
+    signerName: 'kubernetes.io/kube-apiserver-client-kubelet',
+    usages: ['digital signature', 'client auth'],
   });
   const signed = await bootstrap.watchUntil<KubeObject & { status?: { certificate?: string } }>(
     { apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', name },
