@@ -7,6 +7,7 @@
  * CoreDNS (`forward . /etc/resolv.conf` in a Corefile, client-go's in-cluster config), so they are bind mounts.
  * The mounts sit on a tmpfs over /run inside that mount namespace: nothing appears on the host.
  */
+import { promises as dns } from 'node:dns';
 import { existsSync, promises as fs } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -109,10 +110,25 @@ async function logTail(file: string): Promise<string> {
   return text.trimEnd().split('\n').slice(-15).join('\n');
 }
 
-/** Polls /ready until CoreDNS answers 200; rejects with its log when it exits or at the timeout. */
+/** Whether CoreDNS answers a DNS query on port 53 at all (any answer, even NXDOMAIN, says it listens there). */
+async function answersQueries(address: string): Promise<boolean> {
+  const resolver = new dns.Resolver({ timeout: 2_000, tries: 1 });
+  resolver.setServers([address]);
+  try {
+    await resolver.resolve4('ready.invalid');
+    return true;
+  } catch (err) {
+    return !['ECONNREFUSED', 'ETIMEOUT', 'ECONNRESET'].includes((err as NodeJS.ErrnoException).code ?? '');
+  }
+}
+
+/**
+ * Polls /ready until CoreDNS answers 200, then its port 53 until it answers a query (the ready plugin's listener can
+ * answer before the DNS server's is open); rejects with its log when it exits or at the timeout.
+ */
 async function waitReady(address: string, record: ProcessRecord, logFile: string): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
-  while ((await readyStatus(address)) !== 200) {
+  while ((await readyStatus(address)) !== 200 || !(await answersQueries(address))) {
     if (!isRunning(record)) throw new Error(`CoreDNS at ${address} exited before it was ready:\n${await logTail(logFile)}`);
     if (Date.now() > deadline) throw new Error(`CoreDNS at ${address} not ready after ${READY_TIMEOUT_MS / 1000}s:\n${await logTail(logFile)}`);
     await sleep(500);
