@@ -18,9 +18,13 @@ import { CERT_LIST, type CaSpec, type LeafSpec } from '../../../src/pki/certlist
 import { parseCertificateRequest } from '../../../src/pki/csr.js';
 import { x509, type X509 } from '../../../src/pki/x509.js';
 import { emitYaml, parseYaml } from '../../../src/util/yaml.js';
+import { RecordingHost } from '../../../src/host/recording.js';
 import { findKubeadm, kubeadmNode, pkiNode } from '../../support/pki-node.js';
+import { runPhase } from '../pki/context.js';
 
 const run = promisify(execFile);
+/** Keys for a dozen files, and openssl signing a dozen certificates: seconds on a busy machine. */
+const TEST_MS = 60_000;
 const DIRS = { certDir: '/etc/kubernetes/pki', kubeconfigDir: '/etc/kubernetes' };
 
 async function generate(host: Host, cfg: InitConfig) {
@@ -91,7 +95,38 @@ async function sign(csr: string, ca: { crt: string; key: string }, usages: LeafS
   return pem;
 }
 
-describe('certs generate-csr', () => {
+type PkiNode = Awaited<ReturnType<typeof pkiNode>>;
+
+/**
+ * What an operator does with the CSRs: signed by CAs whose keys stay outside the node (only their certificates are
+ * placed), each certificate beside its key, each kubeconfig given its certificate and the CA.
+ */
+async function signOutside(node: PkiNode): Promise<void> {
+  const caDir = await mkdtemp(path.join(tmpdir(), 'bosun-external-ca-'));
+  cleanups.push(caDir);
+  const cas = new Map<CaSpec, { crt: string; key: string }>();
+  for (const spec of CERT_LIST.filter((s): s is CaSpec => s.kind === 'ca')) {
+    const ca = await externalCa(caDir, spec);
+    cas.set(spec, ca);
+    await writeFile(node.pki(`${spec.baseName}.crt`), await readFile(ca.crt));
+  }
+  for (const spec of CERT_LIST.filter((s): s is LeafSpec => s.kind === 'leaf')) {
+    await writeFile(node.pki(`${spec.baseName}.crt`), await sign(node.pki(`${spec.baseName}.csr`), cas.get(spec.ca)!, spec.usages, 365));
+  }
+  const clusterCa = cas.get(CERT_LIST[0] as CaSpec)!;
+  for (const file of ['admin.conf', 'super-admin.conf', 'kubelet.conf', 'controller-manager.conf', 'scheduler.conf']) {
+    const doc = parseYaml(await readFile(node.conf(file), 'utf8')) as {
+      clusters: { cluster: Record<string, string> }[];
+      users: { user: Record<string, string> }[];
+    };
+    const b64 = (pem: string) => Buffer.from(pem).toString('base64');
+    doc.clusters[0].cluster['certificate-authority-data'] = b64(await readFile(clusterCa.crt, 'utf8'));
+    doc.users[0].user['client-certificate-data'] = b64(await sign(node.conf(`${file}.csr`), clusterCa, ['client'], 365));
+    await writeFile(node.conf(file), emitYaml(doc));
+  }
+}
+
+describe('certs generate-csr', { timeout: TEST_MS }, () => {
   it('writes a key and a CSR per leaf certificate and a partial kubeconfig and a CSR per kubeconfig, all 0600', async () => {
     const node = await pkiNode('ECDSA-P256');
     await generate(node.host, node.cfg);
@@ -167,29 +202,8 @@ describe('certs generate-csr', () => {
 
   it.skipIf(!kubeadm)('signed by a CA outside the node and placed, every certificate is externally managed for bosun and for kubeadm', async () => {
     const node = await kubeadmNode(kubeadm!);
-    const caDir = await mkdtemp(path.join(tmpdir(), 'bosun-external-ca-'));
-    cleanups.push(caDir);
     await generate(node.host, node.cfg);
-    const cas = new Map<CaSpec, { crt: string; key: string }>();
-    for (const spec of CERT_LIST.filter((s): s is CaSpec => s.kind === 'ca')) {
-      const ca = await externalCa(caDir, spec);
-      cas.set(spec, ca);
-      await writeFile(node.pki(`${spec.baseName}.crt`), await readFile(ca.crt));
-    }
-    for (const spec of CERT_LIST.filter((s): s is LeafSpec => s.kind === 'leaf')) {
-      await writeFile(node.pki(`${spec.baseName}.crt`), await sign(node.pki(`${spec.baseName}.csr`), cas.get(spec.ca)!, spec.usages, 365));
-    }
-    const clusterCa = cas.get(CERT_LIST[0] as CaSpec)!;
-    for (const file of ['admin.conf', 'super-admin.conf', 'kubelet.conf', 'controller-manager.conf', 'scheduler.conf']) {
-      const doc = parseYaml(await readFile(node.conf(file), 'utf8')) as {
-        clusters: { cluster: Record<string, string> }[];
-        users: { user: Record<string, string> }[];
-      };
-      const b64 = (pem: string) => Buffer.from(pem).toString('base64');
-      doc.clusters[0].cluster['certificate-authority-data'] = b64(await readFile(clusterCa.crt, 'utf8'));
-      doc.users[0].user['client-certificate-data'] = b64(await sign(node.conf(`${file}.csr`), clusterCa, ['client'], 365));
-      await writeFile(node.conf(file), emitYaml(doc));
-    }
+    await signOutside(node);
     const info = await readExpirationInfo(node.host, { ...DIRS, localEtcd: true }, new Date());
     const ours = JSON.parse(JSON.stringify(expirationObject(info))) as ReturnType<typeof expirationObject>;
     const theirs = JSON.parse(
@@ -203,5 +217,25 @@ describe('certs generate-csr', () => {
     const toMinute = (rows: typeof ours.certificates) => rows.map(({ residualTime: _, ...r }) => ({ ...r, expirationDate: r.expirationDate?.slice(0, 16) }));
     expect(toMinute(ours.certificates.slice(0, kubeadmRows))).toEqual(toMinute(theirs.certificates));
     expect(toMinute(ours.certificateAuthorities)).toEqual(toMinute(theirs.certificateAuthorities));
+  });
+
+  it("then init's certs, kubeconfig and control-plane phases run in external-CA mode: nothing signed, the controller-manager signs nothing", async () => {
+    const node = await pkiNode('ECDSA-P256');
+    await generate(node.host, node.cfg);
+    await signOutside(node);
+    const before = await filesUnder(path.join(node.root, 'etc/kubernetes'));
+    const recording = new RecordingHost(node.host);
+    const lines = [...(await runPhase(node.cfg, recording, 'certs')), ...(await runPhase(node.cfg, recording, 'kubeconfig'))];
+    expect(lines).toContain('[certs] Using existing ca keyless certificate authority');
+    // Only the service-account key pair is made: it is no certificate, and kubeadm makes it in external-CA mode too.
+    expect(recording.actions.map((a) => a.target)).toEqual(['/etc/kubernetes/pki/sa.key', '/etc/kubernetes/pki/sa.pub']);
+    await runPhase(node.cfg, node.host, 'certs/sa');
+    await runPhase(node.cfg, node.host, 'control-plane');
+    const manifest = await readFile(node.conf('manifests/kube-controller-manager.yaml'), 'utf8');
+    expect(manifest).toContain('- --cluster-signing-cert-file=\n');
+    expect(manifest).toContain('- --cluster-signing-key-file=\n');
+    expect(await filesUnder(path.join(node.root, 'etc/kubernetes/pki'))).toEqual(
+      [...before.filter((f) => f.startsWith('pki/')).map((f) => f.slice(4)), 'sa.key', 'sa.pub'].sort(),
+    );
   });
 });
