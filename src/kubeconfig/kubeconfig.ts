@@ -1,42 +1,56 @@
 import { quote } from '../errors.js';
 import { parseYaml, YamlError } from '../util/yaml.js';
 
-/** A kubeconfig (`kind: Config`) as kubeadm 1.37 writes it: keys in clientcmd's (alphabetical) order, no `preferences`. */
+/** The credentials a kubeconfig's user holds, under clientcmd's names. */
+export interface KubeconfigUser {
+  'client-certificate-data'?: string;
+  'client-key-data'?: string;
+  token?: string;
+}
+
+/**
+ * A kubeconfig (`kind: Config`) as kubeadm 1.37 writes it: keys in clientcmd's (alphabetical) order, no `preferences`.
+ * The CA and the client certificate are absent only from the partial kubeconfigs made for an external CA to sign.
+ */
 export interface Kubeconfig {
   apiVersion: 'v1';
-  clusters: { cluster: { 'certificate-authority-data': string; server: string }; name: string }[];
+  clusters: { cluster: { 'certificate-authority-data'?: string; server: string }; name: string }[];
   contexts: { context: { cluster: string; user: string }; name: string }[];
   'current-context': string;
   kind: 'Config';
-  users: { name: string; user: { 'client-certificate-data': string; 'client-key-data': string } }[];
+  users: { name: string; user: KubeconfigUser }[];
 }
+
+/** A client certificate and its key (the certificate absent while an external CA has yet to sign it), or a token. */
+export type KubeconfigCredentials = { clientCertPem?: string; clientKeyPem: string } | { token: string };
 
 export interface KubeconfigInput {
   clusterName: string;
   server: string;
-  caCertPem: string;
+  caCertPem?: string;
   userName: string;
-  clientCertPem: string;
-  clientKeyPem: string;
+  credentials: KubeconfigCredentials;
 }
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 
-/** One cluster, one user, one context `<user>@<cluster>`; CA and client credentials embedded. */
+function userEntry(credentials: KubeconfigCredentials): KubeconfigUser {
+  if ('token' in credentials) return { token: credentials.token };
+  const { clientCertPem, clientKeyPem } = credentials;
+  return { ...(clientCertPem === undefined ? {} : { 'client-certificate-data': b64(clientCertPem) }), 'client-key-data': b64(clientKeyPem) };
+}
+
+/** One cluster, one user, one context `<user>@<cluster>`; CA and credentials embedded. */
 export function buildKubeconfig(input: KubeconfigInput): Kubeconfig {
   const context = `${input.userName}@${input.clusterName}`;
+  const ca = input.caCertPem === undefined ? {} : { 'certificate-authority-data': b64(input.caCertPem) };
   return {
     apiVersion: 'v1',
-    clusters: [{ cluster: { 'certificate-authority-data': b64(input.caCertPem), server: input.server }, name: input.clusterName }],
+    clusters: [{ cluster: { ...ca, server: input.server }, name: input.clusterName }],
     contexts: [{ context: { cluster: input.clusterName, user: input.userName }, name: context }],
     'current-context': context,
     kind: 'Config',
-    users: [
-      {
-        name: input.userName,
-        user: { 'client-certificate-data': b64(input.clientCertPem), 'client-key-data': b64(input.clientKeyPem) },
-      },
-    ],
+    users: [{ name: input.userName, user: userEntry(input.credentials) }],
   };
 }
 
@@ -111,6 +125,12 @@ function typeName(value: unknown): string {
 export function currentUser(doc: KubeconfigDoc): { name?: string; user?: Record<string, unknown> } | undefined {
   const name = doc.contexts?.find((c) => c.name === doc['current-context'])?.context?.user;
   return name ? doc.users?.find((u) => u.name === name) : undefined;
+}
+
+/** The name of the cluster the current context uses; the first cluster's when no context is current. */
+export function currentClusterName(doc: KubeconfigDoc): string | undefined {
+  const current = doc['current-context'];
+  return current ? doc.contexts?.find((c) => c.name === current)?.context?.cluster : doc.clusters?.[0]?.name;
 }
 
 /**

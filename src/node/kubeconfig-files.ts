@@ -80,8 +80,7 @@ export async function ensureKubeconfig(pki: PkiInput, log: Log, spec: Kubeconfig
     server,
     caCertPem: encodeCertificate(ca.cert),
     userName: subject.commonName,
-    clientCertPem: encodeCertificate(cert),
-    clientKeyPem: encodePrivateKey(key.privateKey),
+    credentials: { clientCertPem: encodeCertificate(cert), clientKeyPem: encodePrivateKey(key.privateKey) },
   });
   await host.writeFileAtomic(path, emitYaml(kubeconfig), SECRET_MODE);
 }

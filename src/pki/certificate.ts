@@ -92,15 +92,8 @@ export async function createLeafCertificate(request: LeafRequest, key: KeyPair, 
   ];
   const caKeyId = signer.cert.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
   if (caKeyId) extensions.push(new x509.AuthorityKeyIdentifierExtension(caKeyId));
-  const names = request.altNames;
-  if (names && (names.dnsNames.length || names.ips.length)) {
-    extensions.push(
-      new x509.SubjectAlternativeNameExtension([
-        ...names.dnsNames.map((value) => ({ type: 'dns' as const, value })),
-        ...names.ips.map((value) => ({ type: 'ip' as const, value })),
-      ]),
-    );
-  }
+  const names = request.altNames && altNamesExtension(request.altNames);
+  if (names) extensions.push(names);
   return x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(),
     subject: subjectName(request.subject),
@@ -135,8 +128,17 @@ export function parseCertificateChain(pem: string | Buffer): Certificate[] | und
   }
 }
 
+/** The SAN extension of `names`, DNS names before IPs as Go writes them; undefined when there are none. */
+export function altNamesExtension(names: AltNames): X509.SubjectAlternativeNameExtension | undefined {
+  if (!names.dnsNames.length && !names.ips.length) return undefined;
+  return new x509.SubjectAlternativeNameExtension([
+    ...names.dnsNames.map((value) => ({ type: 'dns' as const, value })),
+    ...names.ips.map((value) => ({ type: 'ip' as const, value })),
+  ]);
+}
+
 /** Go's pkix order puts O before CN; several O values share one RDN. */
-function subjectName(subject: Subject): X509.JsonName {
+export function subjectName(subject: Subject): X509.JsonName {
   const rdns: X509.JsonName = [];
   if (subject.organization?.length) rdns.push({ O: subject.organization });
   rdns.push({ CN: [subject.commonName] });
@@ -151,17 +153,20 @@ function randomSerial(): string {
   return bytes.toString('hex');
 }
 
-function signingAlgorithm(key: KeyObject): { name: string; hash: string } {
+export function signingAlgorithm(key: KeyObject): { name: string; hash: string } {
   if (key.asymmetricKeyType === 'rsa') return { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
   return { name: 'ECDSA', hash: key.asymmetricKeyDetails?.namedCurve === 'secp384r1' ? 'SHA-384' : 'SHA-256' };
 }
 
-/** The CA key as WebCrypto wants it for signing. */
-async function signingKey(key: KeyObject): Promise<CreateParams['signingKey']> {
+/** How WebCrypto names a key's algorithm (and, for RSA, the hash its signatures use), to import it. */
+export function webCryptoAlgorithm(key: KeyObject): webcrypto.RsaHashedImportParams | webcrypto.EcKeyImportParams {
+  return key.asymmetricKeyType === 'rsa'
+    ? { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }
+    : { name: 'ECDSA', namedCurve: key.asymmetricKeyDetails?.namedCurve === 'secp384r1' ? 'P-384' : 'P-256' };
+}
+
+/** A private key as WebCrypto wants it for signing. */
+export async function signingKey(key: KeyObject): Promise<CreateParams['signingKey']> {
   const der = key.export({ type: 'pkcs8', format: 'der' });
-  const algorithm =
-    key.asymmetricKeyType === 'rsa'
-      ? { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }
-      : { name: 'ECDSA', namedCurve: key.asymmetricKeyDetails?.namedCurve === 'secp384r1' ? 'P-384' : 'P-256' };
-  return (await webcrypto.subtle.importKey('pkcs8', der, algorithm, false, ['sign'])) as CreateParams['signingKey'];
+  return (await webcrypto.subtle.importKey('pkcs8', der, webCryptoAlgorithm(key), false, ['sign'])) as CreateParams['signingKey'];
 }

@@ -1,11 +1,12 @@
 /**
  * `bosun certs`: kubeadm's certificate commands on this node (or the node under --rootfs): check-expiration,
- * renew, certificate-key; and the approver of kubelet serving certificates' CSRs, on the cluster.
+ * renew, certificate-key, generate-csr; and the approver of kubelet serving certificates' CSRs, on the cluster.
  */
 import { Command, Option } from 'commander';
 import { readExpirationInfo } from '../../node/certificate-expiration.js';
 import { generateCertificateKey } from '../../tokens/certs-secret.js';
 import { registerApproveKubeletServing } from './approve-kubelet-serving.js';
+import { registerGenerateCsr } from './generate-csr.js';
 import { openDoors } from '../../workflow/doors.js';
 import { kubeconfigOption, type CommandEnvironment } from '../../workflow/flags.js';
 import { clusterConfiguration, withNodeFlags, type NodeFlags } from './node-flags.js';
@@ -40,5 +41,6 @@ export function registerCerts(program: Command, env: CommandEnvironment): void {
     .action(() => {
       process.stdout.write(`${generateCertificateKey()}\n`);
     });
+  registerGenerateCsr(certs);
   registerApproveKubeletServing(certs, env);
 }

@@ -33,7 +33,13 @@ test('identities are kubeadm’s', () => {
 
 test('a built kubeconfig renders in clientcmd’s key order and reads back', () => {
   const text = emitYaml(
-    buildKubeconfig({ clusterName: 'kubernetes', server: 'https://192.0.2.10:6443', caCertPem: 'CA', userName: 'u', clientCertPem: 'C', clientKeyPem: 'K' }),
+    buildKubeconfig({
+      clusterName: 'kubernetes',
+      server: 'https://192.0.2.10:6443',
+      caCertPem: 'CA',
+      userName: 'u',
+      credentials: { clientCertPem: 'C', clientKeyPem: 'K' },
+    }),
   );
   expect(
     text

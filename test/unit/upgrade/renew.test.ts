@@ -91,8 +91,7 @@ describe('certificate renewal during an upgrade', () => {
       server: 'https://192.0.2.10:6443',
       caCertPem: encodeCertificate(ca.cert),
       userName: 'system:kube-scheduler',
-      clientCertPem: encodeCertificate(cert),
-      clientKeyPem: encodePrivateKey(key.privateKey),
+      credentials: { clientCertPem: encodeCertificate(cert), clientKeyPem: encodePrivateKey(key.privateKey) },
     });
     await host.writeFileAtomic(`${KUBERNETES_DIR}/scheduler.conf`, emitYaml(kubeconfig), 0o600);
     await renewForComponent(host, initConfig().cluster, 'kube-scheduler', () => undefined);
