@@ -138,6 +138,9 @@ describe('the rules', () => {
   });
 });
 
+/** Hundreds of signed requests: a loaded machine takes far longer than the default 5 s over them. */
+const PROPERTY_TIMEOUT_MS = 120_000;
+
 describe('generated requests', () => {
   const label = fc.stringMatching(/^[a-z][a-z0-9-]{0,6}$/);
   const dnsName = fc.oneof(
@@ -159,63 +162,71 @@ describe('generated requests', () => {
   /** What the allowed CIDRs hold of the generated addresses, told without the code under test. */
   const CIDR_PREFIXES: Record<string, string> = { '10.0.0.0/8': '10.', 'fd00::/64': 'fd00::', '192.0.0.0/8': '192.' };
 
-  test("no request is approved with a name or address outside its Node's, or from anyone but that node", async () => {
-    let approved = 0;
-    await fc.assert(
-      fc.asyncProperty(
-        nodeName,
-        nodeName,
-        fc.array(address, { minLength: 1, maxLength: 5 }),
-        // Mostly the Node's own names (as a kubelet asks), some foreign ones.
-        fc.array(fc.oneof({ arbitrary: fc.nat(), weight: 4 }, { arbitrary: san, weight: 1 }), { minLength: 1, maxLength: 4 }),
-        fc.oneof(
-          fc.constant<string[]>(['digital signature', 'server auth']),
-          fc.subarray<string>(['digital signature', 'key encipherment', 'server auth', 'client auth']),
+  test(
+    "no request is approved with a name or address outside its Node's, or from anyone but that node",
+    async () => {
+      let approved = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          nodeName,
+          nodeName,
+          fc.array(address, { minLength: 1, maxLength: 5 }),
+          // Mostly the Node's own names (as a kubelet asks), some foreign ones.
+          fc.array(fc.oneof({ arbitrary: fc.nat(), weight: 4 }, { arbitrary: san, weight: 1 }), { minLength: 1, maxLength: 4 }),
+          fc.oneof(
+            fc.constant<string[]>(['digital signature', 'server auth']),
+            fc.subarray<string>(['digital signature', 'key encipherment', 'server auth', 'client auth']),
+          ),
+          fc.option(fc.constantFrom('10.0.0.0/8', '10.0.0.0/8,fd00::/64', '192.0.0.0/8'), { nil: undefined }),
+          async (requester, subjectNode, addresses, picks, usages, cidrs) => {
+            const sans = picks.map((pick): San => {
+              if (typeof pick !== 'number') return pick;
+              const own = addresses[pick % addresses.length];
+              return { type: own.type.endsWith('IP') ? 'ip' : 'dns', value: own.address };
+            });
+            const csr: ServingCsr = {
+              username: `system:node:${requester}`,
+              groups: ['system:nodes'],
+              usages,
+              request: await readServingRequest(await requestPem(`O=system:nodes, CN=system:node:${subjectNode}`, sans)),
+            };
+            const allowed = cidrs ? parseCIDRList(cidrs) : undefined;
+            const verdict = judgeServingCsr(csr, addresses, allowed);
+            if (!verdict.approve) return;
+            approved++;
+            const names = new Set(addresses.map((a) => a.address));
+            expect(requester).toBe(subjectNode);
+            expect(usages).not.toContain('client auth');
+            for (const { value } of sans) expect(names.has(value) && !value.includes('*'), `${value} approved`).toBe(true);
+            for (const { value } of sans.filter((s) => s.type === 'ip')) {
+              expect(addresses.some((a) => a.address === value && a.type.endsWith('IP'))).toBe(true);
+              if (cidrs)
+                expect(
+                  cidrs.split(',').some((cidr) => value.startsWith(CIDR_PREFIXES[cidr])),
+                  `${value} outside ${cidrs}`,
+                ).toBe(true);
+            }
+          },
         ),
-        fc.option(fc.constantFrom('10.0.0.0/8', '10.0.0.0/8,fd00::/64', '192.0.0.0/8'), { nil: undefined }),
-        async (requester, subjectNode, addresses, picks, usages, cidrs) => {
-          const sans = picks.map((pick): San => {
-            if (typeof pick !== 'number') return pick;
-            const own = addresses[pick % addresses.length];
-            return { type: own.type.endsWith('IP') ? 'ip' : 'dns', value: own.address };
-          });
-          const csr: ServingCsr = {
-            username: `system:node:${requester}`,
-            groups: ['system:nodes'],
-            usages,
-            request: await readServingRequest(await requestPem(`O=system:nodes, CN=system:node:${subjectNode}`, sans)),
-          };
-          const allowed = cidrs ? parseCIDRList(cidrs) : undefined;
-          const verdict = judgeServingCsr(csr, addresses, allowed);
-          if (!verdict.approve) return;
-          approved++;
-          const names = new Set(addresses.map((a) => a.address));
-          expect(requester).toBe(subjectNode);
-          expect(usages).not.toContain('client auth');
-          for (const { value } of sans) expect(names.has(value) && !value.includes('*'), `${value} approved`).toBe(true);
-          for (const { value } of sans.filter((s) => s.type === 'ip')) {
-            expect(addresses.some((a) => a.address === value && a.type.endsWith('IP'))).toBe(true);
-            if (cidrs)
-              expect(
-                cidrs.split(',').some((cidr) => value.startsWith(CIDR_PREFIXES[cidr])),
-                `${value} outside ${cidrs}`,
-              ).toBe(true);
-          }
-        },
-      ),
-      { numRuns: 300, seed: 15 },
-    );
-    expect(approved, 'the generator makes approvable requests too').toBeGreaterThan(10);
-  });
+        { numRuns: 300, seed: 15 },
+      );
+      expect(approved, 'the generator makes approvable requests too').toBeGreaterThan(10);
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 
-  test('every request naming only true names of the requesting node is approved', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.uniqueArray(address, { minLength: 1, maxLength: 5, selector: (a) => a.address }), async (addresses) => {
-        const sans: San[] = addresses.map((a) => ({ type: a.type.endsWith('IP') ? 'ip' : 'dns', value: a.address }));
-        const verdict = judgeServingCsr(await csrOf({ username: 'system:node:n1', subject: 'O=system:nodes, CN=system:node:n1', sans }), addresses);
-        expect(verdict).toEqual({ approve: true, node: 'n1' });
-      }),
-      { numRuns: 100, seed: 15 },
-    );
-  });
+  test(
+    'every request naming only true names of the requesting node is approved',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.uniqueArray(address, { minLength: 1, maxLength: 5, selector: (a) => a.address }), async (addresses) => {
+          const sans: San[] = addresses.map((a) => ({ type: a.type.endsWith('IP') ? 'ip' : 'dns', value: a.address }));
+          const verdict = judgeServingCsr(await csrOf({ username: 'system:node:n1', subject: 'O=system:nodes, CN=system:node:n1', sans }), addresses);
+          expect(verdict).toEqual({ approve: true, node: 'n1' });
+        }),
+        { numRuns: 100, seed: 15 },
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 });
