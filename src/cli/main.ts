@@ -33,6 +33,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   addon: async () => (await import('../commands/addon/command.js')).registerAddon,
   node: async () => (await import('../commands/node/command.js')).registerNode,
   certs: async () => (await import('../commands/certs/command.js')).registerCerts,
+  reset: async () => (await import('../commands/reset/command.js')).registerReset,
 };
 
 /** init's and join's phase paths, for `config validate` to check skipPhases against (loaded only then). */
