@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { Command } from 'commander';
-import { UserError } from '../../errors.js';
+import { usageError } from '../../errors.js';
 import type { Host } from '../../host/host.js';
 import { LocalHost } from '../../host/local.js';
 import { readInventory } from '../../inventory/inventory.js';
@@ -45,9 +45,9 @@ function resetFlags(cmd: Command): Command {
       .option('-f, --force', 'reset the node without asking for confirmation')
       .option('--dry-run', 'do not change anything; print what would be done (files, API objects, etcd members)')
       .addOption(reportOutputOption())
-      .option('--delete-node', 'also delete the Node object of this node (needs a kubeconfig: --kubeconfig, else the node’s admin.conf)')
+      .option('--delete-node', "also delete the Node object of this node (needs a kubeconfig: --kubeconfig, else the node's admin.conf)")
       .option('--cleanup-network', "also clean the CNI configuration (/etc/cni/net.d) and kube-proxy's iptables and IPVS rules")
-      .addOption(kubeconfigOption().default(undefined, 'the node’s /etc/kubernetes/admin.conf'))
+      .addOption(kubeconfigOption().default(undefined, "the node's /etc/kubernetes/admin.conf"))
       .option('--rootfs <dir>', "the node's root directory, when it is not /")
       .option('--cert-dir <dir>', 'the directory the certificates are stored in', DEFAULT_CERT_DIR)
       .option('--node-name <name>', "this node's name (default: the name in the kubelet's client certificate)")
@@ -60,14 +60,14 @@ function resetFlags(cmd: Command): Command {
 /** The node to reset: this machine (under --rootfs), or a host of the cluster file; `close` ends its connection. */
 async function openNode(flags: ResetFlags, env: CommandEnvironment): Promise<{ host?: Host; close(): Promise<void> }> {
   if (flags.inventory === undefined && flags.host === undefined) return { close: async () => undefined };
-  if (flags.inventory === undefined || flags.host === undefined)
-    throw new UserError('--inventory and --host go together: the cluster file and the host of it to reset', 2);
-  if (flags.rootfs !== undefined) throw new UserError('--rootfs and --inventory exclude each other: the cluster file says how its host is reached', 2);
+  if (flags.inventory === undefined) throw usageError('names a host of a cluster file: give the file with --inventory', { flag: '--host' });
+  if (flags.host === undefined) throw usageError('needs --host: the host of the file to reset', { flag: '--inventory' });
+  if (flags.rootfs !== undefined) throw usageError('excludes --inventory: the cluster file says how its host is reached', { flag: '--rootfs' });
   const file = path.resolve(flags.inventory);
   const inventory = await readInventory(new LocalHost('/'), file);
   const entry = inventory.get(flags.host);
-  if (!entry) throw new UserError(`--host ${flags.host}: ${file} has no such host (its hosts: ${[...inventory.keys()].join(', ')})`, 2);
-  if (entry.os === 'windows') throw new UserError(`--host ${flags.host}: a Windows host; bosun reset resets Linux nodes`, 2);
+  if (!entry) throw usageError(`${file} has no such host`, { flag: `--host ${flags.host}` }, `one of ${[...inventory.keys()].join(', ')}`);
+  if (entry.os === 'windows') throw usageError('is a Windows host; bosun reset resets Linux nodes', { flag: `--host ${flags.host}` });
   const hosts = new NodeHosts({ knownHosts: flags.knownHosts, sshAcceptNewHostKeys: flags.sshAcceptNewHostKeys, parallel: 1 }, env);
   try {
     await hosts.reach(entry);
