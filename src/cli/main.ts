@@ -34,6 +34,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   node: async () => (await import('../commands/node/command.js')).registerNode,
   certs: async () => (await import('../commands/certs/command.js')).registerCerts,
   kubeconfig: async () => (await import('../commands/kubeconfig/command.js')).registerKubeconfig,
+  reset: async () => (await import('../commands/reset/command.js')).registerReset,
 };
 
 /** init's and join's phase paths, for `config validate` to check skipPhases against (loaded only then). */

@@ -21,19 +21,23 @@ export interface HostFlags {
   parallel: number;
 }
 
-export function addHostFlags(cmd: Command): Command {
+/** How SSH host keys are checked: for a command that reaches one host of a cluster file. */
+export function addSshFlags(cmd: Command): Command {
   return cmd
     .option('--known-hosts <file>', 'the OpenSSH known_hosts file host keys are checked against (default ~/.ssh/known_hosts)')
     .option(
       '--ssh-accept-new-host-keys',
       'record the key of a host the known_hosts file does not hold instead of refusing it (a changed key is always refused)',
-    )
-    .addOption(
-      new Option('--parallel <n>', 'hosts worked on at once (connecting, and their node-side steps)').default(8).argParser((value) => {
-        if (!/^\d+$/.test(value) || Number(value) < 1) throw new UserError(`--parallel: expected a number of hosts (1 or more), got "${value}"`);
-        return Number(value);
-      }),
     );
+}
+
+export function addHostFlags(cmd: Command): Command {
+  return addSshFlags(cmd).addOption(
+    new Option('--parallel <n>', 'hosts worked on at once (connecting, and their node-side steps)').default(8).argParser((value) => {
+      if (!/^\d+$/.test(value) || Number(value) < 1) throw new UserError(`--parallel: expected a number of hosts (1 or more), got "${value}"`);
+      return Number(value);
+    }),
+  );
 }
 
 /** Asks for a key's passphrase on the terminal, without echoing it. */

@@ -70,6 +70,11 @@ export interface DoorFlags {
    * cluster that exists (`--kubeconfig`, `$KUBECONFIG`, …). Without it, `cluster()` is an error.
    */
   kubeconfig?: string | KubeconfigSearch;
+  /**
+   * The machine the kubeconfig is read on, when it is not the node: an operator's `--kubeconfig` while the node is
+   * a directory of this machine (`--rootfs`) or an SSH host.
+   */
+  kubeconfigOn?: Host;
 }
 
 /** How often a wait looks again: reading a file or asking an API is cheap, and a run should end soon after. */
@@ -104,12 +109,12 @@ function kubeconfigOf(host: Host, source: DoorFlags['kubeconfig']): () => Promis
   });
 }
 
-function liveDoors(host: Host, source: DoorFlags['kubeconfig']): Doors {
-  const kubeconfig = kubeconfigOf(host, source);
+function liveDoors(host: Host, source: DoorFlags['kubeconfig'], kubeconfigOn: Host = host): Doors {
+  const kubeconfig = kubeconfigOf(kubeconfigOn, source);
   return {
     host,
     kubeconfig,
-    cluster: once(async () => connectCluster(host, await kubeconfig())),
+    cluster: once(async () => connectCluster(kubeconfigOn, await kubeconfig())),
     clusterOver: (transport) => new KubeCluster(transport),
     etcd: (endpoints, tls) => new EtcdClient(endpoints, tls),
     waiter: pollingWaiter,
@@ -118,15 +123,17 @@ function liveDoors(host: Host, source: DoorFlags['kubeconfig']): Doors {
 }
 
 /** Reads go through to the node, the API server and etcd where they answer; every change is recorded. */
-function recordingDoors(node: Host, source: DoorFlags['kubeconfig']): Doors {
+function recordingDoors(node: Host, source: DoorFlags['kubeconfig'], kubeconfigOn?: Host): Doors {
   const recorded: Recorded = { host: new RecordingHost(node), cluster: [], etcd: [] };
   const host = recorded.host;
-  const kubeconfig = kubeconfigOf(host, source);
+  // The node's kubeconfig is read through the recording door: a run may have written it (init's admin.conf).
+  const reader = kubeconfigOn ?? host;
+  const kubeconfig = kubeconfigOf(reader, source);
   return {
     host,
     kubeconfig,
     cluster: once(async () =>
-      openKubeconfig(host, await kubeconfig(), async (file) => new RecordingCluster(await clusterFromKubeconfigFile(host, file), recorded.cluster)),
+      openKubeconfig(reader, await kubeconfig(), async (file) => new RecordingCluster(await clusterFromKubeconfigFile(reader, file), recorded.cluster)),
     ),
     clusterOver: (transport) => new RecordingCluster(new KubeCluster(transport), recorded.cluster),
     etcd: (endpoints, tls) => new RecordingEtcd(new EtcdClient(endpoints, tls), recorded.etcd),
@@ -154,5 +161,5 @@ function nodeHost(rootfs: string | undefined): LocalHost {
 
 /** The doors a command's flags ask for; `node` is the node's Host when it is not this machine (an SSH host). */
 export function openDoors(flags: DoorFlags, node: Host = nodeHost(flags.rootfs)): Doors {
-  return flags.dryRun ? recordingDoors(node, flags.kubeconfig) : liveDoors(node, flags.kubeconfig);
+  return flags.dryRun ? recordingDoors(node, flags.kubeconfig, flags.kubeconfigOn) : liveDoors(node, flags.kubeconfig, flags.kubeconfigOn);
 }
